@@ -1,0 +1,47 @@
+# Terrain — the two commands a fresh machine needs are `make run` and `make test`.
+# Only Python >= 3.11 and make are assumed: uv is installed into .tools/ when it is missing.
+
+SHELL := /bin/bash
+PYTHON ?= python3
+UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
+VENV := .venv
+BIN := $(VENV)/bin
+LINTED := assistant tests $(wildcard benchmarks)
+
+.PHONY: run test lint typecheck unit bench format clean
+
+$(VENV)/.synced: pyproject.toml uv.lock | $(UV)
+	$(UV) sync --locked
+	@touch $@
+
+.tools/bin/uv:
+	$(PYTHON) -m venv .tools
+	.tools/bin/pip install --quiet uv
+
+## run: create the environment, check the installation and start Terrain
+run: $(VENV)/.synced
+	$(BIN)/terrain doctor || echo "Some checks failed: see the fixes above (README: Installing Ollama)."
+
+## test: lint, format check, strict type check, then the test suite
+test: lint typecheck unit
+
+lint: $(VENV)/.synced
+	$(BIN)/ruff check $(LINTED)
+	$(BIN)/ruff format --check $(LINTED)
+
+typecheck: $(VENV)/.synced
+	$(BIN)/mypy
+
+unit: $(VENV)/.synced
+	$(BIN)/pytest
+
+## bench: every benchmark in benchmarks/, each printing one JSON object on its last line
+bench: $(VENV)/.synced
+	@set -e; for script in benchmarks/*.py; do echo "== $$script"; $(BIN)/python $$script; done
+
+format: $(VENV)/.synced
+	$(BIN)/ruff check --fix $(LINTED)
+	$(BIN)/ruff format $(LINTED)
+
+clean:
+	rm -rf $(VENV) .tools .mypy_cache .pytest_cache .ruff_cache

@@ -1,0 +1,70 @@
+"""The ``terrain`` application and its commands."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Annotated
+
+import typer
+
+from assistant import __version__
+from assistant.cli.common import console, print_json, settings
+
+app = typer.Typer(
+    name="terrain",
+    help=(
+        "Terrain interviews employees about their real work, finds where relational goods "
+        "arise, and reports them anonymously. Everything runs on this machine or your own "
+        "servers: nothing an employee says leaves the company.\n\n"
+        "Settings come from TERRAIN_* environment variables or terrain.toml; "
+        "run `terrain doctor` first."
+    ),
+    no_args_is_help=True,
+    rich_markup_mode="markdown",
+    pretty_exceptions_enable=False,
+)
+
+JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON for scripts instead of text.")]
+
+
+def _show_version(value: bool) -> None:
+    if value:
+        console.print(f"terrain {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_show_version, is_eager=True, help="Show the version."),
+    ] = False,
+) -> None:
+    """Terrain."""
+
+
+@app.command()
+def doctor(as_json: JsonFlag = False) -> None:
+    """Check that Terrain can work here: Ollama, models, data folder, tokenizer, vector store.
+
+    Prints one line per check and, for each failure, the command or setting that fixes it.
+    Exits with status 1 if any check fails.
+    """
+    from assistant.doctor import run_checks
+
+    results = asyncio.run(run_checks(settings()))
+    if as_json:
+        print_json({"ok": all(r.ok for r in results), "checks": results})
+    else:
+        for result in results:
+            mark = "[green]✓[/]" if result.ok else "[red]✗[/]"
+            line = f"{mark} {result.name}: {result.detail}"
+            if result.fix:
+                line += f" [yellow]→ {result.fix}[/]"
+            console.print(line, highlight=False, soft_wrap=True)
+    if not all(r.ok for r in results):
+        raise typer.Exit(1)
+
+
+def main() -> None:
+    app()

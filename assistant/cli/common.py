@@ -1,0 +1,44 @@
+"""What every command shares: settings, error display, JSON output."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any, NoReturn
+
+import typer
+from pydantic import BaseModel
+from rich.console import Console
+
+from assistant.config import Settings, load_settings
+from assistant.errors import TerrainError
+
+console = Console()
+errors = Console(stderr=True)
+
+EXIT_FAILED = 1
+EXIT_BAD_SETTINGS = 2
+
+
+def fail(error: TerrainError | str, code: int = EXIT_FAILED) -> NoReturn:
+    message = error if isinstance(error, str) else str(error)
+    errors.print(f"[bold red]Error:[/] {message}", highlight=False, markup=True, soft_wrap=True)
+    raise typer.Exit(code)
+
+
+def settings() -> Settings:
+    try:
+        return load_settings()
+    except TerrainError as error:
+        fail(error, EXIT_BAD_SETTINGS)
+
+
+def print_json(data: Any) -> None:
+    """Print ``data`` (pydantic models included) as JSON on standard output, nothing else."""
+
+    def default(value: Any) -> Any:
+        if isinstance(value, BaseModel):
+            return value.model_dump(mode="json")
+        return str(value)
+
+    sys.stdout.write(json.dumps(data, default=default, ensure_ascii=False, indent=2) + "\n")

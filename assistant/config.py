@@ -1,0 +1,165 @@
+"""Settings, read from the environment (``TERRAIN_*``), an optional ``terrain.toml`` and defaults.
+
+Precedence, highest first: values passed in code, environment variables, ``terrain.toml``
+(in the working directory, or the file named by ``TERRAIN_CONFIG``), defaults. ``OLLAMA_HOST``
+is honoured as well as ``TERRAIN_OLLAMA_HOST`` because that is where Ollama users already set it.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import AliasChoices, Field, ValidationError, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+from assistant.errors import SettingsError
+
+ENV_PREFIX = "TERRAIN_"
+CONFIG_FILE_ENV = "TERRAIN_CONFIG"
+DEFAULT_CONFIG_FILE = "terrain.toml"
+
+PositiveSeconds = Annotated[float, Field(gt=0)]
+
+
+def _default_data_dir() -> Path:
+    xdg = os.environ.get("XDG_DATA_HOME")
+    base = Path(xdg) if xdg else Path.home() / ".local" / "share"
+    return base / "terrain"
+
+
+class Settings(BaseSettings):
+    """Everything an operator can set. Field docs double as the README's settings table."""
+
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX,
+        extra="ignore",
+        validate_default=True,
+        populate_by_name=True,
+    )
+
+    ollama_host: str = Field(
+        default="http://127.0.0.1:11434",
+        validation_alias=AliasChoices("TERRAIN_OLLAMA_HOST", "OLLAMA_HOST", "ollama_host"),
+        description="Ollama server URL (a remote Ollama works the same).",
+    )
+    chat_model: str = Field(
+        default="mistral-small3.2",
+        min_length=1,
+        description="Ollama model that interviews and extracts (instruction-tuned, good French).",
+    )
+    embed_model: str = Field(
+        default="bge-m3",
+        min_length=1,
+        description="Ollama embedding model (multilingual).",
+    )
+    data_dir: Path = Field(
+        default_factory=_default_data_dir,
+        description="Folder for everything Terrain writes (database, vector store, caches).",
+    )
+    language: Literal["fr", "en"] = Field(default="fr", description="Default interview language.")
+    tokenizer: Literal["o200k_base", "cl100k_base"] = Field(
+        default="o200k_base",
+        description="tiktoken encoding used to count tokens (bundled, works offline).",
+    )
+    prompt_token_budget: int = Field(
+        default=6000, ge=512, description="Most tokens a prompt sent to the chat model may hold."
+    )
+    temperature: float = Field(default=0.3, ge=0, le=2, description="Chat model temperature.")
+    context_window: int = Field(
+        default=8192, ge=1024, description="Context size asked of Ollama (num_ctx)."
+    )
+    connect_timeout: PositiveSeconds = Field(
+        default=5.0, description="Seconds to wait for a connection to Ollama."
+    )
+    request_timeout: PositiveSeconds = Field(
+        default=180.0, description="Seconds a single model call may take before it fails."
+    )
+    max_retries: int = Field(
+        default=2, ge=0, le=10, description="Retries after a failed connection to Ollama."
+    )
+    retry_backoff: float = Field(
+        default=0.5, ge=0, description="First pause between retries, in seconds (doubles)."
+    )
+    embed_batch_size: int = Field(
+        default=32, ge=1, le=1024, description="Texts sent per embedding request."
+    )
+    chroma_url: str | None = Field(
+        default=None,
+        description="Chroma server URL; unset means a local Chroma folder under the data dir.",
+    )
+    database_url: str | None = Field(
+        default=None,
+        description="SQLAlchemy URL (e.g. PostgreSQL); unset means SQLite under the data dir.",
+    )
+
+    @field_validator("ollama_host", "chroma_url")
+    @classmethod
+    def _must_be_http_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        value = value.strip().rstrip("/")
+        if "://" not in value:
+            # Ollama itself accepts "host:port"; so do we.
+            value = f"http://{value}"
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("expected an http:// or https:// URL")
+        return value
+
+    @property
+    def chroma_dir(self) -> Path:
+        return self.data_dir / "chroma"
+
+    @property
+    def cache_dir(self) -> Path:
+        return self.data_dir / "cache"
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        config_file = Path(os.environ.get(CONFIG_FILE_ENV, DEFAULT_CONFIG_FILE))
+        toml = TomlConfigSettingsSource(settings_cls, toml_file=config_file)
+        return (init_settings, env_settings, toml)
+
+
+def _describe(error: ValidationError) -> str:
+    lines = []
+    for problem in error.errors():
+        field = ".".join(str(part) for part in problem["loc"]) or "settings"
+        # Fields with aliases report the alias, which is already the variable's name.
+        name = field if field.startswith(ENV_PREFIX) else ENV_PREFIX + field.upper()
+        given = problem.get("input")
+        shown = f" (got {given!r})" if isinstance(given, str | int | float) else ""
+        reason = str(problem["msg"]).removeprefix("Value error, ")
+        lines.append(f"Invalid setting {name}{shown}: {reason}.")
+    return "\n".join(lines)
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read the settings, turning validation errors into one line per bad setting."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as error:
+        raise SettingsError(_describe(error)) from None
+    except (OSError, ValueError) as error:
+        # An unreadable or malformed terrain.toml.
+        raise SettingsError(f"Cannot read the settings file: {error}.") from None
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read once."""
+    return load_settings()

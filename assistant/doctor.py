@@ -1,0 +1,135 @@
+"""Health checks: can Terrain work on this machine, and if not, what to do about it."""
+
+from __future__ import annotations
+
+import asyncio
+import tempfile
+from collections.abc import Awaitable, Callable
+from dataclasses import replace
+
+from pydantic import BaseModel
+
+from assistant.config import Settings
+from assistant.errors import TerrainError
+from assistant.llm.ollama import OllamaProvider
+from assistant.llm.retry import RetryPolicy
+
+
+class CheckResult(BaseModel):
+    name: str
+    ok: bool
+    detail: str
+    fix: str | None = None
+
+
+Check = Callable[[], Awaitable[CheckResult]]
+
+
+async def run_checks(settings: Settings) -> list[CheckResult]:
+    """Every check, in a fixed order; a check never raises, it reports."""
+    # A health check should answer at once, not after the retry policy's backoff.
+    provider = replace(
+        OllamaProvider.from_settings(settings), retry=RetryPolicy(retries=0), request_timeout=10
+    )
+    models = await _pulled_models(provider)
+
+    async def ollama_reachable() -> CheckResult:
+        name = "Ollama reachable"
+        if isinstance(models, TerrainError):
+            return CheckResult(name=name, ok=False, detail=models.message, fix=models.fix)
+        version = await provider.version()
+        return CheckResult(name=name, ok=True, detail=f"Ollama {version} at {provider.host}")
+
+    def model_present(kind: str, model: str) -> Check:
+        async def check() -> CheckResult:
+            name = f"{kind} model {model}"
+            if isinstance(models, TerrainError):
+                return CheckResult(
+                    name=name,
+                    ok=False,
+                    detail="cannot tell: Ollama is not reachable",
+                    fix=models.fix,
+                )
+            if model in models:
+                return CheckResult(name=name, ok=True, detail="pulled")
+            return CheckResult(
+                name=name,
+                ok=False,
+                detail=f"not pulled on {provider.host}",
+                fix=f"run `ollama pull {model}`",
+            )
+
+        return check
+
+    checks: list[Check] = [
+        ollama_reachable,
+        model_present("Chat", settings.chat_model),
+        model_present("Embedding", settings.embed_model),
+        lambda: _data_dir_writable(settings),
+        lambda: _tokenizer_offline(settings),
+        lambda: _vector_store_opens(settings),
+    ]
+    return [await _never_raises(check) for check in checks]
+
+
+async def _pulled_models(provider: OllamaProvider) -> set[str] | TerrainError:
+    try:
+        return await provider.available_models()
+    except TerrainError as error:
+        return error
+
+
+async def _never_raises(check: Check) -> CheckResult:
+    try:
+        return await check()
+    except Exception as error:  # a broken check must not hide the others
+        name = getattr(check, "__name__", "check").replace("_", " ")
+        return CheckResult(name=name, ok=False, detail=str(error))
+
+
+async def _data_dir_writable(settings: Settings) -> CheckResult:
+    name = "Data directory writable"
+    try:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=settings.data_dir):
+            pass
+    except OSError as error:
+        return CheckResult(
+            name=name,
+            ok=False,
+            detail=f"{settings.data_dir}: {error.strerror or error}",
+            fix="set TERRAIN_DATA_DIR to a folder this user can write to",
+        )
+    return CheckResult(name=name, ok=True, detail=str(settings.data_dir))
+
+
+async def _tokenizer_offline(settings: Settings) -> CheckResult:
+    from assistant.tokens import TokenCounter
+
+    name = "Tokenizer available offline"
+    try:
+        counter = await asyncio.to_thread(TokenCounter, settings.tokenizer)
+    except TerrainError as error:
+        return CheckResult(name=name, ok=False, detail=error.message, fix=error.fix)
+    sample = counter.count("Où se créent les biens relationnels ?")
+    return CheckResult(
+        name=name, ok=True, detail=f"{settings.tokenizer} ({sample} tokens in a test)"
+    )
+
+
+async def _vector_store_opens(settings: Settings) -> CheckResult:
+    from assistant.retrieval.chroma import open_chroma
+
+    name = "Vector store opens"
+    where = settings.chroma_url or str(settings.chroma_dir)
+    try:
+        client = await asyncio.to_thread(open_chroma, settings)
+        await asyncio.to_thread(client.heartbeat)
+    except Exception as error:
+        fix = (
+            "check that the Chroma server is running at TERRAIN_CHROMA_URL"
+            if settings.chroma_url
+            else "check that the data directory is writable and not used by another version"
+        )
+        return CheckResult(name=name, ok=False, detail=f"{where}: {error}", fix=fix)
+    return CheckResult(name=name, ok=True, detail=where)

@@ -1,0 +1,58 @@
+"""The model port and its adapters.
+
+Import from here: :class:`ChatModel`, :class:`Embedder`, :class:`ChatMessage`, the typed errors,
+:func:`request_structured`, and :func:`chat_model_for` / :func:`embedder_for`, which build the
+configured backend (today Ollama) lazily so that importing the port costs nothing.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from assistant.llm.errors import (
+    ModelError,
+    ModelNotFoundError,
+    ModelResponseError,
+    ModelStreamInterruptedError,
+    ModelTimeoutError,
+    ModelUnavailableError,
+    StructuredOutputError,
+)
+from assistant.llm.port import ChatMessage, ChatModel, Embedder, ModelResponse, Role
+from assistant.llm.structured import Structured, request_structured
+
+if TYPE_CHECKING:
+    from assistant.config import Settings
+
+__all__ = [
+    "ChatMessage",
+    "ChatModel",
+    "Embedder",
+    "ModelError",
+    "ModelNotFoundError",
+    "ModelResponse",
+    "ModelResponseError",
+    "ModelStreamInterruptedError",
+    "ModelTimeoutError",
+    "ModelUnavailableError",
+    "Role",
+    "Structured",
+    "StructuredOutputError",
+    "chat_model_for",
+    "embedder_for",
+    "request_structured",
+]
+
+
+def chat_model_for(settings: Settings, model: str | None = None) -> ChatModel:
+    """The configured chat model (``settings.chat_model`` unless ``model`` is given)."""
+    from assistant.llm import ollama
+
+    return ollama.chat_model(settings, model)
+
+
+def embedder_for(settings: Settings, model: str | None = None) -> Embedder:
+    """The configured embedding model."""
+    from assistant.llm import ollama
+
+    return ollama.embedder(settings, model)

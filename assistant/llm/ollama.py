@@ -1,0 +1,267 @@
+"""The Ollama adapter: the only module that imports ``ollama`` and ``langchain_ollama``.
+
+Chat goes through langchain-ollama's ``ChatOllama``; embeddings and server queries (version,
+models) through the ``ollama`` client. Both raise their own exceptions; :func:`_translate`
+maps them onto the port's typed errors so that callers never see a library exception.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import TypeVar
+
+import httpx
+import ollama
+from langchain_core.messages import (
+    AIMessage,
+    AIMessageChunk,
+    BaseMessage,
+    HumanMessage,
+    SystemMessage,
+)
+from langchain_ollama import ChatOllama
+
+from assistant.config import Settings
+from assistant.llm.errors import (
+    ModelError,
+    ModelNotFoundError,
+    ModelResponseError,
+    ModelStreamInterruptedError,
+    ModelTimeoutError,
+    ModelUnavailableError,
+)
+from assistant.llm.port import (
+    ChatMessage,
+    ChatModel,
+    Embedder,
+    JsonSchema,
+    ModelResponse,
+    Role,
+)
+from assistant.llm.retry import RetryPolicy, with_retries
+
+T = TypeVar("T")
+
+# Failures where nothing reached the model: safe to try again.
+_CONNECTION_ERRORS: tuple[type[BaseException], ...] = (
+    ConnectionError,
+    httpx.ConnectError,
+    httpx.ConnectTimeout,
+)
+
+
+@dataclass(frozen=True)
+class OllamaProvider:
+    """Where Ollama is and how patiently to talk to it."""
+
+    host: str
+    connect_timeout: float = 5.0
+    request_timeout: float = 180.0
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+    temperature: float = 0.3
+    context_window: int = 8192
+    embed_batch_size: int = 32
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> OllamaProvider:
+        return cls(
+            host=settings.ollama_host,
+            connect_timeout=settings.connect_timeout,
+            request_timeout=settings.request_timeout,
+            retry=RetryPolicy(retries=settings.max_retries, backoff=settings.retry_backoff),
+            temperature=settings.temperature,
+            context_window=settings.context_window,
+            embed_batch_size=settings.embed_batch_size,
+        )
+
+    @property
+    def timeout(self) -> httpx.Timeout:
+        return httpx.Timeout(self.request_timeout, connect=self.connect_timeout)
+
+    @asynccontextmanager
+    async def client(self) -> AsyncIterator[ollama.AsyncClient]:
+        # One short-lived client per operation: an httpx client must not outlive its event loop,
+        # and the CLI, the web app and the tests each run their own loops.
+        client = ollama.AsyncClient(host=self.host, timeout=self.timeout)
+        try:
+            yield client
+        finally:
+            await client.close()  # type: ignore[no-untyped-call]
+
+    async def call(self, model: str, operation: Callable[[], Awaitable[T]]) -> T:
+        """Run one Ollama operation with the retry policy and typed errors."""
+        try:
+            return await with_retries(operation, policy=self.retry, retry_on=_CONNECTION_ERRORS)
+        except Exception as error:
+            raise _translate(error, model=model, provider=self) from error
+
+    async def version(self) -> str:
+        async def fetch() -> str:
+            # The ollama client has no public call for this endpoint.
+            async with httpx.AsyncClient(base_url=self.host, timeout=self.timeout) as http:
+                response = await http.get("/api/version")
+            if response.status_code != httpx.codes.OK:
+                raise ollama.ResponseError(response.text, response.status_code)
+            return str(response.json().get("version", "unknown"))
+
+        return await self.call("", fetch)
+
+    async def available_models(self) -> set[str]:
+        """Names of the models pulled on the server, with and without the ``:latest`` tag."""
+
+        async def fetch() -> set[str]:
+            async with self.client() as client:
+                listing = await client.list()
+            names: set[str] = set()
+            for entry in listing.models:
+                if entry.model:
+                    names.add(entry.model)
+                    names.add(entry.model.removesuffix(":latest"))
+            return names
+
+        return await self.call("", fetch)
+
+
+def _translate(error: BaseException, *, model: str, provider: OllamaProvider) -> ModelError:
+    if isinstance(error, ModelError):
+        return error
+    if isinstance(error, _CONNECTION_ERRORS):
+        return ModelUnavailableError(provider.host)
+    if isinstance(error, httpx.TimeoutException):
+        return ModelTimeoutError(model, provider.request_timeout)
+    if isinstance(error, ollama.ResponseError):
+        if error.status_code == 404 and "not found" in error.error.lower():
+            return ModelNotFoundError(model, provider.host)
+        return ModelResponseError(
+            f"Ollama answered with an error (HTTP {error.status_code}): {error.error}"
+        )
+    if isinstance(error, httpx.HTTPError | json.JSONDecodeError | ValueError):
+        return ModelResponseError(f"Ollama's answer could not be read: {error}")
+    return ModelResponseError(f"Unexpected failure talking to Ollama: {error!r}")
+
+
+def _to_langchain(messages: Sequence[ChatMessage]) -> list[BaseMessage]:
+    kinds: dict[Role, type[BaseMessage]] = {
+        Role.SYSTEM: SystemMessage,
+        Role.USER: HumanMessage,
+        Role.ASSISTANT: AIMessage,
+    }
+    return [kinds[message.role](content=message.content) for message in messages]
+
+
+def _text_of(message: AIMessage | AIMessageChunk) -> str:
+    content = message.content
+    return content if isinstance(content, str) else str(message.text)
+
+
+class OllamaChatModel(ChatModel):
+    def __init__(self, provider: OllamaProvider, model: str) -> None:
+        self._provider = provider
+        self._model = model
+        self._chat = ChatOllama(
+            model=model,
+            base_url=provider.host,
+            temperature=provider.temperature,
+            num_ctx=provider.context_window,
+            client_kwargs={"timeout": provider.timeout},
+        )
+
+    @property
+    def name(self) -> str:
+        return self._model
+
+    async def request(
+        self, messages: Sequence[ChatMessage], *, json_schema: JsonSchema | None = None
+    ) -> ModelResponse:
+        started = time.perf_counter()
+        lc_messages = _to_langchain(messages)
+
+        async def invoke() -> AIMessage:
+            answer = await self._chat.ainvoke(lc_messages, format=json_schema)
+            assert isinstance(answer, AIMessage)
+            return answer
+
+        answer = await self._provider.call(self._model, invoke)
+        usage = answer.usage_metadata
+        return ModelResponse(
+            text=_text_of(answer),
+            model=self._model,
+            prompt_tokens=usage["input_tokens"] if usage else None,
+            completion_tokens=usage["output_tokens"] if usage else None,
+            seconds=time.perf_counter() - started,
+        )
+
+    async def stream(self, messages: Sequence[ChatMessage]) -> AsyncIterator[str]:
+        lc_messages = _to_langchain(messages)
+
+        async def open_stream() -> tuple[AsyncIterator[AIMessageChunk], AIMessageChunk | None]:
+            # Connection failures surface on the first chunk; retrying here is safe because
+            # nothing has been shown to anyone yet.
+            chunks = self._chat.astream(lc_messages)
+            try:
+                return chunks, await anext(chunks)
+            except StopAsyncIteration:
+                return chunks, None
+
+        chunks, chunk = await self._provider.call(self._model, open_stream)
+        received: list[str] = []
+        finished = False
+        try:
+            while chunk is not None:
+                finished = finished or bool(chunk.response_metadata.get("done"))
+                if text := _text_of(chunk):
+                    received.append(text)
+                    yield text
+                chunk = await anext(chunks, None)
+        except Exception as error:
+            reason = _translate(error, model=self._model, provider=self._provider)
+            raise ModelStreamInterruptedError(
+                self._model, "".join(received), str(reason)
+            ) from error
+        if not finished:
+            raise ModelStreamInterruptedError(
+                self._model, "".join(received), "the stream ended before the model finished"
+            )
+
+
+class OllamaEmbedder(Embedder):
+    def __init__(self, provider: OllamaProvider, model: str) -> None:
+        self._provider = provider
+        self._model = model
+
+    @property
+    def name(self) -> str:
+        return self._model
+
+    async def embed(self, texts: Sequence[str]) -> list[list[float]]:
+        vectors: list[list[float]] = []
+        size = self._provider.embed_batch_size
+        for start in range(0, len(texts), size):
+            batch = list(texts[start : start + size])
+            vectors.extend(await self._embed_batch(batch))
+        return vectors
+
+    async def _embed_batch(self, batch: list[str]) -> list[list[float]]:
+        async def embed() -> list[list[float]]:
+            async with self._provider.client() as client:
+                response = await client.embed(model=self._model, input=batch)
+            return [list(vector) for vector in response.embeddings]
+
+        vectors = await self._provider.call(self._model, embed)
+        if len(vectors) != len(batch):
+            raise ModelResponseError(
+                f"Ollama returned {len(vectors)} embeddings for {len(batch)} texts."
+            )
+        return vectors
+
+
+def chat_model(settings: Settings, model: str | None = None) -> OllamaChatModel:
+    return OllamaChatModel(OllamaProvider.from_settings(settings), model or settings.chat_model)
+
+
+def embedder(settings: Settings, model: str | None = None) -> OllamaEmbedder:
+    return OllamaEmbedder(OllamaProvider.from_settings(settings), model or settings.embed_model)

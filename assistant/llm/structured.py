@@ -1,0 +1,72 @@
+"""Structured output: ask for JSON matching a pydantic model, validate it, repair once.
+
+The schema goes to the model (Ollama's ``format``), so a capable model answers valid JSON
+directly. When it does not, the model is shown its answer and the validation error and asked
+again; a second failure raises :class:`StructuredOutputError` rather than passing bad data on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from assistant.llm.errors import StructuredOutputError
+from assistant.llm.port import ChatMessage, ChatModel, ModelResponse
+
+T = TypeVar("T", bound=BaseModel)
+
+_REPAIR_INSTRUCTION = (
+    "Your previous answer could not be used: {error}\n"
+    "Answer again with only a JSON document that matches the requested schema exactly."
+)
+_MAX_ERROR_CHARS = 1500
+
+
+@dataclass(frozen=True)
+class Structured(Generic[T]):
+    """A validated value and how it was obtained."""
+
+    value: T
+    attempts: int
+    responses: tuple[ModelResponse, ...]
+
+
+def _validation_summary(error: ValidationError) -> str:
+    parts = []
+    for problem in error.errors(include_url=False):
+        where = ".".join(str(p) for p in problem["loc"]) or "(document)"
+        parts.append(f"{where}: {problem['msg']}")
+    return "; ".join(parts)[:_MAX_ERROR_CHARS]
+
+
+async def request_structured(
+    model: ChatModel,
+    messages: Sequence[ChatMessage],
+    schema: type[T],
+    *,
+    repair_attempts: int = 1,
+) -> Structured[T]:
+    """Ask ``model`` for an instance of ``schema``; see the module docstring for the policy."""
+    json_schema = schema.model_json_schema()
+    conversation = list(messages)
+    responses: list[ModelResponse] = []
+    last_error = ""
+    for _ in range(1 + repair_attempts):
+        response = await model.request(conversation, json_schema=json_schema)
+        responses.append(response)
+        try:
+            value = schema.model_validate_json(response.text)
+        except ValidationError as error:
+            last_error = _validation_summary(error)
+        else:
+            return Structured(value=value, attempts=len(responses), responses=tuple(responses))
+        conversation += [
+            ChatMessage.assistant(response.text),
+            ChatMessage.user(_REPAIR_INSTRUCTION.format(error=last_error)),
+        ]
+    raise StructuredOutputError(
+        schema.__name__, attempts=len(responses), last_error=last_error, raw=responses[-1].text
+    )

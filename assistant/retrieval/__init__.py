@@ -1,0 +1,1 @@
+"""Retrieval over the company's documents and the essay's sources."""

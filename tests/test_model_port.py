@@ -1,0 +1,175 @@
+"""The model port against the Ollama-protocol test server, through the real clients."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from pydantic import BaseModel, Field
+
+from assistant.config import Settings
+from assistant.llm import (
+    ChatMessage,
+    ModelNotFoundError,
+    ModelResponseError,
+    ModelStreamInterruptedError,
+    ModelUnavailableError,
+    StructuredOutputError,
+    chat_model_for,
+    embedder_for,
+    request_structured,
+)
+from tests.conftest import SettingsFactory
+from tests.ollama_server import Fault, OllamaTestServer, free_port_url
+
+QUESTION = [ChatMessage.system("Tu es un facilitateur."), ChatMessage.user("Bonjour")]
+
+
+class Episode(BaseModel):
+    activity: str = Field(min_length=3)
+    counterpart: str
+    minutes: int = Field(ge=0, le=600)
+
+
+async def test_streaming_chat_delivers_the_answer_in_pieces(
+    settings: Settings, ollama_server: OllamaTestServer
+) -> None:
+    answer = "Pouvez-vous me raconter la dernière visite qui vous a marqué ?"
+    ollama_server.queue(answer)
+    pieces = [piece async for piece in chat_model_for(settings).stream(QUESTION)]
+    assert len(pieces) > 3
+    assert "".join(pieces) == answer
+    sent = ollama_server.chat_requests()[-1].body
+    assert [m["role"] for m in sent["messages"]] == ["system", "user"]
+    assert sent["model"] == settings.chat_model
+
+
+async def test_request_returns_text_and_usage(
+    settings: Settings, ollama_server: OllamaTestServer
+) -> None:
+    ollama_server.queue("Comment cela s'est-il passé ?")
+    response = await chat_model_for(settings).request(QUESTION)
+    assert response.text == "Comment cela s'est-il passé ?"
+    assert response.model == settings.chat_model
+    assert response.completion_tokens and response.completion_tokens > 0
+
+
+async def test_structured_output_valid_on_the_first_try(
+    settings: Settings, ollama_server: OllamaTestServer
+) -> None:
+    ollama_server.queue('{"activity": "toilette", "counterpart": "Mme L.", "minutes": 45}')
+    result = await request_structured(chat_model_for(settings), QUESTION, Episode)
+    assert result.value == Episode(activity="toilette", counterpart="Mme L.", minutes=45)
+    assert result.attempts == 1
+    # The schema travels as Ollama's `format`, so the model is constrained to it.
+    assert ollama_server.chat_requests()[-1].body["format"] == Episode.model_json_schema()
+
+
+async def test_structured_output_is_repaired_on_the_second_try(
+    settings: Settings, ollama_server: OllamaTestServer
+) -> None:
+    ollama_server.queue(
+        '{"activity": "toilette", "counterpart": "Mme L.", "minutes": "quarante-cinq"}',
+        '{"activity": "toilette", "counterpart": "Mme L.", "minutes": 45}',
+    )
+    result = await request_structured(chat_model_for(settings), QUESTION, Episode)
+    assert result.attempts == 2
+    assert result.value.minutes == 45
+    repair = ollama_server.chat_requests()[-1].body["messages"]
+    assert repair[-2]["role"] == "assistant"
+    assert "quarante-cinq" in repair[-2]["content"]
+    assert "minutes" in repair[-1]["content"]  # the validation error is shown to the model
+
+
+async def test_persistent_garbage_is_a_typed_failure(
+    settings: Settings, ollama_server: OllamaTestServer
+) -> None:
+    ollama_server.queue("pas du JSON", '{"activity": "x"}', "never used")
+    with pytest.raises(StructuredOutputError) as caught:
+        await request_structured(chat_model_for(settings), QUESTION, Episode)
+    assert caught.value.attempts == 2
+    assert caught.value.raw == '{"activity": "x"}'
+    assert len(ollama_server.chat_requests()) == 2
+
+
+async def test_connection_refused_is_typed_within_the_retry_policy(
+    make_settings: SettingsFactory,
+) -> None:
+    settings = make_settings(ollama_host=free_port_url(), max_retries=2, retry_backoff=0.1)
+    started = time.perf_counter()
+    with pytest.raises(ModelUnavailableError) as caught:
+        await chat_model_for(settings).request(QUESTION)
+    elapsed = time.perf_counter() - started
+    # Two retries after 0.1 s and 0.2 s of backoff, then the typed error; no endless waiting.
+    assert 0.3 <= elapsed < 3
+    assert "ollama serve" in str(caught.value)
+    assert settings.ollama_host in str(caught.value)
+
+
+async def test_connection_refused_while_streaming_and_embedding(
+    make_settings: SettingsFactory,
+) -> None:
+    settings = make_settings(ollama_host=free_port_url(), max_retries=0)
+    with pytest.raises(ModelUnavailableError):
+        _ = [piece async for piece in chat_model_for(settings).stream(QUESTION)]
+    with pytest.raises(ModelUnavailableError):
+        await embedder_for(settings).embed(["bonjour"])
+
+
+async def test_a_model_that_is_not_pulled_names_the_pull_command(
+    settings: Settings, ollama_server: OllamaTestServer
+) -> None:
+    ollama_server.models.discard(settings.chat_model)
+    with pytest.raises(ModelNotFoundError) as caught:
+        await chat_model_for(settings).request(QUESTION)
+    assert f"ollama pull {settings.chat_model}" in str(caught.value)
+    with pytest.raises(ModelNotFoundError, match="ollama pull nomic"):
+        await embedder_for(settings, "nomic-embed-text").embed(["bonjour"])
+
+
+async def test_a_server_error_is_typed_and_not_retried(
+    settings: Settings, ollama_server: OllamaTestServer
+) -> None:
+    ollama_server.fail_next(Fault.HTTP_500)
+    with pytest.raises(ModelResponseError, match="HTTP 500"):
+        await chat_model_for(settings).request(QUESTION)
+    assert len(ollama_server.chat_requests()) == 1
+
+
+async def test_a_stream_dropped_midway_keeps_the_partial_answer(
+    settings: Settings, ollama_server: OllamaTestServer
+) -> None:
+    answer = "Qui était présent ce jour-là, et qu'avez-vous fait en premier ?"
+    ollama_server.queue(answer)
+    ollama_server.fail_next(Fault.DROP_MID_STREAM)
+    received: list[str] = []
+    with pytest.raises(ModelStreamInterruptedError) as caught:
+        async for piece in chat_model_for(settings).stream(QUESTION):
+            received.append(piece)
+    assert received
+    assert caught.value.partial == "".join(received)
+    assert answer.startswith(caught.value.partial)
+    assert caught.value.partial != answer
+
+
+async def test_malformed_output_from_the_server_is_typed(
+    settings: Settings, ollama_server: OllamaTestServer
+) -> None:
+    ollama_server.fail_next(Fault.MALFORMED_JSON)
+    with pytest.raises(ModelResponseError):
+        await chat_model_for(settings).request(QUESTION)
+    ollama_server.queue("Et ensuite ?")
+    assert (await chat_model_for(settings).request(QUESTION)).text == "Et ensuite ?"
+
+
+async def test_embeddings_are_batched_and_keep_their_order(
+    make_settings: SettingsFactory, ollama_server: OllamaTestServer
+) -> None:
+    settings = make_settings(ollama_host=ollama_server.url, embed_batch_size=32)
+    texts = [f"passage numéro {i} sur la visite du matin" for i in range(70)]
+    embedder = embedder_for(settings)
+    vectors = await embedder.embed(texts)
+    assert len(vectors) == 70
+    assert ollama_server.embed_calls == 3  # 32 + 32 + 6
+    assert vectors[41] == (await embedder.embed([texts[41]]))[0]
+    assert vectors[0] != vectors[1]

