@@ -20,7 +20,7 @@ from assistant.llm import (
     request_structured,
 )
 from tests.conftest import SettingsFactory
-from tests.ollama_server import Fault, OllamaTestServer, free_port_url
+from tests.ollama_server import Fault, OllamaTestServer, Reply, free_port_url
 
 QUESTION = [ChatMessage.system("Tu es un facilitateur."), ChatMessage.user("Bonjour")]
 
@@ -140,8 +140,7 @@ async def test_a_stream_dropped_midway_keeps_the_partial_answer(
     settings: Settings, ollama_server: OllamaTestServer
 ) -> None:
     answer = "Qui était présent ce jour-là, et qu'avez-vous fait en premier ?"
-    ollama_server.queue(answer)
-    ollama_server.fail_next(Fault.DROP_MID_STREAM)
+    ollama_server.queue(Reply(content=answer, fault=Fault.DROP_MID_STREAM))
     received: list[str] = []
     with pytest.raises(ModelStreamInterruptedError) as caught:
         async for piece in chat_model_for(settings).stream(QUESTION):
