@@ -91,6 +91,37 @@ class Settings(BaseSettings):
     embed_batch_size: int = Field(
         default=32, ge=1, le=1024, description="Texts sent per embedding request."
     )
+    chunk_tokens: int = Field(
+        default=350, ge=50, le=4000, description="Most tokens in one retrieval chunk."
+    )
+    chunk_overlap_tokens: int = Field(
+        default=50, ge=0, le=1000, description="Tokens repeated between neighbouring chunks."
+    )
+    max_file_mb: float = Field(
+        default=50, gt=0, description="Largest document `terrain ingest` accepts, in MB."
+    )
+    knowledge_dir: Path = Field(
+        default=Path("knowledge"), description="Folder `terrain ingest` reads by default."
+    )
+    interview_minutes: int = Field(
+        default=20, ge=5, le=120, description="Target length of an interview, in minutes."
+    )
+    interview_max_questions: int = Field(
+        default=25, ge=8, le=100, description="Most questions in one interview, closing included."
+    )
+    max_message_chars: int = Field(
+        default=20_000, ge=500, description="Longest message an employee can send."
+    )
+    max_question_chars: int = Field(
+        default=600, ge=100, description="Longest message the interviewer may send."
+    )
+    help_resources: str = Field(
+        default=(
+            "le 3114, numéro national de prévention du suicide, gratuit, 24 h/24 et 7 j/7 "
+            "(3114, France's national suicide prevention line, free, 24/7)"
+        ),
+        description="Where to find help, shown when an employee expresses distress.",
+    )
     chroma_url: str | None = Field(
         default=None,
         description="Chroma server URL; unset means a local Chroma folder under the data dir.",

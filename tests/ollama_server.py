@@ -135,26 +135,36 @@ def _now_rfc3339() -> str:
 
 
 # --------------------------------------------------------------------------------------------
-# Embeddings: hashed bag of words and character 4-grams
+# Embeddings: hashed bag of words and crude stems
 # --------------------------------------------------------------------------------------------
 
 _WORD_WEIGHT = 1.0
-_GRAM_WEIGHT = 0.5
+_STEM_WEIGHT = 1.0
+# Function words carry no meaning a real embedding model would weigh; leaving them in would let
+# long passages win on "de", "la" and "the" alone.
+_FUNCTION_WORDS = frozenset(
+    "a au aux avec ce ces dans de des du en est et il elle la le les leur mais ne nous on ou "
+    "par pas pour qu que qui sa se ses son sur un une vous the and or of to in on at for is "
+    "are was be it its an as by with this that from".split()
+)
 
 
 def _features(text: str) -> Iterator[tuple[str, float]]:
     for word in _WORD.findall(_fold(text)):
+        if word in _FUNCTION_WORDS or len(word) < 2:
+            continue
         yield f"w:{word}", _WORD_WEIGHT
-        padded = f"<{word}>"
-        for start in range(max(1, len(padded) - 3)):
-            yield f"g:{padded[start : start + 4]}", _GRAM_WEIGHT
+        # A crude stem (the first five letters) so that word forms meet: "visite", "visites"
+        # and "visiter" share "visit"; "salarie" and "salaries" share "salar".
+        if len(word) > 5:
+            yield f"s:{word[:5]}", _STEM_WEIGHT
 
 
 def embed_text(text: str, dim: int) -> list[float]:
     """A deterministic, L2-normalised vector in which texts sharing words are close.
 
-    Words are lower-cased and accent-folded; each word and each of its character 4-grams is
-    hashed (with :mod:`hashlib`, stable across processes) into a signed bucket, so that
+    Words are lower-cased and accent-folded, function words dropped; each word and its crude
+    stem are hashed (with :mod:`hashlib`, stable across processes) into a signed bucket, so that
     ``"visite"`` and ``"visites"`` land near each other. Text without words gets a fixed
     unit vector.
     """
@@ -379,7 +389,7 @@ class OllamaTestServer:
         host: str = "127.0.0.1",
         port: int = 0,
         models: Iterable[str] = ("mistral-small3.2", "bge-m3"),
-        embed_dim: int = 256,
+        embed_dim: int = 512,
         time_to_first_token: float = 0.0,
         tokens_per_second: float | None = None,
         verbose: bool = False,

@@ -51,7 +51,8 @@ async def test_request_returns_text_and_usage(
     response = await chat_model_for(settings).request(QUESTION)
     assert response.text == "Comment cela s'est-il passé ?"
     assert response.model == settings.chat_model
-    assert response.completion_tokens and response.completion_tokens > 0
+    assert response.completion_tokens is not None
+    assert response.completion_tokens > 0
 
 
 async def test_structured_output_valid_on_the_first_try(
@@ -165,7 +166,7 @@ async def test_embeddings_are_batched_and_keep_their_order(
     make_settings: SettingsFactory, ollama_server: OllamaTestServer
 ) -> None:
     settings = make_settings(ollama_host=ollama_server.url, embed_batch_size=32)
-    texts = [f"passage numéro {i} sur la visite du matin" for i in range(70)]
+    texts = [f"passage numéro {i:03d} sur la visite du matin" for i in range(70)]
     embedder = embedder_for(settings)
     vectors = await embedder.embed(texts)
     assert len(vectors) == 70

@@ -152,10 +152,10 @@ def test_embed_is_deterministic_normalised_and_semantic(
     ]
     vectors = client.embed(model=EMBED, input=texts).embeddings
     assert len(vectors) == 5
-    assert all(len(vector) == 256 for vector in vectors)
+    assert all(len(vector) == 512 for vector in vectors)
     assert all(math.isclose(math.hypot(*vector), 1.0) for vector in vectors)
     assert vectors[0] == vectors[4]
-    assert list(vectors[0]) == embed_text("la visite du matin", 256)
+    assert list(vectors[0]) == embed_text("la visite du matin", 512)
     unrelated = cosine(vectors[0], vectors[3])
     assert cosine(vectors[0], vectors[1]) > unrelated + 0.2
     assert cosine(vectors[0], vectors[2]) > unrelated + 0.4
@@ -195,7 +195,7 @@ def test_tags_show_version_and_ps(server: OllamaTestServer, client: ollama.Clien
     assert embed_info.capabilities == ["embedding"]
     assert embed_info.modelinfo is not None
     architecture = embed_info.modelinfo["general.architecture"]
-    assert embed_info.modelinfo[f"{architecture}.embedding_length"] == 256
+    assert embed_info.modelinfo[f"{architecture}.embedding_length"] == 512
     assert embed_info.modelinfo[f"{architecture}.context_length"] > 0
     assert client.show(f"{CHAT}:latest").capabilities == ["completion", "tools"]
     assert client.ps().models == []

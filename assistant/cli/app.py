@@ -8,7 +8,8 @@ from typing import Annotated
 import typer
 
 from assistant import __version__
-from assistant.cli.common import console, print_json, settings
+from assistant.cli.common import JsonFlag, console, print_json, settings
+from assistant.cli.knowledge import ask, ingest
 
 app = typer.Typer(
     name="terrain",
@@ -23,8 +24,6 @@ app = typer.Typer(
     rich_markup_mode="markdown",
     pretty_exceptions_enable=False,
 )
-
-JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON for scripts instead of text.")]
 
 
 def _show_version(value: bool) -> None:
@@ -64,6 +63,10 @@ def doctor(as_json: JsonFlag = False) -> None:
             console.print(line, highlight=False, soft_wrap=True)
     if not all(r.ok for r in results):
         raise typer.Exit(1)
+
+
+app.command()(ingest)
+app.command()(ask)
 
 
 def main() -> None:

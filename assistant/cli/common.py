@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import Any, NoReturn
+from typing import Annotated, Any, NoReturn
 
 import typer
 from pydantic import BaseModel
@@ -15,6 +15,8 @@ from assistant.errors import TerrainError
 
 console = Console()
 errors = Console(stderr=True)
+
+JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON for scripts instead of text.")]
 
 EXIT_FAILED = 1
 EXIT_BAD_SETTINGS = 2

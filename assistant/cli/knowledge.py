@@ -1,0 +1,134 @@
+"""`terrain ingest` and `terrain ask`."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from assistant.cli.common import JsonFlag, console, errors, fail, print_json, settings
+from assistant.errors import TerrainError
+from assistant.llm import embedder_for
+from assistant.retrieval.ingest import IngestReport, Outcome, SourceFile
+from assistant.retrieval.knowledge_base import KnowledgeBase
+from assistant.retrieval.records import Collection
+
+CollectionOption = Annotated[
+    Collection | None,
+    typer.Option(
+        "--collection",
+        "-c",
+        help="Put every file in this collection. By default files in a `sources` folder are "
+        "`sources` (the concepts) and everything else `company` (the prescribed work).",
+    ),
+]
+
+
+def ingest(
+    paths: Annotated[
+        list[Path] | None,
+        typer.Argument(help="Files or folders to ingest (default: the knowledge folder)."),
+    ] = None,
+    collection: CollectionOption = None,
+    prune: Annotated[
+        bool, typer.Option(help="Remove from the index the files that are gone from disk.")
+    ] = False,
+    as_json: JsonFlag = False,
+) -> None:
+    """Index documents for retrieval: Markdown, text, HTML, PDF and Word (.docx).
+
+    Unchanged files are skipped without any call to the embedding model; changed files replace
+    their passages. A file that cannot be read is reported with the reason and the rest is
+    ingested. Exits with status 1 if any file failed.
+    """
+    config = settings()
+    base = KnowledgeBase(config, embedder_for(config))
+    roots = paths or [config.knowledge_dir]
+    missing = [str(path) for path in roots if not path.exists()]
+    if missing:
+        fail(f"No such file or folder: {', '.join(missing)}.")
+    try:
+        files = base.files(roots, collection)
+        report = asyncio.run(_ingest_with_progress(base, files, prune, show=not as_json))
+    except TerrainError as error:
+        fail(error)
+    if as_json:
+        print_json(report.model_dump(mode="json") | {"ok": report.ok})
+    else:
+        _print_report(report)
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+async def _ingest_with_progress(
+    base: KnowledgeBase, files: list[SourceFile], prune: bool, *, show: bool
+) -> IngestReport:
+    if not (show and sys.stdout.isatty()):
+        return await base.ingest(files, prune=prune)
+    columns = (
+        TextColumn("[progress.description]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=console, transient=True) as progress:
+        task = progress.add_task("Ingesting", total=len(files))
+
+        def advance(file: SourceFile, outcome: Outcome) -> None:
+            progress.update(task, advance=1, description=f"{outcome.value}: {file.source}")
+
+        return await base.ingest(files, prune=prune, on_file=advance)
+
+
+def _print_report(report: IngestReport) -> None:
+    for failure in report.failed:
+        errors.print(f"[red]✗[/] {failure.source}: {failure.reason}", highlight=False)
+    summary = (
+        f"{len(report.added)} added, {len(report.updated)} updated, "
+        f"{len(report.unchanged)} unchanged, {len(report.failed)} failed"
+    )
+    if report.pruned:
+        summary += f", {len(report.pruned)} pruned"
+    console.print(
+        f"{summary}; {report.chunks_written} passages written in {report.seconds:.1f} s.",
+        highlight=False,
+    )
+    if report.stopped:
+        errors.print(f"[red]Stopped:[/] {report.stopped}", highlight=False)
+
+
+def ask(
+    question: Annotated[str, typer.Argument(help="What to look for, in your own words.")],
+    k: Annotated[int, typer.Option("--k", min=1, max=50, help="How many passages.")] = 5,
+    collection: CollectionOption = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Show the passages of the knowledge base that best answer a question, with citations.
+
+    Needs no chat model. Without a reachable embedding model the search is lexical only, and a
+    warning says so.
+    """
+    if not question.strip():
+        fail("The question is empty.")
+    config = settings()
+    base = KnowledgeBase(config, embedder_for(config))
+    try:
+        result = asyncio.run(base.retriever().search(question, k=k, collection=collection))
+    except TerrainError as error:
+        fail(error)
+    if result.warning:
+        errors.print(f"[yellow]Warning:[/] {result.warning}", highlight=False)
+    if as_json:
+        print_json([hit.model_dump(mode="json") for hit in result.hits])
+        return
+    if not result.hits:
+        console.print("No passage found. Has `terrain ingest` been run?")
+        return
+    for rank, hit in enumerate(result.hits, start=1):
+        console.print(f"[bold]{rank}. {hit.citation}[/]  [dim]({hit.score:.3f})[/]")
+        console.print(hit.text, highlight=False, markup=False)
+        console.print()

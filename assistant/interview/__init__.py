@@ -1,0 +1,1 @@
+"""The interview: the guide, the session's turn loop, memory within a budget, safety."""

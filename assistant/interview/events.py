@@ -1,0 +1,26 @@
+"""What a session tells its adapter (terminal or web) while it answers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from assistant.schemas import InterviewStatus, Phase
+
+
+class EventKind(StrEnum):
+    TOKEN = "token"  # noqa: S105 - a piece of the interviewer's message, to append as it streams
+    MESSAGE = "message"  # the interviewer's whole message, as stored: replaces streamed pieces
+    NOTICE = "notice"  # information about the session, not part of the transcript
+    PHASE = "phase"  # the interview moved to another phase
+    ENDED = "ended"  # the interview is over
+
+
+@dataclass(frozen=True)
+class SessionEvent:
+    kind: EventKind
+    text: str = ""
+    phase: Phase | None = None
+    scripted: bool = False
+    complete: bool = True
+    status: InterviewStatus | None = None

@@ -1,0 +1,113 @@
+"""The interview guide, loaded from ``prompts/interview.guide.<language>.toml``.
+
+The guide is data: the phases with their goals, fallback questions and coverage cues, the
+fixed texts (framing, consent, safety, closing), and the words that mean yes, no or stop. The
+code only walks through it.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cached_property
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from assistant.interview.text import fold
+from assistant.prompts import PromptError, load_prompt
+from assistant.schemas import Phase
+
+GUIDE_PROMPT_ID = "interview.guide"
+
+
+class _Data(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Framing(_Data):
+    text: str
+    consent_reminder: str
+    declined: str
+
+
+class Messages(_Data):
+    model_unavailable: str
+    interrupted: str
+    off_mission: str
+    stopped: str
+    distress: str
+    summary_intro: str
+    summary_confirm: str
+    correction_noted: str
+    anything_else: str
+    thanks: str
+    empty: str
+    too_long: str
+
+
+class Words(_Data):
+    yes: list[str]
+    no: list[str]
+    stop: list[str]
+    nothing_more: list[str]
+
+
+class SafetyCues(_Data):
+    distress: list[str]
+    off_mission: list[str]
+
+
+class PhaseSpec(_Data):
+    model_config = ConfigDict(frozen=True, extra="forbid", ignored_types=(cached_property,))
+
+    id: Phase
+    title: str
+    goal: str
+    focus: str
+    min_questions: int = Field(ge=0)
+    max_questions: int = Field(ge=1)
+    grounding: str = ""
+    grounding_instruction: str = ""
+    signals: list[str] = []
+    questions: list[str] = Field(min_length=1)
+
+    @cached_property
+    def signal_patterns(self) -> list[re.Pattern[str]]:
+        return [re.compile(pattern) for pattern in self.signals]
+
+    def signalled_by(self, text: str) -> bool:
+        folded = fold(text)
+        return any(pattern.search(folded) for pattern in self.signal_patterns)
+
+
+class Guide(_Data):
+    ref: str
+    language: str
+    framing: Framing
+    messages: Messages
+    words: Words
+    safety: SafetyCues
+    phases: list[PhaseSpec]
+
+    def phase(self, phase: Phase) -> PhaseSpec | None:
+        return next((spec for spec in self.phases if spec.id == phase), None)
+
+    def next_phase(self, phase: Phase) -> Phase:
+        """The phase after ``phase``: the guide's order, then closing."""
+        order = [spec.id for spec in self.phases] + [Phase.CLOSING, Phase.DONE]
+        if phase == Phase.CONSENT:
+            return order[0]
+        return order[order.index(phase) + 1]
+
+
+def load_guide(language: str) -> Guide:
+    prompt = load_prompt(GUIDE_PROMPT_ID, language)
+    try:
+        return Guide.model_validate(
+            {**prompt.content, "ref": prompt.ref, "language": prompt.language}
+        )
+    except ValidationError as error:
+        problem = error.errors()[0]
+        where = ".".join(str(part) for part in problem["loc"])
+        raise PromptError(
+            f"The interview guide {prompt.ref} is malformed at {where}: {problem['msg']}."
+        ) from None

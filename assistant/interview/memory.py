@@ -1,0 +1,132 @@
+"""The prompt sent at each turn, kept under a token budget however long the interview.
+
+Recent turns go verbatim, in their roles (the employee's words as the user's messages). Older
+turns are reduced to short notes, oldest dropped first. Retrieved passages and notes sit inside
+delimited blocks of the system message, marked as data; any angle bracket inside them is
+neutralised so that no text can close a block and speak as an instruction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from assistant.interview.guide import PhaseSpec
+from assistant.interview.state import SessionState
+from assistant.llm import ChatMessage
+from assistant.prompts import PromptFile
+from assistant.retrieval.search import Hit
+from assistant.schemas import Speaker, Turn
+from assistant.tokens import TokenCounter
+
+DOCUMENTS_SHARE = 0.25
+NOTES_SHARE = 0.15
+NOTE_TOKENS = 40
+MIN_RECENT_TURNS = 2
+
+
+@dataclass(frozen=True)
+class PromptContext:
+    template: PromptFile
+    phase: PhaseSpec
+    state: SessionState
+    target_minutes: int
+    max_questions: int
+
+
+def inert(text: str) -> str:
+    """Data that cannot open or close a block of the prompt."""
+    return text.replace("<", "‹").replace(">", "›")
+
+
+def build_messages(
+    context: PromptContext,
+    turns: Sequence[Turn],
+    documents: Sequence[Hit],
+    counter: TokenCounter,
+    budget: int,
+) -> list[ChatMessage]:
+    """The messages for the next interviewer turn, within ``budget`` tokens."""
+    document_block = _documents(documents, counter, int(budget * DOCUMENTS_SHARE))
+    system_without_notes = _system(context, notes="", documents=document_block)
+    room = budget - counter.count(system_without_notes) - counter.PER_MESSAGE_OVERHEAD
+    recent = _recent_turns(turns, counter, room - int(budget * NOTES_SHARE))
+    older = turns[: len(turns) - len(recent)]
+    room -= counter.count_messages(turn.text for turn in recent)
+    notes = _notes(older, counter, max(room, 0))
+    system = _system(context, notes=notes, documents=document_block)
+    return [ChatMessage.system(system), *(_as_message(turn) for turn in recent)]
+
+
+def _system(context: PromptContext, *, notes: str, documents: str) -> str:
+    spec = context.phase
+    return context.template.render(
+        phase_title=spec.title,
+        phase_goal=spec.goal,
+        phase_focus=spec.focus,
+        grounding_instruction=spec.grounding_instruction,
+        elapsed_minutes=round(context.state.active_seconds / 60),
+        target_minutes=context.target_minutes,
+        questions_asked=context.state.total_questions,
+        max_questions=context.max_questions,
+        memory=notes or "-",
+        documents=documents or "-",
+    )
+
+
+def _documents(hits: Sequence[Hit], counter: TokenCounter, budget: int) -> str:
+    blocks: list[str] = []
+    used = 0
+    for hit in hits:
+        block = f'<document source="{inert(hit.citation)}">\n{inert(hit.text)}\n</document>'
+        size = counter.count(block)
+        if used + size > budget:
+            break
+        blocks.append(block)
+        used += size
+    return "\n".join(blocks)
+
+
+def _recent_turns(turns: Sequence[Turn], counter: TokenCounter, budget: int) -> list[Turn]:
+    kept: list[Turn] = []
+    used = 0
+    for turn in reversed(turns):
+        size = counter.count(turn.text) + counter.PER_MESSAGE_OVERHEAD
+        if used + size > budget and len(kept) >= MIN_RECENT_TURNS:
+            break
+        if used + size > budget:
+            # Even the last exchange is too long: keep its beginning rather than nothing.
+            turn = turn.model_copy(
+                update={"text": counter.truncate(turn.text, max(budget // 2, 16))}
+            )
+            size = counter.count(turn.text) + counter.PER_MESSAGE_OVERHEAD
+        kept.insert(0, turn)
+        used += size
+    return kept
+
+
+def _notes(older: Sequence[Turn], counter: TokenCounter, budget: int) -> str:
+    """Short notes on earlier answers, the latest first to survive when space runs out."""
+    lines: list[str] = []
+    used = 0
+    for turn in reversed(older):
+        if turn.speaker != Speaker.EMPLOYEE:
+            continue
+        excerpt = counter.truncate(" ".join(turn.text.split()), NOTE_TOKENS)
+        ellipsis = "…" if excerpt != " ".join(turn.text.split()) else ""
+        line = inert(f"- ({turn.phase.value}) {excerpt}{ellipsis}")
+        size = counter.count(line) + 1
+        if used + size > budget:
+            break
+        lines.insert(0, line)
+        used += size
+    answered = sum(1 for turn in older if turn.speaker == Speaker.EMPLOYEE)
+    if answered > len(lines):
+        lines.insert(0, f"({answered - len(lines)} earlier answers not shown)")
+    return "\n".join(lines)
+
+
+def _as_message(turn: Turn) -> ChatMessage:
+    if turn.speaker == Speaker.EMPLOYEE:
+        return ChatMessage.user(turn.text)
+    return ChatMessage.assistant(turn.text)

@@ -1,0 +1,472 @@
+"""The interview session: one employee, one turn at a time, nothing lost.
+
+Every employee message is committed before anything else happens, in particular before the
+model is called. Deterministic checks run first (consent, distress, stop, off-mission requests);
+the model only writes the interviewer's next question, and when it cannot, the guide's own
+questions keep the interview going, marked as scripted in the transcript.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from string import Template
+
+from pydantic import BaseModel, Field
+
+from assistant.config import Settings
+from assistant.interview.events import EventKind, SessionEvent
+from assistant.interview.guide import GUIDE_PROMPT_ID, Guide, PhaseSpec, load_guide
+from assistant.interview.memory import PromptContext, build_messages, inert
+from assistant.interview.rules import StreamGuard, enforce_one_question
+from assistant.interview.safety import Concern, concern_in
+from assistant.interview.state import ClosingStep, SessionState
+from assistant.interview.text import contains_phrase, sentences
+from assistant.llm import (
+    ChatMessage,
+    ChatModel,
+    ModelError,
+    ModelStreamInterruptedError,
+    request_structured,
+)
+from assistant.prompts import PromptFile, load_prompt
+from assistant.retrieval.records import Collection
+from assistant.retrieval.search import Hit, Retriever
+from assistant.schemas import Interview, InterviewStatus, Phase, Speaker, Turn
+from assistant.store import Store
+from assistant.tokens import TokenCounter
+
+SYSTEM_PROMPT_ID = "interviewer.system"
+SUMMARY_PROMPT_ID = "interview.summary"
+GROUNDING_PASSAGES = 3
+_REGENERATE_NOTE = {
+    "fr": "Rappel : une seule question courte par message. Reformule avec une seule question.",
+    "en": "Reminder: one short question per message. Rephrase with a single question.",
+}
+
+
+class SummaryPoints(BaseModel):
+    points: list[str] = Field(min_length=1, max_length=8)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class SessionDeps:
+    """What a session needs from the outside world."""
+
+    settings: Settings
+    store: Store
+    model: ChatModel | None
+    retriever: Retriever | None = None
+    clock: Callable[[], datetime] = _now
+    counter: TokenCounter = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.counter = TokenCounter(self.settings.tokenizer)
+
+
+class InterviewSession:
+    def __init__(self, deps: SessionDeps, interview: Interview, *, streaming: bool = True) -> None:
+        self.deps = deps
+        self.interview = interview
+        self.streaming = streaming
+        self.guide: Guide = load_guide(interview.language)
+        self.system_prompt: PromptFile = load_prompt(SYSTEM_PROMPT_ID, interview.language)
+        self.summary_prompt: PromptFile = load_prompt(SUMMARY_PROMPT_ID, interview.language)
+        self.state = SessionState.model_validate(interview.state)
+
+    # ----------------------------------------------------------------- starting and resuming
+
+    @classmethod
+    async def begin(
+        cls,
+        deps: SessionDeps,
+        *,
+        language: str,
+        owner: str | None = None,
+        streaming: bool = True,
+    ) -> InterviewSession:
+        """A new interview, its framing and consent question already in the transcript."""
+        guide = load_guide(language)
+        versions = {
+            prompt.id: prompt.version
+            for prompt in (
+                load_prompt(prompt_id, language)
+                for prompt_id in (SYSTEM_PROMPT_ID, SUMMARY_PROMPT_ID, GUIDE_PROMPT_ID)
+            )
+        }
+        interview = await asyncio.to_thread(
+            deps.store.create_interview, language=language, owner=owner, prompt_versions=versions
+        )
+        if owner:
+            await asyncio.to_thread(deps.store.link_identity, interview.pseudonym, owner)
+        session = cls(deps, interview, streaming=streaming)
+        await session._say(guide.framing.text.strip(), scripted=True, prompt=guide.ref)
+        return session
+
+    @classmethod
+    async def resume(
+        cls, deps: SessionDeps, interview_id: str, *, streaming: bool = True
+    ) -> InterviewSession:
+        interview = await asyncio.to_thread(deps.store.get_interview, interview_id)
+        if interview is None:
+            from assistant.store import InterviewNotFoundError
+
+            raise InterviewNotFoundError(interview_id)
+        return cls(deps, interview, streaming=streaming)
+
+    async def transcript(self) -> list[Turn]:
+        return await asyncio.to_thread(self.deps.store.turns, self.interview.id)
+
+    @property
+    def phase(self) -> Phase:
+        return self.interview.phase
+
+    @property
+    def is_over(self) -> bool:
+        return self.interview.status != InterviewStatus.IN_PROGRESS
+
+    # ----------------------------------------------------------------- the turn loop
+
+    async def respond(self, text: str) -> AsyncIterator[SessionEvent]:
+        """Take the employee's message and produce the interviewer's answer, as events."""
+        text = text.strip()
+        messages = self.guide.messages
+        if self.is_over:
+            yield SessionEvent(EventKind.NOTICE, self._closed_notice())
+            return
+        if not text:
+            yield SessionEvent(EventKind.NOTICE, messages.empty)
+            return
+        limit = self.deps.settings.max_message_chars
+        if len(text) > limit:
+            yield SessionEvent(
+                EventKind.NOTICE, Template(messages.too_long).substitute(limit=limit)
+            )
+            return
+
+        await self._record_employee(text)
+        concern = concern_in(text, self.guide)
+        if concern == Concern.DISTRESS:
+            async for event in self._stop_for_safety():
+                yield event
+            return
+        if self.phase == Phase.CONSENT:
+            async for event in self._handle_consent(text, concern):
+                yield event
+            return
+        if concern == Concern.STOP:
+            async for event in self._end(messages.stopped, InterviewStatus.STOPPED):
+                yield event
+            return
+        if concern == Concern.OFF_MISSION:
+            again = self.state.last_question or self._fallback_question(self._spec())
+            yield await self._say(f"{messages.off_mission} {again}", scripted=True)
+            return
+        if self.phase == Phase.CLOSING:
+            async for event in self._handle_closing(text):
+                yield event
+            return
+
+        spec = self._spec()
+        self.state.answers[spec.id] = self.state.answers.get(spec.id, 0) + 1
+        if spec.signalled_by(text) and spec.id not in self.state.signalled:
+            self.state.signalled.append(spec.id)
+        next_phase = self._next_phase(spec)
+        if next_phase != self.phase:
+            await self._move_to(next_phase)
+            yield SessionEvent(EventKind.PHASE, phase=next_phase)
+        if next_phase == Phase.CLOSING:
+            async for event in self._offer_summary():
+                yield event
+            return
+        async for event in self._ask(text):
+            yield event
+
+    # ----------------------------------------------------------------- phases
+
+    async def _handle_consent(
+        self, text: str, concern: Concern | None
+    ) -> AsyncIterator[SessionEvent]:
+        words = self.guide.words
+        said_no = concern == Concern.STOP or contains_phrase(text, words.no)
+        said_yes = contains_phrase(text, words.yes) and not said_no
+        if said_no:
+            self.interview = await asyncio.to_thread(
+                self.deps.store.record_consent,
+                self.interview.id,
+                given=False,
+                version=self.guide.ref,
+            )
+            yield await self._say(self.guide.framing.declined, scripted=True)
+            yield SessionEvent(EventKind.ENDED, status=self.interview.status)
+            return
+        if not said_yes:
+            yield await self._say(self.guide.framing.consent_reminder, scripted=True)
+            return
+        self.interview = await asyncio.to_thread(
+            self.deps.store.record_consent, self.interview.id, given=True, version=self.guide.ref
+        )
+        first = self.guide.next_phase(Phase.CONSENT)
+        await self._move_to(first)
+        yield SessionEvent(EventKind.PHASE, phase=first)
+        async for event in self._ask(text):
+            yield event
+
+    def _next_phase(self, spec: PhaseSpec) -> Phase:
+        settings = self.deps.settings
+        time_is_up = self.state.active_seconds >= settings.interview_minutes * 60 * 0.85
+        questions_are_up = self.state.total_questions >= settings.interview_max_questions - 1
+        if time_is_up or questions_are_up:
+            return Phase.CLOSING
+        asked = self.state.questions.get(spec.id, 0)
+        covered = asked >= spec.max_questions or (
+            asked >= spec.min_questions and spec.id in self.state.signalled
+        )
+        return self.guide.next_phase(spec.id) if covered else spec.id
+
+    async def _offer_summary(self) -> AsyncIterator[SessionEvent]:
+        points = await self._summary_points()
+        self.state.summary = points
+        self.state.closing_step = ClosingStep.CONFIRM_SUMMARY
+        messages = self.guide.messages
+        bullets = "\n".join(f"- {point}" for point in points)
+        text = f"{messages.summary_intro}\n\n{bullets}\n\n{messages.summary_confirm}"
+        yield await self._say(text, scripted=False, prompt=self.summary_prompt.ref)
+
+    async def _handle_closing(self, text: str) -> AsyncIterator[SessionEvent]:
+        messages = self.guide.messages
+        if self.state.closing_step == ClosingStep.CONFIRM_SUMMARY:
+            confirmed = contains_phrase(text, self.guide.words.yes) and not contains_phrase(
+                text, self.guide.words.no
+            )
+            self.state.closing_step = ClosingStep.ANYTHING_ELSE
+            reply = messages.anything_else
+            if not confirmed:
+                reply = f"{messages.correction_noted} {messages.anything_else}"
+            yield await self._say(reply, scripted=True)
+            return
+        async for event in self._end(messages.thanks, InterviewStatus.CLOSED):
+            yield event
+
+    async def _stop_for_safety(self) -> AsyncIterator[SessionEvent]:
+        text = Template(self.guide.messages.distress.strip()).substitute(
+            resources=self.deps.settings.help_resources
+        )
+        self.interview = await asyncio.to_thread(
+            self.deps.store.flag, self.interview.id, "distress expressed during the interview"
+        )
+        async for event in self._end(text, InterviewStatus.STOPPED):
+            yield event
+
+    async def _end(self, text: str, status: InterviewStatus) -> AsyncIterator[SessionEvent]:
+        yield await self._say(text, scripted=True)
+        self.interview = await asyncio.to_thread(
+            self.deps.store.update_interview,
+            self.interview.id,
+            status=status,
+            phase=Phase.DONE,
+            state=self.state.model_dump(mode="json"),
+        )
+        yield SessionEvent(EventKind.ENDED, status=status)
+
+    async def _move_to(self, phase: Phase) -> None:
+        self.interview = await asyncio.to_thread(
+            self.deps.store.update_interview,
+            self.interview.id,
+            phase=phase,
+            state=self.state.model_dump(mode="json"),
+        )
+
+    # ----------------------------------------------------------------- asking
+
+    async def _ask(self, latest_answer: str) -> AsyncIterator[SessionEvent]:
+        spec = self._spec()
+        model = self.deps.model
+        if model is not None:
+            try:
+                async for event in self._ask_model(model, spec, latest_answer):
+                    yield event
+                return
+            except ModelStreamInterruptedError as error:
+                if error.partial.strip():
+                    await self._record(error.partial, scripted=False, complete=False)
+                    yield SessionEvent(
+                        EventKind.MESSAGE,
+                        f"{error.partial} {self.guide.messages.interrupted}",
+                        phase=self.phase,
+                        complete=False,
+                    )
+            except ModelError:
+                pass
+            yield SessionEvent(EventKind.NOTICE, self.guide.messages.model_unavailable)
+        question = self._fallback_question(spec)
+        self.state.fallback_used[spec.id] = self.state.fallback_used.get(spec.id, 0) + 1
+        yield await self._say(question, scripted=True, question=True)
+
+    async def _ask_model(
+        self, model: ChatModel, spec: PhaseSpec, latest_answer: str
+    ) -> AsyncIterator[SessionEvent]:
+        documents = await self._grounding(spec, latest_answer)
+        turns = await self.transcript()
+        context = PromptContext(
+            template=self.system_prompt,
+            phase=spec,
+            state=self.state,
+            target_minutes=self.deps.settings.interview_minutes,
+            max_questions=self.deps.settings.interview_max_questions,
+        )
+        prompt = build_messages(
+            context, turns, documents, self.deps.counter, self.deps.settings.prompt_token_budget
+        )
+        max_chars = self.deps.settings.max_question_chars
+        if self.streaming:
+            guard = StreamGuard(max_chars=max_chars)
+            async for piece in model.stream(prompt):
+                if shown := guard.feed(piece):
+                    yield SessionEvent(EventKind.TOKEN, shown, phase=self.phase)
+            final, broken, _ = guard.finish()
+        else:
+            final, broken = await self._generate_once_more_if_needed(model, prompt, max_chars)
+        if not final:
+            raise ModelStreamInterruptedError(model.name, "", "the model gave an empty answer")
+        yield await self._say(
+            final, scripted=False, prompt=self.system_prompt.ref, question=True, model=model.name
+        )
+        del broken  # recorded by the rules' tests; the transcript keeps only what was sent
+
+    async def _generate_once_more_if_needed(
+        self, model: ChatModel, prompt: list[ChatMessage], max_chars: int
+    ) -> tuple[str, list[str]]:
+        reply = (await model.request(prompt)).text
+        final, broken = enforce_one_question(reply, max_chars)
+        if "several_questions" in broken:
+            note = _REGENERATE_NOTE.get(self.interview.language, _REGENERATE_NOTE["en"])
+            again = (await model.request([*prompt, ChatMessage.system(note)])).text
+            final, broken = enforce_one_question(again, max_chars)
+        return final, broken
+
+    async def _grounding(self, spec: PhaseSpec, latest_answer: str) -> list[Hit]:
+        retriever = self.deps.retriever
+        if retriever is None or not spec.grounding:
+            return []
+        query = f"{spec.grounding} {latest_answer[:400]}"
+        try:
+            result = await retriever.search(
+                query, k=GROUNDING_PASSAGES, collection=Collection.COMPANY
+            )
+        except Exception:  # grounding helps; its failure must never stop an interview
+            return []
+        return result.hits
+
+    def _fallback_question(self, spec: PhaseSpec) -> str:
+        used = self.state.fallback_used.get(spec.id, 0)
+        return spec.questions[min(used, len(spec.questions) - 1)]
+
+    async def _summary_points(self) -> list[str]:
+        turns = await self.transcript()
+        model = self.deps.model
+        if model is not None:
+            transcript = "\n".join(
+                f"{turn.speaker.value}: {inert(turn.text)}"
+                for turn in turns
+                if turn.phase not in (Phase.CONSENT,)
+            )
+            transcript = self.deps.counter.truncate(
+                transcript, self.deps.settings.prompt_token_budget - 600
+            )
+            prompt = [ChatMessage.user(self.summary_prompt.render(transcript=transcript))]
+            try:
+                return (await request_structured(model, prompt, SummaryPoints)).value.points
+            except ModelError:
+                pass
+        return _extractive_summary(turns, self.interview.language)
+
+    # ----------------------------------------------------------------- persistence
+
+    async def _record_employee(self, text: str) -> None:
+        self.state.count_activity(self.deps.clock())
+        await asyncio.to_thread(
+            self.deps.store.add_turn,
+            self.interview.id,
+            speaker=Speaker.EMPLOYEE,
+            text=text,
+            phase=self.phase,
+        )
+
+    async def _record(
+        self,
+        text: str,
+        *,
+        scripted: bool,
+        complete: bool = True,
+        prompt: str | None = None,
+        model: str | None = None,
+    ) -> Turn:
+        return await asyncio.to_thread(
+            self.deps.store.add_turn,
+            self.interview.id,
+            speaker=Speaker.INTERVIEWER,
+            text=text,
+            phase=self.phase,
+            scripted=scripted,
+            complete=complete,
+            prompt=prompt,
+            model=model,
+        )
+
+    async def _say(
+        self,
+        text: str,
+        *,
+        scripted: bool,
+        prompt: str | None = None,
+        question: bool = False,
+        model: str | None = None,
+    ) -> SessionEvent:
+        """Store an interviewer message with the state it leaves behind, and announce it."""
+        await self._record(text, scripted=scripted, prompt=prompt or self.guide.ref, model=model)
+        if question:
+            spec_id = self.phase
+            self.state.questions[spec_id] = self.state.questions.get(spec_id, 0) + 1
+            self.state.last_question = text
+        self.interview = await asyncio.to_thread(
+            self.deps.store.update_interview,
+            self.interview.id,
+            state=self.state.model_dump(mode="json"),
+        )
+        return SessionEvent(EventKind.MESSAGE, text, phase=self.phase, scripted=scripted)
+
+    def _spec(self) -> PhaseSpec:
+        spec = self.guide.phase(self.phase)
+        if spec is None:
+            raise RuntimeError(f"no guide phase for {self.phase}")
+        return spec
+
+    def _closed_notice(self) -> str:
+        return {
+            "fr": "Cet entretien est terminé ; vous pouvez en commencer un nouveau.",
+        }.get(self.interview.language, "This interview is over; you can start a new one.")
+
+
+def _extractive_summary(turns: list[Turn], language: str) -> list[str]:
+    """Without a model: the first sentence of the employee's first answers in each phase."""
+    points: list[str] = []
+    seen: set[Phase] = set()
+    for turn in turns:
+        if turn.speaker != Speaker.EMPLOYEE or turn.phase in seen:
+            continue
+        if turn.phase in (Phase.CONSENT, Phase.CLOSING, Phase.DONE):
+            continue
+        seen.add(turn.phase)
+        first = sentences(turn.text)[0] if turn.text.strip() else ""
+        if len(first) > 300:
+            first = first[:297] + "…"
+        if first:
+            points.append(f"« {first} »" if language == "fr" else f"“{first}”")
+    return points or ["-"]

@@ -1,0 +1,101 @@
+"""Versioned prompts: one loader for the files in ``prompts/``.
+
+A prompt file is TOML with an ``id``, a ``version``, a ``language`` and its content (a
+``template`` for text prompts, or structured data such as the interview guide). Templates use
+``$name`` placeholders (``string.Template``): a missing value is an error, never a silent gap,
+and literal braces in prompts need no escaping. Whatever a prompt produces records
+``PromptRef`` (``id@version``) so that results can be traced to the exact text that made them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import tomllib
+from functools import lru_cache
+from pathlib import Path
+from string import Template
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from assistant.errors import TerrainError
+
+_SOURCE_TREE_PROMPTS = Path(__file__).resolve().parent.parent / "prompts"
+_PACKAGED_PROMPTS = Path(__file__).resolve().parent / "_prompts"
+
+
+class PromptError(TerrainError):
+    """A prompt file is missing or malformed."""
+
+
+def prompts_dir() -> Path:
+    """``prompts/`` beside the package in a source checkout, else the copy in the wheel."""
+    return _SOURCE_TREE_PROMPTS if _SOURCE_TREE_PROMPTS.is_dir() else _PACKAGED_PROMPTS
+
+
+class PromptFile(BaseModel):
+    """The fields every prompt file has; the rest of the file is the prompt's own content."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    id: str = Field(min_length=1)
+    version: str = Field(min_length=1)
+    language: str = Field(min_length=2)
+    description: str = ""
+    digest: str = Field(description="SHA-256 of the file, to tell edits without a new version.")
+
+    @property
+    def ref(self) -> str:
+        return f"{self.id}@{self.version}"
+
+    @property
+    def content(self) -> dict[str, Any]:
+        return dict(self.model_extra or {})
+
+    def render(self, **values: object) -> str:
+        """Fill the ``template`` of a text prompt."""
+        template = self.content.get("template")
+        if not isinstance(template, str):
+            raise PromptError(f"Prompt {self.ref} has no template.")
+        try:
+            return Template(template).substitute({k: str(v) for k, v in values.items()}).strip()
+        except KeyError as missing:
+            raise PromptError(f"Prompt {self.ref} needs a value for {missing}.") from None
+        except ValueError as error:
+            raise PromptError(f"Prompt {self.ref} has a malformed placeholder: {error}.") from None
+
+
+def _path_for(prompt_id: str, language: str, directory: Path) -> Path:
+    return directory / f"{prompt_id}.{language}.toml"
+
+
+@lru_cache(maxsize=64)
+def _load_cached(path: Path, mtime_ns: int) -> PromptFile:
+    raw = path.read_bytes()
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+        return PromptFile.model_validate({**data, "digest": hashlib.sha256(raw).hexdigest()})
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+        raise PromptError(f"Prompt file {path} is not valid TOML: {error}.") from None
+    except ValidationError as error:
+        raise PromptError(
+            f"Prompt file {path} is incomplete: {error.errors()[0]['msg']}."
+        ) from None
+
+
+def load_prompt(prompt_id: str, language: str, directory: Path | None = None) -> PromptFile:
+    """The prompt ``prompt_id`` in ``language`` (``prompts/<id>.<language>.toml``)."""
+    path = _path_for(prompt_id, language, directory or prompts_dir())
+    try:
+        mtime = path.stat().st_mtime_ns
+    except OSError:
+        raise PromptError(
+            f"No prompt {prompt_id!r} in language {language!r} (looked for {path})."
+        ) from None
+    prompt = _load_cached(path, mtime)
+    if prompt.id != prompt_id or prompt.language != language:
+        raise PromptError(
+            f"Prompt file {path} declares {prompt.id!r} in {prompt.language!r}; "
+            f"its name says {prompt_id!r} in {language!r}."
+        )
+    return prompt

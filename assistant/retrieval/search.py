@@ -1,0 +1,145 @@
+"""Hybrid retrieval: dense (Chroma) and lexical (BM25) rankings, fused on relative scores.
+
+The two rankings' scores have nothing in common (cosine similarity against BM25 weights), so
+each is rescaled to [0, 1] over its own candidates (min-max) and the two are averaged; a passage
+missing from one ranking gets 0 there. Unlike reciprocal rank fusion, this keeps the margins:
+a passage far ahead in one ranking is not overtaken by passages that are merely middling in
+both. When the embedding model cannot be reached the search goes on with the lexical ranking
+alone and says so once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Mapping
+from enum import StrEnum
+
+from pydantic import BaseModel
+
+from assistant.llm import Embedder, ModelError
+from assistant.retrieval.lexical import LexicalIndex
+from assistant.retrieval.records import ChunkRecord, Collection
+from assistant.retrieval.vector_store import VectorStore, where_clause
+
+log = logging.getLogger(__name__)
+
+DENSE_WEIGHT = 0.5
+
+
+class SearchMode(StrEnum):
+    HYBRID = "hybrid"
+    LEXICAL = "lexical"
+
+
+class Hit(BaseModel):
+    """A retrieved passage and where it comes from."""
+
+    id: str
+    text: str
+    source: str
+    title: str
+    page: int | None
+    section: str
+    collection: Collection
+    score: float
+    citation: str
+    dense_rank: int | None = None
+    lexical_rank: int | None = None
+
+    @classmethod
+    def of(cls, record: ChunkRecord, score: float, dense: int | None, lexical: int | None) -> Hit:
+        return cls(
+            id=record.id,
+            text=record.text,
+            source=record.source,
+            title=record.title,
+            page=record.page,
+            section=record.section,
+            collection=record.collection,
+            score=score,
+            citation=record.citation,
+            dense_rank=dense,
+            lexical_rank=lexical,
+        )
+
+
+class SearchResult(BaseModel):
+    hits: list[Hit]
+    mode: SearchMode
+    warning: str | None = None
+
+
+class Retriever:
+    def __init__(
+        self, store: VectorStore | None, lexical: LexicalIndex, embedder: Embedder | None
+    ) -> None:
+        self._store = store
+        self._lexical = lexical
+        self._embedder = embedder
+        self._warning: str | None = None if embedder else "no embedding model: lexical search only"
+
+    async def search(
+        self,
+        query: str,
+        *,
+        k: int = 5,
+        collection: Collection | None = None,
+        filters: Mapping[str, str | int] | None = None,
+    ) -> SearchResult:
+        wanted = dict(filters or {})
+        if collection is not None:
+            wanted["collection"] = collection.value
+        depth = max(4 * k, 20)
+        lexical = self._lexical.search(query, depth, wanted)
+        dense = await self._dense(query, depth, wanted)
+        if dense is None:
+            hits = [
+                Hit.of(record, score, None, rank)
+                for rank, (record, score) in enumerate(lexical[:k], start=1)
+            ]
+            return SearchResult(hits=hits, mode=SearchMode.LEXICAL, warning=self._warning)
+        return SearchResult(hits=_fuse(dense, lexical, k), mode=SearchMode.HYBRID)
+
+    async def _dense(
+        self, query: str, depth: int, wanted: Mapping[str, str | int]
+    ) -> list[tuple[ChunkRecord, float]] | None:
+        if self._embedder is None or self._store is None or self._unavailable():
+            return None
+        try:
+            [vector] = await self._embedder.embed([query])
+        except ModelError as error:
+            self._warning = f"embedding model unavailable, lexical search only: {error}"
+            log.warning(self._warning)
+            return None
+        return await asyncio.to_thread(self._store.nearest, vector, depth, where_clause(wanted))
+
+    def _unavailable(self) -> bool:
+        # After one failure, stay lexical for this retriever rather than wait on every query.
+        return self._warning is not None
+
+
+def _rescaled(ranking: list[tuple[ChunkRecord, float]]) -> dict[str, float]:
+    """Scores mapped onto [0, 1] within one ranking (all 1.0 when they are all equal)."""
+    if not ranking:
+        return {}
+    scores = [score for _, score in ranking]
+    low, high = min(scores), max(scores)
+    spread = high - low
+    return {record.id: (score - low) / spread if spread > 0 else 1.0 for record, score in ranking}
+
+
+def _fuse(
+    dense: list[tuple[ChunkRecord, float]], lexical: list[tuple[ChunkRecord, float]], k: int
+) -> list[Hit]:
+    records = {record.id: record for record, _ in [*dense, *lexical]}
+    dense_rank = {record.id: rank for rank, (record, _) in enumerate(dense, start=1)}
+    lexical_rank = {record.id: rank for rank, (record, _) in enumerate(lexical, start=1)}
+    dense_score, lexical_score = _rescaled(dense), _rescaled(lexical)
+    fused = {
+        chunk_id: DENSE_WEIGHT * dense_score.get(chunk_id, 0.0)
+        + (1 - DENSE_WEIGHT) * lexical_score.get(chunk_id, 0.0)
+        for chunk_id in records
+    }
+    best = sorted(fused, key=lambda chunk_id: (-fused[chunk_id], chunk_id))[:k]
+    return [Hit.of(records[i], fused[i], dense_rank.get(i), lexical_rank.get(i)) for i in best]

@@ -1,0 +1,40 @@
+"""The store's errors: each says what went wrong and how to fix it, never a raw SQL traceback."""
+
+from __future__ import annotations
+
+from assistant.errors import TerrainError
+
+DATABASE_URL_FIX = (
+    "Check TERRAIN_DATABASE_URL (e.g. postgresql+psycopg://user:password@host/terrain), or "
+    "leave it unset to use SQLite in the data folder (TERRAIN_DATA_DIR)."
+)
+
+
+class StoreError(TerrainError):
+    """The database could not be opened, migrated, read or written."""
+
+
+class InterviewNotFoundError(StoreError):
+    """No interview has this id (it may have been erased)."""
+
+    def __init__(self, interview_id: str) -> None:
+        super().__init__(f"No interview with id {interview_id!r}: it does not exist or was erased.")
+        self.interview_id = interview_id
+
+
+class TurnNotFoundError(StoreError):
+    """No turn has this id."""
+
+    def __init__(self, turn_id: int) -> None:
+        super().__init__(f"No turn with id {turn_id}: it does not exist or was erased.")
+        self.turn_id = turn_id
+
+
+class UserExistsError(StoreError):
+    """A user with this name already exists."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(
+            f"A user named {name!r} already exists.", fix="Choose another name for the new user."
+        )
+        self.name = name

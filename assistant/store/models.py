@@ -1,0 +1,137 @@
+"""The tables, as SQLAlchemy's typed ORM. Internal to the store: callers get pydantic records.
+
+Nothing here is specific to one database: strings, booleans, integers, JSON and timezone-aware
+timestamps work the same on SQLite and PostgreSQL. Enums are stored as their plain string values
+(no native enum type), so adding a value never needs a migration.
+
+``identities`` (who a pseudonym is) is deliberately unrelated to ``interviews``: no foreign key,
+no relationship. Reading interviews never touches it; only the store's clearly named identity
+functions and erasure do.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    Dialect,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+# Deterministic constraint names, so that later migrations can refer to them on every database.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timezone-aware UTC timestamp on every database.
+
+    SQLite keeps no time zone: values are written as UTC and read back with ``tzinfo=UTC``.
+    A naive datetime given by a caller is taken to be UTC already.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map: ClassVar[dict[Any, Any]] = {
+        datetime: UTCDateTime(),
+        dict[str, Any]: JSON(),
+        dict[str, str]: JSON(),
+    }
+
+
+class InterviewRow(Base):
+    __tablename__ = "interviews"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    pseudonym: Mapped[str] = mapped_column(String(64), unique=True)
+    owner: Mapped[str | None] = mapped_column(String(255), index=True)
+    language: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(32), index=True)
+    phase: Mapped[str] = mapped_column(String(32))
+    state: Mapped[dict[str, Any]]
+    flagged: Mapped[bool] = mapped_column(Boolean)
+    flag_reason: Mapped[str | None] = mapped_column(Text)
+    consent_given: Mapped[bool | None] = mapped_column(Boolean)
+    consent_at: Mapped[datetime | None]
+    consent_version: Mapped[str | None] = mapped_column(String(64))
+    prompt_versions: Mapped[dict[str, str]]
+    source: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(index=True)
+    updated_at: Mapped[datetime]
+
+
+class TurnRow(Base):
+    __tablename__ = "turns"
+    __table_args__ = (UniqueConstraint("interview_id", "index"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    interview_id: Mapped[str] = mapped_column(
+        String(32), ForeignKey("interviews.id", ondelete="CASCADE")
+    )
+    index: Mapped[int] = mapped_column(Integer)
+    speaker: Mapped[str] = mapped_column(String(32))
+    text: Mapped[str] = mapped_column(Text)
+    phase: Mapped[str] = mapped_column(String(32))
+    scripted: Mapped[bool] = mapped_column(Boolean)
+    complete: Mapped[bool] = mapped_column(Boolean)
+    model: Mapped[str | None] = mapped_column(String(255))
+    prompt: Mapped[str | None] = mapped_column(String(255))
+    created_at: Mapped[datetime]
+
+
+class UserRow(Base):
+    __tablename__ = "users"
+
+    name: Mapped[str] = mapped_column(String(255), primary_key=True)
+    role: Mapped[str] = mapped_column(String(32))
+    display_name: Mapped[str | None] = mapped_column(String(255))
+    password_hash: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+
+
+class IdentityRow(Base):
+    """Who a pseudonym is. Kept apart from interviews on purpose: see the module's docstring."""
+
+    __tablename__ = "identities"
+
+    pseudonym: Mapped[str] = mapped_column(String(64), primary_key=True)
+    person: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]

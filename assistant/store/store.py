@@ -1,0 +1,598 @@
+"""The store: interviews, their turns, users and identities, in SQLite or PostgreSQL.
+
+Every method is synchronous and thread-safe (the web app runs them in worker threads), opens its
+own short transaction, and returns pydantic records from :mod:`assistant.schemas`, never ORM
+objects. Every write has committed when the method returns: a turn saved with :meth:`add_turn`
+survives a crash of the process right after.
+
+Pseudonymity: an interview carries a pseudonym, never the person's name. Who a pseudonym is
+lives in the separate ``identities`` table, reached only by :meth:`Store.link_identity`,
+:meth:`Store.identity_of` and erasure; callers restrict those to administrators.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import threading
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
+from enum import Enum
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Concatenate, ParamSpec, TypeVar, cast
+
+from alembic import command
+from alembic.util.exc import CommandError
+from sqlalchemy import URL, CursorResult, delete, func, make_url, select, update
+from sqlalchemy.exc import (
+    ArgumentError,
+    DBAPIError,
+    IntegrityError,
+    NoSuchModuleError,
+    SQLAlchemyError,
+)
+from sqlalchemy.orm import Session, sessionmaker
+
+from assistant.config import Settings
+from assistant.schemas import (
+    Interview,
+    InterviewStatus,
+    Phase,
+    Speaker,
+    Turn,
+    User,
+    UserRole,
+)
+from assistant.store.engine import WRITE_OPTION, create_store_engine, is_sqlite, is_sqlite_memory
+from assistant.store.errors import (
+    DATABASE_URL_FIX,
+    InterviewNotFoundError,
+    StoreError,
+    TurnNotFoundError,
+    UserExistsError,
+)
+from assistant.store.migrations import alembic_config
+from assistant.store.models import IdentityRow, InterviewRow, TurnRow, UserRow, utc_now
+from assistant.store.pseudonyms import new_pseudonym
+
+DATABASE_FILE = "terrain.db"
+
+# Interview fields that update_interview() may not change: the id and timestamps are the store's,
+# and the pseudonym keys the identity link (changing it would orphan the link, and erasure
+# would then leave the person's identity behind).
+IMMUTABLE_INTERVIEW_FIELDS = frozenset({"id", "pseudonym", "created_at", "updated_at"})
+
+PSEUDONYM_ATTEMPTS = 20
+# Writers are serialised (BEGIN IMMEDIATE on SQLite, the interview's row lock on PostgreSQL),
+# so the next turn index cannot race; the retry is a second line of defence.
+ADD_TURN_ATTEMPTS = 2
+
+# Alembic keeps the running migration in module globals: one migration per process at a time
+# (and, through the database's own lock, one across processes).
+_MIGRATION_LOCK = threading.Lock()
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def _plain(value: Any) -> Any:
+    """Enum members as their stored string values."""
+    return value.value if isinstance(value, Enum) else value
+
+
+def _reason(error: SQLAlchemyError) -> str:
+    """The database's own words, first line only: no SQL, no parameters, no details."""
+    detail = error.orig if isinstance(error, DBAPIError) and error.orig is not None else error
+    text = str(detail).strip().splitlines()
+    return text[0].rstrip(".") if text else type(error).__name__
+
+
+def _guarded(
+    doing: str,
+) -> Callable[[Callable[Concatenate[Store, P], R]], Callable[Concatenate[Store, P], R]]:
+    """Turn any database failure inside the method into a :class:`StoreError`."""
+
+    def decorate(method: Callable[Concatenate[Store, P], R]) -> Callable[Concatenate[Store, P], R]:
+        @functools.wraps(method)
+        def wrapper(self: Store, /, *args: P.args, **kwargs: P.kwargs) -> R:
+            try:
+                return method(self, *args, **kwargs)
+            except SQLAlchemyError as error:
+                raise StoreError(
+                    f"The database failed while {doing} ({self.url}): {_reason(error)}.",
+                    fix="Check that the database is reachable and writable and that it was "
+                    "set up (Store.open migrates it). " + DATABASE_URL_FIX,
+                ) from error
+
+        return wrapper
+
+    return decorate
+
+
+class Store:
+    """Interviews, turns, users and identities in one SQL database."""
+
+    def __init__(self, url: str) -> None:
+        try:
+            self._url: URL = make_url(url)
+        except ArgumentError:
+            # Not echoed: an unparsable URL may still hold a password.
+            raise StoreError(
+                "The database URL is not a valid SQLAlchemy URL.", fix=DATABASE_URL_FIX
+            ) from None
+        try:
+            self._engine = create_store_engine(self._url)
+        except NoSuchModuleError:
+            raise StoreError(
+                f"Unknown database type {self._url.drivername!r} in the database URL {self.url}.",
+                fix=DATABASE_URL_FIX,
+            ) from None
+        except ImportError as error:
+            raise StoreError(
+                f"The driver for {self._url.drivername!r} databases is not installed "
+                f"(no module {error.name!r}).",
+                fix="Install it in Terrain's environment (for postgresql+psycopg: "
+                "`uv pip install 'psycopg[binary]'`), or use another TERRAIN_DATABASE_URL.",
+            ) from None
+        except (ArgumentError, TypeError, ValueError) as error:
+            raise StoreError(
+                f"Cannot use the database URL {self.url}: {error}.", fix=DATABASE_URL_FIX
+            ) from None
+        if is_sqlite(self._url):
+            self._create_private_sqlite_file()
+        self._reads = sessionmaker(self._engine, expire_on_commit=False)
+        self._writes = sessionmaker(
+            self._engine.execution_options(**{WRITE_OPTION: True}), expire_on_commit=False
+        )
+
+    @classmethod
+    def open(cls, settings: Settings) -> Store:
+        """The store that ``settings`` name, migrated to the current schema.
+
+        ``settings.database_url`` if set, otherwise ``terrain.db`` in ``settings.data_dir``
+        (the folder is created, readable by its owner only).
+        """
+        url = settings.database_url or cls._default_url(settings.data_dir)
+        store = cls(url)
+        try:
+            store.migrate()
+        except BaseException:
+            store.close()
+            raise
+        return store
+
+    @staticmethod
+    def _default_url(data_dir: Path) -> str:
+        folder = data_dir.expanduser().resolve()
+        try:
+            folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        except OSError as error:
+            raise StoreError(
+                f"Cannot create the data folder {folder}: {error.strerror or error}.",
+                fix="Set TERRAIN_DATA_DIR to a folder you can write to, or set "
+                "TERRAIN_DATABASE_URL.",
+            ) from None
+        return f"sqlite:///{folder / DATABASE_FILE}"
+
+    def _create_private_sqlite_file(self) -> None:
+        """Create a new SQLite file readable by its owner only (SQLite would use the umask).
+
+        SQLite gives its -wal and -shm files the database file's permissions.
+        """
+        database = self._url.database
+        if not database or is_sqlite_memory(self._url) or database.startswith("file:"):
+            return
+        path = Path(database).expanduser()
+        if path.exists() or not path.parent.is_dir():
+            return  # a missing folder is reported, clearly, when the database is opened
+        with suppress(OSError):
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+
+    @property
+    def url(self) -> str:
+        """The database URL, password masked."""
+        return self._url.render_as_string(hide_password=True)
+
+    def __repr__(self) -> str:
+        return f"Store({self.url!r})"
+
+    def __str__(self) -> str:
+        return self.url
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close every pooled connection. The store reconnects if it is used again."""
+        self._engine.dispose()
+
+    # -- schema ------------------------------------------------------------------------------
+
+    def migrate(self) -> None:
+        """Bring the schema to the newest revision (``alembic upgrade head``); a no-op when there.
+
+        The whole upgrade is one transaction. On SQLite it holds the write lock throughout, so
+        processes opening a new database together migrate it once; it runs with foreign keys
+        off (so that rebuilding a table cannot cascade-delete turns) and checks them before
+        committing.
+        """
+        memory = is_sqlite_memory(self._url)
+        engine = self._engine if memory else create_store_engine(self._url, migrating=True)
+        try:
+            with _MIGRATION_LOCK, engine.connect() as connection, connection.begin():
+                secret_url = self._url.render_as_string(hide_password=False)
+                command.upgrade(alembic_config(secret_url, connection=connection), "head")
+                if is_sqlite(self._url):
+                    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                    if broken:
+                        raise StoreError(
+                            f"Migrating the database {self.url} would break {len(broken)} "
+                            "link(s) between tables; nothing was changed.",
+                            fix="Report this as a bug in Terrain, with the version you run.",
+                        )
+        except CommandError as error:
+            raise StoreError(
+                f"Cannot migrate the database {self.url}: {error}.",
+                fix="If a newer Terrain used this database, run that version; otherwise "
+                + DATABASE_URL_FIX,
+            ) from error
+        except SQLAlchemyError as error:
+            raise StoreError(
+                f"Cannot open the database {self.url}: {_reason(error)}.",
+                fix="For SQLite, check that the folder exists and is writable; for a server, "
+                "that it is running and the credentials are right. " + DATABASE_URL_FIX,
+            ) from error
+        finally:
+            if engine is not self._engine:
+                engine.dispose()
+
+    # -- sessions ----------------------------------------------------------------------------
+
+    @contextmanager
+    def _reading(self) -> Iterator[Session]:
+        with self._reads() as session:
+            yield session
+
+    @contextmanager
+    def _writing(self) -> Iterator[Session]:
+        """A write transaction, committed on leaving (rolled back on an exception)."""
+        with self._writes.begin() as session:
+            yield session
+
+    @staticmethod
+    def _interview_row(session: Session, interview_id: str) -> InterviewRow:
+        row = session.get(InterviewRow, interview_id)
+        if row is None:
+            raise InterviewNotFoundError(interview_id)
+        return row
+
+    # -- interviews --------------------------------------------------------------------------
+
+    @_guarded("creating an interview")
+    def create_interview(
+        self,
+        *,
+        language: str,
+        owner: str | None = None,
+        pseudonym: str | None = None,
+        prompt_versions: dict[str, str] | None = None,
+        source: str = "terrain",
+    ) -> Interview:
+        """A new interview, in progress at the consent phase; a pseudonym is drawn if not given."""
+        now = utc_now()
+        for _ in range(PSEUDONYM_ATTEMPTS):
+            record = Interview(
+                id=uuid.uuid4().hex,
+                pseudonym=pseudonym if pseudonym is not None else new_pseudonym(),
+                owner=owner,
+                language=language,
+                prompt_versions=dict(prompt_versions or {}),
+                source=source,
+                created_at=now,
+                updated_at=now,
+            )
+            try:
+                with self._writing() as session:
+                    if pseudonym is None and self._pseudonym_taken(session, record.pseudonym):
+                        continue
+                    session.add(
+                        InterviewRow(**{k: _plain(v) for k, v in record.model_dump().items()})
+                    )
+            except IntegrityError:
+                if pseudonym is not None:
+                    raise StoreError(
+                        f"The pseudonym {pseudonym!r} is already used by another interview.",
+                        fix="Leave the pseudonym out to have a new one drawn.",
+                    ) from None
+                continue
+            return record
+        raise StoreError(
+            "Could not draw an unused pseudonym: nearly all of them are taken.",
+            fix="Report this to the Terrain maintainers: pseudonyms need to be longer.",
+        )
+
+    @staticmethod
+    def _pseudonym_taken(session: Session, pseudonym: str) -> bool:
+        in_interviews = session.scalar(
+            select(InterviewRow.id).where(InterviewRow.pseudonym == pseudonym).limit(1)
+        )
+        return in_interviews is not None or session.get(IdentityRow, pseudonym) is not None
+
+    @_guarded("reading an interview")
+    def get_interview(self, interview_id: str) -> Interview | None:
+        with self._reading() as session:
+            row = session.get(InterviewRow, interview_id)
+            return None if row is None else Interview.model_validate(row)
+
+    @_guarded("listing interviews")
+    def list_interviews(
+        self, *, owner: str | None = None, status: InterviewStatus | None = None
+    ) -> list[Interview]:
+        """Interviews, newest first, optionally only one owner's and/or in one status."""
+        query = select(InterviewRow).order_by(
+            InterviewRow.created_at.desc(), InterviewRow.id.desc()
+        )
+        if owner is not None:
+            query = query.where(InterviewRow.owner == owner)
+        if status is not None:
+            query = query.where(InterviewRow.status == InterviewStatus(status).value)
+        with self._reading() as session:
+            return [Interview.model_validate(row) for row in session.scalars(query)]
+
+    @_guarded("updating an interview")
+    def update_interview(self, /, interview_id: str, **changes: Any) -> Interview:
+        """Change some of an interview's fields (validated as :class:`Interview` fields).
+
+        Raises ValueError for a name that is not an Interview field, for ``id``, ``pseudonym``,
+        ``created_at`` and ``updated_at`` (the store's own), and for an invalid value.
+        """
+        unknown = sorted(set(changes) - set(Interview.model_fields))
+        if unknown:
+            raise ValueError(f"Not interview fields: {', '.join(unknown)}.")
+        immutable = sorted(set(changes) & IMMUTABLE_INTERVIEW_FIELDS)
+        if immutable:
+            raise ValueError(f"Interview fields that cannot be changed: {', '.join(immutable)}.")
+        with self._writing() as session:
+            row = self._interview_row(session, interview_id)
+            current = Interview.model_validate(row).model_dump()
+            updated = Interview.model_validate({**current, **changes, "updated_at": utc_now()})
+            for name in (*changes, "updated_at"):
+                setattr(row, name, _plain(getattr(updated, name)))
+        return updated
+
+    @_guarded("recording consent")
+    def record_consent(self, interview_id: str, *, given: bool, version: str) -> Interview:
+        """Record the employee's answer to consent form ``version``, timestamped now (UTC).
+
+        A refusal ends the interview (DECLINED, phase DONE) and keeps nothing beyond the
+        refusal: the turns said so far and the session state are deleted.
+        """
+        now = utc_now()
+        with self._writing() as session:
+            row = self._interview_row(session, interview_id)
+            row.consent_given = given
+            row.consent_at = now
+            row.consent_version = version
+            row.updated_at = now
+            if not given:
+                row.status = InterviewStatus.DECLINED.value
+                row.phase = Phase.DONE.value
+                row.state = {}
+                session.execute(delete(TurnRow).where(TurnRow.interview_id == interview_id))
+            return Interview.model_validate(row)
+
+    @_guarded("flagging an interview")
+    def flag(self, interview_id: str, reason: str) -> Interview:
+        """Mark the interview for a person's attention, saying why."""
+        with self._writing() as session:
+            row = self._interview_row(session, interview_id)
+            row.flagged = True
+            row.flag_reason = reason
+            row.updated_at = utc_now()
+            return Interview.model_validate(row)
+
+    # -- turns -------------------------------------------------------------------------------
+
+    @_guarded("saving a turn")
+    def add_turn(
+        self,
+        interview_id: str,
+        *,
+        speaker: Speaker,
+        text: str,
+        phase: Phase,
+        scripted: bool = False,
+        complete: bool = True,
+        model: str | None = None,
+        prompt: str | None = None,
+    ) -> Turn:
+        """Append a turn to the interview (index = previous index + 1, from 0), committed."""
+        speaker_value = Speaker(speaker).value
+        phase_value = Phase(phase).value
+        for attempt in range(1, ADD_TURN_ATTEMPTS + 1):
+            try:
+                with self._writing() as session:
+                    now = utc_now()
+                    # Updating the interview first locks its row (PostgreSQL) until the commit:
+                    # two writers of one interview cannot read the same last index.
+                    touched = cast(
+                        CursorResult[Any],
+                        session.execute(
+                            update(InterviewRow)
+                            .where(InterviewRow.id == interview_id)
+                            .values(updated_at=now)
+                        ),
+                    )
+                    if touched.rowcount == 0:
+                        raise InterviewNotFoundError(interview_id)
+                    last = session.scalar(
+                        select(func.max(TurnRow.index)).where(TurnRow.interview_id == interview_id)
+                    )
+                    row = TurnRow(
+                        interview_id=interview_id,
+                        index=0 if last is None else last + 1,
+                        speaker=speaker_value,
+                        text=text,
+                        phase=phase_value,
+                        scripted=scripted,
+                        complete=complete,
+                        model=model,
+                        prompt=prompt,
+                        created_at=now,
+                    )
+                    session.add(row)
+            except IntegrityError:
+                if attempt == ADD_TURN_ATTEMPTS:
+                    raise
+                continue
+            return Turn.model_validate(row)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    @_guarded("reading turns")
+    def turns(self, interview_id: str) -> list[Turn]:
+        """The interview's turns in order (empty if it has none or does not exist)."""
+        query = select(TurnRow).where(TurnRow.interview_id == interview_id).order_by(TurnRow.index)
+        with self._reading() as session:
+            return [Turn.model_validate(row) for row in session.scalars(query)]
+
+    @_guarded("correcting a turn")
+    def update_turn_text(self, turn_id: int, text: str) -> Turn:
+        """Replace a turn's text (an employee correcting or striking part of their summary)."""
+        with self._writing() as session:
+            row = session.get(TurnRow, turn_id)
+            if row is None:
+                raise TurnNotFoundError(turn_id)
+            row.text = text
+            session.execute(
+                update(InterviewRow)
+                .where(InterviewRow.id == row.interview_id)
+                .values(updated_at=utc_now())
+            )
+            return Turn.model_validate(row)
+
+    # -- identities (administrators only: callers enforce it) --------------------------------
+
+    @_guarded("linking a pseudonym to a person")
+    def link_identity(self, pseudonym: str, person: str) -> None:
+        """Record who ``pseudonym`` is. Linking it again to the same person changes nothing.
+
+        Raises StoreError if the pseudonym is already linked to someone else.
+        """
+        if not person.strip():
+            raise ValueError("The person linked to a pseudonym cannot be empty.")
+        taken = StoreError(
+            f"The pseudonym {pseudonym!r} is already linked to another person.",
+            fix="Check the pseudonym: each one stands for exactly one person.",
+        )
+        try:
+            with self._writing() as session:
+                existing = session.get(IdentityRow, pseudonym)
+                if existing is not None:
+                    if existing.person != person:
+                        raise taken
+                    return
+                session.add(IdentityRow(pseudonym=pseudonym, person=person, created_at=utc_now()))
+        except IntegrityError:
+            # Another writer linked it first (PostgreSQL): same person or not?
+            if self.identity_of(pseudonym) != person:
+                raise taken from None
+
+    @_guarded("reading who a pseudonym is")
+    def identity_of(self, pseudonym: str) -> str | None:
+        """The person behind ``pseudonym``, or None if it is not linked."""
+        with self._reading() as session:
+            row = session.get(IdentityRow, pseudonym)
+            return None if row is None else row.person
+
+    # -- users -------------------------------------------------------------------------------
+
+    @_guarded("adding a user")
+    def add_user(
+        self,
+        name: str,
+        role: UserRole,
+        *,
+        password_hash: str | None = None,
+        display_name: str | None = None,
+    ) -> User:
+        """A new user; :class:`UserExistsError` if the name is taken."""
+        if not name.strip():
+            raise ValueError("A user name cannot be empty.")
+        record = User(
+            name=name, role=UserRole(role), display_name=display_name, created_at=utc_now()
+        )
+        try:
+            with self._writing() as session:
+                if session.get(UserRow, name) is not None:
+                    raise UserExistsError(name)
+                session.add(
+                    UserRow(
+                        name=record.name,
+                        role=record.role.value,
+                        display_name=record.display_name,
+                        password_hash=password_hash,
+                        created_at=record.created_at,
+                    )
+                )
+        except IntegrityError:
+            raise UserExistsError(name) from None
+        return record
+
+    @_guarded("reading a user")
+    def get_user(self, name: str) -> User | None:
+        with self._reading() as session:
+            row = session.get(UserRow, name)
+            return None if row is None else User.model_validate(row)
+
+    @_guarded("reading a password hash")
+    def password_hash_of(self, name: str) -> str | None:
+        """The user's password hash; None if there is no such user or no password."""
+        with self._reading() as session:
+            row = session.get(UserRow, name)
+            return None if row is None else row.password_hash
+
+    @_guarded("listing users")
+    def list_users(self) -> list[User]:
+        """Every user, by name."""
+        with self._reading() as session:
+            rows = session.scalars(select(UserRow).order_by(UserRow.name))
+            return [User.model_validate(row) for row in rows]
+
+    # -- erasure -----------------------------------------------------------------------------
+
+    @_guarded("erasing an interview")
+    def erase_interview(self, interview_id: str) -> None:
+        """Delete the interview, its turns and its pseudonym's identity link, in one commit.
+
+        On SQLite, deleted content is overwritten in the file (``secure_delete``) and the
+        write-ahead log is then emptied when no reader holds it, so no copy of the transcript
+        stays behind in the log either.
+        """
+        with self._writing() as session:
+            row = self._interview_row(session, interview_id)
+            session.execute(delete(TurnRow).where(TurnRow.interview_id == interview_id))
+            session.execute(delete(IdentityRow).where(IdentityRow.pseudonym == row.pseudonym))
+            session.delete(row)
+        if is_sqlite(self._url) and not is_sqlite_memory(self._url):
+            self._truncate_wal()
+
+    def _truncate_wal(self) -> None:
+        """Checkpoint and empty the write-ahead log (best effort: readers may keep it)."""
+        with suppress(SQLAlchemyError, OSError):
+            raw = self._engine.raw_connection()
+            try:
+                cursor = raw.cursor()
+                cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+                cursor.close()
+            finally:
+                raw.close()

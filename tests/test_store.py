@@ -1,0 +1,515 @@
+"""The store: migrations, interviews, turns, consent, identities, users, erasure, errors."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+import sqlalchemy
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+
+from assistant.config import Settings
+from assistant.schemas import Interview, InterviewStatus, Phase, Speaker, Turn, User, UserRole
+from assistant.store import (
+    InterviewNotFoundError,
+    Store,
+    StoreError,
+    TurnNotFoundError,
+    UserExistsError,
+)
+from assistant.store import store as store_module
+from assistant.store.migrations import alembic_config
+from assistant.store.models import Base
+from assistant.store.pseudonyms import ALPHABET, PREFIX
+
+TABLES = {"interviews", "turns", "users", "identities"}
+
+
+def sqlite_url(path: Path) -> str:
+    return f"sqlite:///{path}"
+
+
+@pytest.fixture
+def db_url(tmp_path: Path) -> str:
+    return sqlite_url(tmp_path / "terrain.db")
+
+
+@pytest.fixture
+def store(db_url: str) -> Iterator[Store]:
+    with Store(db_url) as opened:
+        opened.migrate()
+        yield opened
+
+
+def say(store: Store, interview_id: str, text: str, speaker: Speaker = Speaker.EMPLOYEE) -> Turn:
+    return store.add_turn(interview_id, speaker=speaker, text=text, phase=Phase.ROLE)
+
+
+def all_datetimes(record: Interview | Turn | User) -> list[datetime]:
+    return [value for value in record.model_dump().values() if isinstance(value, datetime)]
+
+
+def assert_utc(moment: datetime | None) -> None:
+    assert moment is not None
+    assert moment.tzinfo is not None
+    assert moment.utcoffset() == timedelta(0)
+
+
+# -- migrations --------------------------------------------------------------------------------
+
+
+def test_migration_from_empty_creates_every_table_matching_the_orm(db_url: str) -> None:
+    with Store(db_url) as store:
+        store.migrate()
+    engine = sqlalchemy.create_engine(db_url)
+    try:
+        tables = set(sqlalchemy.inspect(engine).get_table_names())
+        assert tables == TABLES | {"alembic_version"}
+        with engine.connect() as connection:
+            context = MigrationContext.configure(connection, opts={"compare_type": True})
+            assert compare_metadata(context, Base.metadata) == []
+            head = ScriptDirectory.from_config(alembic_config(db_url)).get_current_head()
+            assert context.get_current_revision() == head
+    finally:
+        engine.dispose()
+
+
+def test_migrating_twice_changes_nothing(store: Store, db_url: str) -> None:
+    interview = store.create_interview(language="fr")
+    store.migrate()
+    with Store(db_url) as again:
+        again.migrate()
+        assert again.get_interview(interview.id) == interview
+    engine = sqlalchemy.create_engine(db_url)
+    with engine.connect() as connection:
+        versions = connection.exec_driver_sql("SELECT version_num FROM alembic_version").all()
+    engine.dispose()
+    assert len(versions) == 1
+
+
+def test_stores_opening_a_new_database_together_migrate_it_once(db_url: str) -> None:
+    failures: list[BaseException] = []
+
+    def open_one() -> None:
+        try:
+            with Store(db_url) as store:
+                store.migrate()
+                store.create_interview(language="fr")
+        except BaseException as error:
+            failures.append(error)
+
+    threads = [threading.Thread(target=open_one) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert failures == []
+    with Store(db_url) as store:
+        assert len(store.list_interviews()) == 4
+
+
+def test_a_database_from_a_newer_terrain_is_refused(store: Store, db_url: str) -> None:
+    engine = sqlalchemy.create_engine(db_url)
+    with engine.begin() as connection:
+        connection.exec_driver_sql("UPDATE alembic_version SET version_num = '9999'")
+    engine.dispose()
+    with pytest.raises(StoreError, match="Cannot migrate") as caught:
+        store.migrate()
+    assert caught.value.fix
+    assert "newer Terrain" in caught.value.fix
+
+
+def test_an_in_memory_database_works_for_single_threaded_use() -> None:
+    with Store("sqlite://") as store:
+        store.migrate()
+        interview = store.create_interview(language="en")
+        say(store, interview.id, "hello")
+        assert [t.text for t in store.turns(interview.id)] == ["hello"]
+
+
+def test_open_makes_the_database_in_the_data_dir(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path / "new" / "data")
+    with Store.open(settings) as store:
+        assert store.url == f"sqlite:///{tmp_path / 'new' / 'data' / 'terrain.db'}"
+        store.create_interview(language="en")
+    database = tmp_path / "new" / "data" / "terrain.db"
+    assert database.is_file()
+    assert database.stat().st_mode & 0o077 == 0  # the owner's only: transcripts are HR data
+    with sqlite3.connect(database) as raw:
+        assert raw.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+
+
+def test_open_prefers_the_database_url(tmp_path: Path) -> None:
+    url = sqlite_url(tmp_path / "elsewhere.db")
+    settings = Settings(data_dir=tmp_path / "data", database_url=url)
+    with Store.open(settings) as store:
+        assert store.url == url
+    assert (tmp_path / "elsewhere.db").is_file()
+    assert not (tmp_path / "data" / "terrain.db").exists()
+
+
+def test_connections_enforce_foreign_keys(store: Store) -> None:
+    orphan = (
+        'INSERT INTO turns (interview_id, "index", speaker, text, phase, scripted, complete,'
+        " created_at) VALUES ('missing', 0, 'employee', 'x', 'role', 0, 1, '2025-01-01')"
+    )
+    with store._engine.connect() as connection, pytest.raises(sqlalchemy.exc.IntegrityError):
+        connection.exec_driver_sql(orphan)
+
+
+# -- interviews --------------------------------------------------------------------------------
+
+
+def test_create_and_get_an_interview(store: Store) -> None:
+    interview = store.create_interview(
+        language="fr", owner="alice", prompt_versions={"interviewer": "3"}
+    )
+    assert len(interview.id) == 32
+    assert interview.status is InterviewStatus.IN_PROGRESS
+    assert interview.phase is Phase.CONSENT
+    assert interview.state == {}
+    assert interview.prompt_versions == {"interviewer": "3"}
+    assert interview.source == "terrain"
+    assert store.get_interview(interview.id) == interview
+    assert store.get_interview("missing") is None
+
+
+def test_generated_pseudonyms_are_friendly_and_unique(store: Store) -> None:
+    pseudonyms = {store.create_interview(language="fr").pseudonym for _ in range(20)}
+    assert len(pseudonyms) == 20
+    for pseudonym in pseudonyms:
+        assert pseudonym.startswith(PREFIX)
+        suffix = pseudonym.removeprefix(PREFIX)
+        assert len(suffix) == 4
+        assert set(suffix) <= set(ALPHABET)
+
+
+def test_a_drawn_pseudonym_already_in_use_is_drawn_again(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store.create_interview(language="fr", pseudonym="Participant-AAAA")
+    store.link_identity("Participant-BBBB", "someone")  # linked, interview not yet created
+    draws = iter(["Participant-AAAA", "Participant-BBBB", "Participant-CCCC"])
+    monkeypatch.setattr(store_module, "new_pseudonym", lambda: next(draws))
+    assert store.create_interview(language="fr").pseudonym == "Participant-CCCC"
+
+
+def test_a_given_pseudonym_in_use_is_refused(store: Store) -> None:
+    store.create_interview(language="fr", pseudonym="Participant-AAAA")
+    with pytest.raises(StoreError, match="already used"):
+        store.create_interview(language="fr", pseudonym="Participant-AAAA")
+
+
+def test_list_interviews_newest_first_with_filters(store: Store) -> None:
+    first = store.create_interview(language="fr", owner="alice")
+    second = store.create_interview(language="fr", owner="bob")
+    third = store.create_interview(language="en", owner="alice")
+    store.update_interview(second.id, status=InterviewStatus.CLOSED)
+
+    assert [i.id for i in store.list_interviews()] == [third.id, second.id, first.id]
+    assert [i.id for i in store.list_interviews(owner="alice")] == [third.id, first.id]
+    closed = store.list_interviews(status=InterviewStatus.CLOSED)
+    assert [i.id for i in closed] == [second.id]
+    assert store.list_interviews(owner="alice", status=InterviewStatus.CLOSED) == []
+    assert store.list_interviews(owner="nobody") == []
+
+
+def test_update_interview_validates_and_bumps_updated_at(store: Store) -> None:
+    interview = store.create_interview(language="fr")
+    updated = store.update_interview(
+        interview.id, phase="episode", state={"covered": ["role"]}, flagged=True
+    )
+    assert updated.phase is Phase.EPISODE
+    assert updated.state == {"covered": ["role"]}
+    assert updated.updated_at > interview.updated_at
+    assert updated.created_at == interview.created_at
+    assert store.get_interview(interview.id) == updated
+
+
+def test_update_interview_rejects_unknown_immutable_and_invalid_fields(store: Store) -> None:
+    interview = store.create_interview(language="fr")
+    with pytest.raises(ValueError, match="colour"):
+        store.update_interview(interview.id, colour="blue")
+    for field in ("id", "pseudonym", "created_at", "updated_at"):
+        with pytest.raises(ValueError, match=field):
+            store.update_interview(interview.id, **{field: "x"})
+    with pytest.raises(ValueError, match="phase"):
+        store.update_interview(interview.id, phase="nonsense")
+    assert store.get_interview(interview.id) == interview
+    with pytest.raises(InterviewNotFoundError):
+        store.update_interview("missing", flagged=True)
+
+
+def test_record_consent_given(store: Store) -> None:
+    interview = store.create_interview(language="fr")
+    consented = store.record_consent(interview.id, given=True, version="2025-01")
+    assert consented.consent_given is True
+    assert consented.consent_version == "2025-01"
+    assert_utc(consented.consent_at)
+    assert consented.status is InterviewStatus.IN_PROGRESS
+    assert store.get_interview(interview.id) == consented
+
+
+def test_refused_consent_declines_and_keeps_nothing_else(store: Store) -> None:
+    interview = store.create_interview(language="fr")
+    say(store, interview.id, "Do you agree?", Speaker.INTERVIEWER)
+    say(store, interview.id, "No, I would rather not.")
+    store.update_interview(interview.id, state={"notes": "x"})
+    declined = store.record_consent(interview.id, given=False, version="2025-01")
+    assert declined.consent_given is False
+    assert declined.status is InterviewStatus.DECLINED
+    assert declined.phase is Phase.DONE
+    assert declined.state == {}
+    assert store.turns(interview.id) == []
+    assert store.get_interview(interview.id) == declined
+    with pytest.raises(InterviewNotFoundError):
+        store.record_consent("missing", given=True, version="1")
+
+
+def test_flag(store: Store) -> None:
+    interview = store.create_interview(language="fr")
+    flagged = store.flag(interview.id, "distress")
+    assert flagged.flagged is True
+    assert flagged.flag_reason == "distress"
+    assert store.get_interview(interview.id) == flagged
+
+
+# -- turns -------------------------------------------------------------------------------------
+
+
+def test_turns_are_indexed_in_order_and_committed_at_once(store: Store, db_url: str) -> None:
+    interview = store.create_interview(language="fr")
+    with Store(db_url) as reader:  # another process, as it were: the CLI beside the web app
+        for n in range(5):
+            turn = store.add_turn(
+                interview.id,
+                speaker=Speaker.EMPLOYEE if n % 2 else Speaker.INTERVIEWER,
+                text=f"turn {n}",
+                phase=Phase.ROLE,
+                scripted=n == 0,
+                complete=n != 3,
+                model=None if n == 0 else "mistral-small3.2",
+                prompt=None if n == 0 else "interviewer@3",
+            )
+            assert turn.index == n
+            assert reader.turns(interview.id)[-1] == turn
+        turns = reader.turns(interview.id)
+    assert [t.index for t in turns] == [0, 1, 2, 3, 4]
+    assert [t.text for t in turns] == [f"turn {n}" for n in range(5)]
+    assert turns[0].scripted
+    assert turns[0].model is None
+    assert not turns[3].complete
+    assert turns[1].speaker is Speaker.EMPLOYEE
+    assert turns[1].prompt == "interviewer@3"
+    assert store.turns("missing") == []
+
+
+def test_concurrent_turns_get_unique_consecutive_indexes(store: Store, db_url: str) -> None:
+    interview = store.create_interview(language="fr")
+    per_thread = 5
+    failures: list[BaseException] = []
+    start = threading.Barrier(8)
+
+    with Store(db_url) as other:  # half the threads write through a second engine
+        stores = [store, other]
+
+        def write(worker: int) -> None:
+            try:
+                start.wait()
+                for n in range(per_thread):
+                    say(stores[worker % 2], interview.id, f"{worker}-{n}")
+            except BaseException as error:
+                failures.append(error)
+
+        threads = [threading.Thread(target=write, args=(w,)) for w in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=30)
+
+    assert failures == []
+    turns = store.turns(interview.id)
+    assert [t.index for t in turns] == list(range(8 * per_thread))
+    assert len({t.text for t in turns}) == 8 * per_thread
+
+
+def test_add_turn_to_a_missing_interview(store: Store) -> None:
+    with pytest.raises(InterviewNotFoundError):
+        say(store, "missing", "hello")
+
+
+def test_update_turn_text(store: Store) -> None:
+    interview = store.create_interview(language="fr")
+    say(store, interview.id, "question", Speaker.INTERVIEWER)
+    summary = say(store, interview.id, "I managed the Dupont file.")
+    corrected = store.update_turn_text(summary.id, "I managed a client file.")
+    assert corrected.text == "I managed a client file."
+    assert corrected.index == summary.index
+    assert store.turns(interview.id)[1] == corrected
+    with pytest.raises(TurnNotFoundError):
+        store.update_turn_text(9999, "x")
+
+
+# -- identities and erasure --------------------------------------------------------------------
+
+
+def test_identities_are_kept_apart_from_interviews(store: Store, db_url: str) -> None:
+    assert not {"person", "identity", "name"} & set(Interview.model_fields)
+    interview = store.create_interview(language="fr")
+    store.link_identity(interview.pseudonym, "Jeanne Dupont")
+    assert store.identity_of(interview.pseudonym) == "Jeanne Dupont"
+    assert store.identity_of("Participant-NONE") is None
+    record = store.get_interview(interview.id)
+    assert record is not None
+    assert "Jeanne Dupont" not in record.model_dump_json()
+    # No foreign key links identities with any other table, either way.
+    engine = sqlalchemy.create_engine(db_url)
+    inspector = sqlalchemy.inspect(engine)
+    assert inspector.get_foreign_keys("identities") == []
+    for table in TABLES:
+        for key in inspector.get_foreign_keys(table):
+            assert key["referred_table"] != "identities"
+    engine.dispose()
+
+
+def test_link_identity_twice(store: Store) -> None:
+    store.link_identity("Participant-AAAA", "Jeanne")
+    store.link_identity("Participant-AAAA", "Jeanne")  # the same link again: nothing changes
+    with pytest.raises(StoreError, match="already linked"):
+        store.link_identity("Participant-AAAA", "Paul")
+    assert store.identity_of("Participant-AAAA") == "Jeanne"
+
+
+def test_erase_leaves_nothing_of_the_person(store: Store, tmp_path: Path) -> None:
+    kept = store.create_interview(language="fr")
+    say(store, kept.id, "someone else's words")
+    store.link_identity(kept.pseudonym, "Paul")
+    erased = store.create_interview(language="fr", owner="jeanne")
+    say(store, erased.id, "Marguerite-secret-words")
+    store.link_identity(erased.pseudonym, "Jeanne Dupont")
+
+    store.erase_interview(erased.id)
+
+    assert store.get_interview(erased.id) is None
+    assert store.turns(erased.id) == []
+    assert store.identity_of(erased.pseudonym) is None
+    assert [i.id for i in store.list_interviews()] == [kept.id]
+    assert len(store.turns(kept.id)) == 1
+    assert store.identity_of(kept.pseudonym) == "Paul"
+    store.close()
+    for file in tmp_path.glob("terrain.db*"):  # secure_delete and the emptied WAL
+        content = file.read_bytes()
+        assert b"Marguerite-secret-words" not in content
+        assert b"Jeanne Dupont" not in content
+    with pytest.raises(InterviewNotFoundError):
+        store.erase_interview(erased.id)
+
+
+# -- users -------------------------------------------------------------------------------------
+
+
+def test_users(store: Store) -> None:
+    admin = store.add_user("root", UserRole.ADMIN, password_hash="$argon2id$x")
+    alice = store.add_user("alice", UserRole.EMPLOYEE, display_name="Alice")
+    assert admin.role is UserRole.ADMIN
+    assert store.get_user("alice") == alice
+    assert store.get_user("nobody") is None
+    assert store.password_hash_of("root") == "$argon2id$x"
+    assert store.password_hash_of("alice") is None
+    assert store.password_hash_of("nobody") is None
+    assert store.list_users() == [alice, admin]
+    assert "password_hash" not in admin.model_dump()
+    with pytest.raises(UserExistsError):
+        store.add_user("alice", UserRole.LEADERSHIP)
+    assert store.get_user("alice") == alice
+
+
+# -- datetimes ---------------------------------------------------------------------------------
+
+
+def test_datetimes_come_back_timezone_aware_utc(store: Store, db_url: str) -> None:
+    interview = store.create_interview(language="fr")
+    say(store, interview.id, "hello")
+    store.add_user("alice", UserRole.EMPLOYEE)
+    paris = timezone(timedelta(hours=1))
+    store.update_interview(interview.id, consent_at=datetime(2025, 3, 1, 10, 0, tzinfo=paris))
+    with Store(db_url) as fresh:  # read from the file, not from anything cached
+        record = fresh.get_interview(interview.id)
+        assert record is not None
+        assert record.consent_at == datetime(2025, 3, 1, 9, 0, tzinfo=UTC)
+        records: list[Interview | Turn | User] = [record, *fresh.turns(interview.id)]
+        records += fresh.list_users()
+        for each in records:
+            for moment in all_datetimes(each):
+                assert_utc(moment)
+
+
+# -- errors ------------------------------------------------------------------------------------
+
+
+def assert_clear(error: StoreError) -> None:
+    assert type(error) is StoreError
+    assert error.fix
+    assert "TERRAIN_DATABASE_URL" in error.fix
+    assert not isinstance(error, sqlalchemy.exc.SQLAlchemyError)
+
+
+def test_a_database_in_a_missing_folder(tmp_path: Path) -> None:
+    url = sqlite_url(tmp_path / "no" / "such" / "folder" / "terrain.db")
+    with pytest.raises(StoreError) as caught:
+        Store(url).migrate()
+    assert_clear(caught.value)
+    assert "Cannot open the database" in caught.value.message
+    assert not (tmp_path / "no").exists()
+    with pytest.raises(StoreError) as again:
+        Store.open(Settings(data_dir=tmp_path, database_url=url))
+    assert_clear(again.value)
+
+
+@pytest.mark.parametrize(
+    ("url", "says"),
+    [
+        ("nosuchdb://user:hunter2@host/terrain", "Unknown database type 'nosuchdb'"),
+        ("sqlite+nodriver:///x.db", "Unknown database type"),
+        ("not a url at all", "not a valid"),
+        ("sqlite://user:hunter2@/relative.db", "Cannot use the database URL"),
+    ],
+)
+def test_bad_urls(url: str, says: str) -> None:
+    with pytest.raises(StoreError) as caught:
+        Store(url)
+    assert_clear(caught.value)
+    assert says in str(caught.value)
+    assert "hunter2" not in str(caught.value)
+
+
+def test_a_missing_driver() -> None:
+    url = "postgresql+nosuchdriver://user:hunter2@localhost/terrain"
+    with pytest.raises(StoreError) as caught:
+        Store(url)
+    assert "hunter2" not in str(caught.value)
+
+
+def test_an_unmigrated_database_fails_clearly(tmp_path: Path) -> None:
+    with Store(sqlite_url(tmp_path / "bare.db")) as bare, pytest.raises(StoreError) as caught:
+        bare.list_interviews()
+    assert "no such table" in caught.value.message
+    assert caught.value.fix
+
+
+def test_the_url_hides_the_password(monkeypatch: pytest.MonkeyPatch) -> None:
+    def any_engine(url: sqlalchemy.URL, **_: object) -> sqlalchemy.Engine:
+        return sqlalchemy.create_engine("sqlite://")
+
+    monkeypatch.setattr(store_module, "create_store_engine", any_engine)
+    store = Store("postgresql+psycopg://terrain:hunter2@db.internal/terrain")
+    assert store.url == "postgresql+psycopg://terrain:***@db.internal/terrain"
+    assert "hunter2" not in repr(store)
+    assert "hunter2" not in str(store)
+    store.close()
