@@ -12,7 +12,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import AliasChoices, Field, ValidationError, field_validator
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -121,6 +121,10 @@ class Settings(BaseSettings):
             "(3114, France's national suicide prevention line, free, 24/7)"
         ),
         description="Where to find help, shown when an employee expresses distress.",
+    )
+    secret_key: SecretStr | None = Field(
+        default=None,
+        description="Secret for keyed hashes (owner keys); unset means one kept in the data dir.",
     )
     chroma_url: str | None = Field(
         default=None,

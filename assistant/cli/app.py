@@ -9,6 +9,7 @@ import typer
 
 from assistant import __version__
 from assistant.cli.common import JsonFlag, console, print_json, settings
+from assistant.cli.interview import interview
 from assistant.cli.knowledge import ask, ingest
 
 app = typer.Typer(
@@ -67,6 +68,7 @@ def doctor(as_json: JsonFlag = False) -> None:
 
 app.command()(ingest)
 app.command()(ask)
+app.command()(interview)
 
 
 def main() -> None:

@@ -231,13 +231,15 @@ class InterviewSession:
         return self.guide.next_phase(spec.id) if covered else spec.id
 
     async def _offer_summary(self) -> AsyncIterator[SessionEvent]:
-        points = await self._summary_points()
+        points, by_model = await self._summary_points()
         self.state.summary = points
         self.state.closing_step = ClosingStep.CONFIRM_SUMMARY
         messages = self.guide.messages
         bullets = "\n".join(f"- {point}" for point in points)
         text = f"{messages.summary_intro}\n\n{bullets}\n\n{messages.summary_confirm}"
-        yield await self._say(text, scripted=False, prompt=self.summary_prompt.ref)
+        model = self.deps.model.name if by_model and self.deps.model else None
+        prompt = self.summary_prompt.ref if by_model else self.guide.ref
+        yield await self._say(text, scripted=not by_model, prompt=prompt, model=model)
 
     async def _handle_closing(self, text: str) -> AsyncIterator[SessionEvent]:
         messages = self.guide.messages
@@ -368,7 +370,8 @@ class InterviewSession:
         used = self.state.fallback_used.get(spec.id, 0)
         return spec.questions[min(used, len(spec.questions) - 1)]
 
-    async def _summary_points(self) -> list[str]:
+    async def _summary_points(self) -> tuple[list[str], bool]:
+        """The summary's points, and whether the model wrote them (else they are extracted)."""
         turns = await self.transcript()
         model = self.deps.model
         if model is not None:
@@ -382,10 +385,11 @@ class InterviewSession:
             )
             prompt = [ChatMessage.user(self.summary_prompt.render(transcript=transcript))]
             try:
-                return (await request_structured(model, prompt, SummaryPoints)).value.points
+                summary = await request_structured(model, prompt, SummaryPoints)
+                return summary.value.points, True
             except ModelError:
                 pass
-        return _extractive_summary(turns, self.interview.language)
+        return _extractive_summary(turns, self.interview.language), False
 
     # ----------------------------------------------------------------- persistence
 

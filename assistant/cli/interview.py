@@ -1,0 +1,135 @@
+"""`terrain interview`: the interview in a terminal, or scripted through standard input."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from typing import Annotated
+
+import typer
+
+from assistant.cli.common import JsonFlag, console, errors, fail, print_json, settings
+from assistant.config import Settings
+from assistant.errors import TerrainError
+from assistant.interview.events import EventKind, SessionEvent
+from assistant.interview.factory import session_deps
+from assistant.interview.session import InterviewSession
+
+
+def interview(
+    lang: Annotated[
+        str | None, typer.Option("--lang", help="Interview language: fr or en.")
+    ] = None,
+    resume: Annotated[
+        str | None, typer.Option("--resume", help="Continue the interview with this id.")
+    ] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Hold an interview in the terminal, with the same guide and rules as the web app.
+
+    When standard input is not a terminal, each line is one employee message and the session
+    ends at the end of input, so that interviews can be scripted; with --json the transcript
+    (speaker, text, phase, scripted flag) is printed at the end. Every message is saved as it
+    is sent: an interrupted interview continues with --resume ID.
+    """
+    config = settings()
+    language = lang or config.language
+    if language not in ("fr", "en"):
+        fail(f"Unknown language {language!r}: use fr or en.")
+    interactive = sys.stdin.isatty()
+    try:
+        asyncio.run(_run(config, language, resume, interactive=interactive, as_json=as_json))
+    except TerrainError as error:
+        fail(error)
+
+
+async def _run(
+    config: Settings, language: str, resume: str | None, *, interactive: bool, as_json: bool
+) -> None:
+    deps = await session_deps(config)
+    if resume:
+        session = await InterviewSession.resume(deps, resume)
+    else:
+        session = await InterviewSession.begin(deps, language=language)
+    quiet = as_json and not interactive
+    view = TerminalView()
+    if not quiet:
+        errors.print(f"[dim]Interview {session.interview.id} ({session.interview.pseudonym})[/]")
+        for turn in await session.transcript():
+            _show_stored(turn.speaker.value, turn.text)
+    while not session.is_over:
+        line = _read(interactive)
+        if line is None:
+            break
+        async for event in session.respond(line):
+            if not quiet:
+                view.show(event)
+    if as_json:
+        turns = await session.transcript()
+        print_json(
+            {
+                "id": session.interview.id,
+                "pseudonym": session.interview.pseudonym,
+                "status": session.interview.status,
+                "phase": session.interview.phase,
+                "turns": [
+                    {
+                        "speaker": turn.speaker,
+                        "text": turn.text,
+                        "phase": turn.phase,
+                        "scripted": turn.scripted,
+                        "complete": turn.complete,
+                    }
+                    for turn in turns
+                ],
+            }
+        )
+    elif not session.is_over:
+        errors.print(
+            f"Paused. Continue with: terrain interview --resume {session.interview.id}",
+            style="dim",
+        )
+
+
+def _read(interactive: bool) -> str | None:
+    try:
+        if interactive:
+            return console.input("[bold cyan]Vous / You:[/] ")
+        line = sys.stdin.readline()
+    except (EOFError, KeyboardInterrupt):
+        return None
+    return line.rstrip("\n") if line else None
+
+
+def _show_stored(speaker: str, text: str) -> None:
+    label = "Terrain" if speaker == "interviewer" else "Vous / You"
+    console.print(f"[bold]{label}:[/] ", end="")
+    console.print(text, markup=False, highlight=False)
+
+
+class TerminalView:
+    """Shows session events: streamed pieces as they come, then what the stream did not say."""
+
+    def __init__(self) -> None:
+        self._streamed = ""
+
+    def show(self, event: SessionEvent) -> None:
+        if event.kind == EventKind.TOKEN:
+            if not self._streamed:
+                console.print("[bold]Terrain:[/] ", end="")
+            self._streamed += event.text
+            console.print(event.text, end="", markup=False, highlight=False)
+        elif event.kind == EventKind.MESSAGE:
+            if self._streamed:
+                # The stored message may end differently (cut to one question, or interrupted).
+                rest = event.text.removeprefix(self._streamed)
+                console.print(rest if rest != event.text else "", markup=False, highlight=False)
+                if rest == event.text:
+                    _show_stored("interviewer", event.text)
+                self._streamed = ""
+            else:
+                _show_stored("interviewer", event.text)
+        elif event.kind == EventKind.NOTICE:
+            errors.print(event.text, style="yellow", markup=False, highlight=False)
+        elif event.kind == EventKind.PHASE and event.phase:
+            errors.print(f"— {event.phase.value} —", style="dim", markup=False)

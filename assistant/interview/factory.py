@@ -1,0 +1,32 @@
+"""Assemble a session's dependencies from the settings: the one place that wires them."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from assistant.config import Settings
+from assistant.interview.session import SessionDeps
+from assistant.llm import chat_model_for, embedder_for
+from assistant.retrieval.knowledge_base import KnowledgeBase
+from assistant.store import Store
+
+log = logging.getLogger(__name__)
+
+
+async def session_deps(settings: Settings, store: Store | None = None) -> SessionDeps:
+    """Dependencies for interviews: the store, the chat model and company-document retrieval.
+
+    Retrieval is optional: an empty or unreadable index only means ungrounded questions.
+    """
+    if store is None:
+        store = await asyncio.to_thread(Store.open, settings)
+    try:
+        base = KnowledgeBase(settings, embedder_for(settings))
+        retriever = await asyncio.to_thread(base.retriever)
+    except Exception as error:
+        log.warning("Retrieval unavailable, questions will not cite documents: %s", error)
+        retriever = None
+    return SessionDeps(
+        settings=settings, store=store, model=chat_model_for(settings), retriever=retriever
+    )

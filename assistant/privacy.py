@@ -1,0 +1,50 @@
+"""Keeping people apart from what they said.
+
+An interview row never names its employee. It carries an *owner key*: a keyed hash (HMAC) of
+the employee's user name, so that the employee's own requests can find their interviews while a
+facilitator reading the rows learns nothing about who they are. The key is a secret kept under
+the data directory (or given by ``TERRAIN_SECRET_KEY``); the pseudonym ↔ person link lives in a
+separate table that only the admin role reads.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import secrets
+from pathlib import Path
+
+from assistant.config import Settings
+
+SECRET_FILE = "secret.key"  # noqa: S105 - a file name, not a secret
+
+
+def server_secret(settings: Settings) -> bytes:
+    """The installation's secret, created on first use with owner-only permissions."""
+    if settings.secret_key:
+        return settings.secret_key.get_secret_value().encode()
+    path = settings.data_dir / SECRET_FILE
+    try:
+        return path.read_bytes().strip()
+    except FileNotFoundError:
+        pass
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    secret = secrets.token_hex(32).encode()
+    _write_private(path, secret)
+    return path.read_bytes().strip()  # another process may have won the race: use its secret
+
+
+def _write_private(path: Path, content: bytes) -> None:
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return
+    with os.fdopen(descriptor, "wb") as out:
+        out.write(content)
+
+
+def owner_key(settings: Settings, user_name: str) -> str:
+    """The opaque key that marks an employee's interviews as theirs."""
+    digest = hmac.new(server_secret(settings), user_name.encode(), hashlib.sha256)
+    return "owner:" + digest.hexdigest()[:32]
