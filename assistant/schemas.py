@@ -94,3 +94,114 @@ class User(Record):
     role: UserRole
     display_name: str | None = None
     created_at: datetime
+
+
+# ------------------------------------------------------------------------------- findings
+
+
+class AutomationExposure(StrEnum):
+    """How exposed the task is to automation, in the employee's own account."""
+
+    AUTOMATABLE = "automatable"  # a tool could do it
+    AUGMENTED = "augmented"  # a tool could help, a person stays in charge
+    HUMAN_ESSENTIAL = "human_essential"  # it must stay human
+
+
+class FindingStatus(StrEnum):
+    PROPOSED = "proposed"
+    ACCEPTED = "accepted"
+    EDITED = "edited"
+    REJECTED = "rejected"
+
+
+class FindingOrigin(StrEnum):
+    MODEL = "model"
+    FACILITATOR = "facilitator"
+
+
+class Quote(BaseModel):
+    """Verbatim evidence: ``text`` is exactly ``turn.text[start:end]`` of an employee turn."""
+
+    model_config = ConfigDict(frozen=True)
+
+    text: str = Field(min_length=1)
+    turn_index: int = Field(ge=0)
+    start: int = Field(ge=0, description="Offset in the turn's text, in characters (code points).")
+    end: int = Field(ge=0, description="End offset, exclusive.")
+
+
+class PassageCitation(BaseModel):
+    """A company passage, as retrieved, that the employee's account departs from."""
+
+    source: str
+    page: int | None = None
+    section: str = ""
+    text: str
+
+
+class PrescribedGap(BaseModel):
+    description: str = Field(min_length=1)
+    passage: PassageCitation | None = None
+
+
+class Provenance(BaseModel):
+    model: str | None = None
+    prompt: str | None = Field(default=None, description="Prompt id@version.")
+    codebook: str | None = Field(default=None, description="Codebook id@version.")
+    created_at: datetime
+
+
+class Finding(Record):
+    """Where a relational good arises, tied to the employee's own words."""
+
+    id: str
+    interview_id: str
+    code: str
+    activity: str
+    counterpart: str
+    value_chain_stage: str
+    evidence: list[Quote] = Field(min_length=1)
+    prescribed_gap: PrescribedGap | None = None
+    automation_exposure: AutomationExposure
+    automation_reasons: str = ""
+    confidence: float = Field(ge=0, le=1)
+    status: FindingStatus = FindingStatus.PROPOSED
+    origin: FindingOrigin = FindingOrigin.MODEL
+    proposed_code: str | None = Field(
+        default=None, description="The code the model proposed, kept when a facilitator edits it."
+    )
+    provenance: Provenance
+    updated_at: datetime
+
+
+class FindingChange(Record):
+    """One facilitator action on a finding, for the audit trail."""
+
+    id: int
+    finding_id: str
+    actor: str
+    action: str  # accept, edit, reject, add
+    before: dict[str, Any] | None = None
+    after: dict[str, Any] | None = None
+    at: datetime
+
+
+class JobStatus(StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+
+class Job(Record):
+    """A unit of background work (an extraction), persisted so it survives restarts."""
+
+    id: str
+    kind: str
+    interview_id: str
+    status: JobStatus = JobStatus.QUEUED
+    attempts: int = 0
+    error: str | None = None
+    result: dict[str, Any] = Field(default_factory=dict)
+    created_at: datetime
+    updated_at: datetime

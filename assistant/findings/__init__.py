@@ -1,0 +1,1 @@
+"""Findings: where relational goods arise, extracted from transcripts with verified evidence."""
