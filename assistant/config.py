@@ -122,6 +122,15 @@ class Settings(BaseSettings):
         ),
         description="Where to find help, shown when an employee expresses distress.",
     )
+    extraction_window_tokens: int = Field(
+        default=3000, ge=500, description="Transcript tokens read per extraction request."
+    )
+    extraction_overlap_tokens: int = Field(
+        default=300, ge=0, description="Transcript tokens repeated between extraction windows."
+    )
+    codebook: Path | None = Field(
+        default=None, description="Codebook file; unset means prompts/codebook.yaml."
+    )
     secret_key: SecretStr | None = Field(
         default=None,
         description="Secret for keyed hashes (owner keys); unset means one kept in the data dir.",
@@ -133,6 +142,12 @@ class Settings(BaseSettings):
     database_url: str | None = Field(
         default=None,
         description="SQLAlchemy URL (e.g. PostgreSQL); unset means SQLite under the data dir.",
+    )
+    auth_header: str | None = Field(
+        default=None,
+        min_length=1,
+        description="HTTP header in which a trusted single sign-on proxy passes the user name "
+        "to the web app; unset (the default) turns header login off.",
     )
 
     @field_validator("ollama_host", "chroma_url")

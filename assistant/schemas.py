@@ -186,6 +186,10 @@ class FindingChange(Record):
     at: datetime
 
 
+class JobKind(StrEnum):
+    EXTRACTION = "extract"
+
+
 class JobStatus(StrEnum):
     QUEUED = "queued"
     RUNNING = "running"

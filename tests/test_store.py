@@ -28,7 +28,7 @@ from assistant.store.migrations import alembic_config
 from assistant.store.models import Base
 from assistant.store.pseudonyms import ALPHABET, PREFIX
 
-TABLES = {"interviews", "turns", "users", "identities"}
+TABLES = {"interviews", "turns", "users", "identities", "findings", "finding_changes", "jobs"}
 
 
 def sqlite_url(path: Path) -> str:

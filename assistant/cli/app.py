@@ -9,6 +9,8 @@ import typer
 
 from assistant import __version__
 from assistant.cli.common import JsonFlag, console, print_json, settings
+from assistant.cli.findings import extract, review
+from assistant.cli.importing import import_transcripts
 from assistant.cli.interview import interview
 from assistant.cli.knowledge import ask, ingest
 
@@ -69,6 +71,9 @@ def doctor(as_json: JsonFlag = False) -> None:
 app.command()(ingest)
 app.command()(ask)
 app.command()(interview)
+app.command()(extract)
+app.command()(review)
+app.command(name="import")(import_transcripts)
 
 
 def main() -> None:

@@ -34,7 +34,7 @@ from assistant.llm import (
 from assistant.prompts import PromptFile, load_prompt
 from assistant.retrieval.records import Collection
 from assistant.retrieval.search import Hit, Retriever
-from assistant.schemas import Interview, InterviewStatus, Phase, Speaker, Turn
+from assistant.schemas import Interview, InterviewStatus, JobKind, Phase, Speaker, Turn
 from assistant.store import Store
 from assistant.tokens import TokenCounter
 
@@ -90,8 +90,12 @@ class InterviewSession:
         language: str,
         owner: str | None = None,
         streaming: bool = True,
+        interview_id: str | None = None,
     ) -> InterviewSession:
-        """A new interview, its framing and consent question already in the transcript."""
+        """A new interview, its framing and consent question already in the transcript.
+
+        ``interview_id``: the id to give it (the web app uses its conversation's id).
+        """
         guide = load_guide(language)
         versions = {
             prompt.id: prompt.version
@@ -101,7 +105,11 @@ class InterviewSession:
             )
         }
         interview = await asyncio.to_thread(
-            deps.store.create_interview, language=language, owner=owner, prompt_versions=versions
+            deps.store.create_interview,
+            language=language,
+            owner=owner,
+            prompt_versions=versions,
+            interview_id=interview_id,
         )
         if owner:
             await asyncio.to_thread(deps.store.link_identity, interview.pseudonym, owner)
@@ -275,6 +283,11 @@ class InterviewSession:
             phase=Phase.DONE,
             state=self.state.model_dump(mode="json"),
         )
+        if status == InterviewStatus.CLOSED:
+            # Findings are extracted in the background, not while the employee waits.
+            await asyncio.to_thread(
+                self.deps.store.enqueue_job, JobKind.EXTRACTION.value, self.interview.id
+            )
         yield SessionEvent(EventKind.ENDED, status=status)
 
     async def _move_to(self, phase: Phase) -> None:

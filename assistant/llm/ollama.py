@@ -8,10 +8,12 @@ maps them onto the port's typed errors so that callers never see a library excep
 from __future__ import annotations
 
 import json
+import ssl
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import TypeVar
 
 import httpx
@@ -54,6 +56,13 @@ _CONNECTION_ERRORS: tuple[type[BaseException], ...] = (
 )
 
 
+@lru_cache(maxsize=1)
+def _tls_context() -> ssl.SSLContext:
+    # Building a client loads the system's certificates again (about 20 ms); one context,
+    # shared by every client, makes a client cost nothing.
+    return ssl.create_default_context()
+
+
 @dataclass(frozen=True)
 class OllamaProvider:
     """Where Ollama is and how patiently to talk to it."""
@@ -86,7 +95,7 @@ class OllamaProvider:
     async def client(self) -> AsyncIterator[ollama.AsyncClient]:
         # One short-lived client per operation: an httpx client must not outlive its event loop,
         # and the CLI, the web app and the tests each run their own loops.
-        client = ollama.AsyncClient(host=self.host, timeout=self.timeout)
+        client = ollama.AsyncClient(host=self.host, timeout=self.timeout, verify=_tls_context())
         try:
             yield client
         finally:
@@ -102,7 +111,9 @@ class OllamaProvider:
     async def version(self) -> str:
         async def fetch() -> str:
             # The ollama client has no public call for this endpoint.
-            async with httpx.AsyncClient(base_url=self.host, timeout=self.timeout) as http:
+            async with httpx.AsyncClient(
+                base_url=self.host, timeout=self.timeout, verify=_tls_context()
+            ) as http:
                 response = await http.get("/api/version")
             if response.status_code != httpx.codes.OK:
                 raise ollama.ResponseError(response.text, response.status_code)
@@ -167,7 +178,7 @@ class OllamaChatModel(ChatModel):
             base_url=provider.host,
             temperature=provider.temperature,
             num_ctx=provider.context_window,
-            client_kwargs={"timeout": provider.timeout},
+            client_kwargs={"timeout": provider.timeout, "verify": _tls_context()},
         )
 
     @property

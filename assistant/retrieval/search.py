@@ -88,11 +88,10 @@ class Retriever:
         filters: Mapping[str, str | int] | None = None,
     ) -> SearchResult:
         wanted = dict(filters or {})
-        if collection is not None:
-            wanted["collection"] = collection.value
         depth = max(4 * k, 20)
-        lexical = self._lexical.search(query, depth, wanted)
-        dense = await self._dense(query, depth, wanted)
+        lexical_filters = wanted | ({"collection": collection.value} if collection else {})
+        lexical = self._lexical.search(query, depth, lexical_filters)
+        dense = await self._dense(query, depth, collection, wanted)
         if dense is None:
             hits = [
                 Hit.of(record, score, None, rank)
@@ -102,7 +101,11 @@ class Retriever:
         return SearchResult(hits=_fuse(dense, lexical, k), mode=SearchMode.HYBRID)
 
     async def _dense(
-        self, query: str, depth: int, wanted: Mapping[str, str | int]
+        self,
+        query: str,
+        depth: int,
+        collection: Collection | None,
+        wanted: Mapping[str, str | int],
     ) -> list[tuple[ChunkRecord, float]] | None:
         if self._embedder is None or self._store is None or self._unavailable():
             return None
@@ -112,7 +115,13 @@ class Retriever:
             self._warning = f"embedding model unavailable, lexical search only: {error}"
             log.warning(self._warning)
             return None
-        return await asyncio.to_thread(self._store.nearest, vector, depth, where_clause(wanted))
+        return await asyncio.to_thread(
+            self._store.nearest,
+            vector,
+            depth,
+            collection=collection,
+            where=where_clause(wanted),
+        )
 
     def _unavailable(self) -> bool:
         # After one failure, stay lexical for this retriever rather than wait on every query.

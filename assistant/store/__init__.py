@@ -1,10 +1,12 @@
-"""Persistence: interviews, turns, users and identities in SQLite (default) or PostgreSQL.
+"""Persistence: interviews, turns, findings, jobs, users and identities, in SQLite or PostgreSQL.
 
 Open it with ``Store.open(settings)``, which also migrates the schema. See :mod:`.store`.
 """
 
 from assistant.store.errors import (
+    FindingNotFoundError,
     InterviewNotFoundError,
+    JobNotFoundError,
     StoreError,
     TurnNotFoundError,
     UserExistsError,
@@ -12,7 +14,9 @@ from assistant.store.errors import (
 from assistant.store.store import Store
 
 __all__ = [
+    "FindingNotFoundError",
     "InterviewNotFoundError",
+    "JobNotFoundError",
     "Store",
     "StoreError",
     "TurnNotFoundError",

@@ -30,6 +30,27 @@ class TurnNotFoundError(StoreError):
         self.turn_id = turn_id
 
 
+class FindingNotFoundError(StoreError):
+    """No finding has this id (it may have been replaced by a new extraction, or erased)."""
+
+    def __init__(self, finding_id: str) -> None:
+        super().__init__(
+            f"No finding with id {finding_id!r}: it does not exist, was replaced by a new "
+            "extraction, or was erased with its interview."
+        )
+        self.finding_id = finding_id
+
+
+class JobNotFoundError(StoreError):
+    """No job has this id (it may have been erased with its interview)."""
+
+    def __init__(self, job_id: str) -> None:
+        super().__init__(
+            f"No job with id {job_id!r}: it does not exist or was erased with its interview."
+        )
+        self.job_id = job_id
+
+
 class UserExistsError(StoreError):
     """A user with this name already exists."""
 

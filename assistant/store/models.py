@@ -1,5 +1,9 @@
 """The tables, as SQLAlchemy's typed ORM. Internal to the store: callers get pydantic records.
 
+Interviews and their turns; findings (where relational goods arise), their audit trail and the
+background jobs that extract them, all erased with their interview (ON DELETE CASCADE, and the
+store deletes them explicitly too); users; identities.
+
 Nothing here is specific to one database: strings, booleans, integers, JSON and timezone-aware
 timestamps work the same on SQLite and PostgreSQL. Enums are stored as their plain string values
 (no native enum type), so adding a value never needs a migration.
@@ -19,7 +23,9 @@ from sqlalchemy import (
     Boolean,
     DateTime,
     Dialect,
+    Float,
     ForeignKey,
+    Index,
     Integer,
     MetaData,
     String,
@@ -135,3 +141,70 @@ class IdentityRow(Base):
     pseudonym: Mapped[str] = mapped_column(String(64), primary_key=True)
     person: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime]
+
+
+class FindingRow(Base):
+    """A finding (see :class:`assistant.schemas.Finding`); quotes and provenance as JSON.
+
+    ``created_at`` and ``position`` are the store's own: when the finding was stored, and its
+    place in the batch stored with it, so that listings keep the extraction's order.
+    """
+
+    __tablename__ = "findings"
+    __table_args__ = (Index("ix_findings_interview_id_status", "interview_id", "status"),)
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    interview_id: Mapped[str] = mapped_column(
+        String(32), ForeignKey("interviews.id", ondelete="CASCADE")
+    )
+    code: Mapped[str] = mapped_column(String(255))
+    activity: Mapped[str] = mapped_column(Text)
+    counterpart: Mapped[str] = mapped_column(Text)
+    value_chain_stage: Mapped[str] = mapped_column(Text)
+    evidence: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    prescribed_gap: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
+    automation_exposure: Mapped[str] = mapped_column(String(32))
+    automation_reasons: Mapped[str] = mapped_column(Text)
+    confidence: Mapped[float] = mapped_column(Float)
+    status: Mapped[str] = mapped_column(String(32), index=True)
+    origin: Mapped[str] = mapped_column(String(32))
+    proposed_code: Mapped[str | None] = mapped_column(String(255))
+    provenance: Mapped[dict[str, Any]]
+    created_at: Mapped[datetime]
+    position: Mapped[int] = mapped_column(Integer)
+    updated_at: Mapped[datetime]
+
+
+class FindingChangeRow(Base):
+    """One facilitator action on a finding: the audit trail, erased with the finding."""
+
+    __tablename__ = "finding_changes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    finding_id: Mapped[str] = mapped_column(
+        String(64), ForeignKey("findings.id", ondelete="CASCADE"), index=True
+    )
+    actor: Mapped[str] = mapped_column(String(255))
+    action: Mapped[str] = mapped_column(String(32))
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
+    at: Mapped[datetime]
+
+
+class JobRow(Base):
+    """A unit of background work; at most one per (kind, interview), so enqueueing is idempotent."""
+
+    __tablename__ = "jobs"
+    __table_args__ = (UniqueConstraint("kind", "interview_id"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(64))
+    interview_id: Mapped[str] = mapped_column(
+        String(32), ForeignKey("interviews.id", ondelete="CASCADE"), index=True
+    )
+    status: Mapped[str] = mapped_column(String(32), index=True)
+    attempts: Mapped[int] = mapped_column(Integer)
+    error: Mapped[str | None] = mapped_column(Text)
+    result: Mapped[dict[str, Any]]
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]

@@ -1,4 +1,4 @@
-"""The store: interviews, their turns, users and identities, in SQLite or PostgreSQL.
+"""The store: interviews, turns, findings, jobs, users and identities (SQLite or PostgreSQL).
 
 Every method is synchronous and thread-safe (the web app runs them in worker threads), opens its
 own short transaction, and returns pydantic records from :mod:`assistant.schemas`, never ORM
@@ -8,16 +8,23 @@ survives a crash of the process right after.
 Pseudonymity: an interview carries a pseudonym, never the person's name. Who a pseudonym is
 lives in the separate ``identities`` table, reached only by :meth:`Store.link_identity`,
 :meth:`Store.identity_of` and erasure; callers restrict those to administrators.
+
+Findings are reviewed by facilitators; every review is recorded in ``finding_changes``, in the
+same transaction as the change itself. Jobs (background extractions) are rows too, so that a
+restart loses none: :meth:`Store.claim_next_job` hands each queued job to exactly one worker,
+and :meth:`Store.requeue_stale_jobs` gives back the jobs of a worker that died.
 """
 
 from __future__ import annotations
 
 import functools
 import os
+import re
 import threading
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
+from datetime import UTC, datetime, timedelta
 from enum import Enum
 from pathlib import Path
 from types import TracebackType
@@ -37,8 +44,14 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from assistant.config import Settings
 from assistant.schemas import (
+    Finding,
+    FindingChange,
+    FindingOrigin,
+    FindingStatus,
     Interview,
     InterviewStatus,
+    Job,
+    JobStatus,
     Phase,
     Speaker,
     Turn,
@@ -48,13 +61,24 @@ from assistant.schemas import (
 from assistant.store.engine import WRITE_OPTION, create_store_engine, is_sqlite, is_sqlite_memory
 from assistant.store.errors import (
     DATABASE_URL_FIX,
+    FindingNotFoundError,
     InterviewNotFoundError,
+    JobNotFoundError,
     StoreError,
     TurnNotFoundError,
     UserExistsError,
 )
 from assistant.store.migrations import alembic_config
-from assistant.store.models import IdentityRow, InterviewRow, TurnRow, UserRow, utc_now
+from assistant.store.models import (
+    FindingChangeRow,
+    FindingRow,
+    IdentityRow,
+    InterviewRow,
+    JobRow,
+    TurnRow,
+    UserRow,
+    utc_now,
+)
 from assistant.store.pseudonyms import new_pseudonym
 
 DATABASE_FILE = "terrain.db"
@@ -69,6 +93,31 @@ PSEUDONYM_ATTEMPTS = 20
 # so the next turn index cannot race; the retry is a second line of defence.
 ADD_TURN_ATTEMPTS = 2
 
+# What a facilitator's review does to a finding's status.
+REVIEW_STATUSES = {
+    "accept": FindingStatus.ACCEPTED,
+    "edit": FindingStatus.EDITED,
+    "reject": FindingStatus.REJECTED,
+}
+# The finding fields a facilitator may edit; the rest are the model's or the store's.
+EDITABLE_FINDING_FIELDS = frozenset(
+    {
+        "code",
+        "activity",
+        "counterpart",
+        "value_chain_stage",
+        "evidence",
+        "prescribed_gap",
+        "automation_exposure",
+        "automation_reasons",
+        "confidence",
+    }
+)
+# Finding fields kept as JSON (their JSON dump is stored).
+JSON_FINDING_FIELDS = frozenset({"evidence", "prescribed_gap", "provenance"})
+# How often claim_next_job() looks again when another worker took the job it chose.
+CLAIM_ATTEMPTS = 20
+
 # Alembic keeps the running migration in module globals: one migration per process at a time
 # (and, through the database's own lock, one across processes).
 _MIGRATION_LOCK = threading.Lock()
@@ -80,6 +129,26 @@ R = TypeVar("R")
 def _plain(value: Any) -> Any:
     """Enum members as their stored string values."""
     return value.value if isinstance(value, Enum) else value
+
+
+def _as_utc(moment: datetime) -> datetime:
+    """A timezone-aware UTC datetime; a naive one is taken to be UTC already."""
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def _finding_values(record: Finding) -> dict[str, Any]:
+    """A finding's column values: enums as strings, quotes, gap and provenance as JSON."""
+    values = {name: _plain(getattr(record, name)) for name in Finding.model_fields}
+    values.update(record.model_dump(mode="json", include=set(JSON_FINDING_FIELDS)))
+    return values
+
+
+def _stored_finding(record: Finding, now: datetime) -> Finding:
+    """The finding as the store keeps it: updated now, its provenance's timestamp in UTC."""
+    provenance = record.provenance.model_copy(
+        update={"created_at": _as_utc(record.provenance.created_at)}
+    )
+    return record.model_copy(update={"provenance": provenance, "updated_at": now})
 
 
 def _reason(error: SQLAlchemyError) -> str:
@@ -112,7 +181,7 @@ def _guarded(
 
 
 class Store:
-    """Interviews, turns, users and identities in one SQL database."""
+    """Interviews, turns, findings, jobs, users and identities in one SQL database."""
 
     def __init__(self, url: str) -> None:
         try:
@@ -270,6 +339,21 @@ class Store:
             yield session
 
     @staticmethod
+    def _delete_content(session: Session, interview_id: str) -> None:
+        """Delete what the interview holds: turns, findings with their audit trail, and jobs.
+
+        Explicit deletes, not only the foreign keys' ON DELETE CASCADE: erasure must not depend
+        on the database enforcing them.
+        """
+        of_interview = select(FindingRow.id).where(FindingRow.interview_id == interview_id)
+        session.execute(
+            delete(FindingChangeRow).where(FindingChangeRow.finding_id.in_(of_interview))
+        )
+        session.execute(delete(FindingRow).where(FindingRow.interview_id == interview_id))
+        session.execute(delete(JobRow).where(JobRow.interview_id == interview_id))
+        session.execute(delete(TurnRow).where(TurnRow.interview_id == interview_id))
+
+    @staticmethod
     def _interview_row(session: Session, interview_id: str) -> InterviewRow:
         row = session.get(InterviewRow, interview_id)
         if row is None:
@@ -287,12 +371,19 @@ class Store:
         pseudonym: str | None = None,
         prompt_versions: dict[str, str] | None = None,
         source: str = "terrain",
+        interview_id: str | None = None,
     ) -> Interview:
-        """A new interview, in progress at the consent phase; a pseudonym is drawn if not given."""
+        """A new interview, in progress at the consent phase; a pseudonym is drawn if not given.
+
+        ``interview_id`` (32 lowercase hex digits) lets an adapter choose the id, as the web app
+        does so that its conversation and the interview share one id; a new one otherwise.
+        """
+        if interview_id is not None and not re.fullmatch(r"[0-9a-f]{32}", interview_id):
+            raise ValueError("An interview id is 32 lowercase hexadecimal digits.")
         now = utc_now()
         for _ in range(PSEUDONYM_ATTEMPTS):
             record = Interview(
-                id=uuid.uuid4().hex,
+                id=interview_id or uuid.uuid4().hex,
                 pseudonym=pseudonym if pseudonym is not None else new_pseudonym(),
                 owner=owner,
                 language=language,
@@ -303,6 +394,14 @@ class Store:
             )
             try:
                 with self._writing() as session:
+                    taken = interview_id is not None and (
+                        session.get(InterviewRow, interview_id) is not None
+                    )
+                    if taken:
+                        raise StoreError(
+                            f"An interview with the id {interview_id} already exists.",
+                            fix="Leave the id out to have a new one drawn.",
+                        )
                     if pseudonym is None and self._pseudonym_taken(session, record.pseudonym):
                         continue
                     session.add(
@@ -327,6 +426,79 @@ class Store:
             select(InterviewRow.id).where(InterviewRow.pseudonym == pseudonym).limit(1)
         )
         return in_interviews is not None or session.get(IdentityRow, pseudonym) is not None
+
+    @_guarded("importing an interview")
+    def import_interview(
+        self,
+        *,
+        language: str,
+        source: str,
+        turns: Sequence[tuple[Speaker, str]],
+        phase: Phase = Phase.EPISODE,
+        consent_version: str = "imported",
+        owner: str | None = None,
+    ) -> Interview:
+        """An interview held elsewhere (a transcript), stored whole in one transaction.
+
+        It is CLOSED at phase DONE, with consent recorded as given under ``consent_version``
+        (the people who held it collected it), a fresh pseudonym, and ``turns`` in order
+        (index 0, 1, …), all at ``phase``: the guide's phases are unknown for a transcript, and
+        EPISODE, the account of real work, is the phase every reader of the content keeps.
+        Either everything is stored or nothing is. Raises ValueError without turns or for an
+        empty one.
+        """
+        if not turns:
+            raise ValueError("An imported interview needs at least one turn.")
+        for position, (_, text) in enumerate(turns):
+            if not text.strip():
+                raise ValueError(f"Turn {position} of the imported interview is empty.")
+        phase_value = Phase(phase).value
+        for _ in range(PSEUDONYM_ATTEMPTS):
+            now = utc_now()
+            record = Interview(
+                id=uuid.uuid4().hex,
+                pseudonym=new_pseudonym(),
+                owner=owner,
+                language=language,
+                status=InterviewStatus.CLOSED,
+                phase=Phase.DONE,
+                consent_given=True,
+                consent_at=now,
+                consent_version=consent_version,
+                source=source,
+                created_at=now,
+                updated_at=now,
+            )
+            try:
+                with self._writing() as session:
+                    if self._pseudonym_taken(session, record.pseudonym):
+                        continue
+                    session.add(
+                        InterviewRow(**{k: _plain(v) for k, v in record.model_dump().items()})
+                    )
+                    session.flush()
+                    session.add_all(
+                        TurnRow(
+                            interview_id=record.id,
+                            index=index,
+                            speaker=Speaker(speaker).value,
+                            text=text,
+                            phase=phase_value,
+                            scripted=False,
+                            complete=True,
+                            model=None,
+                            prompt=None,
+                            created_at=now,
+                        )
+                        for index, (speaker, text) in enumerate(turns)
+                    )
+            except IntegrityError:
+                continue
+            return record
+        raise StoreError(
+            "Could not draw an unused pseudonym: nearly all of them are taken.",
+            fix="Report this to the Terrain maintainers: pseudonyms need to be longer.",
+        )
 
     @_guarded("reading an interview")
     def get_interview(self, interview_id: str) -> Interview | None:
@@ -375,7 +547,8 @@ class Store:
         """Record the employee's answer to consent form ``version``, timestamped now (UTC).
 
         A refusal ends the interview (DECLINED, phase DONE) and keeps nothing beyond the
-        refusal: the turns said so far and the session state are deleted.
+        refusal: the turns said so far, the session state, and any findings and jobs are
+        deleted. Consent given changes nothing else.
         """
         now = utc_now()
         with self._writing() as session:
@@ -388,7 +561,7 @@ class Store:
                 row.status = InterviewStatus.DECLINED.value
                 row.phase = Phase.DONE.value
                 row.state = {}
-                session.execute(delete(TurnRow).where(TurnRow.interview_id == interview_id))
+                self._delete_content(session, interview_id)
             return Interview.model_validate(row)
 
     @_guarded("flagging an interview")
@@ -479,6 +652,383 @@ class Store:
                 .values(updated_at=utc_now())
             )
             return Turn.model_validate(row)
+
+    # -- findings ----------------------------------------------------------------------------
+
+    @staticmethod
+    def _check_interviews(session: Session, interview_ids: set[str]) -> None:
+        found = set(
+            session.scalars(select(InterviewRow.id).where(InterviewRow.id.in_(interview_ids)))
+        )
+        for interview_id in sorted(interview_ids - found):
+            raise InterviewNotFoundError(interview_id)
+
+    @staticmethod
+    def _insert_findings(session: Session, records: Sequence[Finding], now: datetime) -> None:
+        for position, record in enumerate(records):
+            session.add(FindingRow(**_finding_values(record), created_at=now, position=position))
+
+    @staticmethod
+    def _finding_row(session: Session, finding_id: str) -> FindingRow:
+        row = session.get(FindingRow, finding_id, with_for_update=True)
+        if row is None:
+            raise FindingNotFoundError(finding_id)
+        return row
+
+    @staticmethod
+    def _duplicate_findings(error: IntegrityError) -> StoreError:
+        return StoreError(
+            f"Could not store the findings: {_reason(error)} (a finding id is already used, or "
+            "the interview was erased meanwhile). Nothing was stored.",
+            fix="Give every finding a new id (e.g. uuid4().hex), then try again.",
+        )
+
+    @staticmethod
+    def _unique_ids(findings: Sequence[Finding]) -> None:
+        ids = [finding.id for finding in findings]
+        if len(set(ids)) != len(ids):
+            raise ValueError("Several findings share one id.")
+
+    @_guarded("saving findings")
+    def add_findings(self, findings: Sequence[Finding]) -> list[Finding]:
+        """Store the findings as given (status and origin included), all in one transaction.
+
+        Their ``updated_at`` becomes now; the provenance's timestamp is kept, in UTC. Raises
+        InterviewNotFoundError for a finding of a missing interview, StoreError for an id in use,
+        ValueError for one id given twice; nothing is stored then.
+        """
+        self._unique_ids(findings)
+        now = utc_now()
+        records = [_stored_finding(finding, now) for finding in findings]
+        if not records:
+            return []
+        try:
+            with self._writing() as session:
+                self._check_interviews(session, {record.interview_id for record in records})
+                self._insert_findings(session, records, now)
+        except IntegrityError as error:
+            raise self._duplicate_findings(error) from None
+        return records
+
+    @_guarded("replacing an interview's findings")
+    def replace_model_findings(
+        self, interview_id: str, findings: Sequence[Finding]
+    ) -> list[Finding]:
+        """A new extraction's findings in place of the previous extraction's, in one transaction.
+
+        Deletes the interview's findings that the model proposed and nobody reviewed yet
+        (origin MODEL, status PROPOSED) and stores ``findings`` instead: re-running an
+        extraction never duplicates findings, and never touches one that a facilitator
+        accepted, edited, rejected or added. Every new finding must belong to ``interview_id``
+        and be a PROPOSED MODEL finding (ValueError otherwise).
+        """
+        for finding in findings:
+            if finding.interview_id != interview_id:
+                raise ValueError(
+                    f"Finding {finding.id!r} belongs to interview {finding.interview_id!r}, "
+                    f"not {interview_id!r}."
+                )
+            if finding.origin != FindingOrigin.MODEL or finding.status != FindingStatus.PROPOSED:
+                raise ValueError(
+                    f"Finding {finding.id!r} is not a proposed model finding "
+                    f"(origin {finding.origin.value}, status {finding.status.value})."
+                )
+        self._unique_ids(findings)
+        now = utc_now()
+        records = [_stored_finding(finding, now) for finding in findings]
+        unreviewed = (
+            FindingRow.interview_id == interview_id,
+            FindingRow.origin == FindingOrigin.MODEL.value,
+            FindingRow.status == FindingStatus.PROPOSED.value,
+        )
+        try:
+            with self._writing() as session:
+                self._interview_row(session, interview_id)
+                # Unreviewed findings have no audit trail; deleted explicitly all the same.
+                session.execute(
+                    delete(FindingChangeRow).where(
+                        FindingChangeRow.finding_id.in_(select(FindingRow.id).where(*unreviewed))
+                    )
+                )
+                session.execute(delete(FindingRow).where(*unreviewed))
+                self._insert_findings(session, records, now)
+        except IntegrityError as error:
+            raise self._duplicate_findings(error) from None
+        return records
+
+    @_guarded("reading findings")
+    def findings(
+        self, *, interview_id: str | None = None, status: FindingStatus | None = None
+    ) -> list[Finding]:
+        """Findings, optionally of one interview and/or in one status.
+
+        Grouped by interview, then in the order they were stored (an extraction's order).
+        """
+        query = select(FindingRow).order_by(
+            FindingRow.interview_id, FindingRow.created_at, FindingRow.position, FindingRow.id
+        )
+        if interview_id is not None:
+            query = query.where(FindingRow.interview_id == interview_id)
+        if status is not None:
+            query = query.where(FindingRow.status == FindingStatus(status).value)
+        with self._reading() as session:
+            return [Finding.model_validate(row) for row in session.scalars(query)]
+
+    @_guarded("reading a finding")
+    def get_finding(self, finding_id: str) -> Finding | None:
+        with self._reading() as session:
+            row = session.get(FindingRow, finding_id)
+            return None if row is None else Finding.model_validate(row)
+
+    @_guarded("reviewing a finding")
+    def review_finding(
+        self,
+        finding_id: str,
+        *,
+        actor: str,
+        action: str,
+        changes: dict[str, Any] | None = None,
+    ) -> Finding:
+        """A facilitator's review: ``accept``, ``reject``, or ``edit`` with ``changes``.
+
+        accept → ACCEPTED, reject → REJECTED (no ``changes`` with either); edit applies
+        ``changes`` (fields among :data:`EDITABLE_FINDING_FIELDS`, validated as Finding fields)
+        and sets EDITED. When an edit changes the code, the model's code is kept in
+        ``proposed_code`` (if not kept already). The change is recorded in the audit trail, with
+        the changed fields before and after (as JSON), in the same transaction.
+
+        Raises ValueError for an unknown action, a field that cannot be edited, an edit without
+        changes or an invalid value; FindingNotFoundError for a missing finding.
+        """
+        status = REVIEW_STATUSES.get(action)
+        if status is None:
+            raise ValueError(
+                f"Unknown review action {action!r}: use one of {', '.join(REVIEW_STATUSES)}."
+            )
+        if not actor.strip():
+            raise ValueError("The reviewer (actor) cannot be empty.")
+        changes = dict(changes or {})
+        if action != "edit" and changes:
+            raise ValueError(f"A review {action!r} takes no changes; use 'edit' to change fields.")
+        if action == "edit" and not changes:
+            raise ValueError("An edit needs the fields to change.")
+        unknown = sorted(set(changes) - EDITABLE_FINDING_FIELDS)
+        if unknown:
+            raise ValueError(
+                f"Finding fields that cannot be edited: {', '.join(unknown)} (editable: "
+                f"{', '.join(sorted(EDITABLE_FINDING_FIELDS))})."
+            )
+        with self._writing() as session:
+            row = self._finding_row(session, finding_id)
+            current = Finding.model_validate(row)
+            now = utc_now()
+            update_values: dict[str, Any] = {**changes, "status": status, "updated_at": now}
+            if (
+                "code" in changes
+                and changes["code"] != current.code
+                and current.proposed_code is None
+            ):
+                update_values["proposed_code"] = current.code
+            updated = Finding.model_validate({**current.model_dump(), **update_values})
+            old = current.model_dump(mode="json")
+            new = updated.model_dump(mode="json")
+            names = [n for n in (*changes, "status", "proposed_code") if old[n] != new[n]]
+            names = list(dict.fromkeys(names))
+            values = _finding_values(updated)
+            for name in (*names, "updated_at"):
+                setattr(row, name, values[name])
+            session.add(
+                FindingChangeRow(
+                    finding_id=finding_id,
+                    actor=actor,
+                    action=action,
+                    before={name: old[name] for name in names},
+                    after={name: new[name] for name in names},
+                    at=now,
+                )
+            )
+        return updated
+
+    @_guarded("adding a facilitator's finding")
+    def add_facilitator_finding(self, finding: Finding, *, actor: str) -> Finding:
+        """A finding a facilitator wrote: stored ACCEPTED, origin FACILITATOR, with an audit entry.
+
+        Raises InterviewNotFoundError for a missing interview, StoreError for an id in use.
+        """
+        if not actor.strip():
+            raise ValueError("The facilitator (actor) cannot be empty.")
+        now = utc_now()
+        record = _stored_finding(finding, now).model_copy(
+            update={"origin": FindingOrigin.FACILITATOR, "status": FindingStatus.ACCEPTED}
+        )
+        try:
+            with self._writing() as session:
+                self._interview_row(session, record.interview_id)
+                self._insert_findings(session, [record], now)
+                session.flush()
+                session.add(
+                    FindingChangeRow(
+                        finding_id=record.id,
+                        actor=actor,
+                        action="add",
+                        before=None,
+                        after=record.model_dump(mode="json"),
+                        at=now,
+                    )
+                )
+        except IntegrityError as error:
+            raise self._duplicate_findings(error) from None
+        return record
+
+    @_guarded("reading the findings' audit trail")
+    def finding_changes(self, finding_id: str | None = None) -> list[FindingChange]:
+        """Facilitators' actions on findings (or on one finding), oldest first."""
+        query = select(FindingChangeRow).order_by(FindingChangeRow.id)
+        if finding_id is not None:
+            query = query.where(FindingChangeRow.finding_id == finding_id)
+        with self._reading() as session:
+            return [FindingChange.model_validate(row) for row in session.scalars(query)]
+
+    # -- jobs --------------------------------------------------------------------------------
+
+    @_guarded("queueing a job")
+    def enqueue_job(self, kind: str, interview_id: str) -> Job:
+        """Queue a ``kind`` job for the interview, once: enqueueing is idempotent.
+
+        An existing job for (kind, interview) that is queued, running or done is returned
+        unchanged; a failed one is queued again (its attempts and creation time kept, its error
+        cleared). Raises InterviewNotFoundError for a missing interview.
+        """
+        if not kind.strip():
+            raise ValueError("A job kind cannot be empty.")
+        for attempt in (1, 2):
+            try:
+                with self._writing() as session:
+                    self._interview_row(session, interview_id)
+                    row = session.scalar(
+                        select(JobRow)
+                        .where(JobRow.kind == kind, JobRow.interview_id == interview_id)
+                        .with_for_update()
+                    )
+                    now = utc_now()
+                    if row is None:
+                        row = JobRow(
+                            id=uuid.uuid4().hex,
+                            kind=kind,
+                            interview_id=interview_id,
+                            status=JobStatus.QUEUED.value,
+                            attempts=0,
+                            error=None,
+                            result={},
+                            created_at=now,
+                            updated_at=now,
+                        )
+                        session.add(row)
+                    elif row.status == JobStatus.FAILED.value:
+                        row.status = JobStatus.QUEUED.value
+                        row.error = None
+                        row.updated_at = now
+                    return Job.model_validate(row)
+            except IntegrityError:
+                # Another writer queued it first (PostgreSQL): return that one.
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    @_guarded("claiming a job")
+    def claim_next_job(self, kind: str) -> Job | None:
+        """Take the oldest queued ``kind`` job: RUNNING, one more attempt. None if none is queued.
+
+        Safe with several workers: the job is taken by a conditional update (only while it is
+        still queued), so exactly one worker gets it; the others look for the next one.
+        """
+        for _ in range(CLAIM_ATTEMPTS):
+            with self._writing() as session:
+                job_id = session.scalar(
+                    select(JobRow.id)
+                    .where(JobRow.kind == kind, JobRow.status == JobStatus.QUEUED.value)
+                    .order_by(JobRow.created_at, JobRow.id)
+                    .limit(1)
+                )
+                if job_id is None:
+                    return None
+                taken = cast(
+                    CursorResult[Any],
+                    session.execute(
+                        update(JobRow)
+                        .where(JobRow.id == job_id, JobRow.status == JobStatus.QUEUED.value)
+                        .values(
+                            status=JobStatus.RUNNING.value,
+                            attempts=JobRow.attempts + 1,
+                            updated_at=utc_now(),
+                        )
+                        .execution_options(synchronize_session=False)
+                    ),
+                )
+                if taken.rowcount == 1:
+                    row = session.get(JobRow, job_id, populate_existing=True)
+                    return None if row is None else Job.model_validate(row)
+        return None
+
+    def _settle_job(self, job_id: str, **values: Any) -> Job:
+        with self._writing() as session:
+            row = session.get(JobRow, job_id, with_for_update=True)
+            if row is None:
+                raise JobNotFoundError(job_id)
+            for name, value in {**values, "updated_at": utc_now()}.items():
+                setattr(row, name, value)
+            return Job.model_validate(row)
+
+    @_guarded("finishing a job")
+    def finish_job(self, job_id: str, *, result: dict[str, Any]) -> Job:
+        """The job is DONE, with its result (JSON). Raises JobNotFoundError if it was erased."""
+        return self._settle_job(
+            job_id, status=JobStatus.DONE.value, result=dict(result), error=None
+        )
+
+    @_guarded("recording a job's failure")
+    def fail_job(self, job_id: str, *, error: str) -> Job:
+        """The job FAILED, for ``error`` (a reason a person can read, never a traceback)."""
+        if not error.strip():
+            raise ValueError("A failed job needs the reason it failed.")
+        return self._settle_job(job_id, status=JobStatus.FAILED.value, error=error)
+
+    @_guarded("listing jobs")
+    def jobs(self, *, kind: str | None = None, status: JobStatus | None = None) -> list[Job]:
+        """Jobs, oldest first, optionally of one kind and/or in one status."""
+        query = select(JobRow).order_by(JobRow.created_at, JobRow.id)
+        if kind is not None:
+            query = query.where(JobRow.kind == kind)
+        if status is not None:
+            query = query.where(JobRow.status == JobStatus(status).value)
+        with self._reading() as session:
+            return [Job.model_validate(row) for row in session.scalars(query)]
+
+    @_guarded("requeueing stale jobs")
+    def requeue_stale_jobs(self, kind: str, older_than_seconds: float) -> int:
+        """Queue again the RUNNING ``kind`` jobs untouched for longer than that (a dead worker).
+
+        Returns how many were queued again; their attempts are kept.
+        """
+        if older_than_seconds < 0:
+            raise ValueError("older_than_seconds cannot be negative.")
+        now = utc_now()
+        cutoff = now - timedelta(seconds=older_than_seconds)
+        with self._writing() as session:
+            requeued = cast(
+                CursorResult[Any],
+                session.execute(
+                    update(JobRow)
+                    .where(
+                        JobRow.kind == kind,
+                        JobRow.status == JobStatus.RUNNING.value,
+                        JobRow.updated_at < cutoff,
+                    )
+                    .values(status=JobStatus.QUEUED.value, updated_at=now)
+                    .execution_options(synchronize_session=False)
+                ),
+            )
+            return requeued.rowcount
 
     # -- identities (administrators only: callers enforce it) --------------------------------
 
@@ -572,7 +1122,8 @@ class Store:
 
     @_guarded("erasing an interview")
     def erase_interview(self, interview_id: str) -> None:
-        """Delete the interview, its turns and its pseudonym's identity link, in one commit.
+        """Delete the interview, its turns, findings (with their audit trail) and jobs, and its
+        pseudonym's identity link, in one commit.
 
         On SQLite, deleted content is overwritten in the file (``secure_delete``) and the
         write-ahead log is then emptied when no reader holds it, so no copy of the transcript
@@ -580,7 +1131,7 @@ class Store:
         """
         with self._writing() as session:
             row = self._interview_row(session, interview_id)
-            session.execute(delete(TurnRow).where(TurnRow.interview_id == interview_id))
+            self._delete_content(session, interview_id)
             session.execute(delete(IdentityRow).where(IdentityRow.pseudonym == row.pseudonym))
             session.delete(row)
         if is_sqlite(self._url) and not is_sqlite_memory(self._url):

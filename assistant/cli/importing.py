@@ -1,0 +1,128 @@
+"""`terrain import`: transcripts of interviews held elsewhere, stored as closed interviews."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+
+from assistant.cli.common import JsonFlag, console, errors, fail, print_json, settings
+from assistant.errors import TerrainError
+from assistant.findings.importers import (
+    SUPPORTED_LANGUAGES,
+    ImportedTranscript,
+    TranscriptFormatError,
+    parse_transcript,
+)
+from assistant.schemas import Interview, Phase
+from assistant.store import Store
+
+# Imported turns are all at this phase: see Store.import_interview.
+IMPORTED_PHASE = Phase.EPISODE
+IMPORTED_CONSENT_VERSION = "imported"
+
+
+def import_transcripts(
+    files: Annotated[
+        list[Path],
+        typer.Argument(
+            help="Transcripts: JSON, WebVTT (.vtt), or text/Markdown with speaker labels.",
+            show_default=False,
+        ),
+    ],
+    as_json: JsonFlag = False,
+    language: Annotated[
+        str | None,
+        typer.Option(
+            "--lang", help="Language of every file (fr or en), instead of the file's or a guess."
+        ),
+    ] = None,
+) -> None:
+    """Import transcripts of interviews held elsewhere, one closed interview per file.
+
+    Every file is read and checked before anything is stored, and a file with a problem is
+    reported (the file, the line, what is wrong) and imported not at all; the others are still
+    imported. Speakers come from labels such as 'Intervieweur :' and 'Salarié(e) :', or from
+    WebVTT voice tags; when a file names exactly two people and no role, the first to speak is
+    taken as the interviewer. The labels (often names) are not stored. The consent of imported
+    interviews is recorded as given, version 'imported': import only interviews whose
+    participants agreed. Their findings are extracted with `terrain extract`, like any other.
+
+    Prints each new interview's id (with --json, a list of {id, source, …}). Exits with status
+    1 if any file could not be imported.
+    """
+    if language is not None and language not in SUPPORTED_LANGUAGES:
+        fail(escape(f"Unknown language {language!r}: use {' or '.join(SUPPORTED_LANGUAGES)}."))
+    config = settings()
+    parsed: list[ImportedTranscript] = []
+    failed = 0
+    for path in files:
+        try:
+            parsed.append(parse_transcript(path, language=language))
+        except TranscriptFormatError as error:
+            failed += 1
+            _report(error)
+    imported: list[tuple[ImportedTranscript, Interview]] = []
+    if parsed:
+        try:
+            store = Store.open(config)
+        except TerrainError as error:
+            fail(escape(str(error)))
+        with store:
+            for transcript in parsed:
+                try:
+                    interview = store.import_interview(
+                        language=transcript.language,
+                        source=transcript.source,
+                        turns=[(turn.speaker, turn.text) for turn in transcript.turns],
+                        phase=IMPORTED_PHASE,
+                        consent_version=IMPORTED_CONSENT_VERSION,
+                    )
+                except TerrainError as error:
+                    failed += 1
+                    _report(error)
+                    continue
+                imported.append((transcript, interview))
+    if as_json:
+        print_json(
+            [
+                {
+                    "id": interview.id,
+                    "source": transcript.source,
+                    "pseudonym": interview.pseudonym,
+                    "language": interview.language,
+                    "turns": len(transcript.turns),
+                }
+                for transcript, interview in imported
+            ]
+        )
+    else:
+        for transcript, interview in imported:
+            _show(transcript, interview)
+    if failed:
+        fail(
+            f"{failed} of {len(files)} file{'s' if len(files) > 1 else ''} "
+            f"{'were' if failed > 1 else 'was'} not imported (see above)."
+        )
+
+
+def _report(error: TerrainError) -> None:
+    errors.print(f"[bold red]Error:[/] {escape(str(error))}", highlight=False, soft_wrap=True)
+
+
+def _show(transcript: ImportedTranscript, interview: Interview) -> None:
+    guessed = " (guessed)" if transcript.language_guessed else ""
+    console.print(
+        f"[green]✓[/] {escape(transcript.source)} → interview {interview.id} "
+        f"({interview.pseudonym}), {len(transcript.turns)} turns, "
+        f"language {interview.language}{guessed}",
+        highlight=False,
+        soft_wrap=True,
+    )
+    if transcript.speakers:
+        sides = ", ".join(
+            f"{escape(label)} = {side.value}" for label, side in transcript.speakers.items()
+        )
+        console.print(f"  speakers: {sides}", style="dim", highlight=False, soft_wrap=True)

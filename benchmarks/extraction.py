@@ -1,0 +1,134 @@
+"""Extraction at three transcript sizes: model calls and the largest prompt sent.
+
+A synthetic interview of about 2k, 10k and 30k tokens goes through the real extractor against
+the fake Ollama server, which codes one quote per window. Figures: windows, model calls
+(extraction and repairs), the largest prompt in tokens (it must stay within the context the
+model is given), and the extractor's own time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+import re
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from _common import bench_settings, emit, paragraph, quiet
+
+from assistant.findings.codebook import load_codebook
+from assistant.findings.extraction import Extractor
+from assistant.llm import chat_model_for
+from assistant.schemas import Interview, Phase, Speaker, Turn
+from assistant.tokens import TokenCounter
+from tests.ollama_server import OllamaTestServer
+
+SIZES = (2_000, 10_000, 30_000)
+NOW = datetime.now(UTC)
+_LINE = re.compile(r"^\[(\d+)\] (?:Personne|Person) : (.*)$", re.M)
+
+
+def transcript(tokens: int, counter: TokenCounter, rng: random.Random) -> list[Turn]:
+    turns: list[Turn] = []
+    used = 0
+    while used < tokens:
+        speaker = Speaker.INTERVIEWER if len(turns) % 2 == 0 else Speaker.EMPLOYEE
+        text = (
+            "Comment cela s'est-il passé ?"
+            if speaker == Speaker.INTERVIEWER
+            else paragraph(rng, "fr", (3, 8))
+        )
+        turns.append(
+            Turn(
+                id=len(turns) + 1,
+                interview_id="bench",
+                index=len(turns),
+                speaker=speaker,
+                text=text,
+                phase=Phase.EPISODE,
+                created_at=NOW,
+            )
+        )
+        used += counter.count(text)
+    return turns
+
+
+def coder(body: dict[str, Any]) -> str:
+    """One finding per window, quoting the first employee sentence it sees."""
+    lines = _LINE.findall(body["messages"][-1]["content"])
+    if not lines:
+        return json.dumps({"findings": []})
+    number, text = lines[0]
+    quote = text.split(". ")[0].rstrip(".")
+    return json.dumps(
+        {
+            "findings": [
+                {
+                    "code": "care",
+                    "activity": "visite",
+                    "counterpart": "bénéficiaire",
+                    "value_chain_stage": "service_delivery",
+                    "quotes": [{"turn": int(number), "text": quote}],
+                    "prescribed_gap": None,
+                    "gap_passage": None,
+                    "automation_exposure": "augmented",
+                    "automation_reasons": "",
+                    "confidence": 0.7,
+                }
+            ]
+        }
+    )
+
+
+async def main() -> dict[str, Any]:
+    quiet()
+    rng = random.Random(11)
+    results: dict[str, Any] = {}
+    with tempfile.TemporaryDirectory() as folder, OllamaTestServer() as server:
+        server.respond_with(coder)
+        settings = bench_settings(Path(folder), server.url)
+        counter = TokenCounter(settings.tokenizer)
+        interview = Interview(
+            id="bench", pseudonym="Participant-BNCH", language="fr", created_at=NOW, updated_at=NOW
+        )
+        extractor = Extractor(
+            model=chat_model_for(settings),
+            codebook=load_codebook(),
+            counter=counter,
+            window_tokens=settings.extraction_window_tokens,
+            overlap_tokens=settings.extraction_overlap_tokens,
+        )
+        for size in SIZES:
+            turns = transcript(size, counter, rng)
+            total = sum(counter.count(turn.text) for turn in turns)
+            before = len(server.chat_requests())
+            started = time.perf_counter()
+            report = await extractor.extract(interview, turns)
+            seconds = time.perf_counter() - started
+            figures = {
+                "transcript_tokens": total,
+                "turns": len(turns),
+                "windows": report.windows,
+                "model_calls": report.model_calls,
+                "requests_seen_by_server": len(server.chat_requests()) - before,
+                "largest_prompt_tokens": report.largest_prompt_tokens,
+                "findings": len(report.findings),
+                "dropped_findings": report.dropped_findings,
+                "seconds": round(seconds, 3),
+            }
+            print(f"{size:>6} tokens: {json.dumps(figures)}")
+            results[f"{size // 1000}k"] = figures
+    results["context_window"] = settings.context_window
+    results["goal_largest_prompt_within_context"] = all(
+        results[f"{size // 1000}k"]["largest_prompt_tokens"] <= settings.context_window
+        for size in SIZES
+    )
+    return results
+
+
+if __name__ == "__main__":
+    emit(asyncio.run(main()))

@@ -1,0 +1,348 @@
+"""Search latency over a 10,000-chunk index, hybrid and lexical, through ``Retriever.search``.
+
+The index is built quickly rather than through the loaders: 200 synthetic documents of 50
+chunks each become ``ChunkRecord``s, are embedded by the fake Ollama server (started
+in-process) through the real embedder, written with ``VectorStore.add``, and the BM25 index is
+rebuilt with ``KnowledgeBase.rebuild_lexical_index``. Queries then take the production path:
+hybrid (the query embedded over HTTP, Chroma, BM25, fusion) and lexical only
+(``KnowledgeBase(settings, None).retriever()``). Goal: p95 <= 50 ms in each mode. Run from the
+repository root::
+
+    .venv/bin/python benchmarks/retrieval.py
+
+The last line printed is a JSON object with the figures.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from _common import (
+    EMBED_DIM,
+    EMBED_MODEL,
+    EN_OBJECTS,
+    EN_SUBJECTS,
+    FR_COMPLEMENTS,
+    FR_OBJECTS,
+    FR_SUBJECTS,
+    bench_settings,
+    emit,
+    latency_summary,
+    paragraph,
+    quiet,
+    topic,
+)
+
+from assistant.config import Settings
+from assistant.llm import Embedder, embedder_for
+from assistant.llm.ollama import OllamaProvider
+from assistant.retrieval.ingest import embedding_text
+from assistant.retrieval.knowledge_base import KnowledgeBase
+from assistant.retrieval.records import ChunkRecord, Collection
+from assistant.retrieval.search import Retriever, SearchMode
+from tests.ollama_server import OllamaTestServer
+
+SEED = 4242
+DOCUMENTS = 200
+CHUNKS_PER_DOCUMENT = 50
+PLANTED = 60  # chunks carrying a unique place name that some queries ask for
+QUERIES = 200
+WARM_UP = 6
+K = 5
+BUILD_EMBED_BATCH = 256  # fewer, larger requests while building; queries embed one text anyway
+STORE_BATCH = 1000
+GOAL_P95_MS = 50.0
+
+_SYLLABLES = ("bri", "vo", "mont", "ca", "lun", "dor", "fe", "rac", "til", "zan", "quo", "mer")
+
+
+@dataclass(frozen=True)
+class Query:
+    text: str
+    collection: Collection | None = None
+    expected: str | None = None  # the id of the chunk that must come back, for planted facts
+    cross_language: bool = False  # asked in the other language than the planted fact's
+
+
+def _place(rng: random.Random, taken: set[str]) -> str:
+    while True:
+        name = "".join(rng.choice(_SYLLABLES) for _ in range(3)).capitalize()
+        if name not in taken:
+            taken.add(name)
+            return name
+
+
+def build_records(rng: random.Random) -> tuple[list[ChunkRecord], list[tuple[str, ChunkRecord]]]:
+    """The chunks, and (place name, chunk) for the planted facts."""
+    now = datetime.now(UTC)
+    records: list[ChunkRecord] = []
+    for number in range(DOCUMENTS):
+        language = "en" if number % 4 == 0 else "fr"
+        collection = Collection.SOURCES if number % 10 == 0 else Collection.COMPANY
+        source = f"{'sources/' if collection is Collection.SOURCES else ''}doc-{number:03d}.md"
+        title = f"{topic(rng, language)} ({number:03d})"
+        for index in range(CHUNKS_PER_DOCUMENT):
+            records.append(
+                ChunkRecord(
+                    id=f"{collection.value}:{source}#{index}",
+                    text=paragraph(rng, language, (8, 14)),
+                    collection=collection,
+                    source=source,
+                    title=title,
+                    section=f"{topic(rng, language)} > {index // 5 + 1}",
+                    chunk_index=index,
+                    content_hash=f"{number:064x}",
+                    ingested_at=now,
+                    language=language,
+                    origin="/benchmark",
+                )
+            )
+    planted: list[tuple[str, ChunkRecord]] = []
+    taken: set[str] = set()
+    for position in rng.sample(range(len(records)), PLANTED):
+        record = records[position]
+        place = _place(rng, taken)
+        fact = (
+            f" The spare keys for the {place} depot are kept at the security desk."
+            if record.language == "en"
+            else f" Les clés de secours du dépôt de {place} sont gardées au poste de sécurité."
+        )
+        records[position] = record.model_copy(update={"text": record.text + fact})
+        planted.append((place, records[position]))
+    return records, planted
+
+
+def build_queries(rng: random.Random, planted: list[tuple[str, ChunkRecord]]) -> list[Query]:
+    queries: list[Query] = []
+    for place, record in planted[: PLANTED // 2]:
+        language = rng.choice(["fr", "en"])
+        text = (
+            f"Où sont les clés de secours du dépôt de {place} ?"
+            if language == "fr"
+            else f"spare keys {place} depot"
+        )
+        queries.append(Query(text, None, record.id, cross_language=language != record.language))
+    while len(queries) < QUERIES:
+        shape = rng.random()
+        if shape < 0.3:
+            text = f"Comment {rng.choice(FR_SUBJECTS)} gère {rng.choice(FR_OBJECTS)} ?"
+        elif shape < 0.5:
+            text = f"{rng.choice(FR_OBJECTS)} {rng.choice(FR_COMPLEMENTS)}"
+        elif shape < 0.7:
+            text = f"Who handles {rng.choice(EN_OBJECTS)} and how does {rng.choice(EN_SUBJECTS)}"
+            text += " deal with it?"
+        elif shape < 0.85:
+            text = rng.choice(FR_OBJECTS).split()[-1]  # a single word
+        else:
+            text = (
+                f"Quand {rng.choice(FR_SUBJECTS)} doit-il signaler un problème avec "
+                f"{rng.choice(FR_OBJECTS)} {rng.choice(FR_COMPLEMENTS)}, et à qui ?"
+            )
+        collection = rng.choice([None, None, None, Collection.COMPANY, Collection.SOURCES])
+        queries.append(Query(text, collection))
+    rng.shuffle(queries)
+    return queries
+
+
+async def build_index(settings: Settings, records: list[ChunkRecord]) -> dict[str, float]:
+    """Embed and store the chunks, then build the lexical index; seconds per step."""
+    base = KnowledgeBase(settings, None)
+    embedder = embedder_for(settings.model_copy(update={"embed_batch_size": BUILD_EMBED_BATCH}))
+    started = time.perf_counter()
+    vectors = await embedder.embed([embedding_text(record) for record in records])
+    embedded = time.perf_counter()
+    for start in range(0, len(records), STORE_BATCH):
+        stop = start + STORE_BATCH
+        base.store.add(records[start:stop], vectors[start:stop])
+    stored = time.perf_counter()
+    base.rebuild_lexical_index()
+    indexed = time.perf_counter()
+    return {
+        "embed_seconds": round(embedded - started, 2),
+        "store_seconds": round(stored - embedded, 2),
+        "lexical_seconds": round(indexed - stored, 2),
+        "build_seconds": round(indexed - started, 2),
+    }
+
+
+@dataclass
+class ModeResult:
+    latencies: list[float]
+    mode_seen: set[str]
+    by_filter: dict[str, list[float]]  # latencies by collection filter ("none", "company"…)
+    # Planted facts, asked in the fact's language or in the other one: (found in top k, asked)
+    same_language: tuple[int, int] = (0, 0)
+    cross_language: tuple[int, int] = (0, 0)
+
+
+async def run_queries(retriever: Retriever, queries: list[Query]) -> ModeResult:
+    for query in queries[:WARM_UP]:
+        await retriever.search(query.text, k=K, collection=query.collection)
+    for collection in Collection:  # the first filtered search builds its mask: keep it out
+        await retriever.search("planning", k=K, collection=collection)
+    latencies: list[float] = []
+    by_filter: dict[str, list[float]] = {}
+    modes: set[str] = set()
+    planted = {False: [0, 0], True: [0, 0]}  # cross language → [found, asked]
+    for query in queries:
+        started = time.perf_counter()
+        result = await retriever.search(query.text, k=K, collection=query.collection)
+        latencies.append(time.perf_counter() - started)
+        label = query.collection.value if query.collection else "none"
+        by_filter.setdefault(label, []).append(latencies[-1])
+        modes.add(result.mode.value)
+        if query.expected is not None:
+            tally = planted[query.cross_language]
+            tally[0] += any(hit.id == query.expected for hit in result.hits)
+            tally[1] += 1
+    same, cross = planted[False], planted[True]
+    return ModeResult(latencies, modes, by_filter, (same[0], same[1]), (cross[0], cross[1]))
+
+
+async def component_latencies(
+    base: KnowledgeBase, embedder: Embedder, queries: list[Query]
+) -> dict[str, float]:
+    """Median milliseconds of each step of a hybrid search, timed apart, for diagnosis."""
+    lexical = base.lexical_index()
+
+    async def median_ms(step: Callable[[Query], Awaitable[object]]) -> float:
+        samples = []
+        for query in queries:
+            started = time.perf_counter()
+            await step(query)
+            samples.append(time.perf_counter() - started)
+        return latency_summary(samples)["p50_ms"]
+
+    vectors: dict[str, list[float]] = {}
+
+    async def embed(query: Query) -> None:
+        [vectors[query.text]] = await embedder.embed([query.text])
+
+    async def nearest(query: Query) -> None:
+        base.store.nearest(vectors[query.text], max(4 * K, 20), collection=query.collection)
+
+    provider = OllamaProvider.from_settings(base.settings)
+
+    async def client_setup(_: Query) -> None:
+        # What each embedding call pays before sending anything: a fresh ollama.AsyncClient.
+        async with provider.client():
+            pass
+
+    async def bm25(query: Query) -> None:
+        wanted = {"collection": query.collection.value} if query.collection else {}
+        lexical.search(query.text, max(4 * K, 20), wanted)
+
+    return {
+        "embed_query_p50_ms": await median_ms(embed),
+        "ollama_client_setup_p50_ms": await median_ms(client_setup),
+        "chroma_nearest_p50_ms": await median_ms(nearest),
+        "bm25_p50_ms": await median_ms(bm25),
+    }
+
+
+def describe(name: str, result: ModeResult) -> dict[str, Any]:
+    summary = latency_summary(result.latencies)
+    met = summary["p95_ms"] <= GOAL_P95_MS
+    print(
+        f"{name.capitalize()}: {len(result.latencies)} queries, p50 {summary['p50_ms']:.1f} ms, "
+        f"p95 {summary['p95_ms']:.1f} ms, p99 {summary['p99_ms']:.1f} ms, "
+        f"mean {summary['mean_ms']:.1f} ms; planted facts in the top {K}: "
+        f"{result.same_language[0]}/{result.same_language[1]} asked in their language, "
+        f"{result.cross_language[0]}/{result.cross_language[1]} asked in the other; "
+        f"goal p95 <= {GOAL_P95_MS:.0f} ms: {'MET' if met else 'NOT MET'}"
+    )
+    by_filter = {
+        label: latency_summary(samples) for label, samples in sorted(result.by_filter.items())
+    }
+    print(
+        "  by collection filter: "
+        + "; ".join(
+            f"{label} ({len(result.by_filter[label])}) p50 {figures['p50_ms']:.1f} ms, "
+            f"p95 {figures['p95_ms']:.1f} ms"
+            for label, figures in by_filter.items()
+        )
+    )
+    return {
+        **summary,
+        "queries": len(result.latencies),
+        "modes": sorted(result.mode_seen),
+        "by_collection_filter": {
+            label: {"queries": len(result.by_filter[label]), **figures}
+            for label, figures in by_filter.items()
+        },
+        "planted_found_same_language": list(result.same_language),
+        "planted_found_cross_language": list(result.cross_language),
+        "goal_met": met,
+    }
+
+
+async def main() -> dict[str, Any]:
+    quiet()
+    rng = random.Random(SEED)
+    with tempfile.TemporaryDirectory(prefix="terrain-bench-retrieval-") as temp:
+        started = time.perf_counter()
+        records, planted = build_records(rng)
+        queries = build_queries(rng, planted)
+        generated = time.perf_counter() - started
+        with OllamaTestServer(models=(EMBED_MODEL,), embed_dim=EMBED_DIM) as server:
+            settings = bench_settings(Path(temp) / "data", server.url)
+            build = await build_index(settings, records)
+            print(
+                f"Index: {len(records)} chunks from {DOCUMENTS} documents, generated in "
+                f"{generated:.1f} s, built in {build['build_seconds']:.1f} s (embedding "
+                f"{build['embed_seconds']:.1f} s, Chroma {build['store_seconds']:.1f} s, "
+                f"BM25 {build['lexical_seconds']:.1f} s)"
+            )
+
+            embedder = embedder_for(settings)
+            hybrid_base = KnowledgeBase(settings, embedder)
+            opened = time.perf_counter()
+            hybrid_retriever = hybrid_base.retriever()
+            open_seconds = time.perf_counter() - opened
+            chunks = hybrid_base.store.count()
+            calls = server.embed_calls
+            hybrid = await run_queries(hybrid_retriever, queries)
+            query_embeds = server.embed_calls - calls
+
+            lexical_retriever = KnowledgeBase(settings, None).retriever()
+            lexical = await run_queries(lexical_retriever, queries)
+            components = await component_latencies(hybrid_base, embedder, queries[:50])
+
+        print(f"Retriever opened (lexical index loaded, staleness checked) in {open_seconds:.2f} s")
+        hybrid_figures = describe("hybrid", hybrid)
+        lexical_figures = describe("lexical", lexical)
+        print(
+            "Hybrid steps, timed apart (p50): embedding the query "
+            f"{components['embed_query_p50_ms']:.1f} ms (of which creating the Ollama client "
+            f"{components['ollama_client_setup_p50_ms']:.1f} ms), Chroma "
+            f"{components['chroma_nearest_p50_ms']:.1f} ms, BM25 {components['bm25_p50_ms']:.1f} ms"
+        )
+        if SearchMode.HYBRID.value not in hybrid.mode_seen or len(hybrid.mode_seen) != 1:
+            raise RuntimeError(f"hybrid search fell back to {hybrid.mode_seen}")
+        return {
+            "benchmark": "retrieval",
+            "chunks": chunks,
+            "documents": DOCUMENTS,
+            "embed_dim": EMBED_DIM,
+            "k": K,
+            **build,
+            "retriever_open_seconds": round(open_seconds, 3),
+            "hybrid": hybrid_figures,
+            "hybrid_query_embed_requests": query_embeds,
+            "lexical": lexical_figures,
+            "hybrid_components": components,
+            "goal_p95_ms_max": GOAL_P95_MS,
+            "goal_met": hybrid_figures["goal_met"] and lexical_figures["goal_met"],
+        }
+
+
+if __name__ == "__main__":
+    emit(asyncio.run(main()))
