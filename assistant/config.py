@@ -70,7 +70,7 @@ class Settings(BaseSettings):
         description="tiktoken encoding used to count tokens (bundled, works offline).",
     )
     prompt_token_budget: int = Field(
-        default=6000, ge=512, description="Most tokens a prompt sent to the chat model may hold."
+        default=3000, ge=512, description="Most tokens a prompt sent to the chat model may hold."
     )
     temperature: float = Field(default=0.3, ge=0, le=2, description="Chat model temperature.")
     context_window: int = Field(

@@ -19,7 +19,7 @@ from assistant.schemas import InterviewStatus, Phase, Speaker
 from assistant.store import Store
 from assistant.tokens import TokenCounter
 from tests.conftest import SettingsFactory
-from tests.ollama_server import OllamaTestServer, Reply, free_port_url
+from tests.ollama_server import OllamaTestServer, RecordedRequest, Reply, free_port_url
 
 # One answer per phase, each carrying what the guide looks for in that phase.
 ANSWERS = [
@@ -341,12 +341,17 @@ async def test_the_prompt_stays_within_budget_however_long_the_interview(
     long_answer = "Je suis auxiliaire et je raconte en détail ce qui s'est passé ce jour-là. " * 12
     for _ in range(30):
         await collect(session.respond(long_answer))
-    largest = max(
-        counter.count_messages(m["content"] for m in request.body["messages"])
-        for request in ollama_server.chat_requests()
-    )
-    assert largest <= settings.prompt_token_budget
+
+    def size(request: RecordedRequest) -> int:
+        return counter.count_messages(m["content"] for m in request.body["messages"])
+
     questions = [r for r in ollama_server.chat_requests() if "format" not in r.body]
+    summaries = [r for r in ollama_server.chat_requests() if "format" in r.body]
+    assert len(questions) > 15
+    assert max(size(r) for r in questions) <= settings.prompt_token_budget
+    # The closing summary reads every answer, shortened evenly to fit the model's context.
+    assert summaries
+    assert max(size(r) for r in summaries) <= settings.context_window
     last_system = questions[-1].body["messages"][0]["content"]
     assert "earlier answers not shown" in last_system or "(role)" in last_system
 

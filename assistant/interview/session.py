@@ -388,21 +388,28 @@ class InterviewSession:
         turns = await self.transcript()
         model = self.deps.model
         if model is not None:
-            transcript = "\n".join(
-                f"{turn.speaker.value}: {inert(turn.text)}"
-                for turn in turns
-                if turn.phase not in (Phase.CONSENT,)
-            )
-            transcript = self.deps.counter.truncate(
-                transcript, self.deps.settings.prompt_token_budget - 600
-            )
-            prompt = [ChatMessage.user(self.summary_prompt.render(transcript=transcript))]
+            prompt = [ChatMessage.user(self.summary_prompt.render(transcript=self._said(turns)))]
             try:
                 summary = await request_structured(model, prompt, SummaryPoints)
                 return summary.value.points, True
             except ModelError:
                 pass
         return _extractive_summary(turns, self.interview.language), False
+
+    def _said(self, turns: list[Turn]) -> str:
+        """What the employee said, shortened evenly (not cut at the end) to fit the context."""
+        answers = [
+            inert(" ".join(turn.text.split()))
+            for turn in turns
+            if turn.speaker == Speaker.EMPLOYEE and turn.phase not in (Phase.CONSENT,)
+        ]
+        counter = self.deps.counter
+        # Room for the instructions and the answer within the model's context.
+        budget = max(self.deps.settings.context_window - 1500, 1000)
+        if answers and counter.count_messages(answers) > budget:
+            share = max(budget // len(answers) - counter.PER_MESSAGE_OVERHEAD, 20)
+            answers = [counter.truncate(answer, share) for answer in answers]
+        return "\n".join(f"- {answer}" for answer in answers)
 
     # ----------------------------------------------------------------- persistence
 
