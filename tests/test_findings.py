@@ -337,3 +337,72 @@ async def test_a_long_transcript_is_split_and_its_findings_merged(
     # and those duplicates are merged.
     indices = [f.evidence[0].turn_index for f in report.findings]
     assert len(indices) == len(set(indices))
+
+
+async def test_a_prescribed_gap_cites_the_company_passage_it_departs_from(
+    settings: Settings, ollama_server: OllamaTestServer, tmp_path: Any
+) -> None:
+    from assistant.llm import embedder_for
+    from assistant.retrieval.knowledge_base import KnowledgeBase
+
+    folder = tmp_path / "company"
+    folder.mkdir()
+    (folder / "procedure-toilette.md").write_text(
+        "# Procédure toilette\n\n## Durée\n\nLa toilette dure 30 minutes, sans dépassement.\n"
+    )
+    base = KnowledgeBase(settings, embedder_for(settings))
+    assert (await base.ingest(base.files([folder], None))).ok
+    extractor = Extractor(
+        model=chat_model_for(settings),
+        codebook=load_codebook(),
+        counter=TokenCounter(settings.tokenizer),
+        retriever=base.retriever(),
+    )
+    said = "Normalement la toilette dure 30 minutes. Je reste souvent plus pour l'écouter."
+
+    def reply(body: dict[str, Any]) -> str:
+        prompt = body["messages"][-1]["content"]
+        assert '<passage id="P1" source="procedure-toilette.md' in prompt
+        return json.dumps(
+            {
+                "findings": [
+                    {
+                        "code": "care",
+                        "activity": "toilette",
+                        "counterpart": "bénéficiaire",
+                        "value_chain_stage": "service_delivery",
+                        "quotes": [{"turn": 1, "text": "Je reste souvent plus pour l'écouter"}],
+                        "prescribed_gap": "La procédure prévoit 30 minutes ; elle reste plus.",
+                        "gap_passage": "P1",
+                        "automation_exposure": "human_essential",
+                        "automation_reasons": "l'écoute",
+                        "confidence": 0.9,
+                    },
+                    {
+                        "code": "trust",
+                        "activity": "toilette",
+                        "counterpart": "bénéficiaire",
+                        "value_chain_stage": "service_delivery",
+                        "quotes": [{"turn": 1, "text": "Normalement la toilette dure 30 minutes"}],
+                        "prescribed_gap": "Un écart sans passage valable.",
+                        "gap_passage": "P9",
+                        "automation_exposure": "augmented",
+                        "automation_reasons": "",
+                        "confidence": 0.4,
+                    },
+                ]
+            }
+        )
+
+    ollama_server.respond_with(reply)
+    turns = [turn(0, "Et la toilette ?", Speaker.INTERVIEWER), turn(1, said)]
+    report = await extractor.extract(interview(), turns)
+    care, trust = report.findings
+    assert care.prescribed_gap is not None
+    assert care.prescribed_gap.passage is not None
+    assert care.prescribed_gap.passage.source == "procedure-toilette.md"
+    assert care.prescribed_gap.passage.section == "Procédure toilette > Durée"
+    assert "30 minutes" in care.prescribed_gap.passage.text
+    # A passage id the model made up cites nothing rather than something wrong.
+    assert trust.prescribed_gap is not None
+    assert trust.prescribed_gap.passage is None

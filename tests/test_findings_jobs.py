@@ -143,3 +143,43 @@ def test_every_command_has_a_manual(tmp_path: Path) -> None:
         result = CliRunner().invoke(app, [command, "--help"])
         assert result.exit_code == 0
         assert len(result.stdout) > 200
+
+
+def test_a_facilitator_adds_a_finding_from_the_employee_s_exact_words(
+    environment: Settings,
+) -> None:
+    store = Store.open(environment)
+    interview_id = closed_interview(store)
+    code, output = run(
+        "review",
+        "--interview",
+        interview_id,
+        "--as",
+        "claire",
+        "--json",
+        "--add-quote",
+        "restée un peu plus",
+        "--turn",
+        "1",
+        "--code",
+        "care",
+    )
+    assert code == 0, output
+    added = json.loads(output)
+    assert (added["origin"], added["status"], added["code"]) == ("facilitator", "accepted", "care")
+    assert added["evidence"][0]["text"] == "restée un peu plus"
+    [change] = store.finding_changes(added["id"])
+    assert (change.actor, change.action) == ("claire", "add")
+
+    code, _ = run(
+        "review",
+        "--interview",
+        interview_id,
+        "--add-quote",
+        "des mots jamais dits",
+        "--code",
+        "care",
+    )
+    assert code == 1
+    code, _ = run("review", "--interview", interview_id, "--add-quote", "restée", "--code", "x")
+    assert code == 1

@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import getpass
 import sys
+import uuid
+from datetime import UTC, datetime
 from typing import Annotated
 
 import typer
@@ -15,8 +17,17 @@ from assistant.config import Settings
 from assistant.errors import TerrainError
 from assistant.findings.agreement import agreement
 from assistant.findings.codebook import load_codebook
+from assistant.findings.evidence import verify
 from assistant.findings.jobs import ExtractionJobs
-from assistant.schemas import Finding, FindingStatus, Job, JobStatus
+from assistant.schemas import (
+    AutomationExposure,
+    Finding,
+    FindingOrigin,
+    FindingStatus,
+    Job,
+    JobStatus,
+    Provenance,
+)
 from assistant.store import Store
 
 
@@ -106,6 +117,22 @@ def review(
     actor: Annotated[
         str | None, typer.Option("--as", help="Who is reviewing (default: your login name).")
     ] = None,
+    add_quote: Annotated[
+        str | None,
+        typer.Option(
+            "--add-quote",
+            help="Add a finding of your own: the employee's exact words (with --turn, --code).",
+        ),
+    ] = None,
+    turn_index: Annotated[
+        int | None, typer.Option("--turn", help="The turn number the quote comes from.")
+    ] = None,
+    code: Annotated[str | None, typer.Option("--code", help="The code for --add-quote.")] = None,
+    stage: Annotated[
+        str, typer.Option("--stage", help="Value-chain stage for --add-quote.")
+    ] = "service_delivery",
+    activity: Annotated[str, typer.Option(help="Activity for --add-quote.")] = "-",
+    counterpart: Annotated[str, typer.Option(help="Counterpart for --add-quote.")] = "-",
     as_json: JsonFlag = False,
 ) -> None:
     """Review findings: accept, edit the code, or reject each proposal; or measure agreement.
@@ -131,6 +158,15 @@ def review(
     if not interview:
         fail("Give --interview ID (or --agreement).")
     reviewer = actor or getpass.getuser()
+    if add_quote is not None:
+        added = _add_finding(
+            store, interview, add_quote, turn_index, code, stage, activity, counterpart, reviewer
+        )
+        if as_json:
+            print_json(added)
+        else:
+            console.print(f"Added finding {added.id} ({added.code}).", highlight=False)
+        return
     proposed = store.findings(interview_id=interview, status=FindingStatus.PROPOSED)
     if accept_all:
         accepted = [store.review_finding(f.id, actor=reviewer, action="accept") for f in proposed]
@@ -166,3 +202,42 @@ def _review_one(store: Store, finding: Finding, reviewer: str, codes: list[str])
         else:
             errors.print(f"Unknown code {code!r}: finding left as proposed.")
     return True
+
+
+def _add_finding(
+    store: Store,
+    interview_id: str,
+    quote: str,
+    turn_index: int | None,
+    code: str | None,
+    stage: str,
+    activity: str,
+    counterpart: str,
+    reviewer: str,
+) -> Finding:
+    codebook = load_codebook(settings().codebook)
+    if code not in codebook.code_ids:
+        fail(f"Give --code, one of: {', '.join(codebook.code_ids)}.")
+    if stage not in codebook.stage_ids:
+        fail(f"Unknown --stage {stage!r}: use one of {', '.join(codebook.stage_ids)}.")
+    turns = [t for t in store.turns(interview_id) if turn_index is None or t.index == turn_index]
+    evidence = verify(quote, turns)
+    if evidence is None:
+        fail("Those words are not in the employee's turns: a quote must be their exact words.")
+    now = datetime.now(UTC)
+    finding = Finding(
+        id=uuid.uuid4().hex,
+        interview_id=interview_id,
+        code=code,
+        activity=activity,
+        counterpart=counterpart,
+        value_chain_stage=stage,
+        evidence=[evidence],
+        automation_exposure=AutomationExposure.AUGMENTED,
+        confidence=1.0,
+        origin=FindingOrigin.FACILITATOR,
+        status=FindingStatus.ACCEPTED,
+        provenance=Provenance(codebook=codebook.ref, created_at=now),
+        updated_at=now,
+    )
+    return store.add_facilitator_finding(finding, actor=reviewer)
