@@ -7,6 +7,8 @@ Adapters (the CLI, the web app) show ``str(error)`` and never a traceback.
 
 from __future__ import annotations
 
+from pydantic import ValidationError
+
 
 class TerrainError(Exception):
     """Base class for every error with a human message."""
@@ -22,3 +24,10 @@ class TerrainError(Exception):
 
 class SettingsError(TerrainError):
     """A setting has a value Terrain cannot use."""
+
+
+def first_problem(error: ValidationError) -> str:
+    """The first thing wrong in a validated file, as "where: what" for a human message."""
+    problem = error.errors(include_url=False)[0]
+    where = ".".join(str(part) for part in problem["loc"]) or "top level"
+    return f"{where}: {problem['msg']}"

@@ -12,7 +12,7 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from assistant.errors import TerrainError
+from assistant.errors import TerrainError, first_problem
 from assistant.prompts import prompts_dir
 
 
@@ -121,8 +121,6 @@ def load_codebook(path: Path | None = None) -> Codebook:
     try:
         return Codebook.model_validate(data)
     except ValidationError as error:
-        problem = error.errors()[0]
-        where = ".".join(str(part) for part in problem["loc"])
         raise CodebookError(
-            f"The codebook {path} is malformed at {where or 'top level'}: {problem['msg']}."
+            f"The codebook {path} is malformed at {first_problem(error)}."
         ) from None

@@ -12,6 +12,7 @@ from functools import cached_property
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from assistant.errors import first_problem
 from assistant.interview.text import fold
 from assistant.prompts import PromptError, load_prompt
 from assistant.schemas import Phase
@@ -106,8 +107,6 @@ def load_guide(language: str) -> Guide:
             {**prompt.content, "ref": prompt.ref, "language": prompt.language}
         )
     except ValidationError as error:
-        problem = error.errors()[0]
-        where = ".".join(str(part) for part in problem["loc"])
         raise PromptError(
-            f"The interview guide {prompt.ref} is malformed at {where}: {problem['msg']}."
+            f"The interview guide {prompt.ref} is malformed at {first_problem(error)}."
         ) from None
