@@ -18,9 +18,14 @@ $(VENV)/.synced: pyproject.toml uv.lock | $(UV)
 	$(PYTHON) -m venv .tools
 	.tools/bin/pip install --quiet uv
 
-## run: create the environment, check the installation and start Terrain
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+## run: create the environment, index the knowledge folder, then start the web app
 run: $(VENV)/.synced
-	$(BIN)/terrain doctor || echo "Some checks failed: see the fixes above (README: Installing Ollama)."
+	@$(BIN)/terrain ingest; status=$$?; \
+	if [ $$status -ne 0 ]; then echo "terrain ingest exited with status $$status (see above; \`terrain doctor\` checks Ollama): starting the web app anyway."; fi
+	$(BIN)/terrain serve --host $(HOST) --port $(PORT)
 
 ## test: lint, format check, strict type check, then the test suite
 test: lint typecheck unit

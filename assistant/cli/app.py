@@ -13,6 +13,7 @@ from assistant.cli.findings import extract, review
 from assistant.cli.importing import import_transcripts
 from assistant.cli.interview import interview
 from assistant.cli.knowledge import ask, ingest
+from assistant.cli.web import serve, users_app
 
 app = typer.Typer(
     name="terrain",
@@ -71,6 +72,8 @@ def doctor(as_json: JsonFlag = False) -> None:
 app.command()(ingest)
 app.command()(ask)
 app.command()(interview)
+app.command()(serve)
+app.add_typer(users_app, name="users")
 app.command()(extract)
 app.command()(review)
 app.command(name="import")(import_transcripts)

@@ -215,6 +215,10 @@ class Store:
         self._writes = sessionmaker(
             self._engine.execution_options(**{WRITE_OPTION: True}), expire_on_commit=False
         )
+        # One writer at a time within the process: threads queue here and start the moment
+        # the previous write commits, instead of in SQLite's busy handler, which polls with
+        # growing sleeps (up to 100 ms) and made fifty concurrent conversations wait.
+        self._write_lock = threading.RLock()
 
     @classmethod
     def open(cls, settings: Settings) -> Store:
@@ -335,7 +339,7 @@ class Store:
     @contextmanager
     def _writing(self) -> Iterator[Session]:
         """A write transaction, committed on leaving (rolled back on an exception)."""
-        with self._writes.begin() as session:
+        with self._write_lock, self._writes.begin() as session:
             yield session
 
     @staticmethod

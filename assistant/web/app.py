@@ -1,0 +1,285 @@
+"""The Chainlit app: sign-in, the data layer, and one handler per event, checked by role.
+
+Started by ``terrain serve`` (see :mod:`assistant.web.launch`). Every handler reads the signed-in
+user's role from the store again (a token outlives a role change) and refuses what the role
+does not allow; the pages only hide what the server would refuse anyway.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import chainlit as cl
+from chainlit.data.base import BaseDataLayer
+from chainlit.oauth_providers import get_configured_oauth_providers
+from chainlit.types import ThreadDict
+from starlette.datastructures import Headers
+
+from assistant.auth import Account, authenticate, single_sign_on_account
+from assistant.schemas import UserRole
+from assistant.web import employee, staff
+from assistant.web.datalayer import TerrainDataLayer
+from assistant.web.launch import install_security_headers
+from assistant.web.runtime import Runtime, runtime
+from assistant.web.texts import Texts, language_from, texts_for
+
+log = logging.getLogger("terrain.web")
+WORKER_THREADS = 16
+# Chainlit logs at INFO; model requests (one per message) are not worth a line each.
+logging.getLogger("httpx").setLevel(logging.WARNING)
+
+
+def _chainlit_user(account: Account) -> cl.User:
+    return cl.User(
+        identifier=account.name,
+        display_name=account.display_name or account.name,
+        metadata={"role": account.role.value},
+    )
+
+
+def _language() -> str:
+    browser = getattr(cl.context.session, "language", None)
+    return language_from(browser if isinstance(browser, str) else None, runtime().settings.language)
+
+
+def _texts() -> Texts:
+    return texts_for(_language())
+
+
+async def _account() -> Account | None:
+    """The signed-in user as the store knows them now (None if the account is gone)."""
+    user = cl.user_session.get("user")
+    identifier = getattr(user, "identifier", None)
+    return await runtime().account(identifier if isinstance(identifier, str) else None)
+
+
+# -- set-up ----------------------------------------------------------------------------------
+
+
+@cl.data_layer
+def _data_layer() -> BaseDataLayer:
+    return TerrainDataLayer(runtime())
+
+
+class _NoPause:
+    """Chainlit's message and step constructors sleep 1 ms (to space their timestamps), which
+    blocks the event loop for every message of every conversation. Terrain orders messages
+    itself (turn indexes), so they get the time module without the pause."""
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(time, name)
+
+    @staticmethod
+    def sleep(seconds: float) -> None:
+        return None
+
+
+setattr(sys.modules["chainlit.message"], "time", _NoPause())  # noqa: B010
+setattr(sys.modules["chainlit.step"], "time", _NoPause())  # noqa: B010
+
+
+@cl.on_app_startup
+async def _startup() -> None:
+    # Store, retrieval and password checks run in worker threads: enough of them that a
+    # conversation never waits behind fifty others (each holds a thread only briefly).
+    workers = ThreadPoolExecutor(max_workers=WORKER_THREADS, thread_name_prefix="terrain")
+    _start_all(workers)
+    asyncio.get_running_loop().set_default_executor(workers)
+    # Build the model and retrieval in the background: the first interview need not wait.
+    task = asyncio.create_task(runtime().deps())
+    task.add_done_callback(_report_failure)
+
+
+def _start_all(workers: ThreadPoolExecutor) -> None:
+    """Start every worker thread now: a pool starts them on demand, and starting a thread
+    blocks the event loop until it runs, which under load takes tens of milliseconds."""
+    barrier = threading.Barrier(WORKER_THREADS + 1)
+    for _ in range(WORKER_THREADS):
+        workers.submit(barrier.wait)
+    barrier.wait()
+
+
+def _report_failure(task: asyncio.Task[Any]) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        log.warning("Could not prepare interviews: %s", task.exception())
+
+
+install_security_headers()
+
+
+# -- sign-in ---------------------------------------------------------------------------------
+
+
+@cl.password_auth_callback
+async def _password_login(username: str, password: str) -> cl.User | None:
+    account = await asyncio.to_thread(authenticate, runtime().store, username, password)
+    return None if account is None else _chainlit_user(account)
+
+
+async def _header_login(headers: Headers) -> cl.User | None:
+    header = runtime().settings.auth_header
+    name = headers.get(header) if header else None
+    if not name:
+        return None
+    account = await asyncio.to_thread(single_sign_on_account, runtime().store, name)
+    return None if account is None else _chainlit_user(account)
+
+
+if runtime().settings.auth_header:
+    cl.header_auth_callback(_header_login)
+
+
+async def _oauth_login(
+    provider_id: str,
+    token: str,
+    raw_user_data: dict[str, str],
+    default_user: cl.User,
+    id_token: str | None = None,
+) -> cl.User | None:
+    """Single sign-on through a provider configured with Chainlit's OAUTH_* variables."""
+    account = await asyncio.to_thread(
+        single_sign_on_account, runtime().store, default_user.identifier
+    )
+    return None if account is None else _chainlit_user(account)
+
+
+if get_configured_oauth_providers():
+    cl.oauth_callback(_oauth_login)
+
+
+# -- conversations ---------------------------------------------------------------------------
+
+
+@cl.on_chat_start
+async def _chat_start() -> None:
+    texts = _texts()
+    account = await _account()
+    if account is None:
+        await cl.Message(content=texts.no_account, author=texts.assistant_name).send()
+        return
+    rt = runtime()
+    if account.role == UserRole.EMPLOYEE:
+        await employee.start(account.name, _language())
+    elif account.role == UserRole.FACILITATOR:
+        await staff.facilitator_home(rt, account, texts)
+    elif account.role == UserRole.LEADERSHIP:
+        await staff.leadership_home(account, texts)
+    else:
+        await staff.admin_home(rt, account, texts)
+
+
+@cl.on_chat_resume
+async def _chat_resume(thread: ThreadDict) -> None:
+    texts = _texts()
+    account = await _account()
+    rt = runtime()
+    interview = None
+    if account is not None:
+        interview = await rt.employee_owns(account.name, thread["id"])
+    if account is None or interview is None:
+        await cl.Message(content=texts.not_found, author=texts.assistant_name).send()
+        return
+    await employee.resume(rt, account.name, interview)
+
+
+@cl.on_message
+async def _on_message(message: cl.Message) -> None:
+    texts = _texts()
+    account = await _account()
+    if account is None:
+        await cl.Message(content=texts.no_account, author=texts.assistant_name).send()
+        return
+    rt = runtime()
+    if account.role == UserRole.EMPLOYEE:
+        chat = employee.current_chat()
+        if chat is None or chat.user_name != account.name:
+            await staff.refuse(texts)
+            return
+        await employee.on_message(rt, chat, message.content)
+    elif account.role == UserRole.FACILITATOR:
+        await staff.facilitator_message(rt, account, texts, message.content)
+    elif account.role == UserRole.LEADERSHIP:
+        await staff.leadership_home(account, texts)
+    else:
+        await staff.admin_home(rt, account, texts)
+
+
+# -- buttons ---------------------------------------------------------------------------------
+
+
+async def _employee_chat(action: cl.Action) -> tuple[Runtime, employee.EmployeeChat] | None:
+    """The caller's own conversation, if the caller is an employee and the button is theirs."""
+    texts = _texts()
+    account = await _account()
+    chat = employee.current_chat()
+    rt = runtime()
+    if (
+        account is None
+        or account.role != UserRole.EMPLOYEE
+        or chat is None
+        or chat.user_name != account.name
+        or action.payload.get("interview") != chat.interview_id
+    ):
+        await staff.refuse(texts)
+        return None
+    if chat.session is not None and not rt.owners.owns(account.name, chat.session.interview):
+        await staff.refuse(texts)
+        return None
+    return rt, chat
+
+
+async def _employee_action(action: cl.Action) -> None:
+    found = await _employee_chat(action)
+    if found is None:
+        return
+    rt, chat = found
+    name = action.name
+    if name in (employee.AGREE, employee.DECLINE):
+        await employee.consent(rt, chat, given=name == employee.AGREE)
+    elif name == employee.STOP:
+        await employee.stop(chat)
+    elif name == employee.WITHDRAW:
+        await employee.ask_withdrawal(chat)
+    elif name == employee.WITHDRAW_CONFIRM:
+        await employee.withdraw(rt, chat, action)
+    elif name == employee.WITHDRAW_CANCEL:
+        await employee.cancel_withdrawal(chat, action)
+    elif name == employee.SUMMARY_CONFIRM:
+        await employee.confirm_summary(chat)
+    elif name == employee.SUMMARY_CORRECT:
+        await employee.correct_summary(chat)
+    elif name == employee.SUMMARY_STRIKE:
+        point = action.payload.get("point")
+        if isinstance(point, int):
+            await employee.strike_point(rt, chat, point)
+
+
+async def _staff_action(action: cl.Action) -> None:
+    texts = _texts()
+    account = await _account()
+    if account is None:
+        await staff.refuse(texts)
+        return
+    rt = runtime()
+    target: Any = action.payload.get("interview")
+    if action.name == staff.READ:
+        await staff.read_transcript(rt, account, texts, target)
+    elif action.name in (staff.FINDINGS, staff.REPORT):
+        await staff.placeholder(account, texts, action.name)
+    elif action.name == staff.ADMIN_ERASE:
+        await staff.admin_ask_erase(rt, account, texts, target)
+    elif action.name == staff.ADMIN_ERASE_CONFIRM:
+        await action.remove()
+        await staff.admin_erase(rt, account, texts, target)
+
+
+for _name in employee.ACTIONS:
+    cl.action_callback(_name)(_employee_action)
+for _name in staff.ACTIONS:
+    cl.action_callback(_name)(_staff_action)

@@ -1,0 +1,397 @@
+"""The employee's side: consent, the streamed interview, progress, summary review, withdrawal.
+
+One :class:`EmployeeChat` per Chainlit conversation. Its id is the interview's id, chosen when
+the conversation opens, so that the conversation list, a reload and a server restart all find
+the interview again. Nothing is stored before the employee has answered the consent question.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import suppress
+from dataclasses import dataclass, field
+from typing import Any
+
+import chainlit as cl
+
+from assistant.errors import TerrainError
+from assistant.interview.events import EventKind, SessionEvent
+from assistant.interview.guide import Guide, load_guide
+from assistant.interview.session import InterviewSession
+from assistant.interview.state import ClosingStep
+from assistant.interview.text import contains_phrase
+from assistant.schemas import Interview, Phase, Speaker
+from assistant.store import InterviewNotFoundError
+from assistant.web import render
+from assistant.web.datalayer import step_id
+from assistant.web.runtime import Runtime
+from assistant.web.texts import Texts, texts_for
+
+CHAT_KEY = "terrain_employee"
+STREAM_INTERVAL = 0.1  # seconds between two updates of a streaming message
+
+AGREE = "terrain_consent_yes"
+DECLINE = "terrain_consent_no"
+STOP = "terrain_stop"
+WITHDRAW = "terrain_withdraw"
+WITHDRAW_CONFIRM = "terrain_withdraw_confirm"
+WITHDRAW_CANCEL = "terrain_withdraw_cancel"
+SUMMARY_CONFIRM = "terrain_summary_confirm"
+SUMMARY_CORRECT = "terrain_summary_correct"
+SUMMARY_STRIKE = "terrain_summary_strike"
+ACTIONS = (
+    AGREE,
+    DECLINE,
+    STOP,
+    WITHDRAW,
+    WITHDRAW_CONFIRM,
+    WITHDRAW_CANCEL,
+    SUMMARY_CONFIRM,
+    SUMMARY_CORRECT,
+    SUMMARY_STRIKE,
+)
+
+
+@dataclass
+class EmployeeChat:
+    user_name: str
+    language: str
+    interview_id: str
+    session: InterviewSession | None = None
+    erased: bool = False
+    awaiting_correction: bool = False
+    anchor: str | None = None  # the message under which the buttons are shown
+    said: str | None = None  # the interviewer's latest message
+    shown: list[cl.Action] = field(default_factory=list)
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+    @property
+    def texts(self) -> Texts:
+        return texts_for(self.language)
+
+    @property
+    def guide(self) -> Guide:
+        return load_guide(self.language)
+
+
+def current_chat() -> EmployeeChat | None:
+    chat = cl.user_session.get(CHAT_KEY)
+    return chat if isinstance(chat, EmployeeChat) else None
+
+
+def _say(text: str, texts: Texts, **extra: Any) -> cl.Message:
+    return cl.Message(content=text, author=texts.assistant_name, **extra)
+
+
+# -- opening and resuming ------------------------------------------------------------------
+
+
+async def start(user_name: str, language: str) -> None:
+    """A new conversation: the framing, and the consent buttons. Nothing stored yet."""
+    interview_id = uuid.uuid4().hex
+    cl.context.session.thread_id = interview_id
+    chat = EmployeeChat(user_name=user_name, language=language, interview_id=interview_id)
+    cl.user_session.set(CHAT_KEY, chat)
+    welcome = _say(render.message(chat.guide.framing.text.strip()), chat.texts)
+    await welcome.send()
+    chat.anchor = welcome.id
+    await _show(chat, _consent_actions(chat))
+
+
+async def resume(runtime: Runtime, user_name: str, interview: Interview) -> None:
+    """The interview behind a reopened conversation; its history is shown by Chainlit."""
+    deps = await runtime.deps()
+    session = await InterviewSession.resume(deps, interview.id)
+    chat = EmployeeChat(
+        user_name=user_name,
+        language=interview.language,
+        interview_id=interview.id,
+        session=session,
+    )
+    cl.user_session.set(CHAT_KEY, chat)
+    turns = await session.transcript()
+    last = next((t for t in reversed(turns) if t.speaker == Speaker.INTERVIEWER), None)
+    chat.anchor = chat.said = step_id(interview.id, last.index) if last else None
+    await _show(chat, _actions_for(chat))
+
+
+# -- what the employee does ------------------------------------------------------------------
+
+
+async def on_message(runtime: Runtime, chat: EmployeeChat, text: str) -> None:
+    async with chat.lock:
+        texts = chat.texts
+        if chat.erased:
+            await _say(texts.erased, texts).send()
+            return
+        if chat.session is None:
+            words = chat.guide.words
+            if contains_phrase(text, words.no) or contains_phrase(text, words.yes):
+                await _consent(runtime, chat, text)  # a typed yes or no counts as the button
+            else:
+                await _say(render.literal(texts.consent_first), texts).send()
+            return
+        chat.awaiting_correction = False
+        await _respond(chat, chat.session, text)
+
+
+async def consent(runtime: Runtime, chat: EmployeeChat, *, given: bool) -> None:
+    async with chat.lock:
+        if chat.erased:
+            return
+        if chat.session is not None and chat.session.phase != Phase.CONSENT:
+            return  # already answered (a second click)
+        said = chat.texts.agree_said if given else chat.texts.decline_said
+        await cl.Message(content=said, author=chat.user_name, type="user_message").send()
+        await _consent(runtime, chat, said)
+
+
+async def _consent(runtime: Runtime, chat: EmployeeChat, said: str) -> None:
+    """Open the interview (framing first, as shown) and answer its consent question.
+
+    The session reads the answer from the words, as it would typed ones: the buttons' texts
+    are the guide's plain yes and no.
+    """
+    if chat.session is None:
+        deps = await runtime.deps()
+        chat.session = await InterviewSession.begin(
+            deps,
+            language=chat.language,
+            owner=runtime.owners.key_of(chat.user_name),
+            interview_id=chat.interview_id,
+        )
+    await _respond(chat, chat.session, said)
+
+
+async def stop(chat: EmployeeChat) -> None:
+    async with chat.lock:
+        session = chat.session
+        if chat.erased or session is None or session.is_over:
+            return
+        await cl.Message(
+            content=chat.texts.stop_said, author=chat.user_name, type="user_message"
+        ).send()
+        await _respond(chat, session, chat.texts.stop_said)
+
+
+async def ask_withdrawal(chat: EmployeeChat) -> None:
+    texts = chat.texts
+    if chat.session is None or chat.erased:
+        await _say(texts.nothing_to_withdraw, texts).send()
+        return
+    payload = {"interview": chat.interview_id}
+    question = _say(
+        render.literal(texts.withdraw_confirm),
+        texts,
+        actions=[
+            cl.Action(name=WITHDRAW_CONFIRM, payload=payload, label=texts.withdraw_yes),
+            cl.Action(name=WITHDRAW_CANCEL, payload=payload, label=texts.withdraw_no),
+        ],
+    )
+    await question.send()
+
+
+async def withdraw(runtime: Runtime, chat: EmployeeChat, confirm: cl.Action) -> None:
+    """Erase the interview for good, and say exactly what was erased."""
+    async with chat.lock:
+        await confirm.remove()
+        texts = chat.texts
+        if chat.session is None or chat.erased:
+            await _say(texts.nothing_to_withdraw, texts).send()
+            return
+        interview = chat.session.interview
+        turns = await chat.session.transcript()
+        with suppress(InterviewNotFoundError):  # erased already (from the conversation list)
+            await asyncio.to_thread(runtime.store.erase_interview, interview.id)
+        chat.erased = True
+        chat.session = None
+        await _show(chat, [])
+        done = texts.withdrawn.format(
+            pseudonym=interview.pseudonym,
+            date=render.when(texts, interview.created_at),
+            turns=len(turns),
+        )
+        await _say(render.literal(done), texts).send()
+
+
+async def cancel_withdrawal(chat: EmployeeChat, cancel: cl.Action) -> None:
+    await cancel.remove()
+    await _say(chat.texts.withdraw_cancelled, chat.texts).send()
+
+
+async def confirm_summary(chat: EmployeeChat) -> None:
+    async with chat.lock:
+        session = chat.session
+        if not _reviewing(chat) or session is None:
+            return
+        said = chat.texts.summary_confirm_said
+        await cl.Message(content=said, author=chat.user_name, type="user_message").send()
+        await _respond(chat, session, said)
+
+
+async def correct_summary(chat: EmployeeChat) -> None:
+    if not _reviewing(chat):
+        return
+    chat.awaiting_correction = True
+    await _say(chat.texts.correct_prompt, chat.texts).send()
+
+
+async def strike_point(runtime: Runtime, chat: EmployeeChat, number: int) -> None:
+    """Take one point out of the summary, in the stored summary message too."""
+    async with chat.lock:
+        session = chat.session
+        if not _reviewing(chat) or session is None:
+            return
+        points = session.state.summary
+        if not 0 <= number < len(points):
+            return
+        point = points[number]
+        turns = await session.transcript()
+        summary = next(
+            (
+                turn
+                for turn in reversed(turns)
+                if turn.speaker == Speaker.INTERVIEWER and turn.phase == Phase.CLOSING
+            ),
+            None,
+        )
+        if summary is not None:
+            shorter = render.without_point(summary.text, point)
+            await asyncio.to_thread(runtime.store.update_turn_text, summary.id, shorter)
+            if chat.said is not None:  # the summary on screen, shortened too
+                await _say(render.message(shorter), chat.texts, id=chat.said).update()
+        session.state.summary = [p for i, p in enumerate(points) if i != number]
+        session.interview = await asyncio.to_thread(
+            runtime.store.update_interview,
+            session.interview.id,
+            state=session.state.model_dump(mode="json"),
+        )
+        texts = chat.texts
+        notice = _say(render.literal(texts.struck.format(point=point)), texts)
+        await notice.send()
+        chat.anchor = notice.id
+        await _show(chat, _actions_for(chat))
+
+
+def _reviewing(chat: EmployeeChat) -> bool:
+    session = chat.session
+    return (
+        session is not None
+        and not chat.erased
+        and not session.is_over
+        and session.phase == Phase.CLOSING
+        and session.state.closing_step == ClosingStep.CONFIRM_SUMMARY
+    )
+
+
+# -- showing the session's answer ------------------------------------------------------------
+
+
+async def _respond(chat: EmployeeChat, session: InterviewSession, text: str) -> None:
+    try:
+        await _render(chat, session.respond(text))
+    except InterviewNotFoundError:
+        chat.erased = True
+        chat.session = None
+        await _show(chat, [])
+        await _say(chat.texts.erased, chat.texts).send()
+    except TerrainError as error:
+        await _say(render.literal(error.message), chat.texts).send()
+    await _show(chat, _actions_for(chat))
+
+
+async def _render(chat: EmployeeChat, events: AsyncIterator[SessionEvent]) -> None:
+    """Stream tokens into a message, then replace them by the stored text.
+
+    The first piece goes out at once; later ones are sent together every
+    ``STREAM_INTERVAL`` seconds, which reads the same and costs the server and the browser a
+    fraction of the messages (a model sends 20 to 100 pieces a second).
+    """
+    texts = chat.texts
+    loop = asyncio.get_running_loop()
+    streaming: cl.Message | None = None
+    pending = ""
+    sent_at = 0.0
+    async for event in events:
+        if event.kind == EventKind.TOKEN:
+            pending += render.literal(event.text)
+            if streaming is None or loop.time() - sent_at >= STREAM_INTERVAL:
+                streaming = streaming or _say("", texts)
+                await streaming.stream_token(pending)
+                pending, sent_at = "", loop.time()
+        elif event.kind == EventKind.MESSAGE:
+            message = streaming or _say("", texts)
+            message.content = render.message(event.text)
+            await message.send()
+            chat.anchor = chat.said = message.id
+            streaming, pending = None, ""
+        elif event.kind == EventKind.NOTICE:
+            await _say(f"_{render.literal(event.text)}_", texts).send()
+        elif event.kind == EventKind.PHASE and event.phase is not None:
+            line = render.progress(texts, chat.guide, event.phase)
+            if line is not None:
+                await _say(line, texts).send()
+    if streaming is not None:  # a stream with no final message: keep what was shown
+        if pending:
+            await streaming.stream_token(pending)
+        await streaming.send()
+
+
+# -- buttons ---------------------------------------------------------------------------------
+
+
+def _consent_actions(chat: EmployeeChat) -> list[cl.Action]:
+    payload = {"interview": chat.interview_id}
+    texts = chat.texts
+    return [
+        cl.Action(name=AGREE, payload=payload, label=texts.agree_label, icon="check"),
+        cl.Action(name=DECLINE, payload=payload, label=texts.decline_label, icon="x"),
+    ]
+
+
+def _actions_for(chat: EmployeeChat) -> list[cl.Action]:
+    """The buttons that fit where the interview is."""
+    session = chat.session
+    if chat.erased:
+        return []
+    if session is None:
+        return _consent_actions(chat)
+    texts = chat.texts
+    payload = {"interview": chat.interview_id}
+    withdraw = cl.Action(name=WITHDRAW, payload=payload, label=texts.withdraw_label, icon="trash")
+    if session.is_over:
+        return [withdraw]
+    if session.phase == Phase.CONSENT:
+        return [*_consent_actions(chat), withdraw]
+    actions: list[cl.Action] = []
+    if _reviewing(chat):
+        actions.append(
+            cl.Action(name=SUMMARY_CONFIRM, payload=payload, label=texts.summary_confirm_label)
+        )
+        actions.append(
+            cl.Action(name=SUMMARY_CORRECT, payload=payload, label=texts.summary_correct_label)
+        )
+        actions += [
+            cl.Action(
+                name=SUMMARY_STRIKE,
+                payload={**payload, "point": number},
+                label=texts.summary_strike_label.format(number=number + 1),
+            )
+            for number in range(len(session.state.summary))
+        ]
+    stop_action = cl.Action(name=STOP, payload=payload, label=texts.stop_label, icon="square")
+    return [*actions, stop_action, withdraw]
+
+
+async def _show(chat: EmployeeChat, actions: list[cl.Action]) -> None:
+    """Show ``actions`` under the latest message, in place of the previous buttons."""
+    for action in chat.shown:
+        await action.remove()
+    chat.shown = []
+    if chat.anchor is None:
+        return
+    for action in actions:
+        await action.send(for_id=chat.anchor)
+    chat.shown = actions

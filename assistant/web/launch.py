@@ -1,0 +1,201 @@
+"""Starting the Chainlit server: a private working folder, sign-in secret, no outside fetches.
+
+Chainlit reads its configuration from the folder named by ``CHAINLIT_APP_ROOT`` when it is
+first imported, and writes there (translations, uploads). Terrain gives it a folder of its own
+under the data directory, filled from the repository's ``.chainlit/config.toml`` and
+``chainlit.md``, so that running the app never writes into the source tree. The page Chainlit
+serves is rewritten without its links to outside servers (web fonts, a CDN stylesheet), and
+every response carries a Content-Security-Policy that only allows this server.
+
+Nothing here imports Chainlit before the environment is ready.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import importlib.util
+import os
+import re
+import shutil
+from collections.abc import Awaitable, Callable, MutableMapping
+from pathlib import Path
+from typing import Any
+
+from assistant.config import Settings
+from assistant.errors import TerrainError
+from assistant.privacy import server_secret
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+APP_FILE = Path(__file__).resolve().with_name("app.py")
+CONFIG_SOURCE = REPO_ROOT / ".chainlit" / "config.toml"
+WELCOME_SOURCE = REPO_ROOT / "chainlit.md"
+FRONTEND_FOLDER = "frontend"  # the config's [UI] custom_build
+STYLESHEET = "public/terrain.css"  # the config's [UI] custom_css
+# Chainlit shows thumbs up and down under answers whenever a data layer exists; Terrain keeps
+# no ratings of the interviewer, so the buttons would do nothing.
+STYLES = """\
+button.positive-feedback-on, button.positive-feedback-off,
+button.negative-feedback-on, button.negative-feedback-off { display: none !important; }
+"""
+
+# Chainlit variables that would send data elsewhere or bypass Terrain's data layer.
+FOREIGN_VARIABLES = ("LITERAL_API_KEY", "LITERAL_API_URL", "LITERAL_SERVER", "DATABASE_URL")
+
+_EXTERNAL_LINK = re.compile(r"<link\b[^>]*\bhref=\"(?:https?:)?//[^\"]*\"[^>]*>\s*", re.DOTALL)
+_INLINE_SCRIPT = re.compile(r"<script>(.*?)</script>", re.DOTALL)
+
+
+def app_root(settings: Settings) -> Path:
+    return settings.data_dir / "web"
+
+
+def auth_secret(settings: Settings) -> str:
+    """The key that signs sign-in tokens, derived from the installation's secret."""
+    return hmac.new(server_secret(settings), b"terrain web sign-in", hashlib.sha256).hexdigest()
+
+
+def _chainlit_frontend() -> Path:
+    spec = importlib.util.find_spec("chainlit")
+    if spec is None or spec.origin is None:
+        raise TerrainError(
+            "Chainlit is not installed.", fix="Run `make run` (or `uv sync`) to install it."
+        )
+    return Path(spec.origin).parent / "frontend" / "dist"
+
+
+def without_external_links(html: str) -> str:
+    """The page without ``<link>`` tags that point to another server."""
+    return _EXTERNAL_LINK.sub("", html)
+
+
+def prepare_app_root(settings: Settings) -> Path:
+    """Fill Chainlit's working folder: configuration, welcome text, the rewritten page."""
+    for source in (CONFIG_SOURCE, WELCOME_SOURCE):
+        if not source.is_file():
+            raise TerrainError(
+                f"The web app's file {source} is missing.",
+                fix="Run Terrain from its source folder, which holds .chainlit/ and chainlit.md.",
+            )
+    root = app_root(settings)
+    (root / ".chainlit").mkdir(mode=0o700, parents=True, exist_ok=True)
+    shutil.copyfile(CONFIG_SOURCE, root / ".chainlit" / "config.toml")
+    shutil.copyfile(WELCOME_SOURCE, root / "chainlit.md")
+    (root / STYLESHEET).parent.mkdir(exist_ok=True)
+    (root / STYLESHEET).write_text(STYLES, encoding="utf-8")
+    packaged = _chainlit_frontend()
+    frontend = root / FRONTEND_FOLDER
+    frontend.mkdir(exist_ok=True)
+    page = (packaged / "index.html").read_text(encoding="utf-8")
+    (frontend / "index.html").write_text(without_external_links(page), encoding="utf-8")
+    for name in ("favicon.svg", "logo_dark.svg", "logo_light.svg"):
+        if (packaged / name).is_file():
+            shutil.copyfile(packaged / name, frontend / name)
+    assets = frontend / "assets"
+    if assets.is_symlink() or assets.exists():
+        if assets.is_symlink() and assets.resolve() == (packaged / "assets").resolve():
+            return root
+        if assets.is_symlink() or assets.is_file():
+            assets.unlink()
+        else:
+            shutil.rmtree(assets)
+    assets.symlink_to(packaged / "assets", target_is_directory=True)
+    return root
+
+
+def chainlit_environment(settings: Settings, host: str, port: int) -> dict[str, str]:
+    """The variables Chainlit reads at import: where it works, the sign-in key, the address."""
+    env = {
+        "CHAINLIT_APP_ROOT": str(app_root(settings)),
+        "CHAINLIT_HOST": host,
+        "CHAINLIT_PORT": str(port),
+    }
+    if not os.environ.get("CHAINLIT_AUTH_SECRET"):
+        env["CHAINLIT_AUTH_SECRET"] = auth_secret(settings)
+    return env
+
+
+def serve(settings: Settings, host: str, port: int) -> None:
+    """Run the web app in this process until it is stopped (Ctrl-C or SIGTERM)."""
+    prepare_app_root(settings)
+    for name in FOREIGN_VARIABLES:
+        os.environ.pop(name, None)
+    os.environ.update(chainlit_environment(settings, host, port))
+
+    from chainlit.cli import run_chainlit
+    from chainlit.config import config
+
+    config.run.headless = True  # never open a browser on the server
+    config.run.watch = False
+    run_chainlit(str(APP_FILE))
+
+
+# -- response headers ------------------------------------------------------------------------
+
+ASGIApp = Callable[
+    [MutableMapping[str, Any], Callable[[], Awaitable[Any]], Callable[[Any], Awaitable[None]]],
+    Awaitable[None],
+]
+
+
+def content_security_policy(page: str) -> str:
+    """Only this server: its own scripts (and the page's inline ones, by hash), no frames."""
+    hashes = " ".join(
+        "'sha256-" + base64.b64encode(hashlib.sha256(script.encode()).digest()).decode() + "'"
+        for script in _INLINE_SCRIPT.findall(page)
+    )
+    return "; ".join(
+        [
+            "default-src 'self'",
+            f"script-src 'self' {hashes}".strip(),
+            "style-src 'self' 'unsafe-inline'",
+            "img-src 'self' data: blob:",
+            "font-src 'self' data:",
+            "connect-src 'self'",
+            "media-src 'self' blob:",
+            "worker-src 'self' blob:",
+            "object-src 'none'",
+            "base-uri 'self'",
+            "form-action 'self'",
+            "frame-ancestors 'self'",
+        ]
+    )
+
+
+class SecurityHeaders:
+    """ASGI middleware adding the Content-Security-Policy and friends to every response."""
+
+    def __init__(self, app: ASGIApp, policy: str) -> None:
+        self.app = app
+        self.headers = [
+            (b"content-security-policy", policy.encode()),
+            (b"x-content-type-options", b"nosniff"),
+            (b"referrer-policy", b"no-referrer"),
+            (b"x-frame-options", b"SAMEORIGIN"),
+        ]
+
+    async def __call__(
+        self,
+        scope: MutableMapping[str, Any],
+        receive: Callable[[], Awaitable[Any]],
+        send: Callable[[Any], Awaitable[None]],
+    ) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Any) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message.get("headers", []), *self.headers]
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+def install_security_headers() -> None:
+    """Add :class:`SecurityHeaders` to Chainlit's server (before it starts)."""
+    from chainlit.server import app, get_html_template
+
+    policy = content_security_policy(get_html_template(""))
+    app.add_middleware(SecurityHeaders, policy=policy)

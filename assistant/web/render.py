@@ -1,0 +1,128 @@
+"""What the web app shows, as Markdown: inert text, progress lines, tables, transcripts.
+
+Chainlit renders messages as Markdown. Anything that comes from a person or a model goes
+through :func:`literal`, which backslash-escapes every ASCII punctuation character (CommonMark
+allows an escape before each of them), so that ``<img onerror=…>``, ``[x](javascript:…)``,
+emphasis, headings, tables and autolinks all display as the characters that were typed.
+"""
+
+from __future__ import annotations
+
+import string
+from collections.abc import Sequence
+from datetime import datetime
+
+from assistant.interview.guide import Guide
+from assistant.schemas import Interview, Phase, Turn
+from assistant.web.texts import Texts
+
+_ESCAPES = {ord(char): "\\" + char for char in string.punctuation}
+
+
+def literal(text: str) -> str:
+    """``text`` as Markdown that displays exactly these characters and nothing live.
+
+    Line breaks stay line breaks (hard breaks); indentation, which Markdown would read as a
+    code block, is dropped.
+    """
+    lines = [line.strip().translate(_ESCAPES) for line in text.split("\n")]
+    return "  \n".join(lines)
+
+
+def message(text: str) -> str:
+    """An interviewer's message: literal, except that its ``- `` lines stay a bullet list."""
+    lines = []
+    for line in text.split("\n"):
+        stripped = line.strip()
+        if stripped.startswith("- "):
+            lines.append("- " + literal(stripped[2:]))
+        else:
+            lines.append(literal(stripped))
+    return "  \n".join(lines)
+
+
+def cell(text: str) -> str:
+    """One table cell: literal, on one line."""
+    return literal(" ".join(text.split()))
+
+
+def table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    """A Markdown table; headers and cells are taken literally."""
+    lines = [
+        "| " + " | ".join(cell(header) for header in headers) + " |",
+        "|" + "|".join("---" for _ in headers) + "|",
+    ]
+    lines += ["| " + " | ".join(cell(value) for value in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def when(texts: Texts, moment: datetime) -> str:
+    return moment.astimezone().strftime(texts.date_format)
+
+
+def steps(guide: Guide) -> list[Phase]:
+    """The steps an employee goes through after consent: the guide's phases, then closing."""
+    return [spec.id for spec in guide.phases] + [Phase.CLOSING]
+
+
+def progress(texts: Texts, guide: Guide, phase: Phase) -> str | None:
+    """``Étape 3/6 : …`` for ``phase``, or None for consent and after the end."""
+    order = steps(guide)
+    if phase not in order:
+        return None
+    spec = guide.phase(phase)
+    title = spec.title if spec is not None else texts.closing_title
+    line = texts.step.format(number=order.index(phase) + 1, total=len(order), title=title)
+    return f"*{literal(line)}*"
+
+
+def thread_name(texts: Texts, interview: Interview) -> str:
+    return texts.thread_name.format(
+        date=when(texts, interview.created_at), status=texts.statuses[interview.status]
+    )
+
+
+def summary_points(text: str) -> list[str]:
+    """The bullet points of a closing summary message, as the session wrote them."""
+    return [line[2:].strip() for line in text.splitlines() if line.startswith("- ")]
+
+
+def without_point(text: str, point: str) -> str:
+    """The summary message without the bullet ``point``."""
+    kept = [
+        line
+        for line in text.splitlines()
+        if not (line.startswith("- ") and line[2:].strip() == point)
+    ]
+    return "\n".join(kept)
+
+
+def transcript(texts: Texts, interview: Interview, turns: Sequence[Turn]) -> str:
+    """A pseudonymised transcript for facilitators: who spoke, in which step, how.
+
+    Never the owner key nor any identity: only what the interview record says about itself.
+    """
+    flagged = (
+        texts.flagged_yes.format(reason=interview.flag_reason or "-")
+        if interview.flagged
+        else texts.flagged_no
+    )
+    meta = texts.transcript_meta.format(
+        status=texts.statuses[interview.status],
+        phase=texts.phases[interview.phase],
+        flagged=flagged,
+        created=when(texts, interview.created_at),
+        updated=when(texts, interview.updated_at),
+        turns=len(turns),
+    )
+    parts = [texts.transcript_title.format(pseudonym=literal(interview.pseudonym)), literal(meta)]
+    for turn in turns:
+        marks = [texts.phases[turn.phase]]
+        if turn.scripted:
+            marks.append(texts.scripted_mark)
+        if not turn.complete:
+            marks.append(texts.cut_mark)
+        header = f"**{literal(texts.speakers[turn.speaker])}** · _{literal(' · '.join(marks))}_"
+        body = "\n".join(f"> {literal(line)}  " for line in turn.text.splitlines())
+        parts.append(f"{header}\n\n{body or '>'}")
+    return "\n\n".join(parts)

@@ -1,0 +1,270 @@
+"""Who sees what, enforced by the running server whatever the page shows or hides."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+
+import httpx
+import pytest
+import socketio
+
+from assistant.privacy import owner_key
+from assistant.schemas import Speaker, UserRole
+from tests.ollama_server import OllamaTestServer
+from tests.web.client import LoginError, WebClient, plain
+from tests.web.server import ACCOUNTS, PASSWORD, WebServer
+
+THREADS = {"pagination": {"first": 50}, "filter": {}}
+TRUSTED_HEADER = "X-Remote-User"
+
+
+@pytest.fixture(scope="module")
+def web(
+    tmp_path_factory: pytest.TempPathFactory, fake_ollama: OllamaTestServer
+) -> Iterator[WebServer]:
+    """This module's server also trusts a single sign-on proxy's header."""
+    server = WebServer(
+        data_dir=tmp_path_factory.mktemp("web") / "data",
+        ollama_url=fake_ollama.url,
+        extra_env={"TERRAIN_AUTH_HEADER": TRUSTED_HEADER},
+    )
+    server.add_accounts(ACCOUNTS)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+async def interview(web: WebServer, name: str, answers: list[str]) -> WebClient:
+    client = web.client(name)
+    await client.login()
+    await client.connect()
+    await client.wait_for(lambda: "J'accepte" in client.labels())
+    await client.click("J'accepte")
+    await client.wait_for(lambda: "Retirer mon entretien" in client.labels())
+    for answer in answers:
+        await client.send(answer)
+    return client
+
+
+async def signed_in(web: WebServer, name: str) -> WebClient:
+    client = web.client(name)
+    await client.login()
+    await client.connect()
+    return client
+
+
+@pytest.fixture(scope="module")
+def two_employees(web: WebServer) -> tuple[str, str]:
+    """alice and bob interviewed at the same time; their thread ids."""
+
+    async def both() -> tuple[str | None, str | None]:
+        alice, bob = await asyncio.gather(
+            interview(web, "alice", ["Je suis aide-soignante de nuit.", "Alice parle de sa nuit."]),
+            interview(web, "bob", ["Je suis magasinier.", "Bob parle de son entrepôt."]),
+        )
+        await asyncio.gather(alice.disconnect(), bob.disconnect())
+        return alice.thread_id, bob.thread_id
+
+    alice_thread, bob_thread = asyncio.run(both())
+    assert alice_thread
+    assert bob_thread
+    assert alice_thread != bob_thread
+    return alice_thread, bob_thread
+
+
+async def test_wrong_passwords_and_unknown_users_are_refused(web: WebServer) -> None:
+    for name, password in [("alice", "pas-le-bon-mot"), ("nobody", PASSWORD), ("", PASSWORD)]:
+        with pytest.raises(LoginError):
+            await WebClient(web.url, name, password).login()
+    with pytest.raises(socketio.exceptions.ConnectionError):
+        await WebClient(web.url, "alice", PASSWORD).connect()  # no cookie
+
+
+async def test_parallel_employees_never_see_each_other(
+    web: WebServer, two_employees: tuple[str, str]
+) -> None:
+    alice_thread, bob_thread = two_employees
+    with web.store() as store:
+        alice_turns = store.turns(alice_thread)
+        bob_turns = store.turns(bob_thread)
+        assert store.get_interview(alice_thread).owner == owner_key(web.settings, "alice")
+    assert "Alice parle de sa nuit." in [t.text for t in alice_turns]
+    assert not any("Alice" in t.text for t in bob_turns)
+
+    bob = web.client("bob")
+    await bob.login()
+    async with bob.http() as http:
+        listed = (await http.post("/project/threads", json=THREADS)).json()["data"]
+        assert [thread["id"] for thread in listed] == [bob_thread]
+        # Asking for alice's thread by its id, every way the API allows.
+        assert (await http.get(f"/project/thread/{alice_thread}")).status_code == 401
+        assert (await http.get(f"/project/share/{alice_thread}")).status_code == 404
+        renamed = await http.put("/project/thread", json={"threadId": alice_thread, "name": "x"})
+        assert renamed.status_code == 401
+        deleted = await http.request("DELETE", "/project/thread", json={"threadId": alice_thread})
+        assert deleted.status_code == 401
+        assert (await http.get(f"/project/thread/{bob_thread}")).status_code == 200
+    with pytest.raises(socketio.exceptions.ConnectionError):
+        await bob.connect(alice_thread)
+    with web.store() as store:
+        assert len(store.turns(alice_thread)) == len(alice_turns)
+
+    # A hand-made button naming alice's interview, sent from bob's own conversation.
+    await bob.connect()
+    await bob.wait_for(lambda: "J'accepte" in bob.labels())
+    forged = {**bob.action("J'accepte"), "payload": {"interview": alice_thread}}
+    for name in ("terrain_withdraw_confirm", "terrain_consent_yes", "terrain_read"):
+        await bob.call_action({**forged, "name": name})
+    await bob.wait_for(lambda: sum("pas permise" in t for t in bob.texts()) == 3)
+    with web.store() as store:
+        assert store.get_interview(alice_thread) is not None
+    assert not any("Alice" in text for text in bob.texts())
+    await bob.disconnect()
+
+
+async def test_facilitators_read_pseudonyms_never_names(
+    web: WebServer, two_employees: tuple[str, str]
+) -> None:
+    alice_thread, _ = two_employees
+    with web.store() as store:
+        alice_interview = store.get_interview(alice_thread)
+    assert alice_interview is not None
+    fanny = await signed_in(web, "fanny")
+    await fanny.wait_for(lambda: any(label.startswith("Lire ") for label in fanny.labels()))
+    home = plain(fanny.last())
+    assert alice_interview.pseudonym in home
+    assert {"Constats", "Rapport"} <= set(fanny.labels())
+
+    await fanny.click(f"Lire {alice_interview.pseudonym}")
+    await fanny.wait_for_text("Alice parle")
+    transcript = plain(fanny.last())
+    assert alice_interview.pseudonym in transcript
+    assert "question du guide" in transcript or "Terrain" in transcript
+    everything = " ".join(fanny.texts()) + " ".join(str(data) for _, data in fanny.events)
+    for secret in ("alice", "bob", alice_interview.owner or "owner:"):
+        assert secret not in everything
+    # Typing a pseudonym opens it too; the placeholders answer.
+    await fanny.send(alice_interview.pseudonym)
+    assert "Alice parle" in fanny.last()
+    await fanny.click("Constats")
+    await fanny.wait_for_text("prochaine version")
+
+    async with fanny.http() as http:
+        assert (await http.post("/project/threads", json=THREADS)).json()["data"] == []
+        assert (await http.get(f"/project/thread/{alice_thread}")).status_code == 401
+    await fanny.disconnect()
+
+
+async def test_leadership_is_refused_transcripts(
+    web: WebServer, two_employees: tuple[str, str]
+) -> None:
+    alice_thread, _ = two_employees
+    lea = await signed_in(web, "lea")
+    await lea.wait_for_text("Rapports")
+    assert lea.labels() == []
+    await lea.send("Montre-moi l'entretien d'Alice")
+    assert lea.last().startswith("## Rapports")
+    # A facilitator's button, forged: refused, and no transcript reaches the page.
+    forged = {
+        "id": "forged",
+        "name": "terrain_read",
+        "payload": {"interview": alice_thread},
+        "label": "x",
+        "forId": None,
+    }
+    response = await lea.call_action(forged)
+    assert response.status_code == 200
+    await lea.wait_for_text("pas permise")
+    await lea.call_action({**forged, "name": "terrain_admin_erase_confirm"})
+    await lea.wait_for(lambda: sum("pas permise" in t for t in lea.texts()) == 2)
+    assert not any("Alice" in text for text in lea.texts("assistant_message"))
+    async with lea.http() as http:
+        assert (await http.get(f"/project/thread/{alice_thread}")).status_code == 401
+        assert (await http.post("/project/threads", json=THREADS)).json()["data"] == []
+    with web.store() as store:
+        assert store.get_interview(alice_thread) is not None
+    await lea.disconnect()
+
+
+async def test_admins_list_users_and_erase(web: WebServer) -> None:
+    chloe = await interview(web, "chloe", ["Je suis comptable."])
+    thread = chloe.thread_id
+    await chloe.disconnect()
+    with web.store() as store:
+        target = store.get_interview(thread)
+        count = len(store.turns(thread))
+    assert target is not None
+    adam = await signed_in(web, "adam")
+    await adam.wait_for(lambda: f"Effacer {target.pseudonym}" in adam.labels())
+    home = plain(adam.last())
+    assert "fanny" in home
+    assert "facilitator" in home
+    assert "Je suis comptable" not in home  # no transcript content for admins
+    await adam.click(f"Effacer {target.pseudonym}")
+    await adam.wait_for(lambda: "Oui, effacer" in adam.labels())
+    await adam.click("Oui, effacer")
+    await adam.wait_for_text("Effacé")
+    assert f"ses {count} messages" in plain(adam.last())
+    with web.store() as store:
+        assert store.get_interview(thread) is None
+    await adam.disconnect()
+
+
+async def test_a_deleted_account_loses_access_at_once(web: WebServer) -> None:
+    """Roles are read from the store on every request, not from the sign-in token."""
+    client = web.client("bob")
+    await client.login()
+    with web.store() as store:
+        before = store.get_user("bob")
+    assert before is not None
+    # Simulate the account's removal by renaming it in the database behind the server's back.
+    from sqlalchemy import update
+
+    from assistant.store.models import UserRow
+
+    with web.store() as store, store._writing() as session:
+        session.execute(update(UserRow).where(UserRow.name == "bob").values(name="bob-gone"))
+    try:
+        await client.connect()
+        assert "n'existe plus" in plain(client.last())
+        async with client.http() as http:
+            listed = await http.post("/project/threads", json=THREADS)
+        assert listed.status_code != 200 or listed.json()["data"] == []
+        await client.disconnect()
+    finally:
+        with web.store() as store, store._writing() as session:
+            session.execute(update(UserRow).where(UserRow.name == "bob-gone").values(name="bob"))
+
+
+def test_speakers_are_recorded_per_employee(web: WebServer, two_employees: tuple[str, str]) -> None:
+    with web.store() as store:
+        for thread in two_employees:
+            turns = store.turns(thread)
+            assert [t.speaker for t in turns][:2] == [Speaker.INTERVIEWER, Speaker.EMPLOYEE]
+
+
+def test_the_health_endpoint_needs_no_sign_in(web: WebServer) -> None:
+    assert httpx.get(f"{web.url}/health").status_code == 200
+
+
+async def test_a_trusted_proxy_header_signs_in_with_the_stored_role(web: WebServer) -> None:
+    async with httpx.AsyncClient(base_url=web.url) as http:
+        assert (await http.post("/auth/header")).status_code == 401  # no header, no entry
+        fanny = await http.post("/auth/header", headers={TRUSTED_HEADER: "fanny"})
+        assert fanny.status_code == 200
+        cookies = dict(http.cookies.items())
+    client = WebClient(web.url, "fanny", "", cookies=cookies)
+    await client.connect()
+    await client.wait_for(lambda: any(label.startswith("Lire ") for label in client.labels()))
+    await client.disconnect()
+    # Someone new behind the proxy becomes an employee, never more.
+    async with httpx.AsyncClient(base_url=web.url) as http:
+        assert (await http.post("/auth/header", headers={TRUSTED_HEADER: "zoe"})).status_code == 200
+    with web.store() as store:
+        zoe = store.get_user("zoe")
+    assert zoe is not None
+    assert zoe.role == UserRole.EMPLOYEE
+    assert store.password_hash_of("zoe") is None

@@ -1,0 +1,278 @@
+"""The employee's side of the running web app, over its Socket.IO protocol."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+import pytest
+
+from assistant.interview.guide import load_guide
+from assistant.schemas import InterviewStatus, Phase, Speaker
+from tests.ollama_server import OllamaTestServer
+from tests.web.client import WebClient, plain
+from tests.web.server import WebServer
+
+# One answer per step, each with what the guide listens for (as in tests/test_interview.py).
+ANSWERS = [
+    "Je suis auxiliaire de vie sociale, je m'occupe de personnes âgées à domicile.",
+    "Hier matin chez Mme R., elle était inquiète parce que sa fille ne l'appelait plus.",
+    "Je me suis assise avec elle, je l'ai laissée parler, puis j'ai fait la toilette.",
+    "Sa fille était au téléphone ensuite ; ma collègue infirmière est passée aussi.",
+    "Ça lui a apporté du calme, et moi j'ai senti qu'on avait confiance.",
+    "Normalement la toilette dure 30 minutes mais en réalité j'ai dépassé de 20 minutes.",
+    "L'application du planning ne sait pas que je reste plus longtemps.",
+]
+POINTS = ["Vous accompagnez des personnes âgées à domicile.", "Hier, Mme R. était inquiète."]
+
+
+def interviewer(body: dict[str, Any]) -> str:
+    """One short question naming the step; the summary's points when a schema is asked."""
+    if isinstance(body.get("format"), dict):
+        return json.dumps({"points": POINTS})
+    system = body["messages"][0]["content"]
+    match = re.search(r"Étape en cours : (.+)|Current step: (.+)", system)
+    step = (match.group(1) or match.group(2)).strip() if match else "?"
+    return f"[{step}] Comment cela s'est-il passé ?"
+
+
+async def consented(web: WebServer, name: str, language: str = "fr-FR") -> WebClient:
+    client = web.client(name, language)
+    await client.login()
+    await client.connect()
+    agree = "J'accepte" if language.startswith("fr") else "I agree"
+    await client.wait_for(lambda: agree in client.labels())
+    response = await client.click(agree)
+    assert response.status_code == 200, response.text
+    withdraw = "Retirer mon entretien" if language.startswith("fr") else "Withdraw my interview"
+    await client.wait_for(lambda: withdraw in client.labels())
+    return client
+
+
+def interview_of(web: WebServer, thread_id: str | None) -> Any:
+    assert thread_id
+    with web.store() as store:
+        return store.get_interview(thread_id), store.turns(thread_id)
+
+
+async def test_consent_buttons_come_first_and_nothing_is_stored_before(web: WebServer) -> None:
+    client = web.client("alice")
+    await client.login()
+    await client.connect()
+    await client.wait_for(lambda: len(client.labels()) == 2)
+    assert client.labels() == ["J'accepte", "Je refuse"]
+    assert "Acceptez\\-vous de commencer" in client.last()
+    # Typing something else first: a reminder, and still nothing in the database.
+    await client.send("Bonjour, c'est quoi ce truc ?")
+    assert "J'accepte" in plain(client.last())
+    interview, turns = interview_of(web, client.thread_id)
+    assert interview is None
+    assert turns == []
+
+    await client.click("J'accepte")
+    await client.wait_for(lambda: "Retirer mon entretien" in client.labels())
+    interview, turns = interview_of(web, client.thread_id)
+    assert interview.consent_given is True
+    assert interview.phase == Phase.ROLE
+    assert [turn.speaker for turn in turns] == [
+        Speaker.INTERVIEWER,
+        Speaker.EMPLOYEE,
+        Speaker.INTERVIEWER,
+    ]
+    assert turns[1].text == "Oui, j'accepte."
+    assert "*Étape 1\\/6 \\: Le métier tel qu\\'il est prévu*" in client.texts()
+    assert set(client.labels()) == {"Arrêter l'entretien", "Retirer mon entretien"}
+    await client.disconnect()
+
+
+async def test_declining_keeps_only_the_refusal(web: WebServer) -> None:
+    client = web.client("alice")
+    await client.login()
+    await client.connect()
+    await client.wait_for(lambda: "Je refuse" in client.labels())
+    await client.click("Je refuse")
+    await client.wait_for(lambda: "Retirer mon entretien" in client.labels())
+    interview, turns = interview_of(web, client.thread_id)
+    assert interview.status == InterviewStatus.DECLINED
+    assert interview.consent_given is False
+    # Nothing the employee said is kept: only the interviewer's acknowledgement.
+    assert [turn.speaker for turn in turns] == [Speaker.INTERVIEWER]
+    assert "Seul votre refus est noté" in turns[0].text
+    assert "Seul votre refus est noté" in plain(client.last())
+    await client.disconnect()
+
+
+async def test_a_full_interview_streams_shows_progress_and_ends_on_the_reviewed_summary(
+    web: WebServer, fake_ollama: OllamaTestServer
+) -> None:
+    fake_ollama.respond_with(interviewer)
+    client = await consented(web, "alice")
+    first = client.shown()[-1]
+    assert first.streamed, "the first question should have been streamed"
+    assert (
+        first.content == "\\[Le métier tel qu\\'il est prévu\\] Comment cela s\\'est\\-il passé \\?"
+    )
+    for answer in ANSWERS:
+        await client.send(answer)
+    # The summary, with its review buttons.
+    await client.wait_for(lambda: "C'est juste" in client.labels())
+    assert "*Étape 6\\/6 \\: Résumé et conclusion*" in client.texts()
+    assert "- Vous accompagnez des personnes âgées à domicile\\." in client.last()
+    assert {"Corriger", "Retirer le point 1", "Retirer le point 2"} <= set(client.labels())
+    steps = [text for text in client.texts() if text.startswith("*Étape")]
+    assert [step.split("\\/")[0] for step in steps] == [f"*Étape {n}" for n in range(1, 7)]
+
+    # Strike the first point: it leaves the stored summary too.
+    await client.click("Retirer le point 1")
+    await client.wait_for(
+        lambda: "C'est juste" in client.labels() and "Retirer le point 2" not in client.labels()
+    )
+    interview, turns = interview_of(web, client.thread_id)
+    summary = next(t for t in reversed(turns) if t.speaker == Speaker.INTERVIEWER)
+    assert POINTS[0] not in summary.text
+    assert POINTS[1] in summary.text
+    assert interview.state["summary"] == [POINTS[1]]
+    on_screen = next(text for text in client.texts() if "- " in text and "Hier" in text)
+    assert "personnes âgées" not in on_screen
+
+    await client.click("C'est juste")
+    await client.wait_for_text("autre chose")
+    await client.send("Non, c'est tout.")
+    await client.wait_for_text("L\\'entretien est terminé")
+    interview, turns = interview_of(web, client.thread_id)
+    assert interview.status == InterviewStatus.CLOSED
+    employee_turns = [t.text for t in turns if t.speaker == Speaker.EMPLOYEE]
+    assert employee_turns == ["Oui, j'accepte.", *ANSWERS, "Oui, c'est juste.", "Non, c'est tout."]
+    assert client.labels() == ["Retirer mon entretien"]
+    await client.disconnect()
+
+
+async def test_reload_and_server_restart_resume_the_same_thread(web: WebServer) -> None:
+    client = await consented(web, "bob")
+    await client.send(ANSWERS[0])
+    await client.send(ANSWERS[1])
+    thread_id = client.thread_id
+    before = client.texts()
+    await client.disconnect()
+
+    # A reload: a new connection that asks for the thread.
+    await client.connect(thread_id)
+    await client.wait_for(lambda: client.resumed is not None)
+    assert client.thread_id == thread_id
+    assert client.resume_error is None
+    resumed = [text for text in client.texts() if text]
+    assert resumed == [text for text in before if text]
+    await client.wait_for(lambda: "Arrêter l'entretien" in client.labels())
+    await client.disconnect()
+
+    # A restart: same database, same sign-in (the token's key derives from the data folder).
+    web.restart()
+    await client.connect(thread_id)
+    await client.wait_for(lambda: client.resumed is not None)
+    assert [t for t in client.texts() if t] == resumed
+    await client.wait_for(lambda: "Arrêter l'entretien" in client.labels())
+    await client.send(ANSWERS[2])
+    _, turns = interview_of(web, thread_id)
+    assert [t.text for t in turns if t.speaker == Speaker.EMPLOYEE][-1] == ANSWERS[2]
+    assert plain(client.last()) == turns[-1].text
+    # The thread is in bob's conversation list.
+    async with client.http() as http:
+        listed = await http.post(
+            "/project/threads", json={"pagination": {"first": 20}, "filter": {}}
+        )
+    assert thread_id in [thread["id"] for thread in listed.json()["data"]]
+    await client.disconnect()
+
+
+async def test_stop_ends_the_interview(web: WebServer) -> None:
+    client = await consented(web, "alice")
+    await client.click("Arrêter l'entretien")
+    await client.wait_for(lambda: client.labels() == ["Retirer mon entretien"])
+    interview, _ = interview_of(web, client.thread_id)
+    assert interview.status == InterviewStatus.STOPPED
+    await client.disconnect()
+
+
+async def test_withdrawal_asks_first_then_erases_and_says_what(web: WebServer) -> None:
+    client = await consented(web, "alice")
+    await client.send(ANSWERS[0])
+    interview, turns = interview_of(web, client.thread_id)
+    await client.click("Retirer mon entretien")
+    await client.wait_for(lambda: "Non, garder l'entretien" in client.labels())
+    await client.click("Non, garder l'entretien")
+    await client.wait_for_text("Rien n'a été effacé")
+    assert interview_of(web, client.thread_id)[0] is not None
+
+    await client.click("Retirer mon entretien")
+    await client.wait_for(lambda: "Oui, tout effacer" in client.labels())
+    await client.click("Oui, tout effacer")
+    await client.wait_for_text("Ont été effacés")
+    said = plain(client.last())
+    assert interview.pseudonym in said
+    assert f"ses {len(turns)} messages" in said
+    assert interview_of(web, client.thread_id) == (None, [])
+    with web.store() as store:
+        assert store.identity_of(interview.pseudonym) is None
+    await client.send("Encore une chose.")
+    assert "a été effacé" in client.last()
+    await client.disconnect()
+
+
+async def test_english_browser_gets_an_english_interview(web: WebServer) -> None:
+    client = await consented(web, "chloe", language="en-US")
+    interview, turns = interview_of(web, client.thread_id)
+    assert interview.language == "en"
+    assert turns[1].text == "Yes, I agree."
+    assert turns[0].text == load_guide("en").framing.text.strip()
+    assert any(text.startswith("*Step 1 of 6") for text in client.texts())
+    await client.disconnect()
+
+
+async def test_bad_input_is_refused_without_storing_and_markup_stays_inert(
+    web: WebServer, fake_ollama: OllamaTestServer
+) -> None:
+    client = await consented(web, "alice")
+    _, before = interview_of(web, client.thread_id)
+    guide = load_guide("fr")
+
+    await client.send("   ")
+    assert plain(client.last()) == f"_{guide.messages.empty}_"
+    too_long = "a" * (web.settings.max_message_chars + 1)
+    await client.send(too_long)
+    assert "20000 caractères" in client.last()
+    assert "Rien n\\'a été enregistré" in client.last()
+    assert interview_of(web, client.thread_id)[1] == before
+
+    hostile_model = "<img src=x onerror=alert(1)> Et [ce lien](javascript:alert(1)) ?"
+    fake_ollama.queue(hostile_model)
+    await client.send("<img src=x onerror=alert(1)> [lien](javascript:alert(1)) **gras**")
+    _, turns = interview_of(web, client.thread_id)
+    assert turns[-2].text == "<img src=x onerror=alert(1)> [lien](javascript:alert(1)) **gras**"
+    assert turns[-1].text == hostile_model
+    shown = client.last()
+    assert shown == (
+        "\\<img src\\=x onerror\\=alert\\(1\\)\\> "
+        "Et \\[ce lien\\]\\(javascript\\:alert\\(1\\)\\) \\?"
+    )
+    # The page renders neither HTML nor the employee's Markdown.
+    async with client.http() as http:
+        features = (await http.get("/project/settings")).json()["features"]
+    assert features["unsafe_allow_html"] is False
+    assert features["user_message_markdown"] is False
+    assert features["edit_message"] is False
+    await client.disconnect()
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_the_consent_buttons_say_what_the_guide_understands(language: str) -> None:
+    from assistant.interview.text import contains_phrase
+    from assistant.web.texts import texts_for
+
+    texts, words = texts_for(language), load_guide(language).words
+    assert contains_phrase(texts.agree_said, words.yes)
+    assert not contains_phrase(texts.agree_said, words.no)
+    assert contains_phrase(texts.decline_said, words.no)
+    assert contains_phrase(texts.summary_confirm_said, words.yes)
+    assert not contains_phrase(texts.summary_confirm_said, words.no)
+    assert contains_phrase(texts.stop_said, words.stop)
