@@ -13,7 +13,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from assistant.cli.common import JsonFlag, console, errors, fail, print_json, settings
 from assistant.errors import TerrainError
 from assistant.llm import embedder_for
-from assistant.retrieval.ingest import IngestReport, Outcome, SourceFile
+from assistant.retrieval.ingest import NOT_PROCESSED, IngestReport, Outcome, SourceFile
 from assistant.retrieval.knowledge_base import KnowledgeBase
 from assistant.retrieval.records import Collection
 
@@ -85,8 +85,12 @@ async def _ingest_with_progress(
 
 
 def _print_report(report: IngestReport) -> None:
+    skipped = [f for f in report.failed if f.reason == NOT_PROCESSED]
     for failure in report.failed:
-        errors.print(f"[red]✗[/] {failure.source}: {failure.reason}", highlight=False)
+        if failure.reason != NOT_PROCESSED:
+            errors.print(f"[red]✗[/] {failure.source}: {failure.reason}", highlight=False)
+    if skipped:
+        errors.print(f"[red]✗[/] {len(skipped)} more files not processed.", highlight=False)
     summary = (
         f"{len(report.added)} added, {len(report.updated)} updated, "
         f"{len(report.unchanged)} unchanged, {len(report.failed)} failed"

@@ -28,6 +28,8 @@ from assistant.retrieval.records import ChunkRecord, Collection
 from assistant.retrieval.vector_store import IndexedFile, VectorStore
 from assistant.tokens import TokenCounter
 
+NOT_PROCESSED = "not processed"
+
 # Files that describe a folder rather than the work.
 _SKIPPED_NAMES = frozenset({"readme.md", "readme.txt", "readme"})
 
@@ -141,7 +143,7 @@ class Ingestor:
                 report.stopped = str(error)
                 remaining = files[number + 1 :]
                 report.failed += [
-                    FileFailure(source=f.source, reason="not processed") for f in remaining
+                    FileFailure(source=f.source, reason=NOT_PROCESSED) for f in remaining
                 ]
                 break
             if on_file:
