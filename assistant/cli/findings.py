@@ -5,8 +5,6 @@ from __future__ import annotations
 import asyncio
 import getpass
 import sys
-import uuid
-from datetime import UTC, datetime
 from typing import Annotated
 
 import typer
@@ -17,17 +15,14 @@ from assistant.config import Settings
 from assistant.errors import TerrainError
 from assistant.findings.agreement import agreement
 from assistant.findings.codebook import load_codebook
-from assistant.findings.evidence import verify
 from assistant.findings.jobs import ExtractionJobs
-from assistant.schemas import (
-    AutomationExposure,
-    Finding,
-    FindingOrigin,
-    FindingStatus,
-    Job,
-    JobStatus,
-    Provenance,
+from assistant.findings.review import (
+    QuoteNotFoundError,
+    UnknownCodeError,
+    UnknownStageError,
+    facilitator_finding,
 )
+from assistant.schemas import Finding, FindingStatus, Job, JobStatus
 from assistant.store import Store
 
 
@@ -216,28 +211,22 @@ def _add_finding(
     reviewer: str,
 ) -> Finding:
     codebook = load_codebook(settings().codebook)
-    if code not in codebook.code_ids:
+    try:
+        finding = facilitator_finding(
+            codebook,
+            interview_id,
+            store.turns(interview_id),
+            quote,
+            code=code,
+            stage=stage,
+            turn_index=turn_index,
+            activity=activity,
+            counterpart=counterpart,
+        )
+    except UnknownCodeError:
         fail(f"Give --code, one of: {', '.join(codebook.code_ids)}.")
-    if stage not in codebook.stage_ids:
+    except UnknownStageError:
         fail(f"Unknown --stage {stage!r}: use one of {', '.join(codebook.stage_ids)}.")
-    turns = [t for t in store.turns(interview_id) if turn_index is None or t.index == turn_index]
-    evidence = verify(quote, turns)
-    if evidence is None:
+    except QuoteNotFoundError:
         fail("Those words are not in the employee's turns: a quote must be their exact words.")
-    now = datetime.now(UTC)
-    finding = Finding(
-        id=uuid.uuid4().hex,
-        interview_id=interview_id,
-        code=code,
-        activity=activity,
-        counterpart=counterpart,
-        value_chain_stage=stage,
-        evidence=[evidence],
-        automation_exposure=AutomationExposure.AUGMENTED,
-        confidence=1.0,
-        origin=FindingOrigin.FACILITATOR,
-        status=FindingStatus.ACCEPTED,
-        provenance=Provenance(codebook=codebook.ref, created_at=now),
-        updated_at=now,
-    )
     return store.add_facilitator_finding(finding, actor=reviewer)

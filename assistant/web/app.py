@@ -270,8 +270,12 @@ async def _staff_action(action: cl.Action) -> None:
     target: Any = action.payload.get("interview")
     if action.name == staff.READ:
         await staff.read_transcript(rt, account, texts, target)
-    elif action.name in (staff.FINDINGS, staff.REPORT):
-        await staff.placeholder(account, texts, action.name)
+    elif action.name == staff.FINDINGS:
+        await staff.findings(rt, account, texts, target)
+    elif action.name in staff.REVIEW_ACTIONS:
+        await staff.review_action(rt, account, texts, action.name, action.payload)
+    elif action.name == staff.REPORT:
+        await staff.placeholder(account, texts)
     elif action.name == staff.ADMIN_ERASE:
         await staff.admin_ask_erase(rt, account, texts, target)
     elif action.name == staff.ADMIN_ERASE_CONFIRM:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from assistant.schemas import InterviewStatus, Phase, Speaker
+from assistant.schemas import FindingOrigin, FindingStatus, InterviewStatus, Phase, Speaker
 
 LANGUAGES = ("fr", "en")
 
@@ -55,7 +55,6 @@ class Texts:
     read_label: str  # {pseudonym}
     findings_label: str
     report_label: str
-    findings_later: str
     report_later: str
     facilitator_help: str
     transcript_title: str  # {pseudonym}
@@ -67,6 +66,36 @@ class Texts:
     speakers: dict[Speaker, str]
     statuses: dict[InterviewStatus, str]
     phases: dict[Phase, str]
+    # findings review
+    findings_of_label: str  # {pseudonym}
+    findings_choose: str
+    findings_title: str  # {pseudonym} {count}
+    findings_none: str
+    finding_title: str  # {number} {code}
+    finding_meta: str  # {status} {origin} {activity} {counterpart} {stage}
+    finding_proposed_code: str  # {code}
+    finding_quote: str  # {turn}
+    finding_gap: str  # {gap}
+    finding_passage: str  # {source}
+    finding_statuses: dict[FindingStatus, str]
+    finding_origins: dict[FindingOrigin, str]
+    accept_label: str
+    reject_label: str
+    recode_label: str
+    accepted: str  # {code}
+    rejected: str  # {code}
+    recode_prompt: str  # {code}
+    recoded: str  # {old} {new}
+    already_reviewed: str
+    finding_not_found: str
+    add_label: str
+    add_prompt: str  # {pseudonym}
+    add_turn_label: str  # {index}
+    add_not_said: str
+    add_code_prompt: str  # {quote}
+    add_stage_prompt: str  # {code}
+    added: str  # {code} {stage} {quote}
+    add_expired: str
     # admin
     admin_title: str
     admin_users: str
@@ -146,7 +175,6 @@ FR = Texts(
     read_label="Lire {pseudonym}",
     findings_label="Constats",
     report_label="Rapport",
-    findings_later="La revue des constats arrive dans une prochaine version de Terrain.",
     report_later="La synthèse et le rapport arrivent dans une prochaine version de Terrain.",
     facilitator_help=(
         "Écrivez le pseudonyme d'un entretien pour le lire, ou « liste » pour revoir la liste."
@@ -178,6 +206,51 @@ FR = Texts(
         Phase.CLOSING: "conclusion",
         Phase.DONE: "fini",
     },
+    findings_of_label="Constats {pseudonym}",
+    findings_choose="Choisissez l'entretien dont vous voulez revoir les constats.",
+    findings_title="## Constats de l'entretien {pseudonym} ({count})",
+    findings_none="Aucun constat pour cet entretien. Vous pouvez en ajouter un.",
+    finding_title="### {number}. {code}",
+    finding_meta=(
+        "Statut : {status} · origine : {origin} · activité : {activity} · "
+        "interlocuteur : {counterpart} · étape : {stage}"
+    ),
+    finding_proposed_code="Code proposé à l'origine : {code}",
+    finding_quote="Citation (message {turn}) :",
+    finding_gap="Écart au prescrit : {gap}",
+    finding_passage="Passage cité ({source}) :",
+    finding_statuses={
+        FindingStatus.PROPOSED: "proposé",
+        FindingStatus.ACCEPTED: "accepté",
+        FindingStatus.EDITED: "code modifié",
+        FindingStatus.REJECTED: "rejeté",
+    },
+    finding_origins={FindingOrigin.MODEL: "modèle", FindingOrigin.FACILITATOR: "facilitateur"},
+    accept_label="Accepter",
+    reject_label="Rejeter",
+    recode_label="Changer le code",
+    accepted="Constat accepté : {code}.",
+    rejected="Constat rejeté : {code}.",
+    recode_prompt="Code actuel : {code}. Choisissez le nouveau code :",
+    recoded="Code changé : {old} → {new}.",
+    already_reviewed="Ce constat a déjà été revu : rien n'a changé.",
+    finding_not_found="Ce constat n'existe pas ou n'appartient pas à cet entretien.",
+    add_label="Ajouter un constat",
+    add_prompt=(
+        "Nouveau constat pour l'entretien {pseudonym} : écrivez dans votre prochain message les "
+        "mots exacts de la personne, ou choisissez une de ses réponses entières. "
+        "Écrivez « liste » pour abandonner."
+    ),
+    add_turn_label="Réponse {index}",
+    add_not_said=(
+        "Ces mots ne figurent pas dans les réponses de la personne : une citation doit être "
+        "ses mots exacts. Rien n'a été ajouté. Écrivez-les de nouveau, ou « liste » pour "
+        "abandonner."
+    ),
+    add_code_prompt="Citation retenue : « {quote} ». Choisissez son code :",
+    add_stage_prompt="Code : {code}. Choisissez l'étape de la chaîne de valeur :",
+    added="Constat ajouté : {code}, {stage}, « {quote} ».",
+    add_expired="Aucun ajout en cours : cliquez de nouveau sur « Ajouter un constat ».",
     admin_title="## Administration",
     admin_users="### Utilisateurs",
     admin_user_columns=("Nom", "Rôle", "Créé le"),
@@ -258,7 +331,6 @@ EN = Texts(
     read_label="Read {pseudonym}",
     findings_label="Findings",
     report_label="Report",
-    findings_later="Reviewing findings comes in a later version of Terrain.",
     report_later="The synthesis and the report come in a later version of Terrain.",
     facilitator_help='Type an interview\'s pseudonym to read it, or "list" to see the list again.',
     transcript_title="## Interview {pseudonym}",
@@ -288,6 +360,49 @@ EN = Texts(
         Phase.CLOSING: "closing",
         Phase.DONE: "done",
     },
+    findings_of_label="Findings {pseudonym}",
+    findings_choose="Choose the interview whose findings you want to review.",
+    findings_title="## Findings of interview {pseudonym} ({count})",
+    findings_none="No findings for this interview. You may add one.",
+    finding_title="### {number}. {code}",
+    finding_meta=(
+        "Status: {status} · origin: {origin} · activity: {activity} · "
+        "counterpart: {counterpart} · stage: {stage}"
+    ),
+    finding_proposed_code="Originally proposed code: {code}",
+    finding_quote="Quote (message {turn}):",
+    finding_gap="Gap with the prescribed work: {gap}",
+    finding_passage="Cited passage ({source}):",
+    finding_statuses={
+        FindingStatus.PROPOSED: "proposed",
+        FindingStatus.ACCEPTED: "accepted",
+        FindingStatus.EDITED: "code changed",
+        FindingStatus.REJECTED: "rejected",
+    },
+    finding_origins={FindingOrigin.MODEL: "model", FindingOrigin.FACILITATOR: "facilitator"},
+    accept_label="Accept",
+    reject_label="Reject",
+    recode_label="Change code",
+    accepted="Finding accepted: {code}.",
+    rejected="Finding rejected: {code}.",
+    recode_prompt="Current code: {code}. Choose the new code:",
+    recoded="Code changed: {old} → {new}.",
+    already_reviewed="This finding was already reviewed: nothing changed.",
+    finding_not_found="This finding does not exist or does not belong to this interview.",
+    add_label="Add a finding",
+    add_prompt=(
+        "New finding for interview {pseudonym}: type the person's exact words in your next "
+        'message, or choose one of their whole answers. Type "list" to give up.'
+    ),
+    add_turn_label="Answer {index}",
+    add_not_said=(
+        "Those words are not in the person's answers: a quote must be their exact words. "
+        'Nothing was added. Type them again, or "list" to give up.'
+    ),
+    add_code_prompt='Quote kept: "{quote}". Choose its code:',
+    add_stage_prompt="Code: {code}. Choose the value-chain stage:",
+    added='Finding added: {code}, {stage}, "{quote}".',
+    add_expired='Nothing is being added: click "Add a finding" again.',
     admin_title="## Administration",
     admin_users="### Users",
     admin_user_columns=("Name", "Role", "Created"),

@@ -150,7 +150,7 @@ async def test_facilitators_read_pseudonyms_never_names(
     await fanny.send(alice_interview.pseudonym)
     assert "Alice parle" in fanny.last()
     await fanny.click("Constats")
-    await fanny.wait_for_text("prochaine version")
+    await fanny.wait_for_text("revoir les constats")
 
     async with fanny.http() as http:
         assert (await http.post("/project/threads", json=THREADS)).json()["data"] == []
