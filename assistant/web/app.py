@@ -91,9 +91,12 @@ async def _startup() -> None:
     workers = ThreadPoolExecutor(max_workers=WORKER_THREADS, thread_name_prefix="terrain")
     _start_all(workers)
     asyncio.get_running_loop().set_default_executor(workers)
-    # Build the model and retrieval in the background: the first interview need not wait.
-    task = asyncio.create_task(runtime().deps())
-    task.add_done_callback(_report_failure)
+    # Build the model, tokenizer and retrieval before accepting anyone: done lazily, their
+    # imports and loading (about a second of CPU) landed on the first conversations.
+    try:
+        await runtime().deps()
+    except Exception as error:  # interviews will retry; the app must still start
+        log.warning("Could not prepare interviews: %s", error)
 
 
 def _start_all(workers: ThreadPoolExecutor) -> None:
@@ -103,11 +106,6 @@ def _start_all(workers: ThreadPoolExecutor) -> None:
     for _ in range(WORKER_THREADS):
         workers.submit(barrier.wait)
     barrier.wait()
-
-
-def _report_failure(task: asyncio.Task[Any]) -> None:
-    if not task.cancelled() and task.exception() is not None:
-        log.warning("Could not prepare interviews: %s", task.exception())
 
 
 install_security_headers()
