@@ -8,13 +8,13 @@ code only walks through it.
 from __future__ import annotations
 
 import re
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from assistant.errors import first_problem
 from assistant.interview.text import fold
-from assistant.prompts import PromptError, load_prompt
+from assistant.prompts import PromptError, PromptFile, load_prompt
 from assistant.schemas import Phase
 
 GUIDE_PROMPT_ID = "interview.guide"
@@ -101,7 +101,13 @@ class Guide(_Data):
 
 
 def load_guide(language: str) -> Guide:
+    """The guide in ``language``, validated once per version of its file."""
     prompt = load_prompt(GUIDE_PROMPT_ID, language)
+    return _validated(prompt)
+
+
+@lru_cache(maxsize=8)
+def _validated(prompt: PromptFile) -> Guide:
     try:
         return Guide.model_validate(
             {**prompt.content, "ref": prompt.ref, "language": prompt.language}
