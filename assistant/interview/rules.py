@@ -64,12 +64,9 @@ class StreamGuard:
         self._released = max(self._released, limit)
         return shown
 
-    def finish(self) -> tuple[str, list[str], str]:
-        """The final message, the rules broken, and what the stream still owes the reader."""
-        final, broken = enforce_one_question(self.received, self.max_chars)
-        already = self.received[: self._released]
-        owed = final[len(already) :] if final.startswith(already) else ""
-        return final, broken, owed
+    def finish(self) -> tuple[str, list[str]]:
+        """The final message (it replaces what was streamed) and the rules it broke."""
+        return enforce_one_question(self.received, self.max_chars)
 
     @property
     def received(self) -> str:

@@ -9,6 +9,7 @@ questions keep the interview going, marked as scripted in the transcript.
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -37,6 +38,8 @@ from assistant.retrieval.search import Hit, Retriever
 from assistant.schemas import Interview, InterviewStatus, JobKind, Phase, Speaker, Turn
 from assistant.store import Store
 from assistant.tokens import TokenCounter
+
+log = logging.getLogger(__name__)
 
 SYSTEM_PROMPT_ID = "interviewer.system"
 SUMMARY_PROMPT_ID = "interview.summary"
@@ -345,7 +348,7 @@ class InterviewSession:
             async for piece in model.stream(prompt):
                 if shown := guard.feed(piece):
                     yield SessionEvent(EventKind.TOKEN, shown, phase=self.phase)
-            final, broken, _ = guard.finish()
+            final, broken = guard.finish()
         else:
             final, broken = await self._generate_once_more_if_needed(model, prompt, max_chars)
         if not final:
@@ -353,7 +356,9 @@ class InterviewSession:
         yield await self._say(
             final, scripted=False, prompt=self.system_prompt.ref, question=True, model=model.name
         )
-        del broken  # recorded by the rules' tests; the transcript keeps only what was sent
+        if broken:
+            # Rule names only: what the model wrote stays out of the logs.
+            log.info("Interviewer message corrected for: %s", ", ".join(broken))
 
     async def _generate_once_more_if_needed(
         self, model: ChatModel, prompt: list[ChatMessage], max_chars: int
