@@ -42,7 +42,7 @@ unit: $(VENV)/.synced
 
 ## bench: every benchmark in benchmarks/, each printing one JSON object on its last line
 bench: $(VENV)/.synced
-	@set -e; for script in benchmarks/*.py; do echo "== $$script"; $(BIN)/python $$script; done
+	@set -e; for script in benchmarks/[!_]*.py; do echo "== $$script"; $(BIN)/python $$script; done
 
 format: $(VENV)/.synced
 	$(BIN)/ruff check --fix $(LINTED)
