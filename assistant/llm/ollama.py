@@ -1,8 +1,11 @@
 """The Ollama adapter: the only module that imports ``ollama`` and ``langchain_ollama``.
 
-Chat goes through langchain-ollama's ``ChatOllama``; embeddings and server queries (version,
-models) through the ``ollama`` client. Both raise their own exceptions; :func:`_translate`
-maps them onto the port's typed errors so that callers never see a library exception.
+Whole answers (structured output included) go through langchain-ollama's ``ChatOllama``;
+streamed answers, embeddings and server queries through the ``ollama`` client. Streaming skips
+LangChain because its per-piece machinery costs about twice the CPU of the reply itself, and a
+server holding many interviews at once streams all the time. Both libraries raise their own
+exceptions; :func:`_translate` maps them onto the port's typed errors so that callers never see a
+library exception.
 """
 
 from __future__ import annotations
@@ -20,12 +23,12 @@ import httpx
 import ollama
 from langchain_core.messages import (
     AIMessage,
-    AIMessageChunk,
     BaseMessage,
     HumanMessage,
     SystemMessage,
 )
 from langchain_ollama import ChatOllama
+from ollama import ChatResponse
 
 from assistant.config import Settings
 from assistant.llm.errors import (
@@ -164,7 +167,7 @@ def _to_langchain(messages: Sequence[ChatMessage]) -> list[BaseMessage]:
     return [kinds[message.role](content=message.content) for message in messages]
 
 
-def _text_of(message: AIMessage | AIMessageChunk) -> str:
+def _text_of(message: AIMessage) -> str:
     content = message.content
     return content if isinstance(content, str) else str(message.text)
 
@@ -207,32 +210,41 @@ class OllamaChatModel(ChatModel):
         )
 
     async def stream(self, messages: Sequence[ChatMessage]) -> AsyncIterator[str]:
-        lc_messages = _to_langchain(messages)
+        payload = [{"role": message.role.value, "content": message.content} for message in messages]
+        options = {
+            "temperature": self._provider.temperature,
+            "num_ctx": self._provider.context_window,
+        }
+        async with self._provider.client() as client:
 
-        async def open_stream() -> tuple[AsyncIterator[AIMessageChunk], AIMessageChunk | None]:
-            # Connection failures surface on the first chunk; retrying here is safe because
-            # nothing has been shown to anyone yet.
-            chunks = self._chat.astream(lc_messages)
+            async def open_stream() -> tuple[AsyncIterator[ChatResponse], ChatResponse | None]:
+                # Connection failures surface on the first part; retrying here is safe because
+                # nothing has been shown to anyone yet.
+                parts = aiter(
+                    await client.chat(
+                        model=self._model, messages=payload, stream=True, options=options
+                    )
+                )
+                try:
+                    return parts, await anext(parts)
+                except StopAsyncIteration:
+                    return parts, None
+
+            parts, part = await self._provider.call(self._model, open_stream)
+            received: list[str] = []
+            finished = False
             try:
-                return chunks, await anext(chunks)
-            except StopAsyncIteration:
-                return chunks, None
-
-        chunks, chunk = await self._provider.call(self._model, open_stream)
-        received: list[str] = []
-        finished = False
-        try:
-            while chunk is not None:
-                finished = finished or bool(chunk.response_metadata.get("done"))
-                if text := _text_of(chunk):
-                    received.append(text)
-                    yield text
-                chunk = await anext(chunks, None)
-        except Exception as error:
-            reason = _translate(error, model=self._model, provider=self._provider)
-            raise ModelStreamInterruptedError(
-                self._model, "".join(received), str(reason)
-            ) from error
+                while part is not None:
+                    finished = finished or bool(part.done)
+                    if text := part.message.content:
+                        received.append(text)
+                        yield text
+                    part = await anext(parts, None)
+            except Exception as error:
+                reason = _translate(error, model=self._model, provider=self._provider)
+                raise ModelStreamInterruptedError(
+                    self._model, "".join(received), str(reason)
+                ) from error
         if not finished:
             raise ModelStreamInterruptedError(
                 self._model, "".join(received), "the stream ended before the model finished"
