@@ -10,9 +10,11 @@ library exception.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import ssl
 import time
+import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -59,6 +61,12 @@ _CONNECTION_ERRORS: tuple[type[BaseException], ...] = (
 )
 
 
+# Forgotten with their loop: a closed loop's connections are closed with it.
+_clients_by_loop: weakref.WeakKeyDictionary[
+    asyncio.AbstractEventLoop, dict[tuple[str, float, float], ollama.AsyncClient]
+] = weakref.WeakKeyDictionary()
+
+
 @lru_cache(maxsize=1)
 def _tls_context() -> ssl.SSLContext:
     # Building a client loads the system's certificates again (about 20 ms); one context,
@@ -96,13 +104,17 @@ class OllamaProvider:
 
     @asynccontextmanager
     async def client(self) -> AsyncIterator[ollama.AsyncClient]:
-        # One short-lived client per operation: an httpx client must not outlive its event loop,
-        # and the CLI, the web app and the tests each run their own loops.
-        client = ollama.AsyncClient(host=self.host, timeout=self.timeout, verify=_tls_context())
-        try:
-            yield client
-        finally:
-            await client.close()  # type: ignore[no-untyped-call]
+        """A client for this event loop, kept for the loop's life so that its connections
+        are reused (an httpx client must not outlive its loop, and the CLI, the web app and
+        the tests each run their own)."""
+        loop = asyncio.get_running_loop()
+        clients = _clients_by_loop.setdefault(loop, {})
+        key = (self.host, self.connect_timeout, self.request_timeout)
+        if key not in clients:
+            clients[key] = ollama.AsyncClient(
+                host=self.host, timeout=self.timeout, verify=_tls_context()
+            )
+        yield clients[key]
 
     async def call(self, model: str, operation: Callable[[], Awaitable[T]]) -> T:
         """Run one Ollama operation with the retry policy and typed errors."""
