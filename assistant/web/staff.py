@@ -105,11 +105,7 @@ async def read_transcript(
     if account.role != UserRole.FACILITATOR:
         await refuse(texts)
         return
-    interview = (
-        await asyncio.to_thread(runtime.store.get_interview, interview_id)
-        if isinstance(interview_id, str)
-        else None
-    )
+    interview = await _interview(runtime, interview_id)
     if interview is None:
         await _say(texts.not_found, texts).send()
         return
@@ -555,11 +551,7 @@ async def admin_ask_erase(
     if account.role != UserRole.ADMIN:
         await refuse(texts)
         return
-    interview = (
-        await asyncio.to_thread(runtime.store.get_interview, interview_id)
-        if isinstance(interview_id, str)
-        else None
-    )
+    interview = await _interview(runtime, interview_id)
     if interview is None:
         await _say(texts.not_found, texts).send()
         return
@@ -577,11 +569,7 @@ async def admin_erase(
     if account.role != UserRole.ADMIN:
         await refuse(texts)
         return
-    interview = (
-        await asyncio.to_thread(runtime.store.get_interview, interview_id)
-        if isinstance(interview_id, str)
-        else None
-    )
+    interview = await _interview(runtime, interview_id)
     if interview is None:
         await _say(texts.not_found, texts).send()
         return
