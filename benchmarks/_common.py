@@ -15,6 +15,7 @@ import statistics
 import sys
 import warnings
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -25,6 +26,7 @@ sys.path[:] = [str(ROOT), *(entry for entry in sys.path if entry != str(ROOT))]
 
 if TYPE_CHECKING:
     from assistant.config import Settings
+    from assistant.schemas import Speaker, Turn
 
 CHAT_MODEL = "mistral-small3.2"
 EMBED_MODEL = "bge-m3"
@@ -293,3 +295,18 @@ def paragraph(rng: random.Random, language: str, sentences: tuple[int, int] = (4
 
 def topic(rng: random.Random, language: str) -> str:
     return rng.choice(FR_TOPICS if language == "fr" else EN_TOPICS)
+
+
+def next_turn(turns: list[Turn], speaker: Speaker, text: str) -> Turn:
+    """A transcript turn of a synthetic interview, numbered after ``turns``."""
+    from assistant.schemas import Phase, Turn
+
+    return Turn(
+        id=len(turns) + 1,
+        interview_id="bench",
+        index=len(turns),
+        speaker=speaker,
+        text=text,
+        phase=Phase.EPISODE,
+        created_at=datetime.now(UTC),
+    )

@@ -18,12 +18,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from _common import bench_settings, emit, paragraph, quiet
+from _common import bench_settings, emit, next_turn, paragraph, quiet
 
 from assistant.findings.codebook import load_codebook
 from assistant.findings.extraction import Extractor
 from assistant.llm import chat_model_for
-from assistant.schemas import Interview, Phase, Speaker, Turn
+from assistant.schemas import Interview, Speaker, Turn
 from assistant.tokens import TokenCounter
 from tests.ollama_server import OllamaTestServer
 
@@ -42,17 +42,7 @@ def transcript(tokens: int, counter: TokenCounter, rng: random.Random) -> list[T
             if speaker == Speaker.INTERVIEWER
             else paragraph(rng, "fr", (3, 8))
         )
-        turns.append(
-            Turn(
-                id=len(turns) + 1,
-                interview_id="bench",
-                index=len(turns),
-                speaker=speaker,
-                text=text,
-                phase=Phase.EPISODE,
-                created_at=NOW,
-            )
-        )
+        turns.append(next_turn(turns, speaker, text))
         used += counter.count(text)
     return turns
 

@@ -17,11 +17,10 @@ import random
 import tempfile
 import time
 from collections.abc import AsyncIterator, Sequence
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from _common import bench_settings, emit, latency_summary, paragraph, quiet
+from _common import bench_settings, emit, latency_summary, next_turn, paragraph, quiet
 from retrieval import build_index, build_records
 
 from assistant.interview.guide import load_guide
@@ -48,7 +47,6 @@ from tests.ollama_server import OllamaTestServer
 CHECKPOINTS = (10, 30, 60)
 INTERVIEWS = 5
 TURNS_PER_INTERVIEW = 20
-NOW = datetime.now(UTC)
 
 
 class Stopwatch:
@@ -123,17 +121,7 @@ def synthetic_turns(exchanges: int, rng: random.Random, counter: TokenCounter) -
             (Speaker.INTERVIEWER, "Comment vous y êtes-vous prise, à ce moment-là ?"),
             (Speaker.EMPLOYEE, answer(rng, counter)),
         ):
-            turns.append(
-                Turn(
-                    id=len(turns) + 1,
-                    interview_id="bench",
-                    index=len(turns),
-                    speaker=speaker,
-                    text=text,
-                    phase=Phase.EPISODE,
-                    created_at=NOW,
-                )
-            )
+            turns.append(next_turn(turns, speaker, text))
     return turns
 
 

@@ -87,14 +87,6 @@ def test_malformed_output_twice_fails_the_job_and_a_later_retry_succeeds(
     assert len(store.findings(interview_id=interview_id)) == 1
 
 
-def test_a_closed_interview_queues_its_extraction(environment: Settings) -> None:
-    store = Store.open(environment)
-    interview_id = closed_interview(store)
-    store.enqueue_job("extract", interview_id)
-    [job] = store.jobs(kind="extract")
-    assert (job.interview_id, job.status) == (interview_id, JobStatus.QUEUED)
-
-
 def test_review_accept_all_keeps_who_and_when_and_survives_re_extraction(
     environment: Settings, ollama_server: OllamaTestServer
 ) -> None:

@@ -15,7 +15,7 @@ from assistant.interview.events import EventKind, SessionEvent
 from assistant.interview.session import InterviewSession, SessionDeps
 from assistant.llm import chat_model_for, embedder_for
 from assistant.retrieval.knowledge_base import KnowledgeBase
-from assistant.schemas import InterviewStatus, Phase, Speaker
+from assistant.schemas import InterviewStatus, JobStatus, Phase, Speaker
 from assistant.store import Store
 from assistant.tokens import TokenCounter
 from tests.conftest import SettingsFactory
@@ -90,6 +90,9 @@ async def test_a_full_interview_covers_every_phase_and_closes_on_a_confirmed_sum
     assert interview is not None
     assert (interview.status, interview.phase) == (InterviewStatus.CLOSED, Phase.DONE)
     assert interview.consent_given is True
+    # Closing queues the extraction of findings, to run in the background.
+    [job] = store.jobs(kind="extract")
+    assert (job.interview_id, job.status) == (interview.id, JobStatus.QUEUED)
     assert interview.prompt_versions.keys() == {
         "interviewer.system",
         "interview.guide",

@@ -9,6 +9,7 @@ from typing import Annotated, Any, NoReturn
 import typer
 from pydantic import BaseModel
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from assistant.config import Settings, load_settings
 from assistant.errors import TerrainError
@@ -44,3 +45,15 @@ def print_json(data: Any) -> None:
         return str(value)
 
     sys.stdout.write(json.dumps(data, default=default, ensure_ascii=False, indent=2) + "\n")
+
+
+def progress_bar() -> Progress:
+    """The bar long commands show on a terminal (and only there: callers check isatty)."""
+    return Progress(
+        TextColumn("[progress.description]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    )

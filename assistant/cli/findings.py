@@ -8,9 +8,8 @@ import sys
 from typing import Annotated
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from assistant.cli.common import JsonFlag, console, errors, fail, print_json, settings
+from assistant.cli.common import JsonFlag, console, errors, fail, print_json, progress_bar, settings
 from assistant.config import Settings
 from assistant.errors import TerrainError
 from assistant.findings.agreement import agreement
@@ -85,14 +84,8 @@ async def _run_with_progress(jobs: ExtractionJobs, *, show: bool) -> list[Job]:
     total = len(jobs.queued())
     if not (show and sys.stdout.isatty()) or total == 0:
         return await jobs.run_queued()
-    columns = (
-        TextColumn("Extracting"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-    )
-    with Progress(*columns, console=console, transient=True) as progress:
-        task = progress.add_task("extract", total=total)
+    with progress_bar() as progress:
+        task = progress.add_task("Extracting", total=total)
         return await jobs.run_queued(on_done=lambda _: progress.advance(task))
 
 

@@ -8,9 +8,8 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from assistant.cli.common import JsonFlag, console, errors, fail, print_json, settings
+from assistant.cli.common import JsonFlag, console, errors, fail, print_json, progress_bar, settings
 from assistant.errors import TerrainError
 from assistant.llm import embedder_for
 from assistant.retrieval.ingest import NOT_PROCESSED, IngestReport, Outcome, SourceFile
@@ -69,13 +68,7 @@ async def _ingest_with_progress(
 ) -> IngestReport:
     if not (show and sys.stdout.isatty()):
         return await base.ingest(files, prune=prune)
-    columns = (
-        TextColumn("[progress.description]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-    )
-    with Progress(*columns, console=console, transient=True) as progress:
+    with progress_bar() as progress:
         task = progress.add_task("Ingesting", total=len(files))
 
         def advance(file: SourceFile, outcome: Outcome) -> None:

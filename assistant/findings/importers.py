@@ -32,7 +32,6 @@ only what :func:`parse_transcript` returns stores all of a file or nothing of it
 
 from __future__ import annotations
 
-import codecs
 import html
 import json
 import re
@@ -45,6 +44,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from assistant.errors import TerrainError
 from assistant.retrieval.analysis import fold, guess_language
+from assistant.retrieval.loaders import DocumentError, decode_text
 from assistant.schemas import Speaker
 
 # Larger files are not interview transcripts (a two-hour interview is about 150 kB of text).
@@ -248,17 +248,6 @@ def parse_transcript(
 # -------------------------------------------------------------------------------- reading
 
 
-_BOMS = (
-    (codecs.BOM_UTF32_LE, "utf-32"),
-    (codecs.BOM_UTF32_BE, "utf-32"),
-    (codecs.BOM_UTF8, "utf-8-sig"),
-    (codecs.BOM_UTF16_LE, "utf-16"),
-    (codecs.BOM_UTF16_BE, "utf-16"),
-)
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
-_MAX_CONTROL_RATIO = 0.01
-
-
 def _read_text(path: Path) -> tuple[str, str]:
     """The file's text and the codec it was read with; binary or unreadable files refused."""
     suffix = path.suffix.lower()
@@ -285,38 +274,15 @@ def _read_text(path: Path) -> tuple[str, str]:
         ) from None
     if not data.strip():
         raise TranscriptFormatError(path, "the file is empty.")
-    for bom, codec in _BOMS:
-        if data.startswith(bom):
-            try:
-                return _checked(path, data.decode(codec)), codec
-            except UnicodeDecodeError:
-                raise TranscriptFormatError(
-                    path, f"it starts like {codec} text but is not valid {codec}."
-                ) from None
-    if b"\x00" in data:
-        raise _binary(path)
-    for codec in ("utf-8", "cp1252"):
-        try:
-            return _checked(path, data.decode(codec)), codec
-        except UnicodeDecodeError:
-            continue
-    raise _binary(path)
-
-
-def _checked(path: Path, text: str) -> str:
-    text = text.removeprefix("\ufeff")
-    if "\x00" in text or len(_CONTROL.findall(text)) > _MAX_CONTROL_RATIO * len(text):
-        raise _binary(path)
-    return text
-
-
-def _binary(path: Path) -> TranscriptFormatError:
-    return TranscriptFormatError(
-        path,
-        "it is not a text file (its bytes are binary, or in an encoding other than UTF-8 or "
-        "Windows-1252).",
-        fix="Export the transcript as UTF-8 text: JSON, WebVTT (.vtt) or plain text.",
-    )
+    try:
+        return decode_text(path, data)
+    except DocumentError:
+        raise TranscriptFormatError(
+            path,
+            "it is not a text file (its bytes are binary, or in no text encoding Terrain "
+            "recognises).",
+            fix="Export the transcript as UTF-8 text: JSON, WebVTT (.vtt) or plain text.",
+        ) from None
 
 
 def _format_of(path: Path, text: str) -> TranscriptFormat:

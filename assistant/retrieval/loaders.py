@@ -63,6 +63,7 @@ __all__ = [
     "DocumentError",
     "DocumentErrorKind",
     "LoadedDocument",
+    "decode_text",
     "load_document",
 ]
 
@@ -243,7 +244,7 @@ def _load(path: Path, max_bytes: int) -> LoadedDocument:
         return _load_docx(path, data, max_bytes)
 
     declared = _declared_html_encoding(data) if suffix in HTML_SUFFIXES else None
-    text, encoding = _decode(path, data, declared)
+    text, encoding = decode_text(path, data, declared)
     if not text.strip():
         raise DocumentError(path, DocumentErrorKind.EMPTY, "only whitespace")
     if suffix in MARKDOWN_SUFFIXES:
@@ -364,7 +365,7 @@ _BOMS = (
 _MIN_NON_LATIN_LETTERS = 20
 
 
-def _decode(path: Path, data: bytes, declared: str | None) -> tuple[str, str]:
+def decode_text(path: Path, data: bytes, declared: str | None = None) -> tuple[str, str]:
     """Decode text bytes, returning the text and the codec used; NOT_TEXT when they are not."""
     for bom, codec in _BOMS:
         if data.startswith(bom):
