@@ -256,6 +256,20 @@ def test_record_consent_given(store: Store) -> None:
     assert store.get_interview(interview.id) == consented
 
 
+def test_consent_given_can_move_the_interview_on_in_the_same_commit(store: Store) -> None:
+    interview = store.create_interview(language="fr")
+    consented = store.record_consent(
+        interview.id, given=True, version="2025-01", next_phase=Phase.ROLE
+    )
+    assert consented.phase is Phase.ROLE
+    assert store.get_interview(interview.id) == consented
+    refused = store.create_interview(language="fr")
+    declined = store.record_consent(
+        refused.id, given=False, version="2025-01", next_phase=Phase.ROLE
+    )
+    assert declined.phase is Phase.DONE  # a refusal ends it, whatever was to come next
+
+
 def test_refused_consent_declines_and_keeps_nothing_else(store: Store) -> None:
     interview = store.create_interview(language="fr")
     say(store, interview.id, "Do you agree?", Speaker.INTERVIEWER)
@@ -308,6 +322,29 @@ def test_turns_are_indexed_in_order_and_committed_at_once(store: Store, db_url: 
     assert turns[1].speaker is Speaker.EMPLOYEE
     assert turns[1].prompt == "interviewer@3"
     assert store.turns("missing") == []
+
+
+def test_a_turn_and_the_state_it_leaves_are_committed_together(store: Store) -> None:
+    interview = store.create_interview(language="fr")
+    before = store.get_interview(interview.id)
+    assert before is not None
+    turn = store.add_turn(
+        interview.id,
+        speaker=Speaker.INTERVIEWER,
+        text="Que s'est-il passé ensuite ?",
+        phase=Phase.EPISODE,
+        state={"questions": {"episode": 2}},
+    )
+    after = store.get_interview(interview.id)
+    assert after is not None
+    assert after.state == {"questions": {"episode": 2}}
+    assert after.updated_at == turn.created_at > before.updated_at
+    store.add_turn(interview.id, speaker=Speaker.EMPLOYEE, text="Rien.", phase=Phase.EPISODE)
+    kept = store.get_interview(interview.id)
+    assert kept is not None
+    assert kept.state == {"questions": {"episode": 2}}  # no state given: left as it was
+    with pytest.raises(InterviewNotFoundError):
+        store.add_turn("0" * 32, speaker=Speaker.EMPLOYEE, text="x", phase=Phase.ROLE, state={})
 
 
 def test_concurrent_turns_get_unique_consecutive_indexes(store: Store, db_url: str) -> None:
@@ -376,6 +413,15 @@ def test_identities_are_kept_apart_from_interviews(store: Store, db_url: str) ->
         for key in inspector.get_foreign_keys(table):
             assert key["referred_table"] != "identities"
     engine.dispose()
+
+
+def test_a_new_interview_can_be_linked_to_its_person_in_the_same_commit(store: Store) -> None:
+    interview = store.create_interview(language="fr", owner="key-1", person="key-1")
+    assert store.identity_of(interview.pseudonym) == "key-1"
+    unlinked = store.create_interview(language="fr", owner="key-2")
+    assert store.identity_of(unlinked.pseudonym) is None
+    with pytest.raises(ValueError, match="cannot be empty"):
+        store.create_interview(language="fr", person=" ")
 
 
 def test_link_identity_twice(store: Store) -> None:

@@ -113,9 +113,8 @@ class InterviewSession:
             owner=owner,
             prompt_versions=versions,
             interview_id=interview_id,
+            person=owner or None,
         )
-        if owner:
-            await asyncio.to_thread(deps.store.link_identity, interview.pseudonym, owner)
         session = cls(deps, interview, streaming=streaming)
         await session._say(guide.framing.text.strip(), scripted=True, prompt=guide.ref)
         return session
@@ -220,11 +219,14 @@ class InterviewSession:
         if not said_yes:
             yield await self._say(self.guide.framing.consent_reminder, scripted=True)
             return
-        self.interview = await asyncio.to_thread(
-            self.deps.store.record_consent, self.interview.id, given=True, version=self.guide.ref
-        )
         first = self.guide.next_phase(Phase.CONSENT)
-        await self._move_to(first)
+        self.interview = await asyncio.to_thread(
+            self.deps.store.record_consent,
+            self.interview.id,
+            given=True,
+            version=self.guide.ref,
+            next_phase=first,
+        )
         yield SessionEvent(EventKind.PHASE, phase=first)
         async for event in self._ask(text):
             yield event
@@ -436,8 +438,9 @@ class InterviewSession:
         complete: bool = True,
         prompt: str | None = None,
         model: str | None = None,
+        state: SessionState | None = None,
     ) -> Turn:
-        return await asyncio.to_thread(
+        turn = await asyncio.to_thread(
             self.deps.store.add_turn,
             self.interview.id,
             speaker=Speaker.INTERVIEWER,
@@ -447,7 +450,14 @@ class InterviewSession:
             complete=complete,
             prompt=prompt,
             model=model,
+            state=None if state is None else state.model_dump(mode="json"),
         )
+        if state is not None:
+            self.state = state
+            self.interview = self.interview.model_copy(
+                update={"state": state.model_dump(mode="json"), "updated_at": turn.created_at}
+            )
+        return turn
 
     async def _say(
         self,
@@ -459,15 +469,12 @@ class InterviewSession:
         model: str | None = None,
     ) -> SessionEvent:
         """Store an interviewer message with the state it leaves behind, and announce it."""
-        await self._record(text, scripted=scripted, prompt=prompt or self.guide.ref, model=model)
+        state = self.state.model_copy(deep=True)
         if question:
-            spec_id = self.phase
-            self.state.questions[spec_id] = self.state.questions.get(spec_id, 0) + 1
-            self.state.last_question = text
-        self.interview = await asyncio.to_thread(
-            self.deps.store.update_interview,
-            self.interview.id,
-            state=self.state.model_dump(mode="json"),
+            state.questions[self.phase] = state.questions.get(self.phase, 0) + 1
+            state.last_question = text
+        await self._record(
+            text, scripted=scripted, prompt=prompt or self.guide.ref, model=model, state=state
         )
         return SessionEvent(EventKind.MESSAGE, text, phase=self.phase, scripted=scripted)
 

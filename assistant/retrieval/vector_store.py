@@ -129,8 +129,7 @@ class VectorStore:
         chosen = [collection] if collection else list(Collection)
         found: list[tuple[ChunkRecord, float]] = []
         for name in chosen:
-            if self._collections[name].count() == 0:
-                continue
+            # An empty collection answers with no hits: no need to count it first.
             hits = self._readers[name].similarity_search_by_vector_with_relevance_scores(
                 list(vector), k=k, filter=where
             )

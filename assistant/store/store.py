@@ -22,7 +22,7 @@ import os
 import re
 import threading
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from datetime import UTC, datetime, timedelta
 from enum import Enum
@@ -376,12 +376,17 @@ class Store:
         prompt_versions: dict[str, str] | None = None,
         source: str = "terrain",
         interview_id: str | None = None,
+        person: str | None = None,
     ) -> Interview:
         """A new interview, in progress at the consent phase; a pseudonym is drawn if not given.
 
         ``interview_id`` (32 lowercase hex digits) lets an adapter choose the id, as the web app
         does so that its conversation and the interview share one id; a new one otherwise.
+        ``person``, when given, is linked to the pseudonym (as :meth:`link_identity` does) in
+        the same commit.
         """
+        if person is not None and not person.strip():
+            raise ValueError("The person linked to a pseudonym cannot be empty.")
         if interview_id is not None and not re.fullmatch(r"[0-9a-f]{32}", interview_id):
             raise ValueError("An interview id is 32 lowercase hexadecimal digits.")
         now = utc_now()
@@ -411,6 +416,10 @@ class Store:
                     session.add(
                         InterviewRow(**{k: _plain(v) for k, v in record.model_dump().items()})
                     )
+                    if person is not None:
+                        session.add(
+                            IdentityRow(pseudonym=record.pseudonym, person=person, created_at=now)
+                        )
             except IntegrityError:
                 if pseudonym is not None:
                     raise StoreError(
@@ -547,12 +556,15 @@ class Store:
         return updated
 
     @_guarded("recording consent")
-    def record_consent(self, interview_id: str, *, given: bool, version: str) -> Interview:
+    def record_consent(
+        self, interview_id: str, *, given: bool, version: str, next_phase: Phase | None = None
+    ) -> Interview:
         """Record the employee's answer to consent form ``version``, timestamped now (UTC).
 
         A refusal ends the interview (DECLINED, phase DONE) and keeps nothing beyond the
         refusal: the turns said so far, the session state, and any findings and jobs are
-        deleted. Consent given changes nothing else.
+        deleted. Consent given changes nothing else, but for moving the interview to
+        ``next_phase`` when given, in the same commit.
         """
         now = utc_now()
         with self._writing() as session:
@@ -561,6 +573,8 @@ class Store:
             row.consent_at = now
             row.consent_version = version
             row.updated_at = now
+            if given and next_phase is not None:
+                row.phase = Phase(next_phase).value
             if not given:
                 row.status = InterviewStatus.DECLINED.value
                 row.phase = Phase.DONE.value
@@ -592,10 +606,16 @@ class Store:
         complete: bool = True,
         model: str | None = None,
         prompt: str | None = None,
+        state: Mapping[str, Any] | None = None,
     ) -> Turn:
-        """Append a turn to the interview (index = previous index + 1, from 0), committed."""
+        """Append a turn to the interview (index = previous index + 1, from 0), committed.
+
+        ``state``, when given, replaces the interview's session state in the same commit: a
+        message and the coverage it leaves behind are saved together or not at all.
+        """
         speaker_value = Speaker(speaker).value
         phase_value = Phase(phase).value
+        interview_values: dict[str, Any] = {} if state is None else {"state": dict(state)}
         for attempt in range(1, ADD_TURN_ATTEMPTS + 1):
             try:
                 with self._writing() as session:
@@ -607,7 +627,7 @@ class Store:
                         session.execute(
                             update(InterviewRow)
                             .where(InterviewRow.id == interview_id)
-                            .values(updated_at=now)
+                            .values(updated_at=now, **interview_values)
                         ),
                     )
                     if touched.rowcount == 0:

@@ -316,7 +316,7 @@ async def _render(chat: EmployeeChat, events: AsyncIterator[SessionEvent]) -> No
     sent_at = 0.0
     async for event in events:
         if event.kind == EventKind.TOKEN:
-            pending += render.literal(event.text)
+            pending += render.fragment(event.text, first=streaming is None and not pending)
             if streaming is None or loop.time() - sent_at >= STREAM_INTERVAL:
                 streaming = streaming or _say("", texts)
                 await streaming.stream_token(pending)

@@ -29,6 +29,20 @@ def literal(text: str) -> str:
     return "  \n".join(lines)
 
 
+def fragment(text: str, *, first: bool = False) -> str:
+    """A piece of a streamed message, inert as :func:`literal` makes it, spaces kept.
+
+    A model's pieces carry the space before them (``" me"``), which :func:`literal` would
+    strip. Indentation after a line break is still dropped, and so is leading space in the
+    ``first`` piece, so that no line can start a code block.
+    """
+    if first:
+        text = text.lstrip()
+    lines = text.split("\n")
+    lines = [lines[0], *(line.lstrip() for line in lines[1:])]
+    return "  \n".join(line.translate(_ESCAPES) for line in lines)
+
+
 def message(text: str) -> str:
     """An interviewer's message: literal, except that its ``- `` lines stay a bullet list."""
     lines = []

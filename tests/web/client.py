@@ -42,6 +42,7 @@ class Shown:
     author: str
     content: str
     streamed: bool = False
+    streamed_text: str = ""  # what the page showed while the message was streaming
 
 
 @dataclass
@@ -63,6 +64,7 @@ class WebClient:
     first_token_at: float | None = None
     _changed: asyncio.Event = field(default_factory=asyncio.Event)
     _sio: socketio.AsyncClient | None = None
+    _clicks: httpx.AsyncClient | None = None
 
     # -- signing in -----------------------------------------------------------------------
 
@@ -74,6 +76,9 @@ class WebClient:
             if response.status_code != 200:
                 raise LoginError(f"{response.status_code}: {response.text}")
             self.cookies = {name: value for name, value in http.cookies.items()}
+        if self._clicks is not None:  # clicks from now on carry the new cookie
+            await self._clicks.aclose()
+            self._clicks = None
 
     @property
     def cookie_header(self) -> str:
@@ -119,6 +124,9 @@ class WebClient:
         )
 
     async def disconnect(self) -> None:
+        if self._clicks is not None:
+            await self._clicks.aclose()
+            self._clicks = None
         if self._sio is not None:
             await self._sio.disconnect()
             self._sio = None
@@ -177,10 +185,12 @@ class WebClient:
         return await self.call_action(action)
 
     async def call_action(self, action: dict[str, Any]) -> httpx.Response:
-        async with self.http() as http:
-            return await http.post(
-                "/project/action", json={"sessionId": self.session_id, "action": action}
-            )
+        # One connection kept for the page's clicks, as a browser keeps its connection alive.
+        if self._clicks is None:
+            self._clicks = self.http()
+        return await self._clicks.post(
+            "/project/action", json={"sessionId": self.session_id, "action": action}
+        )
 
     # -- what the page shows --------------------------------------------------------------
 
@@ -226,6 +236,8 @@ class WebClient:
         self.events.append((event, data))
         if event in ("new_message", "update_message", "stream_start"):
             self._show(data, streamed=event == "stream_start")
+            if event == "stream_start":
+                self.messages[data["id"]].streamed_text = data.get("output", "")
             if event == "stream_start" and self.first_token_at is None:
                 self.first_token_at = time.monotonic()
         elif event == "stream_token":
@@ -234,6 +246,7 @@ class WebClient:
                 shown.content = (
                     data["token"] if data.get("isSequence") else shown.content + data["token"]
                 )
+                shown.streamed_text = shown.content
         elif event == "delete_message":
             if data["id"] in self.messages:
                 del self.messages[data["id"]]

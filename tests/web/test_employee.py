@@ -107,9 +107,14 @@ async def test_a_full_interview_streams_shows_progress_and_ends_on_the_reviewed_
     web: WebServer, fake_ollama: OllamaTestServer
 ) -> None:
     fake_ollama.respond_with(interviewer)
+    fake_ollama.tokens_per_second = 40  # slow enough for the page to show it piece by piece
     client = await consented(web, "alice")
+    fake_ollama.tokens_per_second = None
     first = client.shown()[-1]
     assert first.streamed, "the first question should have been streamed"
+    # What the page showed while streaming reads as the start of the stored question.
+    assert " " in first.streamed_text
+    assert first.content.startswith(first.streamed_text)
     assert (
         first.content == "\\[Le métier tel qu\\'il est prévu\\] Comment cela s\\'est\\-il passé \\?"
     )

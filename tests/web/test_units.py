@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import re
 from pathlib import Path
 
 import pytest
@@ -55,6 +56,23 @@ def test_literal_markdown_renders_as_the_characters_typed(text: str) -> None:
     assert "<ol" not in html
     assert "<ul" not in html
     assert "<pre" not in html
+
+
+@pytest.mark.parametrize("text", HOSTILE)
+def test_streamed_pieces_render_as_the_characters_typed_with_their_spaces(text: str) -> None:
+    pieces = re.findall(r"\s*\S+|\s+", text)  # as a model streams: each with its space
+    streamed = "".join(
+        render.fragment(piece, first=number == 0) for number, piece in enumerate(pieces)
+    )
+    html = MarkdownIt("commonmark").enable(["table", "strikethrough"]).render(streamed)
+    for tag in ("<img", "<a ", "<strong", "<em", "<code", "<h1", "<h2", "<table", "<blockquote"):
+        assert tag not in html
+    assert "<ol" not in html
+    assert "<ul" not in html
+    assert "<pre" not in html
+    assert render.fragment("Pouvez") + render.fragment("-vous") + render.fragment(" me ?") == (
+        "Pouvez\\-vous me \\?"
+    )
 
 
 def test_literal_keeps_lines_and_messages_keep_their_bullets() -> None:
