@@ -13,8 +13,10 @@ answer three questions over Socket.IO, as browsers do. Two scenarios, each on a 
   instant. Whatever the server does for one message, the last of fifty waits for it to be
   done forty-nine times first.
 
-Each reply is timed from sending the message to the end of the server's handling of it; the
-*overhead* is that time minus the fake model's own time for the same reply. Afterwards the
+Each reply is timed from sending the message (or clicking the consent button) to the end of
+the server's handling of it; the *overhead* is that time minus the fake model's own time for
+the same reply. Its percentiles are given over every message, then for answers and consent
+clicks apart. Afterwards the
 database is read back: every message an employee sent must be a stored turn. The server's CPU
 time per message is read from ``/proc``.
 
@@ -26,8 +28,8 @@ Run from the repository root::
 
     .venv/bin/python benchmarks/load.py [--scenario paced|burst|both] [--employees 50]
 
-Goals (paced scenario): no error, no lost turn, p95 overhead at most 100 ms. The last line
-printed is a JSON object with the figures of each scenario.
+Goals (paced scenario): no error, no lost turn, p95 overhead of every message at most
+100 ms. The last line printed is a JSON object with the figures of each scenario.
 """
 
 from __future__ import annotations
@@ -103,6 +105,17 @@ class Run:
     employees: list[Employee]
     seconds: float
     server_cpu_seconds: float | None
+    client_lags: list[float]
+
+
+async def watch_lag(lags: list[float], stop: asyncio.Event) -> None:
+    """How late this process's own event loop wakes up: the part of the measured overhead
+    that the fifty simulated browsers, sharing one loop, add themselves."""
+    loop = asyncio.get_running_loop()
+    while not stop.is_set():
+        began = loop.time()
+        await asyncio.sleep(0.01)
+        lags.append(max(loop.time() - began - 0.01, 0.0))
 
 
 async def run_employee(
@@ -162,14 +175,19 @@ async def drive(server: Server, names: list[str], messages: int, think: float) -
     ):
         await asyncio.sleep(0.1)
     print("Everyone signed in and asked for consent; now answering…", file=sys.stderr)
+    lags: list[float] = []
+    done = asyncio.Event()
+    watcher = asyncio.create_task(watch_lag(lags, done))
     cpu_before = cpu_seconds(server.pid)
     began = time.perf_counter()
     start.set()
     await asyncio.gather(*tasks)
     seconds = time.perf_counter() - began
     cpu_after = cpu_seconds(server.pid)
+    done.set()
+    await watcher
     used = None if cpu_before is None or cpu_after is None else cpu_after - cpu_before
-    return Run(employees, seconds, used)
+    return Run(employees, seconds, used, lags)
 
 
 def lost_turns(server: WebServer, employees: list[Employee]) -> int:
@@ -312,11 +330,13 @@ def scenario(name: str, args: argparse.Namespace) -> dict[str, object]:
 
 
 def figures_of(run: Run, think: float, lost: int | None) -> dict[str, object]:
+    """Errors, lost turns, server CPU, and overheads: of every message (the goal's figure),
+    then of the answers and of the consent clicks apart."""
     model = model_seconds(DEFAULT_QUESTION)
     employees = run.employees
-    responses = [s for e in employees for s in e.response_seconds]
-    overheads = [max(s - model, 0.0) for s in responses]
+    answers = [max(s - model, 0.0) for e in employees for s in e.response_seconds]
     consents = [max(e.consent_seconds - model, 0.0) for e in employees if e.consent_seconds]
+    everything = answers + consents
     errors = [error for e in employees for error in e.errors]
     for error in errors[:10]:
         print(f"error: {error}", file=sys.stderr)
@@ -332,17 +352,18 @@ def figures_of(run: Run, think: float, lost: int | None) -> dict[str, object]:
         # What one answered message costs the server, whatever the pacing.
         figures["server_cpu_ms_per_turn"] = round(1000 * run.server_cpu_seconds / turns, 2)
         figures["server_cpu_share"] = round(run.server_cpu_seconds / run.seconds, 2)
-    if overheads:
-        summary = latency_summary(overheads)
-        figures.update({f"overhead_{key}": value for key, value in summary.items()})
-        figures["response_p95_ms"] = latency_summary(responses)["p95_ms"]
-    if consents:
-        figures["consent_overhead_p95_ms"] = latency_summary(consents)["p95_ms"]
+    for name, overheads in (("overhead", everything), ("answers", answers), ("consent", consents)):
+        if overheads:
+            summary = latency_summary(overheads)
+            keys = summary if name == "overhead" else ("p50_ms", "p95_ms")
+            figures.update({f"{name}_{key}": summary[key] for key in keys})
+    if run.client_lags:
+        figures["client_loop_lag_p95_ms"] = latency_summary(run.client_lags)["p95_ms"]
     figures["goals_met"] = bool(
         not errors
         and not lost
-        and overheads
-        and percentile(overheads, 0.95) * 1000 <= GOAL_P95_OVERHEAD_MS
+        and everything
+        and percentile(everything, 0.95) * 1000 <= GOAL_P95_OVERHEAD_MS
     )
     return figures
 
