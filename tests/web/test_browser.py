@@ -121,3 +121,57 @@ async def _assert_inert(page: object) -> None:
     assert await page.locator("img[src='x']").count() == 0
     assert await page.locator("a[href^='javascript']").count() == 0
     assert await page.locator("strong", has_text="gras").count() == 0
+
+
+async def test_on_a_phone_the_interview_fits_the_screen(
+    web: WebServer, fake_ollama: OllamaTestServer
+) -> None:
+    """A phone-sized touch screen: sign in, consent, answer once; nothing wider than the
+    screen, the buttons and the message box within reach."""
+    from playwright.async_api import async_playwright, expect
+
+    assert CHROMIUM.exists(), "CI must install chromium (see .ci/run)"
+    ARTIFACTS.mkdir(exist_ok=True)
+    fake_ollama.queue(FIRST_QUESTION, REPLIES[0])
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=LAUNCH_ARGS, headless=True
+        )
+        try:
+            context = await browser.new_context(
+                locale="fr-FR",
+                viewport={"width": 390, "height": 844},
+                device_scale_factor=2,
+                is_mobile=True,
+                has_touch=True,
+            )
+            page = await context.new_page()
+            await page.goto(web.url)
+            await page.fill("#email", "bob")
+            await page.fill("#password", PASSWORD)
+            await page.tap("button[type=submit]")
+            agree = page.get_by_role("button", name="J'accepte")
+            await expect(agree).to_be_visible(timeout=20_000)
+            await agree.tap()
+            await expect(page.get_by_text(FIRST_QUESTION, exact=True)).to_be_visible(
+                timeout=20_000
+            )
+            await page.fill("#chat-input", "Je prépare les repas des résidents.")
+            await page.keyboard.press("Enter")
+            await expect(page.get_by_text(REPLIES[0], exact=True)).to_be_visible(timeout=20_000)
+            await page.screenshot(path=ARTIFACTS / "web-5-phone.png")
+
+            overflow = await page.evaluate(
+                "document.documentElement.scrollWidth - window.innerWidth"
+            )
+            assert overflow <= 0, f"the page is {overflow} px wider than the phone's screen"
+            for control in (
+                page.locator("#chat-input"),
+                page.get_by_role("button", name="Retirer mon entretien"),
+            ):
+                box = await control.bounding_box()
+                assert box is not None
+                assert box["x"] >= 0
+                assert box["x"] + box["width"] <= 390
+        finally:
+            await browser.close()
