@@ -153,9 +153,7 @@ async def test_on_a_phone_the_interview_fits_the_screen(
             agree = page.get_by_role("button", name="J'accepte")
             await expect(agree).to_be_visible(timeout=20_000)
             await agree.tap()
-            await expect(page.get_by_text(FIRST_QUESTION, exact=True)).to_be_visible(
-                timeout=20_000
-            )
+            await expect(page.get_by_text(FIRST_QUESTION, exact=True)).to_be_visible(timeout=20_000)
             await page.fill("#chat-input", "Je prépare les repas des résidents.")
             await page.keyboard.press("Enter")
             await expect(page.get_by_text(REPLIES[0], exact=True)).to_be_visible(timeout=20_000)
