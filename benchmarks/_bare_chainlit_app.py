@@ -56,9 +56,10 @@ async def reply() -> None:
     message = cl.Message(content="")
     pending, sent_at = "", None
     await asyncio.sleep(TTFT_SECONDS)
+    first_at = loop.time()
     for number, token in enumerate(split_tokens(DEFAULT_QUESTION)):
-        if number:
-            await asyncio.sleep(1 / TOKENS_PER_SECOND)
+        if number:  # on fixed deadlines, as the fake model paces its tokens: no drift
+            await asyncio.sleep(max(first_at + number / TOKENS_PER_SECOND - loop.time(), 0))
         pending += token
         if sent_at is None or loop.time() - sent_at >= STREAM_INTERVAL:
             await message.stream_token(pending)

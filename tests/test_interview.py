@@ -324,6 +324,22 @@ async def test_refusing_consent_keeps_only_the_refusal(
     assert (interview.status, interview.consent_given) == (InterviewStatus.DECLINED, False)
     assert not ollama_server.chat_requests()
     assert [t.speaker for t in store.turns(session.interview.id)] == [Speaker.INTERVIEWER]
+    assert interview.state == {}  # not even how long the employee spent reading
+
+
+async def test_a_second_window_that_stopped_the_interview_is_heeded(
+    deps: SessionDeps, store: Store, ollama_server: OllamaTestServer
+) -> None:
+    ollama_server.respond_with(interviewer)
+    first = await InterviewSession.begin(deps, language="fr")
+    await collect(first.respond("Oui, d'accord."))
+    second = await InterviewSession.resume(deps, first.interview.id)  # the same, elsewhere
+    await collect(second.respond("stop"))
+    stored = len(store.turns(first.interview.id))
+    events = await collect(first.respond("Je suis aide à domicile."))
+    assert [event.kind for event in events] == [EventKind.NOTICE]
+    assert len(store.turns(first.interview.id)) == stored  # nothing written after the stop
+    assert first.is_over
 
 
 async def test_the_prompt_stays_within_budget_however_long_the_interview(

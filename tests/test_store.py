@@ -422,6 +422,8 @@ def test_a_new_interview_can_be_linked_to_its_person_in_the_same_commit(store: S
     assert store.identity_of(unlinked.pseudonym) is None
     with pytest.raises(ValueError, match="cannot be empty"):
         store.create_interview(language="fr", person=" ")
+    with pytest.raises(ValueError, match="link_identity"):
+        store.create_interview(language="fr", pseudonym="Participant-ZZZZ", person="key-3")
 
 
 def test_link_identity_twice(store: Store) -> None:

@@ -130,6 +130,17 @@ class InterviewSession:
             raise InterviewNotFoundError(interview_id)
         return cls(deps, interview, streaming=streaming)
 
+    async def _refresh(self) -> None:
+        """Take the interview as stored: another window may have stopped or withdrawn it, or
+        struck a point from its summary, since this session last wrote."""
+        interview = await asyncio.to_thread(self.deps.store.get_interview, self.interview.id)
+        if interview is None:
+            from assistant.store import InterviewNotFoundError
+
+            raise InterviewNotFoundError(self.interview.id)
+        self.interview = interview
+        self.state = SessionState.model_validate(interview.state)
+
     async def transcript(self) -> list[Turn]:
         return await asyncio.to_thread(self.deps.store.turns, self.interview.id)
 
@@ -147,6 +158,7 @@ class InterviewSession:
         """Take the employee's message and produce the interviewer's answer, as events."""
         text = text.strip()
         messages = self.guide.messages
+        await self._refresh()
         if self.is_over:
             yield SessionEvent(EventKind.NOTICE, self._closed_notice())
             return
@@ -213,7 +225,11 @@ class InterviewSession:
                 given=False,
                 version=self.guide.ref,
             )
-            yield await self._say(self.guide.framing.declined, scripted=True)
+            # A refusal keeps nothing of the session: the acknowledgement is stored without it.
+            self.state = SessionState()
+            declined = self.guide.framing.declined
+            await self._record(declined, scripted=True, prompt=self.guide.ref)
+            yield SessionEvent(EventKind.MESSAGE, declined, phase=self.phase, scripted=True)
             yield SessionEvent(EventKind.ENDED, status=self.interview.status)
             return
         if not said_yes:

@@ -6,8 +6,9 @@ objects. Every write has committed when the method returns: a turn saved with :m
 survives a crash of the process right after.
 
 Pseudonymity: an interview carries a pseudonym, never the person's name. Who a pseudonym is
-lives in the separate ``identities`` table, reached only by :meth:`Store.link_identity`,
-:meth:`Store.identity_of` and erasure; callers restrict those to administrators.
+lives in the separate ``identities`` table, written by :meth:`Store.create_interview` and
+:meth:`Store.link_identity`, read only by :meth:`Store.identity_of`, and emptied by erasure;
+callers restrict reading it to administrators.
 
 Findings are reviewed by facilitators; every review is recorded in ``finding_changes``, in the
 same transaction as the change itself. Jobs (background extractions) are rows too, so that a
@@ -382,11 +383,13 @@ class Store:
 
         ``interview_id`` (32 lowercase hex digits) lets an adapter choose the id, as the web app
         does so that its conversation and the interview share one id; a new one otherwise.
-        ``person``, when given, is linked to the pseudonym (as :meth:`link_identity` does) in
-        the same commit.
+        ``person``, when given, is recorded as who the drawn pseudonym stands for, in the same
+        commit (a given pseudonym is linked with :meth:`link_identity`).
         """
         if person is not None and not person.strip():
             raise ValueError("The person linked to a pseudonym cannot be empty.")
+        if person is not None and pseudonym is not None:
+            raise ValueError("Only a drawn pseudonym is linked here; use link_identity.")
         if interview_id is not None and not re.fullmatch(r"[0-9a-f]{32}", interview_id):
             raise ValueError("An interview id is 32 lowercase hexadecimal digits.")
         now = utc_now()

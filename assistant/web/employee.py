@@ -314,9 +314,11 @@ async def _render(chat: EmployeeChat, events: AsyncIterator[SessionEvent]) -> No
     streaming: cl.Message | None = None
     pending = ""
     sent_at = 0.0
+    line_start = True
     async for event in events:
         if event.kind == EventKind.TOKEN:
-            pending += render.fragment(event.text, first=streaming is None and not pending)
+            pending += render.fragment(event.text, line_start=line_start)
+            line_start = render.ends_at_line_start(event.text, before=line_start)
             if streaming is None or loop.time() - sent_at >= STREAM_INTERVAL:
                 streaming = streaming or _say("", texts)
                 await streaming.stream_token(pending)

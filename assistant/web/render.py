@@ -29,18 +29,28 @@ def literal(text: str) -> str:
     return "  \n".join(lines)
 
 
-def fragment(text: str, *, first: bool = False) -> str:
+def fragment(text: str, *, line_start: bool) -> str:
     """A piece of a streamed message, inert as :func:`literal` makes it, spaces kept.
 
     A model's pieces carry the space before them (``" me"``), which :func:`literal` would
-    strip. Indentation after a line break is still dropped, and so is leading space in the
-    ``first`` piece, so that no line can start a code block.
+    strip. Indentation is still dropped wherever a line begins (inside the piece, and at its
+    start when ``line_start`` says the text before it ended a line), so that no line can open
+    a code block.
     """
-    if first:
-        text = text.lstrip()
     lines = text.split("\n")
-    lines = [lines[0], *(line.lstrip() for line in lines[1:])]
+    lines = [
+        lines[0].lstrip() if line_start else lines[0],
+        *(line.lstrip() for line in lines[1:]),
+    ]
     return "  \n".join(line.translate(_ESCAPES) for line in lines)
+
+
+def ends_at_line_start(text: str, *, before: bool) -> bool:
+    """Whether the next piece begins a line: ``text`` ended one, or held only blanks after
+    the start of one (``before`` says whether the text before ``text`` ended at a line start)."""
+    if "\n" in text:
+        return not text.rpartition("\n")[2].strip()
+    return before and not text.strip()
 
 
 def message(text: str) -> str:

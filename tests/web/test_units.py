@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import html
 import re
 from pathlib import Path
 
@@ -58,21 +59,48 @@ def test_literal_markdown_renders_as_the_characters_typed(text: str) -> None:
     assert "<pre" not in html
 
 
+def streamed(pieces: list[str]) -> str:
+    """What the page holds once ``pieces`` have streamed, as ``employee._render`` builds it."""
+    shown, line_start = "", True
+    for piece in pieces:
+        shown += render.fragment(piece, line_start=line_start)
+        line_start = render.ends_at_line_start(piece, before=line_start)
+    return shown
+
+
+def words_shown(markdown: str) -> str:
+    """The text a reader sees, white space collapsed."""
+    rendered = MarkdownIt("commonmark").enable(["table", "strikethrough"]).render(markdown)
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", rendered)).split())
+
+
 @pytest.mark.parametrize("text", HOSTILE)
-def test_streamed_pieces_render_as_the_characters_typed_with_their_spaces(text: str) -> None:
-    pieces = re.findall(r"\s*\S+|\s+", text)  # as a model streams: each with its space
-    streamed = "".join(
-        render.fragment(piece, first=number == 0) for number, piece in enumerate(pieces)
-    )
-    html = MarkdownIt("commonmark").enable(["table", "strikethrough"]).render(streamed)
+@pytest.mark.parametrize(
+    "split",
+    [
+        r"\s*\S+|\s+",  # as models stream: each piece with the space before it
+        r"\S+|\s+",  # white space in pieces of its own, line breaks included
+        r".",  # one character at a time
+    ],
+)
+def test_streamed_pieces_show_the_characters_typed_and_nothing_live(text: str, split: str) -> None:
+    markdown = streamed(re.findall(split, text, flags=re.DOTALL))
+    rendered = MarkdownIt("commonmark").enable(["table", "strikethrough"]).render(markdown)
     for tag in ("<img", "<a ", "<strong", "<em", "<code", "<h1", "<h2", "<table", "<blockquote"):
-        assert tag not in html
-    assert "<ol" not in html
-    assert "<ul" not in html
-    assert "<pre" not in html
-    assert render.fragment("Pouvez") + render.fragment("-vous") + render.fragment(" me ?") == (
-        "Pouvez\\-vous me \\?"
-    )
+        assert tag not in rendered
+    for tag in ("<ol", "<ul", "<pre"):
+        assert tag not in rendered
+    assert words_shown(markdown) == " ".join(text.split())
+
+
+def test_streamed_pieces_keep_the_space_between_words_and_never_indent_a_line() -> None:
+    assert streamed(["Pouvez", "-vous", " me", " ?"]) == "Pouvez\\-vous me \\?"
+    for pieces in (
+        ["Bonjour", "\n\n", "    x = 1"],
+        ["a", "\n", "\n", "  ", "  x"],
+        ["\t", "code"],
+    ):
+        assert "<pre" not in MarkdownIt("commonmark").render(streamed(pieces))
 
 
 def test_literal_keeps_lines_and_messages_keep_their_bullets() -> None:
