@@ -347,6 +347,34 @@ def test_a_turn_and_the_state_it_leaves_are_committed_together(store: Store) -> 
         store.add_turn("0" * 32, speaker=Speaker.EMPLOYEE, text="x", phase=Phase.ROLE, state={})
 
 
+def test_the_last_message_and_the_end_of_the_interview_are_committed_together(
+    store: Store,
+) -> None:
+    interview = store.create_interview(language="fr")
+    with pytest.raises(ValueError, match="final status"):
+        store.add_turn(
+            interview.id,
+            speaker=Speaker.INTERVIEWER,
+            text="x",
+            phase=Phase.CLOSING,
+            ending=InterviewStatus.IN_PROGRESS,
+        )
+    last = store.add_turn(
+        interview.id,
+        speaker=Speaker.INTERVIEWER,
+        text="Merci pour cet entretien.",
+        phase=Phase.CLOSING,
+        state={"closing_step": "done"},
+        ending=InterviewStatus.CLOSED,
+    )
+    ended = store.get_interview(interview.id)
+    assert ended is not None
+    assert (ended.status, ended.phase) == (InterviewStatus.CLOSED, Phase.DONE)
+    assert ended.state == {"closing_step": "done"}
+    assert last.phase is Phase.CLOSING  # the message keeps the phase it was said in
+    assert [turn.text for turn in store.turns(interview.id)] == ["Merci pour cet entretien."]
+
+
 def test_concurrent_turns_get_unique_consecutive_indexes(store: Store, db_url: str) -> None:
     interview = store.create_interview(language="fr")
     per_thread = 5

@@ -296,14 +296,7 @@ class InterviewSession:
             yield event
 
     async def _end(self, text: str, status: InterviewStatus) -> AsyncIterator[SessionEvent]:
-        yield await self._say(text, scripted=True)
-        self.interview = await asyncio.to_thread(
-            self.deps.store.update_interview,
-            self.interview.id,
-            status=status,
-            phase=Phase.DONE,
-            state=self.state.model_dump(mode="json"),
-        )
+        yield await self._say(text, scripted=True, ending=status)
         if status == InterviewStatus.CLOSED:
             # Findings are extracted in the background, not while the employee waits.
             await asyncio.to_thread(
@@ -455,6 +448,7 @@ class InterviewSession:
         prompt: str | None = None,
         model: str | None = None,
         state: SessionState | None = None,
+        ending: InterviewStatus | None = None,
     ) -> Turn:
         turn = await asyncio.to_thread(
             self.deps.store.add_turn,
@@ -467,12 +461,15 @@ class InterviewSession:
             prompt=prompt,
             model=model,
             state=None if state is None else state.model_dump(mode="json"),
+            ending=ending,
         )
+        changes: dict[str, object] = {"updated_at": turn.created_at}
         if state is not None:
             self.state = state
-            self.interview = self.interview.model_copy(
-                update={"state": state.model_dump(mode="json"), "updated_at": turn.created_at}
-            )
+            changes["state"] = state.model_dump(mode="json")
+        if ending is not None:
+            changes |= {"status": ending, "phase": Phase.DONE}
+        self.interview = self.interview.model_copy(update=changes)
         return turn
 
     async def _say(
@@ -483,16 +480,24 @@ class InterviewSession:
         prompt: str | None = None,
         question: bool = False,
         model: str | None = None,
+        ending: InterviewStatus | None = None,
     ) -> SessionEvent:
-        """Store an interviewer message with the state it leaves behind, and announce it."""
+        """Store an interviewer message with the state it leaves behind (and, when it is the
+        last, the interview's end), and announce it."""
+        phase = self.phase
         state = self.state.model_copy(deep=True)
         if question:
-            state.questions[self.phase] = state.questions.get(self.phase, 0) + 1
+            state.questions[phase] = state.questions.get(phase, 0) + 1
             state.last_question = text
         await self._record(
-            text, scripted=scripted, prompt=prompt or self.guide.ref, model=model, state=state
+            text,
+            scripted=scripted,
+            prompt=prompt or self.guide.ref,
+            model=model,
+            state=state,
+            ending=ending,
         )
-        return SessionEvent(EventKind.MESSAGE, text, phase=self.phase, scripted=scripted)
+        return SessionEvent(EventKind.MESSAGE, text, phase=phase, scripted=scripted)
 
     def _spec(self) -> PhaseSpec:
         spec = self.guide.phase(self.phase)

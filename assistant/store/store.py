@@ -610,15 +610,21 @@ class Store:
         model: str | None = None,
         prompt: str | None = None,
         state: Mapping[str, Any] | None = None,
+        ending: InterviewStatus | None = None,
     ) -> Turn:
         """Append a turn to the interview (index = previous index + 1, from 0), committed.
 
         ``state``, when given, replaces the interview's session state in the same commit: a
-        message and the coverage it leaves behind are saved together or not at all.
+        message and the coverage it leaves behind are saved together or not at all. So does
+        ``ending``, the status (phase DONE) of an interview that this turn ends.
         """
         speaker_value = Speaker(speaker).value
         phase_value = Phase(phase).value
         interview_values: dict[str, Any] = {} if state is None else {"state": dict(state)}
+        if ending is not None:
+            if InterviewStatus(ending) == InterviewStatus.IN_PROGRESS:
+                raise ValueError("A turn that ends an interview gives its final status.")
+            interview_values |= {"status": InterviewStatus(ending).value, "phase": Phase.DONE.value}
         for attempt in range(1, ADD_TURN_ATTEMPTS + 1):
             try:
                 with self._writing() as session:
