@@ -220,6 +220,26 @@ def test_list_interviews_newest_first_with_filters(store: Store) -> None:
     assert store.list_interviews(owner="nobody") == []
 
 
+def test_interviews_listed_at_most_limit_found_by_pseudonym_and_their_turns_counted(
+    store: Store,
+) -> None:
+    made = [store.create_interview(language="fr") for _ in range(3)]
+    assert [i.id for i in store.list_interviews(limit=2)] == [
+        i.id for i in store.list_interviews()[:2]
+    ]
+    target = made[1]
+    assert store.interview_by_pseudonym(f"  {target.pseudonym.upper()} ") == target
+    assert store.interview_by_pseudonym("Participant-NOBODY") is None
+    for text in ("a", "b"):
+        store.add_turn(target.id, speaker=Speaker.EMPLOYEE, text=text, phase=Phase.ROLE)
+    assert store.turn_counts([target.id, made[0].id, "missing"]) == {
+        target.id: 2,
+        made[0].id: 0,
+        "missing": 0,
+    }
+    assert store.turn_counts([]) == {}
+
+
 def test_update_interview_validates_and_bumps_updated_at(store: Store) -> None:
     interview = store.create_interview(language="fr")
     updated = store.update_interview(

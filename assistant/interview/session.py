@@ -36,7 +36,7 @@ from assistant.prompts import PromptFile, load_prompt
 from assistant.retrieval.records import Collection
 from assistant.retrieval.search import Hit, Retriever
 from assistant.schemas import Interview, InterviewStatus, JobKind, Phase, Speaker, Turn
-from assistant.store import Store
+from assistant.store import InterviewNotFoundError, Store
 from assistant.tokens import TokenCounter
 
 log = logging.getLogger(__name__)
@@ -71,6 +71,14 @@ class SessionDeps:
 
     def __post_init__(self) -> None:
         self.counter = TokenCounter(self.settings.tokenizer)
+
+
+async def _stored(store: Store, interview_id: str) -> Interview:
+    """The interview as stored; InterviewNotFoundError if it was erased (or never was)."""
+    interview = await asyncio.to_thread(store.get_interview, interview_id)
+    if interview is None:
+        raise InterviewNotFoundError(interview_id)
+    return interview
 
 
 class InterviewSession:
@@ -123,21 +131,12 @@ class InterviewSession:
     async def resume(
         cls, deps: SessionDeps, interview_id: str, *, streaming: bool = True
     ) -> InterviewSession:
-        interview = await asyncio.to_thread(deps.store.get_interview, interview_id)
-        if interview is None:
-            from assistant.store import InterviewNotFoundError
-
-            raise InterviewNotFoundError(interview_id)
-        return cls(deps, interview, streaming=streaming)
+        return cls(deps, await _stored(deps.store, interview_id), streaming=streaming)
 
     async def _refresh(self) -> None:
         """Take the interview as stored: another window may have stopped or withdrawn it, or
         struck a point from its summary, since this session last wrote."""
-        interview = await asyncio.to_thread(self.deps.store.get_interview, self.interview.id)
-        if interview is None:
-            from assistant.store import InterviewNotFoundError
-
-            raise InterviewNotFoundError(self.interview.id)
+        interview = await _stored(self.deps.store, self.interview.id)
         self.interview = interview
         self.state = SessionState.model_validate(interview.state)
 

@@ -524,9 +524,14 @@ class Store:
 
     @_guarded("listing interviews")
     def list_interviews(
-        self, *, owner: str | None = None, status: InterviewStatus | None = None
+        self,
+        *,
+        owner: str | None = None,
+        status: InterviewStatus | None = None,
+        limit: int | None = None,
     ) -> list[Interview]:
-        """Interviews, newest first, optionally only one owner's and/or in one status."""
+        """Interviews, newest first, optionally only one owner's and/or in one status, and at
+        most ``limit`` of them."""
         query = select(InterviewRow).order_by(
             InterviewRow.created_at.desc(), InterviewRow.id.desc()
         )
@@ -534,8 +539,35 @@ class Store:
             query = query.where(InterviewRow.owner == owner)
         if status is not None:
             query = query.where(InterviewRow.status == InterviewStatus(status).value)
+        if limit is not None:
+            query = query.limit(limit)
         with self._reading() as session:
             return [Interview.model_validate(row) for row in session.scalars(query)]
+
+    @_guarded("finding an interview")
+    def interview_by_pseudonym(self, pseudonym: str) -> Interview | None:
+        """The interview with this pseudonym, whatever the letter case; None if there is none."""
+        query = select(InterviewRow).where(
+            func.lower(InterviewRow.pseudonym) == pseudonym.strip().lower()
+        )
+        with self._reading() as session:
+            row = session.scalars(query.limit(1)).first()
+            return None if row is None else Interview.model_validate(row)
+
+    @_guarded("counting turns")
+    def turn_counts(self, interview_ids: Sequence[str]) -> dict[str, int]:
+        """How many turns each interview has (0 for one with none or that does not exist)."""
+        counts = dict.fromkeys(interview_ids, 0)
+        if not counts:
+            return counts
+        query = (
+            select(TurnRow.interview_id, func.count())
+            .where(TurnRow.interview_id.in_(counts))
+            .group_by(TurnRow.interview_id)
+        )
+        with self._reading() as session:
+            counts.update({interview_id: n for interview_id, n in session.execute(query)})
+        return counts
 
     @_guarded("updating an interview")
     def update_interview(self, /, interview_id: str, **changes: Any) -> Interview:

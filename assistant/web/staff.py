@@ -62,7 +62,8 @@ async def facilitator_home(runtime: Runtime, account: Account, texts: Texts) -> 
     if account.role != UserRole.FACILITATOR:
         await refuse(texts)
         return
-    interviews = await asyncio.to_thread(runtime.store.list_interviews)
+    # One more than shown, to know whether there are more.
+    interviews = await asyncio.to_thread(runtime.store.list_interviews, limit=LISTED + 1)
     shown = interviews[:LISTED]
     parts = [texts.facilitator_title, render.literal(texts.facilitator_intro)]
     if not shown:
@@ -130,8 +131,7 @@ async def facilitator_message(runtime: Runtime, account: Account, texts: Texts, 
     if _adding() is not None:
         await _words_typed(runtime, texts, text)
         return
-    interviews = await asyncio.to_thread(runtime.store.list_interviews)
-    match = next((i for i in interviews if i.pseudonym.casefold() == wanted.casefold()), None)
+    match = await asyncio.to_thread(runtime.store.interview_by_pseudonym, wanted)
     if match is None:
         await _say(render.literal(texts.facilitator_help), texts).send()
         return
@@ -221,7 +221,7 @@ async def findings(runtime: Runtime, account: Account, texts: Texts, interview_i
         await refuse(texts)
         return
     if interview_id is None:
-        interviews = (await asyncio.to_thread(runtime.store.list_interviews))[:LISTED]
+        interviews = await asyncio.to_thread(runtime.store.list_interviews, limit=LISTED)
         choices = [
             cl.Action(
                 name=FINDINGS,
@@ -499,9 +499,8 @@ async def admin_home(runtime: Runtime, account: Account, texts: Texts) -> None:
         await refuse(texts)
         return
     users = await asyncio.to_thread(runtime.store.list_users)
-    interviews = await asyncio.to_thread(runtime.store.list_interviews)
-    shown = interviews[:LISTED]
-    counts = await asyncio.gather(*(_turn_count(runtime, i) for i in shown))
+    shown = await asyncio.to_thread(runtime.store.list_interviews, limit=LISTED)
+    counts = await asyncio.to_thread(runtime.store.turn_counts, [i.id for i in shown])
     parts = [
         texts.admin_title,
         texts.admin_users,
@@ -520,9 +519,9 @@ async def admin_home(runtime: Runtime, account: Account, texts: Texts) -> None:
                         interview.pseudonym,
                         texts.statuses[interview.status],
                         render.when(texts, interview.created_at),
-                        str(count),
+                        str(counts[interview.id]),
                     ]
-                    for interview, count in zip(shown, counts, strict=True)
+                    for interview in shown
                 ],
             )
         )
@@ -539,10 +538,6 @@ async def admin_home(runtime: Runtime, account: Account, texts: Texts) -> None:
         for interview in shown
     ]
     await _say("\n\n".join(parts), texts, actions).send()
-
-
-async def _turn_count(runtime: Runtime, interview: Interview) -> int:
-    return len(await asyncio.to_thread(runtime.store.turns, interview.id))
 
 
 async def admin_ask_erase(
@@ -581,3 +576,8 @@ async def admin_erase(
         return
     done = texts.admin_erased.format(pseudonym=interview.pseudonym, turns=count)
     await _say(render.literal(done), texts).send()
+
+
+async def _turn_count(runtime: Runtime, interview: Interview) -> int:
+    counts = await asyncio.to_thread(runtime.store.turn_counts, [interview.id])
+    return counts[interview.id]
