@@ -98,7 +98,7 @@ class Account:
 
 def account_of(store: Store, name: str) -> Account | None:
     """The current record of user ``name``, or None if there is no such user any more."""
-    user = store.get_user(name)
+    user = store.accounts.get(name)
     if user is None:
         return None
     return Account(name=user.name, role=user.role, display_name=user.display_name)
@@ -110,7 +110,7 @@ def authenticate(store: Store, name: str, password: str) -> Account | None:
     if not name or not _USER_NAME.fullmatch(name):
         verify_password(None, password)
         return None
-    password_hash = store.password_hash_of(name)
+    password_hash = store.accounts.password_hash_of(name)
     if not verify_password(password_hash, password):
         return None
     return account_of(store, name)
@@ -128,7 +128,7 @@ def add_user(
     name = check_user_name(name)
     password_hash = hash_password(password) if password is not None else None
     try:
-        return store.add_user(
+        return store.accounts.add(
             name, UserRole(role), password_hash=password_hash, display_name=display_name
         )
     except UserExistsError:
@@ -149,5 +149,5 @@ def single_sign_on_account(store: Store, name: str) -> Account | None:
     if existing is not None:
         return existing
     with suppress(UserExistsError):  # made by a concurrent first sign-on
-        store.add_user(name, UserRole.EMPLOYEE)
+        store.accounts.add(name, UserRole.EMPLOYEE)
     return account_of(store, name)

@@ -3,8 +3,9 @@
 An interview row never names its employee. It carries an *owner key*: a keyed hash (HMAC) of
 the employee's user name, so that the employee's own requests can find their interviews while a
 facilitator reading the rows learns nothing about who they are. The key is a secret kept under
-the data directory (or given by ``TERRAIN_SECRET_KEY``); the pseudonym ↔ person link lives in a
-separate table that only the admin role reads.
+the data directory (or given by ``TERRAIN_SECRET_KEY``). Nothing else links a person to an
+interview: an administrator acting on a person's erasure request finds their interviews from
+their user name, through the same key (:func:`interviews_of_user`, :func:`erase_user`).
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ import secrets
 from pathlib import Path
 
 from assistant.config import Settings
+from assistant.schemas import Interview
+from assistant.store import Store
 
 SECRET_FILE = "secret.key"  # noqa: S105 - a file name, not a secret
 
@@ -48,3 +51,21 @@ def owner_key(settings: Settings, user_name: str) -> str:
     """The opaque key that marks an employee's interviews as theirs."""
     digest = hmac.new(server_secret(settings), user_name.encode(), hashlib.sha256)
     return "owner:" + digest.hexdigest()[:32]
+
+
+def interviews_of_user(store: Store, settings: Settings, user_name: str) -> list[Interview]:
+    """The interviews of the employee ``user_name``, newest first (through their owner key)."""
+    return store.interviews.where(owner_key=owner_key(settings, _named(user_name)))
+
+
+def erase_user(store: Store, settings: Settings, user_name: str) -> list[Interview]:
+    """Erase every interview of ``user_name``, with all it holds, in one commit (a person's
+    erasure request); returns the interviews erased. Their account, if any, is kept."""
+    return store.interviews.erase_owned_by(owner_key(settings, _named(user_name)))
+
+
+def _named(user_name: str) -> str:
+    name = user_name.strip()
+    if not name:
+        raise ValueError("A user name cannot be empty.")
+    return name

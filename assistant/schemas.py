@@ -43,7 +43,6 @@ class InterviewStatus(StrEnum):
     CLOSED = "closed"
     DECLINED = "declined"  # consent refused: nothing beyond the refusal is kept
     STOPPED = "stopped"  # ended early: by the employee, or for their safety
-    WITHDRAWN = "withdrawn"  # the employee asked for erasure
 
 
 class Record(BaseModel):
@@ -53,8 +52,10 @@ class Record(BaseModel):
 class Interview(Record):
     id: str
     pseudonym: str
-    owner: str | None = Field(
-        default=None, description="User name of the employee who owns it (None in the terminal)."
+    owner_key: str | None = Field(
+        default=None,
+        description="Keyed hash of the owning employee's user name (privacy.owner_key); None "
+        "for an interview held in the terminal or imported.",
     )
     language: str
     status: InterviewStatus = InterviewStatus.IN_PROGRESS
@@ -68,6 +69,11 @@ class Interview(Record):
     consent_at: datetime | None = None
     consent_version: str | None = None
     prompt_versions: dict[str, str] = Field(default_factory=dict)
+    prompt_digests: dict[str, str] = Field(
+        default_factory=dict,
+        description="SHA-256 of each prompt file used, by prompt id: an edit without a new "
+        "version shows here.",
+    )
     source: str = Field(
         default="terrain", description="'terrain', or the file it was imported from."
     )
@@ -87,6 +93,21 @@ class Turn(Record):
     model: str | None = None
     prompt: str | None = Field(default=None, description="Prompt id@version that produced it.")
     created_at: datetime
+
+    @property
+    def number(self) -> int:
+        """The turn's number as people count and name it, from 1."""
+        return self.index + 1
+
+
+class InterviewUpdate(BaseModel):
+    """The interview fields a caller may change; a field left out stays as it is."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    status: InterviewStatus | None = None
+    phase: Phase | None = None
+    state: dict[str, Any] | None = None
 
 
 class User(Record):
@@ -129,6 +150,11 @@ class Quote(BaseModel):
     start: int = Field(ge=0, description="Offset in the turn's text, in characters (code points).")
     end: int = Field(ge=0, description="End offset, exclusive.")
 
+    @property
+    def turn_number(self) -> int:
+        """The quoted turn's number as people count and name it, from 1 (see Turn.number)."""
+        return self.turn_index + 1
+
 
 class PassageCitation(BaseModel):
     """A company passage, as retrieved, that the employee's account departs from."""
@@ -157,14 +183,15 @@ class Finding(Record):
     id: str
     interview_id: str
     code: str
-    activity: str
-    counterpart: str
+    # None is unknown: what a facilitator adding a finding did not say (the model must say it).
+    activity: str | None = None
+    counterpart: str | None = None
     value_chain_stage: str
     evidence: list[Quote] = Field(min_length=1)
     prescribed_gap: PrescribedGap | None = None
-    automation_exposure: AutomationExposure
+    automation_exposure: AutomationExposure | None = None
     automation_reasons: str = ""
-    confidence: float = Field(ge=0, le=1)
+    confidence: float | None = Field(default=None, ge=0, le=1)
     status: FindingStatus = FindingStatus.PROPOSED
     origin: FindingOrigin = FindingOrigin.MODEL
     proposed_code: str | None = Field(
@@ -174,13 +201,44 @@ class Finding(Record):
     updated_at: datetime
 
 
+class ReviewAction(StrEnum):
+    """What a facilitator does to a finding, as the audit trail records it."""
+
+    ACCEPT = "accept"
+    EDIT = "edit"
+    REJECT = "reject"
+    ADD = "add"
+
+
+class FindingEdit(BaseModel):
+    """A facilitator's edit: the fields given (even as None, for unknown) replace the finding's;
+    the fields left out stay as they are."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    code: str | None = None
+    activity: str | None = None
+    counterpart: str | None = None
+    value_chain_stage: str | None = None
+    evidence: list[Quote] | None = None
+    prescribed_gap: PrescribedGap | None = None
+    automation_exposure: AutomationExposure | None = None
+    automation_reasons: str | None = None
+    confidence: float | None = Field(default=None, ge=0, le=1)
+
+    @property
+    def changes(self) -> dict[str, Any]:
+        """The fields given, by name."""
+        return {name: getattr(self, name) for name in self.model_fields_set}
+
+
 class FindingChange(Record):
     """One facilitator action on a finding, for the audit trail."""
 
     id: int
     finding_id: str
     actor: str
-    action: str  # accept, edit, reject, add
+    action: ReviewAction
     before: dict[str, Any] | None = None
     after: dict[str, Any] | None = None
     at: datetime
@@ -198,10 +256,11 @@ class JobStatus(StrEnum):
 
 
 class Job(Record):
-    """A unit of background work (an extraction), persisted so it survives restarts."""
+    """A unit of deferred work (an extraction, run by `terrain extract`), persisted so that a
+    restart loses none."""
 
     id: str
-    kind: str
+    kind: JobKind
     interview_id: str
     status: JobStatus = JobStatus.QUEUED
     attempts: int = 0

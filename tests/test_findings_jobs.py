@@ -30,13 +30,13 @@ def environment(
 
 
 def closed_interview(store: Store) -> str:
-    interview = store.create_interview(language="fr")
-    store.record_consent(interview.id, given=True, version="test")
+    interview = store.interviews.create(language="fr")
+    store.interviews.record_consent(interview.id, given=True, version="test")
     for speaker, text in [
         (Speaker.INTERVIEWER, "Pouvez-vous me raconter un moment précis ?"),
         (Speaker.EMPLOYEE, "Hier, Mme R. était seule. Je suis restée un peu plus pour l'écouter."),
     ]:
-        store.add_turn(interview.id, speaker=speaker, text=text, phase=Phase.EPISODE)
+        store.interviews.add_turn(interview.id, speaker=speaker, text=text, phase=Phase.EPISODE)
     store.update_interview(interview.id, status=InterviewStatus.CLOSED, phase=Phase.DONE)
     return interview.id
 
@@ -56,14 +56,14 @@ def test_extract_all_pending_stores_verified_findings(
     assert code == 0, output
     report = json.loads(output)
     assert [job["status"] for job in report["jobs"]] == ["done"]
-    [finding] = store.findings(interview_id=interview_id)
+    [finding] = store.findings.where(interview_id=interview_id)
     assert finding.evidence[0].text == "Je suis restée un peu plus pour l'écouter"
     assert finding.status == FindingStatus.PROPOSED
 
     # Nothing left to do: a second run changes nothing.
     code, output = run("extract", "--all-pending", "--json")
     assert (code, json.loads(output)["jobs"]) == (0, [])
-    assert len(store.findings(interview_id=interview_id)) == 1
+    assert len(store.findings.where(interview_id=interview_id)) == 1
 
 
 def test_malformed_output_twice_fails_the_job_and_a_later_retry_succeeds(
@@ -77,14 +77,14 @@ def test_malformed_output_twice_fails_the_job_and_a_later_retry_succeeds(
     [job] = json.loads(output)["jobs"]
     assert job["status"] == "failed"
     assert "did not match" in job["error"]
-    assert store.findings(interview_id=interview_id) == []
+    assert store.findings.where(interview_id=interview_id) == []
 
     ollama_server.respond_with(extraction_reply())
     code, output = run("extract", "--interview", interview_id, "--json")
     assert code == 0, output
     [job] = json.loads(output)["jobs"]
     assert (job["status"], job["attempts"]) == ("done", 2)
-    assert len(store.findings(interview_id=interview_id)) == 1
+    assert len(store.findings.where(interview_id=interview_id)) == 1
 
 
 def test_review_accept_all_keeps_who_and_when_and_survives_re_extraction(
@@ -96,17 +96,17 @@ def test_review_accept_all_keeps_who_and_when_and_survives_re_extraction(
     assert run("extract", "--interview", interview_id)[0] == 0
     code, output = run("review", "--accept-all", "--interview", interview_id, "--as", "claire")
     assert code == 0, output
-    [finding] = store.findings(interview_id=interview_id)
+    [finding] = store.findings.where(interview_id=interview_id)
     assert finding.status == FindingStatus.ACCEPTED
-    [change] = store.finding_changes(finding.id)
+    [change] = store.findings.changes(finding.id)
     assert (change.actor, change.action) == ("claire", "accept")
 
     # Extracting again never touches reviewed findings.
-    store.enqueue_job("extract", interview_id)
-    job = store.jobs(kind="extract")[0]
+    store.jobs.enqueue("extract", interview_id)
+    job = store.jobs.where(kind="extract")[0]
     assert job.status == JobStatus.DONE  # done jobs are not redone
-    store.replace_model_findings(interview_id, [])
-    assert [f.id for f in store.findings(interview_id=interview_id)] == [finding.id]
+    store.findings.replace_model_findings(interview_id, [])
+    assert [f.id for f in store.findings.where(interview_id=interview_id)] == [finding.id]
 
     code, output = run("review", "--agreement", "--json")
     assert code == 0
@@ -160,7 +160,7 @@ def test_a_facilitator_adds_a_finding_from_the_employee_s_exact_words(
     added = json.loads(output)
     assert (added["origin"], added["status"], added["code"]) == ("facilitator", "accepted", "care")
     assert added["evidence"][0]["text"] == "restée un peu plus"
-    [change] = store.finding_changes(added["id"])
+    [change] = store.findings.changes(added["id"])
     assert (change.actor, change.action) == ("claire", "add")
 
     code, _ = run(

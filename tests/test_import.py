@@ -52,7 +52,7 @@ def run(*args: str | Path) -> Result:
 def stored_interviews(data_dir: Path) -> list[tuple[str, int]]:
     """(source, number of turns) of every interview in the data folder's database."""
     with Store.open(load_settings(data_dir=data_dir)) as store:
-        return sorted((i.source, len(store.turns(i.id))) for i in store.list_interviews())
+        return sorted((i.source, len(store.interviews.turns(i.id))) for i in store.interviews.where())
 
 
 def write(tmp_path: Path, name: str, content: str | bytes) -> Path:
@@ -338,18 +338,18 @@ def test_import_prints_the_new_interviews_and_stores_them(data_dir: Path) -> Non
     result = run(JSON_FILE, TEXT_FILE, VTT_FILE)
     assert result.exit_code == 0, result.output
     with Store.open(load_settings(data_dir=data_dir)) as store:
-        interviews = {i.source: i for i in store.list_interviews()}
+        interviews = {i.source: i for i in store.interviews.where()}
         assert set(interviews) == {"visite-matin.json", "visite-soir.md", "visite-midi.vtt"}
         for interview in interviews.values():
             assert interview.id in result.stdout
             assert (interview.status, interview.phase) == (InterviewStatus.CLOSED, Phase.DONE)
             assert (interview.consent_given, interview.consent_version) == (True, "imported")
             assert interview.language == "fr"
-        turns = store.turns(interviews["visite-midi.vtt"].id)
+        turns = store.interviews.turns(interviews["visite-midi.vtt"].id)
         assert [t.speaker for t in turns] == [INT, EMP, INT, EMP]
         assert {t.phase for t in turns} == {Phase.EPISODE}
         assert [t.index for t in turns] == [0, 1, 2, 3]
-        assert turns == store.turns(interviews["visite-midi.vtt"].id)
+        assert turns == store.interviews.turns(interviews["visite-midi.vtt"].id)
     assert "Claire = interviewer" in result.stdout  # the person importing can check it
 
 

@@ -86,19 +86,19 @@ async def test_a_full_interview_covers_every_phase_and_closes_on_a_confirmed_sum
         Phase.CLOSING,
     ]
     assert last[-1].kind == EventKind.ENDED
-    interview = store.get_interview(session.interview.id)
+    interview = store.interviews.get(session.interview.id)
     assert interview is not None
     assert (interview.status, interview.phase) == (InterviewStatus.CLOSED, Phase.DONE)
     assert interview.consent_given is True
     # Closing queues the extraction of findings, to run in the background.
-    [job] = store.jobs(kind="extract")
+    [job] = store.jobs.where(kind="extract")
     assert (job.interview_id, job.status) == (interview.id, JobStatus.QUEUED)
     assert interview.prompt_versions.keys() == {
         "interviewer.system",
         "interview.guide",
         "interview.summary",
     }
-    turns = store.turns(session.interview.id)
+    turns = store.interviews.turns(session.interview.id)
     summary = next(t for t in turns if "Voici ce que je retiens" in t.text)
     assert "Vous accompagnez des personnes âgées." in summary.text
     assert summary.prompt == "interview.summary@1.0.0"
@@ -203,11 +203,11 @@ async def test_distress_stops_the_interview_and_shows_the_resource(
     assert len(ollama_server.chat_requests()) == calls  # no model call for this turn
     assert "3114" in messages(events)[-1]
     assert events[-1].kind == EventKind.ENDED
-    interview = store.get_interview(session.interview.id)
+    interview = store.interviews.get(session.interview.id)
     assert interview is not None
     assert interview.flagged
     assert interview.status == InterviewStatus.STOPPED
-    assert store.turns(session.interview.id)[-2].text == "Franchement je n'ai plus envie de vivre."
+    assert store.interviews.turns(session.interview.id)[-2].text == "Franchement je n'ai plus envie de vivre."
     assert messages(await collect(session.respond("encore là ?"))) == []
 
 
@@ -222,7 +222,7 @@ async def test_a_stream_cut_midway_loses_nothing_and_the_interview_goes_on(
     )
     answer = "Je suis aide à domicile depuis six ans."
     events = await collect(session.respond(answer))
-    turns = store.turns(session.interview.id)
+    turns = store.interviews.turns(session.interview.id)
     assert [t.text for t in turns if t.speaker == Speaker.EMPLOYEE][-1] == answer
     partial = next(t for t in turns if not t.complete)
     assert "Pouvez-vous me décrire une journée ordinaire ?".startswith(partial.text)
@@ -234,7 +234,7 @@ async def test_a_stream_cut_midway_loses_nothing_and_the_interview_goes_on(
 
     # The model is back: the next question comes from it again.
     events = await collect(session.respond("Je m'occupe de six personnes chaque matin."))
-    last = store.turns(session.interview.id)[-1]
+    last = store.interviews.turns(session.interview.id)[-1]
     assert (last.scripted, last.model) == (False, deps.settings.chat_model)
 
 
@@ -257,7 +257,7 @@ async def test_without_any_model_the_guide_carries_the_interview_to_its_end(
         notices += sum(1 for e in events if e.kind == EventKind.NOTICE)
     assert notices >= 5
     assert session.interview.status == InterviewStatus.CLOSED
-    turns = store.turns(session.interview.id)
+    turns = store.interviews.turns(session.interview.id)
     interviewer_turns = [t for t in turns if t.speaker == Speaker.INTERVIEWER]
     assert all(t.scripted for t in interviewer_turns)
     summary = next(t for t in turns if "Voici ce que je retiens" in t.text)
@@ -289,11 +289,11 @@ async def test_an_interview_resumes_exactly_where_it_stopped(
 
 async def test_bad_input_gets_a_notice_and_stores_nothing(deps: SessionDeps, store: Store) -> None:
     session = await InterviewSession.begin(deps, language="en")
-    before = len(store.turns(session.interview.id))
+    before = len(store.interviews.turns(session.interview.id))
     for text in ("", "   \n ", "x" * (deps.settings.max_message_chars + 1)):
         events = await collect(session.respond(text))
         assert [e.kind for e in events] == [EventKind.NOTICE]
-    assert len(store.turns(session.interview.id)) == before
+    assert len(store.interviews.turns(session.interview.id)) == before
     assert "20000" in events[0].text
 
 
@@ -319,11 +319,11 @@ async def test_refusing_consent_keeps_only_the_refusal(
     assert "accord explicite" in messages(unclear)[-1]
     events = await collect(session.respond("Non merci."))
     assert events[-1].kind == EventKind.ENDED
-    interview = store.get_interview(session.interview.id)
+    interview = store.interviews.get(session.interview.id)
     assert interview is not None
     assert (interview.status, interview.consent_given) == (InterviewStatus.DECLINED, False)
     assert not ollama_server.chat_requests()
-    assert [t.speaker for t in store.turns(session.interview.id)] == [Speaker.INTERVIEWER]
+    assert [t.speaker for t in store.interviews.turns(session.interview.id)] == [Speaker.INTERVIEWER]
     assert interview.state == {}  # not even how long the employee spent reading
 
 
@@ -335,10 +335,10 @@ async def test_a_second_window_that_stopped_the_interview_is_heeded(
     await collect(first.respond("Oui, d'accord."))
     second = await InterviewSession.resume(deps, first.interview.id)  # the same, elsewhere
     await collect(second.respond("stop"))
-    stored = len(store.turns(first.interview.id))
+    stored = len(store.interviews.turns(first.interview.id))
     events = await collect(first.respond("Je suis aide à domicile."))
     assert [event.kind for event in events] == [EventKind.NOTICE]
-    assert len(store.turns(first.interview.id)) == stored  # nothing written after the stop
+    assert len(store.interviews.turns(first.interview.id)) == stored  # nothing written after the stop
     assert first.is_over
 
 
@@ -377,7 +377,7 @@ async def test_the_prompt_stays_within_budget_however_long_the_interview(
 
 async def test_the_interview_is_stored_under_a_pseudonym(deps: SessionDeps, store: Store) -> None:
     session = await InterviewSession.begin(deps, language="fr", owner="owner:abc123")
-    interview = store.get_interview(session.interview.id)
+    interview = store.interviews.get(session.interview.id)
     assert interview is not None
     assert interview.pseudonym.startswith("Participant-")
     assert interview.owner == "owner:abc123"

@@ -48,7 +48,7 @@ def store(db_url: str) -> Iterator[Store]:
 
 
 def say(store: Store, interview_id: str, text: str, speaker: Speaker = Speaker.EMPLOYEE) -> Turn:
-    return store.add_turn(interview_id, speaker=speaker, text=text, phase=Phase.ROLE)
+    return store.interviews.add_turn(interview_id, speaker=speaker, text=text, phase=Phase.ROLE)
 
 
 def all_datetimes(record: Interview | Turn | User) -> list[datetime]:
@@ -81,7 +81,7 @@ def test_migration_from_empty_creates_every_table_matching_the_orm(db_url: str) 
 
 
 def test_migrating_twice_changes_nothing(store: Store, db_url: str) -> None:
-    interview = store.create_interview(language="fr")
+    interview = store.interviews.create(language="fr")
     store.migrate()
     with Store(db_url) as again:
         again.migrate()
@@ -100,7 +100,7 @@ def test_stores_opening_a_new_database_together_migrate_it_once(db_url: str) -> 
         try:
             with Store(db_url) as store:
                 store.migrate()
-                store.create_interview(language="fr")
+                store.interviews.create(language="fr")
         except BaseException as error:
             failures.append(error)
 
@@ -111,7 +111,7 @@ def test_stores_opening_a_new_database_together_migrate_it_once(db_url: str) -> 
         thread.join(timeout=30)
     assert failures == []
     with Store(db_url) as store:
-        assert len(store.list_interviews()) == 4
+        assert len(store.interviews.where()) == 4
 
 
 def test_a_database_from_a_newer_terrain_is_refused(store: Store, db_url: str) -> None:
@@ -128,16 +128,16 @@ def test_a_database_from_a_newer_terrain_is_refused(store: Store, db_url: str) -
 def test_an_in_memory_database_works_for_single_threaded_use() -> None:
     with Store("sqlite://") as store:
         store.migrate()
-        interview = store.create_interview(language="en")
+        interview = store.interviews.create(language="en")
         say(store, interview.id, "hello")
-        assert [t.text for t in store.turns(interview.id)] == ["hello"]
+        assert [t.text for t in store.interviews.turns(interview.id)] == ["hello"]
 
 
 def test_open_makes_the_database_in_the_data_dir(tmp_path: Path) -> None:
     settings = Settings(data_dir=tmp_path / "new" / "data")
     with Store.open(settings) as store:
         assert store.url == f"sqlite:///{tmp_path / 'new' / 'data' / 'terrain.db'}"
-        store.create_interview(language="en")
+        store.interviews.create(language="en")
     database = tmp_path / "new" / "data" / "terrain.db"
     assert database.is_file()
     assert database.stat().st_mode & 0o077 == 0  # the owner's only: transcripts are HR data
@@ -167,7 +167,7 @@ def test_connections_enforce_foreign_keys(store: Store) -> None:
 
 
 def test_create_and_get_an_interview(store: Store) -> None:
-    interview = store.create_interview(
+    interview = store.interviews.create(
         language="fr", owner="alice", prompt_versions={"interviewer": "3"}
     )
     assert len(interview.id) == 32
@@ -176,12 +176,12 @@ def test_create_and_get_an_interview(store: Store) -> None:
     assert interview.state == {}
     assert interview.prompt_versions == {"interviewer": "3"}
     assert interview.source == "terrain"
-    assert store.get_interview(interview.id) == interview
-    assert store.get_interview("missing") is None
+    assert store.interviews.get(interview.id) == interview
+    assert store.interviews.get("missing") is None
 
 
 def test_generated_pseudonyms_are_friendly_and_unique(store: Store) -> None:
-    pseudonyms = {store.create_interview(language="fr").pseudonym for _ in range(20)}
+    pseudonyms = {store.interviews.create(language="fr").pseudonym for _ in range(20)}
     assert len(pseudonyms) == 20
     for pseudonym in pseudonyms:
         assert pseudonym.startswith(PREFIX)
@@ -193,55 +193,55 @@ def test_generated_pseudonyms_are_friendly_and_unique(store: Store) -> None:
 def test_a_drawn_pseudonym_already_in_use_is_drawn_again(
     store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    store.create_interview(language="fr", pseudonym="Participant-AAAA")
+    store.interviews.create(language="fr", pseudonym="Participant-AAAA")
     store.link_identity("Participant-BBBB", "someone")  # linked, interview not yet created
     draws = iter(["Participant-AAAA", "Participant-BBBB", "Participant-CCCC"])
     monkeypatch.setattr(store_module, "new_pseudonym", lambda: next(draws))
-    assert store.create_interview(language="fr").pseudonym == "Participant-CCCC"
+    assert store.interviews.create(language="fr").pseudonym == "Participant-CCCC"
 
 
 def test_a_given_pseudonym_in_use_is_refused(store: Store) -> None:
-    store.create_interview(language="fr", pseudonym="Participant-AAAA")
+    store.interviews.create(language="fr", pseudonym="Participant-AAAA")
     with pytest.raises(StoreError, match="already used"):
-        store.create_interview(language="fr", pseudonym="Participant-AAAA")
+        store.interviews.create(language="fr", pseudonym="Participant-AAAA")
 
 
 def test_list_interviews_newest_first_with_filters(store: Store) -> None:
-    first = store.create_interview(language="fr", owner="alice")
-    second = store.create_interview(language="fr", owner="bob")
-    third = store.create_interview(language="en", owner="alice")
+    first = store.interviews.create(language="fr", owner="alice")
+    second = store.interviews.create(language="fr", owner="bob")
+    third = store.interviews.create(language="en", owner="alice")
     store.update_interview(second.id, status=InterviewStatus.CLOSED)
 
-    assert [i.id for i in store.list_interviews()] == [third.id, second.id, first.id]
-    assert [i.id for i in store.list_interviews(owner="alice")] == [third.id, first.id]
-    closed = store.list_interviews(status=InterviewStatus.CLOSED)
+    assert [i.id for i in store.interviews.where()] == [third.id, second.id, first.id]
+    assert [i.id for i in store.interviews.where(owner="alice")] == [third.id, first.id]
+    closed = store.interviews.where(status=InterviewStatus.CLOSED)
     assert [i.id for i in closed] == [second.id]
-    assert store.list_interviews(owner="alice", status=InterviewStatus.CLOSED) == []
-    assert store.list_interviews(owner="nobody") == []
+    assert store.interviews.where(owner="alice", status=InterviewStatus.CLOSED) == []
+    assert store.interviews.where(owner="nobody") == []
 
 
 def test_interviews_listed_at_most_limit_found_by_pseudonym_and_their_turns_counted(
     store: Store,
 ) -> None:
-    made = [store.create_interview(language="fr") for _ in range(3)]
-    assert [i.id for i in store.list_interviews(limit=2)] == [
-        i.id for i in store.list_interviews()[:2]
+    made = [store.interviews.create(language="fr") for _ in range(3)]
+    assert [i.id for i in store.interviews.where(limit=2)] == [
+        i.id for i in store.interviews.where()[:2]
     ]
     target = made[1]
-    assert store.interview_by_pseudonym(f"  {target.pseudonym.upper()} ") == target
-    assert store.interview_by_pseudonym("Participant-NOBODY") is None
+    assert store.interviews.by_pseudonym(f"  {target.pseudonym.upper()} ") == target
+    assert store.interviews.by_pseudonym("Participant-NOBODY") is None
     for text in ("a", "b"):
-        store.add_turn(target.id, speaker=Speaker.EMPLOYEE, text=text, phase=Phase.ROLE)
-    assert store.turn_counts([target.id, made[0].id, "missing"]) == {
+        store.interviews.add_turn(target.id, speaker=Speaker.EMPLOYEE, text=text, phase=Phase.ROLE)
+    assert store.interviews.turn_counts([target.id, made[0].id, "missing"]) == {
         target.id: 2,
         made[0].id: 0,
         "missing": 0,
     }
-    assert store.turn_counts([]) == {}
+    assert store.interviews.turn_counts([]) == {}
 
 
 def test_update_interview_validates_and_bumps_updated_at(store: Store) -> None:
-    interview = store.create_interview(language="fr")
+    interview = store.interviews.create(language="fr")
     updated = store.update_interview(
         interview.id, phase="episode", state={"covered": ["role"]}, flagged=True
     )
@@ -249,11 +249,11 @@ def test_update_interview_validates_and_bumps_updated_at(store: Store) -> None:
     assert updated.state == {"covered": ["role"]}
     assert updated.updated_at > interview.updated_at
     assert updated.created_at == interview.created_at
-    assert store.get_interview(interview.id) == updated
+    assert store.interviews.get(interview.id) == updated
 
 
 def test_update_interview_rejects_unknown_immutable_and_invalid_fields(store: Store) -> None:
-    interview = store.create_interview(language="fr")
+    interview = store.interviews.create(language="fr")
     with pytest.raises(ValueError, match="colour"):
         store.update_interview(interview.id, colour="blue")
     for field in ("id", "pseudonym", "created_at", "updated_at"):
@@ -261,67 +261,67 @@ def test_update_interview_rejects_unknown_immutable_and_invalid_fields(store: St
             store.update_interview(interview.id, **{field: "x"})
     with pytest.raises(ValueError, match="phase"):
         store.update_interview(interview.id, phase="nonsense")
-    assert store.get_interview(interview.id) == interview
+    assert store.interviews.get(interview.id) == interview
     with pytest.raises(InterviewNotFoundError):
         store.update_interview("missing", flagged=True)
 
 
 def test_record_consent_given(store: Store) -> None:
-    interview = store.create_interview(language="fr")
-    consented = store.record_consent(interview.id, given=True, version="2025-01")
+    interview = store.interviews.create(language="fr")
+    consented = store.interviews.record_consent(interview.id, given=True, version="2025-01")
     assert consented.consent_given is True
     assert consented.consent_version == "2025-01"
     assert_utc(consented.consent_at)
     assert consented.status is InterviewStatus.IN_PROGRESS
-    assert store.get_interview(interview.id) == consented
+    assert store.interviews.get(interview.id) == consented
 
 
 def test_consent_given_can_move_the_interview_on_in_the_same_commit(store: Store) -> None:
-    interview = store.create_interview(language="fr")
-    consented = store.record_consent(
+    interview = store.interviews.create(language="fr")
+    consented = store.interviews.record_consent(
         interview.id, given=True, version="2025-01", next_phase=Phase.ROLE
     )
     assert consented.phase is Phase.ROLE
-    assert store.get_interview(interview.id) == consented
-    refused = store.create_interview(language="fr")
-    declined = store.record_consent(
+    assert store.interviews.get(interview.id) == consented
+    refused = store.interviews.create(language="fr")
+    declined = store.interviews.record_consent(
         refused.id, given=False, version="2025-01", next_phase=Phase.ROLE
     )
     assert declined.phase is Phase.DONE  # a refusal ends it, whatever was to come next
 
 
 def test_refused_consent_declines_and_keeps_nothing_else(store: Store) -> None:
-    interview = store.create_interview(language="fr")
+    interview = store.interviews.create(language="fr")
     say(store, interview.id, "Do you agree?", Speaker.INTERVIEWER)
     say(store, interview.id, "No, I would rather not.")
     store.update_interview(interview.id, state={"notes": "x"})
-    declined = store.record_consent(interview.id, given=False, version="2025-01")
+    declined = store.interviews.record_consent(interview.id, given=False, version="2025-01")
     assert declined.consent_given is False
     assert declined.status is InterviewStatus.DECLINED
     assert declined.phase is Phase.DONE
     assert declined.state == {}
-    assert store.turns(interview.id) == []
-    assert store.get_interview(interview.id) == declined
+    assert store.interviews.turns(interview.id) == []
+    assert store.interviews.get(interview.id) == declined
     with pytest.raises(InterviewNotFoundError):
-        store.record_consent("missing", given=True, version="1")
+        store.interviews.record_consent("missing", given=True, version="1")
 
 
 def test_flag(store: Store) -> None:
-    interview = store.create_interview(language="fr")
-    flagged = store.flag(interview.id, "distress")
+    interview = store.interviews.create(language="fr")
+    flagged = store.interviews.flag(interview.id, "distress")
     assert flagged.flagged is True
     assert flagged.flag_reason == "distress"
-    assert store.get_interview(interview.id) == flagged
+    assert store.interviews.get(interview.id) == flagged
 
 
 # -- turns -------------------------------------------------------------------------------------
 
 
 def test_turns_are_indexed_in_order_and_committed_at_once(store: Store, db_url: str) -> None:
-    interview = store.create_interview(language="fr")
+    interview = store.interviews.create(language="fr")
     with Store(db_url) as reader:  # another process, as it were: the CLI beside the web app
         for n in range(5):
-            turn = store.add_turn(
+            turn = store.interviews.add_turn(
                 interview.id,
                 speaker=Speaker.EMPLOYEE if n % 2 else Speaker.INTERVIEWER,
                 text=f"turn {n}",
@@ -341,45 +341,45 @@ def test_turns_are_indexed_in_order_and_committed_at_once(store: Store, db_url: 
     assert not turns[3].complete
     assert turns[1].speaker is Speaker.EMPLOYEE
     assert turns[1].prompt == "interviewer@3"
-    assert store.turns("missing") == []
+    assert store.interviews.turns("missing") == []
 
 
 def test_a_turn_and_the_state_it_leaves_are_committed_together(store: Store) -> None:
-    interview = store.create_interview(language="fr")
-    before = store.get_interview(interview.id)
+    interview = store.interviews.create(language="fr")
+    before = store.interviews.get(interview.id)
     assert before is not None
-    turn = store.add_turn(
+    turn = store.interviews.add_turn(
         interview.id,
         speaker=Speaker.INTERVIEWER,
         text="Que s'est-il passé ensuite ?",
         phase=Phase.EPISODE,
         state={"questions": {"episode": 2}},
     )
-    after = store.get_interview(interview.id)
+    after = store.interviews.get(interview.id)
     assert after is not None
     assert after.state == {"questions": {"episode": 2}}
     assert after.updated_at == turn.created_at > before.updated_at
-    store.add_turn(interview.id, speaker=Speaker.EMPLOYEE, text="Rien.", phase=Phase.EPISODE)
-    kept = store.get_interview(interview.id)
+    store.interviews.add_turn(interview.id, speaker=Speaker.EMPLOYEE, text="Rien.", phase=Phase.EPISODE)
+    kept = store.interviews.get(interview.id)
     assert kept is not None
     assert kept.state == {"questions": {"episode": 2}}  # no state given: left as it was
     with pytest.raises(InterviewNotFoundError):
-        store.add_turn("0" * 32, speaker=Speaker.EMPLOYEE, text="x", phase=Phase.ROLE, state={})
+        store.interviews.add_turn("0" * 32, speaker=Speaker.EMPLOYEE, text="x", phase=Phase.ROLE, state={})
 
 
 def test_the_last_message_and_the_end_of_the_interview_are_committed_together(
     store: Store,
 ) -> None:
-    interview = store.create_interview(language="fr")
+    interview = store.interviews.create(language="fr")
     with pytest.raises(ValueError, match="final status"):
-        store.add_turn(
+        store.interviews.add_turn(
             interview.id,
             speaker=Speaker.INTERVIEWER,
             text="x",
             phase=Phase.CLOSING,
             ending=InterviewStatus.IN_PROGRESS,
         )
-    last = store.add_turn(
+    last = store.interviews.add_turn(
         interview.id,
         speaker=Speaker.INTERVIEWER,
         text="Merci pour cet entretien.",
@@ -387,16 +387,16 @@ def test_the_last_message_and_the_end_of_the_interview_are_committed_together(
         state={"closing_step": "done"},
         ending=InterviewStatus.CLOSED,
     )
-    ended = store.get_interview(interview.id)
+    ended = store.interviews.get(interview.id)
     assert ended is not None
     assert (ended.status, ended.phase) == (InterviewStatus.CLOSED, Phase.DONE)
     assert ended.state == {"closing_step": "done"}
     assert last.phase is Phase.CLOSING  # the message keeps the phase it was said in
-    assert [turn.text for turn in store.turns(interview.id)] == ["Merci pour cet entretien."]
+    assert [turn.text for turn in store.interviews.turns(interview.id)] == ["Merci pour cet entretien."]
 
 
 def test_concurrent_turns_get_unique_consecutive_indexes(store: Store, db_url: str) -> None:
-    interview = store.create_interview(language="fr")
+    interview = store.interviews.create(language="fr")
     per_thread = 5
     failures: list[BaseException] = []
     start = threading.Barrier(8)
@@ -419,7 +419,7 @@ def test_concurrent_turns_get_unique_consecutive_indexes(store: Store, db_url: s
             thread.join(timeout=30)
 
     assert failures == []
-    turns = store.turns(interview.id)
+    turns = store.interviews.turns(interview.id)
     assert [t.index for t in turns] == list(range(8 * per_thread))
     assert len({t.text for t in turns}) == 8 * per_thread
 
@@ -430,15 +430,15 @@ def test_add_turn_to_a_missing_interview(store: Store) -> None:
 
 
 def test_update_turn_text(store: Store) -> None:
-    interview = store.create_interview(language="fr")
+    interview = store.interviews.create(language="fr")
     say(store, interview.id, "question", Speaker.INTERVIEWER)
     summary = say(store, interview.id, "I managed the Dupont file.")
-    corrected = store.update_turn_text(summary.id, "I managed a client file.")
+    corrected = store.interviews.revise_turn(summary.id, "I managed a client file.")
     assert corrected.text == "I managed a client file."
     assert corrected.index == summary.index
-    assert store.turns(interview.id)[1] == corrected
+    assert store.interviews.turns(interview.id)[1] == corrected
     with pytest.raises(TurnNotFoundError):
-        store.update_turn_text(9999, "x")
+        store.interviews.revise_turn(9999, "x")
 
 
 # -- identities and erasure --------------------------------------------------------------------
@@ -446,11 +446,11 @@ def test_update_turn_text(store: Store) -> None:
 
 def test_identities_are_kept_apart_from_interviews(store: Store, db_url: str) -> None:
     assert not {"person", "identity", "name"} & set(Interview.model_fields)
-    interview = store.create_interview(language="fr")
+    interview = store.interviews.create(language="fr")
     store.link_identity(interview.pseudonym, "Jeanne Dupont")
     assert store.identity_of(interview.pseudonym) == "Jeanne Dupont"
     assert store.identity_of("Participant-NONE") is None
-    record = store.get_interview(interview.id)
+    record = store.interviews.get(interview.id)
     assert record is not None
     assert "Jeanne Dupont" not in record.model_dump_json()
     # No foreign key links identities with any other table, either way.
@@ -464,14 +464,14 @@ def test_identities_are_kept_apart_from_interviews(store: Store, db_url: str) ->
 
 
 def test_a_new_interview_can_be_linked_to_its_person_in_the_same_commit(store: Store) -> None:
-    interview = store.create_interview(language="fr", owner="key-1", person="key-1")
+    interview = store.interviews.create(language="fr", owner="key-1", person="key-1")
     assert store.identity_of(interview.pseudonym) == "key-1"
-    unlinked = store.create_interview(language="fr", owner="key-2")
+    unlinked = store.interviews.create(language="fr", owner="key-2")
     assert store.identity_of(unlinked.pseudonym) is None
     with pytest.raises(ValueError, match="cannot be empty"):
-        store.create_interview(language="fr", person=" ")
+        store.interviews.create(language="fr", person=" ")
     with pytest.raises(ValueError, match="link_identity"):
-        store.create_interview(language="fr", pseudonym="Participant-ZZZZ", person="key-3")
+        store.interviews.create(language="fr", pseudonym="Participant-ZZZZ", person="key-3")
 
 
 def test_link_identity_twice(store: Store) -> None:
@@ -483,20 +483,20 @@ def test_link_identity_twice(store: Store) -> None:
 
 
 def test_erase_leaves_nothing_of_the_person(store: Store, tmp_path: Path) -> None:
-    kept = store.create_interview(language="fr")
+    kept = store.interviews.create(language="fr")
     say(store, kept.id, "someone else's words")
     store.link_identity(kept.pseudonym, "Paul")
-    erased = store.create_interview(language="fr", owner="jeanne")
+    erased = store.interviews.create(language="fr", owner="jeanne")
     say(store, erased.id, "Marguerite-secret-words")
     store.link_identity(erased.pseudonym, "Jeanne Dupont")
 
-    store.erase_interview(erased.id)
+    store.interviews.erase(erased.id)
 
-    assert store.get_interview(erased.id) is None
-    assert store.turns(erased.id) == []
+    assert store.interviews.get(erased.id) is None
+    assert store.interviews.turns(erased.id) == []
     assert store.identity_of(erased.pseudonym) is None
-    assert [i.id for i in store.list_interviews()] == [kept.id]
-    assert len(store.turns(kept.id)) == 1
+    assert [i.id for i in store.interviews.where()] == [kept.id]
+    assert len(store.interviews.turns(kept.id)) == 1
     assert store.identity_of(kept.pseudonym) == "Paul"
     store.close()
     for file in tmp_path.glob("terrain.db*"):  # secure_delete and the emptied WAL
@@ -504,35 +504,35 @@ def test_erase_leaves_nothing_of_the_person(store: Store, tmp_path: Path) -> Non
         assert b"Marguerite-secret-words" not in content
         assert b"Jeanne Dupont" not in content
     with pytest.raises(InterviewNotFoundError):
-        store.erase_interview(erased.id)
+        store.interviews.erase(erased.id)
 
 
 # -- users -------------------------------------------------------------------------------------
 
 
 def test_users(store: Store) -> None:
-    admin = store.add_user("root", UserRole.ADMIN, password_hash="$argon2id$x")
-    alice = store.add_user("alice", UserRole.EMPLOYEE, display_name="Alice")
+    admin = store.accounts.add("root", UserRole.ADMIN, password_hash="$argon2id$x")
+    alice = store.accounts.add("alice", UserRole.EMPLOYEE, display_name="Alice")
     assert admin.role is UserRole.ADMIN
-    assert store.get_user("alice") == alice
-    assert store.get_user("nobody") is None
-    assert store.password_hash_of("root") == "$argon2id$x"
-    assert store.password_hash_of("alice") is None
-    assert store.password_hash_of("nobody") is None
-    assert store.list_users() == [alice, admin]
+    assert store.accounts.get("alice") == alice
+    assert store.accounts.get("nobody") is None
+    assert store.accounts.password_hash_of("root") == "$argon2id$x"
+    assert store.accounts.password_hash_of("alice") is None
+    assert store.accounts.password_hash_of("nobody") is None
+    assert store.accounts.all() == [alice, admin]
     assert "password_hash" not in admin.model_dump()
     with pytest.raises(UserExistsError):
-        store.add_user("alice", UserRole.LEADERSHIP)
-    assert store.get_user("alice") == alice
+        store.accounts.add("alice", UserRole.LEADERSHIP)
+    assert store.accounts.get("alice") == alice
 
 
 # -- datetimes ---------------------------------------------------------------------------------
 
 
 def test_datetimes_come_back_timezone_aware_utc(store: Store, db_url: str) -> None:
-    interview = store.create_interview(language="fr")
+    interview = store.interviews.create(language="fr")
     say(store, interview.id, "hello")
-    store.add_user("alice", UserRole.EMPLOYEE)
+    store.accounts.add("alice", UserRole.EMPLOYEE)
     paris = timezone(timedelta(hours=1))
     store.update_interview(interview.id, consent_at=datetime(2025, 3, 1, 10, 0, tzinfo=paris))
     with Store(db_url) as fresh:  # read from the file, not from anything cached

@@ -60,9 +60,9 @@ def store(db_url: str) -> Iterator[Store]:
 
 @pytest.fixture
 def interview_id(store: Store) -> str:
-    interview = store.create_interview(language="fr")
-    store.add_turn(interview.id, speaker=Speaker.INTERVIEWER, text="Racontez.", phase=Phase.ROLE)
-    store.add_turn(interview.id, speaker=Speaker.EMPLOYEE, text=SAID, phase=Phase.EPISODE)
+    interview = store.interviews.create(language="fr")
+    store.interviews.add_turn(interview.id, speaker=Speaker.INTERVIEWER, text="Racontez.", phase=Phase.ROLE)
+    store.interviews.add_turn(interview.id, speaker=Speaker.EMPLOYEE, text=SAID, phase=Phase.EPISODE)
     return interview.id
 
 
@@ -142,8 +142,8 @@ def test_upgrading_a_0001_database_keeps_its_data(db_url: str) -> None:
 
 
 def test_downgrading_to_0001_drops_only_the_new_tables(store: Store, db_url: str) -> None:
-    interview = store.create_interview(language="fr")
-    store.add_findings([finding(interview.id)])
+    interview = store.interviews.create(language="fr")
+    store.findings.add([finding(interview.id)])
     store.close()
     command.downgrade(alembic_config(db_url), "0001")
     engine = sqlalchemy.create_engine(db_url)
@@ -154,8 +154,8 @@ def test_downgrading_to_0001_drops_only_the_new_tables(store: Store, db_url: str
     finally:
         engine.dispose()
     store.migrate()
-    assert store.get_interview(interview.id) is not None
-    assert store.findings() == []
+    assert store.interviews.get(interview.id) is not None
+    assert store.findings.where() == []
 
 
 # -- findings ----------------------------------------------------------------------------------
@@ -167,10 +167,10 @@ def test_add_findings_round_trips_every_field(store: Store, interview_id: str) -
         passage=PassageCitation(source="fiche.pdf", page=2, section="Toilette", text="30 min"),
     )
     given = [finding(interview_id, prescribed_gap=gap), finding(interview_id, confidence=0.3)]
-    stored = store.add_findings(given)
+    stored = store.findings.add(given)
     assert [f.id for f in stored] == [f.id for f in given]
-    assert store.findings() == stored
-    assert store.get_finding(given[0].id) == stored[0]
+    assert store.findings.where() == stored
+    assert store.findings.get(given[0].id) == stored[0]
     assert stored[0].prescribed_gap == gap
     assert stored[1].prescribed_gap is None
     assert stored[0].evidence == given[0].evidence
@@ -179,102 +179,102 @@ def test_add_findings_round_trips_every_field(store: Store, interview_id: str) -
         assert each.updated_at > datetime(2024, 1, 1, tzinfo=UTC)  # the store's own time
         assert_utc(each.provenance.created_at)
         assert each.provenance.created_at == datetime(2025, 3, 1, 9, 0, tzinfo=UTC)
-    assert store.get_finding("nope") is None
-    assert store.add_findings([]) == []
+    assert store.findings.get("nope") is None
+    assert store.findings.add([]) == []
 
 
 def test_findings_come_back_in_a_stable_order_with_filters(store: Store) -> None:
-    first = store.create_interview(language="fr").id
-    second = store.create_interview(language="fr").id
-    store.add_findings([finding(second, id="zz1"), finding(second, id="aa2")])
-    only = store.add_findings([finding(first, id="mm3")])
-    store.add_findings([finding(second, id="bb4")])
-    listing = store.findings()
+    first = store.interviews.create(language="fr").id
+    second = store.interviews.create(language="fr").id
+    store.findings.add([finding(second, id="zz1"), finding(second, id="aa2")])
+    only = store.findings.add([finding(first, id="mm3")])
+    store.findings.add([finding(second, id="bb4")])
+    listing = store.findings.where()
     assert [f.interview_id for f in listing] == sorted(f.interview_id for f in listing)
     # Within an interview, the order they were stored in (not the ids' order).
     assert [f.id for f in listing if f.interview_id == second] == ["zz1", "aa2", "bb4"]
-    assert store.findings() == listing
-    assert store.findings(interview_id=first) == only
+    assert store.findings.where() == listing
+    assert store.findings.where(interview_id=first) == only
     store.review_finding("aa2", actor="fac", action="reject")
-    assert [f.id for f in store.findings(status=FindingStatus.REJECTED)] == ["aa2"]
-    proposed = store.findings(interview_id=second, status=FindingStatus.PROPOSED)
+    assert [f.id for f in store.findings.where(status=FindingStatus.REJECTED)] == ["aa2"]
+    proposed = store.findings.where(interview_id=second, status=FindingStatus.PROPOSED)
     assert [f.id for f in proposed] == ["zz1", "bb4"]
 
 
 def test_add_findings_is_all_or_nothing(store: Store, interview_id: str) -> None:
-    kept = store.add_findings([finding(interview_id, id="taken")])
+    kept = store.findings.add([finding(interview_id, id="taken")])
     with pytest.raises(StoreError, match="already used"):
-        store.add_findings([finding(interview_id, id="new"), finding(interview_id, id="taken")])
+        store.findings.add([finding(interview_id, id="new"), finding(interview_id, id="taken")])
     with pytest.raises(InterviewNotFoundError):
-        store.add_findings([finding(interview_id, id="new"), finding("0" * 32, id="other")])
+        store.findings.add([finding(interview_id, id="new"), finding("0" * 32, id="other")])
     with pytest.raises(ValueError, match="share one id"):
-        store.add_findings([finding(interview_id, id="twin"), finding(interview_id, id="twin")])
-    assert store.findings() == kept
+        store.findings.add([finding(interview_id, id="twin"), finding(interview_id, id="twin")])
+    assert store.findings.where() == kept
 
 
 def test_replace_model_findings_keeps_every_reviewed_or_human_finding(
     store: Store, interview_id: str
 ) -> None:
-    other = store.create_interview(language="fr").id
-    proposed, accepted, edited, rejected = store.add_findings(
+    other = store.interviews.create(language="fr").id
+    proposed, accepted, edited, rejected = store.findings.add(
         [finding(interview_id) for _ in range(4)]
     )
-    elsewhere = store.add_findings([finding(other)])
+    elsewhere = store.findings.add([finding(other)])
     store.review_finding(accepted.id, actor="fac", action="accept")
     store.review_finding(edited.id, actor="fac", action="edit", changes={"activity": "repas"})
     store.review_finding(rejected.id, actor="fac", action="reject")
-    human = store.add_facilitator_finding(finding(interview_id), actor="fac")
+    human = store.findings.add_by_facilitator(finding(interview_id), actor="fac")
 
     new = [finding(interview_id, code="coordination"), finding(interview_id)]
-    replaced = store.replace_model_findings(interview_id, new)
+    replaced = store.findings.replace_model_findings(interview_id, new)
     assert [f.id for f in replaced] == [f.id for f in new]
-    remaining = {f.id for f in store.findings(interview_id=interview_id)}
+    remaining = {f.id for f in store.findings.where(interview_id=interview_id)}
     assert remaining == {accepted.id, edited.id, rejected.id, human.id, *(f.id for f in new)}
     assert proposed.id not in remaining
-    assert store.findings(interview_id=other) == elsewhere
+    assert store.findings.where(interview_id=other) == elsewhere
 
     # Running the extraction again replaces its own proposals: no duplicates.
     again = [finding(interview_id, code="coordination")]
-    store.replace_model_findings(interview_id, again)
-    proposals = store.findings(interview_id=interview_id, status=FindingStatus.PROPOSED)
+    store.findings.replace_model_findings(interview_id, again)
+    proposals = store.findings.where(interview_id=interview_id, status=FindingStatus.PROPOSED)
     assert [f.id for f in proposals] == [again[0].id]
-    assert len(store.findings(interview_id=interview_id)) == 5
-    assert store.replace_model_findings(interview_id, []) == []
-    assert store.findings(interview_id=interview_id, status=FindingStatus.PROPOSED) == []
+    assert len(store.findings.where(interview_id=interview_id)) == 5
+    assert store.findings.replace_model_findings(interview_id, []) == []
+    assert store.findings.where(interview_id=interview_id, status=FindingStatus.PROPOSED) == []
 
 
 def test_replace_model_findings_checks_its_input(store: Store, interview_id: str) -> None:
-    other = store.create_interview(language="fr").id
+    other = store.interviews.create(language="fr").id
     with pytest.raises(ValueError, match="belongs to interview"):
-        store.replace_model_findings(interview_id, [finding(other)])
+        store.findings.replace_model_findings(interview_id, [finding(other)])
     with pytest.raises(ValueError, match="not a proposed model finding"):
-        store.replace_model_findings(
+        store.findings.replace_model_findings(
             interview_id, [finding(interview_id, status=FindingStatus.ACCEPTED)]
         )
     with pytest.raises(ValueError, match="not a proposed model finding"):
-        store.replace_model_findings(
+        store.findings.replace_model_findings(
             interview_id, [finding(interview_id, origin=FindingOrigin.FACILITATOR)]
         )
     with pytest.raises(InterviewNotFoundError):
-        store.replace_model_findings("0" * 32, [])
-    store.add_findings([finding(interview_id, id="keep-me")])
+        store.findings.replace_model_findings("0" * 32, [])
+    store.findings.add([finding(interview_id, id="keep-me")])
     kept = store.review_finding("keep-me", actor="fac", action="accept")
     with pytest.raises(StoreError, match="already used"):  # clashes: nothing is replaced
-        store.replace_model_findings(
+        store.findings.replace_model_findings(
             interview_id, [finding(interview_id, id="fresh"), finding(interview_id, id="keep-me")]
         )
-    assert store.findings() == [kept]
+    assert store.findings.where() == [kept]
 
 
 def test_accept_and_reject_are_recorded(store: Store, interview_id: str) -> None:
-    (one,) = store.add_findings([finding(interview_id)])
+    (one,) = store.findings.add([finding(interview_id)])
     accepted = store.review_finding(one.id, actor="claire", action="accept")
     assert accepted.status is FindingStatus.ACCEPTED
     assert accepted.updated_at > one.updated_at
-    assert store.get_finding(one.id) == accepted
+    assert store.findings.get(one.id) == accepted
     rejected = store.review_finding(one.id, actor="paul", action="reject")
     assert rejected.status is FindingStatus.REJECTED
-    changes = store.finding_changes(one.id)
+    changes = store.findings.changes(one.id)
     assert [(c.actor, c.action) for c in changes] == [("claire", "accept"), ("paul", "reject")]
     assert changes[0].before == {"status": "proposed"}
     assert changes[0].after == {"status": "accepted"}
@@ -288,7 +288,7 @@ def test_accept_and_reject_are_recorded(store: Store, interview_id: str) -> None
 def test_edit_applies_validated_changes_and_keeps_the_models_code(
     store: Store, interview_id: str
 ) -> None:
-    (one,) = store.add_findings([finding(interview_id)])
+    (one,) = store.findings.add([finding(interview_id)])
     start = SAID.index("cinq minutes")
     quote = Quote(text="cinq minutes", turn_index=1, start=start, end=start + 12)
     edited = store.review_finding(
@@ -306,8 +306,8 @@ def test_edit_applies_validated_changes_and_keeps_the_models_code(
     assert edited.proposed_code == "reassurance"
     assert edited.evidence == [quote]
     assert edited.automation_exposure is AutomationExposure.AUGMENTED
-    assert store.get_finding(one.id) == edited
-    (change,) = store.finding_changes(one.id)
+    assert store.findings.get(one.id) == edited
+    (change,) = store.findings.changes(one.id)
     assert change.action == "edit"
     assert change.before == {
         "code": "reassurance",
@@ -327,7 +327,7 @@ def test_edit_applies_validated_changes_and_keeps_the_models_code(
     # A second code change keeps the model's original code.
     again = store.review_finding(one.id, actor="paul", action="edit", changes={"code": "third"})
     assert (again.code, again.proposed_code) == ("third", "reassurance")
-    assert store.finding_changes(one.id)[-1].before == {"code": "temporal_gift"}
+    assert store.findings.changes(one.id)[-1].before == {"code": "temporal_gift"}
 
 
 @pytest.mark.parametrize(
@@ -347,92 +347,92 @@ def test_edit_applies_validated_changes_and_keeps_the_models_code(
 def test_invalid_reviews_change_nothing(
     store: Store, interview_id: str, action: str, changes: dict[str, Any] | None, says: str
 ) -> None:
-    (one,) = store.add_findings([finding(interview_id)])
+    (one,) = store.findings.add([finding(interview_id)])
     with pytest.raises(ValueError, match=says):
         store.review_finding(one.id, actor="claire", action=action, changes=changes)
-    assert store.get_finding(one.id) == one
-    assert store.finding_changes() == []
+    assert store.findings.get(one.id) == one
+    assert store.findings.changes() == []
 
 
 def test_reviewing_a_missing_finding_or_without_actor(store: Store, interview_id: str) -> None:
     with pytest.raises(FindingNotFoundError):
         store.review_finding("nope", actor="claire", action="accept")
-    (one,) = store.add_findings([finding(interview_id)])
+    (one,) = store.findings.add([finding(interview_id)])
     with pytest.raises(ValueError, match="actor"):
         store.review_finding(one.id, actor=" ", action="accept")
 
 
 def test_a_facilitators_finding_is_accepted_and_audited(store: Store, interview_id: str) -> None:
-    added = store.add_facilitator_finding(finding(interview_id), actor="claire")
+    added = store.findings.add_by_facilitator(finding(interview_id), actor="claire")
     assert added.origin is FindingOrigin.FACILITATOR
     assert added.status is FindingStatus.ACCEPTED
-    assert store.get_finding(added.id) == added
-    (change,) = store.finding_changes()
+    assert store.findings.get(added.id) == added
+    (change,) = store.findings.changes()
     assert (change.actor, change.action, change.before) == ("claire", "add", None)
     assert change.after is not None
     assert change.after["origin"] == "facilitator"
     assert change.after["code"] == "reassurance"
     with pytest.raises(InterviewNotFoundError):
-        store.add_facilitator_finding(finding("0" * 32), actor="claire")
+        store.findings.add_by_facilitator(finding("0" * 32), actor="claire")
     with pytest.raises(StoreError, match="already used"):
-        store.add_facilitator_finding(finding(interview_id, id=added.id), actor="claire")
-    assert len(store.finding_changes()) == 1
+        store.findings.add_by_facilitator(finding(interview_id, id=added.id), actor="claire")
+    assert len(store.findings.changes()) == 1
 
 
 # -- jobs --------------------------------------------------------------------------------------
 
 
 def test_enqueue_is_idempotent_and_requeues_failures(store: Store, interview_id: str) -> None:
-    job = store.enqueue_job(EXTRACTION, interview_id)
+    job = store.jobs.enqueue(EXTRACTION, interview_id)
     assert (job.status, job.attempts, job.result, job.error) == (JobStatus.QUEUED, 0, {}, None)
     assert_utc(job.created_at)
-    assert store.enqueue_job(EXTRACTION, interview_id) == job
-    other_kind = store.enqueue_job("summary", interview_id)
+    assert store.jobs.enqueue(EXTRACTION, interview_id) == job
+    other_kind = store.jobs.enqueue("summary", interview_id)
     assert other_kind.id != job.id
 
-    running = store.claim_next_job(EXTRACTION)
+    running = store.jobs.claim_next(EXTRACTION)
     assert running is not None
-    assert store.enqueue_job(EXTRACTION, interview_id) == running  # running: unchanged
-    failed = store.fail_job(job.id, error="le modèle ne répond pas")
+    assert store.jobs.enqueue(EXTRACTION, interview_id) == running  # running: unchanged
+    failed = store.jobs.fail(job.id, error="le modèle ne répond pas")
     assert (failed.status, failed.error, failed.attempts) == (JobStatus.FAILED, failed.error, 1)
-    requeued = store.enqueue_job(EXTRACTION, interview_id)
+    requeued = store.jobs.enqueue(EXTRACTION, interview_id)
     assert (requeued.id, requeued.status, requeued.attempts) == (job.id, JobStatus.QUEUED, 1)
     assert requeued.error is None
     assert requeued.created_at == job.created_at
 
-    store.claim_next_job(EXTRACTION)
-    done = store.finish_job(job.id, result={"findings": 3})
+    store.jobs.claim_next(EXTRACTION)
+    done = store.jobs.finish(job.id, result={"findings": 3})
     assert (done.status, done.result, done.attempts) == (JobStatus.DONE, {"findings": 3}, 2)
-    assert store.enqueue_job(EXTRACTION, interview_id) == done  # done: unchanged
-    assert len(store.jobs(kind=EXTRACTION)) == 1
+    assert store.jobs.enqueue(EXTRACTION, interview_id) == done  # done: unchanged
+    assert len(store.jobs.where(kind=EXTRACTION)) == 1
     with pytest.raises(InterviewNotFoundError):
-        store.enqueue_job(EXTRACTION, "0" * 32)
+        store.jobs.enqueue(EXTRACTION, "0" * 32)
 
 
 def test_claim_takes_the_oldest_queued_job_of_its_kind(store: Store) -> None:
-    ids = [store.create_interview(language="fr").id for _ in range(3)]
-    jobs = [store.enqueue_job(EXTRACTION, interview) for interview in ids]
-    store.enqueue_job("summary", ids[0])
-    claimed = store.claim_next_job(EXTRACTION)
+    ids = [store.interviews.create(language="fr").id for _ in range(3)]
+    jobs = [store.jobs.enqueue(EXTRACTION, interview) for interview in ids]
+    store.jobs.enqueue("summary", ids[0])
+    claimed = store.jobs.claim_next(EXTRACTION)
     assert claimed is not None
     assert (claimed.id, claimed.status, claimed.attempts) == (jobs[0].id, JobStatus.RUNNING, 1)
     assert claimed.updated_at >= jobs[0].updated_at
-    assert [j.id for j in store.jobs(status=JobStatus.QUEUED, kind=EXTRACTION)] == [
+    assert [j.id for j in store.jobs.where(status=JobStatus.QUEUED, kind=EXTRACTION)] == [
         jobs[1].id,
         jobs[2].id,
     ]
-    assert store.claim_next_job(EXTRACTION) is not None
-    assert store.claim_next_job(EXTRACTION) is not None
-    assert store.claim_next_job(EXTRACTION) is None
-    assert store.claim_next_job("nothing-of-this-kind") is None
-    assert len(store.jobs(status=JobStatus.RUNNING)) == 3
-    assert len(store.jobs(kind="summary")) == 1
+    assert store.jobs.claim_next(EXTRACTION) is not None
+    assert store.jobs.claim_next(EXTRACTION) is not None
+    assert store.jobs.claim_next(EXTRACTION) is None
+    assert store.jobs.claim_next("nothing-of-this-kind") is None
+    assert len(store.jobs.where(status=JobStatus.RUNNING)) == 3
+    assert len(store.jobs.where(kind="summary")) == 1
 
 
 def test_concurrent_workers_never_claim_one_job_twice(store: Store, db_url: str) -> None:
-    ids = [store.create_interview(language="fr").id for _ in range(24)]
+    ids = [store.interviews.create(language="fr").id for _ in range(24)]
     for interview in ids:
-        store.enqueue_job(EXTRACTION, interview)
+        store.jobs.enqueue(EXTRACTION, interview)
     claimed: list[str] = []
     failures: list[BaseException] = []
     lock = threading.Lock()
@@ -453,45 +453,45 @@ def test_concurrent_workers_never_claim_one_job_twice(store: Store, db_url: str)
         worker.join(timeout=60)
     assert failures == []
     assert len(claimed) == len(set(claimed)) == 24
-    assert all(job.attempts == 1 for job in store.jobs())
+    assert all(job.attempts == 1 for job in store.jobs.where())
 
 
 def test_finish_and_fail_a_missing_job(store: Store) -> None:
     with pytest.raises(JobNotFoundError):
-        store.finish_job("nope", result={})
+        store.jobs.finish("nope", result={})
     with pytest.raises(JobNotFoundError):
-        store.fail_job("nope", error="x")
+        store.jobs.fail("nope", error="x")
     with pytest.raises(ValueError, match="reason"):
-        store.fail_job("nope", error=" ")
+        store.jobs.fail("nope", error=" ")
 
 
 def test_requeue_stale_jobs_gives_back_a_dead_workers_jobs(
     store: Store, interview_id: str, db_url: str
 ) -> None:
-    other = store.create_interview(language="fr").id
-    stale = store.enqueue_job(EXTRACTION, interview_id)
-    fresh = store.enqueue_job(EXTRACTION, other)
-    store.enqueue_job("summary", interview_id)
-    store.claim_next_job(EXTRACTION)
-    store.claim_next_job(EXTRACTION)
-    store.claim_next_job("summary")
-    assert store.requeue_stale_jobs(EXTRACTION, 3600) == 0
+    other = store.interviews.create(language="fr").id
+    stale = store.jobs.enqueue(EXTRACTION, interview_id)
+    fresh = store.jobs.enqueue(EXTRACTION, other)
+    store.jobs.enqueue("summary", interview_id)
+    store.jobs.claim_next(EXTRACTION)
+    store.jobs.claim_next(EXTRACTION)
+    store.jobs.claim_next("summary")
+    assert store.jobs.requeue_stale(EXTRACTION, 3600) == 0
     long_ago = (datetime.now(UTC) - timedelta(hours=2)).strftime("%Y-%m-%d %H:%M:%S.%f")
     with sqlite3.connect(db_url.removeprefix("sqlite:///")) as raw:
         raw.execute("UPDATE jobs SET updated_at = ? WHERE id = ?", (long_ago, stale.id))
         raw.execute("UPDATE jobs SET updated_at = ? WHERE kind = 'summary'", (long_ago,))
-    assert store.requeue_stale_jobs(EXTRACTION, 3600) == 1
-    by_id = {job.id: job for job in store.jobs(kind=EXTRACTION)}
+    assert store.jobs.requeue_stale(EXTRACTION, 3600) == 1
+    by_id = {job.id: job for job in store.jobs.where(kind=EXTRACTION)}
     assert (by_id[stale.id].status, by_id[stale.id].attempts) == (JobStatus.QUEUED, 1)
     assert by_id[fresh.id].status is JobStatus.RUNNING
-    assert store.jobs(kind="summary")[0].status is JobStatus.RUNNING
-    again = store.claim_next_job(EXTRACTION)
+    assert store.jobs.where(kind="summary")[0].status is JobStatus.RUNNING
+    again = store.jobs.claim_next(EXTRACTION)
     assert again is not None
     assert (again.id, again.attempts) == (stale.id, 2)
     time.sleep(0.01)
-    assert store.requeue_stale_jobs(EXTRACTION, 0) == 2
+    assert store.jobs.requeue_stale(EXTRACTION, 0) == 2
     with pytest.raises(ValueError, match="negative"):
-        store.requeue_stale_jobs(EXTRACTION, -1)
+        store.jobs.requeue_stale(EXTRACTION, -1)
 
 
 # -- erasure and consent -------------------------------------------------------------------------
@@ -500,53 +500,53 @@ def test_requeue_stale_jobs_gives_back_a_dead_workers_jobs(
 def test_erasure_removes_findings_changes_and_jobs(
     store: Store, interview_id: str, tmp_path: Path
 ) -> None:
-    kept = store.create_interview(language="fr").id
+    kept = store.interviews.create(language="fr").id
     secret = "Marguerite-secret-quote"
-    store.add_turn(interview_id, speaker=Speaker.EMPLOYEE, text=secret, phase=Phase.EPISODE)
+    store.interviews.add_turn(interview_id, speaker=Speaker.EMPLOYEE, text=secret, phase=Phase.EPISODE)
     quote = Quote(text=secret, turn_index=2, start=0, end=len(secret))
-    erased = store.add_findings([finding(interview_id, evidence=[quote])])
+    erased = store.findings.add([finding(interview_id, evidence=[quote])])
     store.review_finding(erased[0].id, actor="fac", action="edit", changes={"activity": secret})
-    store.add_facilitator_finding(finding(interview_id, activity=secret), actor="fac")
-    store.enqueue_job(EXTRACTION, interview_id)
-    survivor = store.add_findings([finding(kept)])
+    store.findings.add_by_facilitator(finding(interview_id, activity=secret), actor="fac")
+    store.jobs.enqueue(EXTRACTION, interview_id)
+    survivor = store.findings.add([finding(kept)])
     store.review_finding(survivor[0].id, actor="fac", action="accept")
-    kept_job = store.enqueue_job(EXTRACTION, kept)
+    kept_job = store.jobs.enqueue(EXTRACTION, kept)
 
-    store.erase_interview(interview_id)
+    store.interviews.erase(interview_id)
 
-    assert store.findings(interview_id=interview_id) == []
-    assert [c.finding_id for c in store.finding_changes()] == [survivor[0].id]
-    assert store.jobs() == [kept_job]
-    assert [f.id for f in store.findings()] == [survivor[0].id]
+    assert store.findings.where(interview_id=interview_id) == []
+    assert [c.finding_id for c in store.findings.changes()] == [survivor[0].id]
+    assert store.jobs.where() == [kept_job]
+    assert [f.id for f in store.findings.where()] == [survivor[0].id]
     store.close()
     for file in tmp_path.glob("terrain.db*"):
         assert secret.encode() not in file.read_bytes()
 
 
 def test_the_database_cascades_too(store: Store, interview_id: str, db_url: str) -> None:
-    (one,) = store.add_findings([finding(interview_id)])
+    (one,) = store.findings.add([finding(interview_id)])
     store.review_finding(one.id, actor="fac", action="accept")
-    store.enqueue_job(EXTRACTION, interview_id)
+    store.jobs.enqueue(EXTRACTION, interview_id)
     with sqlite3.connect(db_url.removeprefix("sqlite:///")) as raw:
         raw.execute("PRAGMA foreign_keys=ON")
         raw.execute("DELETE FROM interviews WHERE id = ?", (interview_id,))
-    assert store.findings() == []
-    assert store.finding_changes() == []
-    assert store.jobs() == []
+    assert store.findings.where() == []
+    assert store.findings.changes() == []
+    assert store.jobs.where() == []
 
 
 def test_refused_consent_keeps_no_findings_or_jobs(store: Store, interview_id: str) -> None:
-    store.add_findings([finding(interview_id)])
-    store.enqueue_job(EXTRACTION, interview_id)
-    store.record_consent(interview_id, given=False, version="v1")
-    assert store.findings() == []
-    assert store.jobs() == []
-    assert store.turns(interview_id) == []
+    store.findings.add([finding(interview_id)])
+    store.jobs.enqueue(EXTRACTION, interview_id)
+    store.interviews.record_consent(interview_id, given=False, version="v1")
+    assert store.findings.where() == []
+    assert store.jobs.where() == []
+    assert store.interviews.turns(interview_id) == []
 
 
 def test_given_consent_keeps_the_turns(store: Store, interview_id: str) -> None:
-    store.record_consent(interview_id, given=True, version="imported")
-    assert len(store.turns(interview_id)) == 2
+    store.interviews.record_consent(interview_id, given=True, version="imported")
+    assert len(store.interviews.turns(interview_id)) == 2
 
 
 # -- imported interviews -------------------------------------------------------------------------
@@ -554,22 +554,22 @@ def test_given_consent_keeps_the_turns(store: Store, interview_id: str) -> None:
 
 def test_import_interview_stores_it_whole_and_closed(store: Store) -> None:
     turns = [(Speaker.INTERVIEWER, "Racontez."), (Speaker.EMPLOYEE, SAID)]
-    interview = store.import_interview(language="fr", source="visite.vtt", turns=turns)
-    assert store.get_interview(interview.id) == interview
+    interview = store.interviews.import_transcript(language="fr", source="visite.vtt", turns=turns)
+    assert store.interviews.get(interview.id) == interview
     assert (interview.status, interview.phase) == (InterviewStatus.CLOSED, Phase.DONE)
     assert (interview.consent_given, interview.consent_version) == (True, "imported")
     assert interview.consent_at is not None
     assert_utc(interview.consent_at)
     assert interview.source == "visite.vtt"
     assert interview.pseudonym.startswith("Participant-")
-    stored = store.turns(interview.id)
+    stored = store.interviews.turns(interview.id)
     assert [(t.index, t.speaker, t.text, t.phase) for t in stored] == [
         (0, Speaker.INTERVIEWER, "Racontez.", Phase.EPISODE),
         (1, Speaker.EMPLOYEE, SAID, Phase.EPISODE),
     ]
     assert all(not t.scripted and t.complete and t.model is None for t in stored)
     with pytest.raises(ValueError, match="at least one turn"):
-        store.import_interview(language="fr", source="x", turns=[])
+        store.interviews.import_transcript(language="fr", source="x", turns=[])
     with pytest.raises(ValueError, match="empty"):
-        store.import_interview(language="fr", source="x", turns=[(Speaker.EMPLOYEE, " ")])
-    assert len(store.list_interviews()) == 1
+        store.interviews.import_transcript(language="fr", source="x", turns=[(Speaker.EMPLOYEE, " ")])
+    assert len(store.interviews.where()) == 1

@@ -16,12 +16,14 @@ from assistant.findings.agreement import agreement
 from assistant.findings.codebook import load_codebook
 from assistant.findings.jobs import ExtractionJobs
 from assistant.findings.review import (
+    InterviewerTurnError,
+    NoSuchTurnError,
     QuoteNotFoundError,
     UnknownCodeError,
     UnknownStageError,
     facilitator_finding,
 )
-from assistant.schemas import Finding, FindingStatus, Job, JobStatus
+from assistant.schemas import Finding, FindingEdit, FindingStatus, Job, JobStatus, ReviewAction
 from assistant.store import Store
 
 
@@ -57,7 +59,7 @@ def extract(
     jobs = ExtractionJobs.from_settings(config, store)
     try:
         if interview:
-            if store.get_interview(interview) is None:
+            if store.interviews.get(interview) is None:
                 fail(f"No interview {interview!r}.")
             queued = [jobs.queue(interview)]
         else:
@@ -112,15 +114,20 @@ def review(
             help="Add a finding of your own: the employee's exact words (with --turn, --code).",
         ),
     ] = None,
-    turn_index: Annotated[
-        int | None, typer.Option("--turn", help="The turn number the quote comes from.")
+    turn_number: Annotated[
+        int | None,
+        typer.Option("--turn", help="The turn the quote comes from, numbered from 1 as shown."),
     ] = None,
     code: Annotated[str | None, typer.Option("--code", help="The code for --add-quote.")] = None,
     stage: Annotated[
         str, typer.Option("--stage", help="Value-chain stage for --add-quote.")
     ] = "service_delivery",
-    activity: Annotated[str, typer.Option(help="Activity for --add-quote.")] = "-",
-    counterpart: Annotated[str, typer.Option(help="Counterpart for --add-quote.")] = "-",
+    activity: Annotated[
+        str | None, typer.Option(help="Activity for --add-quote (unknown if left out).")
+    ] = None,
+    counterpart: Annotated[
+        str | None, typer.Option(help="Counterpart for --add-quote (unknown if left out).")
+    ] = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Review findings: accept, edit the code, or reject each proposal; or measure agreement.
@@ -133,7 +140,7 @@ def review(
     store = _store(config)
     codebook = load_codebook(config.codebook)
     if show_agreement:
-        result = agreement(store.findings(), codebook.code_ids)
+        result = agreement(store.findings.where(), codebook.code_ids)
         if as_json:
             print_json(result)
             return
@@ -148,16 +155,19 @@ def review(
     reviewer = actor or getpass.getuser()
     if add_quote is not None:
         added = _add_finding(
-            store, interview, add_quote, turn_index, code, stage, activity, counterpart, reviewer
+            store, interview, add_quote, turn_number, code, stage, activity, counterpart, reviewer
         )
         if as_json:
             print_json(added)
         else:
             console.print(f"Added finding {added.id} ({added.code}).", highlight=False)
         return
-    proposed = store.findings(interview_id=interview, status=FindingStatus.PROPOSED)
+    proposed = store.findings.where(interview_id=interview, status=FindingStatus.PROPOSED)
     if accept_all:
-        accepted = [store.review_finding(f.id, actor=reviewer, action="accept") for f in proposed]
+        accepted = [
+            store.findings.review(f.id, actor=reviewer, action=ReviewAction.ACCEPT)
+            for f in proposed
+        ]
         if as_json:
             print_json(accepted)
         else:
@@ -171,22 +181,25 @@ def review(
 
 
 def _review_one(store: Store, finding: Finding, reviewer: str, codes: list[str]) -> bool:
-    console.rule(f"{finding.code} — {finding.activity} ({finding.counterpart})")
+    activity, counterpart = (finding.activity or "unknown"), (finding.counterpart or "unknown")
+    console.rule(f"{finding.code} — {activity} ({counterpart})")
     for quote in finding.evidence:
-        console.print(f"  « {quote.text} » [dim](turn {quote.turn_index})[/]", highlight=False)
+        console.print(f"  « {quote.text} » [dim](turn {quote.turn_number})[/]", highlight=False)
     if finding.prescribed_gap:
         console.print(f"  Gap: {finding.prescribed_gap.description}", highlight=False)
     answer = console.input("[a]ccept, [r]eject, [c]hange code, [s]kip, [q]uit? ").strip().lower()
     if answer == "q":
         return False
     if answer == "a":
-        store.review_finding(finding.id, actor=reviewer, action="accept")
+        store.findings.review(finding.id, actor=reviewer, action=ReviewAction.ACCEPT)
     elif answer == "r":
-        store.review_finding(finding.id, actor=reviewer, action="reject")
+        store.findings.review(finding.id, actor=reviewer, action=ReviewAction.REJECT)
     elif answer == "c":
         code = console.input(f"New code ({', '.join(codes)}): ").strip()
         if code in codes:
-            store.review_finding(finding.id, actor=reviewer, action="edit", changes={"code": code})
+            store.findings.review(
+                finding.id, actor=reviewer, action=ReviewAction.EDIT, edit=FindingEdit(code=code)
+            )
         else:
             errors.print(f"Unknown code {code!r}: finding left as proposed.")
     return True
@@ -196,11 +209,11 @@ def _add_finding(
     store: Store,
     interview_id: str,
     quote: str,
-    turn_index: int | None,
+    turn_number: int | None,
     code: str | None,
     stage: str,
-    activity: str,
-    counterpart: str,
+    activity: str | None,
+    counterpart: str | None,
     reviewer: str,
 ) -> Finding:
     codebook = load_codebook(settings().codebook)
@@ -208,11 +221,11 @@ def _add_finding(
         finding = facilitator_finding(
             codebook,
             interview_id,
-            store.turns(interview_id),
+            store.interviews.turns(interview_id),
             quote,
             code=code,
             stage=stage,
-            turn_index=turn_index,
+            turn_number=turn_number,
             activity=activity,
             counterpart=counterpart,
         )
@@ -220,6 +233,8 @@ def _add_finding(
         fail(f"Give --code, one of: {', '.join(codebook.code_ids)}.")
     except UnknownStageError:
         fail(f"Unknown --stage {stage!r}: use one of {', '.join(codebook.stage_ids)}.")
+    except (NoSuchTurnError, InterviewerTurnError) as error:
+        fail(str(error))
     except QuoteNotFoundError:
         fail("Those words are not in the employee's turns: a quote must be their exact words.")
-    return store.add_facilitator_finding(finding, actor=reviewer)
+    return store.findings.add_by_facilitator(finding, actor=reviewer)

@@ -73,7 +73,7 @@ def import_transcripts(
         with store:
             for transcript in parsed:
                 try:
-                    interview = store.import_interview(
+                    interview = store.interviews.import_transcript(
                         language=transcript.language,
                         source=transcript.source,
                         turns=[(turn.speaker, turn.text) for turn in transcript.turns],

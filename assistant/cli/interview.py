@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
+from collections.abc import AsyncIterator
 from typing import Annotated
 
 import typer
@@ -14,6 +15,13 @@ from assistant.errors import TerrainError
 from assistant.interview.events import EventKind, SessionEvent
 from assistant.interview.factory import session_deps
 from assistant.interview.session import InterviewSession
+
+# The employee's actions besides answering, typed as a line of their own.
+COMMANDS_HINT = (
+    "Commandes / commands: /strike N (retirer le point N du résumé / strike summary point N), "
+    "/correct TEXTE (corriger le résumé / correct the summary), /stop, "
+    "/withdraw (tout effacer / erase everything)"
+)
 
 
 def interview(
@@ -31,6 +39,10 @@ def interview(
     ends at the end of input, so that interviews can be scripted; with --json the transcript
     (speaker, text, phase, scripted flag) is printed at the end. Every message is saved as it
     is sent: an interrupted interview continues with --resume ID.
+
+    Besides answering, a line can be one of these commands: /strike N takes point N out of the
+    closing summary, /correct TEXT corrects the summary, /stop ends the interview now, and
+    /withdraw erases the interview and everything said in it (after a confirmation line: yes).
     """
     config = settings()
     language = lang or config.language
@@ -57,11 +69,16 @@ async def _run(
         errors.print(f"[dim]Interview {session.interview.id} ({session.interview.pseudonym})[/]")
         for turn in await session.transcript():
             _show_stored(turn.speaker.value, turn.text)
+        errors.print(COMMANDS_HINT, style="dim", markup=False, highlight=False)
     while not session.is_over:
         line = _read(interactive)
         if line is None:
             break
-        async for event in session.respond(line):
+        if line.strip().casefold() == "/withdraw":
+            if await _withdraw(session, interactive, quiet=quiet):
+                return
+            continue
+        async for event in _events_for(session, line):
             if not quiet:
                 view.show(event)
     if as_json:
@@ -89,6 +106,40 @@ async def _run(
             f"Paused. Continue with: terrain interview --resume {session.interview.id}",
             style="dim",
         )
+
+
+def _events_for(session: InterviewSession, line: str) -> AsyncIterator[SessionEvent]:
+    """What the session does with the line: a command, or the employee's answer."""
+    command, _, rest = line.strip().partition(" ")
+    command = command.casefold()
+    if command == "/stop" and not rest.strip():
+        return session.stop()
+    if command == "/strike" and rest.strip().isdigit():
+        return session.strike_point(int(rest))
+    if command == "/correct" and rest.strip():
+        return session.correct_summary(rest)
+    return session.respond(line)
+
+
+async def _withdraw(session: InterviewSession, interactive: bool, *, quiet: bool) -> bool:
+    """Erase the interview once the employee confirms (a line: yes/oui); whether it was."""
+    errors.print(
+        "Tout effacer ? Tapez oui pour confirmer. / Erase everything? Type yes to confirm.",
+        style="yellow",
+    )
+    answer = _read(interactive)
+    if answer is None or answer.strip().casefold() not in ("yes", "oui", "y", "o"):
+        errors.print("Rien n'a été effacé. / Nothing was erased.", style="dim")
+        return False
+    withdrawal = await session.withdraw()
+    if quiet:
+        print_json({"id": session.interview.id, "withdrawn": True, "turns": withdrawal.turns})
+    else:
+        errors.print(
+            f"Effacé / Erased: {withdrawal.pseudonym}, {withdrawal.turns} messages.",
+            highlight=False,
+        )
+    return True
 
 
 def _read(interactive: bool) -> str | None:
@@ -131,5 +182,9 @@ class TerminalView:
                 _show_stored("interviewer", event.text)
         elif event.kind == EventKind.NOTICE:
             errors.print(event.text, style="yellow", markup=False, highlight=False)
+        elif event.kind == EventKind.REVISED:
+            _show_stored("interviewer", event.text)
+        elif event.kind == EventKind.STRUCK:
+            errors.print(f"Retiré / Struck: {event.text}", markup=False, highlight=False)
         elif event.kind == EventKind.PHASE and event.phase:
             errors.print(f"— {event.phase.value} —", style="dim", markup=False)

@@ -98,7 +98,7 @@ def users_list(as_json: JsonFlag = False) -> None:
     config = settings()
     try:
         with Store.open(config) as store:
-            users = store.list_users()
+            users = store.accounts.all()
     except TerrainError as error:
         fail(error)
     if as_json:

@@ -340,7 +340,10 @@ def merge(findings: Sequence[Finding]) -> list[Finding]:
         merged[twin] = kept.model_copy(
             update={
                 "evidence": _unique([*kept.evidence, *finding.evidence]),
-                "confidence": max(kept.confidence, finding.confidence),
+                "confidence": max(
+                    (c for c in (kept.confidence, finding.confidence) if c is not None),
+                    default=None,
+                ),
                 "prescribed_gap": kept.prescribed_gap or finding.prescribed_gap,
             }
         )

@@ -21,7 +21,7 @@ from assistant.schemas import InterviewStatus, Job, JobKind, JobStatus
 from assistant.store import Store
 from assistant.tokens import TokenCounter
 
-EXTRACTION = JobKind.EXTRACTION.value
+EXTRACTION = JobKind.EXTRACTION
 # A job still "running" after this long belongs to a worker that died.
 STALE_AFTER_SECONDS = 3600.0
 
@@ -51,23 +51,23 @@ class ExtractionJobs:
         return cls(store, extractor)
 
     def queue(self, interview_id: str) -> Job:
-        return self.store.enqueue_job(EXTRACTION, interview_id)
+        return self.store.jobs.enqueue(EXTRACTION, interview_id)
 
     def queue_pending(self) -> list[Job]:
         """A job for every closed interview that has none yet (failed ones are queued again)."""
         return [
             self.queue(interview.id)
-            for interview in self.store.list_interviews(status=InterviewStatus.CLOSED)
+            for interview in self.store.interviews.where(status=InterviewStatus.CLOSED)
         ]
 
     def queued(self) -> list[Job]:
-        return self.store.jobs(kind=EXTRACTION, status=JobStatus.QUEUED)
+        return self.store.jobs.where(kind=EXTRACTION, status=JobStatus.QUEUED)
 
     async def run_queued(self, on_done: Callable[[Job], None] | None = None) -> list[Job]:
         """Run every queued job, one at a time; returns them as they ended."""
-        await asyncio.to_thread(self.store.requeue_stale_jobs, EXTRACTION, STALE_AFTER_SECONDS)
+        await asyncio.to_thread(self.store.jobs.requeue_stale, EXTRACTION, STALE_AFTER_SECONDS)
         finished: list[Job] = []
-        while job := await asyncio.to_thread(self.store.claim_next_job, EXTRACTION):
+        while job := await asyncio.to_thread(self.store.jobs.claim_next, EXTRACTION):
             ended = await self._run(job)
             finished.append(ended)
             if on_done:
@@ -77,17 +77,19 @@ class ExtractionJobs:
     async def _run(self, job: Job) -> Job:
         store = self.store
         try:
-            interview = await asyncio.to_thread(store.get_interview, job.interview_id)
+            interview = await asyncio.to_thread(store.interviews.get, job.interview_id)
             if interview is None:
                 return await asyncio.to_thread(
-                    store.fail_job, job.id, error="the interview no longer exists"
+                    store.jobs.fail, job.id, error="the interview no longer exists"
                 )
-            turns = await asyncio.to_thread(store.turns, interview.id)
+            turns = await asyncio.to_thread(store.interviews.turns, interview.id)
             report = await self.extractor.extract(interview, turns)
-            await asyncio.to_thread(store.replace_model_findings, interview.id, report.findings)
-            return await asyncio.to_thread(store.finish_job, job.id, result=report.summary())
+            await asyncio.to_thread(
+                store.findings.replace_model_findings, interview.id, report.findings
+            )
+            return await asyncio.to_thread(store.jobs.finish, job.id, result=report.summary())
         except TerrainError as error:
-            return await asyncio.to_thread(store.fail_job, job.id, error=str(error))
+            return await asyncio.to_thread(store.jobs.fail, job.id, error=str(error))
         except Exception as error:  # a job must end failed, never stay running
             reason = f"unexpected error: {error!r}"
-            return await asyncio.to_thread(store.fail_job, job.id, error=reason)
+            return await asyncio.to_thread(store.jobs.fail, job.id, error=reason)

@@ -14,6 +14,8 @@ class EventKind(StrEnum):
     NOTICE = "notice"  # information about the session, not part of the transcript
     PHASE = "phase"  # the interview moved to another phase
     ENDED = "ended"  # the interview is over
+    REVISED = "revised"  # the latest summary message, as it now reads after a strike
+    STRUCK = "struck"  # the point the employee struck from the summary
 
 
 @dataclass(frozen=True)

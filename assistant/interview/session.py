@@ -4,6 +4,12 @@ Every employee message is committed before anything else happens, in particular 
 model is called. Deterministic checks run first (consent, distress, stop, off-mission requests);
 the model only writes the interviewer's next question, and when it cannot, the guide's own
 questions keep the interview going, marked as scripted in the transcript.
+
+Every change the employee makes to their interview is a method here, one commit each, used
+alike by the web app and the terminal: answering (:meth:`InterviewSession.respond`), striking a
+point from the closing summary (:meth:`~InterviewSession.strike_point`), correcting it
+(:meth:`~InterviewSession.correct_summary`), stopping (:meth:`~InterviewSession.stop`) and
+withdrawing (:meth:`~InterviewSession.withdraw`, once the adapter has asked for confirmation).
 """
 
 from __future__ import annotations
@@ -35,7 +41,15 @@ from assistant.llm import (
 from assistant.prompts import PromptFile, load_prompt
 from assistant.retrieval.records import Collection
 from assistant.retrieval.search import Hit, Retriever
-from assistant.schemas import Interview, InterviewStatus, JobKind, Phase, Speaker, Turn
+from assistant.schemas import (
+    Interview,
+    InterviewStatus,
+    InterviewUpdate,
+    JobKind,
+    Phase,
+    Speaker,
+    Turn,
+)
 from assistant.store import InterviewNotFoundError, Store
 from assistant.tokens import TokenCounter
 
@@ -58,6 +72,15 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+@dataclass(frozen=True)
+class Withdrawal:
+    """What withdrawing erased, for the adapter to tell the employee."""
+
+    pseudonym: str
+    created_at: datetime
+    turns: int
+
+
 @dataclass
 class SessionDeps:
     """What a session needs from the outside world."""
@@ -75,7 +98,7 @@ class SessionDeps:
 
 async def _stored(store: Store, interview_id: str) -> Interview:
     """The interview as stored; InterviewNotFoundError if it was erased (or never was)."""
-    interview = await asyncio.to_thread(store.get_interview, interview_id)
+    interview = await asyncio.to_thread(store.interviews.get, interview_id)
     if interview is None:
         raise InterviewNotFoundError(interview_id)
     return interview
@@ -99,29 +122,28 @@ class InterviewSession:
         deps: SessionDeps,
         *,
         language: str,
-        owner: str | None = None,
+        owner_key: str | None = None,
         streaming: bool = True,
         interview_id: str | None = None,
     ) -> InterviewSession:
         """A new interview, its framing and consent question already in the transcript.
 
-        ``interview_id``: the id to give it (the web app uses its conversation's id).
+        ``owner_key``: :func:`assistant.privacy.owner_key` of the employee's user name (None
+        in the terminal). ``interview_id``: the id to give it (the web app uses its
+        conversation's id). The prompts' versions and file digests are recorded with it.
         """
         guide = load_guide(language)
-        versions = {
-            prompt.id: prompt.version
-            for prompt in (
-                load_prompt(prompt_id, language)
-                for prompt_id in (SYSTEM_PROMPT_ID, SUMMARY_PROMPT_ID, GUIDE_PROMPT_ID)
-            )
-        }
+        prompts = [
+            load_prompt(prompt_id, language)
+            for prompt_id in (SYSTEM_PROMPT_ID, SUMMARY_PROMPT_ID, GUIDE_PROMPT_ID)
+        ]
         interview = await asyncio.to_thread(
-            deps.store.create_interview,
+            deps.store.interviews.create,
             language=language,
-            owner=owner,
-            prompt_versions=versions,
+            owner_key=owner_key,
+            prompt_versions={prompt.id: prompt.version for prompt in prompts},
+            prompt_digests={prompt.id: prompt.digest for prompt in prompts},
             interview_id=interview_id,
-            person=owner or None,
         )
         session = cls(deps, interview, streaming=streaming)
         await session._say(guide.framing.text.strip(), scripted=True, prompt=guide.ref)
@@ -141,7 +163,7 @@ class InterviewSession:
         self.state = SessionState.model_validate(interview.state)
 
     async def transcript(self) -> list[Turn]:
-        return await asyncio.to_thread(self.deps.store.turns, self.interview.id)
+        return await asyncio.to_thread(self.deps.store.interviews.turns, self.interview.id)
 
     @property
     def phase(self) -> Phase:
@@ -151,10 +173,92 @@ class InterviewSession:
     def is_over(self) -> bool:
         return self.interview.status != InterviewStatus.IN_PROGRESS
 
+    @property
+    def is_reviewing_summary(self) -> bool:
+        """Whether the employee is asked to confirm, correct or strike points of the summary."""
+        return (
+            not self.is_over
+            and self.phase == Phase.CLOSING
+            and self.state.closing_step == ClosingStep.CONFIRM_SUMMARY
+        )
+
+    # ----------------------------------------------------------------- the employee's actions
+
+    async def strike_point(self, number: int) -> AsyncIterator[SessionEvent]:
+        """Take point ``number`` (from 1) out of the summary: the stored summary message and
+        the session state change in one commit. Yields REVISED (the summary as it now reads)
+        then STRUCK (the point), or a NOTICE when there is no such point to strike."""
+        await self._refresh()
+        points = self.state.summary
+        if not self.is_reviewing_summary or not 1 <= number <= len(points):
+            yield SessionEvent(EventKind.NOTICE, self._no_such_point(len(points)))
+            return
+        point = points[number - 1]
+        turns = await self.transcript()
+        summary = next(
+            (
+                turn
+                for turn in reversed(turns)
+                if turn.speaker == Speaker.INTERVIEWER and turn.phase == Phase.CLOSING
+            ),
+            None,
+        )
+        state = self.state.model_copy(deep=True)
+        state.summary = [p for i, p in enumerate(points, start=1) if i != number]
+        saved = state.model_dump(mode="json")
+        if summary is None:
+            self.interview = await asyncio.to_thread(
+                self.deps.store.interviews.update, self.interview.id, InterviewUpdate(state=saved)
+            )
+        else:
+            shorter = _without_point(summary.text, point)
+            await asyncio.to_thread(
+                self.deps.store.interviews.revise_turn, summary.id, shorter, state=saved
+            )
+            self.interview = self.interview.model_copy(update={"state": saved})
+            yield SessionEvent(EventKind.REVISED, shorter, phase=self.phase)
+        self.state = state
+        yield SessionEvent(EventKind.STRUCK, point, phase=self.phase)
+
+    async def correct_summary(self, text: str) -> AsyncIterator[SessionEvent]:
+        """The employee's correction of the summary, kept as their turn whatever its words
+        (a correction saying "yes, but…" is still a correction)."""
+        await self._refresh()
+        if not self.is_reviewing_summary:
+            async for event in self.respond(text):
+                yield event
+            return
+        async for event in self._respond(text, correcting=True):
+            yield event
+
+    async def stop(self) -> AsyncIterator[SessionEvent]:
+        """End the interview now, at the employee's request (STOPPED): one commit."""
+        await self._refresh()
+        if self.is_over:
+            yield SessionEvent(EventKind.NOTICE, self._closed_notice())
+            return
+        async for event in self._end(self.guide.messages.stopped, InterviewStatus.STOPPED):
+            yield event
+
+    async def withdraw(self) -> Withdrawal:
+        """Erase the interview for good (the adapter asked the employee to confirm first): its
+        turns, findings and jobs go with it, in one commit. InterviewNotFoundError if it was
+        erased already."""
+        interview = await _stored(self.deps.store, self.interview.id)
+        turns = await self.transcript()
+        await asyncio.to_thread(self.deps.store.interviews.erase, interview.id)
+        return Withdrawal(
+            pseudonym=interview.pseudonym, created_at=interview.created_at, turns=len(turns)
+        )
+
     # ----------------------------------------------------------------- the turn loop
 
     async def respond(self, text: str) -> AsyncIterator[SessionEvent]:
         """Take the employee's message and produce the interviewer's answer, as events."""
+        async for event in self._respond(text, correcting=False):
+            yield event
+
+    async def _respond(self, text: str, *, correcting: bool) -> AsyncIterator[SessionEvent]:
         text = text.strip()
         messages = self.guide.messages
         await self._refresh()
@@ -190,7 +294,7 @@ class InterviewSession:
             yield await self._say(f"{messages.off_mission} {again}", scripted=True)
             return
         if self.phase == Phase.CLOSING:
-            async for event in self._handle_closing(text):
+            async for event in self._handle_closing(text, correcting=correcting):
                 yield event
             return
 
@@ -219,7 +323,7 @@ class InterviewSession:
         said_yes = contains_phrase(text, words.yes) and not said_no
         if said_no:
             self.interview = await asyncio.to_thread(
-                self.deps.store.record_consent,
+                self.deps.store.interviews.record_consent,
                 self.interview.id,
                 given=False,
                 version=self.guide.ref,
@@ -236,7 +340,7 @@ class InterviewSession:
             return
         first = self.guide.next_phase(Phase.CONSENT)
         self.interview = await asyncio.to_thread(
-            self.deps.store.record_consent,
+            self.deps.store.interviews.record_consent,
             self.interview.id,
             given=True,
             version=self.guide.ref,
@@ -269,11 +373,14 @@ class InterviewSession:
         prompt = self.summary_prompt.ref if by_model else self.guide.ref
         yield await self._say(text, scripted=not by_model, prompt=prompt, model=model)
 
-    async def _handle_closing(self, text: str) -> AsyncIterator[SessionEvent]:
+    async def _handle_closing(self, text: str, *, correcting: bool) -> AsyncIterator[SessionEvent]:
         messages = self.guide.messages
         if self.state.closing_step == ClosingStep.CONFIRM_SUMMARY:
-            confirmed = contains_phrase(text, self.guide.words.yes) and not contains_phrase(
-                text, self.guide.words.no
+            words = self.guide.words
+            confirmed = (
+                not correcting
+                and contains_phrase(text, words.yes)
+                and not contains_phrase(text, words.no)
             )
             self.state.closing_step = ClosingStep.ANYTHING_ELSE
             reply = messages.anything_else
@@ -289,7 +396,9 @@ class InterviewSession:
             resources=self.deps.settings.help_resources
         )
         self.interview = await asyncio.to_thread(
-            self.deps.store.flag, self.interview.id, "distress expressed during the interview"
+            self.deps.store.interviews.flag,
+            self.interview.id,
+            "distress expressed during the interview",
         )
         async for event in self._end(text, InterviewStatus.STOPPED):
             yield event
@@ -297,18 +406,17 @@ class InterviewSession:
     async def _end(self, text: str, status: InterviewStatus) -> AsyncIterator[SessionEvent]:
         yield await self._say(text, scripted=True, ending=status)
         if status == InterviewStatus.CLOSED:
-            # Findings are extracted in the background, not while the employee waits.
+            # Queued for `terrain extract`: extraction never runs while the employee waits.
             await asyncio.to_thread(
-                self.deps.store.enqueue_job, JobKind.EXTRACTION.value, self.interview.id
+                self.deps.store.jobs.enqueue, JobKind.EXTRACTION, self.interview.id
             )
         yield SessionEvent(EventKind.ENDED, status=status)
 
     async def _move_to(self, phase: Phase) -> None:
         self.interview = await asyncio.to_thread(
-            self.deps.store.update_interview,
+            self.deps.store.interviews.update,
             self.interview.id,
-            phase=phase,
-            state=self.state.model_dump(mode="json"),
+            InterviewUpdate(phase=phase, state=self.state.model_dump(mode="json")),
         )
 
     # ----------------------------------------------------------------- asking
@@ -431,7 +539,7 @@ class InterviewSession:
     async def _record_employee(self, text: str) -> None:
         self.state.count_activity(self.deps.clock())
         await asyncio.to_thread(
-            self.deps.store.add_turn,
+            self.deps.store.interviews.add_turn,
             self.interview.id,
             speaker=Speaker.EMPLOYEE,
             text=text,
@@ -450,7 +558,7 @@ class InterviewSession:
         ending: InterviewStatus | None = None,
     ) -> Turn:
         turn = await asyncio.to_thread(
-            self.deps.store.add_turn,
+            self.deps.store.interviews.add_turn,
             self.interview.id,
             speaker=Speaker.INTERVIEWER,
             text=text,
@@ -504,10 +612,29 @@ class InterviewSession:
             raise RuntimeError(f"no guide phase for {self.phase}")
         return spec
 
+    def _no_such_point(self, count: int) -> str:
+        if self.interview.language == "fr":
+            if not self.is_reviewing_summary:
+                return "Il n'y a pas de résumé à modifier en ce moment."
+            return f"Le résumé a {count} point(s) : donnez un numéro de 1 à {count}."
+        if not self.is_reviewing_summary:
+            return "There is no summary to change right now."
+        return f"The summary has {count} point(s): give a number from 1 to {count}."
+
     def _closed_notice(self) -> str:
         return {
             "fr": "Cet entretien est terminé ; vous pouvez en commencer un nouveau.",
         }.get(self.interview.language, "This interview is over; you can start a new one.")
+
+
+def _without_point(text: str, point: str) -> str:
+    """The summary message without the bullet ``point``."""
+    kept = [
+        line
+        for line in text.splitlines()
+        if not (line.startswith("- ") and line[2:].strip() == point)
+    ]
+    return "\n".join(kept)
 
 
 def _extractive_summary(turns: list[Turn], language: str) -> list[str]:

@@ -1,6 +1,8 @@
-"""Persistence: interviews, turns, findings, jobs, users and identities, in SQLite or PostgreSQL.
+"""Persistence: interviews, turns, findings, jobs and accounts, in SQLite or PostgreSQL.
 
-Open it with ``Store.open(settings)``, which also migrates the schema. See :mod:`.store`.
+Open it with ``Store.open(settings)``, which also migrates the schema; each aggregate has its
+repository (``store.interviews``, ``store.findings``, ``store.jobs``, ``store.accounts``).
+See :mod:`.store`.
 """
 
 from assistant.store.errors import (

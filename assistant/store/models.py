@@ -1,16 +1,15 @@
 """The tables, as SQLAlchemy's typed ORM. Internal to the store: callers get pydantic records.
 
 Interviews and their turns; findings (where relational goods arise), their audit trail and the
-background jobs that extract them, all erased with their interview (ON DELETE CASCADE, and the
-store deletes them explicitly too); users; identities.
+jobs that extract them, all erased with their interview (ON DELETE CASCADE, and the store
+deletes them explicitly too); users.
 
 Nothing here is specific to one database: strings, booleans, integers, JSON and timezone-aware
 timestamps work the same on SQLite and PostgreSQL. Enums are stored as their plain string values
 (no native enum type), so adding a value never needs a migration.
 
-``identities`` (who a pseudonym is) is deliberately unrelated to ``interviews``: no foreign key,
-no relationship. Reading interviews never touches it; only the store's clearly named identity
-functions and erasure do.
+An interview row never names its employee: ``owner_key`` is a keyed hash of the user name
+(:func:`assistant.privacy.owner_key`), which only the server, holding the secret, can recompute.
 """
 
 from __future__ import annotations
@@ -88,7 +87,7 @@ class InterviewRow(Base):
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     pseudonym: Mapped[str] = mapped_column(String(64), unique=True)
-    owner: Mapped[str | None] = mapped_column(String(255), index=True)
+    owner_key: Mapped[str | None] = mapped_column(String(255), index=True)
     language: Mapped[str] = mapped_column(String(16))
     status: Mapped[str] = mapped_column(String(32), index=True)
     phase: Mapped[str] = mapped_column(String(32))
@@ -99,6 +98,7 @@ class InterviewRow(Base):
     consent_at: Mapped[datetime | None]
     consent_version: Mapped[str | None] = mapped_column(String(64))
     prompt_versions: Mapped[dict[str, str]]
+    prompt_digests: Mapped[dict[str, str]]
     source: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(index=True)
     updated_at: Mapped[datetime]
@@ -133,16 +133,6 @@ class UserRow(Base):
     created_at: Mapped[datetime]
 
 
-class IdentityRow(Base):
-    """Who a pseudonym is. Kept apart from interviews on purpose: see the module's docstring."""
-
-    __tablename__ = "identities"
-
-    pseudonym: Mapped[str] = mapped_column(String(64), primary_key=True)
-    person: Mapped[str] = mapped_column(Text)
-    created_at: Mapped[datetime]
-
-
 class FindingRow(Base):
     """A finding (see :class:`assistant.schemas.Finding`); quotes and provenance as JSON.
 
@@ -158,14 +148,14 @@ class FindingRow(Base):
         String(32), ForeignKey("interviews.id", ondelete="CASCADE")
     )
     code: Mapped[str] = mapped_column(String(255))
-    activity: Mapped[str] = mapped_column(Text)
-    counterpart: Mapped[str] = mapped_column(Text)
+    activity: Mapped[str | None] = mapped_column(Text)
+    counterpart: Mapped[str | None] = mapped_column(Text)
     value_chain_stage: Mapped[str] = mapped_column(Text)
     evidence: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
     prescribed_gap: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
-    automation_exposure: Mapped[str] = mapped_column(String(32))
+    automation_exposure: Mapped[str | None] = mapped_column(String(32))
     automation_reasons: Mapped[str] = mapped_column(Text)
-    confidence: Mapped[float] = mapped_column(Float)
+    confidence: Mapped[float | None] = mapped_column(Float)
     status: Mapped[str] = mapped_column(String(32), index=True)
     origin: Mapped[str] = mapped_column(String(32))
     proposed_code: Mapped[str | None] = mapped_column(String(255))
@@ -192,7 +182,7 @@ class FindingChangeRow(Base):
 
 
 class JobRow(Base):
-    """A unit of background work; at most one per (kind, interview), so enqueueing is idempotent."""
+    """A unit of deferred work; at most one per (kind, interview), so enqueueing is idempotent."""
 
     __tablename__ = "jobs"
     __table_args__ = (UniqueConstraint("kind", "interview_id"),)

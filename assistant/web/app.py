@@ -251,7 +251,7 @@ async def _employee_action(action: cl.Action) -> None:
     elif name == employee.WITHDRAW:
         await employee.ask_withdrawal(chat)
     elif name == employee.WITHDRAW_CONFIRM:
-        await employee.withdraw(rt, chat, action)
+        await employee.withdraw(chat, action)
     elif name == employee.WITHDRAW_CANCEL:
         await employee.cancel_withdrawal(chat, action)
     elif name == employee.SUMMARY_CONFIRM:
@@ -261,7 +261,7 @@ async def _employee_action(action: cl.Action) -> None:
     elif name == employee.SUMMARY_STRIKE:
         point = action.payload.get("point")
         if isinstance(point, int):
-            await employee.strike_point(rt, chat, point)
+            await employee.strike_point(chat, point)
 
 
 async def _staff_action(action: cl.Action) -> None:

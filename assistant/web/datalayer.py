@@ -142,7 +142,7 @@ class TerrainDataLayer(BaseDataLayer):
     # -- users -------------------------------------------------------------------------------
 
     async def get_user(self, identifier: str) -> PersistedUser | None:
-        user = await asyncio.to_thread(self.runtime.store.get_user, identifier)
+        user = await asyncio.to_thread(self.runtime.store.accounts.get, identifier)
         if user is None:
             return None
         return PersistedUser(
@@ -162,10 +162,10 @@ class TerrainDataLayer(BaseDataLayer):
     async def _interview(self, thread_id: str) -> Interview | None:
         if not _INTERVIEW_ID.fullmatch(thread_id or ""):
             return None
-        return await asyncio.to_thread(self.runtime.store.get_interview, thread_id)
+        return await asyncio.to_thread(self.runtime.store.interviews.get, thread_id)
 
     async def _author(self, interview: Interview) -> str | None:
-        return await asyncio.to_thread(self.runtime.owners.user_of, interview.owner)
+        return await asyncio.to_thread(self.runtime.owners.user_of, interview.owner_key)
 
     def _thread(
         self, interview: Interview, author: str, steps: list[StepDict] | None = None
@@ -198,7 +198,7 @@ class TerrainDataLayer(BaseDataLayer):
         requester = _requester()
         if requester is not None and requester != author:
             return None
-        turns = await asyncio.to_thread(self.runtime.store.turns, interview.id)
+        turns = await asyncio.to_thread(self.runtime.store.interviews.turns, interview.id)
         return self._thread(interview, author, steps_of(interview, turns, author))
 
     async def list_threads(
@@ -212,7 +212,7 @@ class TerrainDataLayer(BaseDataLayer):
         if account is None or account.role != UserRole.EMPLOYEE:
             return empty
         key = self.runtime.owners.key_of(account.name)
-        interviews = await asyncio.to_thread(self.runtime.store.list_interviews, owner=key)
+        interviews = await asyncio.to_thread(self.runtime.store.interviews.where, owner_key=key)
         threads = [self._thread(interview, account.name) for interview in interviews]
         if filters.search:
             wanted = filters.search.casefold()
@@ -241,7 +241,7 @@ class TerrainDataLayer(BaseDataLayer):
         requester = _requester()
         if author is None or (requester is not None and requester != author):
             return
-        await asyncio.to_thread(self.runtime.store.erase_interview, interview.id)
+        await asyncio.to_thread(self.runtime.store.interviews.erase, interview.id)
 
     async def update_thread(
         self,

@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import AsyncIterator
-from contextlib import suppress
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,7 +19,6 @@ from assistant.errors import TerrainError
 from assistant.interview.events import EventKind, SessionEvent
 from assistant.interview.guide import Guide, load_guide
 from assistant.interview.session import InterviewSession
-from assistant.interview.state import ClosingStep
 from assistant.interview.text import contains_phrase
 from assistant.schemas import Interview, Phase, Speaker
 from assistant.store import InterviewNotFoundError
@@ -133,8 +131,12 @@ async def on_message(runtime: Runtime, chat: EmployeeChat, text: str) -> None:
             else:
                 await _say(render.literal(texts.consent_first), texts).send()
             return
-        chat.awaiting_correction = False
-        await _respond(chat, chat.session, text)
+        session = chat.session
+        if chat.awaiting_correction:
+            chat.awaiting_correction = False
+            await _respond(chat, session.correct_summary(text))
+            return
+        await _respond(chat, session.respond(text))
 
 
 async def consent(runtime: Runtime, chat: EmployeeChat, *, given: bool) -> None:
@@ -159,10 +161,10 @@ async def _consent(runtime: Runtime, chat: EmployeeChat, said: str) -> None:
         chat.session = await InterviewSession.begin(
             deps,
             language=chat.language,
-            owner=runtime.owners.key_of(chat.user_name),
+            owner_key=runtime.owners.key_of(chat.user_name),
             interview_id=chat.interview_id,
         )
-    await _respond(chat, chat.session, said)
+    await _respond(chat, chat.session.respond(said))
 
 
 async def stop(chat: EmployeeChat) -> None:
@@ -170,10 +172,7 @@ async def stop(chat: EmployeeChat) -> None:
         session = chat.session
         if chat.erased or session is None or session.is_over:
             return
-        await cl.Message(
-            content=chat.texts.stop_said, author=chat.user_name, type="user_message"
-        ).send()
-        await _respond(chat, session, chat.texts.stop_said)
+        await _respond(chat, session.stop())
 
 
 async def ask_withdrawal(chat: EmployeeChat) -> None:
@@ -193,7 +192,7 @@ async def ask_withdrawal(chat: EmployeeChat) -> None:
     await question.send()
 
 
-async def withdraw(runtime: Runtime, chat: EmployeeChat, confirm: cl.Action) -> None:
+async def withdraw(chat: EmployeeChat, confirm: cl.Action) -> None:
     """Erase the interview for good, and say exactly what was erased."""
     async with chat.lock:
         await confirm.remove()
@@ -201,17 +200,20 @@ async def withdraw(runtime: Runtime, chat: EmployeeChat, confirm: cl.Action) -> 
         if chat.session is None or chat.erased:
             await _say(texts.nothing_to_withdraw, texts).send()
             return
-        interview = chat.session.interview
-        turns = await chat.session.transcript()
-        with suppress(InterviewNotFoundError):  # erased already (from the conversation list)
-            await asyncio.to_thread(runtime.store.erase_interview, interview.id)
+        try:
+            withdrawal = await chat.session.withdraw()
+        except InterviewNotFoundError:  # erased already (from the conversation list)
+            withdrawal = None
         chat.erased = True
         chat.session = None
         await _show(chat, [])
+        if withdrawal is None:
+            await _say(texts.erased, texts).send()
+            return
         done = texts.withdrawn.format(
-            pseudonym=interview.pseudonym,
-            date=render.when(texts, interview.created_at),
-            turns=len(turns),
+            pseudonym=withdrawal.pseudonym,
+            date=render.when(texts, withdrawal.created_at),
+            turns=withdrawal.turns,
         )
         await _say(render.literal(done), texts).send()
 
@@ -228,7 +230,7 @@ async def confirm_summary(chat: EmployeeChat) -> None:
             return
         said = chat.texts.summary_confirm_said
         await cl.Message(content=said, author=chat.user_name, type="user_message").send()
-        await _respond(chat, session, said)
+        await _respond(chat, session.respond(said))
 
 
 async def correct_summary(chat: EmployeeChat) -> None:
@@ -238,60 +240,25 @@ async def correct_summary(chat: EmployeeChat) -> None:
     await _say(chat.texts.correct_prompt, chat.texts).send()
 
 
-async def strike_point(runtime: Runtime, chat: EmployeeChat, number: int) -> None:
-    """Take one point out of the summary, in the stored summary message too."""
+async def strike_point(chat: EmployeeChat, number: int) -> None:
+    """Take point ``number`` (from 1) out of the summary: the session does it, in one commit."""
     async with chat.lock:
         session = chat.session
         if not _reviewing(chat) or session is None:
             return
-        points = session.state.summary
-        if not 0 <= number < len(points):
-            return
-        point = points[number]
-        turns = await session.transcript()
-        summary = next(
-            (
-                turn
-                for turn in reversed(turns)
-                if turn.speaker == Speaker.INTERVIEWER and turn.phase == Phase.CLOSING
-            ),
-            None,
-        )
-        if summary is not None:
-            shorter = render.without_point(summary.text, point)
-            await asyncio.to_thread(runtime.store.update_turn_text, summary.id, shorter)
-            if chat.said is not None:  # the summary on screen, shortened too
-                await _say(render.message(shorter), chat.texts, id=chat.said).update()
-        session.state.summary = [p for i, p in enumerate(points) if i != number]
-        session.interview = await asyncio.to_thread(
-            runtime.store.update_interview,
-            session.interview.id,
-            state=session.state.model_dump(mode="json"),
-        )
-        texts = chat.texts
-        notice = _say(render.literal(texts.struck.format(point=point)), texts)
-        await notice.send()
-        chat.anchor = notice.id
-        await _show(chat, _actions_for(chat))
+        await _respond(chat, session.strike_point(number))
 
 
 def _reviewing(chat: EmployeeChat) -> bool:
-    session = chat.session
-    return (
-        session is not None
-        and not chat.erased
-        and not session.is_over
-        and session.phase == Phase.CLOSING
-        and session.state.closing_step == ClosingStep.CONFIRM_SUMMARY
-    )
+    return chat.session is not None and not chat.erased and chat.session.is_reviewing_summary
 
 
 # -- showing the session's answer ------------------------------------------------------------
 
 
-async def _respond(chat: EmployeeChat, session: InterviewSession, text: str) -> None:
+async def _respond(chat: EmployeeChat, events: AsyncIterator[SessionEvent]) -> None:
     try:
-        await _render(chat, session.respond(text))
+        await _render(chat, events)
     except InterviewNotFoundError:
         chat.erased = True
         chat.session = None
@@ -331,6 +298,12 @@ async def _render(chat: EmployeeChat, events: AsyncIterator[SessionEvent]) -> No
             streaming, pending = None, ""
         elif event.kind == EventKind.NOTICE:
             await _say(f"_{render.literal(event.text)}_", texts).send()
+        elif event.kind == EventKind.REVISED and chat.said is not None:
+            await _say(render.message(event.text), texts, id=chat.said).update()
+        elif event.kind == EventKind.STRUCK:
+            notice = _say(render.literal(texts.struck.format(point=event.text)), texts)
+            await notice.send()
+            chat.anchor = notice.id
         elif event.kind == EventKind.PHASE and event.phase is not None:
             line = render.progress(texts, chat.guide, event.phase)
             if line is not None:
@@ -379,9 +352,9 @@ def _actions_for(chat: EmployeeChat) -> list[cl.Action]:
             cl.Action(
                 name=SUMMARY_STRIKE,
                 payload={**payload, "point": number},
-                label=texts.summary_strike_label.format(number=number + 1),
+                label=texts.summary_strike_label.format(number=number),
             )
-            for number in range(len(session.state.summary))
+            for number in range(1, len(session.state.summary) + 1)
         ]
     stop_action = cl.Action(name=STOP, payload=payload, label=texts.stop_label, icon="square")
     return [*actions, stop_action, withdraw]

@@ -111,16 +111,6 @@ def summary_points(text: str) -> list[str]:
     return [line[2:].strip() for line in text.splitlines() if line.startswith("- ")]
 
 
-def without_point(text: str, point: str) -> str:
-    """The summary message without the bullet ``point``."""
-    kept = [
-        line
-        for line in text.splitlines()
-        if not (line.startswith("- ") and line[2:].strip() == point)
-    ]
-    return "\n".join(kept)
-
-
 def transcript(texts: Texts, interview: Interview, turns: Sequence[Turn]) -> str:
     """A pseudonymised transcript for facilitators: who spoke, in which step, how.
 
@@ -146,7 +136,8 @@ def transcript(texts: Texts, interview: Interview, turns: Sequence[Turn]) -> str
             marks.append(texts.scripted_mark)
         if not turn.complete:
             marks.append(texts.cut_mark)
-        header = f"**{literal(texts.speakers[turn.speaker])}** · _{literal(' · '.join(marks))}_"
+        speaker = literal(texts.speakers[turn.speaker])
+        header = f"**{turn.number} · {speaker}** · _{literal(' · '.join(marks))}_"
         body = "\n".join(f"> {literal(line)}  " for line in turn.text.splitlines())
         parts.append(f"{header}\n\n{body or '>'}")
     return "\n\n".join(parts)

@@ -52,13 +52,13 @@ class OwnerIndex:
             found = self._users_by_key.get(key)
             if found is not None or time.monotonic() - self._refreshed_at < OWNER_REFRESH_SECONDS:
                 return found
-            users = self._store.list_users()
+            users = self._store.accounts.all()
             self._users_by_key = {self.key_of(user.name): user.name for user in users}
             self._refreshed_at = time.monotonic()
             return self._users_by_key.get(key)
 
     def owns(self, user_name: str, interview: Interview) -> bool:
-        return interview.owner is not None and interview.owner == self.key_of(user_name)
+        return interview.owner_key is not None and interview.owner_key == self.key_of(user_name)
 
 
 @dataclass
@@ -88,7 +88,7 @@ class Runtime:
         account = await self.account(user_name)
         if account is None or account.role != UserRole.EMPLOYEE:
             return None
-        interview = await asyncio.to_thread(self.store.get_interview, interview_id)
+        interview = await asyncio.to_thread(self.store.interviews.get, interview_id)
         if interview is None or not self.owners.owns(account.name, interview):
             return None
         return interview

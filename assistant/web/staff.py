@@ -12,12 +12,21 @@ from collections.abc import Mapping
 from typing import Any
 
 import chainlit as cl
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from assistant.auth import Account
 from assistant.findings.codebook import Codebook, load_codebook
 from assistant.findings.evidence import verify
 from assistant.findings.review import QuoteNotFoundError, facilitator_finding
-from assistant.schemas import Finding, FindingStatus, Interview, Speaker, UserRole
+from assistant.schemas import (
+    Finding,
+    FindingEdit,
+    FindingStatus,
+    Interview,
+    ReviewAction,
+    Speaker,
+    UserRole,
+)
 from assistant.store import FindingNotFoundError, InterviewNotFoundError
 from assistant.web import render
 from assistant.web.runtime import Runtime
@@ -39,11 +48,22 @@ ADD_CODE = "terrain_finding_add_code"
 ADD_STAGE = "terrain_finding_add_stage"
 REVIEW_ACTIONS = (ACCEPT, REJECT, RECODE, RECODE_TO, ADD, ADD_TURN, ADD_CODE, ADD_STAGE)
 ACTIONS = (READ, FINDINGS, REPORT, ADMIN_ERASE, ADMIN_ERASE_CONFIRM, *REVIEW_ACTIONS)
-# The finding being added in this conversation: {"interview", "quote", "turn"}, server-side.
+# The finding being added in this conversation (an AddingFinding, as JSON), server-side.
 ADDING = "terrain_adding"
 
 LISTED = 50  # interviews listed at once, newest first
 LIST_WORDS = ("liste", "list", "lister", "entretiens", "interviews")
+
+
+class AddingFinding(BaseModel):
+    """A facilitator's finding in the making: the interview, then the employee's words and the
+    turn (numbered from 1) they come from."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    interview: str
+    quote: str | None = Field(default=None, min_length=1)
+    turn_number: int | None = Field(default=None, ge=1)
 
 
 def _say(content: str, texts: Texts, actions: list[cl.Action] | None = None) -> cl.Message:
@@ -63,7 +83,7 @@ async def facilitator_home(runtime: Runtime, account: Account, texts: Texts) -> 
         await refuse(texts)
         return
     # One more than shown, to know whether there are more.
-    interviews = await asyncio.to_thread(runtime.store.list_interviews, limit=LISTED + 1)
+    interviews = await asyncio.to_thread(runtime.store.interviews.where, limit=LISTED + 1)
     shown = interviews[:LISTED]
     parts = [texts.facilitator_title, render.literal(texts.facilitator_intro)]
     if not shown:
@@ -110,7 +130,7 @@ async def read_transcript(
     if interview is None:
         await _say(texts.not_found, texts).send()
         return
-    turns = await asyncio.to_thread(runtime.store.turns, interview.id)
+    turns = await asyncio.to_thread(runtime.store.interviews.turns, interview.id)
     findings = cl.Action(
         name=FINDINGS,
         payload={"interview": interview.id},
@@ -125,13 +145,13 @@ async def facilitator_message(runtime: Runtime, account: Account, texts: Texts, 
         return
     wanted = text.strip()
     if wanted.casefold() in LIST_WORDS:
-        cl.user_session.set(ADDING, None)
+        _keep_adding(None)
         await facilitator_home(runtime, account, texts)
         return
     if _adding() is not None:
         await _words_typed(runtime, texts, text)
         return
-    match = await asyncio.to_thread(runtime.store.interview_by_pseudonym, wanted)
+    match = await asyncio.to_thread(runtime.store.interviews.by_pseudonym, wanted)
     if match is None:
         await _say(render.literal(texts.facilitator_help), texts).send()
         return
@@ -151,14 +171,14 @@ async def placeholder(account: Account, texts: Texts) -> None:
 async def _interview(runtime: Runtime, interview_id: object) -> Interview | None:
     if not isinstance(interview_id, str):
         return None
-    return await asyncio.to_thread(runtime.store.get_interview, interview_id)
+    return await asyncio.to_thread(runtime.store.interviews.get, interview_id)
 
 
 async def _finding(runtime: Runtime, interview: Interview, finding_id: object) -> Finding | None:
     """The finding, only if it exists and belongs to ``interview``."""
     if not isinstance(finding_id, str):
         return None
-    finding = await asyncio.to_thread(runtime.store.get_finding, finding_id)
+    finding = await asyncio.to_thread(runtime.store.findings.get, finding_id)
     return finding if finding is not None and finding.interview_id == interview.id else None
 
 
@@ -184,8 +204,8 @@ def _finding_text(texts: Texts, codebook: Codebook, number: int, finding: Findin
     meta = texts.finding_meta.format(
         status=texts.finding_statuses[finding.status],
         origin=texts.finding_origins[finding.origin],
-        activity=finding.activity,
-        counterpart=finding.counterpart,
+        activity=finding.activity or texts.unknown,
+        counterpart=finding.counterpart or texts.unknown,
         stage=_stage_label(codebook, finding.value_chain_stage, texts),
     )
     code = render.literal(_code_label(codebook, finding.code, texts))
@@ -194,7 +214,7 @@ def _finding_text(texts: Texts, codebook: Codebook, number: int, finding: Findin
         proposed = _code_label(codebook, finding.proposed_code, texts)
         parts.append(render.literal(texts.finding_proposed_code.format(code=proposed)))
     for quote in finding.evidence:
-        parts.append(render.literal(texts.finding_quote.format(turn=quote.turn_index)))
+        parts.append(render.literal(texts.finding_quote.format(turn=quote.turn_number)))
         parts.append(_quoted(quote.text))
     gap = finding.prescribed_gap
     if gap is not None:
@@ -221,7 +241,7 @@ async def findings(runtime: Runtime, account: Account, texts: Texts, interview_i
         await refuse(texts)
         return
     if interview_id is None:
-        interviews = await asyncio.to_thread(runtime.store.list_interviews, limit=LISTED)
+        interviews = await asyncio.to_thread(runtime.store.interviews.where, limit=LISTED)
         choices = [
             cl.Action(
                 name=FINDINGS,
@@ -236,7 +256,7 @@ async def findings(runtime: Runtime, account: Account, texts: Texts, interview_i
     if interview is None:
         await _say(texts.not_found, texts).send()
         return
-    found = await asyncio.to_thread(runtime.store.findings, interview_id=interview.id)
+    found = await asyncio.to_thread(runtime.store.findings.where, interview_id=interview.id)
     codebook = await _codebook(runtime)
     title = texts.findings_title.format(
         pseudonym=render.literal(interview.pseudonym), count=len(found)
@@ -315,17 +335,17 @@ async def _review(
                 await refuse(texts)
                 return
             await asyncio.to_thread(
-                runtime.store.review_finding,
+                runtime.store.findings.review,
                 finding.id,
                 actor=account.name,
-                action="edit",
-                changes={"code": code},
+                action=ReviewAction.EDIT,
+                edit=FindingEdit(code=code),
             )
             done = texts.recoded.format(old=old, new=_code_label(codebook, code, texts))
         else:
-            action = "accept" if name == ACCEPT else "reject"
+            action = ReviewAction.ACCEPT if name == ACCEPT else ReviewAction.REJECT
             await asyncio.to_thread(
-                runtime.store.review_finding, finding.id, actor=account.name, action=action
+                runtime.store.findings.review, finding.id, actor=account.name, action=action
             )
             done = (texts.accepted if name == ACCEPT else texts.rejected).format(code=old)
     except FindingNotFoundError:
@@ -334,27 +354,35 @@ async def _review(
     await _say(render.literal(done), texts).send()
 
 
-def _adding() -> dict[str, Any] | None:
-    pending = cl.user_session.get(ADDING)
-    return pending if isinstance(pending, dict) else None
+def _adding() -> AddingFinding | None:
+    """The finding being added in this conversation; None if none is (or what is kept is not
+    a finding in the making)."""
+    try:
+        return AddingFinding.model_validate(cl.user_session.get(ADDING))
+    except ValidationError:
+        return None
 
 
-def _adding_to(interview: Interview) -> dict[str, Any] | None:
+def _keep_adding(pending: AddingFinding | None) -> None:
+    cl.user_session.set(ADDING, None if pending is None else pending.model_dump())
+
+
+def _adding_to(interview: Interview) -> AddingFinding | None:
     """The finding being added to ``interview`` in this conversation, once its words are kept."""
     pending = _adding()
-    if pending is None or pending.get("interview") != interview.id or not pending.get("quote"):
+    if pending is None or pending.interview != interview.id or pending.quote is None:
         return None
     return pending
 
 
 async def _start_adding(runtime: Runtime, texts: Texts, interview: Interview) -> None:
-    cl.user_session.set(ADDING, {"interview": interview.id, "quote": None, "turn": None})
-    turns = await asyncio.to_thread(runtime.store.turns, interview.id)
+    _keep_adding(AddingFinding(interview=interview.id))
+    turns = await asyncio.to_thread(runtime.store.interviews.turns, interview.id)
     choices = [
         cl.Action(
             name=ADD_TURN,
-            payload={"interview": interview.id, "turn": turn.index},
-            label=texts.add_turn_label.format(index=turn.index),
+            payload={"interview": interview.id, "turn": turn.number},
+            label=texts.add_turn_label.format(number=turn.number),
         )
         for turn in turns
         if turn.speaker == Speaker.EMPLOYEE
@@ -365,39 +393,45 @@ async def _start_adding(runtime: Runtime, texts: Texts, interview: Interview) ->
 
 async def _words_typed(runtime: Runtime, texts: Texts, words: str) -> None:
     pending = _adding()
-    interview = await _interview(runtime, None if pending is None else pending.get("interview"))
+    interview = await _interview(runtime, None if pending is None else pending.interview)
     if interview is None:
-        cl.user_session.set(ADDING, None)
+        _keep_adding(None)
         await _say(texts.not_found, texts).send()
         return
-    turns = await asyncio.to_thread(runtime.store.turns, interview.id)
+    turns = await asyncio.to_thread(runtime.store.interviews.turns, interview.id)
     quote = verify(words, turns)
     if quote is None:
         await _say(render.literal(texts.add_not_said), texts).send()
         return
-    await _keep_quote(runtime, texts, interview, quote.text, quote.turn_index)
+    await _keep_quote(runtime, texts, interview, quote.text, quote.turn_number)
 
 
-async def _turn_chosen(runtime: Runtime, texts: Texts, interview: Interview, index: object) -> None:
+async def _turn_chosen(
+    runtime: Runtime, texts: Texts, interview: Interview, number: object
+) -> None:
     pending = _adding()
-    if pending is None or pending.get("interview") != interview.id:
+    if pending is None or pending.interview != interview.id:
         await _say(render.literal(texts.add_expired), texts).send()
         return
-    turns = await asyncio.to_thread(runtime.store.turns, interview.id)
+    turns = await asyncio.to_thread(runtime.store.interviews.turns, interview.id)
     turn = next(
-        (t for t in turns if t.index == index and t.speaker == Speaker.EMPLOYEE and t.text.strip()),
+        (
+            t
+            for t in turns
+            if t.number == number and t.speaker == Speaker.EMPLOYEE and t.text.strip()
+        ),
         None,
     )
-    if turn is None or isinstance(index, bool):
+    if turn is None or isinstance(number, bool):
         await _say(render.literal(texts.add_not_said), texts).send()
         return
-    await _keep_quote(runtime, texts, interview, turn.text, turn.index)
+    await _keep_quote(runtime, texts, interview, turn.text, turn.number)
 
 
 async def _keep_quote(
-    runtime: Runtime, texts: Texts, interview: Interview, quote: str, turn: int
+    runtime: Runtime, texts: Texts, interview: Interview, quote: str, turn_number: int
 ) -> None:
-    cl.user_session.set(ADDING, {"interview": interview.id, "quote": quote, "turn": turn})
+    _keep_adding(AddingFinding(interview=interview.id, quote=quote, turn_number=turn_number))
     codebook = await _codebook(runtime)
     choices = [
         cl.Action(
@@ -439,23 +473,23 @@ async def _add(
     stage: object,
 ) -> None:
     pending = _adding_to(interview)
-    if pending is None:
+    if pending is None or pending.quote is None:
         await _say(render.literal(texts.add_expired), texts).send()
         return
     codebook = await _codebook(runtime)
     if not isinstance(code, str) or not isinstance(stage, str):
         await refuse(texts)
         return
-    turns = await asyncio.to_thread(runtime.store.turns, interview.id)
+    turns = await asyncio.to_thread(runtime.store.interviews.turns, interview.id)
     try:
         finding = facilitator_finding(
             codebook,
             interview.id,
             turns,
-            str(pending["quote"]),
+            pending.quote,
             code=code,
             stage=stage,
-            turn_index=pending.get("turn"),
+            turn_number=pending.turn_number,
         )
     except QuoteNotFoundError:
         await _say(render.literal(texts.add_not_said), texts).send()
@@ -465,12 +499,12 @@ async def _add(
         return
     try:
         added = await asyncio.to_thread(
-            runtime.store.add_facilitator_finding, finding, actor=account.name
+            runtime.store.findings.add_by_facilitator, finding, actor=account.name
         )
     except InterviewNotFoundError:
         await _say(texts.not_found, texts).send()
         return
-    cl.user_session.set(ADDING, None)
+    _keep_adding(None)
     done = texts.added.format(
         code=_code_label(codebook, added.code, texts),
         stage=_stage_label(codebook, added.value_chain_stage, texts),
@@ -498,9 +532,9 @@ async def admin_home(runtime: Runtime, account: Account, texts: Texts) -> None:
     if account.role != UserRole.ADMIN:
         await refuse(texts)
         return
-    users = await asyncio.to_thread(runtime.store.list_users)
-    shown = await asyncio.to_thread(runtime.store.list_interviews, limit=LISTED)
-    counts = await asyncio.to_thread(runtime.store.turn_counts, [i.id for i in shown])
+    users = await asyncio.to_thread(runtime.store.accounts.all)
+    shown = await asyncio.to_thread(runtime.store.interviews.where, limit=LISTED)
+    counts = await asyncio.to_thread(runtime.store.interviews.turn_counts, [i.id for i in shown])
     parts = [
         texts.admin_title,
         texts.admin_users,
@@ -570,7 +604,7 @@ async def admin_erase(
         return
     count = await _turn_count(runtime, interview)
     try:
-        await asyncio.to_thread(runtime.store.erase_interview, interview.id)
+        await asyncio.to_thread(runtime.store.interviews.erase, interview.id)
     except InterviewNotFoundError:
         await _say(texts.not_found, texts).send()
         return
@@ -579,5 +613,5 @@ async def admin_erase(
 
 
 async def _turn_count(runtime: Runtime, interview: Interview) -> int:
-    counts = await asyncio.to_thread(runtime.store.turn_counts, [interview.id])
+    counts = await asyncio.to_thread(runtime.store.interviews.turn_counts, [interview.id])
     return counts[interview.id]

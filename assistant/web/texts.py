@@ -24,7 +24,6 @@ class Texts:
     closing_title: str
     # controls
     stop_label: str
-    stop_said: str
     withdraw_label: str
     withdraw_confirm: str
     withdraw_yes: str
@@ -75,6 +74,7 @@ class Texts:
     finding_meta: str  # {status} {origin} {activity} {counterpart} {stage}
     finding_proposed_code: str  # {code}
     finding_quote: str  # {turn}
+    unknown: str  # a finding's field that nobody gave
     finding_gap: str  # {gap}
     finding_passage: str  # {source}
     finding_statuses: dict[FindingStatus, str]
@@ -90,7 +90,7 @@ class Texts:
     finding_not_found: str
     add_label: str
     add_prompt: str  # {pseudonym}
-    add_turn_label: str  # {index}
+    add_turn_label: str  # {number}
     add_not_said: str
     add_code_prompt: str  # {quote}
     add_stage_prompt: str  # {code}
@@ -127,7 +127,6 @@ FR = Texts(
     step="Étape {number}/{total} : {title}",
     closing_title="Résumé et conclusion",
     stop_label="Arrêter l'entretien",
-    stop_said="stop",
     withdraw_label="Retirer mon entretien",
     withdraw_confirm=(
         "Retirer votre entretien l'efface définitivement : tous vos messages, toutes les "
@@ -194,7 +193,6 @@ FR = Texts(
         InterviewStatus.CLOSED: "terminé",
         InterviewStatus.DECLINED: "refusé",
         InterviewStatus.STOPPED: "arrêté",
-        InterviewStatus.WITHDRAWN: "retiré",
     },
     phases={
         Phase.CONSENT: "consentement",
@@ -217,6 +215,7 @@ FR = Texts(
     ),
     finding_proposed_code="Code proposé à l'origine : {code}",
     finding_quote="Citation (message {turn}) :",
+    unknown="inconnu",
     finding_gap="Écart au prescrit : {gap}",
     finding_passage="Passage cité ({source}) :",
     finding_statuses={
@@ -241,7 +240,7 @@ FR = Texts(
         "mots exacts de la personne, ou choisissez une de ses réponses entières. "
         "Écrivez « liste » pour abandonner."
     ),
-    add_turn_label="Réponse {index}",
+    add_turn_label="Réponse {number}",
     add_not_said=(
         "Ces mots ne figurent pas dans les réponses de la personne : une citation doit être "
         "ses mots exacts. Rien n'a été ajouté. Écrivez-les de nouveau, ou « liste » pour "
@@ -288,7 +287,6 @@ EN = Texts(
     step="Step {number} of {total}: {title}",
     closing_title="Summary and closing",
     stop_label="Stop the interview",
-    stop_said="stop",
     withdraw_label="Withdraw my interview",
     withdraw_confirm=(
         "Withdrawing your interview erases it for good: all your messages, all the questions, "
@@ -348,7 +346,6 @@ EN = Texts(
         InterviewStatus.CLOSED: "closed",
         InterviewStatus.DECLINED: "declined",
         InterviewStatus.STOPPED: "stopped",
-        InterviewStatus.WITHDRAWN: "withdrawn",
     },
     phases={
         Phase.CONSENT: "consent",
@@ -371,6 +368,7 @@ EN = Texts(
     ),
     finding_proposed_code="Originally proposed code: {code}",
     finding_quote="Quote (message {turn}):",
+    unknown="unknown",
     finding_gap="Gap with the prescribed work: {gap}",
     finding_passage="Cited passage ({source}):",
     finding_statuses={
@@ -394,7 +392,7 @@ EN = Texts(
         "New finding for interview {pseudonym}: type the person's exact words in your next "
         'message, or choose one of their whole answers. Type "list" to give up.'
     ),
-    add_turn_label="Answer {index}",
+    add_turn_label="Answer {number}",
     add_not_said=(
         "Those words are not in the person's answers: a quote must be their exact words. "
         'Nothing was added. Type them again, or "list" to give up.'

@@ -88,9 +88,9 @@ async def test_parallel_employees_never_see_each_other(
 ) -> None:
     alice_thread, bob_thread = two_employees
     with web.store() as store:
-        alice_turns = store.turns(alice_thread)
-        bob_turns = store.turns(bob_thread)
-        assert store.get_interview(alice_thread).owner == owner_key(web.settings, "alice")
+        alice_turns = store.interviews.turns(alice_thread)
+        bob_turns = store.interviews.turns(bob_thread)
+        assert store.interviews.get(alice_thread).owner == owner_key(web.settings, "alice")
     assert "Alice parle de sa nuit." in [t.text for t in alice_turns]
     assert not any("Alice" in t.text for t in bob_turns)
 
@@ -110,7 +110,7 @@ async def test_parallel_employees_never_see_each_other(
     with pytest.raises(socketio.exceptions.ConnectionError):
         await bob.connect(alice_thread)
     with web.store() as store:
-        assert len(store.turns(alice_thread)) == len(alice_turns)
+        assert len(store.interviews.turns(alice_thread)) == len(alice_turns)
 
     # A hand-made button naming alice's interview, sent from bob's own conversation.
     await bob.connect()
@@ -120,7 +120,7 @@ async def test_parallel_employees_never_see_each_other(
         await bob.call_action({**forged, "name": name})
     await bob.wait_for(lambda: sum("pas permise" in t for t in bob.texts()) == 3)
     with web.store() as store:
-        assert store.get_interview(alice_thread) is not None
+        assert store.interviews.get(alice_thread) is not None
     assert not any("Alice" in text for text in bob.texts())
     await bob.disconnect()
 
@@ -130,7 +130,7 @@ async def test_facilitators_read_pseudonyms_never_names(
 ) -> None:
     alice_thread, _ = two_employees
     with web.store() as store:
-        alice_interview = store.get_interview(alice_thread)
+        alice_interview = store.interviews.get(alice_thread)
     assert alice_interview is not None
     fanny = await signed_in(web, "fanny")
     await fanny.wait_for(lambda: any(label.startswith("Lire ") for label in fanny.labels()))
@@ -185,7 +185,7 @@ async def test_leadership_is_refused_transcripts(
         assert (await http.get(f"/project/thread/{alice_thread}")).status_code == 401
         assert (await http.post("/project/threads", json=THREADS)).json()["data"] == []
     with web.store() as store:
-        assert store.get_interview(alice_thread) is not None
+        assert store.interviews.get(alice_thread) is not None
     await lea.disconnect()
 
 
@@ -194,8 +194,8 @@ async def test_admins_list_users_and_erase(web: WebServer) -> None:
     thread = chloe.thread_id
     await chloe.disconnect()
     with web.store() as store:
-        target = store.get_interview(thread)
-        count = len(store.turns(thread))
+        target = store.interviews.get(thread)
+        count = len(store.interviews.turns(thread))
     assert target is not None
     adam = await signed_in(web, "adam")
     await adam.wait_for(lambda: f"Effacer {target.pseudonym}" in adam.labels())
@@ -209,7 +209,7 @@ async def test_admins_list_users_and_erase(web: WebServer) -> None:
     await adam.wait_for_text("Effacé")
     assert f"ses {count} messages" in plain(adam.last())
     with web.store() as store:
-        assert store.get_interview(thread) is None
+        assert store.interviews.get(thread) is None
     await adam.disconnect()
 
 
@@ -218,7 +218,7 @@ async def test_a_deleted_account_loses_access_at_once(web: WebServer) -> None:
     client = web.client("bob")
     await client.login()
     with web.store() as store:
-        before = store.get_user("bob")
+        before = store.accounts.get("bob")
     assert before is not None
     # Simulate the account's removal by renaming it in the database behind the server's back.
     from sqlalchemy import update
@@ -242,7 +242,7 @@ async def test_a_deleted_account_loses_access_at_once(web: WebServer) -> None:
 def test_speakers_are_recorded_per_employee(web: WebServer, two_employees: tuple[str, str]) -> None:
     with web.store() as store:
         for thread in two_employees:
-            turns = store.turns(thread)
+            turns = store.interviews.turns(thread)
             assert [t.speaker for t in turns][:2] == [Speaker.INTERVIEWER, Speaker.EMPLOYEE]
 
 
@@ -264,7 +264,7 @@ async def test_a_trusted_proxy_header_signs_in_with_the_stored_role(web: WebServ
     async with httpx.AsyncClient(base_url=web.url) as http:
         assert (await http.post("/auth/header", headers={TRUSTED_HEADER: "zoe"})).status_code == 200
     with web.store() as store:
-        zoe = store.get_user("zoe")
+        zoe = store.accounts.get("zoe")
     assert zoe is not None
     assert zoe.role == UserRole.EMPLOYEE
-    assert store.password_hash_of("zoe") is None
+    assert store.accounts.password_hash_of("zoe") is None

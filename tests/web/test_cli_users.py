@@ -34,7 +34,7 @@ def test_add_asks_twice_and_stores_only_a_hash(data_dir: Path) -> None:
     assert "Added alice (employee)" in added.output
     assert "un mot de passe long" not in added.output
     with Store.open(load_settings(data_dir=data_dir)) as store:
-        stored = store.password_hash_of("alice")
+        stored = store.accounts.password_hash_of("alice")
     assert stored is not None
     assert stored.startswith("$argon2id$")
     assert verify_password(stored, "un mot de passe long")

@@ -53,7 +53,7 @@ async def consented(web: WebServer, name: str, language: str = "fr-FR") -> WebCl
 def interview_of(web: WebServer, thread_id: str | None) -> Any:
     assert thread_id
     with web.store() as store:
-        return store.get_interview(thread_id), store.turns(thread_id)
+        return store.interviews.get(thread_id), store.interviews.turns(thread_id)
 
 
 async def test_consent_buttons_come_first_and_nothing_is_stored_before(web: WebServer) -> None:
@@ -280,4 +280,3 @@ def test_the_consent_buttons_say_what_the_guide_understands(language: str) -> No
     assert contains_phrase(texts.decline_said, words.no)
     assert contains_phrase(texts.summary_confirm_said, words.yes)
     assert not contains_phrase(texts.summary_confirm_said, words.no)
-    assert contains_phrase(texts.stop_said, words.stop)

@@ -66,22 +66,22 @@ def _finding(interview_id: str, turns: list[Turn], words: str, code: str, **extr
 def seeded(web: WebServer) -> Seeded:
     """A closed interview and four proposed findings, stored before anyone connects."""
     with web.store() as store:
-        interview = store.create_interview(language="fr")
-        store.record_consent(interview.id, given=True, version="test")
+        interview = store.interviews.create(language="fr")
+        store.interviews.record_consent(interview.id, given=True, version="test")
         for speaker, text in [
             (Speaker.INTERVIEWER, "Pouvez-vous me raconter un moment précis ?"),
             (Speaker.EMPLOYEE, NIGHT),
             (Speaker.INTERVIEWER, "Et ce qui est prévu ?"),
             (Speaker.EMPLOYEE, ROTA),
         ]:
-            store.add_turn(interview.id, speaker=speaker, text=text, phase=Phase.EPISODE)
+            store.interviews.add_turn(interview.id, speaker=speaker, text=text, phase=Phase.EPISODE)
         store.update_interview(interview.id, status=InterviewStatus.CLOSED, phase=Phase.DONE)
-        turns = store.turns(interview.id)
+        turns = store.interviews.turns(interview.id)
         gap = PrescribedGap(
             description="Le temps prévu ne laisse pas d'écoute.",
             passage=PassageCitation(source="procedures.pdf", page=3, text=PASSAGE),
         )
-        found = store.add_findings(
+        found = store.findings.add(
             [
                 _finding(interview.id, turns, "restée un peu plus pour l'écouter", "care"),
                 _finding(interview.id, turns, "Mme R. était seule", "empathy"),
@@ -116,8 +116,8 @@ def _has(client: WebClient, name: str, payload: dict[str, str]) -> bool:
 
 
 def _state(store: Store, interview_id: str) -> tuple[list[tuple[str, str, str]], int]:
-    findings = store.findings(interview_id=interview_id)
-    return [(f.id, f.status.value, f.code) for f in findings], len(store.finding_changes())
+    findings = store.findings.where(interview_id=interview_id)
+    return [(f.id, f.status.value, f.code) for f in findings], len(store.findings.changes())
 
 
 async def test_a_facilitator_reviews_and_adds_findings(web: WebServer, seeded: Seeded) -> None:
@@ -147,7 +147,7 @@ async def test_a_facilitator_reviews_and_adds_findings(web: WebServer, seeded: S
 
     with web.store() as store:
         care, empathy, trust = (
-            store.get_finding(i) for i in (seeded.care, seeded.empathy, seeded.trust)
+            store.findings.get(i) for i in (seeded.care, seeded.empathy, seeded.trust)
         )
         assert care is not None
         assert empathy is not None
@@ -158,7 +158,7 @@ async def test_a_facilitator_reviews_and_adds_findings(web: WebServer, seeded: S
             "trust",
             "proximity",
         )
-        changes = store.finding_changes()
+        changes = store.findings.changes()
     assert [(c.finding_id, c.action, c.actor) for c in changes] == [
         (seeded.care, "accept", "fanny"),
         (seeded.empathy, "reject", "fanny"),
@@ -171,7 +171,7 @@ async def test_a_facilitator_reviews_and_adds_findings(web: WebServer, seeded: S
     await fanny.send("Je suis partie plus tôt")
     assert "ne figurent pas" in plain(fanny.last())
     with web.store() as store:
-        assert len(store.findings(interview_id=seeded.interview)) == 4
+        assert len(store.findings.where(interview_id=seeded.interview)) == 4
     await fanny.send("seule.   Je suis restée")  # exact words, white space aside
     await press(fanny, staff.ADD_CODE, interview=seeded.interview, code="care")
     await press(fanny, staff.ADD_STAGE, interview=seeded.interview, code="care", stage="follow_up")
@@ -179,9 +179,9 @@ async def test_a_facilitator_reviews_and_adds_findings(web: WebServer, seeded: S
     with web.store() as store:
         seeded_ids = {seeded.care, seeded.empathy, seeded.trust, seeded.spare}
         [added] = [
-            f for f in store.findings(interview_id=seeded.interview) if f.id not in seeded_ids
+            f for f in store.findings.where(interview_id=seeded.interview) if f.id not in seeded_ids
         ]
-        added_changes = store.finding_changes(added.id)
+        added_changes = store.findings.changes(added.id)
     assert (added.origin, added.status, added.code, added.value_chain_stage) == (
         FindingOrigin.FACILITATOR,
         FindingStatus.ACCEPTED,
@@ -224,7 +224,7 @@ async def test_others_sending_the_same_buttons_change_nothing(
     assert "Mme R." not in everything
     with web.store() as store:
         assert _state(store, seeded.interview) == before
-        spare = store.get_finding(seeded.spare)
+        spare = store.findings.get(seeded.spare)
     assert spare is not None
     assert spare.status == FindingStatus.PROPOSED
     await client.disconnect()

@@ -164,13 +164,13 @@ def test_passwords_are_argon2_and_never_default(make_settings: SettingsFactory) 
     with pytest.raises(AuthError, match="at least 10"):
         hash_password("short")
     with Store.open(make_settings()) as store:
-        assert store.list_users() == []  # no account exists until one is added
+        assert store.accounts.all() == []  # no account exists until one is added
         add_user(store, "alice", UserRole.EMPLOYEE, "correct horse battery")
         with pytest.raises(AuthError, match="already exists"):
             add_user(store, "alice", UserRole.ADMIN, "another long password")
         with pytest.raises(AuthError, match="Invalid user name"):
             add_user(store, "<script>", UserRole.ADMIN, "another long password")
-        assert store.password_hash_of("alice") != "correct horse battery"
+        assert store.accounts.password_hash_of("alice") != "correct horse battery"
         account = authenticate(store, "alice", "correct horse battery")
         assert account is not None
         assert account.role == UserRole.EMPLOYEE
@@ -210,15 +210,15 @@ async def test_the_data_layer_rebuilds_threads_and_lists_only_the_owners(
         for name, role in [("alice", UserRole.EMPLOYEE), ("fanny", UserRole.FACILITATOR)]:
             add_user(store, name, role, None)
         key = owner_key(settings, "alice")
-        interview = store.create_interview(language="fr", owner=key)
-        store.add_turn(
+        interview = store.interviews.create(language="fr", owner=key)
+        store.interviews.add_turn(
             interview.id, speaker=Speaker.INTERVIEWER, text="Bonjour ?", phase=Phase.CONSENT
         )
-        store.add_turn(
+        store.interviews.add_turn(
             interview.id, speaker=Speaker.EMPLOYEE, text="<b>oui</b>", phase=Phase.CONSENT
         )
-        store.add_turn(interview.id, speaker=Speaker.INTERVIEWER, text="Métier ?", phase=Phase.ROLE)
-        other = store.create_interview(language="fr", owner=owner_key(settings, "bob"))
+        store.interviews.add_turn(interview.id, speaker=Speaker.INTERVIEWER, text="Métier ?", phase=Phase.ROLE)
+        other = store.interviews.create(language="fr", owner=owner_key(settings, "bob"))
         layer = TerrainDataLayer(Runtime(settings, store, OwnerIndex(settings, store)))
 
         assert await layer.get_thread_author(interview.id) == "alice"
@@ -246,7 +246,7 @@ async def test_the_data_layer_rebuilds_threads_and_lists_only_the_owners(
         assert await layer.get_user("nobody") is None
 
         await layer.delete_thread(interview.id)
-        assert store.get_interview(interview.id) is None
+        assert store.interviews.get(interview.id) is None
 
 
 def test_the_page_loses_its_outside_links_and_gets_a_strict_policy() -> None:

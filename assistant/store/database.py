@@ -1,0 +1,213 @@
+"""The store's database: engine, sessions, migrations, the clock and error translation.
+
+Internal to :mod:`assistant.store`: the repositories (interviews, findings, jobs, accounts)
+share one :class:`Database`; callers reach them through :class:`assistant.store.Store`.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Concatenate, ParamSpec, TypeVar
+
+from alembic import command
+from alembic.util.exc import CommandError
+from sqlalchemy import URL, make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+
+from assistant.store.engine import WRITE_OPTION, create_store_engine, is_sqlite, is_sqlite_memory
+from assistant.store.errors import DATABASE_URL_FIX, StoreError
+from assistant.store.migrations import alembic_config
+from assistant.store.models import utc_now
+
+Clock = Callable[[], datetime]
+
+# Alembic keeps the running migration in module globals: one migration per process at a time
+# (and, through the database's own lock, one across processes).
+_MIGRATION_LOCK = threading.Lock()
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def as_utc(moment: datetime) -> datetime:
+    """A timezone-aware UTC datetime; a naive one is taken to be UTC already."""
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def reason(error: SQLAlchemyError) -> str:
+    """The database's own words, first line only: no SQL, no parameters, no details."""
+    detail = error.orig if isinstance(error, DBAPIError) and error.orig is not None else error
+    text = str(detail).strip().splitlines()
+    return text[0].rstrip(".") if text else type(error).__name__
+
+
+class Database:
+    """One SQL database: its engine, read and write sessions, migrations and clock."""
+
+    def __init__(self, url: str, clock: Clock = utc_now) -> None:
+        try:
+            self._url: URL = make_url(url)
+        except ArgumentError:
+            # Not echoed: an unparsable URL may still hold a password.
+            raise StoreError(
+                "The database URL is not a valid SQLAlchemy URL.", fix=DATABASE_URL_FIX
+            ) from None
+        try:
+            self._engine = create_store_engine(self._url)
+        except NoSuchModuleError:
+            raise StoreError(
+                f"Unknown database type {self._url.drivername!r} in the database URL {self.url}.",
+                fix=DATABASE_URL_FIX,
+            ) from None
+        except ImportError as error:
+            raise StoreError(
+                f"The driver for {self._url.drivername!r} databases is not installed "
+                f"(no module {error.name!r}).",
+                fix="Install it in Terrain's environment (for postgresql+psycopg: "
+                "`uv pip install 'psycopg[binary]'`), or use another TERRAIN_DATABASE_URL.",
+            ) from None
+        except (ArgumentError, TypeError, ValueError) as error:
+            raise StoreError(
+                f"Cannot use the database URL {self.url}: {error}.", fix=DATABASE_URL_FIX
+            ) from None
+        if is_sqlite(self._url):
+            self._create_private_sqlite_file()
+        self._clock = clock
+        self._reads = sessionmaker(self._engine, expire_on_commit=False)
+        self._writes = sessionmaker(
+            self._engine.execution_options(**{WRITE_OPTION: True}), expire_on_commit=False
+        )
+        # One writer at a time within the process: threads queue here and start the moment
+        # the previous write commits, instead of in SQLite's busy handler, which polls with
+        # growing sleeps (up to 100 ms) and made fifty concurrent conversations wait.
+        self._write_lock = threading.RLock()
+
+    def _create_private_sqlite_file(self) -> None:
+        """Create a new SQLite file readable by its owner only (SQLite would use the umask).
+
+        SQLite gives its -wal and -shm files the database file's permissions.
+        """
+        database = self._url.database
+        if not database or is_sqlite_memory(self._url) or database.startswith("file:"):
+            return
+        path = Path(database).expanduser()
+        if path.exists() or not path.parent.is_dir():
+            return  # a missing folder is reported, clearly, when the database is opened
+        with suppress(OSError):
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+
+    @property
+    def url(self) -> str:
+        """The database URL, password masked."""
+        return self._url.render_as_string(hide_password=True)
+
+    def now(self) -> datetime:
+        """The store's clock, in UTC: every timestamp the store writes comes from here."""
+        return as_utc(self._clock())
+
+    def close(self) -> None:
+        self._engine.dispose()
+
+    @contextmanager
+    def reading(self) -> Iterator[Session]:
+        with self._reads() as session:
+            yield session
+
+    @contextmanager
+    def writing(self) -> Iterator[Session]:
+        """A write transaction, committed on leaving (rolled back on an exception)."""
+        with self._write_lock, self._writes.begin() as session:
+            yield session
+
+    def migrate(self) -> None:
+        """Bring the schema to the newest revision (``alembic upgrade head``); a no-op when there.
+
+        The whole upgrade is one transaction. On SQLite it holds the write lock throughout, so
+        processes opening a new database together migrate it once; it runs with foreign keys
+        off (so that rebuilding a table cannot cascade-delete turns) and checks them before
+        committing.
+        """
+        memory = is_sqlite_memory(self._url)
+        engine = self._engine if memory else create_store_engine(self._url, migrating=True)
+        try:
+            with _MIGRATION_LOCK, engine.connect() as connection, connection.begin():
+                secret_url = self._url.render_as_string(hide_password=False)
+                command.upgrade(alembic_config(secret_url, connection=connection), "head")
+                if is_sqlite(self._url):
+                    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                    if broken:
+                        raise StoreError(
+                            f"Migrating the database {self.url} would break {len(broken)} "
+                            "link(s) between tables; nothing was changed.",
+                            fix="Report this as a bug in Terrain, with the version you run.",
+                        )
+        except CommandError as error:
+            raise StoreError(
+                f"Cannot migrate the database {self.url}: {error}.",
+                fix="If a newer Terrain used this database, run that version; otherwise "
+                + DATABASE_URL_FIX,
+            ) from error
+        except SQLAlchemyError as error:
+            raise StoreError(
+                f"Cannot open the database {self.url}: {reason(error)}.",
+                fix="For SQLite, check that the folder exists and is writable; for a server, "
+                "that it is running and the credentials are right. " + DATABASE_URL_FIX,
+            ) from error
+        finally:
+            if engine is not self._engine:
+                engine.dispose()
+
+    def empty_write_ahead_log(self) -> None:
+        """On a SQLite file, checkpoint and empty the write-ahead log (best effort: readers may
+        keep it), so that no copy of erased content stays in the log. Nothing elsewhere."""
+        if not is_sqlite(self._url) or is_sqlite_memory(self._url):
+            return
+        with suppress(SQLAlchemyError, OSError):
+            raw = self._engine.raw_connection()
+            try:
+                cursor = raw.cursor()
+                cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+                cursor.close()
+            finally:
+                raw.close()
+
+
+class Repository:
+    """One aggregate's methods over the shared :class:`Database`."""
+
+    def __init__(self, database: Database) -> None:
+        self._db = database
+
+
+RepositoryT = TypeVar("RepositoryT", bound=Repository)
+
+
+def guarded(
+    doing: str,
+) -> Callable[[Callable[Concatenate[RepositoryT, P], R]], Callable[Concatenate[RepositoryT, P], R]]:
+    """Turn any database failure inside the method into a :class:`StoreError`."""
+
+    def decorate(
+        method: Callable[Concatenate[RepositoryT, P], R],
+    ) -> Callable[Concatenate[RepositoryT, P], R]:
+        @functools.wraps(method)
+        def wrapper(self: RepositoryT, /, *args: P.args, **kwargs: P.kwargs) -> R:
+            try:
+                return method(self, *args, **kwargs)
+            except SQLAlchemyError as error:
+                raise StoreError(
+                    f"The database failed while {doing} ({self._db.url}): {reason(error)}.",
+                    fix="Check that the database is reachable and writable and that it was "
+                    "set up (Store.open migrates it). " + DATABASE_URL_FIX,
+                ) from error
+
+        return wrapper
+
+    return decorate

@@ -1,0 +1,444 @@
+"""Interviews and their turns: creating, importing, reading, changing, erasing.
+
+Erasing an interview (or refusing consent) deletes what it holds in every aggregate: turns,
+findings with their audit trail, and jobs, in the same commit.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from enum import Enum
+from typing import Any, cast
+
+from sqlalchemy import CursorResult, delete, func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from assistant.schemas import Interview, InterviewStatus, InterviewUpdate, Phase, Speaker, Turn
+from assistant.store.database import Repository, guarded
+from assistant.store.errors import InterviewNotFoundError, StoreError, TurnNotFoundError
+from assistant.store.models import FindingChangeRow, FindingRow, InterviewRow, JobRow, TurnRow
+from assistant.store.pseudonyms import new_pseudonym
+
+PSEUDONYM_ATTEMPTS = 20
+# Writers are serialised (BEGIN IMMEDIATE on SQLite, the interview's row lock on PostgreSQL),
+# so the next turn index cannot race; the retry is a second line of defence.
+ADD_TURN_ATTEMPTS = 2
+
+
+def _plain(value: Any) -> Any:
+    """Enum members as their stored string values."""
+    return value.value if isinstance(value, Enum) else value
+
+
+def interview_row(session: Session, interview_id: str) -> InterviewRow:
+    """The interview's row; InterviewNotFoundError if there is none."""
+    row = session.get(InterviewRow, interview_id)
+    if row is None:
+        raise InterviewNotFoundError(interview_id)
+    return row
+
+
+def _delete_content(session: Session, interview_id: str) -> None:
+    """Delete what the interview holds: turns, findings with their audit trail, and jobs.
+
+    Explicit deletes, not only the foreign keys' ON DELETE CASCADE: erasure must not depend on
+    the database enforcing them.
+    """
+    of_interview = select(FindingRow.id).where(FindingRow.interview_id == interview_id)
+    session.execute(delete(FindingChangeRow).where(FindingChangeRow.finding_id.in_(of_interview)))
+    session.execute(delete(FindingRow).where(FindingRow.interview_id == interview_id))
+    session.execute(delete(JobRow).where(JobRow.interview_id == interview_id))
+    session.execute(delete(TurnRow).where(TurnRow.interview_id == interview_id))
+
+
+class InterviewRepository(Repository):
+    """Interviews and turns (``store.interviews``)."""
+
+    # -- creating ----------------------------------------------------------------------------
+
+    def _insert(
+        self,
+        record_with: Callable[[str], Interview],
+        *,
+        pseudonym: str | None = None,
+        fill: Callable[[Session, Interview], None] | None = None,
+    ) -> Interview:
+        """Store the interview ``record_with(pseudonym)`` (and what ``fill`` adds, in the same
+        commit) under ``pseudonym``, or under a freshly drawn one that no interview uses: the
+        one pseudonym allocator of creating and importing."""
+        for _ in range(PSEUDONYM_ATTEMPTS):
+            record = record_with(pseudonym if pseudonym is not None else new_pseudonym())
+            try:
+                with self._db.writing() as session:
+                    if session.get(InterviewRow, record.id) is not None:
+                        raise StoreError(
+                            f"An interview with the id {record.id} already exists.",
+                            fix="Leave the id out to have a new one drawn.",
+                        )
+                    if pseudonym is None and self._pseudonym_taken(session, record.pseudonym):
+                        continue
+                    session.add(
+                        InterviewRow(**{k: _plain(v) for k, v in record.model_dump().items()})
+                    )
+                    if fill is not None:
+                        session.flush()
+                        fill(session, record)
+            except IntegrityError:
+                if pseudonym is not None:
+                    raise StoreError(
+                        f"The pseudonym {pseudonym!r} is already used by another interview.",
+                        fix="Leave the pseudonym out to have a new one drawn.",
+                    ) from None
+                continue
+            return record
+        raise StoreError(
+            "Could not draw an unused pseudonym: nearly all of them are taken.",
+            fix="Report this to the Terrain maintainers: pseudonyms need to be longer.",
+        )
+
+    @staticmethod
+    def _pseudonym_taken(session: Session, pseudonym: str) -> bool:
+        taken = session.scalar(
+            select(InterviewRow.id).where(InterviewRow.pseudonym == pseudonym).limit(1)
+        )
+        return taken is not None
+
+    @guarded("creating an interview")
+    def create(
+        self,
+        *,
+        language: str,
+        owner_key: str | None = None,
+        pseudonym: str | None = None,
+        prompt_versions: Mapping[str, str] | None = None,
+        prompt_digests: Mapping[str, str] | None = None,
+        source: str = "terrain",
+        interview_id: str | None = None,
+    ) -> Interview:
+        """A new interview, in progress at the consent phase; a pseudonym is drawn if not given.
+
+        ``interview_id`` (32 lowercase hex digits) lets an adapter choose the id, as the web app
+        does so that its conversation and the interview share one id; a new one otherwise.
+        """
+        if interview_id is not None and not re.fullmatch(r"[0-9a-f]{32}", interview_id):
+            raise ValueError("An interview id is 32 lowercase hexadecimal digits.")
+        now = self._db.now()
+        chosen_id = interview_id or uuid.uuid4().hex
+        return self._insert(
+            lambda drawn: Interview(
+                id=chosen_id,
+                pseudonym=drawn,
+                owner_key=owner_key,
+                language=language,
+                prompt_versions=dict(prompt_versions or {}),
+                prompt_digests=dict(prompt_digests or {}),
+                source=source,
+                created_at=now,
+                updated_at=now,
+            ),
+            pseudonym=pseudonym,
+        )
+
+    @guarded("importing an interview")
+    def import_transcript(
+        self,
+        *,
+        language: str,
+        source: str,
+        turns: Sequence[tuple[Speaker, str]],
+        phase: Phase = Phase.EPISODE,
+        consent_version: str = "imported",
+        owner_key: str | None = None,
+    ) -> Interview:
+        """An interview held elsewhere (a transcript), stored whole in one transaction.
+
+        It is CLOSED at phase DONE, with consent recorded as given under ``consent_version``
+        (the people who held it collected it), a fresh pseudonym, and ``turns`` in order
+        (index 0, 1, …), all at ``phase``: the guide's phases are unknown for a transcript, and
+        EPISODE, the account of real work, is the phase every reader of the content keeps.
+        Either everything is stored or nothing is. Raises ValueError without turns or for an
+        empty one.
+        """
+        if not turns:
+            raise ValueError("An imported interview needs at least one turn.")
+        for position, (_, text) in enumerate(turns, start=1):
+            if not text.strip():
+                raise ValueError(f"Turn {position} of the imported interview is empty.")
+        phase_value = Phase(phase).value
+        now = self._db.now()
+        interview_id = uuid.uuid4().hex
+
+        def add_turns(session: Session, record: Interview) -> None:
+            session.add_all(
+                TurnRow(
+                    interview_id=record.id,
+                    index=index,
+                    speaker=Speaker(speaker).value,
+                    text=text,
+                    phase=phase_value,
+                    scripted=False,
+                    complete=True,
+                    model=None,
+                    prompt=None,
+                    created_at=now,
+                )
+                for index, (speaker, text) in enumerate(turns)
+            )
+
+        return self._insert(
+            lambda drawn: Interview(
+                id=interview_id,
+                pseudonym=drawn,
+                owner_key=owner_key,
+                language=language,
+                status=InterviewStatus.CLOSED,
+                phase=Phase.DONE,
+                consent_given=True,
+                consent_at=now,
+                consent_version=consent_version,
+                source=source,
+                created_at=now,
+                updated_at=now,
+            ),
+            fill=add_turns,
+        )
+
+    # -- reading -----------------------------------------------------------------------------
+
+    @guarded("reading an interview")
+    def get(self, interview_id: str) -> Interview | None:
+        with self._db.reading() as session:
+            row = session.get(InterviewRow, interview_id)
+            return None if row is None else Interview.model_validate(row)
+
+    @guarded("listing interviews")
+    def where(
+        self,
+        *,
+        owner_key: str | None = None,
+        status: InterviewStatus | None = None,
+        limit: int | None = None,
+    ) -> list[Interview]:
+        """Interviews, newest first, optionally only those of one owner key and/or in one
+        status, and at most ``limit`` of them."""
+        query = select(InterviewRow).order_by(
+            InterviewRow.created_at.desc(), InterviewRow.id.desc()
+        )
+        if owner_key is not None:
+            query = query.where(InterviewRow.owner_key == owner_key)
+        if status is not None:
+            query = query.where(InterviewRow.status == InterviewStatus(status).value)
+        if limit is not None:
+            query = query.limit(limit)
+        with self._db.reading() as session:
+            return [Interview.model_validate(row) for row in session.scalars(query)]
+
+    @guarded("finding an interview")
+    def by_pseudonym(self, pseudonym: str) -> Interview | None:
+        """The interview with this pseudonym, whatever the letter case; None if there is none."""
+        query = select(InterviewRow).where(
+            func.lower(InterviewRow.pseudonym) == pseudonym.strip().lower()
+        )
+        with self._db.reading() as session:
+            row = session.scalars(query.limit(1)).first()
+            return None if row is None else Interview.model_validate(row)
+
+    @guarded("counting turns")
+    def turn_counts(self, interview_ids: Sequence[str]) -> dict[str, int]:
+        """How many turns each interview has (0 for one with none or that does not exist)."""
+        counts = dict.fromkeys(interview_ids, 0)
+        if not counts:
+            return counts
+        query = (
+            select(TurnRow.interview_id, func.count())
+            .where(TurnRow.interview_id.in_(counts))
+            .group_by(TurnRow.interview_id)
+        )
+        with self._db.reading() as session:
+            counts.update({interview_id: n for interview_id, n in session.execute(query)})
+        return counts
+
+    @guarded("reading turns")
+    def turns(self, interview_id: str) -> list[Turn]:
+        """The interview's turns in order (empty if it has none or does not exist)."""
+        query = select(TurnRow).where(TurnRow.interview_id == interview_id).order_by(TurnRow.index)
+        with self._db.reading() as session:
+            return [Turn.model_validate(row) for row in session.scalars(query)]
+
+    # -- changing ----------------------------------------------------------------------------
+
+    @guarded("updating an interview")
+    def update(self, interview_id: str, changes: InterviewUpdate) -> Interview:
+        """Apply the fields ``changes`` gives; the others stay as they are."""
+        given = changes.model_dump(exclude_none=True)
+        with self._db.writing() as session:
+            row = interview_row(session, interview_id)
+            current = Interview.model_validate(row).model_dump()
+            updated = Interview.model_validate({**current, **given, "updated_at": self._db.now()})
+            for name in (*given, "updated_at"):
+                setattr(row, name, _plain(getattr(updated, name)))
+        return updated
+
+    @guarded("recording consent")
+    def record_consent(
+        self, interview_id: str, *, given: bool, version: str, next_phase: Phase | None = None
+    ) -> Interview:
+        """Record the employee's answer to consent form ``version``, timestamped now (UTC).
+
+        A refusal ends the interview (DECLINED, phase DONE) and keeps nothing beyond the
+        refusal: the turns said so far, the session state, and any findings and jobs are
+        deleted. Consent given changes nothing else, but for moving the interview to
+        ``next_phase`` when given, in the same commit.
+        """
+        now = self._db.now()
+        with self._db.writing() as session:
+            row = interview_row(session, interview_id)
+            row.consent_given = given
+            row.consent_at = now
+            row.consent_version = version
+            row.updated_at = now
+            if given and next_phase is not None:
+                row.phase = Phase(next_phase).value
+            if not given:
+                row.status = InterviewStatus.DECLINED.value
+                row.phase = Phase.DONE.value
+                row.state = {}
+                _delete_content(session, interview_id)
+            return Interview.model_validate(row)
+
+    @guarded("flagging an interview")
+    def flag(self, interview_id: str, reason: str) -> Interview:
+        """Mark the interview for a person's attention, saying why."""
+        with self._db.writing() as session:
+            row = interview_row(session, interview_id)
+            row.flagged = True
+            row.flag_reason = reason
+            row.updated_at = self._db.now()
+            return Interview.model_validate(row)
+
+    @guarded("saving a turn")
+    def add_turn(
+        self,
+        interview_id: str,
+        *,
+        speaker: Speaker,
+        text: str,
+        phase: Phase,
+        scripted: bool = False,
+        complete: bool = True,
+        model: str | None = None,
+        prompt: str | None = None,
+        state: Mapping[str, Any] | None = None,
+        ending: InterviewStatus | None = None,
+    ) -> Turn:
+        """Append a turn to the interview (index = previous index + 1, from 0), committed.
+
+        ``state``, when given, replaces the interview's session state in the same commit: a
+        message and the coverage it leaves behind are saved together or not at all. So does
+        ``ending``, the status (phase DONE) of an interview that this turn ends.
+        """
+        speaker_value = Speaker(speaker).value
+        phase_value = Phase(phase).value
+        interview_values: dict[str, Any] = {} if state is None else {"state": dict(state)}
+        if ending is not None:
+            if InterviewStatus(ending) == InterviewStatus.IN_PROGRESS:
+                raise ValueError("A turn that ends an interview gives its final status.")
+            interview_values |= {"status": InterviewStatus(ending).value, "phase": Phase.DONE.value}
+        for attempt in range(1, ADD_TURN_ATTEMPTS + 1):
+            try:
+                with self._db.writing() as session:
+                    now = self._db.now()
+                    # Updating the interview first locks its row (PostgreSQL) until the commit:
+                    # two writers of one interview cannot read the same last index.
+                    touched = cast(
+                        CursorResult[Any],
+                        session.execute(
+                            update(InterviewRow)
+                            .where(InterviewRow.id == interview_id)
+                            .values(updated_at=now, **interview_values)
+                        ),
+                    )
+                    if touched.rowcount == 0:
+                        raise InterviewNotFoundError(interview_id)
+                    last = session.scalar(
+                        select(func.max(TurnRow.index)).where(TurnRow.interview_id == interview_id)
+                    )
+                    row = TurnRow(
+                        interview_id=interview_id,
+                        index=0 if last is None else last + 1,
+                        speaker=speaker_value,
+                        text=text,
+                        phase=phase_value,
+                        scripted=scripted,
+                        complete=complete,
+                        model=model,
+                        prompt=prompt,
+                        created_at=now,
+                    )
+                    session.add(row)
+            except IntegrityError:
+                if attempt == ADD_TURN_ATTEMPTS:
+                    raise
+                continue
+            return Turn.model_validate(row)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    @guarded("correcting a turn")
+    def revise_turn(
+        self, turn_id: int, text: str, *, state: Mapping[str, Any] | None = None
+    ) -> Turn:
+        """Replace a turn's text (an employee striking part of their summary) and, when given,
+        the interview's session state, in one commit."""
+        with self._db.writing() as session:
+            row = session.get(TurnRow, turn_id)
+            if row is None:
+                raise TurnNotFoundError(turn_id)
+            row.text = text
+            values: dict[str, Any] = {"updated_at": self._db.now()}
+            if state is not None:
+                values["state"] = dict(state)
+            session.execute(
+                update(InterviewRow).where(InterviewRow.id == row.interview_id).values(**values)
+            )
+            return Turn.model_validate(row)
+
+    # -- erasing -----------------------------------------------------------------------------
+
+    @guarded("erasing an interview")
+    def erase(self, interview_id: str) -> None:
+        """Delete the interview, its turns, findings (with their audit trail) and jobs, in one
+        commit.
+
+        On SQLite, deleted content is overwritten in the file (``secure_delete``) and the
+        write-ahead log is then emptied when no reader holds it, so no copy of the transcript
+        stays behind in the log either.
+        """
+        with self._db.writing() as session:
+            row = interview_row(session, interview_id)
+            _delete_content(session, interview_id)
+            session.delete(row)
+        self._db.empty_write_ahead_log()
+
+    @guarded("erasing an owner's interviews")
+    def erase_owned_by(self, owner_key: str) -> list[Interview]:
+        """Delete every interview of ``owner_key``, with all they hold, in one commit; returns
+        the interviews erased (as they were), newest first."""
+        if not owner_key.strip():
+            raise ValueError("An owner key cannot be empty.")
+        query = (
+            select(InterviewRow)
+            .where(InterviewRow.owner_key == owner_key)
+            .order_by(InterviewRow.created_at.desc(), InterviewRow.id.desc())
+        )
+        with self._db.writing() as session:
+            rows = list(session.scalars(query))
+            erased = [Interview.model_validate(row) for row in rows]
+            for row in rows:
+                _delete_content(session, row.id)
+                session.delete(row)
+        if erased:
+            self._db.empty_write_ahead_log()
+        return erased
