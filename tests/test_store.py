@@ -1,4 +1,4 @@
-"""The store: migrations, interviews, turns, consent, identities, users, erasure, errors."""
+"""The store: migrations, interviews, turns, consent, owners, users, erasure, clock, errors."""
 
 from __future__ import annotations
 
@@ -15,7 +15,17 @@ from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
 from assistant.config import Settings
-from assistant.schemas import Interview, InterviewStatus, Phase, Speaker, Turn, User, UserRole
+from assistant.schemas import (
+    Interview,
+    InterviewStatus,
+    InterviewUpdate,
+    JobKind,
+    Phase,
+    Speaker,
+    Turn,
+    User,
+    UserRole,
+)
 from assistant.store import (
     InterviewNotFoundError,
     Store,
@@ -23,12 +33,13 @@ from assistant.store import (
     TurnNotFoundError,
     UserExistsError,
 )
-from assistant.store import store as store_module
+from assistant.store import database as database_module
+from assistant.store import interviews as interviews_module
 from assistant.store.migrations import alembic_config
 from assistant.store.models import Base
 from assistant.store.pseudonyms import ALPHABET, PREFIX
 
-TABLES = {"interviews", "turns", "users", "identities", "findings", "finding_changes", "jobs"}
+TABLES = {"interviews", "turns", "users", "findings", "finding_changes", "jobs"}
 
 
 def sqlite_url(path: Path) -> str:
@@ -38,6 +49,23 @@ def sqlite_url(path: Path) -> str:
 @pytest.fixture
 def db_url(tmp_path: Path) -> str:
     return sqlite_url(tmp_path / "terrain.db")
+
+
+class SteppedClock:
+    """A clock tests set: each reading is ``step`` later than the one before."""
+
+    def __init__(self, start: datetime, step: timedelta = timedelta(seconds=1)) -> None:
+        self.now = start
+        self.step = step
+
+    def __call__(self) -> datetime:
+        self.now += self.step
+        return self.now
+
+
+@pytest.fixture
+def clock() -> SteppedClock:
+    return SteppedClock(datetime(2026, 1, 5, 9, 0, tzinfo=UTC))
 
 
 @pytest.fixture
@@ -85,7 +113,7 @@ def test_migrating_twice_changes_nothing(store: Store, db_url: str) -> None:
     store.migrate()
     with Store(db_url) as again:
         again.migrate()
-        assert again.get_interview(interview.id) == interview
+        assert again.interviews.get(interview.id) == interview
     engine = sqlalchemy.create_engine(db_url)
     with engine.connect() as connection:
         versions = connection.exec_driver_sql("SELECT version_num FROM alembic_version").all()
@@ -159,7 +187,7 @@ def test_connections_enforce_foreign_keys(store: Store) -> None:
         'INSERT INTO turns (interview_id, "index", speaker, text, phase, scripted, complete,'
         " created_at) VALUES ('missing', 0, 'employee', 'x', 'role', 0, 1, '2025-01-01')"
     )
-    with store._engine.connect() as connection, pytest.raises(sqlalchemy.exc.IntegrityError):
+    with store._database._engine.connect() as connection, pytest.raises(sqlalchemy.exc.IntegrityError):
         connection.exec_driver_sql(orphan)
 
 
@@ -168,13 +196,18 @@ def test_connections_enforce_foreign_keys(store: Store) -> None:
 
 def test_create_and_get_an_interview(store: Store) -> None:
     interview = store.interviews.create(
-        language="fr", owner="alice", prompt_versions={"interviewer": "3"}
+        language="fr",
+        owner_key="owner:alice",
+        prompt_versions={"interviewer": "3"},
+        prompt_digests={"interviewer": "ab12"},
     )
     assert len(interview.id) == 32
     assert interview.status is InterviewStatus.IN_PROGRESS
     assert interview.phase is Phase.CONSENT
     assert interview.state == {}
     assert interview.prompt_versions == {"interviewer": "3"}
+    assert interview.prompt_digests == {"interviewer": "ab12"}
+    assert interview.owner_key == "owner:alice"
     assert interview.source == "terrain"
     assert store.interviews.get(interview.id) == interview
     assert store.interviews.get("missing") is None
@@ -194,10 +227,16 @@ def test_a_drawn_pseudonym_already_in_use_is_drawn_again(
     store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     store.interviews.create(language="fr", pseudonym="Participant-AAAA")
-    store.link_identity("Participant-BBBB", "someone")  # linked, interview not yet created
-    draws = iter(["Participant-AAAA", "Participant-BBBB", "Participant-CCCC"])
-    monkeypatch.setattr(store_module, "new_pseudonym", lambda: next(draws))
+    store.interviews.create(language="fr", pseudonym="Participant-BBBB")
+    draws = iter(["Participant-AAAA", "Participant-BBBB", "Participant-CCCC", "Participant-AAAA"])
+    monkeypatch.setattr(interviews_module, "new_pseudonym", lambda: next(draws))
     assert store.interviews.create(language="fr").pseudonym == "Participant-CCCC"
+    # Importing draws from the same allocator: a pseudonym in use is drawn again there too.
+    draws = iter(["Participant-CCCC", "Participant-DDDD"])
+    imported = store.interviews.import_transcript(
+        language="fr", source="x.txt", turns=[(Speaker.EMPLOYEE, "Bonjour.")]
+    )
+    assert imported.pseudonym == "Participant-DDDD"
 
 
 def test_a_given_pseudonym_in_use_is_refused(store: Store) -> None:
@@ -207,17 +246,17 @@ def test_a_given_pseudonym_in_use_is_refused(store: Store) -> None:
 
 
 def test_list_interviews_newest_first_with_filters(store: Store) -> None:
-    first = store.interviews.create(language="fr", owner="alice")
-    second = store.interviews.create(language="fr", owner="bob")
-    third = store.interviews.create(language="en", owner="alice")
-    store.update_interview(second.id, status=InterviewStatus.CLOSED)
+    first = store.interviews.create(language="fr", owner_key="owner:a")
+    second = store.interviews.create(language="fr", owner_key="owner:b")
+    third = store.interviews.create(language="en", owner_key="owner:a")
+    store.interviews.update(second.id, InterviewUpdate(status=InterviewStatus.CLOSED))
 
     assert [i.id for i in store.interviews.where()] == [third.id, second.id, first.id]
-    assert [i.id for i in store.interviews.where(owner="alice")] == [third.id, first.id]
+    assert [i.id for i in store.interviews.where(owner_key="owner:a")] == [third.id, first.id]
     closed = store.interviews.where(status=InterviewStatus.CLOSED)
     assert [i.id for i in closed] == [second.id]
-    assert store.interviews.where(owner="alice", status=InterviewStatus.CLOSED) == []
-    assert store.interviews.where(owner="nobody") == []
+    assert store.interviews.where(owner_key="owner:a", status=InterviewStatus.CLOSED) == []
+    assert store.interviews.where(owner_key="owner:nobody") == []
 
 
 def test_interviews_listed_at_most_limit_found_by_pseudonym_and_their_turns_counted(
@@ -240,30 +279,33 @@ def test_interviews_listed_at_most_limit_found_by_pseudonym_and_their_turns_coun
     assert store.interviews.turn_counts([]) == {}
 
 
-def test_update_interview_validates_and_bumps_updated_at(store: Store) -> None:
-    interview = store.interviews.create(language="fr")
-    updated = store.update_interview(
-        interview.id, phase="episode", state={"covered": ["role"]}, flagged=True
-    )
-    assert updated.phase is Phase.EPISODE
-    assert updated.state == {"covered": ["role"]}
-    assert updated.updated_at > interview.updated_at
-    assert updated.created_at == interview.created_at
-    assert store.interviews.get(interview.id) == updated
+def test_update_interview_changes_what_is_given_and_bumps_updated_at(
+    db_url: str, clock: SteppedClock
+) -> None:
+    with Store(db_url, clock=clock) as store:
+        store.migrate()
+        interview = store.interviews.create(language="fr")
+        updated = store.interviews.update(
+            interview.id, InterviewUpdate(phase=Phase.EPISODE, state={"covered": ["role"]})
+        )
+        assert updated.phase is Phase.EPISODE
+        assert updated.state == {"covered": ["role"]}
+        assert updated.status is InterviewStatus.IN_PROGRESS  # not given: unchanged
+        assert updated.updated_at == interview.updated_at + clock.step
+        assert updated.created_at == interview.created_at
+        assert store.interviews.get(interview.id) == updated
 
 
-def test_update_interview_rejects_unknown_immutable_and_invalid_fields(store: Store) -> None:
-    interview = store.interviews.create(language="fr")
+def test_an_interview_update_is_checked_where_it_is_made(store: Store) -> None:
     with pytest.raises(ValueError, match="colour"):
-        store.update_interview(interview.id, colour="blue")
-    for field in ("id", "pseudonym", "created_at", "updated_at"):
+        InterviewUpdate(colour="blue")  # type: ignore[call-arg]
+    for field in ("id", "pseudonym", "created_at", "updated_at", "owner_key"):
         with pytest.raises(ValueError, match=field):
-            store.update_interview(interview.id, **{field: "x"})
+            InterviewUpdate(**{field: "x"})
     with pytest.raises(ValueError, match="phase"):
-        store.update_interview(interview.id, phase="nonsense")
-    assert store.interviews.get(interview.id) == interview
+        InterviewUpdate(phase="nonsense")  # type: ignore[arg-type]
     with pytest.raises(InterviewNotFoundError):
-        store.update_interview("missing", flagged=True)
+        store.interviews.update("missing", InterviewUpdate(phase=Phase.ROLE))
 
 
 def test_record_consent_given(store: Store) -> None:
@@ -294,7 +336,7 @@ def test_refused_consent_declines_and_keeps_nothing_else(store: Store) -> None:
     interview = store.interviews.create(language="fr")
     say(store, interview.id, "Do you agree?", Speaker.INTERVIEWER)
     say(store, interview.id, "No, I would rather not.")
-    store.update_interview(interview.id, state={"notes": "x"})
+    store.interviews.update(interview.id, InterviewUpdate(state={"notes": "x"}))
     declined = store.interviews.record_consent(interview.id, given=False, version="2025-01")
     assert declined.consent_given is False
     assert declined.status is InterviewStatus.DECLINED
@@ -332,8 +374,8 @@ def test_turns_are_indexed_in_order_and_committed_at_once(store: Store, db_url: 
                 prompt=None if n == 0 else "interviewer@3",
             )
             assert turn.index == n
-            assert reader.turns(interview.id)[-1] == turn
-        turns = reader.turns(interview.id)
+            assert reader.interviews.turns(interview.id)[-1] == turn
+        turns = reader.interviews.turns(interview.id)
     assert [t.index for t in turns] == [0, 1, 2, 3, 4]
     assert [t.text for t in turns] == [f"turn {n}" for n in range(5)]
     assert turns[0].scripted
@@ -429,80 +471,79 @@ def test_add_turn_to_a_missing_interview(store: Store) -> None:
         say(store, "missing", "hello")
 
 
-def test_update_turn_text(store: Store) -> None:
+def test_revise_turn_changes_its_text_and_the_state_in_one_commit(store: Store) -> None:
     interview = store.interviews.create(language="fr")
     say(store, interview.id, "question", Speaker.INTERVIEWER)
     summary = say(store, interview.id, "I managed the Dupont file.")
-    corrected = store.interviews.revise_turn(summary.id, "I managed a client file.")
+    corrected = store.interviews.revise_turn(
+        summary.id, "I managed a client file.", state={"summary": ["a client file"]}
+    )
     assert corrected.text == "I managed a client file."
     assert corrected.index == summary.index
     assert store.interviews.turns(interview.id)[1] == corrected
+    stored = store.interviews.get(interview.id)
+    assert stored is not None
+    assert stored.state == {"summary": ["a client file"]}
+    store.interviews.revise_turn(summary.id, "Again.")
+    again = store.interviews.get(interview.id)
+    assert again is not None
+    assert again.state == {"summary": ["a client file"]}  # no state given: left as it was
     with pytest.raises(TurnNotFoundError):
         store.interviews.revise_turn(9999, "x")
 
 
-# -- identities and erasure --------------------------------------------------------------------
+# -- owners and erasure ------------------------------------------------------------------------
 
 
-def test_identities_are_kept_apart_from_interviews(store: Store, db_url: str) -> None:
-    assert not {"person", "identity", "name"} & set(Interview.model_fields)
-    interview = store.interviews.create(language="fr")
-    store.link_identity(interview.pseudonym, "Jeanne Dupont")
-    assert store.identity_of(interview.pseudonym) == "Jeanne Dupont"
-    assert store.identity_of("Participant-NONE") is None
-    record = store.interviews.get(interview.id)
-    assert record is not None
-    assert "Jeanne Dupont" not in record.model_dump_json()
-    # No foreign key links identities with any other table, either way.
+def test_no_table_or_field_names_a_person(store: Store, db_url: str) -> None:
+    assert not {"person", "identity", "name", "owner"} & set(Interview.model_fields)
     engine = sqlalchemy.create_engine(db_url)
-    inspector = sqlalchemy.inspect(engine)
-    assert inspector.get_foreign_keys("identities") == []
-    for table in TABLES:
-        for key in inspector.get_foreign_keys(table):
-            assert key["referred_table"] != "identities"
+    columns = {
+        column["name"]
+        for table in TABLES - {"users"}
+        for column in sqlalchemy.inspect(engine).get_columns(table)
+    }
     engine.dispose()
+    assert not {"person", "owner", "user", "user_name"} & columns
 
 
-def test_a_new_interview_can_be_linked_to_its_person_in_the_same_commit(store: Store) -> None:
-    interview = store.interviews.create(language="fr", owner="key-1", person="key-1")
-    assert store.identity_of(interview.pseudonym) == "key-1"
-    unlinked = store.interviews.create(language="fr", owner="key-2")
-    assert store.identity_of(unlinked.pseudonym) is None
-    with pytest.raises(ValueError, match="cannot be empty"):
-        store.interviews.create(language="fr", person=" ")
-    with pytest.raises(ValueError, match="link_identity"):
-        store.interviews.create(language="fr", pseudonym="Participant-ZZZZ", person="key-3")
+def test_erase_owned_by_removes_every_interview_of_that_owner_key_only(store: Store) -> None:
+    older = store.interviews.create(language="fr", owner_key="owner:jeanne")
+    say(store, older.id, "first words")
+    newer = store.interviews.create(language="fr", owner_key="owner:jeanne")
+    other = store.interviews.create(language="fr", owner_key="owner:paul")
+    say(store, other.id, "Paul's words")
+    store.jobs.enqueue(JobKind.EXTRACTION, older.id)
 
+    erased = store.interviews.erase_owned_by("owner:jeanne")
 
-def test_link_identity_twice(store: Store) -> None:
-    store.link_identity("Participant-AAAA", "Jeanne")
-    store.link_identity("Participant-AAAA", "Jeanne")  # the same link again: nothing changes
-    with pytest.raises(StoreError, match="already linked"):
-        store.link_identity("Participant-AAAA", "Paul")
-    assert store.identity_of("Participant-AAAA") == "Jeanne"
+    assert {i.id for i in erased} == {older.id, newer.id}
+    assert [i.id for i in store.interviews.where()] == [other.id]
+    assert store.interviews.turns(older.id) == []
+    assert store.jobs.where() == []
+    assert len(store.interviews.turns(other.id)) == 1
+    assert store.interviews.erase_owned_by("owner:jeanne") == []
+    with pytest.raises(ValueError, match="empty"):
+        store.interviews.erase_owned_by(" ")
 
 
 def test_erase_leaves_nothing_of_the_person(store: Store, tmp_path: Path) -> None:
     kept = store.interviews.create(language="fr")
     say(store, kept.id, "someone else's words")
-    store.link_identity(kept.pseudonym, "Paul")
-    erased = store.interviews.create(language="fr", owner="jeanne")
+    erased = store.interviews.create(language="fr", owner_key="owner:jeanne-dupont-key")
     say(store, erased.id, "Marguerite-secret-words")
-    store.link_identity(erased.pseudonym, "Jeanne Dupont")
 
     store.interviews.erase(erased.id)
 
     assert store.interviews.get(erased.id) is None
     assert store.interviews.turns(erased.id) == []
-    assert store.identity_of(erased.pseudonym) is None
     assert [i.id for i in store.interviews.where()] == [kept.id]
     assert len(store.interviews.turns(kept.id)) == 1
-    assert store.identity_of(kept.pseudonym) == "Paul"
     store.close()
     for file in tmp_path.glob("terrain.db*"):  # secure_delete and the emptied WAL
         content = file.read_bytes()
         assert b"Marguerite-secret-words" not in content
-        assert b"Jeanne Dupont" not in content
+        assert b"jeanne-dupont-key" not in content
     with pytest.raises(InterviewNotFoundError):
         store.interviews.erase(erased.id)
 
@@ -526,6 +567,24 @@ def test_users(store: Store) -> None:
     assert store.accounts.get("alice") == alice
 
 
+# -- the clock -------------------------------------------------------------------------------
+
+
+def test_every_timestamp_comes_from_the_stores_clock(db_url: str, clock: SteppedClock) -> None:
+    with Store(db_url, clock=clock) as store:
+        store.migrate()
+        interview = store.interviews.create(language="fr")
+        turn = say(store, interview.id, "hello")
+        user = store.accounts.add("alice", UserRole.EMPLOYEE)
+        start = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
+        assert interview.created_at == interview.updated_at == start + clock.step
+        assert turn.created_at == start + 2 * clock.step
+        assert user.created_at == start + 3 * clock.step
+        stored = store.interviews.get(interview.id)
+        assert stored is not None
+        assert stored.updated_at == turn.created_at
+
+
 # -- datetimes ---------------------------------------------------------------------------------
 
 
@@ -534,13 +593,14 @@ def test_datetimes_come_back_timezone_aware_utc(store: Store, db_url: str) -> No
     say(store, interview.id, "hello")
     store.accounts.add("alice", UserRole.EMPLOYEE)
     paris = timezone(timedelta(hours=1))
-    store.update_interview(interview.id, consent_at=datetime(2025, 3, 1, 10, 0, tzinfo=paris))
+    with Store(db_url, clock=lambda: datetime(2025, 3, 1, 10, 0, tzinfo=paris)) as writer:
+        writer.interviews.record_consent(interview.id, given=True, version="1")
     with Store(db_url) as fresh:  # read from the file, not from anything cached
-        record = fresh.get_interview(interview.id)
+        record = fresh.interviews.get(interview.id)
         assert record is not None
         assert record.consent_at == datetime(2025, 3, 1, 9, 0, tzinfo=UTC)
-        records: list[Interview | Turn | User] = [record, *fresh.turns(interview.id)]
-        records += fresh.list_users()
+        records: list[Interview | Turn | User] = [record, *fresh.interviews.turns(interview.id)]
+        records += fresh.accounts.all()
         for each in records:
             for moment in all_datetimes(each):
                 assert_utc(moment)
@@ -594,7 +654,7 @@ def test_a_missing_driver() -> None:
 
 def test_an_unmigrated_database_fails_clearly(tmp_path: Path) -> None:
     with Store(sqlite_url(tmp_path / "bare.db")) as bare, pytest.raises(StoreError) as caught:
-        bare.list_interviews()
+        bare.interviews.where()
     assert "no such table" in caught.value.message
     assert caught.value.fix
 
@@ -603,7 +663,7 @@ def test_the_url_hides_the_password(monkeypatch: pytest.MonkeyPatch) -> None:
     def any_engine(url: sqlalchemy.URL, **_: object) -> sqlalchemy.Engine:
         return sqlalchemy.create_engine("sqlite://")
 
-    monkeypatch.setattr(store_module, "create_store_engine", any_engine)
+    monkeypatch.setattr(database_module, "create_store_engine", any_engine)
     store = Store("postgresql+psycopg://terrain:hunter2@db.internal/terrain")
     assert store.url == "postgresql+psycopg://terrain:***@db.internal/terrain"
     assert "hunter2" not in repr(store)

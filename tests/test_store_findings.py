@@ -1,11 +1,10 @@
-"""The store's findings, their audit trail, jobs, imported interviews, and migration 0002."""
+"""The store's findings, their audit trail, jobs, imported interviews, and migrations 0002-0003."""
 
 from __future__ import annotations
 
 import sqlite3
 import threading
-import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -20,15 +19,18 @@ from alembic.script import ScriptDirectory
 from assistant.schemas import (
     AutomationExposure,
     Finding,
+    FindingEdit,
     FindingOrigin,
     FindingStatus,
     InterviewStatus,
+    JobKind,
     JobStatus,
     PassageCitation,
     Phase,
     PrescribedGap,
     Provenance,
     Quote,
+    ReviewAction,
     Speaker,
 )
 from assistant.store import (
@@ -42,7 +44,8 @@ from assistant.store.migrations import alembic_config
 from assistant.store.models import Base
 
 NEW_TABLES = {"findings", "finding_changes", "jobs"}
-EXTRACTION = "extraction"
+EXTRACTION = JobKind.EXTRACTION
+ACCEPT, EDIT, REJECT = ReviewAction.ACCEPT, ReviewAction.EDIT, ReviewAction.REJECT
 SAID = "Je passe cinq minutes à rassurer Mme L. avant la toilette."
 
 
@@ -99,46 +102,101 @@ def assert_utc(moment: datetime) -> None:
     assert moment.utcoffset() == timedelta(0)
 
 
-# -- migration 0002 ----------------------------------------------------------------------------
+# -- migrations 0002 and 0003 -------------------------------------------------------------------
 
 
-def test_head_is_0002_and_matches_the_orm(store: Store, db_url: str) -> None:
+def test_head_is_0003_and_matches_the_orm(store: Store, db_url: str) -> None:
     engine = sqlalchemy.create_engine(db_url)
     try:
-        assert set(sqlalchemy.inspect(engine).get_table_names()) >= NEW_TABLES
+        tables = set(sqlalchemy.inspect(engine).get_table_names())
+        assert tables >= NEW_TABLES
+        assert "identities" not in tables
         with engine.connect() as connection:
             context = MigrationContext.configure(connection, opts={"compare_type": True})
             assert compare_metadata(context, Base.metadata) == []
-            assert context.get_current_revision() == "0002"
-        assert ScriptDirectory.from_config(alembic_config(db_url)).get_current_head() == "0002"
+            assert context.get_current_revision() == "0003"
+        assert ScriptDirectory.from_config(alembic_config(db_url)).get_current_head() == "0003"
     finally:
         engine.dispose()
 
 
-def test_upgrading_a_0001_database_keeps_its_data(db_url: str) -> None:
-    command.upgrade(alembic_config(db_url), "0001")
-    with Store(db_url) as old:  # version 0001: interviews and turns only
-        interview = old.create_interview(language="fr", owner="jeanne")
-        old.record_consent(interview.id, given=True, version="v1")
-        turns = [
-            old.add_turn(interview.id, speaker=Speaker.EMPLOYEE, text=f"mot {n}", phase=Phase.ROLE)
-            for n in range(3)
-        ]
-        before = old.get_interview(interview.id)
+def _raw(db_url: str, *statements: tuple[str, tuple[Any, ...]]) -> None:
+    with sqlite3.connect(db_url.removeprefix("sqlite:///")) as raw:
+        for sql, values in statements:
+            raw.execute(sql, values)
+
+
+def test_upgrading_a_0002_database_keeps_its_data(db_url: str) -> None:
+    command.upgrade(alembic_config(db_url), "0002")
+    at = "2025-03-01 09:00:00.000000"
+    evidence = '[{"text": "rassurer", "turn_index": 0, "start": 13, "end": 21}]'
+    _raw(
+        db_url,
+        (
+            "INSERT INTO interviews (id, pseudonym, owner, language, status, phase, state, "
+            "flagged, consent_given, prompt_versions, source, created_at, updated_at) VALUES "
+            "(?, 'Participant-AAAA', 'owner:k1', 'fr', 'closed', 'done', '{}', 0, 1, "
+            "'{\"interviewer.system\": \"3\"}', 'terrain', ?, ?)",
+            ("a" * 32, at, at),
+        ),
+        (
+            'INSERT INTO turns (interview_id, "index", speaker, text, phase, scripted, complete,'
+            " created_at) VALUES (?, 0, 'employee', ?, 'episode', 0, 1, ?)",
+            ("a" * 32, SAID, at),
+        ),
+        (
+            "INSERT INTO findings (id, interview_id, code, activity, counterpart, "
+            "value_chain_stage, evidence, automation_exposure, automation_reasons, confidence, "
+            "status, origin, provenance, created_at, position, updated_at) VALUES "
+            "('f1', ?, 'reassurance', '-', '-', 'soin', ?, 'augmented', '', 1.0, 'accepted', "
+            "'facilitator', ?, ?, 0, ?)",
+            ("a" * 32, evidence, f'{{"created_at": "{at}"}}', at, at),
+        ),
+        (
+            "INSERT INTO identities (pseudonym, person, created_at) VALUES (?, ?, ?)",
+            ("Participant-AAAA", "owner:k1", at),
+        ),
+    )
     with Store(db_url) as upgraded:
         upgraded.migrate()
-        assert upgraded.get_interview(interview.id) == before
-        assert upgraded.turns(interview.id) == turns
-        assert upgraded.findings() == []
-        job = upgraded.enqueue_job(EXTRACTION, interview.id)
-        assert upgraded.jobs() == [job]
+        interview = upgraded.interviews.get("a" * 32)
+        assert interview is not None
+        assert (interview.pseudonym, interview.owner_key) == ("Participant-AAAA", "owner:k1")
+        assert interview.prompt_versions == {"interviewer.system": "3"}
+        assert interview.prompt_digests == {}
+        assert [t.text for t in upgraded.interviews.turns(interview.id)] == [SAID]
+        (kept,) = upgraded.findings.where()
+        assert (kept.activity, kept.automation_exposure, kept.confidence) == (
+            "-",
+            AutomationExposure.AUGMENTED,
+            1.0,
+        )
     engine = sqlalchemy.create_engine(db_url)
     try:
+        assert "identities" not in sqlalchemy.inspect(engine).get_table_names()
         with engine.connect() as connection:
             context = MigrationContext.configure(connection, opts={"compare_type": True})
             assert compare_metadata(context, Base.metadata) == []
     finally:
         engine.dispose()
+
+
+def test_downgrading_0003_restores_the_old_columns(store: Store, db_url: str) -> None:
+    interview = store.interviews.create(language="fr", owner_key="owner:k2")
+    store.findings.add(
+        [finding(interview.id, activity=None, automation_exposure=None, confidence=None)]
+    )
+    store.close()
+    command.downgrade(alembic_config(db_url), "0002")
+    with sqlite3.connect(db_url.removeprefix("sqlite:///")) as raw:
+        assert raw.execute("SELECT owner FROM interviews").fetchall() == [("owner:k2",)]
+        old_columns = "SELECT activity, automation_exposure, confidence FROM findings"
+        assert raw.execute(old_columns).fetchall() == [("-", "augmented", 1.0)]
+        assert raw.execute("SELECT count(*) FROM identities").fetchone() == (0,)
+    store.migrate()
+    upgraded = store.interviews.get(interview.id)
+    assert upgraded is not None
+    assert upgraded.owner_key == "owner:k2"
 
 
 def test_downgrading_to_0001_drops_only_the_new_tables(store: Store, db_url: str) -> None:
@@ -195,7 +253,7 @@ def test_findings_come_back_in_a_stable_order_with_filters(store: Store) -> None
     assert [f.id for f in listing if f.interview_id == second] == ["zz1", "aa2", "bb4"]
     assert store.findings.where() == listing
     assert store.findings.where(interview_id=first) == only
-    store.review_finding("aa2", actor="fac", action="reject")
+    store.findings.review("aa2", actor="fac", action=REJECT)
     assert [f.id for f in store.findings.where(status=FindingStatus.REJECTED)] == ["aa2"]
     proposed = store.findings.where(interview_id=second, status=FindingStatus.PROPOSED)
     assert [f.id for f in proposed] == ["zz1", "bb4"]
@@ -220,9 +278,9 @@ def test_replace_model_findings_keeps_every_reviewed_or_human_finding(
         [finding(interview_id) for _ in range(4)]
     )
     elsewhere = store.findings.add([finding(other)])
-    store.review_finding(accepted.id, actor="fac", action="accept")
-    store.review_finding(edited.id, actor="fac", action="edit", changes={"activity": "repas"})
-    store.review_finding(rejected.id, actor="fac", action="reject")
+    store.findings.review(accepted.id, actor="fac", action=ACCEPT)
+    store.findings.review(edited.id, actor="fac", action=EDIT, edit=FindingEdit(activity="repas"))
+    store.findings.review(rejected.id, actor="fac", action=REJECT)
     human = store.findings.add_by_facilitator(finding(interview_id), actor="fac")
 
     new = [finding(interview_id, code="coordination"), finding(interview_id)]
@@ -258,7 +316,7 @@ def test_replace_model_findings_checks_its_input(store: Store, interview_id: str
     with pytest.raises(InterviewNotFoundError):
         store.findings.replace_model_findings("0" * 32, [])
     store.findings.add([finding(interview_id, id="keep-me")])
-    kept = store.review_finding("keep-me", actor="fac", action="accept")
+    kept = store.findings.review("keep-me", actor="fac", action=ACCEPT)
     with pytest.raises(StoreError, match="already used"):  # clashes: nothing is replaced
         store.findings.replace_model_findings(
             interview_id, [finding(interview_id, id="fresh"), finding(interview_id, id="keep-me")]
@@ -268,11 +326,11 @@ def test_replace_model_findings_checks_its_input(store: Store, interview_id: str
 
 def test_accept_and_reject_are_recorded(store: Store, interview_id: str) -> None:
     (one,) = store.findings.add([finding(interview_id)])
-    accepted = store.review_finding(one.id, actor="claire", action="accept")
+    accepted = store.findings.review(one.id, actor="claire", action=ACCEPT)
     assert accepted.status is FindingStatus.ACCEPTED
     assert accepted.updated_at > one.updated_at
     assert store.findings.get(one.id) == accepted
-    rejected = store.review_finding(one.id, actor="paul", action="reject")
+    rejected = store.findings.review(one.id, actor="paul", action=REJECT)
     assert rejected.status is FindingStatus.REJECTED
     changes = store.findings.changes(one.id)
     assert [(c.actor, c.action) for c in changes] == [("claire", "accept"), ("paul", "reject")]
@@ -291,15 +349,15 @@ def test_edit_applies_validated_changes_and_keeps_the_models_code(
     (one,) = store.findings.add([finding(interview_id)])
     start = SAID.index("cinq minutes")
     quote = Quote(text="cinq minutes", turn_index=1, start=start, end=start + 12)
-    edited = store.review_finding(
+    edited = store.findings.review(
         one.id,
         actor="claire",
-        action="edit",
-        changes={
-            "code": "temporal_gift",
-            "evidence": [quote.model_dump()],
-            "automation_exposure": "augmented",
-        },
+        action=EDIT,
+        edit=FindingEdit(
+            code="temporal_gift",
+            evidence=[quote],
+            automation_exposure=AutomationExposure.AUGMENTED,
+        ),
     )
     assert edited.status is FindingStatus.EDITED
     assert edited.code == "temporal_gift"
@@ -325,41 +383,58 @@ def test_edit_applies_validated_changes_and_keeps_the_models_code(
     }
 
     # A second code change keeps the model's original code.
-    again = store.review_finding(one.id, actor="paul", action="edit", changes={"code": "third"})
+    again = store.findings.review(one.id, actor="paul", action=EDIT, edit=FindingEdit(code="third"))
     assert (again.code, again.proposed_code) == ("third", "reassurance")
     assert store.findings.changes(one.id)[-1].before == {"code": "temporal_gift"}
 
 
+def test_an_edit_can_make_a_field_unknown(store: Store, interview_id: str) -> None:
+    (one,) = store.findings.add([finding(interview_id)])
+    edited = store.findings.review(
+        one.id, actor="claire", action=EDIT, edit=FindingEdit(counterpart=None)
+    )
+    assert edited.counterpart is None
+    assert edited.activity == one.activity  # not given: unchanged
+    (change,) = store.findings.changes(one.id)
+    assert change.after == {"counterpart": None, "status": "edited"}
+
+
 @pytest.mark.parametrize(
-    ("action", "changes", "says"),
+    ("action", "edit", "says"),
     [
-        ("approve", None, "Unknown review action"),
-        ("edit", None, "needs the fields"),
-        ("edit", {"status": "accepted"}, "cannot be edited"),
-        ("edit", {"id": "x"}, "cannot be edited"),
-        ("edit", {"proposed_code": "x"}, "cannot be edited"),
-        ("edit", {"confidence": 2}, "less than or equal to 1"),
-        ("edit", {"evidence": []}, "at least 1 item"),
-        ("edit", {"automation_exposure": "maybe"}, "automation_exposure"),
-        ("accept", {"code": "x"}, "takes no changes"),
+        (ReviewAction.ADD, lambda: None, "add_by_facilitator"),
+        (EDIT, lambda: None, "needs the fields"),
+        (EDIT, lambda: FindingEdit(), "needs the fields"),
+        (EDIT, lambda: FindingEdit(status="accepted"), "Extra inputs"),
+        (EDIT, lambda: FindingEdit(id="x"), "Extra inputs"),
+        (EDIT, lambda: FindingEdit(proposed_code="x"), "Extra inputs"),
+        (EDIT, lambda: FindingEdit(confidence=2), "less than or equal to 1"),
+        (EDIT, lambda: FindingEdit(evidence=[]), "at least 1 item"),
+        (EDIT, lambda: FindingEdit(code=None), "code"),
+        (EDIT, lambda: FindingEdit(automation_exposure="maybe"), "automation_exposure"),
+        (ACCEPT, lambda: FindingEdit(code="x"), "takes no edit"),
     ],
 )
 def test_invalid_reviews_change_nothing(
-    store: Store, interview_id: str, action: str, changes: dict[str, Any] | None, says: str
+    store: Store,
+    interview_id: str,
+    action: ReviewAction,
+    edit: Callable[[], FindingEdit | None],
+    says: str,
 ) -> None:
     (one,) = store.findings.add([finding(interview_id)])
     with pytest.raises(ValueError, match=says):
-        store.review_finding(one.id, actor="claire", action=action, changes=changes)
+        store.findings.review(one.id, actor="claire", action=action, edit=edit())
     assert store.findings.get(one.id) == one
     assert store.findings.changes() == []
 
 
 def test_reviewing_a_missing_finding_or_without_actor(store: Store, interview_id: str) -> None:
     with pytest.raises(FindingNotFoundError):
-        store.review_finding("nope", actor="claire", action="accept")
+        store.findings.review("nope", actor="claire", action=ACCEPT)
     (one,) = store.findings.add([finding(interview_id)])
     with pytest.raises(ValueError, match="actor"):
-        store.review_finding(one.id, actor=" ", action="accept")
+        store.findings.review(one.id, actor=" ", action=ACCEPT)
 
 
 def test_a_facilitators_finding_is_accepted_and_audited(store: Store, interview_id: str) -> None:
@@ -387,8 +462,6 @@ def test_enqueue_is_idempotent_and_requeues_failures(store: Store, interview_id:
     assert (job.status, job.attempts, job.result, job.error) == (JobStatus.QUEUED, 0, {}, None)
     assert_utc(job.created_at)
     assert store.jobs.enqueue(EXTRACTION, interview_id) == job
-    other_kind = store.jobs.enqueue("summary", interview_id)
-    assert other_kind.id != job.id
 
     running = store.jobs.claim_next(EXTRACTION)
     assert running is not None
@@ -412,7 +485,6 @@ def test_enqueue_is_idempotent_and_requeues_failures(store: Store, interview_id:
 def test_claim_takes_the_oldest_queued_job_of_its_kind(store: Store) -> None:
     ids = [store.interviews.create(language="fr").id for _ in range(3)]
     jobs = [store.jobs.enqueue(EXTRACTION, interview) for interview in ids]
-    store.jobs.enqueue("summary", ids[0])
     claimed = store.jobs.claim_next(EXTRACTION)
     assert claimed is not None
     assert (claimed.id, claimed.status, claimed.attempts) == (jobs[0].id, JobStatus.RUNNING, 1)
@@ -424,9 +496,7 @@ def test_claim_takes_the_oldest_queued_job_of_its_kind(store: Store) -> None:
     assert store.jobs.claim_next(EXTRACTION) is not None
     assert store.jobs.claim_next(EXTRACTION) is not None
     assert store.jobs.claim_next(EXTRACTION) is None
-    assert store.jobs.claim_next("nothing-of-this-kind") is None
     assert len(store.jobs.where(status=JobStatus.RUNNING)) == 3
-    assert len(store.jobs.where(kind="summary")) == 1
 
 
 def test_concurrent_workers_never_claim_one_job_twice(store: Store, db_url: str) -> None:
@@ -440,7 +510,7 @@ def test_concurrent_workers_never_claim_one_job_twice(store: Store, db_url: str)
     def work() -> None:
         try:
             with Store(db_url) as own:  # a worker process of its own
-                while (job := own.claim_next_job(EXTRACTION)) is not None:
+                while (job := own.jobs.claim_next(EXTRACTION)) is not None:
                     with lock:
                         claimed.append(job.id)
         except BaseException as error:
@@ -465,33 +535,41 @@ def test_finish_and_fail_a_missing_job(store: Store) -> None:
         store.jobs.fail("nope", error=" ")
 
 
-def test_requeue_stale_jobs_gives_back_a_dead_workers_jobs(
-    store: Store, interview_id: str, db_url: str
-) -> None:
-    other = store.interviews.create(language="fr").id
-    stale = store.jobs.enqueue(EXTRACTION, interview_id)
-    fresh = store.jobs.enqueue(EXTRACTION, other)
-    store.jobs.enqueue("summary", interview_id)
-    store.jobs.claim_next(EXTRACTION)
-    store.jobs.claim_next(EXTRACTION)
-    store.jobs.claim_next("summary")
-    assert store.jobs.requeue_stale(EXTRACTION, 3600) == 0
-    long_ago = (datetime.now(UTC) - timedelta(hours=2)).strftime("%Y-%m-%d %H:%M:%S.%f")
-    with sqlite3.connect(db_url.removeprefix("sqlite:///")) as raw:
-        raw.execute("UPDATE jobs SET updated_at = ? WHERE id = ?", (long_ago, stale.id))
-        raw.execute("UPDATE jobs SET updated_at = ? WHERE kind = 'summary'", (long_ago,))
-    assert store.jobs.requeue_stale(EXTRACTION, 3600) == 1
-    by_id = {job.id: job for job in store.jobs.where(kind=EXTRACTION)}
-    assert (by_id[stale.id].status, by_id[stale.id].attempts) == (JobStatus.QUEUED, 1)
-    assert by_id[fresh.id].status is JobStatus.RUNNING
-    assert store.jobs.where(kind="summary")[0].status is JobStatus.RUNNING
-    again = store.jobs.claim_next(EXTRACTION)
-    assert again is not None
-    assert (again.id, again.attempts) == (stale.id, 2)
-    time.sleep(0.01)
-    assert store.jobs.requeue_stale(EXTRACTION, 0) == 2
-    with pytest.raises(ValueError, match="negative"):
-        store.jobs.requeue_stale(EXTRACTION, -1)
+class SettableClock:
+    def __init__(self) -> None:
+        self.now = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+def test_requeue_stale_jobs_gives_back_a_dead_workers_jobs(db_url: str) -> None:
+    clock = SettableClock()
+    with Store(db_url, clock=clock) as store:
+        store.migrate()
+        stale_interview, fresh_interview = (store.interviews.create(language="fr") for _ in "ab")
+        stale = store.jobs.enqueue(EXTRACTION, stale_interview.id)
+        clock.now += timedelta(seconds=1)
+        fresh = store.jobs.enqueue(EXTRACTION, fresh_interview.id)
+        claimed = store.jobs.claim_next(EXTRACTION)
+        assert claimed is not None
+        assert claimed.id == stale.id
+        assert store.jobs.requeue_stale(EXTRACTION, 3600) == 0
+        clock.now += timedelta(hours=2)  # the first worker died two hours ago
+        store.jobs.claim_next(EXTRACTION)
+        assert store.jobs.requeue_stale(EXTRACTION, 3600) == 1
+        by_id = {job.id: job for job in store.jobs.where(kind=EXTRACTION)}
+        assert (by_id[stale.id].status, by_id[stale.id].attempts) == (JobStatus.QUEUED, 1)
+        assert by_id[stale.id].updated_at == clock.now
+        assert by_id[fresh.id].status is JobStatus.RUNNING
+        again = store.jobs.claim_next(EXTRACTION)
+        assert again is not None
+        assert (again.id, again.attempts) == (stale.id, 2)
+        assert store.jobs.requeue_stale(EXTRACTION, 0) == 0  # untouched for no time at all
+        clock.now += timedelta(milliseconds=1)
+        assert store.jobs.requeue_stale(EXTRACTION, 0) == 2
+        with pytest.raises(ValueError, match="negative"):
+            store.jobs.requeue_stale(EXTRACTION, -1)
 
 
 # -- erasure and consent -------------------------------------------------------------------------
@@ -505,11 +583,13 @@ def test_erasure_removes_findings_changes_and_jobs(
     store.interviews.add_turn(interview_id, speaker=Speaker.EMPLOYEE, text=secret, phase=Phase.EPISODE)
     quote = Quote(text=secret, turn_index=2, start=0, end=len(secret))
     erased = store.findings.add([finding(interview_id, evidence=[quote])])
-    store.review_finding(erased[0].id, actor="fac", action="edit", changes={"activity": secret})
+    store.findings.review(
+        erased[0].id, actor="fac", action=EDIT, edit=FindingEdit(activity=secret)
+    )
     store.findings.add_by_facilitator(finding(interview_id, activity=secret), actor="fac")
     store.jobs.enqueue(EXTRACTION, interview_id)
     survivor = store.findings.add([finding(kept)])
-    store.review_finding(survivor[0].id, actor="fac", action="accept")
+    store.findings.review(survivor[0].id, actor="fac", action=ACCEPT)
     kept_job = store.jobs.enqueue(EXTRACTION, kept)
 
     store.interviews.erase(interview_id)
@@ -525,7 +605,7 @@ def test_erasure_removes_findings_changes_and_jobs(
 
 def test_the_database_cascades_too(store: Store, interview_id: str, db_url: str) -> None:
     (one,) = store.findings.add([finding(interview_id)])
-    store.review_finding(one.id, actor="fac", action="accept")
+    store.findings.review(one.id, actor="fac", action=ACCEPT)
     store.jobs.enqueue(EXTRACTION, interview_id)
     with sqlite3.connect(db_url.removeprefix("sqlite:///")) as raw:
         raw.execute("PRAGMA foreign_keys=ON")
