@@ -218,7 +218,9 @@ def lost_turns(server: WebServer, employees: list[Employee]) -> int:
         for employee in employees:
             thread = employee.client.thread_id
             stored = (
-                [t for t in store.interviews.turns(thread) if t.speaker == Speaker.EMPLOYEE] if thread else []
+                [t for t in store.interviews.turns(thread) if t.speaker == Speaker.EMPLOYEE]
+                if thread
+                else []
             )
             lost += max(employee.sent - len(stored), 0)
     return lost

@@ -10,7 +10,14 @@ from typer.testing import CliRunner
 
 from assistant.cli import app
 from assistant.config import Settings
-from assistant.schemas import FindingStatus, InterviewStatus, JobStatus, Phase, Speaker
+from assistant.schemas import (
+    FindingStatus,
+    InterviewStatus,
+    InterviewUpdate,
+    JobStatus,
+    Phase,
+    Speaker,
+)
 from assistant.store import Store
 from tests.conftest import CHAT_MODEL, EMBED_MODEL
 from tests.ollama_server import OllamaTestServer
@@ -37,7 +44,9 @@ def closed_interview(store: Store) -> str:
         (Speaker.EMPLOYEE, "Hier, Mme R. était seule. Je suis restée un peu plus pour l'écouter."),
     ]:
         store.interviews.add_turn(interview.id, speaker=speaker, text=text, phase=Phase.EPISODE)
-    store.update_interview(interview.id, status=InterviewStatus.CLOSED, phase=Phase.DONE)
+    store.interviews.update(
+        interview.id, InterviewUpdate(status=InterviewStatus.CLOSED, phase=Phase.DONE)
+    )
     return interview.id
 
 
@@ -152,7 +161,7 @@ def test_a_facilitator_adds_a_finding_from_the_employee_s_exact_words(
         "--add-quote",
         "restée un peu plus",
         "--turn",
-        "1",
+        "2",
         "--code",
         "care",
     )
@@ -160,6 +169,10 @@ def test_a_facilitator_adds_a_finding_from_the_employee_s_exact_words(
     added = json.loads(output)
     assert (added["origin"], added["status"], added["code"]) == ("facilitator", "accepted", "care")
     assert added["evidence"][0]["text"] == "restée un peu plus"
+    assert added["evidence"][0]["turn_index"] == 1  # turn 2 as people count, stored from 0
+    # What the facilitator did not say stays unknown, never made up.
+    unknown = ("activity", "counterpart", "automation_exposure", "confidence")
+    assert [added[name] for name in unknown] == [None, None, None, None]
     [change] = store.findings.changes(added["id"])
     assert (change.actor, change.action) == ("claire", "add")
 
@@ -175,3 +188,18 @@ def test_a_facilitator_adds_a_finding_from_the_employee_s_exact_words(
     assert code == 1
     code, _ = run("review", "--interview", interview_id, "--add-quote", "restée", "--code", "x")
     assert code == 1
+
+
+def test_review_turn_numbers_count_from_one_and_name_the_interviewers_turns(
+    environment: Settings,
+) -> None:
+    store = Store.open(environment)
+    interview_id = closed_interview(store)
+    add = ("review", "--interview", interview_id, "--add-quote", "restée", "--code", "care")
+    interviewer = CliRunner().invoke(app, [*add, "--turn", "1"])
+    assert interviewer.exit_code == 1
+    assert "Turn 1 is the interviewer's" in interviewer.output
+    missing = CliRunner().invoke(app, [*add, "--turn", "3"])
+    assert missing.exit_code == 1
+    assert "no turn 3 in this interview (turns 1 to 2)" in missing.output
+    assert store.findings.where(interview_id=interview_id) == []

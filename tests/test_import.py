@@ -52,7 +52,9 @@ def run(*args: str | Path) -> Result:
 def stored_interviews(data_dir: Path) -> list[tuple[str, int]]:
     """(source, number of turns) of every interview in the data folder's database."""
     with Store.open(load_settings(data_dir=data_dir)) as store:
-        return sorted((i.source, len(store.interviews.turns(i.id))) for i in store.interviews.where())
+        return sorted(
+            (i.source, len(store.interviews.turns(i.id))) for i in store.interviews.where()
+        )
 
 
 def write(tmp_path: Path, name: str, content: str | bytes) -> Path:

@@ -15,8 +15,10 @@ from assistant.interview.events import EventKind, SessionEvent
 from assistant.interview.session import InterviewSession, SessionDeps
 from assistant.llm import chat_model_for, embedder_for
 from assistant.retrieval.knowledge_base import KnowledgeBase
-from assistant.schemas import InterviewStatus, JobStatus, Phase, Speaker
-from assistant.store import Store
+from assistant.interview.session import Withdrawal
+from assistant.interview.state import ClosingStep
+from assistant.schemas import InterviewStatus, JobKind, JobStatus, Phase, Speaker
+from assistant.store import InterviewNotFoundError, Store
 from assistant.tokens import TokenCounter
 from tests.conftest import SettingsFactory
 from tests.ollama_server import OllamaTestServer, RecordedRequest, Reply, free_port_url
@@ -90,14 +92,19 @@ async def test_a_full_interview_covers_every_phase_and_closes_on_a_confirmed_sum
     assert interview is not None
     assert (interview.status, interview.phase) == (InterviewStatus.CLOSED, Phase.DONE)
     assert interview.consent_given is True
-    # Closing queues the extraction of findings, to run in the background.
-    [job] = store.jobs.where(kind="extract")
+    # Closing queues the extraction of findings, for `terrain extract` to run.
+    [job] = store.jobs.where(kind=JobKind.EXTRACTION)
     assert (job.interview_id, job.status) == (interview.id, JobStatus.QUEUED)
     assert interview.prompt_versions.keys() == {
         "interviewer.system",
         "interview.guide",
         "interview.summary",
     }
+    # The prompt files' digests are recorded too: an edit without a new version shows.
+    assert interview.prompt_digests.keys() == interview.prompt_versions.keys()
+    assert all(
+        re.fullmatch(r"[0-9a-f]{64}", digest) for digest in interview.prompt_digests.values()
+    )
     turns = store.interviews.turns(session.interview.id)
     summary = next(t for t in turns if "Voici ce que je retiens" in t.text)
     assert "Vous accompagnez des personnes âgées." in summary.text
@@ -207,7 +214,10 @@ async def test_distress_stops_the_interview_and_shows_the_resource(
     assert interview is not None
     assert interview.flagged
     assert interview.status == InterviewStatus.STOPPED
-    assert store.interviews.turns(session.interview.id)[-2].text == "Franchement je n'ai plus envie de vivre."
+    assert (
+        store.interviews.turns(session.interview.id)[-2].text
+        == "Franchement je n'ai plus envie de vivre."
+    )
     assert messages(await collect(session.respond("encore là ?"))) == []
 
 
@@ -323,7 +333,9 @@ async def test_refusing_consent_keeps_only_the_refusal(
     assert interview is not None
     assert (interview.status, interview.consent_given) == (InterviewStatus.DECLINED, False)
     assert not ollama_server.chat_requests()
-    assert [t.speaker for t in store.interviews.turns(session.interview.id)] == [Speaker.INTERVIEWER]
+    assert [t.speaker for t in store.interviews.turns(session.interview.id)] == [
+        Speaker.INTERVIEWER
+    ]
     assert interview.state == {}  # not even how long the employee spent reading
 
 
@@ -338,7 +350,9 @@ async def test_a_second_window_that_stopped_the_interview_is_heeded(
     stored = len(store.interviews.turns(first.interview.id))
     events = await collect(first.respond("Je suis aide à domicile."))
     assert [event.kind for event in events] == [EventKind.NOTICE]
-    assert len(store.interviews.turns(first.interview.id)) == stored  # nothing written after the stop
+    assert (
+        len(store.interviews.turns(first.interview.id)) == stored
+    )  # nothing written after the stop
     assert first.is_over
 
 
@@ -376,9 +390,99 @@ async def test_the_prompt_stays_within_budget_however_long_the_interview(
 
 
 async def test_the_interview_is_stored_under_a_pseudonym(deps: SessionDeps, store: Store) -> None:
-    session = await InterviewSession.begin(deps, language="fr", owner="owner:abc123")
+    session = await InterviewSession.begin(deps, language="fr", owner_key="owner:abc123")
     interview = store.interviews.get(session.interview.id)
     assert interview is not None
     assert interview.pseudonym.startswith("Participant-")
-    assert interview.owner == "owner:abc123"
-    assert store.identity_of(interview.pseudonym) == "owner:abc123"
+    assert interview.owner_key == "owner:abc123"
+
+
+# -- the employee's actions besides answering -------------------------------------------------
+
+
+async def at_the_summary(deps: SessionDeps, ollama_server: OllamaTestServer) -> InterviewSession:
+    """A session whose closing summary is waiting for the employee's review."""
+    ollama_server.respond_with(interviewer)
+    session = await InterviewSession.begin(deps, language="fr")
+    for answer in ANSWERS[:-2]:
+        await collect(session.respond(answer))
+    assert session.is_reviewing_summary
+    return session
+
+
+async def test_striking_a_point_changes_the_stored_summary_and_state_together(
+    deps: SessionDeps, ollama_server: OllamaTestServer, store: Store
+) -> None:
+    session = await at_the_summary(deps, ollama_server)
+    assert session.state.summary == ["Vous accompagnez des personnes âgées.", "Hier matin…"]
+    events = await collect(session.strike_point(1))
+    assert [event.kind for event in events] == [EventKind.REVISED, EventKind.STRUCK]
+    assert events[1].text == "Vous accompagnez des personnes âgées."
+    assert "Vous accompagnez" not in events[0].text and "- Hier matin…" in events[0].text
+    turns = store.interviews.turns(session.interview.id)
+    summary = next(t for t in turns if "Voici ce que je retiens" in t.text)
+    assert summary.text == events[0].text
+    # As stored: another window, or a restart, sees the same summary.
+    again = await InterviewSession.resume(deps, session.interview.id)
+    assert again.state.summary == ["Hier matin…"]
+    assert again.is_reviewing_summary
+
+    for number in (0, 2):
+        refused = await collect(again.strike_point(number))
+        assert [event.kind for event in refused] == [EventKind.NOTICE]
+        assert "de 1 à 1" in refused[0].text
+    assert store.interviews.turns(session.interview.id) == turns
+
+
+async def test_a_correction_is_one_even_when_it_says_yes(
+    deps: SessionDeps, ollama_server: OllamaTestServer, store: Store
+) -> None:
+    session = await at_the_summary(deps, ollama_server)
+    events = await collect(session.correct_summary("Oui, mais c'était l'après-midi."))
+    assert "noté" in messages(events)[0].lower()
+    assert session.state.closing_step == ClosingStep.ANYTHING_ELSE
+    assert not session.is_reviewing_summary
+    turns = store.interviews.turns(session.interview.id)
+    assert turns[-2].text == "Oui, mais c'était l'après-midi."
+    assert [event.kind for event in await collect(session.strike_point(1))] == [EventKind.NOTICE]
+
+
+async def test_stop_ends_the_interview_in_one_commit_without_words_put_in_the_mouth(
+    deps: SessionDeps, ollama_server: OllamaTestServer, store: Store
+) -> None:
+    ollama_server.respond_with(interviewer)
+    session = await InterviewSession.begin(deps, language="fr")
+    await collect(session.respond("oui"))
+    said = [t.text for t in store.interviews.turns(session.interview.id)]
+    events = await collect(session.stop())
+    assert [event.kind for event in events] == [EventKind.MESSAGE, EventKind.ENDED]
+    assert events[-1].status is InterviewStatus.STOPPED
+    interview = store.interviews.get(session.interview.id)
+    assert interview is not None
+    assert (interview.status, interview.phase) == (InterviewStatus.STOPPED, Phase.DONE)
+    turns = store.interviews.turns(session.interview.id)
+    assert [t.text for t in turns] == [*said, events[0].text]
+    assert turns[-1].speaker == Speaker.INTERVIEWER
+    assert store.jobs.where() == []  # a stopped interview is not extracted
+    assert [event.kind for event in await collect(session.stop())] == [EventKind.NOTICE]
+
+
+async def test_withdrawal_erases_everything_and_says_what(
+    deps: SessionDeps, ollama_server: OllamaTestServer, store: Store
+) -> None:
+    ollama_server.respond_with(interviewer)
+    session = await InterviewSession.begin(deps, language="fr")
+    await collect(session.respond("oui"))
+    count = len(store.interviews.turns(session.interview.id))
+    withdrawal = await session.withdraw()
+    assert withdrawal == Withdrawal(
+        pseudonym=session.interview.pseudonym,
+        created_at=session.interview.created_at,
+        turns=count,
+    )
+    assert store.interviews.get(session.interview.id) is None
+    assert store.interviews.turns(session.interview.id) == []
+    with pytest.raises(InterviewNotFoundError):
+        await session.withdraw()
+    with pytest.raises(InterviewNotFoundError):
+        await collect(session.respond("Encore une chose."))

@@ -8,7 +8,8 @@ from typer.testing import CliRunner
 
 from assistant.cli import app
 from assistant.config import load_settings
-from assistant.privacy import owner_key
+from assistant.privacy import erase_user, interviews_of_user, owner_key
+from assistant.store import Store
 from tests.conftest import CHAT_MODEL, EMBED_MODEL
 from tests.ollama_server import OllamaTestServer, free_port_url
 
@@ -67,3 +68,52 @@ def test_owner_keys_are_stable_opaque_and_distinct(environment: Path) -> None:
     assert "alice" not in alice
     secret = settings.data_dir / "secret.key"
     assert secret.stat().st_mode & 0o777 == 0o600
+
+
+def test_the_terminal_offers_stop_and_withdraw(
+    environment: Path, monkeypatch: pytest.MonkeyPatch, ollama_server: OllamaTestServer
+) -> None:
+    monkeypatch.setenv("OLLAMA_HOST", ollama_server.url)
+    ollama_server.queue("Quel est votre métier ?")
+    stopped = CliRunner().invoke(app, ["interview", "--json"], input="oui\n/stop\n")
+    assert stopped.exit_code == 0, stopped.output
+    transcript = json.loads(stopped.stdout)
+    assert transcript["status"] == "stopped"
+    employee = [turn["text"] for turn in transcript["turns"] if turn["speaker"] == "employee"]
+    assert employee == ["oui"]  # the command is an action, not words of the employee
+
+    shown = CliRunner().invoke(app, ["interview", "--resume", transcript["id"]], input="")
+    assert "/strike N" in shown.output and "/withdraw" in shown.output  # the on-screen hint
+    kept = CliRunner().invoke(
+        app, ["interview", "--resume", transcript["id"]], input="/withdraw\nnon\n"
+    )
+    assert "Nothing was erased" in kept.output
+    erased = CliRunner().invoke(
+        app, ["interview", "--resume", transcript["id"]], input="/withdraw\noui\n"
+    )
+    assert erased.exit_code == 0, erased.output
+    assert "Erased" in erased.output
+    with Store.open(load_settings()) as store:
+        assert store.interviews.get(transcript["id"]) is None
+
+
+def test_an_administrator_finds_and_erases_a_persons_interviews_by_user_name(
+    environment: Path,
+) -> None:
+    settings = load_settings()
+    with Store.open(settings) as store:
+        alice = [
+            store.interviews.create(language="fr", owner_key=owner_key(settings, "alice"))
+            for _ in range(2)
+        ]
+        bob = store.interviews.create(language="fr", owner_key=owner_key(settings, "bob"))
+        store.interviews.create(language="fr")  # held in the terminal: nobody's
+        found = interviews_of_user(store, settings, " alice ")
+        assert {i.id for i in found} == {i.id for i in alice}
+        erased = erase_user(store, settings, "alice")
+        assert {i.id for i in erased} == {i.id for i in alice}
+        assert interviews_of_user(store, settings, "alice") == []
+        assert [i.id for i in interviews_of_user(store, settings, "bob")] == [bob.id]
+        assert len(store.interviews.where()) == 2
+        with pytest.raises(ValueError, match="empty"):
+            erase_user(store, settings, "  ")

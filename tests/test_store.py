@@ -187,7 +187,10 @@ def test_connections_enforce_foreign_keys(store: Store) -> None:
         'INSERT INTO turns (interview_id, "index", speaker, text, phase, scripted, complete,'
         " created_at) VALUES ('missing', 0, 'employee', 'x', 'role', 0, 1, '2025-01-01')"
     )
-    with store._database._engine.connect() as connection, pytest.raises(sqlalchemy.exc.IntegrityError):
+    with (
+        store._database._engine.connect() as connection,
+        pytest.raises(sqlalchemy.exc.IntegrityError),
+    ):
         connection.exec_driver_sql(orphan)
 
 
@@ -401,12 +404,16 @@ def test_a_turn_and_the_state_it_leaves_are_committed_together(store: Store) -> 
     assert after is not None
     assert after.state == {"questions": {"episode": 2}}
     assert after.updated_at == turn.created_at > before.updated_at
-    store.interviews.add_turn(interview.id, speaker=Speaker.EMPLOYEE, text="Rien.", phase=Phase.EPISODE)
+    store.interviews.add_turn(
+        interview.id, speaker=Speaker.EMPLOYEE, text="Rien.", phase=Phase.EPISODE
+    )
     kept = store.interviews.get(interview.id)
     assert kept is not None
     assert kept.state == {"questions": {"episode": 2}}  # no state given: left as it was
     with pytest.raises(InterviewNotFoundError):
-        store.interviews.add_turn("0" * 32, speaker=Speaker.EMPLOYEE, text="x", phase=Phase.ROLE, state={})
+        store.interviews.add_turn(
+            "0" * 32, speaker=Speaker.EMPLOYEE, text="x", phase=Phase.ROLE, state={}
+        )
 
 
 def test_the_last_message_and_the_end_of_the_interview_are_committed_together(
@@ -434,7 +441,9 @@ def test_the_last_message_and_the_end_of_the_interview_are_committed_together(
     assert (ended.status, ended.phase) == (InterviewStatus.CLOSED, Phase.DONE)
     assert ended.state == {"closing_step": "done"}
     assert last.phase is Phase.CLOSING  # the message keeps the phase it was said in
-    assert [turn.text for turn in store.interviews.turns(interview.id)] == ["Merci pour cet entretien."]
+    assert [turn.text for turn in store.interviews.turns(interview.id)] == [
+        "Merci pour cet entretien."
+    ]
 
 
 def test_concurrent_turns_get_unique_consecutive_indexes(store: Store, db_url: str) -> None:

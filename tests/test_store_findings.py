@@ -64,8 +64,12 @@ def store(db_url: str) -> Iterator[Store]:
 @pytest.fixture
 def interview_id(store: Store) -> str:
     interview = store.interviews.create(language="fr")
-    store.interviews.add_turn(interview.id, speaker=Speaker.INTERVIEWER, text="Racontez.", phase=Phase.ROLE)
-    store.interviews.add_turn(interview.id, speaker=Speaker.EMPLOYEE, text=SAID, phase=Phase.EPISODE)
+    store.interviews.add_turn(
+        interview.id, speaker=Speaker.INTERVIEWER, text="Racontez.", phase=Phase.ROLE
+    )
+    store.interviews.add_turn(
+        interview.id, speaker=Speaker.EMPLOYEE, text=SAID, phase=Phase.EPISODE
+    )
     return interview.id
 
 
@@ -580,12 +584,12 @@ def test_erasure_removes_findings_changes_and_jobs(
 ) -> None:
     kept = store.interviews.create(language="fr").id
     secret = "Marguerite-secret-quote"
-    store.interviews.add_turn(interview_id, speaker=Speaker.EMPLOYEE, text=secret, phase=Phase.EPISODE)
+    store.interviews.add_turn(
+        interview_id, speaker=Speaker.EMPLOYEE, text=secret, phase=Phase.EPISODE
+    )
     quote = Quote(text=secret, turn_index=2, start=0, end=len(secret))
     erased = store.findings.add([finding(interview_id, evidence=[quote])])
-    store.findings.review(
-        erased[0].id, actor="fac", action=EDIT, edit=FindingEdit(activity=secret)
-    )
+    store.findings.review(erased[0].id, actor="fac", action=EDIT, edit=FindingEdit(activity=secret))
     store.findings.add_by_facilitator(finding(interview_id, activity=secret), actor="fac")
     store.jobs.enqueue(EXTRACTION, interview_id)
     survivor = store.findings.add([finding(kept)])
@@ -651,5 +655,7 @@ def test_import_interview_stores_it_whole_and_closed(store: Store) -> None:
     with pytest.raises(ValueError, match="at least one turn"):
         store.interviews.import_transcript(language="fr", source="x", turns=[])
     with pytest.raises(ValueError, match="empty"):
-        store.interviews.import_transcript(language="fr", source="x", turns=[(Speaker.EMPLOYEE, " ")])
+        store.interviews.import_transcript(
+            language="fr", source="x", turns=[(Speaker.EMPLOYEE, " ")]
+        )
     assert len(store.interviews.where()) == 1

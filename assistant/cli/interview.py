@@ -70,7 +70,9 @@ async def _run(
         for turn in await session.transcript():
             _show_stored(turn.speaker.value, turn.text)
         errors.print(COMMANDS_HINT, style="dim", markup=False, highlight=False)
-    while not session.is_over:
+    # A resumed interview that is over still takes /withdraw, until the end of input.
+    over_already = session.is_over
+    while over_already or not session.is_over:
         line = _read(interactive)
         if line is None:
             break

@@ -90,7 +90,7 @@ async def test_parallel_employees_never_see_each_other(
     with web.store() as store:
         alice_turns = store.interviews.turns(alice_thread)
         bob_turns = store.interviews.turns(bob_thread)
-        assert store.interviews.get(alice_thread).owner == owner_key(web.settings, "alice")
+        assert store.interviews.get(alice_thread).owner_key == owner_key(web.settings, "alice")
     assert "Alice parle de sa nuit." in [t.text for t in alice_turns]
     assert not any("Alice" in t.text for t in bob_turns)
 
@@ -144,7 +144,7 @@ async def test_facilitators_read_pseudonyms_never_names(
     assert alice_interview.pseudonym in transcript
     assert "question du guide" in transcript or "Terrain" in transcript
     everything = " ".join(fanny.texts()) + " ".join(str(data) for _, data in fanny.events)
-    for secret in ("alice", "bob", alice_interview.owner or "owner:"):
+    for secret in ("alice", "bob", alice_interview.owner_key or "owner:"):
         assert secret not in everything
     # Typing a pseudonym opens it too; the placeholders answer.
     await fanny.send(alice_interview.pseudonym)

@@ -217,8 +217,6 @@ async def test_withdrawal_asks_first_then_erases_and_says_what(web: WebServer) -
     assert interview.pseudonym in said
     assert f"ses {len(turns)} messages" in said
     assert interview_of(web, client.thread_id) == (None, [])
-    with web.store() as store:
-        assert store.identity_of(interview.pseudonym) is None
     await client.send("Encore une chose.")
     assert "a été effacé" in client.last()
     await client.disconnect()

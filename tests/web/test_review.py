@@ -15,6 +15,7 @@ from assistant.schemas import (
     FindingOrigin,
     FindingStatus,
     InterviewStatus,
+    InterviewUpdate,
     PassageCitation,
     Phase,
     PrescribedGap,
@@ -75,7 +76,9 @@ def seeded(web: WebServer) -> Seeded:
             (Speaker.EMPLOYEE, ROTA),
         ]:
             store.interviews.add_turn(interview.id, speaker=speaker, text=text, phase=Phase.EPISODE)
-        store.update_interview(interview.id, status=InterviewStatus.CLOSED, phase=Phase.DONE)
+        store.interviews.update(
+            interview.id, InterviewUpdate(status=InterviewStatus.CLOSED, phase=Phase.DONE)
+        )
         turns = store.interviews.turns(interview.id)
         gap = PrescribedGap(
             description="Le temps prévu ne laisse pas d'écoute.",

@@ -125,10 +125,9 @@ def test_tables_and_progress() -> None:
     assert render.progress(FR, guide, Phase.CLOSING) == "*Étape 6\\/6 \\: Résumé et conclusion*"
 
 
-def test_summary_points_can_be_struck() -> None:
+def test_summary_points_are_read_from_the_message() -> None:
     text = "Intro :\n\n- premier\n- second\n\nFin ?"
     assert render.summary_points(text) == ["premier", "second"]
-    assert render.without_point(text, "premier") == "Intro :\n\n- second\n\nFin ?"
 
 
 @pytest.mark.parametrize(
@@ -210,15 +209,17 @@ async def test_the_data_layer_rebuilds_threads_and_lists_only_the_owners(
         for name, role in [("alice", UserRole.EMPLOYEE), ("fanny", UserRole.FACILITATOR)]:
             add_user(store, name, role, None)
         key = owner_key(settings, "alice")
-        interview = store.interviews.create(language="fr", owner=key)
+        interview = store.interviews.create(language="fr", owner_key=key)
         store.interviews.add_turn(
             interview.id, speaker=Speaker.INTERVIEWER, text="Bonjour ?", phase=Phase.CONSENT
         )
         store.interviews.add_turn(
             interview.id, speaker=Speaker.EMPLOYEE, text="<b>oui</b>", phase=Phase.CONSENT
         )
-        store.interviews.add_turn(interview.id, speaker=Speaker.INTERVIEWER, text="Métier ?", phase=Phase.ROLE)
-        other = store.interviews.create(language="fr", owner=owner_key(settings, "bob"))
+        store.interviews.add_turn(
+            interview.id, speaker=Speaker.INTERVIEWER, text="Métier ?", phase=Phase.ROLE
+        )
+        other = store.interviews.create(language="fr", owner_key=owner_key(settings, "bob"))
         layer = TerrainDataLayer(Runtime(settings, store, OwnerIndex(settings, store)))
 
         assert await layer.get_thread_author(interview.id) == "alice"
