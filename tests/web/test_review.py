@@ -136,6 +136,8 @@ async def test_a_facilitator_reviews_and_adds_findings(web: WebServer, seeded: S
         assert words in plain(shown)
     assert "<b>" not in shown.replace("\\<b\\>", "")  # displayed literally, never as HTML
     assert "Soin" in plain(shown)  # the code's label, in the page's language
+    assert "Citation (message 2)" in plain(shown)  # turns are numbered from 1, as shown
+    assert "message 0" not in plain(shown)
 
     await press(fanny, staff.ACCEPT, finding=seeded.care)
     await fanny.wait_for_text("Constat accepté")
@@ -170,7 +172,9 @@ async def test_a_facilitator_reviews_and_adds_findings(web: WebServer, seeded: S
 
     # Adding: words the employee never said are refused, and nothing is added.
     await press(fanny, staff.ADD, interview=seeded.interview)
-    await fanny.wait_for(lambda: "Réponse 1" in fanny.labels())
+    await fanny.wait_for(lambda: "Réponse 2" in fanny.labels())
+    assert "Réponse 4" in fanny.labels()
+    assert "Réponse 1" not in fanny.labels()  # the interviewer's turn is not offered
     await fanny.send("Je suis partie plus tôt")
     assert "ne figurent pas" in plain(fanny.last())
     with web.store() as store:
@@ -193,7 +197,16 @@ async def test_a_facilitator_reviews_and_adds_findings(web: WebServer, seeded: S
     )
     assert added.evidence[0].text == "seule. Je suis restée"
     assert added.evidence[0].turn_index == 1
+    assert (added.activity, added.counterpart, added.automation_exposure, added.confidence) == (
+        None,
+        None,
+        None,
+        None,
+    )
     assert [(c.action, c.actor) for c in added_changes] == [("add", "fanny")]
+    await press(fanny, staff.FINDINGS, interview=seeded.interview)
+    # Shown as unknown, never as a made-up value.
+    await fanny.wait_for(lambda: any("activité : inconnu" in plain(t) for t in fanny.texts()))
     await fanny.disconnect()
 
 
@@ -214,7 +227,7 @@ async def test_others_sending_the_same_buttons_change_nothing(
         (staff.RECODE, ids),
         (staff.RECODE_TO, {**ids, "code": "trust"}),
         (staff.ADD, {"interview": seeded.interview}),
-        (staff.ADD_TURN, {"interview": seeded.interview, "turn": 1}),
+        (staff.ADD_TURN, {"interview": seeded.interview, "turn": 2}),
         (staff.ADD_CODE, {"interview": seeded.interview, "code": "care"}),
         (staff.ADD_STAGE, {"interview": seeded.interview, "code": "care", "stage": "follow_up"}),
     ]

@@ -125,6 +125,37 @@ def test_tables_and_progress() -> None:
     assert render.progress(FR, guide, Phase.CLOSING) == "*Étape 6\\/6 \\: Résumé et conclusion*"
 
 
+def test_transcripts_and_findings_name_turns_from_one_and_show_unknowns(
+    settings: Settings,
+) -> None:
+    from assistant.findings.codebook import load_codebook
+    from assistant.findings.review import facilitator_finding
+    from assistant.web.staff import _finding_text
+
+    with Store.open(settings) as store:
+        interview = store.interviews.create(language="fr")
+        for speaker, text in ((Speaker.INTERVIEWER, "Racontez ?"), (Speaker.EMPLOYEE, "Je reste.")):
+            store.interviews.add_turn(interview.id, speaker=speaker, text=text, phase=Phase.ROLE)
+        turns = store.interviews.turns(interview.id)
+        shown = render.transcript(FR, interview, turns)
+    assert "**1 · Terrain**" in shown
+    assert "**2 · Salarié·e**" in shown
+    codebook = load_codebook(settings.codebook)
+    added = facilitator_finding(
+        codebook,
+        interview.id,
+        turns,
+        "Je reste",
+        code=codebook.code_ids[0],
+        stage=codebook.stage_ids[0],
+        turn_number=2,
+    )
+    text = _finding_text(FR, codebook, 1, added).replace("\\", "")  # Markdown escapes aside
+    assert "Citation (message 2)" in text
+    assert "activité : inconnu" in text
+    assert "interlocuteur : inconnu" in text
+
+
 def test_summary_points_are_read_from_the_message() -> None:
     text = "Intro :\n\n- premier\n- second\n\nFin ?"
     assert render.summary_points(text) == ["premier", "second"]
