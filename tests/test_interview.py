@@ -12,11 +12,10 @@ import pytest
 
 from assistant.config import Settings
 from assistant.interview.events import EventKind, SessionEvent
-from assistant.interview.session import InterviewSession, SessionDeps
+from assistant.interview.session import InterviewSession, SessionDeps, Withdrawal
+from assistant.interview.state import ClosingStep
 from assistant.llm import chat_model_for, embedder_for
 from assistant.retrieval.knowledge_base import KnowledgeBase
-from assistant.interview.session import Withdrawal
-from assistant.interview.state import ClosingStep
 from assistant.schemas import InterviewStatus, JobKind, JobStatus, Phase, Speaker
 from assistant.store import InterviewNotFoundError, Store
 from assistant.tokens import TokenCounter
@@ -418,7 +417,8 @@ async def test_striking_a_point_changes_the_stored_summary_and_state_together(
     events = await collect(session.strike_point(1))
     assert [event.kind for event in events] == [EventKind.REVISED, EventKind.STRUCK]
     assert events[1].text == "Vous accompagnez des personnes âgées."
-    assert "Vous accompagnez" not in events[0].text and "- Hier matin…" in events[0].text
+    assert "Vous accompagnez" not in events[0].text
+    assert "- Hier matin…" in events[0].text
     turns = store.interviews.turns(session.interview.id)
     summary = next(t for t in turns if "Voici ce que je retiens" in t.text)
     assert summary.text == events[0].text

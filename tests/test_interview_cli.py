@@ -83,7 +83,8 @@ def test_the_terminal_offers_stop_and_withdraw(
     assert employee == ["oui"]  # the command is an action, not words of the employee
 
     shown = CliRunner().invoke(app, ["interview", "--resume", transcript["id"]], input="")
-    assert "/strike N" in shown.output and "/withdraw" in shown.output  # the on-screen hint
+    assert "/strike N" in shown.output
+    assert "/withdraw" in shown.output
     kept = CliRunner().invoke(
         app, ["interview", "--resume", transcript["id"]], input="/withdraw\nnon\n"
     )
