@@ -225,7 +225,7 @@ async def test_a_deleted_account_loses_access_at_once(web: WebServer) -> None:
 
     from assistant.store.models import UserRow
 
-    with web.store() as store, store._writing() as session:
+    with web.store() as store, store._database.writing() as session:
         session.execute(update(UserRow).where(UserRow.name == "bob").values(name="bob-gone"))
     try:
         await client.connect()
@@ -235,7 +235,7 @@ async def test_a_deleted_account_loses_access_at_once(web: WebServer) -> None:
         assert listed.status_code != 200 or listed.json()["data"] == []
         await client.disconnect()
     finally:
-        with web.store() as store, store._writing() as session:
+        with web.store() as store, store._database.writing() as session:
             session.execute(update(UserRow).where(UserRow.name == "bob-gone").values(name="bob"))
 
 
