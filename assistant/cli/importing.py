@@ -19,7 +19,7 @@ from assistant.findings.importers import (
 from assistant.schemas import Interview, Phase
 from assistant.store import Store
 
-# Imported turns are all at this phase: see Store.import_interview.
+# Imported turns are all at this phase: see store.interviews.import_transcript.
 IMPORTED_PHASE = Phase.EPISODE
 IMPORTED_CONSENT_VERSION = "imported"
 

@@ -5,11 +5,13 @@ model is called. Deterministic checks run first (consent, distress, stop, off-mi
 the model only writes the interviewer's next question, and when it cannot, the guide's own
 questions keep the interview going, marked as scripted in the transcript.
 
-Every change the employee makes to their interview is a method here, one commit each, used
-alike by the web app and the terminal: answering (:meth:`InterviewSession.respond`), striking a
-point from the closing summary (:meth:`~InterviewSession.strike_point`), correcting it
-(:meth:`~InterviewSession.correct_summary`), stopping (:meth:`~InterviewSession.stop`) and
-withdrawing (:meth:`~InterviewSession.withdraw`, once the adapter has asked for confirmation).
+Every change the employee makes to their interview is a method here, used alike by the web
+app and the terminal, which only render the events: answering (:meth:`InterviewSession.respond`)
+and correcting the closing summary (:meth:`~InterviewSession.correct_summary`), each the
+employee's turn then the interviewer's; striking a point from the summary
+(:meth:`~InterviewSession.strike_point`), stopping (:meth:`~InterviewSession.stop`) and
+withdrawing (:meth:`~InterviewSession.withdraw`, once the adapter has asked for confirmation),
+each one commit.
 """
 
 from __future__ import annotations
