@@ -1,13 +1,18 @@
-"""Shared fixtures: the network guard, the Ollama-protocol test server, isolated settings."""
+"""Shared fixtures: the network guard, the Ollama-protocol test server, isolated settings, a
+store of the test's own; and the ``slow`` marker, applied here so that it stays right as tests
+are added."""
 
 from __future__ import annotations
 
+import inspect
+import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
 from assistant.config import Settings, load_settings
+from assistant.store import Store
 from tests import network_guard
 from tests.ollama_server import OllamaTestServer
 
@@ -15,8 +20,31 @@ CHAT_MODEL = "mistral-small3.2"
 EMBED_MODEL = "bge-m3"
 
 
+# Fixtures that start a server process (the web app, Chroma) or ingest the whole knowledge/
+# folder: a test using one, even indirectly, takes seconds.
+SLOW_FIXTURES = frozenset({"web", "chroma_url", "knowledge_copy"})
+
+
 def pytest_sessionstart(session: pytest.Session) -> None:
     network_guard.install()
+
+
+def _starts_a_process(item: pytest.Item) -> bool:
+    function = getattr(item, "function", None)
+    try:
+        source = inspect.getsource(function) if function is not None else ""
+    except (OSError, TypeError):
+        return False
+    return "subprocess." in source
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark ``slow`` the tests that use a slow fixture or start a process themselves (the
+    installed command, a Python with the network blocked): ``make test-fast`` leaves them out."""
+    for item in items:
+        fixtures = set(getattr(item, "fixturenames", ()))
+        if fixtures & SLOW_FIXTURES or _starts_a_process(item):
+            item.add_marker(pytest.mark.slow)
 
 
 @pytest.fixture
@@ -50,3 +78,24 @@ def make_settings(tmp_path: Path) -> SettingsFactory:
 @pytest.fixture
 def settings(make_settings: SettingsFactory, ollama_server: OllamaTestServer) -> Settings:
     return make_settings(ollama_host=ollama_server.url)
+
+
+@pytest.fixture(scope="session")
+def _migrated_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An empty database at the current schema, migrated once for the whole session."""
+    path = tmp_path_factory.mktemp("schema") / "terrain.db"
+    store = Store(f"sqlite:///{path}")
+    store.migrate()
+    store.close()
+    return path
+
+
+@pytest.fixture
+def tmp_store(tmp_path: Path, _migrated_database: Path) -> Iterator[Store]:
+    """A store of the test's own, on a copy of the migrated database: copying a file costs
+    far less than running the migrations for every test."""
+    path = tmp_path / "terrain.db"
+    shutil.copyfile(_migrated_database, path)
+    store = Store(f"sqlite:///{path}")
+    yield store
+    store.close()
