@@ -71,7 +71,9 @@ DepsFactory = Callable[..., SessionDeps]
 
 
 @pytest.fixture
-def make_deps(offline_settings: Settings, tmp_store: Store, model: ScriptedChatModel) -> DepsFactory:
+def make_deps(
+    offline_settings: Settings, tmp_store: Store, model: ScriptedChatModel
+) -> DepsFactory:
     def build(**changes: object) -> SessionDeps:
         values: dict[str, object] = {
             "settings": offline_settings,
@@ -89,7 +91,9 @@ def deps(make_deps: DepsFactory) -> SessionDeps:
     return make_deps()
 
 
-async def consented(deps: SessionDeps, *, language: str = "fr", **options: bool) -> InterviewSession:
+async def consented(
+    deps: SessionDeps, *, language: str = "fr", **options: bool
+) -> InterviewSession:
     """A session past consent, its first (model) question asked."""
     session = await InterviewSession.begin(deps, language=language, **options)
     await collect(session.respond("oui" if language == "fr" else "yes"))
