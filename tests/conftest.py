@@ -20,9 +20,13 @@ CHAT_MODEL = "mistral-small3.2"
 EMBED_MODEL = "bge-m3"
 
 
+TESTS = Path(__file__).parent
 # Fixtures that start a server process (the web app, Chroma) or ingest the whole knowledge/
 # folder: a test using one, even indirectly, takes seconds.
 SLOW_FIXTURES = frozenset({"web", "chroma_url", "knowledge_copy"})
+# Whole folders and modules: the web adapter (importing Chainlit alone takes seconds; most of
+# these tests drive `terrain serve` or a browser) and the Chroma server's.
+SLOW_PATHS = (TESTS / "web", TESTS / "test_chroma_server.py")
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
@@ -38,12 +42,24 @@ def _starts_a_process(item: pytest.Item) -> bool:
     return "subprocess." in source
 
 
+def _in_slow_path(path: Path) -> bool:
+    return any(path == slow or path.is_relative_to(slow) for slow in SLOW_PATHS)
+
+
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    """With the slow tests left out (``-m "not slow"``), do not even import their modules:
+    every test in them is slow, and importing them is what costs."""
+    if config.getoption("markexpr") == "not slow" and _in_slow_path(collection_path):
+        return True
+    return None
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Mark ``slow`` the tests that use a slow fixture or start a process themselves (the
-    installed command, a Python with the network blocked): ``make test-fast`` leaves them out."""
+    """Mark ``slow`` the tests in a slow path, those using a slow fixture and those that start
+    a process themselves (the installed command, a Python with the network blocked)."""
     for item in items:
         fixtures = set(getattr(item, "fixturenames", ()))
-        if fixtures & SLOW_FIXTURES or _starts_a_process(item):
+        if _in_slow_path(item.path) or fixtures & SLOW_FIXTURES or _starts_a_process(item):
             item.add_marker(pytest.mark.slow)
 
 
