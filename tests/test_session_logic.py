@@ -16,7 +16,7 @@ from assistant.interview.session import InterviewSession, SessionDeps
 from assistant.interview.state import SessionState
 from assistant.llm import ModelResponseError
 from assistant.llm.testing import CutOff, Fail, ModelRequest, ScriptedChatModel
-from assistant.schemas import InterviewStatus, Phase, Speaker
+from assistant.schemas import InterviewStatus, JobKind, JobStatus, Phase, Speaker
 from assistant.store import Store
 from assistant.tokens import TokenCounter
 from tests.conftest import SettingsFactory
@@ -104,7 +104,7 @@ async def consented(
 
 
 async def test_a_full_interview_covers_every_phase_and_closes_on_a_confirmed_summary(
-    deps: SessionDeps, model: ScriptedChatModel
+    deps: SessionDeps, model: ScriptedChatModel, tmp_store: Store
 ) -> None:
     model.respond_with(interviewer)
     session = await InterviewSession.begin(deps, language="fr")
@@ -127,6 +127,14 @@ async def test_a_full_interview_covers_every_phase_and_closes_on_a_confirmed_sum
         Phase.DONE,
     )
     assert session.interview.consent_given is True
+    assert session.interview.prompt_versions.keys() == {
+        "interviewer.system",
+        "interview.guide",
+        "interview.summary",
+    }
+    # Closing queues the extraction of findings, to run in the background.
+    [job] = tmp_store.jobs(kind=JobKind.EXTRACTION.value)
+    assert (job.interview_id, job.status) == (session.interview.id, JobStatus.QUEUED)
     turns = await session.transcript()
     assert [t.text for t in turns if t.speaker == Speaker.EMPLOYEE] == ANSWERS
     summary = next(t for t in turns if t.text.startswith("Voici ce que je retiens"))
@@ -301,6 +309,18 @@ async def test_a_failing_model_gives_way_to_the_guides_questions_in_order(
         assert messages(events) == [question]
         assert events[-1].scripted
     assert len(model.requests) == 2
+
+
+async def test_without_streaming_a_cut_answer_gives_way_to_the_guide(
+    deps: SessionDeps, model: ScriptedChatModel
+) -> None:
+    session = await InterviewSession.begin(deps, language="fr", streaming=False)
+    model.queue(CutOff("Quel est votre"))
+    events = await collect(session.respond("oui"))
+    role = session.guide.phase(Phase.ROLE)
+    assert role is not None
+    assert messages(events) == [role.questions[0]]  # nothing of the cut answer is shown
+    assert all(event.complete for event in events)
 
 
 async def test_without_any_model_the_guide_carries_the_interview_to_its_end(

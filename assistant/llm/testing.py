@@ -21,7 +21,12 @@ from collections import deque
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from dataclasses import dataclass
 
-from assistant.llm.errors import ModelError, ModelStreamInterruptedError, ModelUnavailableError
+from assistant.llm.errors import (
+    ModelError,
+    ModelResponseError,
+    ModelStreamInterruptedError,
+    ModelUnavailableError,
+)
 from assistant.llm.port import ChatMessage, ChatModel, Embedder, JsonSchema, ModelResponse, Role
 
 __all__ = [
@@ -75,8 +80,8 @@ class Fail:
 class CutOff:
     """Stream ``partial``, then stop as a dropped connection would.
 
-    A whole (non-streamed) request cut off this way raises the same
-    :class:`ModelStreamInterruptedError`, carrying ``partial``.
+    A whole (non-streamed) request cut off this way fails with :class:`ModelResponseError`, as
+    the Ollama adapter's does: a whole answer that never finished has nothing to show.
     """
 
     partial: str
@@ -158,7 +163,7 @@ class ScriptedChatModel(ChatModel):
         if isinstance(reply, Fail):
             raise reply.error
         if isinstance(reply, CutOff):
-            raise ModelStreamInterruptedError(self._name, reply.partial, "scripted cut-off")
+            raise ModelResponseError(f"The answer from {self._name!r} was cut off.")
         return ModelResponse(text=reply, model=self._name)
 
     async def stream(self, messages: Sequence[ChatMessage]) -> AsyncIterator[str]:
