@@ -5,7 +5,9 @@ are added."""
 from __future__ import annotations
 
 import inspect
+import os
 import shutil
+import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -19,6 +21,10 @@ from tests.ollama_server import OllamaTestServer
 CHAT_MODEL = "mistral-small3.2"
 EMBED_MODEL = "bge-m3"
 
+
+# Chainlit writes into its working folder as soon as it is imported: a throwaway one, never the
+# source tree, whichever tests are collected (tests/web/conftest.py does the same for its own).
+os.environ.setdefault("CHAINLIT_APP_ROOT", tempfile.mkdtemp(prefix="terrain-chainlit-"))
 
 TESTS = Path(__file__).parent
 # Fixtures that start a server process (the web app, Chroma) or ingest the whole knowledge/
