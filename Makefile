@@ -8,7 +8,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 LINTED := assistant tests $(wildcard benchmarks)
 
-.PHONY: run test lint typecheck unit bench format clean
+.PHONY: run test test-fast lint typecheck unit bench format clean
 
 $(VENV)/.synced: pyproject.toml uv.lock | $(UV)
 	$(UV) sync --locked
@@ -39,6 +39,10 @@ typecheck: $(VENV)/.synced
 
 unit: $(VENV)/.synced
 	$(BIN)/pytest
+
+## test-fast: the tests that need no server, process or full ingest (tests/conftest.py marks the rest slow)
+test-fast: $(VENV)/.synced
+	$(BIN)/pytest -m "not slow"
 
 ## bench: every benchmark in benchmarks/, each printing one JSON object on its last line
 bench: $(VENV)/.synced

@@ -1,13 +1,20 @@
-"""Shared fixtures: the network guard, the Ollama-protocol test server, isolated settings."""
+"""Shared fixtures: the network guard, the Ollama-protocol test server, isolated settings, a
+store of the test's own; and the ``slow`` marker, applied here so that it stays right as tests
+are added."""
 
 from __future__ import annotations
 
+import inspect
+import os
+import shutil
+import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
 from assistant.config import Settings, load_settings
+from assistant.store import Store
 from tests import network_guard
 from tests.ollama_server import OllamaTestServer
 
@@ -15,8 +22,51 @@ CHAT_MODEL = "mistral-small3.2"
 EMBED_MODEL = "bge-m3"
 
 
+# Chainlit writes into its working folder as soon as it is imported: a throwaway one, never the
+# source tree, whichever tests are collected (tests/web/conftest.py does the same for its own).
+os.environ.setdefault("CHAINLIT_APP_ROOT", tempfile.mkdtemp(prefix="terrain-chainlit-"))
+
+TESTS = Path(__file__).parent
+# Fixtures that start a server process (the web app, Chroma) or ingest the whole knowledge/
+# folder: a test using one, even indirectly, takes seconds.
+SLOW_FIXTURES = frozenset({"web", "chroma_url", "knowledge_copy"})
+# Whole folders and modules: the web adapter (importing Chainlit alone takes seconds; most of
+# these tests drive `terrain serve` or a browser) and the Chroma server's.
+SLOW_PATHS = (TESTS / "web", TESTS / "test_chroma_server.py")
+
+
 def pytest_sessionstart(session: pytest.Session) -> None:
     network_guard.install()
+
+
+def _starts_a_process(item: pytest.Item) -> bool:
+    function = getattr(item, "function", None)
+    try:
+        source = inspect.getsource(function) if function is not None else ""
+    except (OSError, TypeError):
+        return False
+    return "subprocess." in source
+
+
+def _in_slow_path(path: Path) -> bool:
+    return any(path == slow or path.is_relative_to(slow) for slow in SLOW_PATHS)
+
+
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    """With the slow tests left out (``-m "not slow"``), do not even import their modules:
+    every test in them is slow, and importing them is what costs."""
+    if config.getoption("markexpr") == "not slow" and _in_slow_path(collection_path):
+        return True
+    return None
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark ``slow`` the tests in a slow path, those using a slow fixture and those that start
+    a process themselves (the installed command, a Python with the network blocked)."""
+    for item in items:
+        fixtures = set(getattr(item, "fixturenames", ()))
+        if _in_slow_path(item.path) or fixtures & SLOW_FIXTURES or _starts_a_process(item):
+            item.add_marker(pytest.mark.slow)
 
 
 @pytest.fixture
@@ -50,3 +100,24 @@ def make_settings(tmp_path: Path) -> SettingsFactory:
 @pytest.fixture
 def settings(make_settings: SettingsFactory, ollama_server: OllamaTestServer) -> Settings:
     return make_settings(ollama_host=ollama_server.url)
+
+
+@pytest.fixture(scope="session")
+def _migrated_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An empty database at the current schema, migrated once for the whole session."""
+    path = tmp_path_factory.mktemp("schema") / "terrain.db"
+    store = Store(f"sqlite:///{path}")
+    store.migrate()
+    store.close()
+    return path
+
+
+@pytest.fixture
+def tmp_store(tmp_path: Path, _migrated_database: Path) -> Iterator[Store]:
+    """A store of the test's own, on a copy of the migrated database: copying a file costs
+    far less than running the migrations for every test."""
+    path = tmp_path / "terrain.db"
+    shutil.copyfile(_migrated_database, path)
+    store = Store(f"sqlite:///{path}")
+    yield store
+    store.close()

@@ -1,15 +1,21 @@
-"""A fake Ollama server for tests: speaks enough of Ollama's HTTP API for the real clients.
+"""A fake Ollama server for tests: the part of Ollama's HTTP API that Terrain calls.
 
-The real ``ollama`` client (sync and async) and langchain-ollama's ``ChatOllama`` and
-``OllamaEmbeddings`` work against it unchanged. Tests script the answers (:meth:`queue`,
-:meth:`respond_with`), inject faults (:meth:`fail_next`, :attr:`Reply.fault`), simulate latency
-(:attr:`time_to_first_token`, :attr:`tokens_per_second`) and inspect what was sent
-(:attr:`requests`). Without a script it answers with a short French interview question, or with
-a JSON document that conforms to the requested ``format`` schema.
+Terrain streams chats (``/api/chat``, from the ``ollama`` client and from langchain-ollama's
+``ChatOllama``, which streams even a whole answer), embeds (``/api/embed``), and ``terrain
+doctor`` reads the version (``/api/version``) and the pulled models (``/api/tags``). The real
+clients work against this server unchanged; any other endpoint is a 404.
 
-Only the standard library is used, so it also runs by hand as a stand-in for ``ollama serve``::
+Tests script the answers (:meth:`~OllamaTestServer.queue`, :meth:`~OllamaTestServer.respond_with`),
+inject faults (:meth:`~OllamaTestServer.fail_next`, :attr:`Reply.fault`), pace the stream like a
+real model (:attr:`~OllamaTestServer.time_to_first_token`,
+:attr:`~OllamaTestServer.tokens_per_second`) and inspect what was sent
+(:attr:`~OllamaTestServer.requests`). Without a script it answers with a short French interview
+question. Tests of Terrain's own logic use the in-process :mod:`assistant.llm.testing` instead;
+this server is for the adapter and the whole path (and the web app, the CLI and benchmarks).
 
-    python tests/ollama_server.py --port 11434 --ttft 0.3 --tps 40
+It also runs by hand as a stand-in for ``ollama serve``, with the project's Python::
+
+    .venv/bin/python tests/ollama_server.py --port 11434 --ttft 0.3 --tps 40
 """
 
 from __future__ import annotations
@@ -18,16 +24,14 @@ import argparse
 import contextlib
 import hashlib
 import json
-import math
 import re
 import socket
 import socketserver
 import sys
 import threading
 import time
-import unicodedata
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -35,6 +39,8 @@ from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any, cast
+
+from assistant.llm.testing import word_vector
 
 __all__ = [
     "DEFAULT_QUESTION",
@@ -44,17 +50,12 @@ __all__ = [
     "RecordedRequest",
     "Reply",
     "Responder",
-    "default_content",
-    "embed_text",
     "free_port_url",
-    "is_embedding_model",
-    "schema_example",
     "split_tokens",
 ]
 
 OLLAMA_VERSION = "0.12.0"
 DEFAULT_QUESTION = "Pouvez-vous me raconter un moment précis de votre journée d'hier ?"
-_EMBEDDING_MARKERS = ("embed", "bge", "minilm")
 _LOAD_DURATION_NS = 1_000_000
 _NS_PER_PROMPT_TOKEN = 100_000
 
@@ -70,34 +71,25 @@ class Fault(StrEnum):
 
 @dataclass
 class Reply:
-    """One scripted answer of the model to a chat or generate request."""
+    """One scripted answer of the model to a chat request."""
 
     content: str = ""
-    tool_calls: list[dict[str, Any]] | None = None  # [{"function": {"name", "arguments"}}]
     fault: Fault | None = None
-    thinking: str | None = None
 
 
 @dataclass(frozen=True)
 class RecordedRequest:
-    """A request as the server received it; ``at`` is a :func:`time.monotonic` timestamp."""
+    """A request as the server received it."""
 
     method: str
     path: str
     body: dict[str, Any]
-    at: float
 
 
 Responder = Callable[[dict[str, Any]], Reply | str]
 Scripted = Reply | str | Responder
 
-
-# --------------------------------------------------------------------------------------------
-# Text helpers
-# --------------------------------------------------------------------------------------------
-
 _TOKEN = re.compile(r"\s*(?:\w+|[^\w\s])|\s+")
-_WORD = re.compile(r"[a-z0-9]+")
 
 
 def split_tokens(text: str) -> list[str]:
@@ -109,20 +101,8 @@ def split_tokens(text: str) -> list[str]:
     return _TOKEN.findall(text)
 
 
-def _fold(text: str) -> str:
-    """Lower-case and strip accents: ``"Impayée"`` becomes ``"impayee"``."""
-    decomposed = unicodedata.normalize("NFKD", text.lower())
-    return "".join(char for char in decomposed if not unicodedata.combining(char))
-
-
 def _word_count(text: str) -> int:
     return len(text.split())
-
-
-def is_embedding_model(name: str) -> bool:
-    """Whether a model name looks like an embedding model (``bge-m3``, ``nomic-embed-text``)."""
-    lowered = name.lower()
-    return any(marker in lowered for marker in _EMBEDDING_MARKERS)
 
 
 def _canonical_model(name: str) -> str:
@@ -132,247 +112,6 @@ def _canonical_model(name: str) -> str:
 
 def _now_rfc3339() -> str:
     return datetime.now(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
-
-
-# --------------------------------------------------------------------------------------------
-# Embeddings: hashed bag of words and crude stems
-# --------------------------------------------------------------------------------------------
-
-_WORD_WEIGHT = 1.0
-_STEM_WEIGHT = 1.0
-# Function words carry no meaning a real embedding model would weigh; leaving them in would let
-# long passages win on "de", "la" and "the" alone.
-_FUNCTION_WORDS = frozenset(
-    "a au aux avec ce ces dans de des du en est et il elle la le les leur mais ne nous on ou "
-    "par pas pour qu que qui sa se ses son sur un une vous the and or of to in on at for is "
-    "are was be it its an as by with this that from".split()
-)
-
-
-def _features(text: str) -> Iterator[tuple[str, float]]:
-    for word in _WORD.findall(_fold(text)):
-        if word in _FUNCTION_WORDS or len(word) < 2:
-            continue
-        yield f"w:{word}", _WORD_WEIGHT
-        # A crude stem (the first five letters) so that word forms meet: "visite", "visites"
-        # and "visiter" share "visit"; "salarie" and "salaries" share "salar".
-        if len(word) > 5:
-            yield f"s:{word[:5]}", _STEM_WEIGHT
-
-
-def embed_text(text: str, dim: int) -> list[float]:
-    """A deterministic, L2-normalised vector in which texts sharing words are close.
-
-    Words are lower-cased and accent-folded, function words dropped; each word and its crude
-    stem are hashed (with :mod:`hashlib`, stable across processes) into a signed bucket, so that
-    ``"visite"`` and ``"visites"`` land near each other. Text without words gets a fixed
-    unit vector.
-    """
-    vector = [0.0] * dim
-    for feature, weight in _features(text):
-        digest = int.from_bytes(hashlib.blake2b(feature.encode(), digest_size=8).digest(), "big")
-        sign = 1.0 if digest >> 63 else -1.0
-        vector[digest % dim] += sign * weight
-    norm = math.sqrt(sum(value * value for value in vector))
-    if norm == 0.0:
-        return [1.0] + [0.0] * (dim - 1)
-    return [value / norm for value in vector]
-
-
-def _truncate_and_normalise(vector: list[float], dimensions: int) -> list[float]:
-    kept = vector[:dimensions]
-    norm = math.sqrt(sum(value * value for value in kept))
-    if norm == 0.0:
-        return [1.0] + [0.0] * (len(kept) - 1)
-    return [value / norm for value in kept]
-
-
-# --------------------------------------------------------------------------------------------
-# JSON schema examples, for the default answer to a request with ``format=<schema>``
-# --------------------------------------------------------------------------------------------
-
-_MAX_DEPTH = 6  # past this depth only required properties and minItems are produced
-_STRING_FORMATS = {
-    "date-time": "2025-01-15T09:30:00Z",
-    "date": "2025-01-15",
-    "time": "09:30:00",
-    "email": "personne@example.com",
-    "uri": "https://example.com",
-    "uuid": "00000000-0000-4000-8000-000000000000",
-}
-
-
-def schema_example(schema: dict[str, Any]) -> Any:
-    """A value that conforms to a (reasonable) JSON schema, as a model would produce it.
-
-    Supports objects (every property), strings (enum, const, format, min/maxLength), integers
-    and numbers (minimum/maximum, exclusive bounds), booleans, null, arrays (min/maxItems,
-    items, prefixItems, uniqueItems), ``$ref`` into ``$defs``/``definitions``, ``allOf``, and
-    ``anyOf``/``oneOf`` (the first non-null option). ``pattern`` is not honoured.
-    """
-    return _SchemaSampler(schema).sample(schema)
-
-
-def _is_null_schema(schema: Any) -> bool:
-    if not isinstance(schema, dict):
-        return False
-    kind = schema.get("type")
-    if kind == "null" or kind == ["null"]:
-        return True
-    return ("const" in schema and schema["const"] is None) or schema.get("enum") == [None]
-
-
-class _SchemaSampler:
-    def __init__(self, root: dict[str, Any]) -> None:
-        self._root = root
-
-    def sample(self, schema: Any, index: int = 0, depth: int = 0) -> Any:
-        if not isinstance(schema, dict):  # `true` or a malformed schema: anything goes
-            return "exemple"
-        schema = self._resolve(schema)
-        if "const" in schema:
-            return schema["const"]
-        if enum := schema.get("enum"):
-            choices = [value for value in enum if value is not None] or enum
-            return choices[index % len(choices)]
-        for keyword in ("anyOf", "oneOf"):
-            if options := schema.get(keyword):
-                option = next((o for o in options if not _is_null_schema(o)), options[0])
-                rest = {key: value for key, value in schema.items() if key != keyword}
-                return self.sample({**rest, **self._resolve(option)}, index, depth)
-        if parts := schema.get("allOf"):
-            merged = {key: value for key, value in schema.items() if key != "allOf"}
-            for part in parts:
-                merged = _merge_schemas(merged, self._resolve(part))
-            return self.sample(merged, index, depth)
-        return self._sample_typed(schema, _schema_type(schema), index, depth)
-
-    def _sample_typed(self, schema: dict[str, Any], kind: str, index: int, depth: int) -> Any:
-        if kind == "object":
-            return self._sample_object(schema, depth)
-        if kind == "array":
-            return self._sample_array(schema, depth)
-        if kind == "integer":
-            return _sample_integer(schema, index)
-        if kind == "number":
-            return _sample_number(schema, index)
-        if kind == "boolean":
-            return index % 2 == 0
-        if kind == "null":
-            return None
-        return _sample_string(schema, index)
-
-    def _sample_object(self, schema: dict[str, Any], depth: int) -> dict[str, Any]:
-        properties: dict[str, Any] = schema.get("properties", {})
-        required: list[str] = list(schema.get("required", []))
-        names = required if depth >= _MAX_DEPTH else [*properties, *required]
-        result: dict[str, Any] = {}
-        for name in dict.fromkeys(names):
-            sub = properties.get(name, schema.get("additionalProperties", {}))
-            result[name] = self.sample(sub, 0, depth + 1)
-        return result
-
-    def _sample_array(self, schema: dict[str, Any], depth: int) -> list[Any]:
-        prefix: list[Any] = schema.get("prefixItems", [])
-        items: Any = schema.get("items", {})
-        if isinstance(items, list):  # draft-4 tuple validation
-            prefix, items = items, schema.get("additionalItems", {})
-        minimum = int(schema.get("minItems", 0))
-        count = minimum if depth >= _MAX_DEPTH else max(minimum, 1, len(prefix))
-        if "maxItems" in schema:
-            count = min(count, int(schema["maxItems"]))
-        return [
-            self.sample(prefix[i] if i < len(prefix) else items, i, depth + 1) for i in range(count)
-        ]
-
-    def _resolve(self, schema: dict[str, Any]) -> dict[str, Any]:
-        seen: set[str] = set()
-        while isinstance(ref := schema.get("$ref"), str) and ref not in seen:
-            seen.add(ref)
-            siblings = {key: value for key, value in schema.items() if key != "$ref"}
-            schema = {**self._lookup(ref), **siblings}
-        return schema
-
-    def _lookup(self, ref: str) -> dict[str, Any]:
-        if not ref.startswith("#"):
-            raise ValueError(f"only local $ref are supported, got {ref!r}")
-        node: Any = self._root
-        for part in ref.lstrip("#").strip("/").split("/"):
-            if part:
-                node = node[part.replace("~1", "/").replace("~0", "~")]
-        return cast(dict[str, Any], node)
-
-
-def _schema_type(schema: dict[str, Any]) -> str:
-    kind = schema.get("type")
-    if isinstance(kind, list):
-        kind = next((k for k in kind if k != "null"), "null")
-    if isinstance(kind, str):
-        return kind
-    if "properties" in schema or "required" in schema:
-        return "object"
-    if "items" in schema or "prefixItems" in schema:
-        return "array"
-    return "string"
-
-
-def _merge_schemas(left: dict[str, Any], right: dict[str, Any]) -> dict[str, Any]:
-    merged = {**left, **right}
-    if "properties" in left or "properties" in right:
-        merged["properties"] = {**left.get("properties", {}), **right.get("properties", {})}
-    if "required" in left or "required" in right:
-        merged["required"] = [*left.get("required", []), *right.get("required", [])]
-    return merged
-
-
-def _bounds(schema: dict[str, Any]) -> tuple[float | None, bool, float | None, bool]:
-    """(lower, lower is exclusive, upper, upper is exclusive), for both JSON schema drafts."""
-    low, low_exclusive = schema.get("minimum"), False
-    high, high_exclusive = schema.get("maximum"), False
-    exclusive_min, exclusive_max = schema.get("exclusiveMinimum"), schema.get("exclusiveMaximum")
-    if isinstance(exclusive_min, bool):
-        low_exclusive = exclusive_min
-    elif isinstance(exclusive_min, int | float):
-        low, low_exclusive = exclusive_min, True
-    if isinstance(exclusive_max, bool):
-        high_exclusive = exclusive_max
-    elif isinstance(exclusive_max, int | float):
-        high, high_exclusive = exclusive_max, True
-    return low, low_exclusive, high, high_exclusive
-
-
-def _sample_integer(schema: dict[str, Any], index: int) -> int:
-    low, low_exclusive, high, high_exclusive = _bounds(schema)
-    lowest = None if low is None else math.floor(low) + 1 if low_exclusive else math.ceil(low)
-    highest = None if high is None else math.ceil(high) - 1 if high_exclusive else math.floor(high)
-    value = 1 + index
-    if lowest is not None:
-        value = max(value, lowest + index)
-    if highest is not None:
-        value = min(value, highest)
-    return value
-
-
-def _sample_number(schema: dict[str, Any], index: int) -> float:
-    low, low_exclusive, high, high_exclusive = _bounds(schema)
-    value = 0.5 + index
-    if low is not None and (value < low or (low_exclusive and value <= low)):
-        value = low + index + (0.5 if low_exclusive else 0.0)
-    if high is not None and (value > high or (high_exclusive and value >= high)):
-        value = (low + high) / 2 if low is not None else high - (0.5 if high_exclusive else 0.0)
-    return float(value)
-
-
-def _sample_string(schema: dict[str, Any], index: int) -> str:
-    text = _STRING_FORMATS.get(schema.get("format", ""), "exemple")
-    if index:
-        text = f"{text} {index + 1}"
-    min_length = int(schema.get("minLength", 0))
-    while len(text) < min_length:
-        text = f"{text} exemple"
-    if "maxLength" in schema:
-        text = text[: int(schema["maxLength"])]
-    return text
 
 
 # --------------------------------------------------------------------------------------------
@@ -400,6 +139,10 @@ class OllamaTestServer:
         self.time_to_first_token = time_to_first_token
         self.tokens_per_second = tokens_per_second
         self.verbose = verbose
+        # Pacing reads this clock and waits with `pause`; a test can replace both to check the
+        # pace without waiting for it.
+        self.clock: Callable[[], float] = time.monotonic
+        self.pause: Callable[[float], None] = self._pause_unless_stopping
         self.requests: list[RecordedRequest] = []
         self.errors: list[BaseException] = []  # exceptions raised while answering (responders)
         self._requested_port = port
@@ -475,7 +218,7 @@ class OllamaTestServer:
     # -- scripting ---------------------------------------------------------------------------
 
     def queue(self, *replies: Scripted) -> None:
-        """Script the next answers of /api/chat and /api/generate, consumed first in first out.
+        """Script the next answers of /api/chat, consumed first in first out.
 
         A string is the reply's content; a responder is called with the request body.
         """
@@ -488,7 +231,7 @@ class OllamaTestServer:
             self._responder = responder
 
     def fail_next(self, fault: Fault, count: int = 1) -> None:
-        """Give the next ``count`` chat, generate or embed requests this fault.
+        """Give the next ``count`` chat or embed requests this fault.
 
         HTTP_500 and MODEL_NOT_FOUND leave the script alone: the scripted reply goes to the next
         request. DROP_MID_STREAM and MALFORMED_JSON consume the next reply (queued, responder or
@@ -509,6 +252,7 @@ class OllamaTestServer:
             self._embed_calls = self._embedded_texts = 0
         self.models = set(models)
         self.time_to_first_token, self.tokens_per_second = ttft, tps
+        self.clock, self.pause = time.monotonic, self._pause_unless_stopping
 
     # -- inspection --------------------------------------------------------------------------
 
@@ -518,7 +262,7 @@ class OllamaTestServer:
 
     @property
     def embed_calls(self) -> int:
-        """Requests received by /api/embed and /api/embeddings, failed ones included."""
+        """Requests received by /api/embed, failed ones included."""
         return self._embed_calls
 
     @property
@@ -533,12 +277,12 @@ class OllamaTestServer:
         return any(_canonical_model(model) == wanted for model in list(self.models))
 
     def embed(self, text: str) -> list[float]:
-        return embed_text(text, self.embed_dim)
+        return word_vector(text, self.embed_dim)
 
     def _record(self, method: str, path: str, body: dict[str, Any]) -> None:
         with self._lock:
-            self.requests.append(RecordedRequest(method, path, body, time.monotonic()))
-            if path in ("/api/embed", "/api/embeddings"):
+            self.requests.append(RecordedRequest(method, path, body))
+            if path == "/api/embed":
                 self._embed_calls += 1
 
     def _count_embedded(self, count: int) -> None:
@@ -555,7 +299,7 @@ class OllamaTestServer:
             if scripted is None:
                 scripted = self._responder
         if scripted is None:
-            return Reply(content=default_content(body))
+            return Reply(content=DEFAULT_QUESTION)
         if isinstance(scripted, Reply):
             return scripted
         if isinstance(scripted, str):
@@ -570,20 +314,10 @@ class OllamaTestServer:
             else:
                 self._connections.discard(connection)
 
-    def _wait(self, seconds: float) -> None:
+    def _pause_unless_stopping(self, seconds: float) -> None:
         """Sleep, but wake up at once when the server stops."""
         if seconds > 0:
             self._stopping.wait(seconds)
-
-
-def default_content(body: dict[str, Any]) -> str:
-    """What the fake model says when nothing is scripted, given the request's ``format``."""
-    response_format = body.get("format")
-    if isinstance(response_format, dict):
-        return json.dumps(schema_example(response_format), ensure_ascii=False)
-    if response_format == "json":
-        return "{}"
-    return DEFAULT_QUESTION
 
 
 def free_port_url() -> str:
@@ -654,14 +388,8 @@ class _Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         self._dispatch("GET")
 
-    def do_HEAD(self) -> None:
-        self._dispatch("HEAD")
-
     def do_POST(self) -> None:
         self._dispatch("POST")
-
-    def do_DELETE(self) -> None:
-        self._dispatch("DELETE")
 
     def _dispatch(self, method: str) -> None:
         self._responding = False
@@ -693,16 +421,10 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _routes(self) -> dict[tuple[str, str], Callable[[dict[str, Any]], None]]:
         return {
-            ("GET", "/"): self._root,
-            ("HEAD", "/"): self._root,
             ("GET", "/api/version"): self._version,
             ("GET", "/api/tags"): self._tags,
-            ("GET", "/api/ps"): self._ps,
-            ("POST", "/api/show"): self._show,
             ("POST", "/api/chat"): self._chat,
-            ("POST", "/api/generate"): self._generate,
             ("POST", "/api/embed"): self._embed,
-            ("POST", "/api/embeddings"): self._embeddings,
         }
 
     def _read_body(self) -> dict[str, Any]:
@@ -721,8 +443,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(data)
+        self.wfile.write(data)
 
     def _send_json(self, payload: dict[str, Any], status: int = HTTPStatus.OK) -> None:
         data = json.dumps(payload, ensure_ascii=False).encode()
@@ -752,58 +473,24 @@ class _Handler(BaseHTTPRequestHandler):
         _shutdown_quietly(self.connection)
         raise _Dropped
 
-    # -- simple endpoints --------------------------------------------------------------------
-
-    def _root(self, _body: dict[str, Any]) -> None:
-        self._send_bytes(HTTPStatus.OK, b"Ollama is running", "text/plain; charset=utf-8")
+    # -- what `terrain doctor` reads ---------------------------------------------------------
 
     def _version(self, _body: dict[str, Any]) -> None:
         self._send_json({"version": OLLAMA_VERSION})
-
-    def _ps(self, _body: dict[str, Any]) -> None:
-        self._send_json({"models": []})
 
     def _tags(self, _body: dict[str, Any]) -> None:
         entries = []
         for name in sorted(self.owner.models):
             full_name = _canonical_model(name)
-            profile = _profile(name)
             entries.append(
                 {
                     "name": full_name,
                     "model": full_name,
                     "modified_at": self.owner._started_at,
-                    "size": profile.size,
                     "digest": hashlib.sha256(full_name.encode()).hexdigest(),
-                    "details": profile.details(),
                 }
             )
         self._send_json({"models": entries})
-
-    def _show(self, body: dict[str, Any]) -> None:
-        name = str(body.get("model") or body.get("name") or "")
-        if not self.owner.has_model(name):
-            self._send_error(HTTPStatus.NOT_FOUND, f"model '{name}' not found")
-            return
-        profile = _profile(name)
-        arch = profile.architecture
-        self._send_json(
-            {
-                "license": "",
-                "modelfile": f"FROM {_canonical_model(name)}\n",
-                "parameters": "",
-                "template": "{{ .Prompt }}",
-                "details": profile.details(),
-                "model_info": {
-                    "general.architecture": arch,
-                    "general.parameter_count": profile.parameter_count,
-                    f"{arch}.embedding_length": self.owner.embed_dim,
-                    f"{arch}.context_length": profile.context_length,
-                },
-                "capabilities": profile.capabilities,
-                "modified_at": self.owner._started_at,
-            }
-        )
 
     # -- faults ------------------------------------------------------------------------------
 
@@ -820,84 +507,56 @@ class _Handler(BaseHTTPRequestHandler):
             return True
         return False
 
-    def _fail_whole_body(self, fault: Fault, model: str) -> None:
-        """A fault on a non-streamed answer."""
-        if self._refuse(fault, model):
-            return
-        if fault is Fault.DROP_MID_STREAM:
-            self._drop()
-        truncated = f'{{"model": "{model}", "created_at": "{_now_rfc3339()}", "mess'
-        self._send_bytes(HTTPStatus.OK, truncated.encode(), "application/json; charset=utf-8")
-
-    # -- chat and generate -------------------------------------------------------------------
+    # -- chat --------------------------------------------------------------------------------
 
     def _chat(self, body: dict[str, Any]) -> None:
-        self._complete(body, chat=True)
-
-    def _generate(self, body: dict[str, Any]) -> None:
-        self._complete(body, chat=False)
-
-    def _complete(self, body: dict[str, Any], *, chat: bool) -> None:
         started = time.perf_counter_ns()
         model = str(body.get("model") or "")
         if not model:
             self._send_error(HTTPStatus.BAD_REQUEST, "model is required")
             return
+        if body.get("stream") is False:
+            # Terrain always streams (ChatOllama too): a whole answer is not served here.
+            self._send_error(HTTPStatus.BAD_REQUEST, "this fake Ollama only streams chats")
+            return
         fault = self.owner._take_fault()
         if fault is None and not self.owner.has_model(model):
             self._model_not_found(model)
             return
-        if fault in (Fault.HTTP_500, Fault.MODEL_NOT_FOUND):
-            reply = Reply(fault=fault)  # nothing of an answer is shown: the script waits
-        else:
-            reply = self.owner._next_reply(body)
-            if fault is not None:
-                reply = replace(reply, fault=fault)
-        completion = _Completion(body, reply, chat=chat, started_ns=started)
-        if body.get("stream") is not False:  # Ollama streams unless told otherwise
-            self._stream_completion(completion)
-        else:
-            self._single_completion(completion)
+        if fault is not None and self._refuse(fault, model):
+            return  # nothing of an answer was shown: the script waits for the next request
+        reply = self.owner._next_reply(body)
+        if fault is not None:
+            reply = replace(reply, fault=fault)
+        self._stream_completion(_Completion(body, reply, started_ns=started))
 
     def _stream_completion(self, completion: _Completion) -> None:
         fault = completion.reply.fault
         if fault is not None and self._refuse(fault, completion.model):
             return
-        events = completion.events()
+        pieces = completion.pieces()
         if fault is Fault.DROP_MID_STREAM:
-            events = events[: len(events) // 2]
+            pieces = pieces[: len(pieces) // 2]
         elif fault is Fault.MALFORMED_JSON:
-            events = events[:1]
+            pieces = pieces[:1]
         self._start_stream()
         owner = self.owner
-        owner._wait(owner.time_to_first_token)
-        first_at = time.monotonic()
+        owner.pause(owner.time_to_first_token)
+        # Each piece leaves at its deadline from the first, so that writing does not add up.
+        first_at = owner.clock()
         tps = owner.tokens_per_second
-        for number, (kind, piece) in enumerate(events):
+        for number, piece in enumerate(pieces):
             if tps and number:
-                owner._wait(first_at + number / tps - time.monotonic())
-            self._write_line(completion.chunk(kind, piece))
+                owner.pause(first_at + number / tps - owner.clock())
+            self._write_line(completion.chunk(piece))
         if fault is Fault.DROP_MID_STREAM:
             self._drop()
         if fault is Fault.MALFORMED_JSON:
             self._write_chunk(b'{"model": "' + completion.model.encode() + b'", "message": {\n')
             self._end_stream()
             return
-        if completion.tool_calls:
-            self._write_line(completion.tool_call_chunk())
         self._write_line(completion.final_chunk(time.perf_counter_ns()))
         self._end_stream()
-
-    def _single_completion(self, completion: _Completion) -> None:
-        fault = completion.reply.fault
-        owner = self.owner
-        if fault is None:
-            tps = owner.tokens_per_second
-            generation = len(completion.events()) / tps if tps else 0.0
-            owner._wait(owner.time_to_first_token + generation)
-            self._send_json(completion.whole(time.perf_counter_ns()))
-        else:
-            self._fail_whole_body(fault, completion.model)
 
     # -- embeddings --------------------------------------------------------------------------
 
@@ -912,9 +571,6 @@ class _Handler(BaseHTTPRequestHandler):
             self._send_error(HTTPStatus.BAD_REQUEST, "invalid input type")
             return
         vectors = [self.owner.embed(text) for text in texts]
-        dimensions = body.get("dimensions")
-        if isinstance(dimensions, int) and 0 < dimensions < self.owner.embed_dim:
-            vectors = [_truncate_and_normalise(vector, dimensions) for vector in vectors]
         self.owner._count_embedded(len(texts))
         self._send_json(
             {
@@ -926,13 +582,6 @@ class _Handler(BaseHTTPRequestHandler):
             }
         )
 
-    def _embeddings(self, body: dict[str, Any]) -> None:
-        model = str(body.get("model") or "")
-        if self._embedding_refused(model):
-            return
-        self.owner._count_embedded(1)
-        self._send_json({"embedding": self.owner.embed(str(body.get("prompt") or ""))})
-
     def _embedding_refused(self, model: str) -> bool:
         """Answer a pending fault or an unknown model; True if the request is dealt with."""
         if not model:
@@ -940,7 +589,12 @@ class _Handler(BaseHTTPRequestHandler):
             return True
         fault = self.owner._take_fault()
         if fault is not None:
-            self._fail_whole_body(fault, model)
+            if self._refuse(fault, model):
+                return True
+            if fault is Fault.DROP_MID_STREAM:
+                self._drop()
+            truncated = f'{{"model": "{model}", "created_at": "{_now_rfc3339()}", "embe'
+            self._send_bytes(HTTPStatus.OK, truncated.encode(), "application/json; charset=utf-8")
             return True
         if not self.owner.has_model(model):
             self._model_not_found(model)
@@ -949,56 +603,27 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 class _Completion:
-    """Builds Ollama's JSON messages for one chat or generate answer."""
+    """Builds Ollama's streamed JSON lines for one chat answer."""
 
-    def __init__(self, body: dict[str, Any], reply: Reply, *, chat: bool, started_ns: int) -> None:
+    def __init__(self, body: dict[str, Any], reply: Reply, *, started_ns: int) -> None:
         self.body = body
         self.reply = reply
-        self.chat = chat
         self.model = str(body.get("model") or "")
         self.started_ns = started_ns
-        self.tool_calls = [_normalise_tool_call(call) for call in reply.tool_calls or []]
-        if not chat:
-            self.tool_calls = []
 
-    def events(self) -> list[tuple[str, str]]:
-        """The streamed pieces: ("thinking", piece)s first, then ("content", piece)s."""
-        thinking = split_tokens(self.reply.thinking or "")
-        return [("thinking", piece) for piece in thinking] + [
-            ("content", piece) for piece in split_tokens(self.reply.content)
-        ]
+    def pieces(self) -> list[str]:
+        return split_tokens(self.reply.content)
 
     def _head(self) -> dict[str, Any]:
         return {"model": self.model, "created_at": _now_rfc3339()}
 
-    def chunk(self, kind: str, piece: str) -> dict[str, Any]:
-        content, thinking = ("", piece) if kind == "thinking" else (piece, None)
-        return {**self._head(), **self._payload(content, thinking), "done": False}
-
-    def tool_call_chunk(self) -> dict[str, Any]:
-        payload = self._payload("", None)
-        payload["message"]["tool_calls"] = self.tool_calls
-        return {**self._head(), **payload, "done": False}
+    def chunk(self, piece: str) -> dict[str, Any]:
+        message = {"role": "assistant", "content": piece}
+        return {**self._head(), "message": message, "done": False}
 
     def final_chunk(self, now_ns: int) -> dict[str, Any]:
-        return {**self._head(), **self._payload("", None), **self._stats(now_ns)}
-
-    def whole(self, now_ns: int) -> dict[str, Any]:
-        payload = self._payload(self.reply.content, self.reply.thinking)
-        if self.tool_calls:
-            payload["message"]["tool_calls"] = self.tool_calls
-        return {**self._head(), **payload, **self._stats(now_ns)}
-
-    def _payload(self, content: str, thinking: str | None) -> dict[str, Any]:
-        if self.chat:
-            message: dict[str, Any] = {"role": "assistant", "content": content}
-            if thinking is not None:
-                message["thinking"] = thinking
-            return {"message": message}
-        payload: dict[str, Any] = {"response": content}
-        if thinking is not None:
-            payload["thinking"] = thinking
-        return payload
+        message = {"role": "assistant", "content": ""}
+        return {**self._head(), "message": message, **self._stats(now_ns)}
 
     def _stats(self, now_ns: int) -> dict[str, Any]:
         prompt_tokens = self._prompt_tokens()
@@ -1011,68 +636,17 @@ class _Completion:
             "load_duration": _LOAD_DURATION_NS,
             "prompt_eval_count": prompt_tokens,
             "prompt_eval_duration": prompt_ns,
-            "eval_count": len(self.events()),
+            "eval_count": len(self.pieces()),
             "eval_duration": max(total - _LOAD_DURATION_NS - prompt_ns, 1),
         }
 
     def _prompt_tokens(self) -> int:
-        texts: list[str] = []
-        if self.chat:
-            for message in self.body.get("messages") or []:
-                if isinstance(message, dict) and isinstance(message.get("content"), str):
-                    texts.append(message["content"])
-        else:
-            texts += [str(self.body.get(key) or "") for key in ("system", "prompt")]
+        texts = [
+            message["content"]
+            for message in self.body.get("messages") or []
+            if isinstance(message, dict) and isinstance(message.get("content"), str)
+        ]
         return max(1, sum(_word_count(text) for text in texts))
-
-
-def _normalise_tool_call(call: dict[str, Any]) -> dict[str, Any]:
-    """Accept ``{"name", "arguments"}`` as well as Ollama's ``{"function": {...}}``."""
-    function = call.get("function", call)
-    return {
-        "function": {"name": function["name"], "arguments": dict(function.get("arguments", {}))}
-    }
-
-
-@dataclass(frozen=True)
-class _Profile:
-    """Made-up but plausible metadata for a model name."""
-
-    embedding: bool
-
-    @property
-    def architecture(self) -> str:
-        return "bert" if self.embedding else "llama"
-
-    @property
-    def size(self) -> int:
-        return 1_157_672_605 if self.embedding else 15_177_384_862
-
-    @property
-    def parameter_count(self) -> int:
-        return 566_703_104 if self.embedding else 24_011_361_280
-
-    @property
-    def context_length(self) -> int:
-        return 8192 if self.embedding else 131_072
-
-    @property
-    def capabilities(self) -> list[str]:
-        return ["embedding"] if self.embedding else ["completion", "tools"]
-
-    def details(self) -> dict[str, Any]:
-        return {
-            "parent_model": "",
-            "format": "gguf",
-            "family": self.architecture,
-            "families": [self.architecture],
-            "parameter_size": "566.70M" if self.embedding else "24.0B",
-            "quantization_level": "F16" if self.embedding else "Q4_K_M",
-        }
-
-
-def _profile(name: str) -> _Profile:
-    return _Profile(embedding=is_embedding_model(name))
 
 
 # --------------------------------------------------------------------------------------------

@@ -1,9 +1,9 @@
-"""Findings: evidence verification, merging, agreement, and extraction against the fake model."""
+"""Findings: evidence verification, the codebook, merging, windows, agreement, and extraction
+through the Ollama adapter."""
 
 from __future__ import annotations
 
 import json
-import re
 from datetime import UTC, datetime
 from itertools import pairwise
 from typing import Any
@@ -15,7 +15,7 @@ from assistant.findings.agreement import NONE, agreement, coded_pairs, cohen_kap
 from assistant.findings.codebook import CodebookError, load_codebook
 from assistant.findings.evidence import locate, verify
 from assistant.findings.extraction import Extractor, merge, output_model, windows
-from assistant.llm import StructuredOutputError, chat_model_for
+from assistant.llm import chat_model_for
 from assistant.schemas import (
     AutomationExposure,
     Finding,
@@ -30,6 +30,7 @@ from assistant.schemas import (
 )
 from assistant.tokens import TokenCounter
 from tests.ollama_server import OllamaTestServer
+from tests.test_extraction_logic import coded_reply
 
 NOW = datetime(2026, 11, 26, tzinfo=UTC)
 
@@ -212,6 +213,8 @@ def test_kappa_edge_cases() -> None:
 
 
 # ------------------------------------------------------------------------------ extraction
+# Extraction's logic is tested on the in-process model (test_extraction_logic.py); here, the
+# whole path once, through langchain-ollama and the fake Ollama server.
 
 TRANSCRIPT = [
     turn(0, "Pouvez-vous me raconter un moment précis ?", Speaker.INTERVIEWER),
@@ -221,60 +224,26 @@ TRANSCRIPT = [
 ]
 
 
-def _employee_lines(prompt: str) -> dict[int, str]:
-    return {
-        int(number): text
-        for number, text in re.findall(r"^\[(\d+)\] (?:Personne|Person) : (.*)$", prompt, re.M)
-    }
-
-
 def extraction_reply(*, invent: bool = False) -> Any:
-    """A fake model that codes the first employee turn it sees (or invents a quote)."""
+    """A fake Ollama responder that codes the first employee turn it is shown (or invents its
+    quote), choosing its answer by the schema it is asked for."""
 
     def reply(body: dict[str, Any]) -> str:
-        prompt = body["messages"][-1]["content"]
-        if "Citations à corriger" in prompt or "Quotes to correct" in prompt:
-            return json.dumps({"quotes": [{"id": 0, "text": None}]})
-        lines = _employee_lines(prompt)
-        if not lines:
-            return json.dumps({"findings": []})
-        number, text = next(iter(lines.items()))
-        sentences = [part.strip(". ") for part in text.split(". ") if part.strip(". ")]
-        quote = "elle m'a remerciée chaleureusement" if invent else sentences[-1]
-        return json.dumps(
-            {
-                "findings": [
-                    {
-                        "code": "empathy",
-                        "activity": "écoute",
-                        "counterpart": "bénéficiaire",
-                        "value_chain_stage": "service_delivery",
-                        "quotes": [{"turn": number, "text": quote}],
-                        "prescribed_gap": None,
-                        "gap_passage": None,
-                        "automation_exposure": "human_essential",
-                        "automation_reasons": "il faut être là",
-                        "confidence": 0.8,
-                    }
-                ]
-            }
-        )
+        schema = body.get("format")
+        title = schema.get("title") if isinstance(schema, dict) else None
+        return coded_reply(body["messages"][-1]["content"], title, invent=invent)
 
     return reply
 
 
-@pytest.fixture
-def extractor(settings: Settings) -> Extractor:
-    return Extractor(
+async def test_extraction_through_the_ollama_adapter(
+    settings: Settings, ollama_server: OllamaTestServer
+) -> None:
+    extractor = Extractor(
         model=chat_model_for(settings),
         codebook=load_codebook(),
         counter=TokenCounter(settings.tokenizer),
     )
-
-
-async def test_valid_findings_on_the_first_try(
-    extractor: Extractor, ollama_server: OllamaTestServer
-) -> None:
     ollama_server.respond_with(extraction_reply())
     report = await extractor.extract(interview(), TRANSCRIPT)
     assert report.model_calls == 1
@@ -283,126 +252,7 @@ async def test_valid_findings_on_the_first_try(
     [quote] = found.evidence
     assert quote.text == "Je me suis assise avec elle et je l'ai écoutée"
     assert TRANSCRIPT[quote.turn_index].text[quote.start : quote.end] == quote.text
-    assert found.provenance.prompt == "findings.extract@1.0.0"
-    assert found.provenance.codebook == "codebook@1.0.0"
+    assert found.provenance.model == settings.chat_model
+    # The schema travels as Ollama's `format`, so the model is constrained to the codebook.
     schema = ollama_server.chat_requests()[-1].body["format"]
     assert "empathy" in json.dumps(schema)
-
-
-async def test_an_invented_quote_is_repaired_or_dropped_never_stored(
-    extractor: Extractor, ollama_server: OllamaTestServer
-) -> None:
-    ollama_server.respond_with(extraction_reply(invent=True))
-    report = await extractor.extract(interview(), TRANSCRIPT)
-    assert report.findings == []
-    assert (report.dropped_quotes, report.dropped_findings) == (1, 1)
-    assert report.model_calls == 2  # the extraction and one repair request
-
-    # Repaired: the second request gives back the employee's exact words.
-    ollama_server.respond_with(None)
-    ollama_server.queue(
-        extraction_reply(invent=True),
-        json.dumps({"quotes": [{"id": 0, "text": "je l'ai écoutée"}]}),
-    )
-    report = await extractor.extract(interview(), TRANSCRIPT)
-    [found] = report.findings
-    assert found.evidence[0].text == "je l'ai écoutée"
-    assert report.repaired_quotes == 1
-
-
-async def test_malformed_output_twice_is_a_typed_failure(
-    extractor: Extractor, ollama_server: OllamaTestServer
-) -> None:
-    ollama_server.queue("pas du JSON", '{"findings": [{"code": "inconnu"}]}')
-    with pytest.raises(StructuredOutputError):
-        await extractor.extract(interview(), TRANSCRIPT)
-
-
-async def test_a_long_transcript_is_split_and_its_findings_merged(
-    extractor: Extractor, ollama_server: OllamaTestServer
-) -> None:
-    filler = "Je raconte encore un détail de ma tournée, puis un autre, sans fin. " * 20
-    turns = []
-    for index in range(0, 200, 2):
-        turns.append(turn(index, "Et ensuite ?", Speaker.INTERVIEWER))
-        turns.append(turn(index + 1, f"Moment {index}. Mme R. m'a souri ce jour-là. {filler}"))
-    counter = TokenCounter()
-    assert sum(counter.count(t.text) for t in turns) > 30_000
-    ollama_server.respond_with(extraction_reply())
-    report = await extractor.extract(interview(), turns)
-    assert report.windows > 8
-    assert report.model_calls == report.windows
-    assert report.largest_prompt_tokens < 8192
-    # Each window codes its first employee turn; overlapping windows code some turns twice,
-    # and those duplicates are merged.
-    indices = [f.evidence[0].turn_index for f in report.findings]
-    assert len(indices) == len(set(indices))
-
-
-async def test_a_prescribed_gap_cites_the_company_passage_it_departs_from(
-    settings: Settings, ollama_server: OllamaTestServer, tmp_path: Any
-) -> None:
-    from assistant.llm import embedder_for
-    from assistant.retrieval.knowledge_base import KnowledgeBase
-
-    folder = tmp_path / "company"
-    folder.mkdir()
-    (folder / "procedure-toilette.md").write_text(
-        "# Procédure toilette\n\n## Durée\n\nLa toilette dure 30 minutes, sans dépassement.\n"
-    )
-    base = KnowledgeBase(settings, embedder_for(settings))
-    assert (await base.ingest(base.files([folder], None))).ok
-    extractor = Extractor(
-        model=chat_model_for(settings),
-        codebook=load_codebook(),
-        counter=TokenCounter(settings.tokenizer),
-        retriever=base.retriever(),
-    )
-    said = "Normalement la toilette dure 30 minutes. Je reste souvent plus pour l'écouter."
-
-    def reply(body: dict[str, Any]) -> str:
-        prompt = body["messages"][-1]["content"]
-        assert '<passage id="P1" source="procedure-toilette.md' in prompt
-        return json.dumps(
-            {
-                "findings": [
-                    {
-                        "code": "care",
-                        "activity": "toilette",
-                        "counterpart": "bénéficiaire",
-                        "value_chain_stage": "service_delivery",
-                        "quotes": [{"turn": 1, "text": "Je reste souvent plus pour l'écouter"}],
-                        "prescribed_gap": "La procédure prévoit 30 minutes ; elle reste plus.",
-                        "gap_passage": "P1",
-                        "automation_exposure": "human_essential",
-                        "automation_reasons": "l'écoute",
-                        "confidence": 0.9,
-                    },
-                    {
-                        "code": "trust",
-                        "activity": "toilette",
-                        "counterpart": "bénéficiaire",
-                        "value_chain_stage": "service_delivery",
-                        "quotes": [{"turn": 1, "text": "Normalement la toilette dure 30 minutes"}],
-                        "prescribed_gap": "Un écart sans passage valable.",
-                        "gap_passage": "P9",
-                        "automation_exposure": "augmented",
-                        "automation_reasons": "",
-                        "confidence": 0.4,
-                    },
-                ]
-            }
-        )
-
-    ollama_server.respond_with(reply)
-    turns = [turn(0, "Et la toilette ?", Speaker.INTERVIEWER), turn(1, said)]
-    report = await extractor.extract(interview(), turns)
-    care, trust = report.findings
-    assert care.prescribed_gap is not None
-    assert care.prescribed_gap.passage is not None
-    assert care.prescribed_gap.passage.source == "procedure-toilette.md"
-    assert care.prescribed_gap.passage.section == "Procédure toilette > Durée"
-    assert "30 minutes" in care.prescribed_gap.passage.text
-    # A passage id the model made up cites nothing rather than something wrong.
-    assert trust.prescribed_gap is not None
-    assert trust.prescribed_gap.passage is None

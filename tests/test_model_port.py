@@ -1,8 +1,9 @@
-"""The model port against the Ollama-protocol test server, through the real clients."""
+"""The model port's Ollama adapter against the Ollama-protocol test server, through the real
+clients; and the retry policy, with its pauses recorded instead of waited."""
 
 from __future__ import annotations
 
-import time
+from dataclasses import replace
 
 import pytest
 from pydantic import BaseModel, Field
@@ -19,6 +20,8 @@ from assistant.llm import (
     embedder_for,
     request_structured,
 )
+from assistant.llm.ollama import OllamaChatModel, OllamaProvider
+from assistant.llm.retry import RetryPolicy, with_retries
 from tests.conftest import SettingsFactory
 from tests.ollama_server import Fault, OllamaTestServer, Reply, free_port_url
 
@@ -93,16 +96,62 @@ async def test_persistent_garbage_is_a_typed_failure(
     assert len(ollama_server.chat_requests()) == 2
 
 
-async def test_connection_refused_is_typed_within_the_retry_policy(
+class PauseRecorder:
+    """Stands in for asyncio.sleep between retries: the pauses are recorded, not waited."""
+
+    def __init__(self) -> None:
+        self.pauses: list[float] = []
+
+    async def __call__(self, seconds: float) -> None:
+        self.pauses.append(seconds)
+
+
+async def test_retries_pause_with_a_doubling_backoff_then_give_up() -> None:
+    recorder = PauseRecorder()
+    attempts = 0
+
+    async def unreachable() -> str:
+        nonlocal attempts
+        attempts += 1
+        raise ConnectionError("refused")
+
+    policy = RetryPolicy(retries=3, backoff=0.5, sleep=recorder)
+    with pytest.raises(ConnectionError):
+        await with_retries(unreachable, policy=policy, retry_on=(ConnectionError,))
+    assert (attempts, recorder.pauses) == (4, [0.5, 1.0, 2.0])
+
+
+async def test_a_retry_that_succeeds_stops_retrying_and_others_are_not_retried() -> None:
+    recorder = PauseRecorder()
+    outcomes: list[BaseException | str] = [ConnectionError("refused"), "ok"]
+
+    async def flaky() -> str:
+        outcome = outcomes.pop(0)
+        if isinstance(outcome, BaseException):
+            raise outcome
+        return outcome
+
+    policy = RetryPolicy(retries=5, backoff=0.1, sleep=recorder)
+    assert await with_retries(flaky, policy=policy, retry_on=(ConnectionError,)) == "ok"
+    assert recorder.pauses == [0.1]
+    outcomes[:] = [ValueError("not a connection failure"), "never reached"]
+    with pytest.raises(ValueError, match="not a connection"):
+        await with_retries(flaky, policy=policy, retry_on=(ConnectionError,))
+    assert recorder.pauses == [0.1]
+
+
+async def test_connection_refused_is_typed_after_the_configured_retries(
     make_settings: SettingsFactory,
 ) -> None:
     settings = make_settings(ollama_host=free_port_url(), max_retries=2, retry_backoff=0.1)
-    started = time.perf_counter()
+    recorder = PauseRecorder()
+    provider = OllamaProvider.from_settings(settings)
+    assert (provider.retry.retries, provider.retry.backoff) == (2, 0.1)
+    paced = replace(provider, retry=replace(provider.retry, sleep=recorder))
     with pytest.raises(ModelUnavailableError) as caught:
-        await chat_model_for(settings).request(QUESTION)
-    elapsed = time.perf_counter() - started
+        await OllamaChatModel(paced, settings.chat_model).request(QUESTION)
     # Two retries after 0.1 s and 0.2 s of backoff, then the typed error; no endless waiting.
-    assert 0.3 <= elapsed < 3
+    assert recorder.pauses == [0.1, 0.2]
     assert "ollama serve" in str(caught.value)
     assert settings.ollama_host in str(caught.value)
 

@@ -14,6 +14,8 @@ T = TypeVar("T")
 class RetryPolicy:
     retries: int = 2
     backoff: float = 0.5
+    # How to wait between attempts; tests pass a recorder to check the pauses without waiting.
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
 
     def delays(self) -> list[float]:
         return [self.backoff * 2**attempt for attempt in range(self.retries)]
@@ -30,5 +32,5 @@ async def with_retries(
         try:
             return await call()
         except retry_on:
-            await asyncio.sleep(delay)
+            await policy.sleep(delay)
     return await call()
