@@ -133,7 +133,7 @@ async def test_a_full_interview_covers_every_phase_and_closes_on_a_confirmed_sum
         "interview.summary",
     }
     # Closing queues the extraction of findings, to run in the background.
-    [job] = tmp_store.jobs(kind=JobKind.EXTRACTION.value)
+    [job] = tmp_store.jobs.where(kind=JobKind.EXTRACTION)
     assert (job.interview_id, job.status) == (session.interview.id, JobStatus.QUEUED)
     turns = await session.transcript()
     assert [t.text for t in turns if t.speaker == Speaker.EMPLOYEE] == ANSWERS
