@@ -146,7 +146,10 @@ async def _knowledge_index(settings: Settings) -> CheckResult:
     )
 
     name = "Knowledge index"
-    status = await asyncio.to_thread(KnowledgeBase(settings, None).status)
+    try:
+        status = await asyncio.to_thread(KnowledgeBase(settings, None).status)
+    except Exception as error:  # the vector store check above says why and what to do
+        return CheckResult(name=name, ok=False, detail=f"cannot tell: {error}")
     if not status.passages:
         return CheckResult(
             name=name, ok=True, detail="empty", fix="run `terrain ingest` to index documents"
