@@ -14,9 +14,11 @@ from typer.testing import CliRunner, Result
 from assistant.cli import app
 from assistant.config import Settings
 from assistant.llm import embedder_for
+from assistant.retrieval.ingest import embedding_text
 from assistant.retrieval.knowledge_base import KnowledgeBase
 from assistant.retrieval.records import Collection
 from assistant.retrieval.search import SearchMode
+from assistant.retrieval.vector_store import EmbeddingSpace
 from tests.conftest import EMBED_MODEL, SettingsFactory
 from tests.ollama_server import OllamaTestServer, free_port_url
 
@@ -498,3 +500,31 @@ def test_messages_name_a_bad_file_once_warn_once_and_count_in_the_singular(
     asked = _terrain("ask", "astreinte")
     assert asked.exit_code == 0
     assert asked.output.count("lexical search only") == 1
+
+
+async def test_an_index_from_before_the_model_was_recorded_is_checked_by_its_dimension(
+    settings: Settings, make_settings: SettingsFactory, tmp_path: Path
+) -> None:
+    folder = _three_documents(tmp_path / "docs")
+    base = _base(settings)
+    assert (await base.ingest(base.files([folder], None))).ok
+    records = list(base.store.records())
+    vectors = await embedder_for(settings).embed([embedding_text(r) for r in records])
+    base.store.reset()
+    base.store.add(records, vectors)  # as Terrain wrote it then: no model in the metadata
+    assert base.store.embedding_space() == EmbeddingSpace(None, 512)
+
+    with OllamaTestServer(models=(EMBED_MODEL,), embed_dim=384) as other:
+        smaller = _base(make_settings(ollama_host=other.url))
+        result = await smaller.retriever().search("numéro d'astreinte", k=1)
+    assert result.mode == SearchMode.LEXICAL
+    assert result.warning is not None
+    assert "another model (512 dimensions)" in result.warning
+    assert result.hits[0].source == "astreinte.md"
+
+    (folder / "nouveau.md").write_text(
+        "# Nouveau\n\nLa tournée du dimanche est préparée le jeudi.\n"
+    )
+    report = await base.ingest(base.files([folder], None))
+    assert report.vectors_written == 1  # same dimension: the configured model is recorded
+    assert base.store.embedding_space() == EmbeddingSpace(EMBED_MODEL, 512)

@@ -146,9 +146,12 @@ class _EmbeddingGate:
         self.space = store.embedding_space()
 
     def check_space(self) -> None:
-        """Refuse to mix vectors of two models in one index."""
+        """Refuse to mix vectors of two models in one index (an empty one starts afresh)."""
         if self.space and self.space.model and not same_model(self.space.model, self.model):
-            self.problem = EmbeddingSpaceMismatchError(self.space, self.model)
+            if self._store.count() == 0:
+                self.space = None
+            else:
+                self.problem = EmbeddingSpaceMismatchError(self.space, self.model)
 
     @property
     def open(self) -> bool:
@@ -226,7 +229,7 @@ class Ingestor:
         if reindex:
             report.reindexed = await self._set_vectors_aside(gate)
         else:
-            gate.check_space()
+            await asyncio.to_thread(gate.check_space)
         indexed: dict[Collection, dict[str, IndexedFile]] = {}
         for file in files:
             if file.collection not in indexed:
