@@ -138,7 +138,7 @@ async def _vector_store_opens(settings: Settings) -> CheckResult:
 
 
 async def _knowledge_index(settings: Settings) -> CheckResult:
-    from assistant.retrieval.knowledge_base import KnowledgeBase, without_vectors
+    from assistant.retrieval.knowledge_base import KnowledgeBase
     from assistant.retrieval.vector_store import (
         EmbeddingSpace,
         EmbeddingSpaceMismatchError,
@@ -166,7 +166,8 @@ async def _knowledge_index(settings: Settings) -> CheckResult:
         return CheckResult(
             name=name,
             ok=False,
-            detail=f"{detail}; {without_vectors(status.without_vectors)}",
+            detail=f"{detail}; {status.without_vectors} without a vector, found by lexical "
+            "search only",
             fix=f"start Ollama, run `ollama pull {settings.embed_model}`, then `terrain ingest`",
         )
     return CheckResult(name=name, ok=True, detail=detail)

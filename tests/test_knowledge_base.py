@@ -372,7 +372,7 @@ def test_without_an_embedding_model_passages_are_indexed_and_embedded_on_a_later
     assert "3 passages of the index are without a vector" in asked.stderr
     check = _doctor_check("Knowledge index")
     assert check["ok"] is False
-    assert "3 passages of the index are without a vector" in str(check["detail"])
+    assert "3 passages; 3 without a vector" in str(check["detail"])
     assert "terrain ingest" in str(check["fix"])
 
     _use(monkeypatch, data_dir, ollama_server.url, EMBED_MODEL)

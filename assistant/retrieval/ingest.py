@@ -185,6 +185,7 @@ class _EmbeddingGate:
         return vectors
 
     def fix(self) -> str | None:
+        """How to get the vectors that could not be computed."""
         if self.problem is None:
             return None
         if isinstance(self.problem, EmbeddingSpaceMismatchError):
@@ -196,11 +197,8 @@ class _EmbeddingGate:
                 f"start Ollama (`ollama serve`), run `ollama pull {self.model}`, "
                 "then `terrain ingest` again"
             )
-        return (
-            f"{self.problem.fix}, then run `terrain ingest` again"
-            if self.problem.fix
-            else ("run `terrain ingest` again")
-        )
+        again = "run `terrain ingest` again"
+        return f"{self.problem.fix}, then {again}" if self.problem.fix else again
 
 
 @dataclass
