@@ -1,5 +1,6 @@
-"""Chroma gives us persistent nearest-neighbour search over our own vectors, with each passage's
-text and flat metadata beside its vector, and exact-match filters on that metadata.
+"""What chromadb gives us: nearest-neighbour search over our vectors, kept with text and metadata.
+
+Chroma also persists them (a local folder or a Chroma server) and filters on exact metadata.
 
 Vectors are computed by us (the embedding model is reached only through the model port, in
 batches we control); no collection has an embedding function of its own, so Chroma never tries
