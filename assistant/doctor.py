@@ -13,6 +13,7 @@ from assistant.config import Settings
 from assistant.errors import TerrainError
 from assistant.llm.ollama import OllamaProvider
 from assistant.llm.retry import RetryPolicy
+from assistant.wording import counted
 
 
 class CheckResult(BaseModel):
@@ -68,6 +69,7 @@ async def run_checks(settings: Settings) -> list[CheckResult]:
         lambda: _data_dir_writable(settings),
         lambda: _tokenizer_offline(settings),
         lambda: _vector_store_opens(settings),
+        lambda: _knowledge_index(settings),
     ]
     return [await _never_raises(check) for check in checks]
 
@@ -133,3 +135,39 @@ async def _vector_store_opens(settings: Settings) -> CheckResult:
         )
         return CheckResult(name=name, ok=False, detail=f"{where}: {error}", fix=fix)
     return CheckResult(name=name, ok=True, detail=where)
+
+
+async def _knowledge_index(settings: Settings) -> CheckResult:
+    from assistant.retrieval.knowledge_base import KnowledgeBase
+    from assistant.retrieval.vector_store import (
+        EmbeddingSpace,
+        EmbeddingSpaceMismatchError,
+        same_model,
+    )
+
+    name = "Knowledge index"
+    try:
+        status = await asyncio.to_thread(KnowledgeBase(settings, None).status)
+    except Exception as error:  # the vector store check above says why and what to do
+        return CheckResult(name=name, ok=False, detail=f"cannot tell: {error}")
+    if not status.passages:
+        return CheckResult(
+            name=name, ok=True, detail="empty", fix="run `terrain ingest` to index documents"
+        )
+    detail = counted(status.passages, "passage")
+    if status.dimensions is not None:
+        made_by = status.embedding_model or "an unrecorded model"
+        detail += f", vectors of {made_by} ({status.dimensions} dimensions)"
+        if status.embedding_model and not same_model(status.embedding_model, settings.embed_model):
+            space = EmbeddingSpace(status.embedding_model, status.dimensions)
+            mismatch = EmbeddingSpaceMismatchError(space, settings.embed_model)
+            return CheckResult(name=name, ok=False, detail=mismatch.message, fix=mismatch.fix)
+    if status.without_vectors:
+        return CheckResult(
+            name=name,
+            ok=False,
+            detail=f"{detail}; {status.without_vectors} without a vector, found by lexical "
+            "search only",
+            fix=f"start Ollama, run `ollama pull {settings.embed_model}`, then `terrain ingest`",
+        )
+    return CheckResult(name=name, ok=True, detail=detail)

@@ -4,7 +4,9 @@ Generates a deterministic corpus (Markdown, multi-page PDFs, HTML) in a temporar
 the fake Ollama server in-process as the embedding model, and times ``KnowledgeBase.ingest``
 three times on the same index: the first ingest, an unchanged re-ingest (goal: at most 5 % of
 the first, and no embedding request), then after touching one file's modification time and
-after editing one file. Run from the repository root::
+after editing one file. On a second index it times an ingest with no embedding model reachable
+(passages indexed for lexical search only) and the next ingest, which embeds the stored
+passages without parsing any file, then ``--reindex``. Run from the repository root::
 
     .venv/bin/python benchmarks/ingest.py
 
@@ -38,7 +40,7 @@ from fpdf import FPDF
 from assistant.llm import embedder_for
 from assistant.retrieval.ingest import IngestReport
 from assistant.retrieval.knowledge_base import KnowledgeBase
-from tests.ollama_server import OllamaTestServer
+from tests.ollama_server import OllamaTestServer, free_port_url
 
 SEED = 20250117
 MARKDOWN_FILES = 40
@@ -143,15 +145,52 @@ class Run:
     texts_embedded: int
 
 
-async def timed_ingest(base: KnowledgeBase, corpus: Corpus, server: OllamaTestServer) -> Run:
+async def timed_ingest(
+    base: KnowledgeBase,
+    corpus: Corpus,
+    server: OllamaTestServer,
+    *,
+    reindex: bool = False,
+    vectors_expected: bool = True,
+) -> Run:
     files = base.files([corpus.root], None)
     calls, texts = server.embed_calls, server.embedded_texts
     started = time.perf_counter()
-    report = await base.ingest(files)
+    report = await base.ingest(files, reindex=reindex)
     seconds = time.perf_counter() - started
-    if not report.ok:
-        raise RuntimeError(f"ingest failed: {report.failed} {report.stopped}")
+    if not report.ok or (vectors_expected and report.vectors_missing):
+        raise RuntimeError(f"ingest failed: {report.failed} {report.vectors_problem}")
     return Run(seconds, report, server.embed_calls - calls, server.embedded_texts - texts)
+
+
+async def offline_then_online(
+    root: Path, corpus: Corpus, server: OllamaTestServer
+) -> dict[str, float | int]:
+    """An ingest that cannot embed, the one that embeds the stored passages, a reindex."""
+    offline_settings = bench_settings(root, free_port_url(), max_retries=0)
+    offline = KnowledgeBase(offline_settings, embedder_for(offline_settings))
+    _ = offline.store
+    lexical = await timed_ingest(offline, corpus, server, vectors_expected=False)
+    online_settings = bench_settings(root, server.url)
+    online = KnowledgeBase(online_settings, embedder_for(online_settings))
+    filled = await timed_ingest(online, corpus, server)
+    if filled.report.chunks_written or len(filled.report.unchanged) != corpus.files:
+        raise RuntimeError("the ingest after an offline one parsed files again")
+    reindexed = await timed_ingest(online, corpus, server, reindex=True)
+    print(
+        f"Without an embedding model: {lexical.seconds:.2f} s, "
+        f"{lexical.report.vectors_missing} passages indexed for lexical search only; next "
+        f"ingest embeds them in {filled.seconds:.2f} s ({filled.report.vectors_written} "
+        f"passages, no file parsed); --reindex {reindexed.seconds:.2f} s"
+    )
+    return {
+        "offline_seconds": round(lexical.seconds, 3),
+        "offline_passages_without_vectors": lexical.report.vectors_missing,
+        "fill_seconds": round(filled.seconds, 3),
+        "fill_vectors_written": filled.report.vectors_written,
+        "reindex_seconds": round(reindexed.seconds, 3),
+        "reindex_vectors_written": reindexed.report.vectors_written,
+    }
 
 
 async def main() -> dict[str, Any]:
@@ -207,6 +246,7 @@ async def main() -> dict[str, Any]:
                 f"{edited.report.chunks_written} chunks rewritten; of which "
                 f"{rebuild * 1000:.0f} ms rebuilding the whole lexical index"
             )
+            without_embedder = await offline_then_online(root / "offline", corpus, server)
 
         goal_met = ratio <= GOAL_UNCHANGED_RATIO and unchanged.embed_requests == 0
         verdict = "MET" if goal_met else "NOT MET"
@@ -244,6 +284,7 @@ async def main() -> dict[str, Any]:
             "edited_embed_requests": edited.embed_requests,
             "edited_chunks_written": edited.report.chunks_written,
             "edited_lexical_rebuild_seconds": round(rebuild, 4),
+            **without_embedder,
             "goal_unchanged_ratio_max": GOAL_UNCHANGED_RATIO,
             "goal_met": goal_met,
         }

@@ -159,6 +159,7 @@ async def build_index(settings: Settings, records: list[ChunkRecord]) -> dict[st
     started = time.perf_counter()
     vectors = await embedder.embed([embedding_text(record) for record in records])
     embedded = time.perf_counter()
+    base.store.claim(EMBED_MODEL, EMBED_DIM)
     for start in range(0, len(records), STORE_BATCH):
         stop = start + STORE_BATCH
         base.store.add(records[start:stop], vectors[start:stop])

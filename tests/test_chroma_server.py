@@ -24,7 +24,7 @@ from assistant.doctor import CheckResult, run_checks
 from assistant.llm import embedder_for
 from assistant.retrieval.knowledge_base import KnowledgeBase
 from assistant.retrieval.search import SearchMode
-from tests.conftest import SettingsFactory
+from tests.conftest import EMBED_MODEL, SettingsFactory
 from tests.ollama_server import OllamaTestServer, free_port_url
 
 STARTUP_TIMEOUT = 30.0
@@ -169,6 +169,14 @@ async def test_the_knowledge_base_ingests_into_the_server_and_searches_it(
     assert second.unchanged == first.added
     assert second.chunks_written == 0
     assert ollama_server.embed_calls == calls
+
+    # The server keeps the model that made the vectors; a reindex recreates its collections.
+    status = base.status()
+    assert (status.embedding_model, status.dimensions) == (EMBED_MODEL, ollama_server.embed_dim)
+    reindexed = await base.ingest(base.files([folder], None), reindex=True)
+    assert reindexed.reindexed
+    assert reindexed.vectors_written == first.chunks_written
+    assert base.status().without_vectors == 0
 
     result = await base.retriever().search("Qui répond au téléphone d'astreinte la nuit ?", k=3)
     assert result.mode is SearchMode.HYBRID

@@ -52,7 +52,7 @@ def test_against_the_test_server_all_checks_pass(
     assert result.exit_code == 0, result.output
     report = json.loads(result.output)
     assert report["ok"] is True
-    assert len(report["checks"]) == 6
+    assert len(report["checks"]) == 7
     assert all(check["ok"] for check in report["checks"])
 
 

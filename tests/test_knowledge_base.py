@@ -9,15 +9,17 @@ from pathlib import Path
 
 import pytest
 from fpdf import FPDF
-from typer.testing import CliRunner
+from typer.testing import CliRunner, Result
 
 from assistant.cli import app
 from assistant.config import Settings
 from assistant.llm import embedder_for
+from assistant.retrieval.ingest import embedding_text
 from assistant.retrieval.knowledge_base import KnowledgeBase
 from assistant.retrieval.records import Collection
 from assistant.retrieval.search import SearchMode
-from tests.conftest import SettingsFactory
+from assistant.retrieval.vector_store import EmbeddingSpace
+from tests.conftest import EMBED_MODEL, SettingsFactory
 from tests.ollama_server import OllamaTestServer, free_port_url
 
 KNOWLEDGE = Path(__file__).resolve().parents[1] / "knowledge"
@@ -306,3 +308,223 @@ def test_ingest_of_a_missing_path_is_a_clear_error(
     result = CliRunner().invoke(app, ["ingest", "/nonexistent/folder"])
     assert result.exit_code == 1
     assert "No such file or folder" in result.output
+
+
+def _use(monkeypatch: pytest.MonkeyPatch, data_dir: Path, ollama: str, embed_model: str) -> None:
+    """Point the `terrain` command at ``data_dir`` and an Ollama with ``embed_model``."""
+    monkeypatch.setenv("TERRAIN_DATA_DIR", str(data_dir))
+    monkeypatch.setenv("OLLAMA_HOST", ollama)
+    monkeypatch.setenv("TERRAIN_EMBED_MODEL", embed_model)
+    monkeypatch.setenv("TERRAIN_MAX_RETRIES", "0")
+
+
+def _terrain(*args: str) -> Result:
+    result = CliRunner().invoke(app, list(args))
+    assert "Traceback" not in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    return result
+
+
+def _doctor_check(name: str) -> dict[str, object]:
+    checks = json.loads(_terrain("doctor", "--json").stdout)["checks"]
+    [check] = [check for check in checks if check["name"] == name]
+    return dict(check)
+
+
+def _three_documents(folder: Path) -> Path:
+    folder.mkdir()
+    (folder / "astreinte.md").write_text(
+        "# Astreinte\n\nLe numéro d'astreinte répond la nuit et le week-end.\n"
+    )
+    (folder / "facturation.md").write_text(
+        "# Facturation\n\nLes factures partent le cinq du mois, relevé des heures joint.\n"
+    )
+    (folder / "hygiene.md").write_text(
+        "# Hygiène\n\nL'aide à domicile change de gants entre deux soins.\n"
+    )
+    return folder
+
+
+def test_without_an_embedding_model_passages_are_indexed_and_embedded_on_a_later_ingest(
+    ollama_server: OllamaTestServer,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    folder = _three_documents(tmp_path / "docs")
+    data_dir = tmp_path / "data"
+    _use(monkeypatch, data_dir, free_port_url(), EMBED_MODEL)
+
+    offline = _terrain("ingest", str(folder))
+    assert offline.exit_code == 0, offline.output  # the files are fine: they are indexed
+    assert "3 added" in offline.stdout
+    assert "3 passages written" in offline.stdout
+    warning = offline.stderr
+    assert warning.count("Warning") == 1
+    assert "3 passages are indexed for lexical search only" in warning
+    assert "not reachable" in warning
+    assert "ollama serve" in warning
+    assert f"ollama pull {EMBED_MODEL}" in warning
+    assert "terrain ingest" in warning
+
+    asked = _terrain("ask", "numéro d'astreinte la nuit", "--json", "--k", "1")
+    assert asked.exit_code == 0
+    assert json.loads(asked.stdout)[0]["source"] == "astreinte.md"
+    assert "3 passages of the index are without a vector" in asked.stderr
+    check = _doctor_check("Knowledge index")
+    assert check["ok"] is False
+    assert "3 passages; 3 without a vector" in str(check["detail"])
+    assert "terrain ingest" in str(check["fix"])
+
+    _use(monkeypatch, data_dir, ollama_server.url, EMBED_MODEL)
+    online = _terrain("ingest", str(folder), "--json")
+    assert online.exit_code == 0, online.output
+    report = json.loads(online.stdout)
+    # Unchanged files are not parsed again: their stored passages are what gets embedded.
+    assert sorted(report["unchanged"]) == ["astreinte.md", "facturation.md", "hygiene.md"]
+    assert report["chunks_written"] == 0
+    assert report["vectors_written"] == 3
+    assert report["vectors_missing"] == 0
+    assert report["vectors_problem"] is None
+    assert ollama_server.embedded_texts == 3
+
+    asked = _terrain("ask", "gants entre deux soins", "--json", "--k", "1")
+    assert asked.exit_code == 0
+    [hit] = json.loads(asked.stdout)
+    assert hit["source"] == "hygiene.md"
+    assert hit["dense_rank"] == 1  # found by its vector too: the search is hybrid again
+    assert asked.stderr == ""
+    assert _doctor_check("Knowledge index")["ok"] is True
+
+
+async def test_a_file_changed_while_offline_keeps_only_its_new_passages(
+    settings: Settings, make_settings: SettingsFactory, tmp_path: Path
+) -> None:
+    folder = _three_documents(tmp_path / "docs")
+    online = _base(settings)
+    await online.ingest(online.files([folder], None))
+    (folder / "facturation.md").write_text("# Facturation\n\nDésormais le dix du mois.\n")
+    offline = _base(make_settings(ollama_host=free_port_url(), max_retries=0))
+
+    report = await offline.ingest(offline.files([folder], None))
+    assert report.updated == ["facturation.md"]
+    assert report.vectors_missing == 1
+    assert offline.status().without_vectors == 1
+    texts = [record.text for record in offline.records() if record.source == "facturation.md"]
+    assert texts == ["Désormais le dix du mois."]  # its old passage and vector are gone
+    hits = (await online.retriever().search("factures cinq du mois", k=3)).hits
+    assert all("cinq" not in hit.text for hit in hits)
+
+    again = await online.ingest(online.files([folder], None))
+    assert again.unchanged == ["astreinte.md", "facturation.md", "hygiene.md"]
+    assert again.vectors_written == 1
+    assert online.status().without_vectors == 0
+
+
+def test_a_change_of_embedding_model_is_explained_and_reindex_embeds_the_stored_passages(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = _three_documents(tmp_path / "docs")
+    data_dir = tmp_path / "data"
+    with OllamaTestServer(models=(EMBED_MODEL,), embed_dim=256) as first:
+        _use(monkeypatch, data_dir, first.url, EMBED_MODEL)
+        assert _terrain("ingest", str(folder)).exit_code == 0
+
+    with OllamaTestServer(models=("nomic-embed-text",), embed_dim=384) as second:
+        _use(monkeypatch, data_dir, second.url, "nomic-embed-text")
+        asked = _terrain("ask", "numéro d'astreinte la nuit", "--json", "--k", "1")
+        assert asked.exit_code == 0, asked.output
+        [hit] = json.loads(asked.stdout)
+        assert hit["source"] == "astreinte.md"
+        assert hit["dense_rank"] is None  # lexical meanwhile
+        assert asked.stderr.count("Warning") == 1
+        assert f"vectors of '{EMBED_MODEL}' (256 dimensions)" in asked.stderr
+        assert "terrain ingest --reindex" in asked.stderr
+        check = _doctor_check("Knowledge index")
+        assert check["ok"] is False
+        assert "terrain ingest --reindex" in str(check["fix"])
+
+        # A plain ingest does not mix the two models' vectors: it says what to run.
+        plain = _terrain("ingest", str(folder), "--json")
+        assert plain.exit_code == 0
+        assert "--reindex" in json.loads(plain.stdout)["vectors_fix"]
+        assert second.embed_calls == 0  # the names differ: neither command asked for a vector
+
+        reindexed = _terrain("ingest", str(folder), "--reindex", "--json")
+        assert reindexed.exit_code == 0, reindexed.output
+        report = json.loads(reindexed.stdout)
+        assert report["reindexed"] is True
+        assert len(report["unchanged"]) == 3  # no file read again
+        assert report["vectors_written"] == 3
+        assert report["vectors_missing"] == 0
+
+        asked = _terrain("ask", "gants entre deux soins", "--json", "--k", "1")
+        assert asked.stderr == ""
+        assert json.loads(asked.stdout)[0]["dense_rank"] == 1
+        assert _doctor_check("Knowledge index")["ok"] is True
+
+
+def test_vectors_of_another_dimension_under_the_same_model_name_fall_back_to_lexical(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = _three_documents(tmp_path / "docs")
+    data_dir = tmp_path / "data"
+    with OllamaTestServer(models=(EMBED_MODEL,), embed_dim=256) as first:
+        _use(monkeypatch, data_dir, first.url, EMBED_MODEL)
+        assert _terrain("ingest", str(folder)).exit_code == 0
+    with OllamaTestServer(models=(EMBED_MODEL,), embed_dim=384) as second:
+        _use(monkeypatch, data_dir, second.url, EMBED_MODEL)
+        asked = _terrain("ask", "numéro d'astreinte la nuit", "--json", "--k", "1")
+        assert asked.exit_code == 0
+        assert json.loads(asked.stdout)[0]["source"] == "astreinte.md"
+        assert "(384 dimensions)" in asked.stderr
+        assert "terrain ingest --reindex" in asked.stderr
+
+
+def test_messages_name_a_bad_file_once_warn_once_and_count_in_the_singular(
+    ollama_server: OllamaTestServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "broken.pdf").write_bytes(b"%PDF-1.7\n1 0 obj << /Type /Catalog garbage")
+    (folder / "note.md").write_text("# Note\n\nLe numéro d'astreinte répond la nuit.\n")
+    _use(monkeypatch, tmp_path / "data", ollama_server.url, EMBED_MODEL)
+
+    ingested = _terrain("ingest", str(folder))
+    assert ingested.exit_code == 1
+    [failure] = [line for line in ingested.stderr.splitlines() if "broken.pdf" in line]
+    assert failure.count("broken.pdf") == 1
+    assert "broken.pdf: corrupt PDF" in failure
+    assert "1 added, 0 updated, 0 unchanged, 1 failed; 1 passage written" in ingested.stdout
+
+    _use(monkeypatch, tmp_path / "data", free_port_url(), EMBED_MODEL)
+    asked = _terrain("ask", "astreinte")
+    assert asked.exit_code == 0
+    assert asked.output.count("lexical search only") == 1
+
+
+async def test_an_index_from_before_the_model_was_recorded_is_checked_by_its_dimension(
+    settings: Settings, make_settings: SettingsFactory, tmp_path: Path
+) -> None:
+    folder = _three_documents(tmp_path / "docs")
+    base = _base(settings)
+    assert (await base.ingest(base.files([folder], None))).ok
+    records = list(base.store.records())
+    vectors = await embedder_for(settings).embed([embedding_text(r) for r in records])
+    base.store.reset()
+    base.store.add(records, vectors)  # as Terrain wrote it then: no model in the metadata
+    assert base.store.embedding_space() == EmbeddingSpace(None, 512)
+
+    with OllamaTestServer(models=(EMBED_MODEL,), embed_dim=384) as other:
+        smaller = _base(make_settings(ollama_host=other.url))
+        result = await smaller.retriever().search("numéro d'astreinte", k=1)
+    assert result.mode == SearchMode.LEXICAL
+    assert result.warning is not None
+    assert "another model (512 dimensions)" in result.warning
+    assert result.hits[0].source == "astreinte.md"
+
+    (folder / "nouveau.md").write_text(
+        "# Nouveau\n\nLa tournée du dimanche est préparée le jeudi.\n"
+    )
+    report = await base.ingest(base.files([folder], None))
+    assert report.vectors_written == 1  # same dimension: the configured model is recorded
+    assert base.store.embedding_space() == EmbeddingSpace(EMBED_MODEL, 512)

@@ -12,9 +12,10 @@ import typer
 from assistant.cli.common import JsonFlag, console, errors, fail, print_json, progress_bar, settings
 from assistant.errors import TerrainError
 from assistant.llm import embedder_for
-from assistant.retrieval.ingest import NOT_PROCESSED, IngestReport, Outcome, SourceFile
-from assistant.retrieval.knowledge_base import KnowledgeBase
+from assistant.retrieval.ingest import IngestReport, Outcome, SourceFile
+from assistant.retrieval.knowledge_base import KnowledgeBase, without_vectors
 from assistant.retrieval.records import Collection
+from assistant.wording import counted
 
 CollectionOption = Annotated[
     Collection | None,
@@ -36,13 +37,23 @@ def ingest(
     prune: Annotated[
         bool, typer.Option(help="Remove from the index the files that are gone from disk.")
     ] = False,
+    reindex: Annotated[
+        bool,
+        typer.Option(
+            help="Embed every passage again with the configured embedding model (after changing "
+            "it), from the stored passages: no file is read again."
+        ),
+    ] = False,
     as_json: JsonFlag = False,
 ) -> None:
     """Index documents for retrieval: Markdown, text, HTML, PDF and Word (.docx).
 
     Unchanged files are skipped without any call to the embedding model; changed files replace
     their passages. A file that cannot be read is reported with the reason and the rest is
-    ingested. Exits with status 1 if any file failed.
+    ingested. Without a reachable embedding model the passages are indexed for lexical search
+    only, a warning says how to add their vectors, and the next ingest that reaches the model
+    embeds them without reading the files again. Exits with status 1 if any file failed;
+    missing vectors alone leave the status at 0.
     """
     config = settings()
     base = KnowledgeBase(config, embedder_for(config))
@@ -52,7 +63,7 @@ def ingest(
         fail(f"No such file or folder: {', '.join(missing)}.")
     try:
         files = base.files(roots, collection)
-        report = asyncio.run(_ingest_with_progress(base, files, prune, show=not as_json))
+        report = asyncio.run(_ingest_with_progress(base, files, prune, reindex, show=not as_json))
     except TerrainError as error:
         fail(error)
     if as_json:
@@ -64,38 +75,55 @@ def ingest(
 
 
 async def _ingest_with_progress(
-    base: KnowledgeBase, files: list[SourceFile], prune: bool, *, show: bool
+    base: KnowledgeBase, files: list[SourceFile], prune: bool, reindex: bool, *, show: bool
 ) -> IngestReport:
     if not (show and sys.stdout.isatty()):
-        return await base.ingest(files, prune=prune)
+        return await base.ingest(files, prune=prune, reindex=reindex)
     with progress_bar() as progress:
         task = progress.add_task("Ingesting", total=len(files))
+        embedding = None
 
         def advance(file: SourceFile, outcome: Outcome) -> None:
             progress.update(task, advance=1, description=f"{outcome.value}: {file.source}")
 
-        return await base.ingest(files, prune=prune, on_file=advance)
+        def embedded(done: int, total: int) -> None:
+            nonlocal embedding
+            if embedding is None:
+                embedding = progress.add_task("Embedding passages", total=total)
+            progress.update(embedding, completed=done)
+
+        return await base.ingest(
+            files, prune=prune, reindex=reindex, on_file=advance, on_vectors=embedded
+        )
 
 
 def _print_report(report: IngestReport) -> None:
-    skipped = [f for f in report.failed if f.reason == NOT_PROCESSED]
     for failure in report.failed:
-        if failure.reason != NOT_PROCESSED:
-            errors.print(f"[red]✗[/] {failure.source}: {failure.reason}", highlight=False)
-    if skipped:
-        errors.print(f"[red]✗[/] {len(skipped)} more files not processed.", highlight=False)
+        errors.print(f"[red]✗[/] {failure.source}: {failure.reason}", highlight=False)
     summary = (
         f"{len(report.added)} added, {len(report.updated)} updated, "
         f"{len(report.unchanged)} unchanged, {len(report.failed)} failed"
     )
     if report.pruned:
         summary += f", {len(report.pruned)} pruned"
-    console.print(
-        f"{summary}; {report.chunks_written} passages written in {report.seconds:.1f} s.",
-        highlight=False,
+    written = counted(report.chunks_written, "passage")
+    console.print(f"{summary}; {written} written in {report.seconds:.1f} s.", highlight=False)
+    if report.reindexed:
+        console.print(f"{counted(report.vectors_written, 'passage')} embedded again.")
+    if report.vectors_problem:
+        errors.print(f"[yellow]Warning:[/] {_vectors_warning(report)}", highlight=False)
+
+
+def _vectors_warning(report: IngestReport) -> str:
+    """Why vectors are missing and how to add them, said once for the whole run."""
+    missing = report.vectors_missing
+    if not missing:
+        return f"{report.vectors_problem} Fix: {report.vectors_fix}."
+    are = "is" if missing == 1 else "are"
+    return (
+        f"{counted(missing, 'passage')} {are} indexed for lexical search only, without "
+        f"vectors: {report.vectors_problem} To add the vectors: {report.vectors_fix}."
     )
-    if report.stopped:
-        errors.print(f"[red]Stopped:[/] {report.stopped}", highlight=False)
 
 
 def ask(
@@ -115,10 +143,13 @@ def ask(
     base = KnowledgeBase(config, embedder_for(config))
     try:
         result = asyncio.run(base.retriever().search(question, k=k, collection=collection))
+        waiting = base.status().without_vectors
     except TerrainError as error:
         fail(error)
     if result.warning:
         errors.print(f"[yellow]Warning:[/] {result.warning}", highlight=False)
+    if waiting:
+        errors.print(f"[yellow]Warning:[/] {without_vectors(waiting)}", highlight=False)
     if as_json:
         print_json([hit.model_dump(mode="json") for hit in result.hits])
         return

@@ -3,8 +3,13 @@
 A file whose bytes are unchanged since the last run is skipped before it is even parsed, so a
 second run makes no embedding call. A changed file's new chunks are written before its old ones
 are removed, so a failure midway never leaves a file half-indexed. A bad file is reported with
-a human reason and the run goes on; only an unreachable embedding model stops it, because every
-remaining file would fail the same way.
+a human reason and the run goes on.
+
+A passage is indexed even when it cannot be embedded (no embedding model answers, or the
+configured one is not the model the index was built with): it waits among the pending passages,
+found by lexical search, and the first run that can embed it does so from the stored text,
+without parsing its file again. After the first embedding failure a run stops calling the
+model: every later call would fail the same way.
 """
 
 from __future__ import annotations
@@ -18,17 +23,26 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
+from assistant.errors import TerrainError
 from assistant.llm import Embedder, ModelError, ModelNotFoundError, ModelUnavailableError
 from assistant.retrieval.analysis import guess_language
 from assistant.retrieval.chunking import chunk_blocks
 from assistant.retrieval.loaders import DocumentError, load_document
+from assistant.retrieval.pending import PendingPassages
 from assistant.retrieval.records import ChunkRecord, Collection
-from assistant.retrieval.vector_store import IndexedFile, VectorStore
+from assistant.retrieval.vector_store import (
+    EmbeddingSpace,
+    EmbeddingSpaceMismatchError,
+    IndexedFile,
+    VectorStore,
+    same_model,
+)
 from assistant.tokens import TokenCounter
 
-NOT_PROCESSED = "not processed"
+# Pending passages embedded per step: a bound on memory and the pace of the progress bar.
+_FILL_BATCH = 256
 
 # Files that describe a folder rather than the work.
 _SKIPPED_NAMES = frozenset({"readme.md", "readme.txt", "readme"})
@@ -53,12 +67,21 @@ class IngestReport(BaseModel):
     failed: list[FileFailure] = []
     pruned: list[str] = []
     chunks_written: int = 0
+    vectors_written: int = 0
+    vectors_missing: int = Field(
+        default=0, description="Passages of the index still without a vector after the run."
+    )
+    vectors_problem: str | None = Field(
+        default=None, description="Why vectors could not be computed, if they could not."
+    )
+    vectors_fix: str | None = None
+    reindexed: bool = False
     seconds: float = 0.0
-    stopped: str | None = None
 
     @property
     def ok(self) -> bool:
-        return not self.failed and self.stopped is None
+        """Every file was read. Missing vectors are not a failure of the files."""
+        return not self.failed
 
     @property
     def changed(self) -> bool:
@@ -82,6 +105,7 @@ class ChunkingOptions:
 
 
 ProgressCallback = Callable[[SourceFile, Outcome], None]
+VectorsCallback = Callable[[int, int], None]  # passages embedded so far, passages to embed
 
 
 def discover(roots: Sequence[Path], collection: Collection | None) -> Iterator[SourceFile]:
@@ -111,11 +135,79 @@ def _collection_of(path: Path, root: Path) -> Collection:
     return Collection.SOURCES if "sources" in folders else Collection.COMPANY
 
 
+class _EmbeddingGate:
+    """The embedding model as ingest sees it: open until its first failure or a mismatch."""
+
+    def __init__(self, store: VectorStore, embedder: Embedder | None, model: str) -> None:
+        self._store = store
+        self._embedder = embedder
+        self.model = embedder.name if embedder else model
+        self.problem: TerrainError | None = None
+        self.space = store.embedding_space()
+
+    def check_space(self) -> None:
+        """Refuse to mix vectors of two models in one index (an empty one starts afresh)."""
+        if self.space and self.space.model and not same_model(self.space.model, self.model):
+            if self._store.count() == 0:
+                self.space = None
+            else:
+                self.problem = EmbeddingSpaceMismatchError(self.space, self.model)
+
+    @property
+    def open(self) -> bool:
+        return self._embedder is not None and self.problem is None
+
+    async def vectors(self, texts: Sequence[str]) -> list[list[float]] | None:
+        """One vector per text, or None (and ``problem`` says why) once the model fails."""
+        if self._embedder is None:
+            self.problem = self.problem or TerrainError("No embedding model is configured.")
+            return None
+        if self.problem is not None:
+            return None
+        try:
+            return await self._embedder.embed(texts)
+        except ModelError as error:
+            self.problem = error
+            return None
+
+    async def vectors_for_index(self, records: Sequence[ChunkRecord]) -> list[list[float]] | None:
+        """Vectors for ``records`` that fit the index, recording the model on the first write."""
+        vectors = await self.vectors([embedding_text(record) for record in records])
+        if not vectors:
+            return vectors
+        dimensions = len(vectors[0])
+        if self.space is not None and self.space.dimensions != dimensions:
+            self.problem = EmbeddingSpaceMismatchError(self.space, self.model, dimensions)
+            return None
+        if self.space is None or self.space.model is None:
+            await asyncio.to_thread(self._store.claim, self.model, dimensions)
+            self.space = EmbeddingSpace(self.model, dimensions)
+        return vectors
+
+    def fix(self) -> str | None:
+        """How to get the vectors that could not be computed."""
+        if self.problem is None:
+            return None
+        if isinstance(self.problem, EmbeddingSpaceMismatchError):
+            return self.problem.fix
+        if self._embedder is None or isinstance(
+            self.problem, ModelUnavailableError | ModelNotFoundError
+        ):
+            return (
+                f"start Ollama (`ollama serve`), run `ollama pull {self.model}`, "
+                "then `terrain ingest` again"
+            )
+        again = "run `terrain ingest` again"
+        return f"{self.problem.fix}, then {again}" if self.problem.fix else again
+
+
 @dataclass
 class Ingestor:
     store: VectorStore
-    embedder: Embedder
+    pending: PendingPassages
+    embedder: Embedder | None
     options: ChunkingOptions = field(default_factory=ChunkingOptions)
+    embed_model: str = ""  # named in the advice when there is no embedder
 
     def __post_init__(self) -> None:
         self._tokens = TokenCounter(self.options.tokenizer)
@@ -125,38 +217,69 @@ class Ingestor:
         files: Sequence[SourceFile],
         *,
         prune: bool = False,
+        reindex: bool = False,
         on_file: ProgressCallback | None = None,
+        on_vectors: VectorsCallback | None = None,
     ) -> IngestReport:
         started = time.perf_counter()
         report = IngestReport()
+        gate = await asyncio.to_thread(_EmbeddingGate, self.store, self.embedder, self.embed_model)
+        if reindex:
+            report.reindexed = await self._set_vectors_aside(gate)
+        else:
+            await asyncio.to_thread(gate.check_space)
         indexed: dict[Collection, dict[str, IndexedFile]] = {}
-        for number, file in enumerate(files):
+        for file in files:
             if file.collection not in indexed:
                 indexed[file.collection] = await asyncio.to_thread(
-                    self.store.indexed_files, file.collection
+                    self._indexed_files, file.collection
                 )
             previous = indexed[file.collection].get(file.source)
-            try:
-                outcome = await self._ingest_file(file, previous, report)
-            except (ModelUnavailableError, ModelNotFoundError) as error:
-                report.failed.append(FileFailure(source=file.source, reason=str(error)))
-                report.stopped = str(error)
-                remaining = files[number + 1 :]
-                report.failed += [
-                    FileFailure(source=f.source, reason=NOT_PROCESSED) for f in remaining
-                ]
-                break
+            outcome = await self._ingest_file(file, previous, gate, report)
             if on_file:
                 on_file(file, outcome)
-        if prune and report.stopped is None:
+        if prune:
             report.pruned = await asyncio.to_thread(self._prune, files)
+        await self._embed_pending(gate, report, on_vectors)
+        report.vectors_missing = await asyncio.to_thread(self.pending.count)
+        if gate.problem is not None:
+            report.vectors_problem = gate.problem.message
+            report.vectors_fix = gate.fix()
         report.seconds = time.perf_counter() - started
         return report
+
+    def _indexed_files(self, collection: Collection) -> dict[str, IndexedFile]:
+        """The files of ``collection`` in Chroma or among the pending passages (newer)."""
+        files = self.store.indexed_files(collection)
+        for source, waiting in self.pending.indexed_files(collection).items():
+            stored = files[source].chunk_ids if source in files else ()
+            ids = tuple(dict.fromkeys([*stored, *waiting.chunk_ids]))
+            files[source] = IndexedFile(waiting.content_hash, ids)
+        return files
+
+    async def _set_vectors_aside(self, gate: _EmbeddingGate) -> bool:
+        """Move every passage to the pending ones and empty Chroma, for the configured model.
+
+        The model is asked first, so that an unreachable one leaves the index as it was.
+        """
+        probe = await gate.vectors(["Terrain"])
+        if not probe:
+            return False
+
+        def move() -> None:
+            self.pending.put(self.store.records())
+            self.store.reset()
+            self.store.claim(gate.model, len(probe[0]))
+
+        await asyncio.to_thread(move)
+        gate.space = EmbeddingSpace(gate.model, len(probe[0]))
+        return True
 
     async def _ingest_file(
         self,
         file: SourceFile,
         previous: IndexedFile | None,
+        gate: _EmbeddingGate,
         report: IngestReport,
     ) -> Outcome:
         try:
@@ -169,25 +292,58 @@ class Ingestor:
             return Outcome.UNCHANGED
         try:
             records = await asyncio.to_thread(self._chunk, file, content_hash)
-            vectors = await self.embedder.embed([embedding_text(r) for r in records])
         except DocumentError as error:
-            report.failed.append(FileFailure(source=file.source, reason=error.message))
+            report.failed.append(FileFailure(source=file.source, reason=_document_reason(error)))
             return Outcome.FAILED
-        except (ModelUnavailableError, ModelNotFoundError):
-            raise
-        except ModelError as error:
-            report.failed.append(FileFailure(source=file.source, reason=str(error)))
-            return Outcome.FAILED
-        await asyncio.to_thread(self.store.add, records, vectors)
-        new_ids = {record.id for record in records}
-        stale = [i for i in (previous.chunk_ids if previous else ()) if i not in new_ids]
-        await asyncio.to_thread(self.store.delete, stale)
+        vectors = await gate.vectors_for_index(records) if gate.open else None
+        old_ids = previous.chunk_ids if previous else ()
+        await asyncio.to_thread(self._replace, records, vectors, old_ids)
         report.chunks_written += len(records)
+        if vectors is not None:
+            report.vectors_written += len(records)
         if previous is None:
             report.added.append(file.source)
             return Outcome.ADDED
         report.updated.append(file.source)
         return Outcome.UPDATED
+
+    def _replace(
+        self,
+        records: list[ChunkRecord],
+        vectors: list[list[float]] | None,
+        old_ids: Sequence[str],
+    ) -> None:
+        """Write a file's new passages, then remove its old ones."""
+        new_ids = {record.id for record in records}
+        stale = [chunk_id for chunk_id in old_ids if chunk_id not in new_ids]
+        if vectors is not None:
+            self.store.add(records, vectors)
+            self.store.delete(stale)
+            self.pending.remove(old_ids)
+        else:
+            self.pending.put(records)
+            self.pending.remove(stale)
+            self.store.delete(old_ids)  # their vectors were made from the old text
+
+    async def _embed_pending(
+        self, gate: _EmbeddingGate, report: IngestReport, on_vectors: VectorsCallback | None
+    ) -> None:
+        if not gate.open:
+            return
+        waiting = await asyncio.to_thread(lambda: list(self.pending.records()))
+        for start in range(0, len(waiting), _FILL_BATCH):
+            batch = waiting[start : start + _FILL_BATCH]
+            vectors = await gate.vectors_for_index(batch)
+            if vectors is None:
+                return
+            await asyncio.to_thread(self._move_to_store, batch, vectors)
+            report.vectors_written += len(batch)
+            if on_vectors:
+                on_vectors(start + len(batch), len(waiting))
+
+    def _move_to_store(self, records: list[ChunkRecord], vectors: list[list[float]]) -> None:
+        self.store.add(records, vectors)
+        self.pending.remove([record.id for record in records])
 
     def _chunk(self, file: SourceFile, content_hash: str) -> list[ChunkRecord]:
         document = load_document(file.path, max_bytes=self.options.max_bytes)
@@ -223,10 +379,11 @@ class Ingestor:
         origins = {f.origin for f in files}
         stale = [
             record
-            for record in self.store.records()
+            for record in [*self.store.records(), *self.pending.records()]
             if record.origin in origins and (record.collection, record.source) not in present
         ]
         self.store.delete([record.id for record in stale])
+        self.pending.remove([record.id for record in stale])
         return sorted({record.source for record in stale})
 
 
@@ -241,6 +398,11 @@ def _sha256(path: Path) -> str:
         for block in iter(lambda: stream.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
+
+
+def _document_reason(error: DocumentError) -> str:
+    # The loader's message starts with the file's name; the report already names the file.
+    return error.message.removeprefix(f"{error.path.name}: ")
 
 
 def _os_reason(error: OSError) -> str:

@@ -1,10 +1,16 @@
-"""The knowledge base: one entry point for ingesting documents and searching them."""
+"""The knowledge base: one entry point for ingesting documents and searching them.
+
+Its passages are those in Chroma (with their vectors) and the pending ones (without, yet); the
+lexical index is built from both, so that search finds every passage ingested.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from functools import cached_property
 from pathlib import Path
+
+from pydantic import BaseModel
 
 from assistant.config import Settings
 from assistant.llm import Embedder
@@ -15,12 +21,33 @@ from assistant.retrieval.ingest import (
     IngestReport,
     ProgressCallback,
     SourceFile,
+    VectorsCallback,
     discover,
 )
 from assistant.retrieval.lexical import LexicalIndex, corpus_marker
-from assistant.retrieval.records import Collection
+from assistant.retrieval.pending import PendingPassages
+from assistant.retrieval.records import ChunkRecord, Collection
 from assistant.retrieval.search import Retriever
 from assistant.retrieval.vector_store import VectorStore
+from assistant.wording import counted
+
+
+class IndexStatus(BaseModel):
+    """How many passages the index holds, how many still lack a vector, and whose vectors."""
+
+    passages: int
+    without_vectors: int
+    embedding_model: str | None = None
+    dimensions: int | None = None
+
+
+def without_vectors(count: int) -> str:
+    """What ``count`` passages without a vector mean for search, and what to do about them."""
+    are = "is" if count == 1 else "are"
+    return (
+        f"{counted(count, 'passage')} of the index {are} without a vector, found by lexical "
+        "search only: run `terrain ingest` once the embedding model answers."
+    )
 
 
 class KnowledgeBase:
@@ -28,6 +55,7 @@ class KnowledgeBase:
         self.settings = settings
         self.embedder = embedder
         self.lexical_dir = settings.data_dir / "lexical"
+        self.pending = PendingPassages(settings.data_dir / "pending-passages.sqlite3")
 
     @cached_property
     def store(self) -> VectorStore:
@@ -41,24 +69,46 @@ class KnowledgeBase:
         files: Sequence[SourceFile],
         *,
         prune: bool = False,
+        reindex: bool = False,
         on_file: ProgressCallback | None = None,
+        on_vectors: VectorsCallback | None = None,
     ) -> IngestReport:
-        if self.embedder is None:
-            raise ValueError("ingesting needs an embedding model")
+        """Index ``files``; with ``reindex``, embed every passage again with the embedder."""
         options = ChunkingOptions(
             max_tokens=self.settings.chunk_tokens,
             overlap_tokens=self.settings.chunk_overlap_tokens,
             max_bytes=int(self.settings.max_file_mb * 1_000_000),
             tokenizer=self.settings.tokenizer,
         )
-        ingestor = Ingestor(self.store, self.embedder, options)
-        report = await ingestor.run(files, prune=prune, on_file=on_file)
+        ingestor = Ingestor(
+            self.store, self.pending, self.embedder, options, embed_model=self.settings.embed_model
+        )
+        report = await ingestor.run(
+            files, prune=prune, reindex=reindex, on_file=on_file, on_vectors=on_vectors
+        )
         if report.changed or self._lexical_is_stale():
             self.rebuild_lexical_index()
         return report
 
+    def status(self) -> IndexStatus:
+        space = self.store.embedding_space()
+        waiting = set(self.pending.ids())
+        return IndexStatus(
+            passages=len(waiting | set(self.store.chunk_ids())),
+            without_vectors=len(waiting),
+            embedding_model=space.model if space else None,
+            dimensions=space.dimensions if space else None,
+        )
+
+    def records(self) -> Iterator[ChunkRecord]:
+        """Every passage once; a pending copy is newer than the one in Chroma."""
+        waiting = list(self.pending.records())
+        ids = {record.id for record in waiting}
+        yield from waiting
+        yield from (record for record in self.store.records() if record.id not in ids)
+
     def rebuild_lexical_index(self) -> LexicalIndex:
-        index = LexicalIndex.build(self.store.records())
+        index = LexicalIndex.build(self.records())
         index.save(self.lexical_dir)
         return index
 
@@ -69,8 +119,10 @@ class KnowledgeBase:
         return LexicalIndex.load(self.lexical_dir) or self.rebuild_lexical_index()
 
     def retriever(self) -> Retriever:
-        return Retriever(self.store, self.lexical_index(), self.embedder)
+        return Retriever(
+            self.store, self.lexical_index(), self.embedder, self.store.embedding_space()
+        )
 
     def _lexical_is_stale(self) -> bool:
         saved = LexicalIndex.saved_marker(self.lexical_dir)
-        return saved != corpus_marker(self.store.chunk_ids())
+        return saved != corpus_marker(set(self.store.chunk_ids()) | set(self.pending.ids()))

@@ -1,8 +1,9 @@
-"""The lexical index: BM25 (bm25s) over the same chunks as Chroma.
+"""The lexical index: BM25 (bm25s) over every passage of the knowledge base.
 
-Chroma holds the chunks; this index is derived from them and rebuilt whenever an ingest changes
-anything, so the two never drift apart. It is saved next to the vector store with the chunk
-records it was built from, and a marker of the chunk ids, so that a stale copy is detected.
+Chroma holds the passages that have a vector and the pending store those still without one;
+this index is derived from both and rebuilt whenever an ingest changes anything, so they never
+drift apart. It is saved next to the vector store with the chunk records it was built from, and
+a marker of the chunk ids, so that a stale copy is detected.
 """
 
 from __future__ import annotations

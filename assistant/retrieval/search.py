@@ -4,8 +4,8 @@ The two rankings' scores have nothing in common (cosine similarity against BM25 
 each is rescaled to [0, 1] over its own candidates (min-max) and the two are averaged; a passage
 missing from one ranking gets 0 there. Unlike reciprocal rank fusion, this keeps the margins:
 a passage far ahead in one ranking is not overtaken by passages that are merely middling in
-both. When the embedding model cannot be reached the search goes on with the lexical ranking
-alone and says so once.
+both. When the embedding model cannot be reached, or is not the model that made the index's
+vectors, the search goes on with the lexical ranking alone and says so once.
 """
 
 from __future__ import annotations
@@ -17,10 +17,17 @@ from enum import StrEnum
 
 from pydantic import BaseModel
 
+from assistant.errors import TerrainError
 from assistant.llm import Embedder, ModelError
 from assistant.retrieval.lexical import LexicalIndex
 from assistant.retrieval.records import ChunkRecord, Collection
-from assistant.retrieval.vector_store import VectorStore, where_clause
+from assistant.retrieval.vector_store import (
+    EmbeddingSpace,
+    EmbeddingSpaceMismatchError,
+    VectorStore,
+    same_model,
+    where_clause,
+)
 
 log = logging.getLogger(__name__)
 
@@ -72,12 +79,20 @@ class SearchResult(BaseModel):
 
 class Retriever:
     def __init__(
-        self, store: VectorStore | None, lexical: LexicalIndex, embedder: Embedder | None
+        self,
+        store: VectorStore | None,
+        lexical: LexicalIndex,
+        embedder: Embedder | None,
+        space: EmbeddingSpace | None = None,
     ) -> None:
+        """``space`` is the model and dimension of the vectors in ``store`` (None: unknown)."""
         self._store = store
         self._lexical = lexical
         self._embedder = embedder
+        self._space = space
         self._warning: str | None = None if embedder else "no embedding model: lexical search only"
+        if embedder and space and space.model and not same_model(space.model, embedder.name):
+            self._lexical_only(EmbeddingSpaceMismatchError(space, embedder.name))
 
     async def search(
         self,
@@ -112,8 +127,12 @@ class Retriever:
         try:
             [vector] = await self._embedder.embed([query])
         except ModelError as error:
-            self._warning = f"embedding model unavailable, lexical search only: {error}"
-            log.warning(self._warning)
+            self._lexical_only(error)
+            return None
+        if self._space is not None and len(vector) != self._space.dimensions:
+            self._lexical_only(
+                EmbeddingSpaceMismatchError(self._space, self._embedder.name, len(vector))
+            )
             return None
         return await asyncio.to_thread(
             self._store.nearest,
@@ -122,6 +141,15 @@ class Retriever:
             collection=collection,
             where=where_clause(wanted),
         )
+
+    def _lexical_only(self, error: TerrainError) -> None:
+        if isinstance(error, EmbeddingSpaceMismatchError):
+            self._warning = f"{error.message} Lexical search only. Fix: {error.fix}"
+        else:
+            self._warning = f"embedding model unavailable, lexical search only: {error}"
+        # Info, not warning: the result carries the warning to whoever shows it, and a
+        # command line without logging configured would print it a second time.
+        log.info(self._warning)
 
     def _unavailable(self) -> bool:
         # After one failure, stay lexical for this retriever rather than wait on every query.

@@ -1,9 +1,11 @@
-"""Chunks and their vectors in Chroma, one Chroma collection per knowledge collection.
+"""What chromadb gives us: nearest-neighbour search over our vectors, kept with text and metadata.
 
-Writes go through the Chroma collections with vectors we computed (the embedding model is
-reached only through the model port, in batches we control); reads go through langchain-chroma's
-vector store over the same collections. No collection has an embedding function of its own, so
-Chroma never tries to download one.
+Chroma also persists them (a local folder or a Chroma server) and filters on exact metadata.
+
+Vectors are computed by us (the embedding model is reached only through the model port, in
+batches we control); no collection has an embedding function of its own, so Chroma never tries
+to download one. Each collection records the embedding model and the dimension of its vectors
+in its metadata, so that a query from another model is caught before Chroma refuses it.
 
 The company's documents and the essay's sources live in separate Chroma collections rather than
 one filtered by metadata: searching the company's documents is what interviews and extraction do
@@ -18,15 +20,17 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from assistant.errors import TerrainError
 from assistant.retrieval.records import ChunkRecord, Collection
 
 if TYPE_CHECKING:
     from chromadb.api import ClientAPI
     from chromadb.api.models.Collection import Collection as ChromaCollection
-    from langchain_chroma import Chroma
 
 COLLECTION_PREFIX = "terrain-"
 _PAGE = 5000  # Chroma caps the size of one get; read in pages.
+_MODEL_KEY = "embedding_model"
+_DIMENSIONS_KEY = "embedding_dimensions"
 
 Where = dict[str, Any]
 
@@ -35,6 +39,23 @@ Where = dict[str, Any]
 class IndexedFile:
     content_hash: str
     chunk_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class EmbeddingSpace:
+    """The model that made an index's vectors and their dimension.
+
+    ``model`` is None for an index written before Terrain recorded it: only the dimension of
+    its vectors is known then.
+    """
+
+    model: str | None
+    dimensions: int
+
+
+def same_model(first: str, second: str) -> bool:
+    """Whether two Ollama model names are the same model (``bge-m3`` is ``bge-m3:latest``)."""
+    return first.removesuffix(":latest") == second.removesuffix(":latest")
 
 
 def where_clause(filters: Mapping[str, str | int]) -> Where | None:
@@ -52,19 +73,51 @@ def collection_of(chunk_id: str) -> Collection:
 
 class VectorStore:
     def __init__(self, client: ClientAPI) -> None:
-        from langchain_chroma import Chroma
-
+        self._client = client
         self._collections: dict[Collection, ChromaCollection] = {}
-        self._readers: dict[Collection, Chroma] = {}
         for collection in Collection:
-            name = COLLECTION_PREFIX + collection.value
-            self._collections[collection] = client.get_or_create_collection(
-                name, embedding_function=None, configuration={"hnsw": {"space": "cosine"}}
-            )
-            self._readers[collection] = Chroma(client=client, collection_name=name)
+            self._collections[collection] = self._open(collection)
+
+    def _open(self, collection: Collection) -> ChromaCollection:
+        return self._client.get_or_create_collection(
+            COLLECTION_PREFIX + collection.value,
+            embedding_function=None,
+            configuration={"hnsw": {"space": "cosine"}},
+        )
 
     def count(self) -> int:
         return sum(chroma.count() for chroma in self._collections.values())
+
+    def embedding_space(self) -> EmbeddingSpace | None:
+        """The model and dimension of the vectors held, or None when nothing says (empty)."""
+        for chroma in self._collections.values():
+            metadata = chroma.metadata or {}
+            if _MODEL_KEY in metadata and _DIMENSIONS_KEY in metadata:
+                return EmbeddingSpace(str(metadata[_MODEL_KEY]), int(metadata[_DIMENSIONS_KEY]))
+        for chroma in self._collections.values():
+            sample = chroma.get(limit=1, include=["embeddings"])["embeddings"]
+            if sample is not None and len(sample):
+                return EmbeddingSpace(None, len(sample[0]))
+        return None
+
+    def claim(self, model: str, dimensions: int) -> None:
+        """Record ``model`` and ``dimensions`` as the index's own; empty collections start afresh.
+
+        Chroma keeps the dimension of the first vector a collection received even once it is
+        emptied, so an empty collection is recreated rather than reused.
+        """
+        metadata: dict[str, str | int] = {_MODEL_KEY: model, _DIMENSIONS_KEY: dimensions}
+        for collection, chroma in self._collections.items():
+            if chroma.count() == 0:
+                self._client.delete_collection(chroma.name)
+                chroma = self._collections[collection] = self._open(collection)
+            chroma.modify(metadata=metadata)
+
+    def reset(self) -> None:
+        """Remove every vector and the record of the model that made them."""
+        for collection, chroma in self._collections.items():
+            self._client.delete_collection(chroma.name)
+            self._collections[collection] = self._open(collection)
 
     def chunk_ids(self) -> list[str]:
         return [
@@ -127,15 +180,25 @@ class VectorStore:
     ) -> list[tuple[ChunkRecord, float]]:
         """The ``k`` chunks closest to ``vector``, with their cosine similarity."""
         chosen = [collection] if collection else list(Collection)
+        query: list[Sequence[float]] = [list(vector)]
         found: list[tuple[ChunkRecord, float]] = []
         for name in chosen:
             # An empty collection answers with no hits: no need to count it first.
-            hits = self._readers[name].similarity_search_by_vector_with_relevance_scores(
-                list(vector), k=k, filter=where
+            answer = self._collections[name].query(
+                query_embeddings=query,
+                n_results=k,
+                where=where,
+                include=["documents", "metadatas", "distances"],
             )
+            ids = answer["ids"][0]
+            documents = (answer["documents"] or [[]])[0]
+            metadatas = (answer["metadatas"] or [[]])[0]
+            distances = (answer["distances"] or [[]])[0]
             found += [
-                (ChunkRecord.from_stored(str(doc.id), doc.page_content, doc.metadata), 1 - dist)
-                for doc, dist in hits
+                (ChunkRecord.from_stored(chunk_id, text, dict(metadata)), 1 - distance)
+                for chunk_id, text, metadata, distance in zip(
+                    ids, documents, metadatas, distances, strict=True
+                )
             ]
         return heapq.nlargest(k, found, key=lambda pair: pair[1])
 
@@ -153,3 +216,19 @@ class VectorStore:
             if len(page["ids"]) < _PAGE:
                 return
             offset += _PAGE
+
+
+class EmbeddingSpaceMismatchError(TerrainError):
+    """The configured embedding model is not the one that made the index's vectors."""
+
+    def __init__(self, index: EmbeddingSpace, model: str, dimensions: int | None = None) -> None:
+        made_by = f"{index.model!r}" if index.model else "another model"
+        got = f" ({dimensions} dimensions)" if dimensions is not None else ""
+        fix = f"run `terrain ingest --reindex` to embed every passage again with {model!r}"
+        if index.model:
+            fix += f", or set TERRAIN_EMBED_MODEL back to {index.model!r}"
+        super().__init__(
+            f"The index holds vectors of {made_by} ({index.dimensions} dimensions), not of the "
+            f"configured embedding model {model!r}{got}.",
+            fix=fix,
+        )
