@@ -43,9 +43,10 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from assistant.errors import TerrainError
-from assistant.retrieval.analysis import fold, guess_language
+from assistant.retrieval.analysis import guess_language
 from assistant.retrieval.loaders import DocumentError, decode_text
 from assistant.schemas import Speaker
+from assistant.text import fold_case_and_accents
 
 # Larger files are not interview transcripts (a two-hour interview is about 150 kB of text).
 MAX_TRANSCRIPT_BYTES = 5 * 1024 * 1024
@@ -167,7 +168,7 @@ DEFAULT_LABELS = SpeakerLabels(
 
 # Labels that head metadata lines ("Date : 12 mars"), never a speaker.
 _METADATA_LABELS = frozenset(
-    fold(word)
+    fold_case_and_accents(word)
     for word in (
         "date durée duration heure time lieu location place titre title objet sujet subject "
         "participants présents thème theme note notes remarque remarques contexte context "
@@ -202,7 +203,7 @@ def normalize_label(label: str) -> str:
     """A label as compared: no case, accents, ``(e)``/``·e`` endings or extra spaces."""
     text = _PARENTHESES.sub(" ", label)
     text = _INCLUSIVE_SUFFIX.sub("", text.strip())
-    return " ".join(fold(text).split())
+    return " ".join(fold_case_and_accents(text).split())
 
 
 def parse_transcript(
@@ -301,7 +302,7 @@ def _format_of(path: Path, text: str) -> TranscriptFormat:
 def _language(path: Path, value: str) -> str:
     primary = re.split(r"[-_]", value.strip().casefold(), maxsplit=1)[0]
     primary = {"french": "fr", "francais": "fr", "english": "en", "anglais": "en"}.get(
-        fold(primary), primary
+        fold_case_and_accents(primary), primary
     )
     if primary not in SUPPORTED_LANGUAGES:
         raise TranscriptFormatError(
@@ -442,7 +443,8 @@ def _looks_like_name(label: str) -> bool:
     if not words[0][0].isupper():
         return False
     return all(
-        word[0].isupper() or word.isdigit() or fold(word) in _NAME_PARTICLES for word in words
+        word[0].isupper() or word.isdigit() or fold_case_and_accents(word) in _NAME_PARTICLES
+        for word in words
     )
 
 

@@ -13,9 +13,9 @@ from functools import cached_property, lru_cache
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from assistant.errors import first_problem
-from assistant.interview.text import fold
 from assistant.prompts import PromptError, PromptFile, load_prompt
 from assistant.schemas import Phase
+from assistant.text import fold_for_matching
 
 GUIDE_PROMPT_ID = "interview.guide"
 
@@ -76,7 +76,7 @@ class PhaseSpec(_Data):
         return [re.compile(pattern) for pattern in self.signals]
 
     def signalled_by(self, text: str) -> bool:
-        folded = fold(text)
+        folded = fold_for_matching(text)
         return any(pattern.search(folded) for pattern in self.signal_patterns)
 
 
