@@ -42,7 +42,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from assistant.errors import TerrainError
+from assistant.errors import TerrainError, describe_validation_error
 from assistant.retrieval.analysis import guess_language
 from assistant.retrieval.loaders import DocumentError, decode_text
 from assistant.schemas import Speaker
@@ -355,7 +355,7 @@ def _parse_json(path: Path, text: str) -> tuple[list[ImportedTurn], str | None]:
     try:
         parsed = _JsonTranscript.model_validate(data)
     except ValidationError as error:
-        raise TranscriptFormatError(path, _validation_problem(error)) from None
+        raise TranscriptFormatError(path, f"{describe_validation_error(error, most=1)}.") from None
     if not parsed.turns:
         raise TranscriptFormatError(path, "its 'turns' list is empty.")
     turns: list[ImportedTurn] = []
@@ -386,17 +386,6 @@ def _json_kind(data: Any) -> str:
     if data is None:
         return "null"
     return type(data).__name__
-
-
-def _validation_problem(error: ValidationError) -> str:
-    first = error.errors()[0]
-    location = ""
-    for part in first["loc"]:
-        location += f"[{part}]" if isinstance(part, int) else (f".{part}" if location else part)
-    where = f"'{location}'" if location else "the JSON"
-    more = error.error_count() - 1
-    extra = f" (and {more} more problem{'s' if more > 1 else ''})" if more else ""
-    return f"{where}: {first['msg'].rstrip('.').lower()}{extra}."
 
 
 # ------------------------------------------------------------------------------ speakers

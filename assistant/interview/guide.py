@@ -12,7 +12,7 @@ from functools import cached_property, lru_cache
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from assistant.errors import first_problem
+from assistant.errors import describe_validation_error
 from assistant.prompts import PromptError, PromptFile, load_prompt
 from assistant.schemas import Phase
 from assistant.text import fold_for_matching
@@ -114,5 +114,5 @@ def _validated(prompt: PromptFile) -> Guide:
         )
     except ValidationError as error:
         raise PromptError(
-            f"The interview guide {prompt.ref} is malformed at {first_problem(error)}."
+            f"The interview guide {prompt.ref} is malformed at {describe_validation_error(error)}."
         ) from None
