@@ -44,7 +44,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from assistant.errors import TerrainError, describe_validation_error
 from assistant.retrieval.analysis import guess_language
-from assistant.retrieval.loaders import DocumentError, decode_text
+from assistant.retrieval.loaders import DocumentError
+from assistant.retrieval.loaders.decoding import decode_text
 from assistant.schemas import Speaker
 from assistant.text import fold_case_and_accents
 
