@@ -11,15 +11,15 @@ from typer.testing import CliRunner, Result
 
 from assistant.cli.importing import import_transcripts
 from assistant.config import load_settings
-from assistant.findings.importers import (
+from assistant.schemas import InterviewStatus, Phase, Speaker
+from assistant.store import Store
+from assistant.transcripts import (
     SpeakerLabels,
     TranscriptFormat,
     TranscriptFormatError,
     normalize_label,
     parse_transcript,
 )
-from assistant.schemas import InterviewStatus, Phase, Speaker
-from assistant.store import Store
 
 FIXTURES = Path(__file__).parent / "fixtures" / "transcripts"
 JSON_FILE = FIXTURES / "visite-matin.json"

@@ -10,14 +10,14 @@ from rich.markup import escape
 
 from assistant.cli.common import JsonFlag, console, errors, fail, print_json, settings
 from assistant.errors import TerrainError
-from assistant.findings.importers import (
+from assistant.schemas import Interview, Phase
+from assistant.store import Store
+from assistant.transcripts import (
     SUPPORTED_LANGUAGES,
     ImportedTranscript,
     TranscriptFormatError,
     parse_transcript,
 )
-from assistant.schemas import Interview, Phase
-from assistant.store import Store
 
 # Imported turns are all at this phase: see Store.import_interview.
 IMPORTED_PHASE = Phase.EPISODE
