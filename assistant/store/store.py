@@ -62,6 +62,7 @@ from assistant.schemas import (
 from assistant.store.engine import WRITE_OPTION, create_store_engine, is_sqlite, is_sqlite_memory
 from assistant.store.errors import (
     DATABASE_URL_FIX,
+    DuplicateTranscriptError,
     FindingNotFoundError,
     InterviewNotFoundError,
     JobNotFoundError,
@@ -453,6 +454,8 @@ class Store:
         phase: Phase = Phase.EPISODE,
         consent_version: str = "imported",
         owner: str | None = None,
+        content_digest: str | None = None,
+        allow_duplicate: bool = False,
     ) -> Interview:
         """An interview held elsewhere (a transcript), stored whole in one transaction.
 
@@ -462,6 +465,11 @@ class Store:
         EPISODE, the account of real work, is the phase every reader of the content keeps.
         Either everything is stored or nothing is. Raises ValueError without turns or for an
         empty one.
+
+        ``content_digest`` (the transcript's digest of its turns) is stored with the interview;
+        when an interview with the same digest exists already, :class:`DuplicateTranscriptError`
+        names it and nothing is stored, unless ``allow_duplicate``. The check and the insert are
+        one transaction, so two imports of one file at once still make one interview.
         """
         if not turns:
             raise ValueError("An imported interview needs at least one turn.")
@@ -487,10 +495,19 @@ class Store:
             )
             try:
                 with self._writing() as session:
+                    if content_digest is not None and not allow_duplicate:
+                        existing = self._imported_with_digest(session, content_digest)
+                        if existing is not None:
+                            raise DuplicateTranscriptError(
+                                existing.id, existing.source, existing.created_at
+                            )
                     if self._pseudonym_taken(session, record.pseudonym):
                         continue
                     session.add(
-                        InterviewRow(**{k: _plain(v) for k, v in record.model_dump().items()})
+                        InterviewRow(
+                            **{k: _plain(v) for k, v in record.model_dump().items()},
+                            content_digest=content_digest,
+                        )
                     )
                     session.flush()
                     session.add_all(
@@ -514,6 +531,16 @@ class Store:
         raise StoreError(
             "Could not draw an unused pseudonym: nearly all of them are taken.",
             fix="Report this to the Terrain maintainers: pseudonyms need to be longer.",
+        )
+
+    @staticmethod
+    def _imported_with_digest(session: Session, content_digest: str) -> InterviewRow | None:
+        """The first interview imported from a transcript with this digest of its turns."""
+        return session.scalar(
+            select(InterviewRow)
+            .where(InterviewRow.content_digest == content_digest)
+            .order_by(InterviewRow.created_at, InterviewRow.id)
+            .limit(1)
         )
 
     @_guarded("reading an interview")
