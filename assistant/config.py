@@ -20,7 +20,7 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
-from assistant.errors import SettingsError
+from assistant.errors import Location, SettingsError, describe_validation_error
 
 ENV_PREFIX = "TERRAIN_"
 CONFIG_FILE_ENV = "TERRAIN_CONFIG"
@@ -185,17 +185,18 @@ class Settings(BaseSettings):
         return (init_settings, env_settings, toml)
 
 
+def _variable_name(location: Location) -> str:
+    """The environment variable a setting is read from, as the operator knows it."""
+    field = ".".join(str(part) for part in location) or "settings"
+    # Fields with aliases report the alias, which is already the variable's name.
+    return field if field.startswith(ENV_PREFIX) else ENV_PREFIX + field.upper()
+
+
 def _describe(error: ValidationError) -> str:
-    lines = []
-    for problem in error.errors():
-        field = ".".join(str(part) for part in problem["loc"]) or "settings"
-        # Fields with aliases report the alias, which is already the variable's name.
-        name = field if field.startswith(ENV_PREFIX) else ENV_PREFIX + field.upper()
-        given = problem.get("input")
-        shown = f" (got {given!r})" if isinstance(given, str | int | float) else ""
-        reason = str(problem["msg"]).removeprefix("Value error, ")
-        lines.append(f"Invalid setting {name}{shown}: {reason}.")
-    return "\n".join(lines)
+    """One line, naming each bad setting with the value given and what it expects."""
+    problems = describe_validation_error(error, name=_variable_name, show_input=True, most=None)
+    heading = "Invalid setting" if error.error_count() == 1 else "Invalid settings:"
+    return f"{heading} {problems}."
 
 
 def load_settings(**overrides: object) -> Settings:

@@ -18,7 +18,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from assistant.errors import TerrainError, first_problem
+from assistant.errors import TerrainError, describe_validation_error
 
 _SOURCE_TREE_PROMPTS = Path(__file__).resolve().parent.parent / "prompts"
 _PACKAGED_PROMPTS = Path(__file__).resolve().parent / "_prompts"
@@ -78,7 +78,9 @@ def _load_cached(path: Path, mtime_ns: int) -> PromptFile:
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
         raise PromptError(f"Prompt file {path} is not valid TOML: {error}.") from None
     except ValidationError as error:
-        raise PromptError(f"Prompt file {path} is incomplete at {first_problem(error)}.") from None
+        raise PromptError(
+            f"Prompt file {path} is incomplete at {describe_validation_error(error)}."
+        ) from None
 
 
 def load_prompt(prompt_id: str, language: str, directory: Path | None = None) -> PromptFile:

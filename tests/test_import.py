@@ -11,15 +11,15 @@ from typer.testing import CliRunner, Result
 
 from assistant.cli.importing import import_transcripts
 from assistant.config import load_settings
-from assistant.findings.importers import (
+from assistant.schemas import InterviewStatus, Phase, Speaker
+from assistant.store import Store
+from assistant.transcripts import (
     SpeakerLabels,
     TranscriptFormat,
     TranscriptFormatError,
     normalize_label,
     parse_transcript,
 )
-from assistant.schemas import InterviewStatus, Phase, Speaker
-from assistant.store import Store
 
 FIXTURES = Path(__file__).parent / "fixtures" / "transcripts"
 JSON_FILE = FIXTURES / "visite-matin.json"
@@ -400,3 +400,62 @@ def test_the_lang_option(data_dir: Path, tmp_path: Path) -> None:
     refused = run("--lang", "de", TEXT_FILE)
     assert refused.exit_code == 1
     assert "Unknown language 'de'" in refused.stderr
+
+
+# -- the same transcript twice -------------------------------------------------------------------
+
+
+def as_labelled_text(path: Path) -> str:
+    """The transcript in ``path`` written again as text with speaker labels, lines rewrapped."""
+    labels = {INT: "Intervieweur", EMP: "Salarié(e)"}
+    lines = []
+    for turn in parse_transcript(path).turns:
+        rewrapped = turn.text.replace(". ", ".\r\n", 1)
+        lines.append(f"{labels[turn.speaker]} : {rewrapped}")
+    return "\r\n".join(lines)
+
+
+def test_the_digest_is_of_who_said_what_not_of_the_file(tmp_path: Path) -> None:
+    original = parse_transcript(JSON_FILE)
+    again = parse_transcript(write(tmp_path, "copie.txt", as_labelled_text(JSON_FILE)))
+    assert again.format is TranscriptFormat.TEXT
+    assert again.content_digest == original.content_digest
+    edited = json.loads(JSON_FILE.read_text(encoding="utf-8"))
+    edited["turns"][3]["text"] += " Voilà."
+    changed = parse_transcript(write(tmp_path, "edited.json", json.dumps(edited)))
+    assert changed.content_digest != original.content_digest
+    edited = json.loads(JSON_FILE.read_text(encoding="utf-8"))
+    edited["turns"][4]["speaker"] = "employee"
+    swapped = parse_transcript(write(tmp_path, "swapped.json", json.dumps(edited)))
+    assert swapped.content_digest != original.content_digest
+
+
+def test_importing_a_transcript_again_is_refused_naming_the_first_interview(
+    data_dir: Path, tmp_path: Path
+) -> None:
+    first = run("--json", JSON_FILE)
+    assert first.exit_code == 0, first.output
+    first_id = json.loads(first.stdout)[0]["id"]
+    again = run(JSON_FILE)
+    assert again.exit_code == 1
+    stderr = " ".join(again.stderr.split())
+    assert f"already imported as interview {first_id}" in stderr
+    assert "--allow-duplicate" in stderr
+    renamed = write(tmp_path, "autre-nom.txt", as_labelled_text(JSON_FILE))
+    assert run(renamed).exit_code == 1
+    assert stored_interviews(data_dir) == [("visite-matin.json", 6)]
+
+
+def test_the_same_file_twice_in_one_command_is_imported_once(data_dir: Path) -> None:
+    result = run(JSON_FILE, TEXT_FILE, JSON_FILE)
+    assert result.exit_code == 1
+    assert "1 of 3 files was not imported" in " ".join(result.stderr.split())
+    assert stored_interviews(data_dir) == [("visite-matin.json", 6), ("visite-soir.md", 6)]
+
+
+def test_allow_duplicate_imports_a_second_interview(data_dir: Path) -> None:
+    assert run(JSON_FILE).exit_code == 0
+    result = run("--json", "--allow-duplicate", JSON_FILE)
+    assert result.exit_code == 0, result.output
+    assert stored_interviews(data_dir) == [("visite-matin.json", 6), ("visite-matin.json", 6)]
+    assert "--allow-duplicate" in CliRunner().invoke(cli, ["import", "--help"]).stdout

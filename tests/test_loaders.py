@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import io
+import json
 import random
+import subprocess
+import sys
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
@@ -598,3 +601,39 @@ def test_supported_suffixes() -> None:
         frozenset({".md", ".markdown", ".txt", ".text", ".html", ".htm", ".pdf", ".docx"})
         == SUPPORTED_SUFFIXES
     )
+
+
+# The parser libraries; reading a file of one format may import only its own.
+PARSERS = ("pypdf", "docx", "bs4", "lxml", "markdown_it", "charset_normalizer")
+IMPORTS_OF_A_READ = [
+    ("notes.txt", "Une note en UTF-8, accentuée.", set()),
+    # Markdown may hold HTML; Beautiful Soup brings charset-normalizer with it.
+    (
+        "guide.md",
+        "# Guide\n\nLe premier jour.\n",
+        {"markdown_it", "bs4", "lxml", "charset_normalizer"},
+    ),
+    ("page.html", "<p>Bonjour</p>", {"bs4", "lxml", "charset_normalizer"}),
+    ("report.pdf", None, {"pypdf"}),
+]
+
+
+@pytest.mark.parametrize(("name", "content", "needed"), IMPORTS_OF_A_READ)
+def test_a_parser_is_imported_only_when_its_format_is_read(
+    tmp_path: Path, name: str, content: str | None, needed: set[str]
+) -> None:
+    path = write(tmp_path, name, content if content is not None else pdf_bytes(["Un rapport."]))
+    script = (
+        "import json, sys\n"
+        "from pathlib import Path\n"
+        "import assistant.retrieval.loaders as loaders\n"
+        f"parsers = {PARSERS!r}\n"
+        "before = [name for name in parsers if name in sys.modules]\n"
+        f"loaders.load_document(Path({str(path)!r}), max_bytes=10**6)\n"
+        "print(json.dumps([before, [name for name in parsers if name in sys.modules]]))\n"
+    )
+    ran = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert ran.returncode == 0, ran.stderr
+    before, after = json.loads(ran.stdout)
+    assert before == []
+    assert set(after) == needed

@@ -7,17 +7,18 @@ from itertools import pairwise
 
 import pytest
 
-from assistant.retrieval.analysis import fold, guess_language, passage_terms, query_terms
+from assistant.retrieval.analysis import guess_language, passage_terms, query_terms
 from assistant.retrieval.chunking import chunk_blocks
 from assistant.retrieval.lexical import LexicalIndex
 from assistant.retrieval.loaders import Block
 from assistant.retrieval.records import ChunkRecord, Collection
 from assistant.retrieval.search import _fuse
+from assistant.text import fold_case_and_accents
 from assistant.tokens import TokenCounter
 
 
 def test_accents_are_folded_after_stemming() -> None:
-    assert fold("Écoute ÀÇÔ") == "ecoute aco"
+    assert fold_case_and_accents("Écoute ÀÇÔ") == "ecoute aco"
     assert passage_terms("les réunions d'équipe") == query_terms("reunion equipe")
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 from assistant.interview.guide import load_guide
 from assistant.interview.rules import StreamGuard, enforce_one_question, trim_to_limit
 from assistant.interview.safety import Concern, concern_in
-from assistant.interview.text import contains_phrase
+from assistant.text import contains_phrase
 
 
 def stream(guard: StreamGuard, pieces: list[str]) -> str:

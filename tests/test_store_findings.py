@@ -106,10 +106,13 @@ def assert_utc(moment: datetime) -> None:
     assert moment.utcoffset() == timedelta(0)
 
 
+HEAD_REVISION = "0004"
+
+
 # -- migrations 0002 and 0003 -------------------------------------------------------------------
 
 
-def test_head_is_0003_and_matches_the_orm(store: Store, db_url: str) -> None:
+def test_head_is_the_newest_migration_and_matches_the_orm(store: Store, db_url: str) -> None:
     engine = sqlalchemy.create_engine(db_url)
     try:
         tables = set(sqlalchemy.inspect(engine).get_table_names())
@@ -118,8 +121,10 @@ def test_head_is_0003_and_matches_the_orm(store: Store, db_url: str) -> None:
         with engine.connect() as connection:
             context = MigrationContext.configure(connection, opts={"compare_type": True})
             assert compare_metadata(context, Base.metadata) == []
-            assert context.get_current_revision() == "0003"
-        assert ScriptDirectory.from_config(alembic_config(db_url)).get_current_head() == "0003"
+            assert context.get_current_revision() == HEAD_REVISION
+        assert (
+            ScriptDirectory.from_config(alembic_config(db_url)).get_current_head() == HEAD_REVISION
+        )
     finally:
         engine.dispose()
 

@@ -10,14 +10,15 @@ from rich.markup import escape
 
 from assistant.cli.common import JsonFlag, console, errors, fail, print_json, settings
 from assistant.errors import TerrainError
-from assistant.findings.importers import (
+from assistant.schemas import Interview, Phase
+from assistant.store import Store
+from assistant.store.errors import DuplicateTranscriptError
+from assistant.transcripts import (
     SUPPORTED_LANGUAGES,
     ImportedTranscript,
     TranscriptFormatError,
     parse_transcript,
 )
-from assistant.schemas import Interview, Phase
-from assistant.store import Store
 
 # Imported turns are all at this phase: see store.interviews.import_transcript.
 IMPORTED_PHASE = Phase.EPISODE
@@ -39,6 +40,14 @@ def import_transcripts(
             "--lang", help="Language of every file (fr or en), instead of the file's or a guess."
         ),
     ] = None,
+    allow_duplicate: Annotated[
+        bool,
+        typer.Option(
+            "--allow-duplicate",
+            help="Import a transcript even if the same turns were imported before, making a "
+            "second interview of them.",
+        ),
+    ] = False,
 ) -> None:
     """Import transcripts of interviews held elsewhere, one closed interview per file.
 
@@ -50,17 +59,21 @@ def import_transcripts(
     interviews is recorded as given, version 'imported': import only interviews whose
     participants agreed. Their findings are extracted with `terrain extract`, like any other.
 
+    A transcript whose turns were imported before (the same file again, even renamed or in
+    another format) is refused, naming the interview it became; --allow-duplicate imports it
+    anyway, as a second interview.
+
     Prints each new interview's id (with --json, a list of {id, source, …}). Exits with status
     1 if any file could not be imported.
     """
     if language is not None and language not in SUPPORTED_LANGUAGES:
         fail(escape(f"Unknown language {language!r}: use {' or '.join(SUPPORTED_LANGUAGES)}."))
     config = settings()
-    parsed: list[ImportedTranscript] = []
+    parsed: list[tuple[Path, ImportedTranscript]] = []
     failed = 0
     for path in files:
         try:
-            parsed.append(parse_transcript(path, language=language))
+            parsed.append((path, parse_transcript(path, language=language)))
         except TranscriptFormatError as error:
             failed += 1
             _report(error)
@@ -71,7 +84,7 @@ def import_transcripts(
         except TerrainError as error:
             fail(escape(str(error)))
         with store:
-            for transcript in parsed:
+            for path, transcript in parsed:
                 try:
                     interview = store.interviews.import_transcript(
                         language=transcript.language,
@@ -79,7 +92,13 @@ def import_transcripts(
                         turns=[(turn.speaker, turn.text) for turn in transcript.turns],
                         phase=IMPORTED_PHASE,
                         consent_version=IMPORTED_CONSENT_VERSION,
+                        content_digest=transcript.content_digest,
+                        allow_duplicate=allow_duplicate,
                     )
+                except DuplicateTranscriptError as error:
+                    failed += 1
+                    _report(_already_imported(path, error))
+                    continue
                 except TerrainError as error:
                     failed += 1
                     _report(error)
@@ -110,6 +129,15 @@ def import_transcripts(
 
 def _report(error: TerrainError) -> None:
     errors.print(f"[bold red]Error:[/] {escape(str(error))}", highlight=False, soft_wrap=True)
+
+
+def _already_imported(path: Path, error: DuplicateTranscriptError) -> TerrainError:
+    return TerrainError(
+        f"Cannot import {path}: its turns were already imported as interview "
+        f"{error.existing_id} (from {error.source!r}, on {error.imported_at:%Y-%m-%d}).",
+        fix="Leave the file out; to import it again anyway, as a second interview, add "
+        "--allow-duplicate.",
+    )
 
 
 def _show(transcript: ImportedTranscript, interview: Interview) -> None:

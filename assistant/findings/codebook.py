@@ -12,7 +12,7 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from assistant.errors import TerrainError, first_problem
+from assistant.errors import TerrainError, describe_validation_error
 from assistant.prompts import prompts_dir
 
 
@@ -122,5 +122,5 @@ def load_codebook(path: Path | None = None) -> Codebook:
         return Codebook.model_validate(data)
     except ValidationError as error:
         raise CodebookError(
-            f"The codebook {path} is malformed at {first_problem(error)}."
+            f"The codebook {path} is malformed at {describe_validation_error(error)}."
         ) from None

@@ -12,10 +12,10 @@ from functools import cached_property, lru_cache
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from assistant.errors import first_problem
-from assistant.interview.text import fold
+from assistant.errors import describe_validation_error
 from assistant.prompts import PromptError, PromptFile, load_prompt
 from assistant.schemas import Phase
+from assistant.text import fold_for_matching
 
 GUIDE_PROMPT_ID = "interview.guide"
 
@@ -76,7 +76,7 @@ class PhaseSpec(_Data):
         return [re.compile(pattern) for pattern in self.signals]
 
     def signalled_by(self, text: str) -> bool:
-        folded = fold(text)
+        folded = fold_for_matching(text)
         return any(pattern.search(folded) for pattern in self.signal_patterns)
 
 
@@ -114,5 +114,5 @@ def _validated(prompt: PromptFile) -> Guide:
         )
     except ValidationError as error:
         raise PromptError(
-            f"The interview guide {prompt.ref} is malformed at {first_problem(error)}."
+            f"The interview guide {prompt.ref} is malformed at {describe_validation_error(error)}."
         ) from None

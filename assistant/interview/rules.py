@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from assistant.interview.text import count_questions, first_question
+from assistant.text import count_questions, first_question
 
 DEFAULT_MAX_CHARS = 600
 

@@ -12,7 +12,7 @@ from enum import StrEnum
 from functools import lru_cache
 
 from assistant.interview.guide import Guide
-from assistant.interview.text import contains_phrase, fold
+from assistant.text import contains_phrase, fold_for_matching
 
 
 class Concern(StrEnum):
@@ -27,7 +27,7 @@ def _compiled(patterns: tuple[str, ...]) -> tuple[re.Pattern[str], ...]:
 
 
 def _matches(text: str, patterns: list[str]) -> bool:
-    folded = fold(text)
+    folded = fold_for_matching(text)
     return any(pattern.search(folded) for pattern in _compiled(tuple(patterns)))
 
 
@@ -44,4 +44,4 @@ def concern_in(text: str, guide: Guide) -> Concern | None:
 
 def _is_stop_request(text: str, guide: Guide) -> bool:
     # Only a short message is a request to stop; "I couldn't stop thinking about it" is not.
-    return len(fold(text).split()) <= 6 and contains_phrase(text, guide.words.stop)
+    return len(fold_for_matching(text).split()) <= 6 and contains_phrase(text, guide.words.stop)

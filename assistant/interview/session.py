@@ -32,7 +32,6 @@ from assistant.interview.memory import PromptContext, build_messages, inert
 from assistant.interview.rules import StreamGuard, enforce_one_question
 from assistant.interview.safety import Concern, concern_in
 from assistant.interview.state import ClosingStep, SessionState
-from assistant.interview.text import contains_phrase, sentences
 from assistant.llm import (
     ChatMessage,
     ChatModel,
@@ -53,6 +52,7 @@ from assistant.schemas import (
     Turn,
 )
 from assistant.store import InterviewNotFoundError, Store
+from assistant.text import contains_phrase, sentences
 from assistant.tokens import TokenCounter
 
 log = logging.getLogger(__name__)

@@ -13,6 +13,7 @@ from typing import Generic, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from assistant.errors import describe_validation_error
 from assistant.llm.errors import StructuredOutputError
 from assistant.llm.port import ChatMessage, ChatModel, ModelResponse
 
@@ -34,14 +35,6 @@ class Structured(Generic[T]):
     responses: tuple[ModelResponse, ...]
 
 
-def _validation_summary(error: ValidationError) -> str:
-    parts = []
-    for problem in error.errors(include_url=False):
-        where = ".".join(str(p) for p in problem["loc"]) or "(document)"
-        parts.append(f"{where}: {problem['msg']}")
-    return "; ".join(parts)[:_MAX_ERROR_CHARS]
-
-
 async def request_structured(
     model: ChatModel,
     messages: Sequence[ChatMessage],
@@ -60,7 +53,7 @@ async def request_structured(
         try:
             value = schema.model_validate_json(response.text)
         except ValidationError as error:
-            last_error = _validation_summary(error)
+            last_error = describe_validation_error(error, most=None)[:_MAX_ERROR_CHARS]
         else:
             return Structured(value=value, attempts=len(responses), responses=tuple(responses))
         conversation += [

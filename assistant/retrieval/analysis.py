@@ -15,6 +15,8 @@ from typing import Literal
 
 import Stemmer
 
+from assistant.text import fold_case_and_accents
+
 Language = Literal["fr", "en"]
 _STEMMER_NAMES: dict[Language, str] = {"fr": "french", "en": "english"}
 
@@ -40,13 +42,6 @@ _ENGLISH_STOP_WORDS = frozenset(
 _STOP_WORDS = _FRENCH_STOP_WORDS | _ENGLISH_STOP_WORDS
 
 
-@lru_cache(maxsize=1 << 16)
-def fold(text: str) -> str:
-    """Lower case without accents: "Écoute" → "ecoute". Cached: called for every word indexed."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(char for char in decomposed if not unicodedata.combining(char))
-
-
 @lru_cache(maxsize=2)
 def _stemmer(language: Language) -> Stemmer.Stemmer:
     return Stemmer.Stemmer(_STEMMER_NAMES[language])
@@ -59,16 +54,16 @@ def words(text: str) -> list[str]:
 
 def guess_language(text: str) -> Language:
     """French or English, by which language's stop words are more frequent."""
-    folded = [fold(word) for word in words(text)]
+    folded = [fold_case_and_accents(word) for word in words(text)]
     french = sum(word in _FRENCH_STOP_WORDS for word in folded)
     english = sum(word in _ENGLISH_STOP_WORDS for word in folded)
     return "en" if english > french else "fr"
 
 
 def _terms(word_list: list[str], language: Language) -> list[str]:
-    kept = [word for word in word_list if fold(word) not in _STOP_WORDS]
+    kept = [word for word in word_list if fold_case_and_accents(word) not in _STOP_WORDS]
     stems = _stemmer(language).stemWords(kept)
-    return [folded for stem in stems if len(folded := fold(stem)) > 1]
+    return [folded for stem in stems if len(folded := fold_case_and_accents(stem)) > 1]
 
 
 def passage_terms(text: str, language: Language | None = None) -> list[str]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from assistant.errors import TerrainError
 
 DATABASE_URL_FIX = (
@@ -49,6 +51,20 @@ class JobNotFoundError(StoreError):
             f"No job with id {job_id!r}: it does not exist or was erased with its interview."
         )
         self.job_id = job_id
+
+
+class DuplicateTranscriptError(StoreError):
+    """The turns of a transcript being imported were imported before, as another interview."""
+
+    def __init__(self, existing_id: str, source: str, imported_at: datetime) -> None:
+        super().__init__(
+            f"These turns were already imported as interview {existing_id} (from {source!r}, "
+            f"on {imported_at:%Y-%m-%d}).",
+            fix="Leave the transcript out, or import it again on purpose as a second interview.",
+        )
+        self.existing_id = existing_id
+        self.source = source
+        self.imported_at = imported_at
 
 
 class UserExistsError(StoreError):

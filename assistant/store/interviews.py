@@ -18,7 +18,12 @@ from sqlalchemy.orm import Session
 
 from assistant.schemas import Interview, InterviewStatus, InterviewUpdate, Phase, Speaker, Turn
 from assistant.store.database import Repository, guarded
-from assistant.store.errors import InterviewNotFoundError, StoreError, TurnNotFoundError
+from assistant.store.errors import (
+    DuplicateTranscriptError,
+    InterviewNotFoundError,
+    StoreError,
+    TurnNotFoundError,
+)
 from assistant.store.models import FindingChangeRow, FindingRow, InterviewRow, JobRow, TurnRow
 from assistant.store.pseudonyms import new_pseudonym
 
@@ -100,6 +105,16 @@ class InterviewRepository(Repository):
         )
 
     @staticmethod
+    def _imported_with_digest(session: Session, content_digest: str) -> InterviewRow | None:
+        """The first interview imported from a transcript with this digest of its turns."""
+        return session.scalar(
+            select(InterviewRow)
+            .where(InterviewRow.content_digest == content_digest)
+            .order_by(InterviewRow.created_at, InterviewRow.id)
+            .limit(1)
+        )
+
+    @staticmethod
     def _pseudonym_taken(session: Session, pseudonym: str) -> bool:
         taken = session.scalar(
             select(InterviewRow.id).where(InterviewRow.pseudonym == pseudonym).limit(1)
@@ -152,8 +167,15 @@ class InterviewRepository(Repository):
         phase: Phase = Phase.EPISODE,
         consent_version: str = "imported",
         owner_key: str | None = None,
+        content_digest: str | None = None,
+        allow_duplicate: bool = False,
     ) -> Interview:
         """An interview held elsewhere (a transcript), stored whole in one transaction.
+
+        ``content_digest`` (the transcript's digest of who said what) is stored with it; when
+        an interview with the same digest exists already, :class:`DuplicateTranscriptError`
+        names it and nothing is stored, unless ``allow_duplicate``. The check and the insert are
+        one transaction, so two imports of one file at once still make one interview.
 
         It is CLOSED at phase DONE, with consent recorded as given under ``consent_version``
         (the people who held it collected it), a fresh pseudonym, and ``turns`` in order
@@ -172,6 +194,14 @@ class InterviewRepository(Repository):
         interview_id = uuid.uuid4().hex
 
         def add_turns(session: Session, record: Interview) -> None:
+            if content_digest is not None:
+                if not allow_duplicate:
+                    existing = self._imported_with_digest(session, content_digest)
+                    if existing is not None:
+                        raise DuplicateTranscriptError(
+                            existing.id, existing.source, existing.created_at
+                        )
+                interview_row(session, record.id).content_digest = content_digest
             session.add_all(
                 TurnRow(
                     interview_id=record.id,

@@ -102,6 +102,8 @@ class InterviewRow(Base):
     source: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(index=True)
     updated_at: Mapped[datetime]
+    # An imported transcript's digest of its turns, so that importing it again can be refused.
+    content_digest: Mapped[str | None] = mapped_column(String(64), index=True)
 
 
 class TurnRow(Base):

@@ -19,9 +19,9 @@ from assistant.errors import TerrainError
 from assistant.interview.events import EventKind, SessionEvent
 from assistant.interview.guide import Guide, load_guide
 from assistant.interview.session import InterviewSession
-from assistant.interview.text import contains_phrase
 from assistant.schemas import Interview, Phase, Speaker
 from assistant.store import InterviewNotFoundError
+from assistant.text import contains_phrase
 from assistant.web import render
 from assistant.web.datalayer import step_id
 from assistant.web.runtime import Runtime

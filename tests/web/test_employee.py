@@ -269,7 +269,7 @@ async def test_bad_input_is_refused_without_storing_and_markup_stays_inert(
 
 @pytest.mark.parametrize("language", ["fr", "en"])
 def test_the_consent_buttons_say_what_the_guide_understands(language: str) -> None:
-    from assistant.interview.text import contains_phrase
+    from assistant.text import contains_phrase
     from assistant.web.texts import texts_for
 
     texts, words = texts_for(language), load_guide(language).words
