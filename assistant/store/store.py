@@ -985,6 +985,7 @@ class Store:
                             attempts=0,
                             error=None,
                             result={},
+                            input_digest=None,
                             created_at=now,
                             updated_at=now,
                         )
@@ -1045,11 +1046,37 @@ class Store:
             return Job.model_validate(row)
 
     @_guarded("finishing a job")
-    def finish_job(self, job_id: str, *, result: dict[str, Any]) -> Job:
-        """The job is DONE, with its result (JSON). Raises JobNotFoundError if it was erased."""
+    def finish_job(
+        self, job_id: str, *, result: dict[str, Any], input_digest: str | None = None
+    ) -> Job:
+        """The job is DONE, with its result (JSON) and the digest of the input it read.
+
+        Raises JobNotFoundError if it was erased.
+        """
         return self._settle_job(
-            job_id, status=JobStatus.DONE.value, result=dict(result), error=None
+            job_id,
+            status=JobStatus.DONE.value,
+            result=dict(result),
+            error=None,
+            input_digest=input_digest,
         )
+
+    @_guarded("queueing a job again")
+    def requeue_job(self, job_id: str) -> Job:
+        """Queue a DONE or FAILED job again (its input changed, or on purpose), error cleared.
+
+        Its attempts, result and input digest are kept until it next ends. A queued or running
+        job is returned unchanged (a running one belongs to a worker). Raises JobNotFoundError.
+        """
+        with self._writing() as session:
+            row = session.get(JobRow, job_id, with_for_update=True)
+            if row is None:
+                raise JobNotFoundError(job_id)
+            if row.status in (JobStatus.DONE.value, JobStatus.FAILED.value):
+                row.status = JobStatus.QUEUED.value
+                row.error = None
+                row.updated_at = utc_now()
+            return Job.model_validate(row)
 
     @_guarded("recording a job's failure")
     def fail_job(self, job_id: str, *, error: str) -> Job:
