@@ -80,7 +80,7 @@ def _store(config: Settings) -> Store:
     try:
         return Store.open(config)
     except TerrainError as error:
-        fail(error)
+        fail(escape(str(error)))
 
 
 def extract(
@@ -121,14 +121,12 @@ def extract(
     jobs = ExtractionJobs.from_settings(config, store)
     try:
         if interview:
-            if store.get_interview(interview) is None:
-                fail(escape(f"No interview {interview!r}."))
             queueing = jobs.queue(interview, force=force)
         else:
             queueing = jobs.queue_pending(force=force)
         finished = asyncio.run(_run_with_progress(jobs, show=not as_json))
     except TerrainError as error:
-        fail(error)
+        fail(escape(str(error)))
     named = interview is not None
     refused = [left for left in queueing.not_queued if named and left.reason in UNEXTRACTABLE]
     because = None if finished else _why_nothing_ran(queueing, named=named)
@@ -435,7 +433,7 @@ def _add_finding(
     except UnknownCodeError:
         fail(f"Give --code, one of: {', '.join(codebook.code_ids)}.")
     except UnknownStageError:
-        fail(f"Unknown --stage {stage!r}: use one of {', '.join(codebook.stage_ids)}.")
+        fail(escape(f"Unknown --stage {stage!r}: use one of {', '.join(codebook.stage_ids)}."))
     except QuoteNotFoundError:
         fail("Those words are not in the employee's turns: a quote must be their exact words.")
     return store.add_facilitator_finding(finding, actor=reviewer)

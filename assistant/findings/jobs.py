@@ -100,6 +100,13 @@ class Queueing(BaseModel):
     queued: list[QueuedExtraction] = Field(default_factory=list)
     not_queued: list[NotQueued] = Field(default_factory=list)
 
+    def add(self, decision: QueuedExtraction | NotQueued) -> Queueing:
+        if isinstance(decision, QueuedExtraction):
+            self.queued.append(decision)
+        else:
+            self.not_queued.append(decision)
+        return self
+
 
 def why_not_extractable(interview: Interview, turns: Sequence[Turn]) -> NotQueuedReason | None:
     """Why this interview cannot be extracted, or None if it can be: it has ended (closed, or
@@ -151,9 +158,7 @@ class ExtractionJobs:
         if interview is None:
             raise InterviewNotFoundError(interview_id)
         previous = self._jobs_by_interview().get(interview_id)
-        outcome = Queueing()
-        self._decide(outcome, interview, previous, force=force)
-        return outcome
+        return Queueing().add(self._decide(interview, previous, force=force))
 
     def queue_pending(self, *, force: bool = False) -> Queueing:
         """Queue every closed interview never extracted, failed, or changed since its
@@ -162,7 +167,7 @@ class ExtractionJobs:
         previous = self._jobs_by_interview()
         outcome = Queueing()
         for interview in self.store.list_interviews(status=InterviewStatus.CLOSED):
-            self._decide(outcome, interview, previous.get(interview.id), force=force)
+            outcome.add(self._decide(interview, previous.get(interview.id), force=force))
         outcome.not_queued += [
             _not_queued(interview.id, NotQueuedReason.IN_PROGRESS)
             for interview in self.store.list_interviews(status=InterviewStatus.IN_PROGRESS)
@@ -176,38 +181,33 @@ class ExtractionJobs:
         return {job.interview_id: job for job in self.store.jobs(kind=EXTRACTION)}
 
     def _decide(
-        self, outcome: Queueing, interview: Interview, previous: Job | None, *, force: bool
-    ) -> None:
+        self, interview: Interview, previous: Job | None, *, force: bool
+    ) -> QueuedExtraction | NotQueued:
+        """Queue the interview's job if it needs running, given its job so far (if any)."""
         turns = self.store.turns(interview.id)
         if reason := why_not_extractable(interview, turns):
-            outcome.not_queued.append(_not_queued(interview.id, reason))
-            return
+            return _not_queued(interview.id, reason)
         if previous is None or previous.status == JobStatus.FAILED:
             job = self.store.enqueue_job(EXTRACTION, interview.id)
             because = QueuedBecause.NEW if previous is None else QueuedBecause.RETRY
         elif previous.status == JobStatus.QUEUED:
             job, because = previous, QueuedBecause.WAITING
         elif previous.status == JobStatus.RUNNING:
-            outcome.not_queued.append(_not_queued(interview.id, NotQueuedReason.RUNNING))
-            return
+            return _not_queued(interview.id, NotQueuedReason.RUNNING)
         else:
             if force:
                 because = QueuedBecause.FORCED
             elif previous.input_digest != transcript_digest(turns):
                 because = QueuedBecause.CHANGED
             else:
-                outcome.not_queued.append(_not_queued(interview.id, NotQueuedReason.UP_TO_DATE))
-                return
+                return _not_queued(interview.id, NotQueuedReason.UP_TO_DATE)
             job = self.store.requeue_job(previous.id)
         # Another run may have taken or finished the job meanwhile: report what it is now.
-        if job.status == JobStatus.QUEUED:
-            outcome.queued.append(
-                QueuedExtraction(interview_id=interview.id, job_id=job.id, because=because)
-            )
-        elif job.status == JobStatus.RUNNING:
-            outcome.not_queued.append(_not_queued(interview.id, NotQueuedReason.RUNNING))
-        else:
-            outcome.not_queued.append(_not_queued(interview.id, NotQueuedReason.UP_TO_DATE))
+        if job.status == JobStatus.RUNNING:
+            return _not_queued(interview.id, NotQueuedReason.RUNNING)
+        if job.status == JobStatus.DONE:
+            return _not_queued(interview.id, NotQueuedReason.UP_TO_DATE)
+        return QueuedExtraction(interview_id=interview.id, job_id=job.id, because=because)
 
     async def run_queued(self, on_done: Callable[[Job], None] | None = None) -> list[Job]:
         """Run every queued job, one at a time; returns them as they ended."""
