@@ -67,7 +67,7 @@ REVIEW_ANSWERS = frozenset("arcsq")
 
 
 def _count(number: int, noun: str) -> str:
-    """ "1 finding", "2 findings": the noun agrees with its number."""
+    """The count and its noun, which agrees with it: "1 finding", "2 findings"."""
     return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
 
 
