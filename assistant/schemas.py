@@ -266,5 +266,8 @@ class Job(Record):
     attempts: int = 0
     error: str | None = None
     result: dict[str, Any] = Field(default_factory=dict)
+    input_digest: str | None = Field(
+        default=None, description="Digest of the input its last finished run read."
+    )
     created_at: datetime
     updated_at: datetime

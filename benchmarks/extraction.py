@@ -1,9 +1,14 @@
-"""Extraction at three transcript sizes: model calls and the largest prompt sent.
+"""Extraction at three transcript sizes: model calls and the largest prompt sent; and the cost
+of finding what needs extracting again.
 
 A synthetic interview of about 2k, 10k and 30k tokens goes through the real extractor against
 the fake Ollama server, which codes one quote per window. Figures: windows, model calls
 (extraction and repairs), the largest prompt in tokens (it must stay within the context the
 model is given), and the extractor's own time.
+
+Then `terrain extract --all-pending`'s check: a SQLite store of closed interviews, all extracted
+and unchanged but one, is asked what to queue (each closed transcript is read and digested).
+Figures: the interviews and turns checked, the time the check took, and what it queued.
 """
 
 from __future__ import annotations
@@ -20,14 +25,19 @@ from typing import Any
 
 from _common import bench_settings, emit, next_turn, paragraph, quiet
 
+from assistant.config import Settings
 from assistant.findings.codebook import load_codebook
-from assistant.findings.extraction import Extractor
+from assistant.findings.extraction import Extractor, transcript_digest
+from assistant.findings.jobs import EXTRACTION, ExtractionJobs
 from assistant.llm import chat_model_for
-from assistant.schemas import Interview, Speaker, Turn
+from assistant.schemas import Interview, Phase, Speaker, Turn
+from assistant.store import Store
 from assistant.tokens import TokenCounter
 from tests.ollama_server import OllamaTestServer
 
 SIZES = (2_000, 10_000, 30_000)
+CHECKED_INTERVIEWS = 200
+TURNS_PER_INTERVIEW = 40
 NOW = datetime.now(UTC)
 _LINE = re.compile(r"^\[(\d+)\] (?:Personne|Person) : (.*)$", re.M)
 
@@ -74,6 +84,38 @@ def coder(body: dict[str, Any]) -> str:
     )
 
 
+def catch_up_check(settings: Settings, rng: random.Random) -> dict[str, Any]:
+    """Time queue_pending() over closed interviews extracted and unchanged, but for one."""
+    with Store.open(settings) as store:
+        jobs = ExtractionJobs.from_settings(settings, store)
+        for _ in range(CHECKED_INTERVIEWS):
+            said = [
+                (Speaker.INTERVIEWER, "Et ensuite ?")
+                if number % 2 == 0
+                else (Speaker.EMPLOYEE, paragraph(rng, "fr", (3, 8)))
+                for number in range(TURNS_PER_INTERVIEW)
+            ]
+            # Stored whole and closed in one commit each, as `terrain import` does.
+            interview = store.import_interview(language="fr", source="bench", turns=said)
+            job = store.enqueue_job(EXTRACTION, interview.id)
+            store.claim_next_job(EXTRACTION)
+            digest = transcript_digest(store.turns(interview.id))
+            store.finish_job(job.id, result={"findings": 0}, input_digest=digest)
+        store.add_turn(
+            interview.id, speaker=Speaker.EMPLOYEE, text="Un dernier mot.", phase=Phase.EPISODE
+        )
+        started = time.perf_counter()
+        outcome = jobs.queue_pending()
+        seconds = time.perf_counter() - started
+    return {
+        "interviews": CHECKED_INTERVIEWS,
+        "turns": CHECKED_INTERVIEWS * TURNS_PER_INTERVIEW + 1,
+        "seconds": round(seconds, 3),
+        "queued": len(outcome.queued),
+        "up_to_date": len(outcome.not_queued),
+    }
+
+
 async def main() -> dict[str, Any]:
     quiet()
     rng = random.Random(11)
@@ -112,6 +154,8 @@ async def main() -> dict[str, Any]:
             }
             print(f"{size:>6} tokens: {json.dumps(figures)}")
             results[f"{size // 1000}k"] = figures
+        results["catch_up_check"] = catch_up_check(settings, rng)
+        print(f"catch-up check: {json.dumps(results['catch_up_check'])}")
     results["context_window"] = settings.context_window
     results["goal_largest_prompt_within_context"] = all(
         results[f"{size // 1000}k"]["largest_prompt_tokens"] <= settings.context_window

@@ -5,16 +5,27 @@ from __future__ import annotations
 import asyncio
 import getpass
 import sys
+from collections import Counter
+from enum import StrEnum
 from typing import Annotated
 
 import typer
+from rich.console import Console
+from rich.markup import escape
 
 from assistant.cli.common import JsonFlag, console, errors, fail, print_json, progress_bar, settings
 from assistant.config import Settings
 from assistant.errors import TerrainError
-from assistant.findings.agreement import agreement
+from assistant.findings.agreement import FindingCounts, agreement, count_findings
 from assistant.findings.codebook import load_codebook
-from assistant.findings.jobs import ExtractionJobs
+from assistant.findings.jobs import (
+    UNEXTRACTABLE,
+    ExtractionJobs,
+    NotQueued,
+    NotQueuedReason,
+    QueuedBecause,
+    Queueing,
+)
 from assistant.findings.review import (
     InterviewerTurnError,
     NoSuchTurnError,
@@ -26,12 +37,51 @@ from assistant.findings.review import (
 from assistant.schemas import Finding, FindingEdit, FindingStatus, Job, JobStatus, ReviewAction
 from assistant.store import Store
 
+QUEUED_BECAUSE = {
+    QueuedBecause.NEW: "never extracted",
+    QueuedBecause.RETRY: "failed last time",
+    QueuedBecause.CHANGED: "changed since extracted",
+    QueuedBecause.FORCED: "extracted again on purpose",
+    QueuedBecause.WAITING: "already queued",
+}
+# How a group of interviews left out is described, after its count ("3 interviews …").
+LEFT_OUT = {
+    NotQueuedReason.UP_TO_DATE: "already extracted and unchanged since",
+    NotQueuedReason.RUNNING: "being extracted by another run",
+    NotQueuedReason.IN_PROGRESS: "still in progress (extracted once closed)",
+    NotQueuedReason.NOTHING_SAID: "with nothing said beyond consent",
+    NotQueuedReason.DECLINED: "whose consent was refused",
+}
+
+
+class Decision(StrEnum):
+    """What a facilitator did with one finding in an interactive review."""
+
+    ACCEPTED = "accepted"
+    CODE_CHANGED = "code changed"
+    REJECTED = "rejected"
+    SKIPPED = "skipped"
+
+
+REVIEW_PROMPT = "[a]ccept, [r]eject, [c]hange code, [s]kip, [q]uit? "
+REVIEW_ANSWERS = frozenset("arcsq")
+
+
+def _count(number: int, noun: str) -> str:
+    """The count and its noun, which agrees with it: "1 finding", "2 findings"."""
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
+
+
+def _say(text: str, *, to: Console = console) -> None:
+    """Print plain text: no markup, no highlighting, and no line breaks of Rich's own."""
+    to.print(text, markup=False, highlight=False, soft_wrap=True)
+
 
 def _store(config: Settings) -> Store:
     try:
         return Store.open(config)
     except TerrainError as error:
-        fail(error)
+        fail(escape(str(error)))
 
 
 def extract(
@@ -41,16 +91,29 @@ def extract(
     all_pending: Annotated[
         bool,
         typer.Option(
-            "--all-pending", help="Queue every closed interview not yet extracted, then run."
+            "--all-pending",
+            help="Queue every closed interview not yet extracted or changed since, then run.",
+        ),
+    ] = False,
+    force: Annotated[
+        bool,
+        typer.Option(
+            "--force",
+            help="Extract again even what is extracted and unchanged; reviewed findings stay, "
+            "unreviewed proposals are replaced.",
         ),
     ] = False,
     as_json: JsonFlag = False,
 ) -> None:
-    """Find where relational goods arise in closed interviews, with verified quotes.
+    """Find where relational goods arise in ended interviews, with verified quotes.
 
-    Each interview is one persisted job: queued, running, done, or failed with its reason. A
-    failed job is queued again by the next run; a done job is not redone. Findings go to
-    facilitators as proposals (`terrain review`). Exits with status 1 if any job failed.
+    Each interview is one persisted job: queued, running, done, or failed with its reason. An
+    interview in progress is extracted once it has closed. A failed job is queued again by the
+    next run, and so is one whose transcript changed since it was extracted (a turn added, the
+    summary corrected); an unchanged one is not redone unless --force. Findings go to
+    facilitators as proposals (`terrain review`); findings they reviewed or added are never
+    replaced. Runs every queued job, and says what was queued, what ran and what was left out,
+    and why. Exits with status 1 if any job failed or the interview named cannot be extracted.
     """
     if bool(interview) == all_pending:
         fail("Give either --interview ID or --all-pending.")
@@ -59,27 +122,91 @@ def extract(
     jobs = ExtractionJobs.from_settings(config, store)
     try:
         if interview:
-            if store.interviews.get(interview) is None:
-                fail(f"No interview {interview!r}.")
-            queued = [jobs.queue(interview)]
+            queueing = jobs.queue(interview, force=force)
         else:
-            queued = jobs.queue_pending()
+            queueing = jobs.queue_pending(force=force)
         finished = asyncio.run(_run_with_progress(jobs, show=not as_json))
     except TerrainError as error:
-        fail(error)
+        fail(escape(str(error)))
+    named = interview is not None
+    refused = [left for left in queueing.not_queued if named and left.reason in UNEXTRACTABLE]
+    because = None if finished else _why_nothing_ran(queueing, named=named)
     if as_json:
-        print_json({"queued": len(queued), "jobs": finished})
+        print_json(
+            {
+                "queued": queueing.queued,
+                "not_queued": queueing.not_queued,
+                "jobs": finished,
+                "done": sum(job.status == JobStatus.DONE for job in finished),
+                "failed": sum(job.status == JobStatus.FAILED for job in finished),
+                "nothing_ran_because": because,
+            }
+        )
     else:
-        for job in finished:
-            if job.status == JobStatus.DONE:
-                found = job.result.get("findings", 0)
-                console.print(f"[green]✓[/] {job.interview_id}: {found} findings", highlight=False)
-            else:
-                errors.print(f"[red]✗[/] {job.interview_id}: {job.error}", highlight=False)
-        if not finished:
-            console.print("Nothing to extract: every closed interview is done.")
-    if any(job.status == JobStatus.FAILED for job in finished):
+        _show_extraction(queueing, finished, refused, because, named=named)
+    if refused or any(job.status == JobStatus.FAILED for job in finished):
         raise typer.Exit(1)
+
+
+def _show_extraction(
+    queueing: Queueing,
+    finished: list[Job],
+    refused: list[NotQueued],
+    because: str | None,
+    *,
+    named: bool,
+) -> None:
+    if queueing.queued:
+        reasons = Counter(queued.because for queued in queueing.queued)
+        parts = [f"{n} {QUEUED_BECAUSE[reason]}" for reason, n in reasons.items()]
+        _say(f"Queued {_count(len(queueing.queued), 'interview')} ({', '.join(parts)}).")
+    for job in finished:
+        if job.status == JobStatus.DONE:
+            line = f"[green]✓[/] {escape(job.interview_id)}: "
+            line += _count(job.result.get("findings", 0), "finding")
+            kept = job.result.get("already_reviewed", 0)
+            if kept:
+                line += f" (and {kept} already reviewed, not proposed again)"
+            console.print(line, highlight=False, soft_wrap=True)
+        else:
+            errors.print(
+                f"[red]✗[/] {escape(job.interview_id)}: {escape(job.error or '')}",
+                highlight=False,
+                soft_wrap=True,
+            )
+    for left in refused:
+        errors.print(
+            f"[red]✗[/] {escape(left.interview_id)}: cannot be extracted: {left.detail}.",
+            highlight=False,
+            soft_wrap=True,
+        )
+    if because is not None and not refused:
+        _say(f"Nothing to extract: {because}.")
+        if any(left.reason == NotQueuedReason.UP_TO_DATE for left in queueing.not_queued):
+            _say("--force extracts again what is up to date.")
+    elif finished and queueing.not_queued and not refused:
+        left_out = _left_out(queueing.not_queued, named=named)
+        _say(f"Left out: {left_out}.")
+
+
+def _left_out(not_queued: list[NotQueued], *, named: bool) -> str:
+    """The interviews left out: the one named, with its reason; otherwise counts by reason."""
+    if named:
+        return "; ".join(f"{left.interview_id}: {left.detail}" for left in not_queued)
+    reasons = Counter(left.reason for left in not_queued)
+    return ", ".join(
+        f"{_count(reasons[reason], 'interview')} {LEFT_OUT[reason]}"
+        for reason in LEFT_OUT
+        if reasons[reason]
+    )
+
+
+def _why_nothing_ran(queueing: Queueing, *, named: bool) -> str:
+    if queueing.queued:
+        return "another run took the queued jobs first"
+    if queueing.not_queued:
+        return _left_out(queueing.not_queued, named=named)
+    return "there is no closed interview"
 
 
 async def _run_with_progress(jobs: ExtractionJobs, *, show: bool) -> list[Job]:
@@ -133,8 +260,10 @@ def review(
     """Review findings: accept, edit the code, or reject each proposal; or measure agreement.
 
     Without --accept-all, each proposed finding is shown with its quotes and you answer
-    a (accept), r (reject), c (change the code), s (skip) or q (quit). Every decision is kept
-    with who made it and when.
+    a (accept), r (reject), c (change the code), s (skip) or q (quit); each decision is
+    confirmed, and a summary ends the review. Every decision is kept with who made it and
+    when. --agreement says how many findings there are of each kind, and why there is nothing
+    to compare yet when no proposal of the model has been reviewed.
     """
     config = settings()
     store = _store(config)
@@ -144,14 +273,20 @@ def review(
         if as_json:
             print_json(result)
             return
-        kappa = "undefined" if result.kappa is None else f"{result.kappa:.3f}"
-        console.print(f"Reviewed findings: {result.units}; Cohen's κ overall: {kappa}")
-        for code, value in result.per_code.items():
-            shown = "undefined" if value is None else f"{value:.3f}"
-            console.print(f"  {code}: κ = {shown}", highlight=False)
+        if result.nothing_to_compare_because:
+            _say(f"Nothing to compare: {result.nothing_to_compare_because}.")
+        else:
+            kappa = "undefined" if result.kappa is None else f"{result.kappa:.3f}"
+            _say(f"Reviewed findings: {result.units}; Cohen's κ overall: {kappa}")
+            for code_id, value in result.per_code.items():
+                shown = "undefined" if value is None else f"{value:.3f}"
+                _say(f"  {code_id}: κ = {shown}")
+        _say(f"Findings: {_all_kinds(result.findings)}.")
         return
     if not interview:
         fail("Give --interview ID (or --agreement).")
+    if store.interviews.get(interview) is None:
+        fail(escape(f"No interview {interview!r}."))
     reviewer = actor or getpass.getuser()
     if add_quote is not None:
         added = _add_finding(
@@ -160,9 +295,15 @@ def review(
         if as_json:
             print_json(added)
         else:
-            console.print(f"Added finding {added.id} ({added.code}).", highlight=False)
+            _say(f"Added finding {added.id} ({added.code}).")
         return
     proposed = store.findings.where(interview_id=interview, status=FindingStatus.PROPOSED)
+    if not proposed:
+        if as_json:
+            print_json([])
+        else:
+            _say(_nothing_to_review(store, interview))
+        return
     if accept_all:
         accepted = [
             store.findings.review(f.id, actor=reviewer, action=ReviewAction.ACCEPT)
@@ -171,38 +312,110 @@ def review(
         if as_json:
             print_json(accepted)
         else:
-            console.print(f"Accepted {len(accepted)} findings.")
+            _say(f"Accepted {_count(len(accepted), 'finding')}.")
         return
     if not sys.stdin.isatty():
         fail("Interactive review needs a terminal; use --accept-all for scripts.")
+    _review_interactively(store, proposed, reviewer, codebook.code_ids)
+
+
+def _all_kinds(counts: FindingCounts) -> str:
+    return (
+        f"{counts.proposed} proposed by the model awaiting review; {counts.reviewed} reviewed "
+        f"({counts.accepted} accepted, {counts.edited} edited, {counts.rejected} rejected); "
+        f"{counts.added} added by facilitators"
+    )
+
+
+def _nothing_to_review(store: Store, interview_id: str) -> str:
+    counts = count_findings(store.findings.where(interview_id=interview_id))
+    if not (counts.reviewed or counts.added):
+        return (
+            f"Nothing to review in {interview_id}: it has no findings yet "
+            f"(`terrain extract --interview {interview_id}` extracts them)."
+        )
+    kinds = [
+        (counts.accepted, "accepted"),
+        (counts.edited, "edited"),
+        (counts.rejected, "rejected"),
+        (counts.added, "added by facilitators"),
+    ]
+    described = ", ".join(f"{n} {kind}" for n, kind in kinds if n)
+    return f"Nothing to review in {interview_id}: no finding awaits review ({described})."
+
+
+def _review_interactively(
+    store: Store, proposed: list[Finding], reviewer: str, codes: list[str]
+) -> None:
+    decisions: Counter[Decision] = Counter()
     for finding in proposed:
-        if not _review_one(store, finding, reviewer, codebook.code_ids):
+        decision = _review_one(store, finding, reviewer, codes)
+        if decision is None:
             break
+        decisions[decision] += 1
+    made = [d for d in Decision if d != Decision.SKIPPED and decisions[d]]
+    decided = sum(decisions[d] for d in made)
+    parts = [f"{decisions[d]} {d}" for d in made]
+    summary = f"Reviewed {decided} of {_count(len(proposed), 'finding')}"
+    summary += f" ({', '.join(parts)})." if parts else "."
+    left = len(proposed) - decided
+    if left:
+        summary += f" {left} still {'awaits' if left == 1 else 'await'} review."
+    _say(summary)
 
 
-def _review_one(store: Store, finding: Finding, reviewer: str, codes: list[str]) -> bool:
+def _review_one(store: Store, finding: Finding, reviewer: str, codes: list[str]) -> Decision | None:
+    """Show one finding and record the facilitator's decision: what was decided, or None to
+    stop reviewing."""
     activity, counterpart = (finding.activity or "unknown"), (finding.counterpart or "unknown")
-    console.rule(f"{finding.code} — {activity} ({counterpart})")
+    console.rule(escape(f"{finding.code} — {activity} ({counterpart})"))
     for quote in finding.evidence:
-        console.print(f"  « {quote.text} » [dim](turn {quote.turn_number})[/]", highlight=False)
+        console.print(
+            f"  « {escape(quote.text)} » [dim](turn {quote.turn_number})[/]", highlight=False
+        )
     if finding.prescribed_gap:
-        console.print(f"  Gap: {finding.prescribed_gap.description}", highlight=False)
-    answer = console.input("[a]ccept, [r]eject, [c]hange code, [s]kip, [q]uit? ").strip().lower()
-    if answer == "q":
-        return False
+        _say(f"  Gap: {finding.prescribed_gap.description}")
+    answer = _ask(REVIEW_PROMPT)
+    while answer is not None and answer not in REVIEW_ANSWERS:
+        answer = _ask("Please answer a, r, c, s or q: ")
+    if answer is None or answer == "q":
+        return None
     if answer == "a":
         store.findings.review(finding.id, actor=reviewer, action=ReviewAction.ACCEPT)
-    elif answer == "r":
+        _say("Accepted.")
+        return Decision.ACCEPTED
+    if answer == "r":
         store.findings.review(finding.id, actor=reviewer, action=ReviewAction.REJECT)
-    elif answer == "c":
-        code = console.input(f"New code ({', '.join(codes)}): ").strip()
-        if code in codes:
-            store.findings.review(
-                finding.id, actor=reviewer, action=ReviewAction.EDIT, edit=FindingEdit(code=code)
-            )
-        else:
-            errors.print(f"Unknown code {code!r}: finding left as proposed.")
-    return True
+        _say("Rejected.")
+        return Decision.REJECTED
+    if answer == "c":
+        return _change_code(store, finding, reviewer, codes)
+    _say("Skipped: the finding awaits review.")
+    return Decision.SKIPPED
+
+
+def _change_code(store: Store, finding: Finding, reviewer: str, codes: list[str]) -> Decision:
+    code = _ask(f"New code ({', '.join(codes)}): ", lower=False) or ""
+    if code == finding.code:
+        _say(f"The code is already {code}: finding left as proposed.")
+        return Decision.SKIPPED
+    if code not in codes:
+        _say(f"Unknown code {code!r}: finding left as proposed.", to=errors)
+        return Decision.SKIPPED
+    store.findings.review(
+        finding.id, actor=reviewer, action=ReviewAction.EDIT, edit=FindingEdit(code=code)
+    )
+    _say(f"Code changed: {finding.code} → {code}.")
+    return Decision.CODE_CHANGED
+
+
+def _ask(prompt: str, *, lower: bool = True) -> str | None:
+    """The answer typed (without surrounding spaces), or None when input has ended."""
+    try:
+        answer = console.input(prompt, markup=False).strip()
+    except EOFError:
+        return None
+    return answer.lower() if lower else answer
 
 
 def _add_finding(
@@ -232,9 +445,9 @@ def _add_finding(
     except UnknownCodeError:
         fail(f"Give --code, one of: {', '.join(codebook.code_ids)}.")
     except UnknownStageError:
-        fail(f"Unknown --stage {stage!r}: use one of {', '.join(codebook.stage_ids)}.")
+        fail(escape(f"Unknown --stage {stage!r}: use one of {', '.join(codebook.stage_ids)}."))
     except (NoSuchTurnError, InterviewerTurnError) as error:
-        fail(str(error))
+        fail(escape(str(error)))
     except QuoteNotFoundError:
         fail("Those words are not in the employee's turns: a quote must be their exact words.")
     return store.findings.add_by_facilitator(finding, actor=reviewer)

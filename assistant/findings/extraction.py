@@ -5,11 +5,14 @@ an episode cut at a boundary is still seen whole once. The model proposes findin
 structured output constrained to the codebook; every quote is then located in the employee's
 own turns. Quotes that cannot be found get one repair request; what still cannot be found is
 dropped and counted, and a finding left without evidence is dropped with it. Findings proposed
-twice (overlapping windows) are merged.
+twice (overlapping windows) are merged, and a proposal that a facilitator has already decided on
+(a reviewed finding of that code sharing its evidence) is not proposed again.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -98,6 +101,7 @@ class ExtractionReport:
     repaired_quotes: int = 0
     dropped_quotes: int = 0
     dropped_findings: int = 0
+    already_reviewed: int = 0
 
     def summary(self) -> dict[str, int]:
         return {
@@ -108,6 +112,7 @@ class ExtractionReport:
             "repaired_quotes": self.repaired_quotes,
             "dropped_quotes": self.dropped_quotes,
             "dropped_findings": self.dropped_findings,
+            "already_reviewed": self.already_reviewed,
         }
 
 
@@ -148,7 +153,12 @@ class Extractor:
     window_tokens: int = 3000
     overlap_tokens: int = 300
 
-    async def extract(self, interview: Interview, turns: Sequence[Turn]) -> ExtractionReport:
+    async def extract(
+        self, interview: Interview, turns: Sequence[Turn], reviewed: Sequence[Finding] = ()
+    ) -> ExtractionReport:
+        """The findings of one transcript; ``reviewed`` are the interview's findings that
+        facilitators have already decided on (accepted, edited, rejected or added), whose
+        proposals are left out and counted in ``already_reviewed``."""
         language = interview.language if interview.language in _SPEAKER_LABELS else "en"
         extract_prompt = load_prompt(EXTRACT_PROMPT_ID, language)
         repair_prompt = load_prompt(REPAIR_PROMPT_ID, language)
@@ -184,7 +194,9 @@ class Extractor:
                 transcript,
                 report,
             )
-        report.findings = merge(proposed)
+        merged = merge(proposed)
+        report.findings = [f for f in merged if not already_decided(f, reviewed)]
+        report.already_reviewed = len(merged) - len(report.findings)
         return report
 
     async def _verified(
@@ -319,6 +331,29 @@ def _overlap(left: Sequence[Quote], right: Sequence[Quote]) -> bool:
         for a in left
         for b in right
     )
+
+
+def already_decided(proposal: Finding, reviewed: Sequence[Finding]) -> bool:
+    """Whether a facilitator has decided on this proposal already: a reviewed finding whose
+    code, as the model proposed it or as the facilitator kept it, is the proposal's, and whose
+    evidence overlaps the proposal's."""
+    return any(
+        proposal.code in (finding.code, finding.proposed_code)
+        and _overlap(finding.evidence, proposal.evidence)
+        for finding in reviewed
+    )
+
+
+def transcript_digest(turns: Sequence[Turn]) -> str:
+    """A digest of what extraction reads: each turn's position, speaker and text, in order.
+
+    A turn added, removed or corrected changes it; nothing else about the interview does.
+    """
+    digest = hashlib.sha256()
+    for turn in turns:
+        line = json.dumps([turn.index, turn.speaker.value, turn.text], ensure_ascii=False)
+        digest.update(line.encode() + b"\n")
+    return digest.hexdigest()
 
 
 def merge(findings: Sequence[Finding]) -> list[Finding]:

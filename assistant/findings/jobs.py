@@ -1,29 +1,123 @@
 """Extraction as persisted jobs: queued when an interview closes, run by `terrain extract` (or a
 worker), each ending done or failed with its reason, and safe to run again.
 
-Re-running a job replaces only the findings that the model proposed and nobody has reviewed
-yet, so a facilitator's work is never lost to a retry.
+Only an interview that has ended with something said is extracted: one still in progress is
+left for when it closes. A done job records the digest of the transcript it read, so that a
+transcript changed since (a turn added, a summary corrected) is queued again; ``force`` queues
+it again on purpose. Re-running a job replaces only the findings that the model proposed and
+nobody has reviewed yet, and never proposes again what a facilitator has decided on, so a
+facilitator's work is never lost to a retry or a re-extraction.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from enum import StrEnum
+
+from pydantic import BaseModel, Field
 
 from assistant.config import Settings
 from assistant.errors import TerrainError
 from assistant.findings.codebook import load_codebook
-from assistant.findings.extraction import Extractor
+from assistant.findings.extraction import Extractor, transcript_digest
 from assistant.llm import ChatModel, chat_model_for
 from assistant.retrieval.search import Retriever
-from assistant.schemas import InterviewStatus, Job, JobKind, JobStatus
-from assistant.store import Store
+from assistant.schemas import (
+    FindingOrigin,
+    FindingStatus,
+    Interview,
+    InterviewStatus,
+    Job,
+    JobKind,
+    JobStatus,
+    Phase,
+    Speaker,
+    Turn,
+)
+from assistant.store import InterviewNotFoundError, Store
 from assistant.tokens import TokenCounter
 
 EXTRACTION = JobKind.EXTRACTION
 # A job still "running" after this long belongs to a worker that died.
 STALE_AFTER_SECONDS = 3600.0
+
+
+class QueuedBecause(StrEnum):
+    NEW = "new"  # never extracted
+    RETRY = "retry"  # its last run failed
+    CHANGED = "changed"  # its transcript changed since it was extracted
+    FORCED = "forced"  # extracted again on purpose
+    WAITING = "waiting"  # already queued (when the interview closed, or by an earlier run)
+
+
+class NotQueuedReason(StrEnum):
+    IN_PROGRESS = "in_progress"
+    DECLINED = "declined"
+    NOTHING_SAID = "nothing_said"
+    UP_TO_DATE = "up_to_date"
+    RUNNING = "running"
+
+
+NOT_QUEUED_DETAILS = {
+    NotQueuedReason.IN_PROGRESS: "the interview is still in progress; it is extracted once it "
+    "has closed",
+    NotQueuedReason.DECLINED: "consent was refused, so nothing of the interview is kept",
+    NotQueuedReason.NOTHING_SAID: "the employee said nothing beyond their consent, so there is "
+    "nothing to code",
+    NotQueuedReason.UP_TO_DATE: "already extracted, and its transcript has not changed since",
+    NotQueuedReason.RUNNING: "another run is extracting it right now",
+}
+# Reasons an interview cannot be extracted at all, as opposed to needing no extraction now.
+UNEXTRACTABLE = frozenset(
+    {
+        NotQueuedReason.IN_PROGRESS,
+        NotQueuedReason.DECLINED,
+        NotQueuedReason.NOTHING_SAID,
+    }
+)
+
+
+class QueuedExtraction(BaseModel):
+    interview_id: str
+    job_id: str
+    because: QueuedBecause
+
+
+class NotQueued(BaseModel):
+    interview_id: str
+    reason: NotQueuedReason
+    detail: str = Field(description="The reason, in words.")
+
+
+class Queueing(BaseModel):
+    """What queueing did: the interviews whose jobs now wait to run, and those left out, why."""
+
+    queued: list[QueuedExtraction] = Field(default_factory=list)
+    not_queued: list[NotQueued] = Field(default_factory=list)
+
+    def add(self, decision: QueuedExtraction | NotQueued) -> Queueing:
+        if isinstance(decision, QueuedExtraction):
+            self.queued.append(decision)
+        else:
+            self.not_queued.append(decision)
+        return self
+
+
+def why_not_extractable(interview: Interview, turns: Sequence[Turn]) -> NotQueuedReason | None:
+    """Why this interview cannot be extracted, or None if it can be: it has ended (closed, or
+    stopped early) and the employee said something beyond their consent."""
+    if interview.status == InterviewStatus.IN_PROGRESS:
+        return NotQueuedReason.IN_PROGRESS
+    if interview.status == InterviewStatus.DECLINED:
+        return NotQueuedReason.DECLINED
+    said = any(t.speaker == Speaker.EMPLOYEE and t.phase != Phase.CONSENT for t in turns)
+    return None if said else NotQueuedReason.NOTHING_SAID
+
+
+def _not_queued(interview_id: str, reason: NotQueuedReason) -> NotQueued:
+    return NotQueued(interview_id=interview_id, reason=reason, detail=NOT_QUEUED_DETAILS[reason])
 
 
 @dataclass
@@ -50,18 +144,65 @@ class ExtractionJobs:
         )
         return cls(store, extractor)
 
-    def queue(self, interview_id: str) -> Job:
-        return self.store.jobs.enqueue(EXTRACTION, interview_id)
+    def queue(self, interview_id: str, *, force: bool = False) -> Queueing:
+        """Queue the interview's extraction if it needs one (or ``force``), or say why not.
 
-    def queue_pending(self) -> list[Job]:
-        """A job for every closed interview that has none yet (failed ones are queued again)."""
-        return [
-            self.queue(interview.id)
-            for interview in self.store.interviews.where(status=InterviewStatus.CLOSED)
+        Raises InterviewNotFoundError for a missing interview.
+        """
+        interview = self.store.interviews.get(interview_id)
+        if interview is None:
+            raise InterviewNotFoundError(interview_id)
+        previous = self._jobs_by_interview().get(interview_id)
+        return Queueing().add(self._decide(interview, previous, force=force))
+
+    def queue_pending(self, *, force: bool = False) -> Queueing:
+        """Queue every closed interview never extracted, failed, or changed since its
+        extraction (with ``force``, every closed one); interviews in progress are listed as
+        left out."""
+        previous = self._jobs_by_interview()
+        outcome = Queueing()
+        for interview in self.store.interviews.where(status=InterviewStatus.CLOSED):
+            outcome.add(self._decide(interview, previous.get(interview.id), force=force))
+        outcome.not_queued += [
+            _not_queued(interview.id, NotQueuedReason.IN_PROGRESS)
+            for interview in self.store.interviews.where(status=InterviewStatus.IN_PROGRESS)
         ]
+        return outcome
 
     def queued(self) -> list[Job]:
         return self.store.jobs.where(kind=EXTRACTION, status=JobStatus.QUEUED)
+
+    def _jobs_by_interview(self) -> dict[str, Job]:
+        return {job.interview_id: job for job in self.store.jobs.where(kind=EXTRACTION)}
+
+    def _decide(
+        self, interview: Interview, previous: Job | None, *, force: bool
+    ) -> QueuedExtraction | NotQueued:
+        """Queue the interview's job if it needs running, given its job so far (if any)."""
+        turns = self.store.interviews.turns(interview.id)
+        if reason := why_not_extractable(interview, turns):
+            return _not_queued(interview.id, reason)
+        if previous is None or previous.status == JobStatus.FAILED:
+            job = self.store.jobs.enqueue(EXTRACTION, interview.id)
+            because = QueuedBecause.NEW if previous is None else QueuedBecause.RETRY
+        elif previous.status == JobStatus.QUEUED:
+            job, because = previous, QueuedBecause.WAITING
+        elif previous.status == JobStatus.RUNNING:
+            return _not_queued(interview.id, NotQueuedReason.RUNNING)
+        else:
+            if force:
+                because = QueuedBecause.FORCED
+            elif previous.input_digest != transcript_digest(turns):
+                because = QueuedBecause.CHANGED
+            else:
+                return _not_queued(interview.id, NotQueuedReason.UP_TO_DATE)
+            job = self.store.jobs.requeue(previous.id)
+        # Another run may have taken or finished the job meanwhile: report what it is now.
+        if job.status == JobStatus.RUNNING:
+            return _not_queued(interview.id, NotQueuedReason.RUNNING)
+        if job.status == JobStatus.DONE:
+            return _not_queued(interview.id, NotQueuedReason.UP_TO_DATE)
+        return QueuedExtraction(interview_id=interview.id, job_id=job.id, because=because)
 
     async def run_queued(self, on_done: Callable[[Job], None] | None = None) -> list[Job]:
         """Run every queued job, one at a time; returns them as they ended."""
@@ -83,11 +224,27 @@ class ExtractionJobs:
                     store.jobs.fail, job.id, error="the interview no longer exists"
                 )
             turns = await asyncio.to_thread(store.interviews.turns, interview.id)
-            report = await self.extractor.extract(interview, turns)
+            # A job queued before these checks existed may name an interview still going on.
+            if refusal := why_not_extractable(interview, turns):
+                return await asyncio.to_thread(
+                    store.jobs.fail, job.id, error=NOT_QUEUED_DETAILS[refusal]
+                )
+            findings = await asyncio.to_thread(store.findings.where, interview_id=interview.id)
+            reviewed = [
+                finding
+                for finding in findings
+                if finding.origin != FindingOrigin.MODEL or finding.status != FindingStatus.PROPOSED
+            ]
+            report = await self.extractor.extract(interview, turns, reviewed)
             await asyncio.to_thread(
                 store.findings.replace_model_findings, interview.id, report.findings
             )
-            return await asyncio.to_thread(store.jobs.finish, job.id, result=report.summary())
+            return await asyncio.to_thread(
+                store.jobs.finish,
+                job.id,
+                result=report.summary(),
+                input_digest=transcript_digest(turns),
+            )
         except TerrainError as error:
             return await asyncio.to_thread(store.jobs.fail, job.id, error=str(error))
         except Exception as error:  # a job must end failed, never stay running

@@ -52,6 +52,7 @@ class JobRepository(Repository):
                             attempts=0,
                             error=None,
                             result={},
+                            input_digest=None,
                             created_at=now,
                             updated_at=now,
                         )
@@ -113,9 +114,37 @@ class JobRepository(Repository):
             return Job.model_validate(row)
 
     @guarded("finishing a job")
-    def finish(self, job_id: str, *, result: dict[str, Any]) -> Job:
-        """The job is DONE, with its result (JSON). Raises JobNotFoundError if it was erased."""
-        return self._settle(job_id, status=JobStatus.DONE.value, result=dict(result), error=None)
+    def finish(
+        self, job_id: str, *, result: dict[str, Any], input_digest: str | None = None
+    ) -> Job:
+        """The job is DONE, with its result (JSON) and the digest of the input it read.
+
+        Raises JobNotFoundError if it was erased.
+        """
+        return self._settle(
+            job_id,
+            status=JobStatus.DONE.value,
+            result=dict(result),
+            error=None,
+            input_digest=input_digest,
+        )
+
+    @guarded("queueing a job again")
+    def requeue(self, job_id: str) -> Job:
+        """Queue a DONE or FAILED job again (its input changed, or on purpose), error cleared.
+
+        Its attempts, result and input digest are kept until it next ends. A queued or running
+        job is returned unchanged (a running one belongs to a worker). Raises JobNotFoundError.
+        """
+        with self._db.writing() as session:
+            row = session.get(JobRow, job_id, with_for_update=True)
+            if row is None:
+                raise JobNotFoundError(job_id)
+            if row.status in (JobStatus.DONE.value, JobStatus.FAILED.value):
+                row.status = JobStatus.QUEUED.value
+                row.error = None
+                row.updated_at = self._db.now()
+            return Job.model_validate(row)
 
     @guarded("recording a job's failure")
     def fail(self, job_id: str, *, error: str) -> Job:

@@ -184,7 +184,11 @@ class FindingChangeRow(Base):
 
 
 class JobRow(Base):
-    """A unit of deferred work; at most one per (kind, interview), so enqueueing is idempotent."""
+    """A unit of deferred work; at most one per (kind, interview), so enqueueing is idempotent.
+
+    ``input_digest`` is the digest of what the job's last finished run read (for an extraction,
+    the transcript), so that a changed input can be told from an unchanged one.
+    """
 
     __tablename__ = "jobs"
     __table_args__ = (UniqueConstraint("kind", "interview_id"),)
@@ -198,5 +202,6 @@ class JobRow(Base):
     attempts: Mapped[int] = mapped_column(Integer)
     error: Mapped[str | None] = mapped_column(Text)
     result: Mapped[dict[str, Any]]
+    input_digest: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
