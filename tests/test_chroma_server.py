@@ -204,10 +204,8 @@ async def test_doctor_names_the_setting_when_no_chroma_server_answers(
 ) -> None:
     closed = free_port_url()
     settings = make_settings(ollama_host=ollama_server.url, chroma_url=closed)
-    started = time.monotonic()
     check = _vector_store_check(await run_checks(settings))
     assert not check.ok
     assert closed in check.detail
     assert check.fix is not None
     assert "TERRAIN_CHROMA_URL" in check.fix
-    assert time.monotonic() - started < 15

@@ -50,9 +50,7 @@ async def test_a_second_ingest_of_unchanged_files_embeds_nothing(
     second = await base.ingest(base.files([knowledge_copy], None))
     assert ollama_server.embed_calls == calls_after_first
     assert second.unchanged == first.added
-    assert second.chunks_written == 0
-    # The ≤ 5 % goal is measured by benchmarks/ingest.py; here, a margin for a busy machine.
-    assert second.seconds <= 0.05 * first.seconds + 0.25
+    assert second.chunks_written == 0  # the ≤ 5 % time goal is benchmarks/ingest.py's
 
 
 async def test_collections_follow_the_folders(settings: Settings, knowledge_copy: Path) -> None:
