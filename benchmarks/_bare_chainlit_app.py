@@ -26,7 +26,7 @@ STREAM_INTERVAL = 0.1  # as assistant/web/employee.py
 
 
 @cl.password_auth_callback
-def sign_in(username: str, password: str) -> cl.User:
+async def sign_in(username: str, password: str) -> cl.User | None:
     return cl.User(identifier=username, metadata={"role": "employee"})
 
 

@@ -96,12 +96,12 @@ def catch_up_check(settings: Settings, rng: random.Random) -> dict[str, Any]:
                 for number in range(TURNS_PER_INTERVIEW)
             ]
             # Stored whole and closed in one commit each, as `terrain import` does.
-            interview = store.import_interview(language="fr", source="bench", turns=said)
-            job = store.enqueue_job(EXTRACTION, interview.id)
-            store.claim_next_job(EXTRACTION)
-            digest = transcript_digest(store.turns(interview.id))
-            store.finish_job(job.id, result={"findings": 0}, input_digest=digest)
-        store.add_turn(
+            interview = store.interviews.import_transcript(language="fr", source="bench", turns=said)
+            job = store.jobs.enqueue(EXTRACTION, interview.id)
+            store.jobs.claim_next(EXTRACTION)
+            digest = transcript_digest(store.interviews.turns(interview.id))
+            store.jobs.finish(job.id, result={"findings": 0}, input_digest=digest)
+        store.interviews.add_turn(
             interview.id, speaker=Speaker.EMPLOYEE, text="Un dernier mot.", phase=Phase.EPISODE
         )
         started = time.perf_counter()

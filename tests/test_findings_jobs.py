@@ -8,8 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import Result
-from typer.testing import CliRunner
+from typer.testing import CliRunner, Result
 
 from assistant.cli import app
 from assistant.config import Settings
@@ -116,8 +115,8 @@ def test_review_accept_all_keeps_who_and_when_and_survives_re_extraction(
     assert (change.actor, change.action) == ("claire", "accept")
 
     # Extracting again never touches reviewed findings.
-    store.jobs.enqueue("extract", interview_id)
-    job = store.jobs.where(kind="extract")[0]
+    store.jobs.enqueue(JobKind.EXTRACTION, interview_id)
+    job = store.jobs.where(kind=JobKind.EXTRACTION)[0]
     assert job.status == JobStatus.DONE  # done jobs are not redone
     store.findings.replace_model_findings(interview_id, [])
     assert [f.id for f in store.findings.where(interview_id=interview_id)] == [finding.id]

@@ -7,6 +7,7 @@ import json
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -75,7 +76,7 @@ def make_deps(
     offline_settings: Settings, tmp_store: Store, model: ScriptedChatModel
 ) -> DepsFactory:
     def build(**changes: object) -> SessionDeps:
-        values: dict[str, object] = {
+        values: dict[str, Any] = {
             "settings": offline_settings,
             "store": tmp_store,
             "model": model,
@@ -91,9 +92,7 @@ def deps(make_deps: DepsFactory) -> SessionDeps:
     return make_deps()
 
 
-async def consented(
-    deps: SessionDeps, *, language: str = "fr", **options: bool
-) -> InterviewSession:
+async def consented(deps: SessionDeps, *, language: str = "fr", **options: Any) -> InterviewSession:
     """A session past consent, its first (model) question asked."""
     session = await InterviewSession.begin(deps, language=language, **options)
     await collect(session.respond("oui" if language == "fr" else "yes"))

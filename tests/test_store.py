@@ -306,7 +306,7 @@ def test_an_interview_update_is_checked_where_it_is_made(store: Store) -> None:
         with pytest.raises(ValueError, match=field):
             InterviewUpdate(**{field: "x"})
     with pytest.raises(ValueError, match="phase"):
-        InterviewUpdate(phase="nonsense")  # type: ignore[arg-type]
+        InterviewUpdate(phase="nonsense")
     with pytest.raises(InterviewNotFoundError):
         store.interviews.update("missing", InterviewUpdate(phase=Phase.ROLE))
 

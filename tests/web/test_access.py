@@ -90,7 +90,9 @@ async def test_parallel_employees_never_see_each_other(
     with web.store() as store:
         alice_turns = store.interviews.turns(alice_thread)
         bob_turns = store.interviews.turns(bob_thread)
-        assert store.interviews.get(alice_thread).owner_key == owner_key(web.settings, "alice")
+        alice_interview = store.interviews.get(alice_thread)
+        assert alice_interview is not None
+        assert alice_interview.owner_key == owner_key(web.settings, "alice")
     assert "Alice parle de sa nuit." in [t.text for t in alice_turns]
     assert not any("Alice" in t.text for t in bob_turns)
 
@@ -192,6 +194,7 @@ async def test_leadership_is_refused_transcripts(
 async def test_admins_list_users_and_erase(web: WebServer) -> None:
     chloe = await interview(web, "chloe", ["Je suis comptable."])
     thread = chloe.thread_id
+    assert thread is not None
     await chloe.disconnect()
     with web.store() as store:
         target = store.interviews.get(thread)
