@@ -96,7 +96,9 @@ def catch_up_check(settings: Settings, rng: random.Random) -> dict[str, Any]:
                 for number in range(TURNS_PER_INTERVIEW)
             ]
             # Stored whole and closed in one commit each, as `terrain import` does.
-            interview = store.interviews.import_transcript(language="fr", source="bench", turns=said)
+            interview = store.interviews.import_transcript(
+                language="fr", source="bench", turns=said
+            )
             job = store.jobs.enqueue(EXTRACTION, interview.id)
             store.jobs.claim_next(EXTRACTION)
             digest = transcript_digest(store.interviews.turns(interview.id))
