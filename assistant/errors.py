@@ -7,7 +7,10 @@ Adapters (the CLI, the web app) show ``str(error)`` and never a traceback.
 
 from __future__ import annotations
 
-from pydantic import ValidationError
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pydantic import ValidationError
 
 
 class TerrainError(Exception):

@@ -2,30 +2,25 @@
 
 from __future__ import annotations
 
-import asyncio
 import getpass
 import sys
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from assistant.cli.common import JsonFlag, console, errors, fail, print_json, progress_bar, settings
-from assistant.config import Settings
 from assistant.errors import TerrainError
-from assistant.findings.agreement import agreement
-from assistant.findings.codebook import load_codebook
-from assistant.findings.jobs import ExtractionJobs
-from assistant.findings.review import (
-    QuoteNotFoundError,
-    UnknownCodeError,
-    UnknownStageError,
-    facilitator_finding,
-)
-from assistant.schemas import Finding, FindingStatus, Job, JobStatus
-from assistant.store import Store
+
+if TYPE_CHECKING:
+    from assistant.config import Settings
+    from assistant.findings.jobs import ExtractionJobs
+    from assistant.schemas import Finding, Job
+    from assistant.store import Store
 
 
 def _store(config: Settings) -> Store:
+    from assistant.store import Store
+
     try:
         return Store.open(config)
     except TerrainError as error:
@@ -50,6 +45,11 @@ def extract(
     failed job is queued again by the next run; a done job is not redone. Findings go to
     facilitators as proposals (`terrain review`). Exits with status 1 if any job failed.
     """
+    import asyncio
+
+    from assistant.findings.jobs import ExtractionJobs
+    from assistant.schemas import JobStatus
+
     if bool(interview) == all_pending:
         fail("Give either --interview ID or --all-pending.")
     config = settings()
@@ -129,6 +129,10 @@ def review(
     a (accept), r (reject), c (change the code), s (skip) or q (quit). Every decision is kept
     with who made it and when.
     """
+    from assistant.findings.agreement import agreement
+    from assistant.findings.codebook import load_codebook
+    from assistant.schemas import FindingStatus
+
     config = settings()
     store = _store(config)
     codebook = load_codebook(config.codebook)
@@ -203,6 +207,14 @@ def _add_finding(
     counterpart: str,
     reviewer: str,
 ) -> Finding:
+    from assistant.findings.codebook import load_codebook
+    from assistant.findings.review import (
+        QuoteNotFoundError,
+        UnknownCodeError,
+        UnknownStageError,
+        facilitator_finding,
+    )
+
     codebook = load_codebook(settings().codebook)
     try:
         finding = facilitator_finding(

@@ -3,21 +3,18 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
 
 from assistant.cli.common import JsonFlag, console, errors, fail, print_json, settings
 from assistant.errors import TerrainError
-from assistant.findings.importers import (
-    SUPPORTED_LANGUAGES,
-    ImportedTranscript,
-    TranscriptFormatError,
-    parse_transcript,
-)
-from assistant.schemas import Interview, Phase
-from assistant.store import Store
+from assistant.vocabulary import Phase
+
+if TYPE_CHECKING:
+    from assistant.findings.importers import ImportedTranscript
+    from assistant.schemas import Interview
 
 # Imported turns are all at this phase: see Store.import_interview.
 IMPORTED_PHASE = Phase.EPISODE
@@ -53,6 +50,13 @@ def import_transcripts(
     Prints each new interview's id (with --json, a list of {id, source, …}). Exits with status
     1 if any file could not be imported.
     """
+    from assistant.findings.importers import (
+        SUPPORTED_LANGUAGES,
+        TranscriptFormatError,
+        parse_transcript,
+    )
+    from assistant.store import Store
+
     if language is not None and language not in SUPPORTED_LANGUAGES:
         fail(escape(f"Unknown language {language!r}: use {' or '.join(SUPPORTED_LANGUAGES)}."))
     config = settings()

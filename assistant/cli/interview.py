@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import asyncio
 import sys
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from assistant.cli.common import JsonFlag, console, errors, fail, print_json, settings
-from assistant.config import Settings
 from assistant.errors import TerrainError
-from assistant.interview.events import EventKind, SessionEvent
-from assistant.interview.factory import session_deps
-from assistant.interview.session import InterviewSession
+
+if TYPE_CHECKING:
+    from assistant.config import Settings
+    from assistant.interview.events import SessionEvent
 
 
 def interview(
@@ -32,6 +31,8 @@ def interview(
     (speaker, text, phase, scripted flag) is printed at the end. Every message is saved as it
     is sent: an interrupted interview continues with --resume ID.
     """
+    import asyncio
+
     config = settings()
     language = lang or config.language
     if language not in ("fr", "en"):
@@ -46,6 +47,9 @@ def interview(
 async def _run(
     config: Settings, language: str, resume: str | None, *, interactive: bool, as_json: bool
 ) -> None:
+    from assistant.interview.factory import session_deps
+    from assistant.interview.session import InterviewSession
+
     deps = await session_deps(config)
     if resume:
         session = await InterviewSession.resume(deps, resume)
@@ -114,6 +118,8 @@ class TerminalView:
         self._streamed = ""
 
     def show(self, event: SessionEvent) -> None:
+        from assistant.interview.events import EventKind
+
         if event.kind == EventKind.TOKEN:
             if not self._streamed:
                 console.print("[bold]Terrain:[/] ", end="")

@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-import asyncio
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from assistant.cli.common import JsonFlag, console, errors, fail, print_json, progress_bar, settings
 from assistant.errors import TerrainError
-from assistant.llm import embedder_for
-from assistant.retrieval.ingest import NOT_PROCESSED, IngestReport, Outcome, SourceFile
-from assistant.retrieval.knowledge_base import KnowledgeBase
-from assistant.retrieval.records import Collection
+from assistant.vocabulary import Collection
+
+if TYPE_CHECKING:
+    from assistant.retrieval.ingest import IngestReport, Outcome, SourceFile
+    from assistant.retrieval.knowledge_base import KnowledgeBase
 
 CollectionOption = Annotated[
     Collection | None,
@@ -44,6 +44,11 @@ def ingest(
     their passages. A file that cannot be read is reported with the reason and the rest is
     ingested. Exits with status 1 if any file failed.
     """
+    import asyncio
+
+    from assistant.llm import embedder_for
+    from assistant.retrieval.knowledge_base import KnowledgeBase
+
     config = settings()
     base = KnowledgeBase(config, embedder_for(config))
     roots = paths or [config.knowledge_dir]
@@ -78,6 +83,8 @@ async def _ingest_with_progress(
 
 
 def _print_report(report: IngestReport) -> None:
+    from assistant.retrieval.ingest import NOT_PROCESSED
+
     skipped = [f for f in report.failed if f.reason == NOT_PROCESSED]
     for failure in report.failed:
         if failure.reason != NOT_PROCESSED:
@@ -109,6 +116,11 @@ def ask(
     Needs no chat model. Without a reachable embedding model the search is lexical only, and a
     warning says so.
     """
+    import asyncio
+
+    from assistant.llm import embedder_for
+    from assistant.retrieval.knowledge_base import KnowledgeBase
+
     if not question.strip():
         fail("The question is empty.")
     config = settings()

@@ -5,22 +5,19 @@ from __future__ import annotations
 from collections.abc import Sequence
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from assistant.config import Settings
 from assistant.llm import Embedder
 from assistant.retrieval.chroma import open_chroma
-from assistant.retrieval.ingest import (
-    ChunkingOptions,
-    Ingestor,
-    IngestReport,
-    ProgressCallback,
-    SourceFile,
-    discover,
-)
 from assistant.retrieval.lexical import LexicalIndex, corpus_marker
 from assistant.retrieval.records import Collection
 from assistant.retrieval.search import Retriever
 from assistant.retrieval.vector_store import VectorStore
+
+if TYPE_CHECKING:
+    # Ingesting loads every document format's parser: searching needs none of them.
+    from assistant.retrieval.ingest import IngestReport, ProgressCallback, SourceFile
 
 
 class KnowledgeBase:
@@ -34,6 +31,8 @@ class KnowledgeBase:
         return VectorStore(open_chroma(self.settings))
 
     def files(self, paths: Sequence[Path], collection: Collection | None) -> list[SourceFile]:
+        from assistant.retrieval.ingest import discover
+
         return list(discover(paths or [self.settings.knowledge_dir], collection))
 
     async def ingest(
@@ -43,6 +42,8 @@ class KnowledgeBase:
         prune: bool = False,
         on_file: ProgressCallback | None = None,
     ) -> IngestReport:
+        from assistant.retrieval.ingest import ChunkingOptions, Ingestor
+
         if self.embedder is None:
             raise ValueError("ingesting needs an embedding model")
         options = ChunkingOptions(
