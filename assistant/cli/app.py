@@ -1,4 +1,10 @@
-"""The ``terrain`` application and its commands."""
+"""The ``terrain`` application and its commands.
+
+typer: commands, options and their help from typed signatures; rich: colours, prompts and a
+progress bar on a terminal. Each command imports the core it needs when it runs, so that
+``terrain --help`` and a failing option answer at once; the help is typer's plain one (its
+rich help loads markdown-it and rich's tracebacks, three times the rest of the start).
+"""
 
 from __future__ import annotations
 

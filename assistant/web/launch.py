@@ -1,5 +1,8 @@
 """Starting the Chainlit server: a private working folder, sign-in secret, no outside fetches.
 
+chainlit: the chat interface, streamed messages, sign-in (password, header or OAuth) and
+threads, that Terrain would otherwise have to build and keep up itself.
+
 Chainlit reads its configuration from the folder named by ``CHAINLIT_APP_ROOT`` when it is
 first imported, and writes there (translations, uploads). Terrain gives it a folder of its own
 under the data directory, filled from the repository's ``.chainlit/config.toml`` and
