@@ -24,10 +24,12 @@ def serve(
     default credentials. Stop it with Ctrl-C.
     """
     from assistant.store import Store
+    from assistant.web.launch import check_address
     from assistant.web.launch import serve as serve_web
 
     config = settings()
     try:
+        check_address(host, port)
         with Store.open(config):  # migrated and reachable before anyone signs in
             pass
         console.print(f"Terrain web app on http://{host}:{port} (Ctrl-C to stop)", highlight=False)
