@@ -1,6 +1,12 @@
 from __future__ import annotations
 
 import json
+import os
+import pty
+import select
+import signal
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -8,6 +14,7 @@ from typer.testing import CliRunner
 
 from assistant.cli import app
 from assistant.config import load_settings
+from assistant.interview.guide import load_guide
 from assistant.privacy import owner_key
 from tests.conftest import CHAT_MODEL, EMBED_MODEL
 from tests.ollama_server import OllamaTestServer, free_port_url
@@ -67,3 +74,93 @@ def test_owner_keys_are_stable_opaque_and_distinct(environment: Path) -> None:
     assert "alice" not in alice
     secret = settings.data_dir / "secret.key"
     assert secret.stat().st_mode & 0o777 == 0o600
+
+
+def interview_id_in(stderr: str) -> str:
+    """The id from the line ``Interview ID (pseudonym)`` the command starts with."""
+    return stderr.split("Interview ", 1)[1].split()[0]
+
+
+def test_the_resume_hint_stays_on_one_line_to_be_copied(
+    environment: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("OLLAMA_HOST", free_port_url())
+    result = CliRunner().invoke(app, ["interview", "--lang", "en"], input="yes\n")
+    assert result.exit_code == 0, result.output
+    hint = f"Paused. Continue with: terrain interview --resume {interview_id_in(result.stderr)}"
+    assert len(hint) > 80  # longer than the console Rich assumes off a terminal
+    assert hint in result.stderr.splitlines()
+
+
+def test_steps_are_shown_with_the_guides_titles(
+    environment: Path, monkeypatch: pytest.MonkeyPatch, ollama_server: OllamaTestServer
+) -> None:
+    monkeypatch.setenv("OLLAMA_HOST", ollama_server.url)
+    ollama_server.queue("What is your job here?")
+    result = CliRunner().invoke(app, ["interview", "--lang", "en"], input="yes\n")
+    assert result.exit_code == 0, result.output
+    title = load_guide("en").phases[0].title
+    assert f"— Step 1 of 6: {title} —" in result.stderr.splitlines()
+    assert "— role —" not in result.stderr
+
+
+def test_messages_carry_no_line_break_of_the_terminals_making(
+    environment: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("OLLAMA_HOST", free_port_url())
+    result = CliRunner().invoke(app, ["interview", "--lang", "en"], input="")
+    assert result.exit_code == 0, result.output
+    paragraphs = load_guide("en").framing.text.strip().split("\n\n")
+    assert all("\n" not in paragraph for paragraph in paragraphs)  # the guide's own text
+    assert len(paragraphs[0]) > 80
+    assert f"Terrain: {paragraphs[0]}" in result.stdout.splitlines()
+
+
+def read_until(terminal: int, wanted: str, process: subprocess.Popen[bytes]) -> str:
+    """What the program wrote on the terminal up to ``wanted`` (or up to its end)."""
+    shown = b""
+    while wanted.encode() not in shown:
+        ready, _, _ = select.select([terminal], [], [], 60)  # a guard against a hang
+        if not ready:
+            break
+        try:
+            piece = os.read(terminal, 4096)
+        except OSError:  # the program closed the terminal
+            break
+        if not piece:
+            break
+        shown += piece
+    return shown.decode(errors="replace")
+
+
+def test_one_ctrl_c_stops_and_says_how_to_resume(environment: Path, tmp_path: Path) -> None:
+    env = {
+        **os.environ,
+        "OLLAMA_HOST": free_port_url(),
+        "TERRAIN_CONFIG": str(tmp_path / "none.toml"),
+        "NO_COLOR": "1",
+    }
+    terrain = Path(sys.executable).with_name("terrain")
+    terminal, program_side = pty.openpty()  # a terminal, as a person would use it
+    process = subprocess.Popen(
+        [str(terrain), "interview", "--lang", "en"],
+        stdin=program_side,
+        stdout=program_side,
+        stderr=program_side,
+        env=env,
+    )
+    os.close(program_side)
+    try:
+        before = read_until(terminal, "You:", process)
+        assert "Do you agree to begin?" in before
+        process.send_signal(signal.SIGINT)
+        after = read_until(terminal, "\n", process) + read_until(terminal, "\n", process)
+        status = process.wait(timeout=60)  # a guard against a hang, not a timing
+    finally:
+        process.kill()
+        os.close(terminal)
+    assert status == 130
+    assert "Traceback" not in after
+    hint = f"Continue with: terrain interview --resume {interview_id_in(before)}"
+    assert "the interview is kept" in after
+    assert hint in after.replace("\r", "").splitlines()[-1], after

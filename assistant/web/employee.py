@@ -332,7 +332,7 @@ async def _render(chat: EmployeeChat, events: AsyncIterator[SessionEvent]) -> No
         elif event.kind == EventKind.NOTICE:
             await _say(f"_{render.literal(event.text)}_", texts).send()
         elif event.kind == EventKind.PHASE and event.phase is not None:
-            line = render.progress(texts, chat.guide, event.phase)
+            line = render.progress(chat.guide, event.phase)
             if line is not None:
                 await _say(line, texts).send()
     if streaming is not None:  # a stream with no final message: keep what was shown

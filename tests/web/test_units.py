@@ -33,7 +33,7 @@ from assistant.web.launch import (
     without_external_links,
 )
 from assistant.web.runtime import OwnerIndex, Runtime
-from assistant.web.texts import FR, language_from, texts_for
+from assistant.web.texts import language_from, texts_for
 from tests.conftest import SettingsFactory
 
 HOSTILE = [
@@ -119,10 +119,10 @@ def test_tables_and_progress() -> None:
     assert table.splitlines()[0] == "| a\\|b | c |"
     assert table.splitlines()[2] == "| x\\|y | z w |"
     guide = load_guide("fr")
-    assert render.progress(FR, guide, Phase.CONSENT) is None
-    assert render.progress(FR, guide, Phase.DONE) is None
-    assert render.progress(FR, guide, Phase.EPISODE) == "*Étape 2\\/6 \\: Un moment précis*"
-    assert render.progress(FR, guide, Phase.CLOSING) == "*Étape 6\\/6 \\: Résumé et conclusion*"
+    assert render.progress(guide, Phase.CONSENT) is None
+    assert render.progress(guide, Phase.DONE) is None
+    assert render.progress(guide, Phase.EPISODE) == "*Étape 2\\/6 \\: Un moment précis*"
+    assert render.progress(guide, Phase.CLOSING) == "*Étape 6\\/6 \\: Résumé et conclusion*"
 
 
 def test_summary_points_can_be_struck() -> None:
