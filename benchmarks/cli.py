@@ -22,6 +22,7 @@ import argparse
 import asyncio
 import os
 import random
+import resource
 import socket
 import statistics
 import subprocess
@@ -49,16 +50,23 @@ def closed_port() -> int:
         return int(probe.getsockname()[1])
 
 
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def timed_runs(
     source: Path, args: list[str], env: dict[str, str], runs: int, cwd: Path
-) -> list[float]:
-    """Seconds of each run of ``terrain ARGS`` with the package found in ``source``, after one
-    untimed run. ``cwd`` must not hold a Terrain checkout: ``python -c`` imports from there
-    first."""
+) -> tuple[list[float], list[float]]:
+    """Elapsed and CPU seconds of each run of ``terrain ARGS`` with the package found in
+    ``source``, after one untimed run. CPU time says what the command costs even on a busy
+    machine. ``cwd`` must not hold a Terrain checkout: ``python -c`` imports from there first."""
     env = env | {"PYTHONPATH": str(source)}
     env.pop("PYTHONDONTWRITEBYTECODE", None)
     seconds: list[float] = []
+    cpu: list[float] = []
     for _ in range(runs + 1):
+        cpu_before = _children_cpu()
         started = time.perf_counter()
         done = subprocess.run(
             [sys.executable, "-c", RUN_TERRAIN, *args],
@@ -69,9 +77,10 @@ def timed_runs(
             check=False,
         )
         seconds.append(time.perf_counter() - started)
+        cpu.append(_children_cpu() - cpu_before)
         if done.returncode != 0:
             raise RuntimeError(f"terrain {' '.join(args)} failed in {source}: {done.stderr}")
-    return seconds[1:]
+    return seconds[1:], cpu[1:]
 
 
 def measure(source: Path, env: dict[str, str], runs: int, cwd: Path) -> dict[str, Any]:
@@ -82,14 +91,17 @@ def measure(source: Path, env: dict[str, str], runs: int, cwd: Path) -> dict[str
         "ask_with_retries": timed_runs(source, ask, env, runs, cwd),
     }
     figures: dict[str, Any] = {}
-    for name, seconds in samples.items():
+    for name, (seconds, cpu) in samples.items():
         figures[f"{name}_median_seconds"] = round(statistics.median(seconds), 3)
         figures[f"{name}_min_seconds"] = round(min(seconds), 3)
+        figures[f"{name}_median_cpu_seconds"] = round(statistics.median(cpu), 3)
     print(
-        f"{source}: terrain --help median {figures['help_median_seconds']:.2f} s; terrain ask "
-        f"median {figures['ask_median_seconds']:.2f} s without retries, "
+        f"{source}: terrain --help median {figures['help_median_seconds']:.2f} s "
+        f"(CPU {figures['help_median_cpu_seconds']:.2f} s); terrain ask median "
+        f"{figures['ask_median_seconds']:.2f} s without retries "
+        f"(CPU {figures['ask_median_cpu_seconds']:.2f} s), "
         f"{figures['ask_with_retries_median_seconds']:.2f} s with the default retries "
-        f"({runs} runs each)"
+        f"({runs} runs each); load average {os.getloadavg()[0]:.1f}"
     )
     return figures
 
