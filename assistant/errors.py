@@ -8,8 +8,10 @@ Adapters (the CLI, the web app) show ``str(error)`` and never a traceback.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from pydantic import ValidationError
+if TYPE_CHECKING:
+    from pydantic import ValidationError
 
 
 class TerrainError(Exception):

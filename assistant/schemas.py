@@ -12,30 +12,13 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-
-class UserRole(StrEnum):
-    EMPLOYEE = "employee"
-    FACILITATOR = "facilitator"
-    LEADERSHIP = "leadership"
-    ADMIN = "admin"
+from assistant.vocabulary import Phase as Phase
+from assistant.vocabulary import UserRole as UserRole
 
 
 class Speaker(StrEnum):
     INTERVIEWER = "interviewer"
     EMPLOYEE = "employee"
-
-
-class Phase(StrEnum):
-    """The interview guide's phases, in order."""
-
-    CONSENT = "consent"
-    ROLE = "role"
-    EPISODE = "episode"
-    PEOPLE = "people"
-    GAP = "gap"
-    AUTOMATION = "automation"
-    CLOSING = "closing"
-    DONE = "done"
 
 
 class InterviewStatus(StrEnum):

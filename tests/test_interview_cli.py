@@ -1,6 +1,10 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -8,6 +12,7 @@ from typer.testing import CliRunner
 
 from assistant.cli import app
 from assistant.config import load_settings
+from assistant.interview.guide import load_guide
 from assistant.privacy import erase_user, interviews_of_user, owner_key
 from assistant.store import Store
 from tests.conftest import CHAT_MODEL, EMBED_MODEL
@@ -118,3 +123,77 @@ def test_an_administrator_finds_and_erases_a_persons_interviews_by_user_name(
         assert len(store.interviews.where()) == 2
         with pytest.raises(ValueError, match="empty"):
             erase_user(store, settings, "  ")
+
+
+def interview_id_in(stderr: str) -> str:
+    """The id from the line ``Interview ID (pseudonym)`` the command starts with."""
+    return stderr.split("Interview ", 1)[1].split()[0]
+
+
+def test_the_resume_hint_stays_on_one_line_to_be_copied(
+    environment: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("OLLAMA_HOST", free_port_url())
+    result = CliRunner().invoke(app, ["interview", "--lang", "en"], input="yes\n")
+    assert result.exit_code == 0, result.output
+    hint = f"Paused. Continue with: terrain interview --resume {interview_id_in(result.stderr)}"
+    assert len(hint) > 80  # longer than the console Rich assumes off a terminal
+    assert hint in result.stderr.splitlines()
+
+
+def test_steps_are_shown_with_the_guides_titles(
+    environment: Path, monkeypatch: pytest.MonkeyPatch, ollama_server: OllamaTestServer
+) -> None:
+    monkeypatch.setenv("OLLAMA_HOST", ollama_server.url)
+    ollama_server.queue("What is your job here?")
+    result = CliRunner().invoke(app, ["interview", "--lang", "en"], input="yes\n")
+    assert result.exit_code == 0, result.output
+    title = load_guide("en").phases[0].title
+    assert f"— Step 1 of 6: {title} —" in result.stderr.splitlines()
+    assert "— role —" not in result.stderr
+
+
+def test_messages_carry_no_line_break_of_the_terminals_making(
+    environment: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("OLLAMA_HOST", free_port_url())
+    result = CliRunner().invoke(app, ["interview", "--lang", "en"], input="")
+    assert result.exit_code == 0, result.output
+    paragraphs = load_guide("en").framing.text.strip().split("\n\n")
+    assert all("\n" not in paragraph for paragraph in paragraphs)  # the guide's own text
+    assert len(paragraphs[0]) > 80
+    assert f"Terrain: {paragraphs[0]}" in result.stdout.splitlines()
+
+
+def test_one_ctrl_c_stops_and_says_how_to_resume(environment: Path, tmp_path: Path) -> None:
+    env = {
+        **os.environ,
+        "OLLAMA_HOST": free_port_url(),
+        "TERRAIN_CONFIG": str(tmp_path / "none.toml"),
+        "PYTHONUNBUFFERED": "1",
+    }
+    terrain = Path(sys.executable).with_name("terrain")
+    process = subprocess.Popen(
+        [str(terrain), "interview", "--lang", "en"],
+        stdin=subprocess.PIPE,  # kept open: the interview waits for the first answer
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    try:
+        assert process.stdout is not None
+        shown = ""
+        while "Do you agree to begin?" not in shown:
+            line = process.stdout.readline()
+            assert line, "the interview ended before asking for consent"
+            shown += line
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=120)  # a guard against a hang, not a timing
+    finally:
+        process.kill()
+    assert process.returncode == 130
+    assert "Traceback" not in out + err
+    hint = f"Continue with: terrain interview --resume {interview_id_in(err)}"
+    assert "the interview is kept" in err
+    assert hint in err.splitlines()[-1], err

@@ -13,7 +13,7 @@ import sqlalchemy
 from alembic import command
 
 from assistant.findings.extraction import already_decided, transcript_digest
-from assistant.findings.jobs import EXTRACTION, ExtractionJobs, QueuedBecause
+from assistant.findings.jobs import EXTRACTION, ExtractionJobs
 from assistant.schemas import (
     AutomationExposure,
     Finding,
@@ -30,6 +30,7 @@ from assistant.schemas import (
 )
 from assistant.store import JobNotFoundError, Store
 from assistant.store.migrations import alembic_config
+from assistant.vocabulary import QueuedBecause
 from tests.conftest import SettingsFactory
 
 NOW = datetime(2026, 12, 1, tzinfo=UTC)

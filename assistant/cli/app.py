@@ -1,13 +1,18 @@
-"""The ``terrain`` application and its commands."""
+"""The ``terrain`` application and its commands.
+
+typer: commands, options and their help from typed signatures; rich: colours, prompts and a
+progress bar on a terminal. Each command imports the core it needs when it runs, so that
+``terrain --help`` and a failing option answer at once; the help is typer's plain one (its
+rich help loads markdown-it and rich's tracebacks, three times the rest of the start).
+"""
 
 from __future__ import annotations
 
-import asyncio
 from typing import Annotated
 
 import typer
 
-from assistant import __version__
+import assistant
 from assistant.cli.common import JsonFlag, console, print_json, settings
 from assistant.cli.findings import extract, review
 from assistant.cli.importing import import_transcripts
@@ -25,14 +30,14 @@ app = typer.Typer(
         "run `terrain doctor` first."
     ),
     no_args_is_help=True,
-    rich_markup_mode="markdown",
+    rich_markup_mode=None,
     pretty_exceptions_enable=False,
 )
 
 
 def _show_version(value: bool) -> None:
     if value:
-        console.print(f"terrain {__version__}")
+        console.print(f"terrain {assistant.__version__}")
         raise typer.Exit()
 
 
@@ -53,6 +58,8 @@ def doctor(as_json: JsonFlag = False) -> None:
     Prints one line per check and, for each failure, the command or setting that fixes it.
     Exits with status 1 if any check fails.
     """
+    import asyncio
+
     from assistant.doctor import run_checks
 
     results = asyncio.run(run_checks(settings()))

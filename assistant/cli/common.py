@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
-from pydantic import BaseModel
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from assistant.config import Settings, load_settings
 from assistant.errors import TerrainError
+
+if TYPE_CHECKING:
+    from rich.progress import Progress
+
+    from assistant.config import Settings
 
 console = Console()
 errors = Console(stderr=True)
@@ -24,12 +26,13 @@ EXIT_BAD_SETTINGS = 2
 
 
 def fail(error: TerrainError | str, code: int = EXIT_FAILED) -> NoReturn:
-    message = error if isinstance(error, str) else str(error)
-    errors.print(f"[bold red]Error:[/] {message}", highlight=False, markup=True, soft_wrap=True)
+    errors.print(f"[bold red]Error:[/] {error}", highlight=False, markup=True, soft_wrap=True)
     raise typer.Exit(code)
 
 
 def settings() -> Settings:
+    from assistant.config import load_settings
+
     try:
         return load_settings()
     except TerrainError as error:
@@ -38,6 +41,7 @@ def settings() -> Settings:
 
 def print_json(data: Any) -> None:
     """Print ``data`` (pydantic models included) as JSON on standard output, nothing else."""
+    from pydantic import BaseModel
 
     def default(value: Any) -> Any:
         if isinstance(value, BaseModel):
@@ -49,6 +53,8 @@ def print_json(data: Any) -> None:
 
 def progress_bar() -> Progress:
     """The bar long commands show on a terminal (and only there: callers check isatty)."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
     return Progress(
         TextColumn("[progress.description]{task.description}"),
         BarColumn(),

@@ -2,40 +2,27 @@
 
 from __future__ import annotations
 
-import asyncio
 import getpass
 import sys
 from collections import Counter
 from enum import StrEnum
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 
 from assistant.cli.common import JsonFlag, console, errors, fail, print_json, progress_bar, settings
-from assistant.config import Settings
 from assistant.errors import TerrainError
-from assistant.findings.agreement import FindingCounts, agreement, count_findings
-from assistant.findings.codebook import load_codebook
-from assistant.findings.jobs import (
-    UNEXTRACTABLE,
-    ExtractionJobs,
-    NotQueued,
-    NotQueuedReason,
-    QueuedBecause,
-    Queueing,
-)
-from assistant.findings.review import (
-    InterviewerTurnError,
-    NoSuchTurnError,
-    QuoteNotFoundError,
-    UnknownCodeError,
-    UnknownStageError,
-    facilitator_finding,
-)
-from assistant.schemas import Finding, FindingEdit, FindingStatus, Job, JobStatus, ReviewAction
-from assistant.store import Store
+from assistant.vocabulary import UNEXTRACTABLE, NotQueuedReason, QueuedBecause
+from assistant.wording import counted
+
+if TYPE_CHECKING:
+    from assistant.config import Settings
+    from assistant.findings.agreement import FindingCounts
+    from assistant.findings.jobs import ExtractionJobs, NotQueued, Queueing
+    from assistant.schemas import Finding, Job
+    from assistant.store import Store
 
 QUEUED_BECAUSE = {
     QueuedBecause.NEW: "never extracted",
@@ -67,17 +54,14 @@ REVIEW_PROMPT = "[a]ccept, [r]eject, [c]hange code, [s]kip, [q]uit? "
 REVIEW_ANSWERS = frozenset("arcsq")
 
 
-def _count(number: int, noun: str) -> str:
-    """The count and its noun, which agrees with it: "1 finding", "2 findings"."""
-    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
-
-
 def _say(text: str, *, to: Console = console) -> None:
     """Print plain text: no markup, no highlighting, and no line breaks of Rich's own."""
     to.print(text, markup=False, highlight=False, soft_wrap=True)
 
 
 def _store(config: Settings) -> Store:
+    from assistant.store import Store
+
     try:
         return Store.open(config)
     except TerrainError as error:
@@ -115,6 +99,11 @@ def extract(
     replaced. Runs every queued job, and says what was queued, what ran and what was left out,
     and why. Exits with status 1 if any job failed or the interview named cannot be extracted.
     """
+    import asyncio
+
+    from assistant.findings.jobs import ExtractionJobs
+    from assistant.schemas import JobStatus
+
     if bool(interview) == all_pending:
         fail("Give either --interview ID or --all-pending.")
     config = settings()
@@ -156,14 +145,16 @@ def _show_extraction(
     *,
     named: bool,
 ) -> None:
+    from assistant.schemas import JobStatus
+
     if queueing.queued:
         reasons = Counter(queued.because for queued in queueing.queued)
         parts = [f"{n} {QUEUED_BECAUSE[reason]}" for reason, n in reasons.items()]
-        _say(f"Queued {_count(len(queueing.queued), 'interview')} ({', '.join(parts)}).")
+        _say(f"Queued {counted(len(queueing.queued), 'interview')} ({', '.join(parts)}).")
     for job in finished:
         if job.status == JobStatus.DONE:
             line = f"[green]✓[/] {escape(job.interview_id)}: "
-            line += _count(job.result.get("findings", 0), "finding")
+            line += counted(job.result.get("findings", 0), "finding")
             kept = job.result.get("already_reviewed", 0)
             if kept:
                 line += f" (and {kept} already reviewed, not proposed again)"
@@ -195,7 +186,7 @@ def _left_out(not_queued: list[NotQueued], *, named: bool) -> str:
         return "; ".join(f"{left.interview_id}: {left.detail}" for left in not_queued)
     reasons = Counter(left.reason for left in not_queued)
     return ", ".join(
-        f"{_count(reasons[reason], 'interview')} {LEFT_OUT[reason]}"
+        f"{counted(reasons[reason], 'interview')} {LEFT_OUT[reason]}"
         for reason in LEFT_OUT
         if reasons[reason]
     )
@@ -265,6 +256,10 @@ def review(
     when. --agreement says how many findings there are of each kind, and why there is nothing
     to compare yet when no proposal of the model has been reviewed.
     """
+    from assistant.findings.agreement import agreement
+    from assistant.findings.codebook import load_codebook
+    from assistant.schemas import FindingStatus, ReviewAction
+
     config = settings()
     store = _store(config)
     codebook = load_codebook(config.codebook)
@@ -312,7 +307,7 @@ def review(
         if as_json:
             print_json(accepted)
         else:
-            _say(f"Accepted {_count(len(accepted), 'finding')}.")
+            _say(f"Accepted {counted(len(accepted), 'finding')}.")
         return
     if not sys.stdin.isatty():
         fail("Interactive review needs a terminal; use --accept-all for scripts.")
@@ -328,6 +323,8 @@ def _all_kinds(counts: FindingCounts) -> str:
 
 
 def _nothing_to_review(store: Store, interview_id: str) -> str:
+    from assistant.findings.agreement import count_findings
+
     counts = count_findings(store.findings.where(interview_id=interview_id))
     if not (counts.reviewed or counts.added):
         return (
@@ -356,7 +353,7 @@ def _review_interactively(
     made = [d for d in Decision if d != Decision.SKIPPED and decisions[d]]
     decided = sum(decisions[d] for d in made)
     parts = [f"{decisions[d]} {d}" for d in made]
-    summary = f"Reviewed {decided} of {_count(len(proposed), 'finding')}"
+    summary = f"Reviewed {decided} of {counted(len(proposed), 'finding')}"
     summary += f" ({', '.join(parts)})." if parts else "."
     left = len(proposed) - decided
     if left:
@@ -367,6 +364,8 @@ def _review_interactively(
 def _review_one(store: Store, finding: Finding, reviewer: str, codes: list[str]) -> Decision | None:
     """Show one finding and record the facilitator's decision: what was decided, or None to
     stop reviewing."""
+    from assistant.schemas import ReviewAction
+
     activity, counterpart = (finding.activity or "unknown"), (finding.counterpart or "unknown")
     console.rule(escape(f"{finding.code} — {activity} ({counterpart})"))
     for quote in finding.evidence:
@@ -395,6 +394,8 @@ def _review_one(store: Store, finding: Finding, reviewer: str, codes: list[str])
 
 
 def _change_code(store: Store, finding: Finding, reviewer: str, codes: list[str]) -> Decision:
+    from assistant.schemas import FindingEdit, ReviewAction
+
     code = _ask(f"New code ({', '.join(codes)}): ", lower=False) or ""
     if code == finding.code:
         _say(f"The code is already {code}: finding left as proposed.")
@@ -429,6 +430,16 @@ def _add_finding(
     counterpart: str | None,
     reviewer: str,
 ) -> Finding:
+    from assistant.findings.codebook import load_codebook
+    from assistant.findings.review import (
+        InterviewerTurnError,
+        NoSuchTurnError,
+        QuoteNotFoundError,
+        UnknownCodeError,
+        UnknownStageError,
+        facilitator_finding,
+    )
+
     codebook = load_codebook(settings().codebook)
     try:
         finding = facilitator_finding(

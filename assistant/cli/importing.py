@@ -3,22 +3,19 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
 
 from assistant.cli.common import JsonFlag, console, errors, fail, print_json, settings
 from assistant.errors import TerrainError
-from assistant.schemas import Interview, Phase
-from assistant.store import Store
-from assistant.store.errors import DuplicateTranscriptError
-from assistant.transcripts import (
-    SUPPORTED_LANGUAGES,
-    ImportedTranscript,
-    TranscriptFormatError,
-    parse_transcript,
-)
+from assistant.vocabulary import Phase
+
+if TYPE_CHECKING:
+    from assistant.schemas import Interview
+    from assistant.store.errors import DuplicateTranscriptError
+    from assistant.transcripts import ImportedTranscript
 
 # Imported turns are all at this phase: see store.interviews.import_transcript.
 IMPORTED_PHASE = Phase.EPISODE
@@ -66,6 +63,10 @@ def import_transcripts(
     Prints each new interview's id (with --json, a list of {id, source, …}). Exits with status
     1 if any file could not be imported.
     """
+    from assistant.store import Store
+    from assistant.store.errors import DuplicateTranscriptError
+    from assistant.transcripts import SUPPORTED_LANGUAGES, TranscriptFormatError, parse_transcript
+
     if language is not None and language not in SUPPORTED_LANGUAGES:
         fail(escape(f"Unknown language {language!r}: use {' or '.join(SUPPORTED_LANGUAGES)}."))
     config = settings()

@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
-import asyncio
 import sys
-from collections.abc import AsyncIterator
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from assistant.cli.common import JsonFlag, console, errors, fail, print_json, settings
-from assistant.config import Settings
 from assistant.errors import TerrainError
-from assistant.interview.events import EventKind, SessionEvent
-from assistant.interview.factory import session_deps
-from assistant.interview.session import InterviewSession
+
+if TYPE_CHECKING:
+    import asyncio
+    from collections.abc import AsyncIterator
+
+    from assistant.config import Settings
+    from assistant.interview.events import SessionEvent
+    from assistant.interview.guide import Guide
+    from assistant.interview.session import InterviewSession
+
+EXIT_INTERRUPTED = 130  # the shell's status for a command stopped by Ctrl-C
 
 # The employee's actions besides answering, typed as a line of their own.
 COMMANDS_HINT = (
@@ -44,47 +49,64 @@ def interview(
     closing summary, /correct TEXT corrects the summary, /stop ends the interview now, and
     /withdraw erases the interview and everything said in it (after a confirmation line: yes).
     """
+    import asyncio
+
     config = settings()
     language = lang or config.language
     if language not in ("fr", "en"):
         fail(f"Unknown language {language!r}: use fr or en.")
     interactive = sys.stdin.isatty()
-    try:
-        asyncio.run(_run(config, language, resume, interactive=interactive, as_json=as_json))
-    except TerrainError as error:
-        fail(error)
+    # One event loop for the whole interview, entered for each reply only: while the terminal
+    # waits for the employee, Ctrl-C interrupts at once (inside a reply, asyncio turns the first
+    # Ctrl-C into a cancellation; around a blocking read it would swallow it).
+    with asyncio.Runner() as runner:
+        try:
+            _run(runner, config, language, resume, interactive=interactive, as_json=as_json)
+        except TerrainError as error:
+            fail(error)
 
 
-async def _run(
-    config: Settings, language: str, resume: str | None, *, interactive: bool, as_json: bool
+def _run(
+    runner: asyncio.Runner,
+    config: Settings,
+    language: str,
+    resume: str | None,
+    *,
+    interactive: bool,
+    as_json: bool,
 ) -> None:
-    deps = await session_deps(config)
-    if resume:
-        session = await InterviewSession.resume(deps, resume)
-    else:
-        session = await InterviewSession.begin(deps, language=language)
+    session = runner.run(_open(config, language, resume))
     quiet = as_json and not interactive
-    view = TerminalView()
-    if not quiet:
-        errors.print(f"[dim]Interview {session.interview.id} ({session.interview.pseudonym})[/]")
-        for turn in await session.transcript():
-            _show_stored(turn.speaker.value, turn.text)
-        errors.print(COMMANDS_HINT, style="dim", markup=False, highlight=False)
-    # A resumed interview that is over still takes /withdraw, until the end of input.
-    over_already = session.is_over
-    while over_already or not session.is_over:
-        line = _read(interactive)
-        if line is None:
-            break
-        if line.strip().casefold() == "/withdraw":
-            if await _withdraw(session, interactive, quiet=quiet):
-                return
-            continue
-        async for event in _events_for(session, line):
-            if not quiet:
-                view.show(event)
+    view = TerminalView(session.guide)
+    try:
+        if not quiet:
+            errors.print(
+                f"[dim]Interview {session.interview.id} ({session.interview.pseudonym})[/]"
+            )
+            for turn in runner.run(session.transcript()):
+                _show_stored(turn.speaker.value, turn.text)
+            errors.print(COMMANDS_HINT, style="dim", markup=False, highlight=False, soft_wrap=True)
+        # A resumed interview that is over still takes /withdraw, until the end of input.
+        over_already = session.is_over
+        while over_already or not session.is_over:
+            line = _read(interactive)
+            if line is None:
+                break
+            if line.strip().casefold() == "/withdraw":
+                if _withdraw(runner, session, interactive, quiet=quiet):
+                    return
+                continue
+            runner.run(_reply(session, line, None if quiet else view))
+    except KeyboardInterrupt:
+        console.print()  # the prompt or a streamed answer may have left a line open
+        errors.print(
+            f"Interrupted; the interview is kept. Continue with: {_resume_command(session)}",
+            style="dim",
+            soft_wrap=True,
+        )
+        raise typer.Exit(EXIT_INTERRUPTED) from None
     if as_json:
-        turns = await session.transcript()
+        turns = runner.run(session.transcript())
         print_json(
             {
                 "id": session.interview.id,
@@ -105,9 +127,18 @@ async def _run(
         )
     elif not session.is_over:
         errors.print(
-            f"Paused. Continue with: terrain interview --resume {session.interview.id}",
-            style="dim",
+            f"Paused. Continue with: {_resume_command(session)}", style="dim", soft_wrap=True
         )
+
+
+async def _open(config: Settings, language: str, resume: str | None) -> InterviewSession:
+    from assistant.interview.factory import session_deps
+    from assistant.interview.session import InterviewSession
+
+    deps = await session_deps(config)
+    if resume:
+        return await InterviewSession.resume(deps, resume)
+    return await InterviewSession.begin(deps, language=language)
 
 
 def _events_for(session: InterviewSession, line: str) -> AsyncIterator[SessionEvent]:
@@ -123,7 +154,15 @@ def _events_for(session: InterviewSession, line: str) -> AsyncIterator[SessionEv
     return session.respond(line)
 
 
-async def _withdraw(session: InterviewSession, interactive: bool, *, quiet: bool) -> bool:
+async def _reply(session: InterviewSession, line: str, view: TerminalView | None) -> None:
+    async for event in _events_for(session, line):
+        if view is not None:
+            view.show(event)
+
+
+def _withdraw(
+    runner: asyncio.Runner, session: InterviewSession, interactive: bool, *, quiet: bool
+) -> bool:
     """Erase the interview once the employee confirms (a line: yes/oui); whether it was."""
     errors.print(
         "Tout effacer ? Tapez oui pour confirmer. / Erase everything? Type yes to confirm.",
@@ -133,7 +172,7 @@ async def _withdraw(session: InterviewSession, interactive: bool, *, quiet: bool
     if answer is None or answer.strip().casefold() not in ("yes", "oui", "y", "o"):
         errors.print("Rien n'a été effacé. / Nothing was erased.", style="dim")
         return False
-    withdrawal = await session.withdraw()
+    withdrawal = runner.run(session.withdraw())
     if quiet:
         print_json({"id": session.interview.id, "withdrawn": True, "turns": withdrawal.turns})
     else:
@@ -144,12 +183,16 @@ async def _withdraw(session: InterviewSession, interactive: bool, *, quiet: bool
     return True
 
 
+def _resume_command(session: InterviewSession) -> str:
+    return f"terrain interview --resume {session.interview.id}"
+
+
 def _read(interactive: bool) -> str | None:
     try:
         if interactive:
             return console.input("[bold cyan]Vous / You:[/] ")
         line = sys.stdin.readline()
-    except (EOFError, KeyboardInterrupt):
+    except EOFError:
         return None
     return line.rstrip("\n") if line else None
 
@@ -157,36 +200,50 @@ def _read(interactive: bool) -> str | None:
 def _show_stored(speaker: str, text: str) -> None:
     label = "Terrain" if speaker == "interviewer" else "Vous / You"
     console.print(f"[bold]{label}:[/] ", end="")
-    console.print(text, markup=False, highlight=False)
+    # No line breaks of Rich's own: the terminal wraps, and a copied message stays whole.
+    console.print(text, markup=False, highlight=False, soft_wrap=True)
 
 
 class TerminalView:
     """Shows session events: streamed pieces as they come, then what the stream did not say."""
 
-    def __init__(self) -> None:
+    def __init__(self, guide: Guide) -> None:
+        self._guide = guide
         self._streamed = ""
 
     def show(self, event: SessionEvent) -> None:
+        from assistant.interview.events import EventKind
+        from assistant.interview.progress import step_line
+
         if event.kind == EventKind.TOKEN:
             if not self._streamed:
                 console.print("[bold]Terrain:[/] ", end="")
             self._streamed += event.text
-            console.print(event.text, end="", markup=False, highlight=False)
+            console.print(event.text, end="", markup=False, highlight=False, soft_wrap=True)
         elif event.kind == EventKind.MESSAGE:
             if self._streamed:
                 # The stored message may end differently (cut to one question, or interrupted).
                 rest = event.text.removeprefix(self._streamed)
-                console.print(rest if rest != event.text else "", markup=False, highlight=False)
+                console.print(
+                    rest if rest != event.text else "",
+                    markup=False,
+                    highlight=False,
+                    soft_wrap=True,
+                )
                 if rest == event.text:
                     _show_stored("interviewer", event.text)
                 self._streamed = ""
             else:
                 _show_stored("interviewer", event.text)
         elif event.kind == EventKind.NOTICE:
-            errors.print(event.text, style="yellow", markup=False, highlight=False)
+            errors.print(event.text, style="yellow", markup=False, highlight=False, soft_wrap=True)
         elif event.kind == EventKind.REVISED:
             _show_stored("interviewer", event.text)
         elif event.kind == EventKind.STRUCK:
-            errors.print(f"Retiré / Struck: {event.text}", markup=False, highlight=False)
+            errors.print(
+                f"Retiré / Struck: {event.text}", markup=False, highlight=False, soft_wrap=True
+            )
         elif event.kind == EventKind.PHASE and event.phase:
-            errors.print(f"— {event.phase.value} —", style="dim", markup=False)
+            step = step_line(self._guide, event.phase)
+            if step is not None:
+                errors.print(f"— {step} —", style="dim", markup=False, soft_wrap=True)

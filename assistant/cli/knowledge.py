@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-import asyncio
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from assistant.cli.common import JsonFlag, console, errors, fail, print_json, progress_bar, settings
 from assistant.errors import TerrainError
-from assistant.llm import embedder_for
-from assistant.retrieval.ingest import IngestReport, Outcome, SourceFile
-from assistant.retrieval.knowledge_base import KnowledgeBase, without_vectors
-from assistant.retrieval.records import Collection
+from assistant.vocabulary import Collection
 from assistant.wording import counted
+
+if TYPE_CHECKING:
+    from assistant.retrieval.ingest import IngestReport, Outcome, SourceFile
+    from assistant.retrieval.knowledge_base import KnowledgeBase
 
 CollectionOption = Annotated[
     Collection | None,
@@ -55,6 +55,11 @@ def ingest(
     embeds them without reading the files again. Exits with status 1 if any file failed;
     missing vectors alone leave the status at 0.
     """
+    import asyncio
+
+    from assistant.llm import embedder_for
+    from assistant.retrieval.knowledge_base import KnowledgeBase
+
     config = settings()
     base = KnowledgeBase(config, embedder_for(config))
     roots = paths or [config.knowledge_dir]
@@ -137,6 +142,11 @@ def ask(
     Needs no chat model. Without a reachable embedding model the search is lexical only, and a
     warning says so.
     """
+    import asyncio
+
+    from assistant.llm import embedder_for
+    from assistant.retrieval.knowledge_base import KnowledgeBase, without_vectors
+
     if not question.strip():
         fail("The question is empty.")
     config = settings()

@@ -9,8 +9,7 @@ import typer
 
 from assistant.cli.common import JsonFlag, console, errors, fail, print_json, settings
 from assistant.errors import TerrainError
-from assistant.schemas import UserRole
-from assistant.store import Store
+from assistant.vocabulary import UserRole
 
 
 def serve(
@@ -24,10 +23,13 @@ def serve(
     Headless (no browser is opened). Accounts come from `terrain users add`; there are no
     default credentials. Stop it with Ctrl-C.
     """
+    from assistant.store import Store
+    from assistant.web.launch import check_address
     from assistant.web.launch import serve as serve_web
 
     config = settings()
     try:
+        check_address(host, port)
         with Store.open(config):  # migrated and reachable before anyone signs in
             pass
         console.print(f"Terrain web app on http://{host}:{port} (Ctrl-C to stop)", highlight=False)
@@ -78,6 +80,7 @@ def users_add(
     leadership (reports only), admin (users and erasure).
     """
     from assistant.auth import AuthError, add_user, check_password_rules, check_user_name
+    from assistant.store import Store
 
     config = settings()
     try:
@@ -95,6 +98,8 @@ def users_add(
 @users_app.command("list")
 def users_list(as_json: JsonFlag = False) -> None:
     """List the users: name, role, display name, creation date (never passwords)."""
+    from assistant.store import Store
+
     config = settings()
     try:
         with Store.open(config) as store:

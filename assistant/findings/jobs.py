@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from enum import StrEnum
 
 from pydantic import BaseModel, Field
 
@@ -38,26 +37,11 @@ from assistant.schemas import (
 )
 from assistant.store import InterviewNotFoundError, Store
 from assistant.tokens import TokenCounter
+from assistant.vocabulary import NotQueuedReason, QueuedBecause
 
 EXTRACTION = JobKind.EXTRACTION
 # A job still "running" after this long belongs to a worker that died.
 STALE_AFTER_SECONDS = 3600.0
-
-
-class QueuedBecause(StrEnum):
-    NEW = "new"  # never extracted
-    RETRY = "retry"  # its last run failed
-    CHANGED = "changed"  # its transcript changed since it was extracted
-    FORCED = "forced"  # extracted again on purpose
-    WAITING = "waiting"  # already queued (when the interview closed, or by an earlier run)
-
-
-class NotQueuedReason(StrEnum):
-    IN_PROGRESS = "in_progress"
-    DECLINED = "declined"
-    NOTHING_SAID = "nothing_said"
-    UP_TO_DATE = "up_to_date"
-    RUNNING = "running"
 
 
 NOT_QUEUED_DETAILS = {
@@ -70,13 +54,6 @@ NOT_QUEUED_DETAILS = {
     NotQueuedReason.RUNNING: "another run is extracting it right now",
 }
 # Reasons an interview cannot be extracted at all, as opposed to needing no extraction now.
-UNEXTRACTABLE = frozenset(
-    {
-        NotQueuedReason.IN_PROGRESS,
-        NotQueuedReason.DECLINED,
-        NotQueuedReason.NOTHING_SAID,
-    }
-)
 
 
 class QueuedExtraction(BaseModel):

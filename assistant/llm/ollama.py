@@ -1,11 +1,21 @@
 """The Ollama adapter: the only module that imports ``ollama`` and ``langchain_ollama``.
 
-Whole answers (structured output included) go through langchain-ollama's ``ChatOllama``;
-streamed answers, embeddings and server queries through the ``ollama`` client. Streaming skips
-LangChain because its per-piece machinery costs about twice the CPU of the reply itself, and a
-server holding many interviews at once streams all the time. Both libraries raise their own
-exceptions; :func:`_translate` maps them onto the port's typed errors so that callers never see a
-library exception.
+Why each library is here:
+
+- langchain-core and langchain-ollama: whole answers (structured output included) go through
+  LangChain's ``BaseChatModel``, built here as ``ChatOllama``. That interface is what lets
+  Terrain talk to another local model server that LangChain supports by changing this one
+  constructor, with the message types and JSON-schema output handled the same way.
+- ollama: streamed answers, embeddings and server queries (version, pulled models). Streaming
+  skips LangChain because its per-piece machinery costs about twice the CPU of the reply
+  itself, and a server holding many interviews at once streams all the time; embeddings and
+  server queries gain nothing from a wrapper.
+- httpx: timeouts, connection errors, and the one endpoint the ollama client lacks.
+
+LangChain is imported when a chat model is built, not with this module: embedding a query
+(``terrain ask``, ingest) never pays for it. Both libraries raise their own exceptions;
+:func:`_translate` maps them onto the port's typed errors so that callers never see a library
+exception.
 """
 
 from __future__ import annotations
@@ -19,17 +29,10 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import httpx
 import ollama
-from langchain_core.messages import (
-    AIMessage,
-    BaseMessage,
-    HumanMessage,
-    SystemMessage,
-)
-from langchain_ollama import ChatOllama
 from ollama import ChatResponse
 
 from assistant.config import Settings
@@ -50,6 +53,10 @@ from assistant.llm.port import (
     Role,
 )
 from assistant.llm.retry import RetryPolicy, with_retries
+
+if TYPE_CHECKING:
+    from langchain_core.language_models import BaseChatModel
+    from langchain_core.messages import AIMessage, BaseMessage
 
 T = TypeVar("T")
 
@@ -171,6 +178,8 @@ def _translate(error: BaseException, *, model: str, provider: OllamaProvider) ->
 
 
 def _to_langchain(messages: Sequence[ChatMessage]) -> list[BaseMessage]:
+    from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
+
     kinds: dict[Role, type[BaseMessage]] = {
         Role.SYSTEM: SystemMessage,
         Role.USER: HumanMessage,
@@ -186,9 +195,11 @@ def _text_of(message: AIMessage) -> str:
 
 class OllamaChatModel(ChatModel):
     def __init__(self, provider: OllamaProvider, model: str) -> None:
+        from langchain_ollama import ChatOllama
+
         self._provider = provider
         self._model = model
-        self._chat = ChatOllama(
+        self._chat: BaseChatModel = ChatOllama(
             model=model,
             base_url=provider.host,
             temperature=provider.temperature,
@@ -203,6 +214,8 @@ class OllamaChatModel(ChatModel):
     async def request(
         self, messages: Sequence[ChatMessage], *, json_schema: JsonSchema | None = None
     ) -> ModelResponse:
+        from langchain_core.messages import AIMessage
+
         started = time.perf_counter()
         lc_messages = _to_langchain(messages)
 

@@ -9,21 +9,13 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel
 
 from assistant.config import Settings
 from assistant.llm import Embedder
 from assistant.retrieval.chroma import open_chroma
-from assistant.retrieval.ingest import (
-    ChunkingOptions,
-    Ingestor,
-    IngestReport,
-    ProgressCallback,
-    SourceFile,
-    VectorsCallback,
-    discover,
-)
 from assistant.retrieval.lexical import LexicalIndex, corpus_marker
 from assistant.retrieval.pending import PendingPassages
 from assistant.retrieval.records import ChunkRecord, Collection
@@ -50,6 +42,16 @@ def without_vectors(count: int) -> str:
     )
 
 
+if TYPE_CHECKING:
+    # Ingesting loads every document format's parser: searching needs none of them.
+    from assistant.retrieval.ingest import (
+        IngestReport,
+        ProgressCallback,
+        SourceFile,
+        VectorsCallback,
+    )
+
+
 class KnowledgeBase:
     def __init__(self, settings: Settings, embedder: Embedder | None) -> None:
         self.settings = settings
@@ -62,6 +64,8 @@ class KnowledgeBase:
         return VectorStore(open_chroma(self.settings))
 
     def files(self, paths: Sequence[Path], collection: Collection | None) -> list[SourceFile]:
+        from assistant.retrieval.ingest import discover
+
         return list(discover(paths or [self.settings.knowledge_dir], collection))
 
     async def ingest(
@@ -74,6 +78,8 @@ class KnowledgeBase:
         on_vectors: VectorsCallback | None = None,
     ) -> IngestReport:
         """Index ``files``; with ``reindex``, embed every passage again with the embedder."""
+        from assistant.retrieval.ingest import ChunkingOptions, Ingestor
+
         options = ChunkingOptions(
             max_tokens=self.settings.chunk_tokens,
             overlap_tokens=self.settings.chunk_overlap_tokens,

@@ -3,17 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
-from enum import StrEnum
 from typing import Any
 
 from pydantic import BaseModel, Field
 
-
-class Collection(StrEnum):
-    """The company's own documents (prescribed work) or the essay's sources (concepts)."""
-
-    COMPANY = "company"
-    SOURCES = "sources"
+from assistant.vocabulary import Collection as Collection
 
 
 class ChunkRecord(BaseModel):

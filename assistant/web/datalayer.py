@@ -99,7 +99,7 @@ def steps_of(interview: Interview, turns: Sequence[Turn], user_name: str) -> lis
             )
             continue
         if turn.phase != shown_phase:
-            line = render.progress(texts, guide, turn.phase)
+            line = render.progress(guide, turn.phase)
             if line is not None:
                 steps.append(
                     _step(

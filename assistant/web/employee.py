@@ -305,7 +305,7 @@ async def _render(chat: EmployeeChat, events: AsyncIterator[SessionEvent]) -> No
             await notice.send()
             chat.anchor = notice.id
         elif event.kind == EventKind.PHASE and event.phase is not None:
-            line = render.progress(texts, chat.guide, event.phase)
+            line = render.progress(chat.guide, event.phase)
             if line is not None:
                 await _say(line, texts).send()
     if streaming is not None:  # a stream with no final message: keep what was shown

@@ -1,5 +1,8 @@
 """Starting the Chainlit server: a private working folder, sign-in secret, no outside fetches.
 
+chainlit: the chat interface, streamed messages, sign-in (password, header or OAuth) and
+threads, that Terrain would otherwise have to build and keep up itself.
+
 Chainlit reads its configuration from the folder named by ``CHAINLIT_APP_ROOT`` when it is
 first imported, and writes there (translations, uploads). Terrain gives it a folder of its own
 under the data directory, filled from the repository's ``.chainlit/config.toml`` and
@@ -13,12 +16,14 @@ Nothing here imports Chainlit before the environment is ready.
 from __future__ import annotations
 
 import base64
+import errno
 import hashlib
 import hmac
 import importlib.util
 import os
 import re
 import shutil
+import socket
 from collections.abc import Awaitable, Callable, MutableMapping
 from pathlib import Path
 from typing import Any
@@ -114,6 +119,38 @@ def chainlit_environment(settings: Settings, host: str, port: int) -> dict[str, 
     if not os.environ.get("CHAINLIT_AUTH_SECRET"):
         env["CHAINLIT_AUTH_SECRET"] = auth_secret(settings)
     return env
+
+
+def check_address(host: str, port: int) -> None:
+    """Fail with a clear error, before anything is announced, if the app cannot listen there.
+
+    Chainlit announces the address first and only then lets the server try to listen, which
+    fails with a bare "[Errno 98]" and exit status 0. Binding once here, the way the server
+    does (``SO_REUSEADDR``, so that connections closing on a stopped server are no obstacle),
+    finds a taken port or an address this machine does not have.
+    """
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(
+            host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+        )[0]
+        with socket.socket(family, kind, proto) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind(address)
+    except socket.gaierror:
+        raise TerrainError(
+            f"Unknown address {host!r} to listen on.",
+            fix="Give --host an address of this machine (127.0.0.1, or 0.0.0.0 for all).",
+        ) from None
+    except OSError as error:
+        if error.errno == errno.EADDRINUSE:
+            raise TerrainError(
+                f"Port {port} on {host} is already in use (another Terrain, or another program).",
+                fix="Stop it, or choose another port with --port.",
+            ) from None
+        raise TerrainError(
+            f"Cannot listen on {host}:{port}: {error.strerror or error}.",
+            fix="Choose another address or port with --host and --port.",
+        ) from None
 
 
 def serve(settings: Settings, host: str, port: int) -> None:

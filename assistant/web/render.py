@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from assistant.interview.guide import Guide
+from assistant.interview.progress import step_line
 from assistant.schemas import Interview, Phase, Turn
 from assistant.web.texts import Texts
 
@@ -84,20 +85,10 @@ def when(texts: Texts, moment: datetime) -> str:
     return moment.astimezone().strftime(texts.date_format)
 
 
-def steps(guide: Guide) -> list[Phase]:
-    """The steps an employee goes through after consent: the guide's phases, then closing."""
-    return [spec.id for spec in guide.phases] + [Phase.CLOSING]
-
-
-def progress(texts: Texts, guide: Guide, phase: Phase) -> str | None:
-    """``Étape 3/6 : …`` for ``phase``, or None for consent and after the end."""
-    order = steps(guide)
-    if phase not in order:
-        return None
-    spec = guide.phase(phase)
-    title = spec.title if spec is not None else texts.closing_title
-    line = texts.step.format(number=order.index(phase) + 1, total=len(order), title=title)
-    return f"*{literal(line)}*"
+def progress(guide: Guide, phase: Phase) -> str | None:
+    """``Étape 3/6 : …`` for ``phase``, in italics, or None for consent and after the end."""
+    line = step_line(guide, phase)
+    return None if line is None else f"*{literal(line)}*"
 
 
 def thread_name(texts: Texts, interview: Interview) -> str:

@@ -19,9 +19,6 @@ class Texts:
     agree_said: str
     decline_said: str
     consent_first: str
-    # progress
-    step: str  # {number} {total} {title}
-    closing_title: str
     # controls
     stop_label: str
     withdraw_label: str
@@ -124,8 +121,6 @@ FR = Texts(
         "Pour commencer, choisissez « J'accepte » ou « Je refuse » sous le message d'accueil. "
         "Rien n'est enregistré avant votre réponse."
     ),
-    step="Étape {number}/{total} : {title}",
-    closing_title="Résumé et conclusion",
     stop_label="Arrêter l'entretien",
     withdraw_label="Retirer mon entretien",
     withdraw_confirm=(
@@ -284,8 +279,6 @@ EN = Texts(
         'To begin, choose "I agree" or "I decline" below the welcome message. Nothing is '
         "recorded before you answer."
     ),
-    step="Step {number} of {total}: {title}",
-    closing_title="Summary and closing",
     stop_label="Stop the interview",
     withdraw_label="Withdraw my interview",
     withdraw_confirm=(

@@ -1,8 +1,12 @@
-"""`terrain users add` and `terrain users list`, and `terrain serve --help`."""
+"""`terrain users add` and `terrain users list`, and `terrain serve`'s options and refusals."""
 
 from __future__ import annotations
 
 import json
+import os
+import socket
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -97,3 +101,27 @@ def test_serve_documents_its_options() -> None:
     assert result.exit_code == 0
     assert "--host" in result.output
     assert "--port" in result.output
+
+
+def test_serve_on_a_taken_port_fails_in_one_line_before_announcing_anything(
+    data_dir: Path,
+) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        terrain = Path(sys.executable).with_name("terrain")
+        result = subprocess.run(
+            [str(terrain), "serve", "--port", str(port)],
+            capture_output=True,
+            text=True,
+            env=os.environ,
+            check=False,
+            timeout=120,
+        )
+    assert result.returncode == 1
+    assert result.stdout == ""
+    [line] = result.stderr.splitlines()
+    assert f"Port {port} on 127.0.0.1 is already in use" in line
+    assert "--port" in line
+    assert "available at" not in result.stdout + result.stderr

@@ -119,10 +119,10 @@ def test_tables_and_progress() -> None:
     assert table.splitlines()[0] == "| a\\|b | c |"
     assert table.splitlines()[2] == "| x\\|y | z w |"
     guide = load_guide("fr")
-    assert render.progress(FR, guide, Phase.CONSENT) is None
-    assert render.progress(FR, guide, Phase.DONE) is None
-    assert render.progress(FR, guide, Phase.EPISODE) == "*Étape 2\\/6 \\: Un moment précis*"
-    assert render.progress(FR, guide, Phase.CLOSING) == "*Étape 6\\/6 \\: Résumé et conclusion*"
+    assert render.progress(guide, Phase.CONSENT) is None
+    assert render.progress(guide, Phase.DONE) is None
+    assert render.progress(guide, Phase.EPISODE) == "*Étape 2\\/6 \\: Un moment précis*"
+    assert render.progress(guide, Phase.CLOSING) == "*Étape 6\\/6 \\: Résumé et conclusion*"
 
 
 def test_transcripts_and_findings_name_turns_from_one_and_show_unknowns(

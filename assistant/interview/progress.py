@@ -1,0 +1,31 @@
+"""Where an interview stands, as the employee is shown it: "Étape 2/6 : Un moment précis".
+
+The steps are the guide's phases then the closing, titled by the guide; the web app and the
+terminal interview show the same line, so it is written once, here.
+"""
+
+from __future__ import annotations
+
+from assistant.interview.guide import Guide
+from assistant.schemas import Phase
+
+_STEP = {"fr": "Étape {number}/{total} : {title}", "en": "Step {number} of {total}: {title}"}
+_CLOSING_TITLE = {"fr": "Résumé et conclusion", "en": "Summary and closing"}
+
+
+def steps(guide: Guide) -> list[Phase]:
+    """The steps an employee goes through after consent: the guide's phases, then closing."""
+    return [spec.id for spec in guide.phases] + [Phase.CLOSING]
+
+
+def step_line(guide: Guide, phase: Phase) -> str | None:
+    """``Étape 3/6 : …`` for ``phase`` in the guide's language, or None for consent and after
+    the end."""
+    order = steps(guide)
+    if phase not in order:
+        return None
+    spec = guide.phase(phase)
+    title = spec.title if spec is not None else _CLOSING_TITLE[guide.language]
+    return _STEP[guide.language].format(
+        number=order.index(phase) + 1, total=len(order), title=title
+    )

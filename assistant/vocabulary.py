@@ -1,0 +1,64 @@
+"""The closed sets of values the command line names or words: roles, phases, collections, and
+why an extraction was queued or not.
+
+They are plain enums, kept apart from the pydantic records that use them (``schemas.py``,
+``retrieval/records.py``, which re-export them) so that the ``terrain`` command can declare its
+options without loading pydantic: ``terrain --help`` must answer at once.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class UserRole(StrEnum):
+    EMPLOYEE = "employee"
+    FACILITATOR = "facilitator"
+    LEADERSHIP = "leadership"
+    ADMIN = "admin"
+
+
+class Phase(StrEnum):
+    """The interview guide's phases, in order."""
+
+    CONSENT = "consent"
+    ROLE = "role"
+    EPISODE = "episode"
+    PEOPLE = "people"
+    GAP = "gap"
+    AUTOMATION = "automation"
+    CLOSING = "closing"
+    DONE = "done"
+
+
+class Collection(StrEnum):
+    """The company's own documents (prescribed work) or the essay's sources (concepts)."""
+
+    COMPANY = "company"
+    SOURCES = "sources"
+
+
+class QueuedBecause(StrEnum):
+    """Why an interview's extraction was queued."""
+
+    NEW = "new"  # never extracted
+    RETRY = "retry"  # its last run failed
+    CHANGED = "changed"  # its transcript changed since it was extracted
+    FORCED = "forced"  # extracted again on purpose
+    WAITING = "waiting"  # already queued (when the interview closed, or by an earlier run)
+
+
+class NotQueuedReason(StrEnum):
+    """Why an interview's extraction was not queued."""
+
+    IN_PROGRESS = "in_progress"
+    DECLINED = "declined"
+    NOTHING_SAID = "nothing_said"
+    UP_TO_DATE = "up_to_date"
+    RUNNING = "running"
+
+
+# Why an interview named on purpose cannot be extracted at all (the others just wait or are done).
+UNEXTRACTABLE = frozenset(
+    {NotQueuedReason.IN_PROGRESS, NotQueuedReason.DECLINED, NotQueuedReason.NOTHING_SAID}
+)
