@@ -27,7 +27,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from presidio_analyzer import AnalyzerEngine, RecognizerResult
@@ -389,7 +389,7 @@ def _analyzer() -> AnalyzerEngine:
         # The bundled public-suffix snapshot, never a download.
         offline_suffixes = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
 
-        class OfflineEmailRecognizer(EmailRecognizer):  # type: ignore[misc]
+        class OfflineEmailRecognizer(EmailRecognizer):
             def validate_result(self, pattern_text: str) -> bool:
                 return bool(offline_suffixes(pattern_text.split("@")[-1]).fqdn)
 
@@ -412,12 +412,11 @@ def _analyzer() -> AnalyzerEngine:
                 supported_regions=("FR", "BE", "CH", "LU", "GB", "US", "DE", "ES", "IT"),
             )
         )
-        analyzer: Any = AnalyzerEngine(
+        return AnalyzerEngine(
             registry=registry,
             nlp_engine=engine,
             supported_languages=[_ANALYSIS_LANGUAGE],
         )
-        return analyzer  # type: ignore[no-any-return]
 
 
 @lru_cache(maxsize=8)
