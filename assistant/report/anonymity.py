@@ -1,11 +1,12 @@
 """Small-count suppression, primary and complementary, as employee surveys practise it.
 
 Primary: a count covering fewer than ``min_people`` distinct people (but more than none) is
-hidden. Complementary: a hidden count must not be recoverable from a total and the counts shown
-beside it. The rule works on *lines*, a list of member counts and the total they belong to:
-while some line with a visible total has exactly one hidden member, the smallest visible
-non-zero member of that line is hidden too (or, if there is none, the total), until nothing
-changes. Every line then shows its total with either no hidden member or at least two.
+hidden. Complementary: a hidden count must not be recoverable from the counts shown beside it.
+The rule works on *lines*: member counts and the total they belong to, the total being one
+more entry of the line. While some line has exactly one hidden non-zero entry (a member or its
+total), the smallest visible non-zero entry of that line is hidden too, until nothing changes.
+Every line then has either no hidden entry or at least two, so neither a hidden member (total
+minus the others) nor a hidden total (sum of the members) can be worked out.
 
 Totals here count *distinct people*: one person can sit in several cells of a row, so a row's
 total is at most the sum of its cells, not equal to it. Subtracting the visible cells from a
@@ -48,22 +49,13 @@ def suppress(
     while changed:
         changed = False
         for line in lines:
-            if line.total in hidden:
+            entries = [*line.members, line.total]
+            if sum(1 for key in entries if key in hidden and counts[key] > 0) != 1:
                 continue
-            hidden_members = [m for m in line.members if m in hidden and counts[m] > 0]
-            if len(hidden_members) != 1:
-                continue
-            visible = sorted(
-                (m for m in line.members if m not in hidden and counts[m] > 0),
-                key=lambda m: counts[m],
-            )
+            visible = [k for k in entries if k not in hidden and k not in fixed and counts[k] > 0]
             if visible:
-                hidden.add(visible[0])
-            elif line.total not in fixed:
-                hidden.add(line.total)
-            else:
-                continue
-            changed = True
+                hidden.add(min(visible, key=lambda k: counts[k]))
+                changed = True
     return hidden
 
 

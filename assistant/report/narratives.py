@@ -51,13 +51,13 @@ class BatchSummary(BaseModel):
 
 class ThemeDraft(BaseModel):
     text: str = Field(min_length=1)
-    finding_ids: list[str]
+    summaries: list[str] = Field(description="Labels (R1, R2…) of the summaries it rests on.")
     sources: list[str] = Field(default_factory=list)
 
 
 class RecommendationDraft(BaseModel):
     text: str = Field(min_length=1)
-    finding_ids: list[str]
+    themes: list[str] = Field(description="Labels (T1, T2…) of the themes supporting it.")
     sources: list[str] = Field(default_factory=list)
 
 
@@ -157,7 +157,7 @@ class NarrativeWriter:
             result = await self._ask(prompt, BatchSummary)
             ids = _valid(result.finding_ids, {i for p in batch for i in p.finding_ids})
             if ids:
-                summaries.append(Piece(self._summary_line(result.summary, ids), ids, []))
+                summaries.append(Piece(result.summary, ids, []))
         while summaries:
             # Two pieces at least per group, so that every round shrinks the list.
             groups = self._batches(
@@ -165,14 +165,15 @@ class NarrativeWriter:
             )
             merged: list[Piece] = []
             for group in groups:
+                labelled = {f"R{n}": piece for n, piece in enumerate(group, start=1)}
                 prompt = self.reduce_prompt.render(
                     theme=theme_text,
-                    summaries="\n".join(p.text for p in group),
+                    summaries="\n".join(f"{label}: {p.text}" for label, p in labelled.items()),
                     sources=sources_text,
                 )
                 draft = await self._ask(prompt, ThemeDraft)
-                ids = _valid(draft.finding_ids, {i for p in group for i in p.finding_ids})
-                ids = _valid(ids, allowed)
+                cited = [labelled[label] for label in _valid(draft.summaries, set(labelled))]
+                ids = _valid([i for p in cited for i in p.finding_ids], allowed)
                 if not ids:
                     continue
                 sources = _valid(draft.sources, set(self.catalogue))
@@ -183,7 +184,7 @@ class NarrativeWriter:
                     return None
                 final = merged[0]
                 return self._narrative(final, theme.code, self.reduce_prompt)
-            summaries = [Piece(self._summary_line(p.text, p.finding_ids), p.finding_ids, p.sources) for p in merged]
+            summaries = merged
         return None
 
     async def _recommendations(
@@ -195,12 +196,14 @@ class NarrativeWriter:
         fixed = self.counter.count(self.recommend_prompt.render(themes="", sources=sources_text))
         room = self.budget - fixed - self.counter.PER_MESSAGE_OVERHEAD
         lines: list[str] = []
+        labelled: dict[str, Narrative] = {}
         used = 0
         for theme in themes:
             narrative = syntheses.get(theme.code)
             if narrative is None:
                 continue
-            line = f"- {theme.label} (finding_ids: {', '.join(narrative.finding_ids)}): {narrative.text}"
+            label = f"T{len(labelled) + 1}"
+            line = f"{label}: {theme.label} — {narrative.text}"
             size = self.counter.count(line) + 1
             if used + size > room:
                 line = self.counter.truncate(line, max(room - used - 1, 0))
@@ -208,6 +211,7 @@ class NarrativeWriter:
                 if not line or used + size > room:
                     break
             lines.append(line)
+            labelled[label] = narrative
             used += size
         prompt = self.recommend_prompt.render(themes="\n".join(lines), sources=sources_text)
         try:
@@ -215,10 +219,10 @@ class NarrativeWriter:
         except StructuredOutputError:
             self.dropped += 1
             return []
-        allowed = {i for n in syntheses.values() for i in n.finding_ids}
         result = []
         for draft in drafts.recommendations:
-            ids = _valid(draft.finding_ids, allowed)
+            cited = [labelled[label] for label in _valid(draft.themes, set(labelled))]
+            ids = list(dict.fromkeys(i for n in cited for i in n.finding_ids))
             if not ids:
                 self.dropped += 1
                 continue
@@ -273,9 +277,6 @@ class NarrativeWriter:
     def _sources_text(self) -> str:
         lines = [f"{key}: {s.file} § {s.section}" for key, s in self.catalogue.items()]
         return self.counter.truncate("\n".join(lines), self.budget // _SOURCES_SHARE) or "-"
-
-    def _summary_line(self, text: str, ids: list[str]) -> str:
-        return f"- (finding_ids: {', '.join(ids)}) {text}"
 
     def _narrative(self, piece: Piece, theme: str | None, prompt: PromptFile) -> Narrative:
         return Narrative(

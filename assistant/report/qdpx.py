@@ -23,7 +23,10 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
 
-from lxml import etree
+from typing import Any
+from xml.etree import ElementTree as ET
+
+from lxml import etree  # type: ignore[import-untyped]
 
 from assistant.findings.codebook import Codebook
 from assistant.report.sections import selected_findings
@@ -89,20 +92,20 @@ def build_qdpx(
     created = (now or datetime.now(UTC)).strftime("%Y-%m-%dT%H:%M:%SZ")
     user = guid("user", "terrain")
     q = f"{{{NAMESPACE}}}"
-    project = etree.Element(
+    ET.register_namespace("", NAMESPACE)
+    project = ET.Element(
         q + "Project",
-        nsmap={None: NAMESPACE},
         name=project_name,
         origin="Terrain",
         creatingUserGUID=user,
         creationDateTime=created,
     )
-    users = etree.SubElement(project, q + "Users")
-    etree.SubElement(users, q + "User", guid=user, name="Terrain")
-    codes = etree.SubElement(etree.SubElement(project, q + "CodeBook"), q + "Codes")
+    users = ET.SubElement(project, q + "Users")
+    ET.SubElement(users, q + "User", guid=user, name="Terrain")
+    codes = ET.SubElement(ET.SubElement(project, q + "CodeBook"), q + "Codes")
     language = interviews[0].language if interviews else "en"
     for number, code in enumerate(codebook.codes):
-        element = etree.SubElement(
+        element = ET.SubElement(
             codes,
             q + "Code",
             guid=guid("code", code.id),
@@ -110,22 +113,22 @@ def build_qdpx(
             isCodable="true",
             color=_PALETTE[number % len(_PALETTE)],
         )
-        etree.SubElement(element, q + "Description").text = code.definition.in_language(language)
+        ET.SubElement(element, q + "Description").text = code.definition.in_language(language)
     selected = selected_findings(findings, interviews, include_proposed)
     # Codes findings use that the codebook no longer has still need a target.
     for extra in sorted({f.code for f in selected} - set(codebook.code_ids)):
-        etree.SubElement(codes, q + "Code", guid=guid("code", extra), name=extra, isCodable="true")
+        ET.SubElement(codes, q + "Code", guid=guid("code", extra), name=extra, isCodable="true")
     by_interview: dict[str, list[Finding]] = {}
     for finding in selected:
         by_interview.setdefault(finding.interview_id, []).append(finding)
     files: dict[str, str] = {}
     codings = skipped = 0
-    sources = etree.SubElement(project, q + "Sources")
+    sources = ET.SubElement(project, q + "Sources")
     for interview in interviews:
         transcript = transcript_text(interview, transcripts.get(interview.id, ()))
         source_guid = guid("source", interview.id)
         files[f"sources/{source_guid}.txt"] = transcript.text
-        source = etree.SubElement(
+        source = ET.SubElement(
             sources,
             q + "TextSource",
             guid=source_guid,
@@ -140,7 +143,7 @@ def build_qdpx(
                 if start is None or transcript.text[start + quote.start : start + quote.end] != quote.text:
                     skipped += 1
                     continue
-                selection = etree.SubElement(
+                selection = ET.SubElement(
                     source,
                     q + "PlainTextSelection",
                     guid=guid("selection", finding.id, str(number)),
@@ -150,20 +153,21 @@ def build_qdpx(
                     creatingUser=user,
                     creationDateTime=created,
                 )
-                etree.SubElement(selection, q + "Description").text = (
+                ET.SubElement(selection, q + "Description").text = (
                     f"{finding.id} ({finding.status.value}): {finding.activity or ''}"
                 )
-                coding = etree.SubElement(
+                coding = ET.SubElement(
                     selection,
                     q + "Coding",
                     guid=guid("coding", finding.id, str(number)),
                     creatingUser=user,
                 )
-                etree.SubElement(coding, q + "CodeRef", targetGUID=guid("code", finding.code))
+                ET.SubElement(coding, q + "CodeRef", targetGUID=guid("code", finding.code))
                 codings += 1
     if not len(sources):
         project.remove(sources)
-    xml = etree.tostring(project, xml_declaration=True, encoding="utf-8", pretty_print=True)
+    ET.indent(project)
+    xml = ET.tostring(project, xml_declaration=True, encoding="utf-8")
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("project.qde", xml)
@@ -173,14 +177,13 @@ def build_qdpx(
 
 
 @lru_cache(maxsize=1)
-def _project_schema() -> etree.XMLSchema:
+def _project_schema() -> Any:
     return etree.XMLSchema(etree.parse(str(SCHEMA_DIR / "Project.xsd")))
 
 
 def validate_project(project_xml: bytes) -> list[str]:
     """The problems the REFI-QDA Project schema finds in ``project_xml`` (none: valid)."""
     schema = _project_schema()
-    document = etree.fromstring(project_xml)
-    if schema.validate(document):
+    if schema.validate(etree.fromstring(project_xml)):
         return []
-    return [f"line {e.line}: {e.message}" for e in schema.error_log]
+    return [f"line {error.line}: {error.message}" for error in schema.error_log]

@@ -151,8 +151,10 @@ class AutomationRow(Frozen):
 
 
 class GroupCount(Frozen):
+    """A role or site shown with its people; hidden groups are only counted in Withheld."""
+
     label: str
-    people: int | None
+    people: int
 
 
 class Coverage(Frozen):

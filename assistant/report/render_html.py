@@ -35,6 +35,11 @@ table { border-collapse: collapse; margin: .6rem 0; font-size: .9rem; }
 th, td { border: 1px solid #b5b5b5; padding: .25rem .45rem; text-align: left; vertical-align: top; }
 th { background: #f0f0f0; }
 td.num { text-align: right; white-space: nowrap; }
+td.zero { color: #595959; }
+table.heat { table-layout: fixed; width: 100%; font-size: .74rem; }
+table.heat th { overflow-wrap: anywhere; hyphens: auto; }
+table.heat th:first-child { width: 9rem; }
+caption { caption-side: top; text-align: left; color: #444; padding-bottom: .3rem; }
 blockquote { margin: .4rem 0 .4rem 1rem; padding-left: .7rem; border-left: 3px solid #9fc2e7;
   font-style: italic; }
 .narrative { background: #f5f8fc; padding: .5rem .8rem; border-radius: 4px; }
@@ -130,7 +135,7 @@ def _coverage(report: Report, t: _Texts) -> str:
             continue
         html.append(f'<h3>{t(key)}</h3><table><thead><tr><th scope="col">{t(key)}</th><th scope="col">{t("people")}</th></tr></thead><tbody>')
         for group in groups:
-            label = t("other_groups") if not group.label else escape(_label(report, group.label))
+            label = escape(_label(report, group.label))
             html.append(f'<tr><th scope="row">{label}</th><td class="num">{escape(_count(report, group.people))}</td></tr>')
         html.append("</tbody></table>")
     html.append("</section>")
@@ -167,7 +172,10 @@ def _heatmap(report: Report, t: _Texts) -> str:
             x = left + j * cell_w
             cell = heat.cell(stage.id, code.id)
             fill, label, ink = _cell_look(cell, peak)
-            svg.append(f'<rect x="{x}" y="{y}" width="{cell_w - 2}" height="{cell_h - 2}" fill="{fill}"/>')
+            svg.append(
+                f'<rect x="{x}" y="{y}" width="{cell_w - 2}" height="{cell_h - 2}" '
+                f'fill="{fill}" stroke="#c8c8c8"/>'
+            )
             if label:
                 svg.append(
                     f'<text x="{x + cell_w / 2 - 1}" y="{y + cell_h / 2 + 4}" text-anchor="middle" fill="{ink}">{escape(label)}</text>'
@@ -178,14 +186,17 @@ def _heatmap(report: Report, t: _Texts) -> str:
         )
     svg.append("</svg>")
     table = [
-        f'<table><caption>{t("heatmap_caption")}</caption><thead><tr><th scope="col">{t("stage")}</th>'
+        f'<table class="heat"><caption>{t("heatmap_caption")}</caption>'
+        f'<thead><tr><th scope="col">{t("stage")}</th>'
     ]
     table += [f'<th scope="col">{escape(c.label)}</th>' for c in heat.codes]
     table.append(f'<th scope="col">{t("total")}</th></tr></thead><tbody>')
     for stage in heat.stages:
         table.append(f'<tr><th scope="row">{escape(stage.label)}</th>')
         for code in heat.codes:
-            table.append(f'<td class="num">{_cell_text(report, t, heat.cell(stage.id, code.id))}</td>')
+            cell = heat.cell(stage.id, code.id)
+            kind = "num" if cell else "num zero"
+            table.append(f'<td class="{kind}">{_cell_text(report, t, cell)}</td>')
         table.append(f'<td class="num">{escape(_count(report, heat.stage_totals.get(stage.id)))}</td></tr>')
     table.append(f'<tr><th scope="row">{t("total")}</th>')
     for code in heat.codes:

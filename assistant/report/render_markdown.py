@@ -52,7 +52,7 @@ def render_markdown(report: Report) -> str:
         if groups:
             out += [f"### {t(key)}", "", f"| {t(key)} | {t('people')} |", "|---|---:|"]
             for group in groups:
-                name = t("other_groups") if not group.label else label(group.label)
+                name = label(group.label)
                 out.append(f"| {name} | {count(group.people)} |")
             out.append("")
 

@@ -261,6 +261,8 @@ class SectionBuilder:
                 if text is None:
                     self.withheld["quotes_doubtful"] += 1
                     continue
+                if any(shown.text == text for shown in chosen):
+                    continue
                 chosen.append(ShownQuote(text=text, finding_id=finding.id, draft=is_draft(finding)))
                 people_quoted.add(person)
                 break
@@ -423,10 +425,12 @@ class SectionBuilder:
             counts, [Line(list(members), "")], self.min_people, fixed=frozenset({""})
         )
         self.withheld["groups"] += sum(1 for label in members if label in hidden)
-        visible = [GroupCount(label=self.redact(g), people=counts[g]) for g in members if g not in hidden]
-        if any(label in hidden for label in members):
-            visible.append(GroupCount(label="", people=None))
-        return sorted(visible, key=lambda g: (g.people is None, -(g.people or 0), g.label))
+        visible = [
+            GroupCount(label=self.redact(label), people=counts[label])
+            for label in members
+            if label not in hidden
+        ]
+        return sorted(visible, key=lambda g: (-(g.people or 0), g.label))
 
 
 _NO_PROFILE = InterviewProfile()

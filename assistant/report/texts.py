@@ -30,7 +30,6 @@ TEXTS: dict[str, dict[str, str]] = {
         "languages": "Langues",
         "roles": "Fonctions",
         "sites": "Sites",
-        "other_groups": "autres groupes (masqués)",
         "unknown": "non renseigné",
         "heatmap": "Carte des biens relationnels : étape de la chaîne de valeur × code",
         "heatmap_caption": (
@@ -101,7 +100,6 @@ TEXTS: dict[str, dict[str, str]] = {
         "languages": "Languages",
         "roles": "Roles",
         "sites": "Sites",
-        "other_groups": "other groups (hidden)",
         "unknown": "not given",
         "heatmap": "Map of relational goods: value-chain stage × code",
         "heatmap_caption": (
