@@ -144,8 +144,8 @@ HEALTH_TERMS = (
 )
 
 _CIVILITY = (
-    r"Madame|Monsieur|Mademoiselle|Mme|Mlle|Mmes|MM\.|M\.|Mr\.?|Mrs\.?|Ms\.?|Miss"
-    r"|Docteur|Dr\.?|Doctor|Professeur|Pr\.?|Ma[iî]tre|Me\.?"
+    r"(?i:madame|monsieur|mademoiselle|docteur|doctor|professeur|ma[iî]tre)"
+    r"|Mme|Mlle|Mmes|MM\.|M\.|Mr\.?|Mrs\.?|Ms\.?|Miss|Dr\.?|Pr\.?"
 )
 _NAME_WORD = r"(?:[A-ZÀ-Ý][a-zà-ÿ'’]+(?:-[A-ZÀ-Ý][a-zà-ÿ'’]+)?|[A-ZÀ-Ý]\.?(?:-?[A-ZÀ-Ý]\.)?)"
 CIVILITY_NAME = re.compile(
@@ -156,11 +156,13 @@ _STREET_TYPES = (
     r"rue|avenue|av\.|boulevard|bd|place|all[ée]e|impasse|chemin|route|quai|cours|square"
     r"|passage|faubourg|lotissement|r[ée]sidence|cit[ée]|sentier|voie|villa|hameau"
 )
-_STREET_WORD = r"(?:[A-ZÀ-Ý0-9][\w'’-]*|de|du|des|la|le|les|l'|l’|d'|d’|aux?|sur|en|et)"
+_STREET_WORD = (
+    r"(?:[A-ZÀ-Ý0-9][\w'’-]*|(?:l|d)['’][A-ZÀ-Ý][\w'’-]*"
+    r"|(?:des|de|du|la|le|les|aux|au|sur|en|et)(?![\w]))"
+)
 FRENCH_STREET = re.compile(
-    rf"(?<![\w])\d{{1,4}}(?:\s?(?:bis|ter|[A-D]))?,?\s+(?:{_STREET_TYPES})"
-    rf"(?:\s+{_STREET_WORD}){{1,6}}",
-    re.IGNORECASE,
+    rf"(?<![\w])\d{{1,4}}(?:\s?(?:bis|ter|[A-D]))?,?\s+(?i:{_STREET_TYPES})"
+    rf"(?:\s+{_STREET_WORD}){{1,6}}"
 )
 POSTCODE_CITY = re.compile(
     r"(?<![\w])(?:[0-9]{5}|[0-9]{2}\s[0-9]{3})\s+[A-ZÀ-Ý][\w'’-]+(?:[\s-](?:sur|sous|en|le|la|les|"
@@ -183,7 +185,7 @@ _DATE = (
     rf"|(?:\d{{1,2}}(?:er|st|nd|rd|th)?\s+)?(?:{_MONTHS})\s+(?:\d{{1,2}},?\s+)?\d{{4}}|\d{{4}}"
 )
 DATE_OF_BIRTH = re.compile(
-    rf"(?:n[ée]e?s?|naissance|born|birth|DOB|date of birth|birthday|anniversaire)"
+    rf"(?<![\w])(?:n[ée]e?s?|naissance|born|birth|DOB|date of birth|birthday|anniversaire)"
     rf"[^.;\n]{{0,25}}?(?P<date>{_DATE})(?![\w])",
     re.IGNORECASE,
 )
@@ -244,6 +246,29 @@ class Span:
     start: int
     end: int
     score: float
+    priority: int = 0  # which recognizer wins where spans overlap: the higher
+
+
+# The specific recognizers know better than the statistical NER, which knows better than a
+# capitalised word found in a first-name list.
+_PRIORITY = {"exact": 3, "ner": 2, "first_name": 1}
+# Words that are capitalised for grammar, not because they name someone.
+_NOT_NAMES = frozenset(
+    {
+        "I", "He", "She", "We", "They", "It", "The", "A", "An", "His", "Her", "My", "Our",
+        "Il", "Elle", "On", "Je", "Nous", "Vous", "Ils", "Elles", "Le", "La", "Les", "Un",
+        "Une", "Sa", "Son", "Ses", "Mon", "Ma", "Mes", "Ce", "Cette", "Avec", "Chez",
+    }
+)  # fmt: skip
+_CALENDAR = frozenset(
+    {
+        "janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre",
+        "octobre", "novembre", "décembre", "lundi", "mardi", "mercredi", "jeudi", "vendredi",
+        "samedi", "dimanche", "january", "february", "march", "april", "may", "june", "july",
+        "august", "september", "october", "november", "december", "monday", "tuesday",
+        "wednesday", "thursday", "friday", "saturday", "sunday",
+    }
+)  # fmt: skip
 
 
 class Redactor:
@@ -269,36 +294,40 @@ class Redactor:
         doubts: list[str] = []
         for result in results:
             kind = Kind(result.entity_type)
-            if result.score >= REDACT_SCORE:
-                found.append(Span(kind, result.start, result.end, result.score))
-            else:
+            if kind == Kind.PERSON and not _names_someone(text[result.start : result.end]):
+                continue
+            if result.score < REDACT_SCORE:
                 doubts.append(f"low score {kind}: {text[result.start : result.end]}")
+                continue
+            priority = _PRIORITY["ner"] if kind == Kind.PERSON else _PRIORITY["exact"]
+            found.append(Span(kind, result.start, result.end, result.score, priority))
         found += self._pattern_spans(text)
         merged = _merge(found)
         doubts += self._doubtful_tokens(artifacts.tokens, merged)
         return merged, doubts
 
     def _pattern_spans(self, text: str) -> list[Span]:
+        exact = _PRIORITY["exact"]
         spans: list[Span] = []
         for match in CIVILITY_NAME.finditer(text):
-            spans.append(Span(Kind.PERSON, match.start(), match.end(), 0.9))
+            spans.append(Span(Kind.PERSON, match.start(), match.end(), 0.9, exact))
         for pattern in (FRENCH_STREET, POSTCODE_CITY, ENGLISH_STREET, UK_POSTCODE):
             for match in pattern.finditer(text):
-                spans.append(Span(Kind.ADDRESS, match.start(), match.end(), 0.8))
+                spans.append(Span(Kind.ADDRESS, match.start(), match.end(), 0.8, exact))
         for match in DATE_OF_BIRTH.finditer(text):
-            spans.append(Span(Kind.DATE_OF_BIRTH, match.start("date"), match.end("date"), 0.8))
+            start, end = match.start("date"), match.end("date")
+            spans.append(Span(Kind.DATE_OF_BIRTH, start, end, 0.8, exact))
         for match in PHONE_FALLBACK.finditer(text):
-            spans.append(Span(Kind.PHONE, match.start(), match.end(), 0.7))
+            spans.append(Span(Kind.PHONE, match.start(), match.end(), 0.85, exact))
         for match in _HEALTH.finditer(text):
-            spans.append(Span(Kind.HEALTH, match.start(), match.end(), 0.8))
+            spans.append(Span(Kind.HEALTH, match.start(), match.end(), 0.8, exact))
         for match in _FIRST_NAME_TOKEN.finditer(text):
-            if match.group() in self._first_names or all(
-                part in self._first_names for part in match.group().split("-")
-            ):
-                spans.append(Span(Kind.PERSON, match.start(), match.end(), 0.6))
+            word = match.group()
+            if word in self._first_names or all(p in self._first_names for p in word.split("-")):
+                spans.append(Span(Kind.PERSON, match.start(), match.end(), 0.6, 1))
         if self.known_names is not None:
             for match in self.known_names.finditer(text):
-                spans.append(Span(Kind.PERSON, match.start(), match.end(), 1.0))
+                spans.append(Span(Kind.PERSON, match.start(), match.end(), 1.0, exact + 1))
         return spans
 
     def _doubtful_tokens(self, doc: Doc, spans: Sequence[Span]) -> list[str]:
@@ -307,10 +336,12 @@ class Redactor:
             word = token.text
             if (
                 token.pos_ == "PROPN"
-                and not token.is_sent_start
+                and word not in _NOT_NAMES
                 and word[:1].isupper()
                 and not word.isupper()
                 and len(word) > 1
+                and token.ent_type_ not in ("LOC", "ORG")
+                and word.casefold() not in _CALENDAR
                 and word.casefold() not in self.allowed_terms
                 and not any(s.start <= token.idx < s.end for s in spans)
             ):
@@ -357,17 +388,32 @@ def _known_name_pattern(names: Iterable[str]) -> re.Pattern[str] | None:
     )
 
 
+def _names_someone(text: str) -> bool:
+    """Whether an NER person span holds a capitalised word that is not mere grammar."""
+    words = re.findall(r"[\w'’.-]+", text)
+    return any(w[:1].isupper() and w.strip(".") not in _NOT_NAMES for w in words)
+
+
 def _merge(spans: list[Span]) -> list[Span]:
-    """Overlapping spans become one, of the kind with the highest score."""
-    merged: list[Span] = []
-    for span in sorted(spans, key=lambda s: (s.start, -s.end)):
-        if merged and span.start < merged[-1].end:
-            last = merged[-1]
-            kind = last.kind if last.score >= span.score else span.kind
-            merged[-1] = Span(kind, last.start, max(last.end, span.end), max(last.score, span.score))
-        else:
-            merged.append(span)
-    return merged
+    """Where spans overlap, the higher priority wins and the other is dropped; spans of equal
+    priority are joined (of the kind with the higher score)."""
+    chosen: list[Span] = []
+    for span in sorted(spans, key=lambda s: (-s.priority, s.start, -s.end)):
+        overlapping = [c for c in chosen if c.start < span.end and span.start < c.end]
+        if any(c.priority > span.priority for c in overlapping):
+            continue
+        for other in overlapping:
+            chosen.remove(other)
+            best = other if other.score >= span.score else span
+            span = Span(
+                best.kind,
+                min(span.start, other.start),
+                max(span.end, other.end),
+                max(span.score, other.score),
+                span.priority,
+            )
+        chosen.append(span)
+    return sorted(chosen, key=lambda s: s.start)
 
 
 _lock = threading.Lock()

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TypeVar
 
@@ -45,6 +45,7 @@ _DESCRIPTIONS_PER_GAP = 5
 _REASONS_PER_ROW = 3
 
 G = TypeVar("G")
+K = TypeVar("K", bound=Hashable)
 Redact = Callable[[str], str]
 """Text in, redacted text out (replacing what it finds)."""
 RedactQuote = Callable[[str], str | None]
@@ -175,7 +176,7 @@ class SectionBuilder:
         lines += [Line([(s, c) for s in stages], ("code", c)) for c in codes]
         lines.append(Line([("stage", s) for s in stages], ("all", "")))
         lines.append(Line([("code", c) for c in codes], ("all", "")))
-        hidden = suppress(counts, lines, self.min_people, fixed=frozenset({("all", "")}))
+        hidden = suppress(counts, lines, self.min_people, fixed=self._published(counts, ("all", "")))
         heat_cells = [
             HeatCell(
                 stage=stage,
@@ -204,6 +205,10 @@ class SectionBuilder:
     def _code_label(self, code_id: str) -> str:
         code = self.codebook.code(code_id)
         return code.label.in_language(self.language) if code else code_id
+
+    def _published(self, counts: Mapping[K, int], total: K) -> frozenset[K]:
+        """The report's number of people, which coverage shows once it reaches the threshold."""
+        return frozenset({total}) if counts[total] >= self.min_people else frozenset()
 
     # ------------------------------------------------------------------------- themes
 
@@ -422,7 +427,7 @@ class SectionBuilder:
         counts = {label: len(people) for label, people in members.items()}
         counts[""] = len(set(people_of.values()))
         hidden = suppress(
-            counts, [Line(list(members), "")], self.min_people, fixed=frozenset({""})
+            counts, [Line(list(members), "")], self.min_people, fixed=self._published(counts, "")
         )
         self.withheld["groups"] += sum(1 for label in members if label in hidden)
         visible = [
