@@ -44,10 +44,14 @@ def evaluate(redactor_for: Any = None) -> dict[str, Any]:
             expected.append((kind, start, start + len(value)))
         for span in spans:
             found[span.kind.value] += 1
-            if any(k == span.kind.value and s < span.end and span.start < e for k, s, e in expected):
+            if any(
+                k == span.kind.value and s < span.end and span.start < e for k, s, e in expected
+            ):
                 found_right[span.kind.value] += 1
             elif not expected:
-                false_alarms.append(f"{span.kind.value}: {text[span.start:span.end]!r} in {text!r}")
+                false_alarms.append(
+                    f"{span.kind.value}: {text[span.start : span.end]!r} in {text!r}"
+                )
         for kind, start, end in expected:
             labelled[kind] += 1
             if any(p.kind.value == kind and p.start < end and start < p.end for p in spans):

@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator, Sequence
 from assistant.llm.errors import ModelUnavailableError
 from assistant.llm.port import ChatMessage, ChatModel, JsonSchema, ModelResponse
 
-_FINDING_IDS = re.compile(r"^\[(f[\w-]+)\]", re.MULTILINE)
+_FINDING_IDS = re.compile(r"^\[([\w-]+)\]", re.MULTILINE)
 _LABELS = re.compile(r"^([RT]\d+): ", re.MULTILINE)
 
 

@@ -79,7 +79,9 @@ class Scripted:
 
 def _planted(number: int, english: bool) -> Planted:
     surname = _SURNAMES[number % len(_SURNAMES)]
-    civility = ("Mrs" if number % 2 else "Mr") if english else ("Madame" if number % 2 else "Monsieur")
+    civility = (
+        ("Mrs" if number % 2 else "Mr") if english else ("Madame" if number % 2 else "Monsieur")
+    )
     digits = f"{(number * 7919) % 100:02d} {(number * 104729) % 100:02d} {number % 100:02d}"
     phone = f"07700 900{number % 1000:03d}" if english else f"06 {digits} {(number * 31) % 100:02d}"
     year = 1930 + number % 20
@@ -107,7 +109,8 @@ def _sentences(p: Planted, english: bool) -> list[str]:
     if english:
         return [
             f"At {p.name}'s, who was born on {p.birth_date}, I could see she did not dare ask.",
-            f"Her daughter {p.first_name} gave me her number, {p.phone}, and her e-mail, {p.email}.",
+            f"Her daughter {p.first_name} gave me her number, {p.phone}, "
+            f"and her e-mail, {p.email}.",
             f"She lives at {p.street}, {p.city}.",
             f"With her {p.health}, I always take the time to explain what I am doing.",
             "She has trusted me with her keys for two years.",
@@ -167,11 +170,25 @@ def scripted(
         text = " ".join(sentences)
         question = "Racontez-moi une visite récente." if not english else "Tell me about a visit."
         turns = [
-            Turn(id=number * 10, interview_id=interview.id, index=0, speaker=Speaker.INTERVIEWER,
-                 text=question, phase=Phase.EPISODE, created_at=NOW),
-            Turn(id=number * 10 + 1, interview_id=interview.id, index=1, speaker=Speaker.EMPLOYEE,
-                 text=text, phase=Phase.EPISODE, created_at=NOW),
-        ]  # fmt: skip
+            Turn(
+                id=number * 10,
+                interview_id=interview.id,
+                index=0,
+                speaker=Speaker.INTERVIEWER,
+                text=question,
+                phase=Phase.EPISODE,
+                created_at=NOW,
+            ),
+            Turn(
+                id=number * 10 + 1,
+                interview_id=interview.id,
+                index=1,
+                speaker=Speaker.EMPLOYEE,
+                text=text,
+                phase=Phase.EPISODE,
+                created_at=NOW,
+            ),
+        ]
         result.interviews.append(interview)
         result.turns[interview.id] = turns
         result.planted.append(planted)
@@ -185,7 +202,8 @@ def scripted(
             gap = None
             if code == "care":
                 gap = PrescribedGap(
-                    description=f"La procédure prévoit 30 minutes ; avec {planted.name} il en faut 45.",
+                    description=f"La procédure prévoit 30 minutes ; avec {planted.name} "
+                    "il en faut 45.",
                     passage=PassageCitation(
                         source="procedure-premiere-visite.md",
                         section="Déroulé de la visite",
@@ -197,18 +215,115 @@ def scripted(
                     id=f"f{number:04d}-{code}",
                     interview_id=interview.id,
                     code=code,
-                    activity=ACTIVITIES[rng.randrange(len(ACTIVITIES))] if code != "trust" else ACTIVITIES[0],
+                    activity=ACTIVITIES[rng.randrange(len(ACTIVITIES))]
+                    if code != "trust"
+                    else ACTIVITIES[0],
                     counterpart=COUNTERPARTS[number % 2],
                     value_chain_stage=_STAGE_OF[code],
-                    evidence=[Quote(text=sentence, turn_index=1, start=start, end=start + len(sentence))],
+                    evidence=[
+                        Quote(text=sentence, turn_index=1, start=start, end=start + len(sentence))
+                    ],
                     prescribed_gap=gap,
-                    automation_exposure=(AutomationExposure.HUMAN_ESSENTIAL if number % 3 else AutomationExposure.AUGMENTED),
-                    automation_reasons=f"Un logiciel ne saurait pas que {planted.first_name} a peur le matin.",
+                    automation_exposure=(
+                        AutomationExposure.HUMAN_ESSENTIAL
+                        if number % 3
+                        else AutomationExposure.AUGMENTED
+                    ),
+                    automation_reasons=f"Un logiciel ne saurait pas que {planted.first_name} "
+                    "a peur le matin.",
                     confidence=0.5 + (number % 5) / 10,
                     status=status,
-                    provenance=Provenance(model="m", prompt="findings.extract@1.0.0", created_at=NOW),
+                    provenance=Provenance(
+                        model="m", prompt="findings.extract@1.0.0", created_at=NOW
+                    ),
                     updated_at=NOW,
                 )
-            )  # fmt: skip
+            )
     return result
 
+
+_CODES = ("empathy", "care", "trust", "proximity", "mediation", "adaptability",
+          "know_how_transmission", "emotional_intelligence")  # fmt: skip
+_STAGES = ("reception_intake", "service_delivery", "follow_up", "coordination_planning",
+           "hr_training")  # fmt: skip
+_EXTRA_ACTIVITIES = ("courses", "préparation du repas", "lever", "coucher", "sortie",
+                     "rendez-vous médical", "transmission au coordinateur")  # fmt: skip
+
+
+def synthetic(people: int, *, seed: int = 3) -> Scripted:
+    """``people`` interviews with three to six findings each, on random codes, stages and
+    activities (for the benchmark: varied enough that every section has many rows)."""
+    rng = random.Random(seed)
+    result = Scripted()
+    for number in range(people):
+        english = number % 7 == 6
+        interview = Interview(
+            id=f"sx{number:05d}",
+            pseudonym=f"Participant-{number:05d}",
+            owner=f"user{number:05d}",
+            language="en" if english else "fr",
+            status=InterviewStatus.CLOSED,
+            phase=Phase.DONE,
+            created_at=NOW,
+            updated_at=NOW,
+        )
+        planted = _planted(number, english)
+        sentences = _sentences(planted, english)
+        text = " ".join(sentences)
+        result.interviews.append(interview)
+        result.planted.append(planted)
+        result.turns[interview.id] = [
+            Turn(
+                id=number,
+                interview_id=interview.id,
+                index=0,
+                speaker=Speaker.EMPLOYEE,
+                text=text,
+                phase=Phase.EPISODE,
+                created_at=NOW,
+            )
+        ]
+        result.profiles[interview.id] = InterviewProfile(
+            role=rng.choice(("auxiliaire de vie", "coordinatrice", "chargée d'accueil")),
+            site=rng.choice(("site nord", "site sud", "vallée")),
+        )
+        for order in range(rng.randint(3, 6)):
+            sentence = sentences[rng.randrange(len(sentences))]
+            start = text.index(sentence)
+            code = rng.choice(_CODES)
+            passage = PassageCitation(
+                source=rng.choice(
+                    ("procedure-premiere-visite.md", "fiche-poste-charge-accueil.md")
+                ),
+                section=rng.choice(("Déroulé", "Missions")),
+                text="…",
+            )
+            result.findings.append(
+                Finding(
+                    id=f"g{number:05d}-{order}",
+                    interview_id=interview.id,
+                    code=code,
+                    activity=rng.choice((*ACTIVITIES, *_EXTRA_ACTIVITIES)),
+                    counterpart=rng.choice((*COUNTERPARTS, "médecin", "voisin")),
+                    value_chain_stage=rng.choice(_STAGES),
+                    evidence=[
+                        Quote(text=sentence, turn_index=0, start=start, end=start + len(sentence))
+                    ],
+                    prescribed_gap=PrescribedGap(
+                        description="Le temps prévu ne suffit pas.", passage=passage
+                    )
+                    if rng.random() < 0.3
+                    else None,
+                    automation_exposure=rng.choice(list(AutomationExposure)),
+                    automation_reasons=rng.choice(
+                        ("Il faut être là.", "Un outil aiderait à planifier.", "")
+                    ),
+                    confidence=rng.random(),
+                    status=FindingStatus.ACCEPTED,
+                    provenance=Provenance(
+                        model="m", prompt="findings.extract@1.0.0", created_at=NOW
+                    ),
+                    updated_at=NOW,
+                )
+            )
+    return result

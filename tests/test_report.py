@@ -103,9 +103,7 @@ def test_a_theme_of_three_people_is_hidden_and_quotes_need_ten_people(
     assert not nine.quotes_allowed
     assert [t.quotes for t in nine.themes] == [[] for _ in nine.themes]
 
-    lowered = build(
-        scripted(12), report_settings, codebook, min_people=3, min_people_for_quotes=3
-    )
+    lowered = build(scripted(12), report_settings, codebook, min_people=3, min_people_for_quotes=3)
     mediation = next(t for t in lowered.themes if t.code == "mediation")
     assert mediation.people == 3
     assert mediation.quotes
@@ -172,7 +170,9 @@ def test_without_a_model_the_report_is_complete_but_for_its_narratives(
     report = build(scripted(12), report_settings, codebook, UnreachableModel())
     assert report.narratives.state == NarrativeState.UNAVAILABLE
     assert "127.0.0.1:9" in report.narratives.detail
-    assert report.themes and report.heatmap.cells and report.automation
+    assert report.themes
+    assert report.heatmap.cells
+    assert report.automation
     assert all(theme.synthesis is None for theme in report.themes)
     assert report.recommendations == []
     assert "Aucun modèle n'a pu être joint" in html.unescape(render_html(report))
@@ -228,8 +228,10 @@ def test_a_facilitator_edit_replaces_the_text_and_is_marked(
     )
     synthesis = edited.themes[0].synthesis
     assert synthesis is not None
-    assert synthesis.edited and synthesis.edited_by == "claire"
-    assert "Martin" not in synthesis.text and "06 11" not in synthesis.text
+    assert synthesis.edited
+    assert synthesis.edited_by == "claire"
+    assert "Martin" not in synthesis.text
+    assert "06 11" not in synthesis.text
     assert "modifié par claire" in html.unescape(render_html(edited))
     with pytest.raises(KeyError):
         edit_narrative(report, "no-such-id", "x", "claire", default_redactor())
@@ -238,7 +240,8 @@ def test_a_facilitator_edit_replaces_the_text_and_is_marked(
 def test_the_qdpx_validates_and_its_offsets_point_at_the_quotes(codebook: Codebook) -> None:
     script = scripted(12)
     export = build_qdpx(script.interviews, script.turns, script.findings, codebook)
-    assert export.codings == len(script.findings) and export.skipped_quotes == 0
+    assert export.codings == len(script.findings)
+    assert export.skipped_quotes == 0
     with zipfile.ZipFile(io.BytesIO(export.data)) as archive:
         project = archive.read("project.qde")
         texts = {
@@ -261,7 +264,8 @@ def test_the_qdpx_validates_and_its_offsets_point_at_the_quotes(codebook: Codebo
             start, end = int(selection.get("startPosition")), int(selection.get("endPosition"))
             assert text[start:end] in quotes
             ref = selection.find("q:Coding/q:CodeRef", namespace)
-            assert ref is not None and ref.get("targetGUID") in code_guids
+            assert ref is not None
+            assert ref.get("targetGUID") in code_guids
             seen += 1
     assert seen == export.codings
     assert "[2] Personne: " in next(iter(texts.values()))  # turns numbered from 1
@@ -274,7 +278,8 @@ def test_the_html_is_self_contained_and_renders_in_chromium(
     page_html = render_html(report)
     assert '<html lang="fr">' in page_html
     assert not re.search(r"\b(?:src|href)=|url\(|@import|<script", page_html)
-    assert 'role="img"' in page_html and "<title id=" in page_html
+    assert 'role="img"' in page_html
+    assert "<title id=" in page_html
     assert '<th scope="col">' in page_html
     chromium = shutil.which("chromium") or "/usr/bin/chromium"
     if not Path(chromium).exists():

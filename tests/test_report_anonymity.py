@@ -52,7 +52,9 @@ def test_every_line_ends_with_no_hidden_entry_or_at_least_two() -> None:
     for _ in range(300):
         rows = [f"r{i}" for i in range(rng.randint(1, 5))]
         cols = [f"c{j}" for j in range(rng.randint(1, 6))]
-        cells = {(r, c): rng.choice([0, 0, 1, 2, 3, 4, 5, 6, 9, 14, 20]) for r in rows for c in cols}
+        cells = {
+            (r, c): rng.choice([0, 0, 1, 2, 3, 4, 5, 6, 9, 14, 20]) for r in rows for c in cols
+        }
         counts = additive_counts(cells, rows, cols)
         lines = table_lines(rows, cols)
         # The report publishes its number of people only when that reaches the threshold.
@@ -72,7 +74,8 @@ def test_hidden_cells_cannot_be_recovered_from_the_published_figures() -> None:
     counts = additive_counts(cells, rows, cols)
     hidden = suppress(counts, table_lines(rows, cols), 5, fixed=frozenset({("all", "")}))
     published = {k: v for k, v in counts.items() if k not in hidden}
-    assert ("r1", "a") in hidden and ("r2", "c") in hidden
+    assert ("r1", "a") in hidden
+    assert ("r2", "c") in hidden
     # Another table, with a different value in every originally small cell's rectangle,
     # publishes exactly the same figures: the hidden values are not determined.
     other = dict(cells)

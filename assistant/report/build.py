@@ -6,6 +6,7 @@ arguments (records, settings, a model or None), so those adapters stay thin.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
@@ -26,6 +27,7 @@ from assistant.report.records import (
 from assistant.report.redaction import Redactor, default_redactor
 from assistant.report.sections import SectionBuilder, selected_findings
 from assistant.report.texts import text_for
+from assistant.schemas import Finding
 from assistant.tokens import TokenCounter
 
 
@@ -46,15 +48,34 @@ class _Redaction:
         return None if result.doubtful else result.text
 
 
-def build_sections_report(
+@dataclass(frozen=True)
+class _Built:
+    report: Report
+    theme_findings: dict[str, list[Finding]]
+    redaction: _Redaction
+
+    def material(self) -> dict[str, list[Piece]]:
+        """The redacted finding lines the narratives are written from, by theme."""
+        result: dict[str, list[Piece]] = {}
+        for theme in self.report.themes:
+            pieces = []
+            for finding in self.theme_findings.get(theme.code, []):
+                quotes = [
+                    q for q in map(self.redaction.quote, (e.text for e in finding.evidence)) if q
+                ]
+                line = finding_line(finding, quotes, self.redaction.text)
+                pieces.append(Piece(line, [finding.id], []))
+            result[theme.code] = pieces
+        return result
+
+
+def _build_sections(
     inputs: ReportInputs,
     codebook: Codebook,
     options: ReportOptions,
     redactor: Redactor,
-    *,
-    now: datetime | None = None,
-) -> tuple[Report, dict[str, list[Piece]]]:
-    """The report without narratives, and the redacted material narratives would use."""
+    now: datetime | None,
+) -> _Built:
     findings = selected_findings(inputs.findings, inputs.interviews, options.include_proposed)
     redaction = _Redaction(redactor, options.language)
     builder = SectionBuilder(
@@ -86,16 +107,19 @@ def build_sections_report(
         withheld=sections.withheld,
         narratives=NarrativeStatus(state=NarrativeState.NOT_REQUESTED),
     )
+    return _Built(report, sections.theme_findings, redaction)
 
-    def material(code: str) -> list[Piece]:
-        pieces = []
-        for finding in sections.theme_findings.get(code, []):
-            quotes = [q for q in (redaction.quote(e.text) for e in finding.evidence) if q]
-            line = finding_line(finding, quotes, redaction.text)
-            pieces.append(Piece(line, [finding.id], []))
-        return pieces
 
-    return report, {theme.code: material(theme.code) for theme in sections.themes}
+def build_sections_report(
+    inputs: ReportInputs,
+    codebook: Codebook,
+    options: ReportOptions,
+    redactor: Redactor,
+    *,
+    now: datetime | None = None,
+) -> Report:
+    """The report's deterministic part: every section, computed without any model."""
+    return _build_sections(inputs, codebook, options, redactor, now).report
 
 
 async def build_report(
@@ -112,10 +136,10 @@ async def build_report(
     its narratives, and says so in ``report.narratives``."""
     options = options or ReportOptions(language=settings.language)
     redactor = redactor or default_redactor(inputs.known_names, inputs.allowed_terms)
-    report, material = build_sections_report(inputs, codebook, options, redactor, now=now)
+    built = _build_sections(inputs, codebook, options, redactor, now)
+    report = built.report
     if model is None:
         return report
-    redaction = _Redaction(redactor, options.language)
     writer = NarrativeWriter(
         model=model,
         codebook=codebook,
@@ -123,9 +147,9 @@ async def build_report(
         budget=settings.prompt_token_budget,
         language=options.language,
         sources=inputs.sources,
-        redact=redaction.text,
+        redact=built.redaction.text,
     )
-    outcome = await writer.write(report.themes, material)
+    outcome = await writer.write(report.themes, built.material())
     themes = [
         theme.model_copy(update={"synthesis": outcome.syntheses.get(theme.code)})
         for theme in report.themes
@@ -190,4 +214,3 @@ def load_source_catalogue(directory: Path, language: str) -> list[SourceSection]
                 if heading:
                     sections.append(SourceSection(file=path.name, section=heading))
     return sections
-

@@ -110,9 +110,7 @@ class NarrativeWriter:
         self.reduce_prompt = load_prompt(REDUCE_PROMPT_ID, language)
         self.recommend_prompt = load_prompt(RECOMMEND_PROMPT_ID, language)
 
-    async def write(
-        self, themes: Sequence[Theme], material: dict[str, list[Piece]]
-    ) -> Outcome:
+    async def write(self, themes: Sequence[Theme], material: dict[str, list[Piece]]) -> Outcome:
         """Syntheses for ``themes`` from ``material`` (redacted finding lines by theme code)."""
         syntheses: dict[str, Narrative] = {}
         try:
@@ -161,7 +159,12 @@ class NarrativeWriter:
         while summaries:
             # Two pieces at least per group, so that every round shrinks the list.
             groups = self._batches(
-                summaries, 2, self.reduce_prompt, theme=theme_text, summaries="", sources=sources_text
+                summaries,
+                2,
+                self.reduce_prompt,
+                theme=theme_text,
+                summaries="",
+                sources=sources_text,
             )
             merged: list[Piece] = []
             for group in groups:
@@ -272,7 +275,8 @@ class NarrativeWriter:
         code = self.codebook.code(code_id)
         if code is None:
             return code_id
-        return f"{code.label.in_language(self.language)} — {code.definition.in_language(self.language)}"
+        label, definition = code.label, code.definition
+        return f"{label.in_language(self.language)} — {definition.in_language(self.language)}"
 
     def _sources_text(self) -> str:
         lines = [f"{key}: {s.file} § {s.section}" for key, s in self.catalogue.items()]

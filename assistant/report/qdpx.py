@@ -22,7 +22,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
-
 from typing import Any
 from xml.etree import ElementTree as ET
 
@@ -140,7 +139,10 @@ def build_qdpx(
         for finding in by_interview.get(interview.id, []):
             for number, quote in enumerate(finding.evidence):
                 start = transcript.turn_starts.get(quote.turn_index)
-                if start is None or transcript.text[start + quote.start : start + quote.end] != quote.text:
+                if (
+                    start is None
+                    or transcript.text[start + quote.start : start + quote.end] != quote.text
+                ):
                     skipped += 1
                     continue
                 selection = ET.SubElement(
@@ -153,9 +155,9 @@ def build_qdpx(
                     creatingUser=user,
                     creationDateTime=created,
                 )
-                ET.SubElement(selection, q + "Description").text = (
-                    f"{finding.id} ({finding.status.value}): {finding.activity or ''}"
-                )
+                ET.SubElement(
+                    selection, q + "Description"
+                ).text = f"{finding.id} ({finding.status.value}): {finding.activity or ''}"
                 coding = ET.SubElement(
                     selection,
                     q + "Coding",

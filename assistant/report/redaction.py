@@ -223,11 +223,10 @@ def first_names() -> frozenset[str]:
         for attribute in ("first_names", "first_names_male", "first_names_female"):
             value = getattr(provider, attribute, ())
             names.update(value.keys() if isinstance(value, dict) else value)
-    return frozenset(
-        name
-        for name in names
-        if len(name) >= 3 and name.isalpha() and name[0].isupper()
-    ) - _NOT_FIRST_NAMES
+    return (
+        frozenset(name for name in names if len(name) >= 3 and name.isalpha() and name[0].isupper())
+        - _NOT_FIRST_NAMES
+    )
 
 
 @dataclass(frozen=True)
@@ -365,9 +364,7 @@ class Redactor:
         )
 
 
-_HEALTH = re.compile(
-    r"(?<![\w])(?:" + "|".join(HEALTH_TERMS) + r")(?![\w])", re.IGNORECASE
-)
+_HEALTH = re.compile(r"(?<![\w])(?:" + "|".join(HEALTH_TERMS) + r")(?![\w])", re.IGNORECASE)
 
 
 def _known_name_pattern(names: Iterable[str]) -> re.Pattern[str] | None:

@@ -56,6 +56,30 @@ svg { max-width: 100%; height: auto; }
 """
 
 
+def _p(css_class: str, content: str) -> str:
+    return f'<p class="{css_class}">{content}</p>'
+
+
+def _head(*labels: str) -> str:
+    cells = "".join(f'<th scope="col">{label}</th>' for label in labels)
+    return f"<thead><tr>{cells}</tr></thead>"
+
+
+def _row(header: str, *cells: str) -> str:
+    values = "".join(f'<td class="num">{cell}</td>' for cell in cells)
+    return f'<tr><th scope="row">{header}</th>{values}</tr>'
+
+
+def _svg_text(
+    x: float, y: float, content: str, *, anchor: str = "start", fill: str = "#1a1a1a", **extra: str
+) -> str:
+    attributes = "".join(f' {name}="{escape(value)}"' for name, value in extra.items())
+    return (
+        f'<text x="{x:g}" y="{y:g}" text-anchor="{anchor}" fill="{fill}"{attributes}>'
+        f"{escape(content)}</text>"
+    )
+
+
 def _count(report: Report, value: int | None) -> str:
     if value is None:
         return text_for(report.language, "fewer_than", n=report.min_people)
@@ -67,7 +91,7 @@ def render_html(report: Report) -> str:
     t = _Texts(report)
     body = [
         f"<h1>{escape(report.title)}</h1>",
-        f'<p class="meta">{t("generated", date=report.generated_at.date().isoformat(), codebook=report.codebook)}</p>',
+        _p("meta", t("generated", date=report.generated_at.date(), codebook=report.codebook)),
         *_notices(report, t),
         _coverage(report, t),
         _heatmap(report, t),
@@ -96,19 +120,35 @@ class _Texts:
 
 
 def _notices(report: Report, t: _Texts) -> list[str]:
-    notes = [f'<p class="note">{t("anonymity", n=report.min_people, q=report.min_people_for_quotes)}</p>']
+    notes = [
+        f'<p class="note">{t("anonymity", n=report.min_people, q=report.min_people_for_quotes)}</p>'
+    ]
     w = report.withheld
     others = w.counterparts + w.gaps + w.automation_rows + w.groups
     notes.append(
-        f'<p class="note">{t("withheld", cells=w.cells, themes=w.themes, quotes=w.quotes, doubtful=w.quotes_doubtful, others=others)}</p>'
+        _p(
+            "note",
+            t(
+                "withheld",
+                cells=w.cells,
+                themes=w.themes,
+                quotes=w.quotes,
+                doubtful=w.quotes_doubtful,
+                others=others,
+            ),
+        )
     )
     if not report.quotes_allowed:
-        notes.append(f'<p class="note">{t("quotes_not_allowed", q=report.min_people_for_quotes)}</p>')
+        notes.append(
+            f'<p class="note">{t("quotes_not_allowed", q=report.min_people_for_quotes)}</p>'
+        )
     if report.include_proposed:
         notes.append(f'<p class="notice">{t("drafts_included")}</p>')
     state = report.narratives.state
     if state == NarrativeState.UNAVAILABLE:
-        notes.append(f'<p class="notice">{t("narratives_unavailable", detail=report.narratives.detail)}</p>')
+        notes.append(
+            f'<p class="notice">{t("narratives_unavailable", detail=report.narratives.detail)}</p>'
+        )
     elif state == NarrativeState.NOT_REQUESTED:
         notes.append(f'<p class="notice">{t("narratives_not_requested")}</p>')
     return notes
@@ -126,17 +166,19 @@ def _coverage(report: Report, t: _Texts) -> str:
         (t("findings"), _count(report, c.findings)),
     ]
     if c.people is not None:
-        rows.append((t("languages"), ", ".join(f"{k}: {v}" for k, v in sorted(c.languages.items()))))
-    html = [f'<section><h2>{t("coverage")}</h2><table><tbody>']
+        rows.append(
+            (t("languages"), ", ".join(f"{k}: {v}" for k, v in sorted(c.languages.items())))
+        )
+    html = [f"<section><h2>{t('coverage')}</h2><table><tbody>"]
     html += [f'<tr><th scope="row">{k}</th><td class="num">{escape(v)}</td></tr>' for k, v in rows]
     html.append("</tbody></table>")
     for key, groups in (("roles", c.roles), ("sites", c.sites)):
         if not groups:
             continue
-        html.append(f'<h3>{t(key)}</h3><table><thead><tr><th scope="col">{t(key)}</th><th scope="col">{t("people")}</th></tr></thead><tbody>')
+        html.append(f"<h3>{t(key)}</h3><table>{_head(t(key), t('people'))}<tbody>")
         for group in groups:
             label = escape(_label(report, group.label))
-            html.append(f'<tr><th scope="row">{label}</th><td class="num">{escape(_count(report, group.people))}</td></tr>')
+            html.append(_row(label, escape(_count(report, group.people))))
         html.append("</tbody></table>")
     html.append("</section>")
     return "".join(html)
@@ -162,12 +204,10 @@ def _heatmap(report: Report, t: _Texts) -> str:
     ]
     for j, code in enumerate(heat.codes):
         x = left + j * cell_w + cell_w / 2
-        svg.append(
-            f'<text x="{x}" y="{top - 6}" transform="rotate(-40 {x} {top - 6})">{escape(code.label[:28])}</text>'
-        )
+        svg.append(_svg_text(x, top - 6, code.label[:28], transform=f"rotate(-40 {x} {top - 6})"))
     for i, stage in enumerate(heat.stages):
         y = top + i * cell_h
-        svg.append(f'<text x="{left - 6}" y="{y + cell_h / 2 + 4}" text-anchor="end">{escape(stage.label[:30])}</text>')
+        svg.append(_svg_text(left - 6, y + cell_h / 2 + 4, stage.label[:30], anchor="end"))
         for j, code in enumerate(heat.codes):
             x = left + j * cell_w
             cell = heat.cell(stage.id, code.id)
@@ -178,11 +218,15 @@ def _heatmap(report: Report, t: _Texts) -> str:
             )
             if label:
                 svg.append(
-                    f'<text x="{x + cell_w / 2 - 1}" y="{y + cell_h / 2 + 4}" text-anchor="middle" fill="{ink}">{escape(label)}</text>'
+                    _svg_text(
+                        x + cell_w / 2 - 1, y + cell_h / 2 + 4, label, anchor="middle", fill=ink
+                    )
                 )
         total = heat.stage_totals.get(stage.id)
         svg.append(
-            f'<text x="{left + cell_w * len(heat.codes) + 8}" y="{y + cell_h / 2 + 4}">{escape(_short(report, total))}</text>'
+            _svg_text(
+                left + cell_w * len(heat.codes) + 8, y + cell_h / 2 + 4, _short(report, total)
+            )
         )
     svg.append("</svg>")
     table = [
@@ -197,12 +241,19 @@ def _heatmap(report: Report, t: _Texts) -> str:
             cell = heat.cell(stage.id, code.id)
             kind = "num" if cell else "num zero"
             table.append(f'<td class="{kind}">{_cell_text(report, t, cell)}</td>')
-        table.append(f'<td class="num">{escape(_count(report, heat.stage_totals.get(stage.id)))}</td></tr>')
+        table.append(
+            f'<td class="num">{escape(_count(report, heat.stage_totals.get(stage.id)))}</td></tr>'
+        )
     table.append(f'<tr><th scope="row">{t("total")}</th>')
     for code in heat.codes:
-        table.append(f'<td class="num">{escape(_count(report, heat.code_totals.get(code.id)))}</td>')
-    table.append(f'<td class="num">{escape(_count(report, report.coverage.people))}</td></tr></tbody></table>')
-    return f'<section><h2>{t("heatmap")}</h2>{"".join(svg)}{"".join(table)}</section>'
+        table.append(
+            f'<td class="num">{escape(_count(report, heat.code_totals.get(code.id)))}</td>'
+        )
+    table.append(
+        f'<td class="num">{escape(_count(report, report.coverage.people))}</td>'
+        "</tr></tbody></table>"
+    )
+    return f"<section><h2>{t('heatmap')}</h2>{''.join(svg)}{''.join(table)}</section>"
 
 
 def _short(report: Report, value: int | None) -> str:
@@ -229,7 +280,7 @@ def _cell_text(report: Report, t: _Texts, cell: HeatCell | None) -> str:
 
 
 def _themes(report: Report, t: _Texts) -> str:
-    html = [f'<section><h2>{t("themes")}</h2>']
+    html = [f"<section><h2>{t('themes')}</h2>"]
     if not report.themes:
         html.append(f"<p>{t('no_theme')}</p></section>")
         return "".join(html)
@@ -255,17 +306,29 @@ def _strength_chart(report: Report, t: _Texts) -> str:
     for i, theme in enumerate(report.themes):
         y = i * bar_h + 4
         length = (width - left - 60) * theme.people / peak
-        svg.append(f'<text x="{left - 8}" y="{y + 15}" text-anchor="end">{escape(theme.label[:34])}</text>')
-        svg.append(f'<rect x="{left}" y="{y}" width="{length:.1f}" height="{bar_h - 6}" fill="#2a6bb0"/>')
+        svg.append(
+            f'<text x="{left - 8}" y="{y + 15}" text-anchor="end">{escape(theme.label[:34])}</text>'
+        )
+        svg.append(
+            f'<rect x="{left}" y="{y}" width="{length:.1f}" height="{bar_h - 6}" fill="#2a6bb0"/>'
+        )
         svg.append(f'<text x="{left + length + 6:.1f}" y="{y + 15}">{theme.people}</text>')
     svg.append("</svg>")
-    return f'<h3>{t("strength")}</h3>' + "".join(svg)
+    return f"<h3>{t('strength')}</h3>" + "".join(svg)
 
 
 def _theme(report: Report, t: _Texts, theme: Theme) -> str:
     html = [
-        f'<h3>{escape(theme.label)}{_draft_mark(t, theme.drafts)}</h3>',
-        f'<p class="meta">{t("theme_counts", people=theme.people, episodes=theme.episodes, interviews=theme.interviews)}</p>',
+        f"<h3>{escape(theme.label)}{_draft_mark(t, theme.drafts)}</h3>",
+        _p(
+            "meta",
+            t(
+                "theme_counts",
+                people=theme.people,
+                episodes=theme.episodes,
+                interviews=theme.interviews,
+            ),
+        ),
     ]
     if theme.synthesis is not None:
         html.append(_narrative(t, theme.synthesis))
@@ -285,10 +348,14 @@ def _narrative(t: _Texts, narrative: Narrative) -> str:
     sources = ""
     if narrative.sources:
         cited = "; ".join(f"{s.file} § {s.section}" for s in narrative.sources)
-        sources = f' · {t("cites")}: {escape(cited)}'
+        sources = f" · {t('cites')}: {escape(cited)}"
     return (
         f'<div class="narrative"><p>{escape(narrative.text)}</p>'
-        f'<p class="provenance">{provenance} · {t("supported_by", n=len(narrative.finding_ids))}{sources}</p></div>'
+        + _p(
+            "provenance",
+            f"{provenance} · {t('supported_by', n=len(narrative.finding_ids))}{sources}",
+        )
+        + "</div>"
     )
 
 
@@ -296,19 +363,24 @@ def _counterparts(report: Report, t: _Texts) -> str:
     if not report.counterparts:
         return ""
     rows = "".join(
-        f'<tr><th scope="row">{escape(_label(report, r.label))}{_draft_mark(t, r.drafts)}</th><td class="num">{r.people}</td><td class="num">{r.findings}</td></tr>'
+        _row(
+            escape(_label(report, r.label)) + _draft_mark(t, r.drafts),
+            str(r.people),
+            str(r.findings),
+        )
         for r in report.counterparts
     )
     return (
-        f'<section><h2>{t("counterparts")}</h2><table><thead><tr><th scope="col">{t("counterpart")}</th>'
-        f'<th scope="col">{t("people")}</th><th scope="col">{t("findings")}</th></tr></thead><tbody>{rows}</tbody></table></section>'
+        f"<section><h2>{t('counterparts')}</h2><table>"
+        f"{_head(t('counterpart'), t('people'), t('findings'))}"
+        f"<tbody>{rows}</tbody></table></section>"
     )
 
 
 def _gaps(report: Report, t: _Texts) -> str:
     if not report.gaps:
         return ""
-    html = [f'<section><h2>{t("gaps")}</h2>']
+    html = [f"<section><h2>{t('gaps')}</h2>"]
     for gap in report.gaps:
         if gap.source is None:
             where = t("no_passage")
@@ -317,10 +389,13 @@ def _gaps(report: Report, t: _Texts) -> str:
             section = f" § {escape(gap.section)}" if gap.section else ""
             where = f"{escape(gap.source)}{section}{page}"
         html.append(
-            f'<h3>{t("passage")} : {where}{_draft_mark(t, gap.drafts)}</h3><p class="meta">{t("people")} : {gap.people}</p>'
+            f"<h3>{t('passage')} : {where}{_draft_mark(t, gap.drafts)}</h3>"
+            + _p("meta", f"{t('people')} : {gap.people}")
         )
         if gap.descriptions:
-            html.append("<ul>" + "".join(f"<li>{escape(d)}</li>" for d in gap.descriptions) + "</ul>")
+            html.append(
+                "<ul>" + "".join(f"<li>{escape(d)}</li>" for d in gap.descriptions) + "</ul>"
+            )
     html.append("</section>")
     return "".join(html)
 
@@ -329,16 +404,17 @@ def _automation(report: Report, t: _Texts) -> str:
     if not report.automation:
         return ""
     keys = ("automatable", "augmented", "human_essential", "unknown")
-    head = "".join(f'<th scope="col">{t(k)}</th>' for k in keys)
-    html = [
-        f'<section><h2>{t("automation")}</h2><table><thead><tr><th scope="col">{t("activity")}</th>'
-        f'<th scope="col">{t("people")}</th>{head}<th scope="col">{t("reasons")}</th></tr></thead><tbody>'
-    ]
+    head = _head(t("activity"), t("people"), *(t(k) for k in keys), t("reasons"))
+    html = [f"<section><h2>{t('automation')}</h2><table>{head}<tbody>"]
     for row in report.automation:
-        cells = "".join(f'<td class="num">{escape(_count(report, row.exposure.get(k)))}</td>' for k in keys)
+        cells = "".join(
+            f'<td class="num">{escape(_count(report, row.exposure.get(k)))}</td>' for k in keys
+        )
         reasons = "<br>".join(f"« {escape(r)} »" for r in row.reasons)
         html.append(
-            f'<tr><th scope="row">{escape(_label(report, row.activity))}{_draft_mark(t, row.drafts)}</th><td class="num">{row.people}</td>{cells}<td>{reasons}</td></tr>'
+            f'<tr><th scope="row">{escape(_label(report, row.activity))}'
+            f"{_draft_mark(t, row.drafts)}</th>"
+            f'<td class="num">{row.people}</td>{cells}<td>{reasons}</td></tr>'
         )
     html.append("</tbody></table></section>")
     return "".join(html)
@@ -348,4 +424,4 @@ def _recommendations(report: Report, t: _Texts) -> str:
     if not report.recommendations:
         return ""
     items = "".join(f"<li>{_narrative(t, n)}</li>" for n in report.recommendations)
-    return f'<section><h2>{t("recommendations")}</h2><ol>{items}</ol></section>'
+    return f"<section><h2>{t('recommendations')}</h2><ol>{items}</ol></section>"

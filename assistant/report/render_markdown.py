@@ -45,8 +45,11 @@ def render_markdown(report: Report) -> str:
         out += [f"> {t('narratives_not_requested')}", ""]
 
     c = report.coverage
-    out += [f"## {t('coverage')}", "", f"| | |", "|---|---:|"]
-    out += [f"| {t('interviews')} | {count(c.interviews)} |", f"| {t('people')} | {count(c.people)} |"]
+    out += [f"## {t('coverage')}", "", "| | |", "|---|---:|"]
+    out += [
+        f"| {t('interviews')} | {count(c.interviews)} |",
+        f"| {t('people')} | {count(c.people)} |",
+    ]
     out += [f"| {t('findings')} | {count(c.findings)} |", ""]
     for key, groups in (("roles", c.roles), ("sites", c.sites)):
         if groups:
@@ -60,7 +63,9 @@ def render_markdown(report: Report) -> str:
     if heat.cells:
         out += [f"## {t('heatmap')}", "", t("heatmap_caption"), ""]
         out.append(
-            f"| {t('stage')} | " + " | ".join(_cell(c.label) for c in heat.codes) + f" | {t('total')} |"
+            f"| {t('stage')} | "
+            + " | ".join(_cell(c.label) for c in heat.codes)
+            + f" | {t('total')} |"
         )
         out.append("|---|" + "---:|" * (len(heat.codes) + 1))
         for stage in heat.stages:
@@ -88,7 +93,11 @@ def render_markdown(report: Report) -> str:
             out += [f"> « {quote.text} »{draft(quote.draft)}", ""]
 
     if report.counterparts:
-        out += [f"## {t('counterparts')}", "", f"| {t('counterpart')} | {t('people')} | {t('findings')} |"]
+        out += [
+            f"## {t('counterparts')}",
+            "",
+            f"| {t('counterpart')} | {t('people')} | {t('findings')} |",
+        ]
         out.append("|---|---:|---:|")
         for counterpart in report.counterparts:
             name = label(counterpart.label) + draft(counterpart.drafts)

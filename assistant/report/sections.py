@@ -176,7 +176,9 @@ class SectionBuilder:
         lines += [Line([(s, c) for s in stages], ("code", c)) for c in codes]
         lines.append(Line([("stage", s) for s in stages], ("all", "")))
         lines.append(Line([("code", c) for c in codes], ("all", "")))
-        hidden = suppress(counts, lines, self.min_people, fixed=self._published(counts, ("all", "")))
+        hidden = suppress(
+            counts, lines, self.min_people, fixed=self._published(counts, ("all", ""))
+        )
         heat_cells = [
             HeatCell(
                 stage=stage,
@@ -320,7 +322,7 @@ class SectionBuilder:
             descriptions: list[str] = []
             if quotes_allowed:
                 for finding in members:
-                    assert finding.prescribed_gap is not None  # noqa: S101 (grouped on it)
+                    assert finding.prescribed_gap is not None
                     text = self.redact_quote(finding.prescribed_gap.description)
                     if text is None:
                         self.withheld["quotes_doubtful"] += 1

@@ -21,8 +21,11 @@ TEXTS: dict[str, dict[str, str]] = {
         ),
         "withheld": "Retenu par ces règles : {cells} case(s), {themes} thème(s), {quotes} "
         "citation(s) ; {doubtful} citation(s) écartée(s) par la vérification des données "
-        "personnelles ; {others} autre(s) ligne(s) (interlocuteurs, écarts, automatisation, groupes).",
-        "quotes_not_allowed": "Le rapport couvre moins de {q} personnes : aucune citation n'est montrée.",
+        "personnelles ; {others} autre(s) ligne(s) (interlocuteurs, écarts, automatisation, "
+        "groupes).",
+        "quotes_not_allowed": (
+            "Le rapport couvre moins de {q} personnes : aucune citation n'est montrée."
+        ),
         "coverage": "Couverture",
         "interviews": "Entretiens",
         "people": "Personnes",
