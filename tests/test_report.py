@@ -114,9 +114,13 @@ def test_drafts_count_only_on_request_and_are_marked(
 ) -> None:
     proposed = scripted(12, status=FindingStatus.PROPOSED)
     assert build(proposed, report_settings, codebook).themes == []
-    with_drafts = build(proposed, report_settings, codebook, include_proposed=True)
+    with_drafts = build(
+        proposed, report_settings, codebook, ScriptedReportModel(), include_proposed=True
+    )
     assert with_drafts.themes
     assert all(t.drafts and all(q.draft for q in t.quotes) for t in with_drafts.themes)
+    assert all(t.synthesis and t.synthesis.drafts for t in with_drafts.themes)
+    assert all(r.drafts for r in with_drafts.recommendations)
     assert "brouillon" in render_html(with_drafts)
     assert "brouillon" in render_markdown(with_drafts)
     rejected = scripted(12, status=FindingStatus.REJECTED)
@@ -135,16 +139,19 @@ def test_no_planted_personal_data_reaches_a_leadership_export(
     report = build(script, report_settings, codebook, model, min_people=2)
     assert report.narratives.state == NarrativeState.WRITTEN
     assert any(theme.quotes for theme in report.themes)
+    pdf = render_pdf(report)
+    assert pdf.startswith(b"%PDF")
     exports = {
         "html": render_html(report),
         "markdown": render_markdown(report),
         "json": report_json(report),
-        "pdf": pdf_text(render_pdf(report)),
+        "pdf": pdf_text(pdf),
     }
     # Every quote the model saw was redacted too.
     exports["prompts"] = "\n".join(model.prompts)
     ARTIFACTS.mkdir(exist_ok=True)
     (ARTIFACTS / "report.md").write_text(exports["markdown"], encoding="utf-8")
+    (ARTIFACTS / "report.pdf").write_bytes(pdf)
     for name, text in exports.items():
         flat = re.sub(r"\s+", " ", text)
         for planted in script.planted:

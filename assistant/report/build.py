@@ -25,7 +25,7 @@ from assistant.report.records import (
     SourceSection,
 )
 from assistant.report.redaction import Redactor, default_redactor
-from assistant.report.sections import SectionBuilder, selected_findings
+from assistant.report.sections import SectionBuilder, is_draft, selected_findings
 from assistant.report.texts import text_for
 from assistant.schemas import Finding
 from assistant.tokens import TokenCounter
@@ -150,14 +150,22 @@ async def build_report(
         redact=built.redaction.text,
     )
     outcome = await writer.write(report.themes, built.material())
-    themes = [
-        theme.model_copy(update={"synthesis": outcome.syntheses.get(theme.code)})
-        for theme in report.themes
-    ]
+    unreviewed = {
+        f.id for findings in built.theme_findings.values() for f in findings if is_draft(f)
+    }
+
+    def marked(narrative: Narrative) -> Narrative:
+        drafts = any(i in unreviewed for i in narrative.finding_ids)
+        return narrative.model_copy(update={"drafts": drafts})
+
+    themes = []
+    for theme in report.themes:
+        synthesis = outcome.syntheses.get(theme.code)
+        themes.append(theme.model_copy(update={"synthesis": synthesis and marked(synthesis)}))
     return report.model_copy(
         update={
             "themes": themes,
-            "recommendations": outcome.recommendations,
+            "recommendations": [marked(n) for n in outcome.recommendations],
             "narratives": outcome.status,
         }
     )

@@ -105,6 +105,7 @@ class Narrative(Frozen):
     theme: str | None = Field(default=None, description="The theme's code; None for advice.")
     drafted_by_model: str
     prompt: str = Field(description="Prompt id@version that drafted it.")
+    drafts: bool = Field(default=False, description="It rests on findings not yet reviewed.")
     edited: bool = False
     edited_by: str | None = None
     edited_at: datetime | None = None

@@ -37,7 +37,7 @@ th { background: #f0f0f0; }
 td.num { text-align: right; white-space: nowrap; }
 td.zero { color: #595959; }
 table.heat { table-layout: fixed; width: 100%; font-size: .74rem; }
-table.heat th { overflow-wrap: anywhere; hyphens: auto; }
+table.heat th { overflow-wrap: break-word; font-size: .68rem; }
 table.heat th:first-child { width: 9rem; }
 caption { caption-side: top; text-align: left; color: #444; padding-bottom: .3rem; }
 blockquote { margin: .4rem 0 .4rem 1rem; padding-left: .7rem; border-left: 3px solid #9fc2e7;
@@ -53,6 +53,8 @@ svg { max-width: 100%; height: auto; }
   a { color: inherit; text-decoration: none; }
 }
 @page { size: A4; margin: 18mm 15mm; }
+@page wide { size: A4 landscape; margin: 15mm; }
+@media print { section.heat { page: wide; } }
 """
 
 
@@ -253,7 +255,7 @@ def _heatmap(report: Report, t: _Texts) -> str:
         f'<td class="num">{escape(_count(report, report.coverage.people))}</td>'
         "</tr></tbody></table>"
     )
-    return f"<section><h2>{t('heatmap')}</h2>{''.join(svg)}{''.join(table)}</section>"
+    return f"<section class='heat'><h2>{t('heatmap')}</h2>{''.join(svg)}{''.join(table)}</section>"
 
 
 def _short(report: Report, value: int | None) -> str:
@@ -343,6 +345,7 @@ def _quote(t: _Texts, quote: ShownQuote) -> str:
 
 def _narrative(t: _Texts, narrative: Narrative) -> str:
     provenance = t("drafted_by", model=narrative.drafted_by_model, prompt=narrative.prompt)
+    provenance += _draft_mark(t, narrative.drafts)
     if narrative.edited:
         provenance += ", " + t("edited_by", editor=narrative.edited_by or "?")
     sources = ""

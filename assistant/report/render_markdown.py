@@ -155,6 +155,8 @@ def _heat(count: Callable[[int | None], str], cell: HeatCell | None) -> str:
 
 def _narrative(t: Callable[..., str], narrative: Narrative) -> list[str]:
     provenance = t("drafted_by", model=narrative.drafted_by_model, prompt=narrative.prompt)
+    if narrative.drafts:
+        provenance += f" ({t('includes_drafts')})"
     if narrative.edited:
         provenance += ", " + t("edited_by", editor=narrative.edited_by or "?")
     support = t("supported_by", n=len(narrative.finding_ids))
