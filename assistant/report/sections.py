@@ -321,9 +321,10 @@ class SectionBuilder:
                 continue
             descriptions: list[str] = []
             if quotes_allowed:
-                for finding in members:
-                    assert finding.prescribed_gap is not None
-                    text = self.redact_quote(finding.prescribed_gap.description)
+                for gap in (f.prescribed_gap for f in members):
+                    if gap is None:
+                        continue
+                    text = self.redact_quote(gap.description)
                     if text is None:
                         self.withheld["quotes_doubtful"] += 1
                     elif text not in descriptions and len(descriptions) < _DESCRIPTIONS_PER_GAP:
