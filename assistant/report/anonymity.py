@@ -1,0 +1,63 @@
+"""Small-count suppression, primary and complementary, as employee surveys practise it.
+
+Primary: a count covering fewer than ``min_people`` distinct people (but more than none) is
+hidden. Complementary: a hidden count must not be recoverable from the counts shown beside it.
+The rule works on *lines*: member counts and the total they belong to, the total being one
+more entry of the line. While some line has exactly one hidden non-zero entry (a member or its
+total), the smallest visible non-zero entry of that line is hidden too, until nothing changes.
+Every line then has either no hidden entry or at least two, so neither a hidden member (total
+minus the others) nor a hidden total (sum of the members) can be worked out.
+
+Totals here count *distinct people*: one person can sit in several cells of a row, so a row's
+total is at most the sum of its cells, not equal to it. Subtracting the visible cells from a
+total therefore gives only a lower bound on what is hidden, never its value. The rule still
+treats totals as if they were sums, which is the cautious reading: it is what makes recovery
+impossible even in a row where nobody appears twice and the total *is* the sum.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+K = TypeVar("K", bound=Hashable)
+
+
+@dataclass(frozen=True)
+class Line(Generic[K]):
+    """Members whose counts a total covers; ``total`` is itself a key of the counts."""
+
+    members: Sequence[K]
+    total: K
+
+
+def suppress(
+    counts: Mapping[K, int],
+    lines: Sequence[Line[K]],
+    min_people: int,
+    *,
+    fixed: frozenset[K] = frozenset(),
+) -> set[K]:
+    """The keys to hide: primary suppression, then complementary until a fixed point.
+
+    ``fixed`` keys are never hidden (a total published elsewhere, such as the report's number
+    of people); their lines protect their members by hiding more members instead.
+    """
+    hidden = {key for key, value in counts.items() if 0 < value < min_people and key not in fixed}
+    changed = True
+    while changed:
+        changed = False
+        for line in lines:
+            entries = [*line.members, line.total]
+            if sum(1 for key in entries if key in hidden and counts[key] > 0) != 1:
+                continue
+            visible = [k for k in entries if k not in hidden and k not in fixed and counts[k] > 0]
+            if visible:
+                hidden.add(min(visible, key=lambda k: counts[k]))
+                changed = True
+    return hidden
+
+
+def shown(value: int, key: K, hidden: set[K]) -> int | None:
+    return None if key in hidden else value

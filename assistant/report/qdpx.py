@@ -1,0 +1,191 @@
+"""REFI-QDA export (``.qdpx``) for qualitative researchers: a facilitator's export, never
+leadership's.
+
+It holds the pseudonymised transcripts themselves, so it takes them as its own argument and
+is built apart from :class:`~assistant.report.records.Report` (which holds none). A ``.qdpx``
+is a ZIP with ``project.qde`` (the REFI-QDA 1.0 project XML: the codebook, the sources, the
+codings) and ``sources/<guid>.txt``, one plain-text transcript per interview. Each finding's
+quotes become selections of its transcript, coded with the finding's code; offsets count
+Unicode code points from 0, end exclusive, as the standard says.
+
+The schemas (MIT licence, REFI) are copied in ``schemas/``; :func:`validate_project` checks a
+project against them.
+"""
+
+from __future__ import annotations
+
+import io
+import uuid
+import zipfile
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+from xml.etree import ElementTree as ET
+
+from lxml import etree
+
+from assistant.findings.codebook import Codebook
+from assistant.report.sections import selected_findings
+from assistant.schemas import Finding, Interview, Speaker, Turn
+
+NAMESPACE = "urn:QDA-XML:project:1.0"
+SCHEMA_DIR = Path(__file__).resolve().parent / "schemas"
+_GUIDS = uuid.UUID("5b0f3c1e-6a0d-4f55-9f0e-2f6c3c9a7e41")  # namespace for stable guids
+_LABELS = {
+    "fr": {Speaker.EMPLOYEE: "Personne", Speaker.INTERVIEWER: "Intervieweur"},
+    "en": {Speaker.EMPLOYEE: "Person", Speaker.INTERVIEWER: "Interviewer"},
+}
+_PALETTE = ("#1F77B4", "#FF7F0E", "#2CA02C", "#D62728", "#9467BD", "#8C564B", "#E377C2",
+            "#7F7F7F", "#BCBD22", "#17BECF")  # fmt: skip
+
+
+def guid(*parts: str) -> str:
+    """A guid derived from ``parts``, so that exporting twice gives the same identifiers."""
+    return str(uuid.uuid5(_GUIDS, "/".join(parts)))
+
+
+@dataclass(frozen=True)
+class Transcript:
+    """An interview's text as exported, and where each turn's own text starts in it."""
+
+    text: str
+    turn_starts: dict[int, int]
+
+
+def transcript_text(interview: Interview, turns: Sequence[Turn]) -> Transcript:
+    """Turns numbered from 1 as people read them, each with its speaker, one per paragraph."""
+    labels = _LABELS.get(interview.language, _LABELS["en"])
+    pieces: list[str] = []
+    starts: dict[int, int] = {}
+    position = 0
+    for turn in sorted(turns, key=lambda t: t.index):
+        prefix = f"[{turn.index + 1}] {labels[turn.speaker]}: "
+        starts[turn.index] = position + len(prefix)
+        piece = f"{prefix}{turn.text}\n\n"
+        pieces.append(piece)
+        position += len(piece)
+    return Transcript("".join(pieces), starts)
+
+
+@dataclass(frozen=True)
+class QdpxExport:
+    data: bytes
+    codings: int
+    skipped_quotes: int = 0
+
+
+def build_qdpx(
+    interviews: Sequence[Interview],
+    transcripts: Mapping[str, Sequence[Turn]],
+    findings: Sequence[Finding],
+    codebook: Codebook,
+    *,
+    include_proposed: bool = False,
+    project_name: str = "Terrain",
+    now: datetime | None = None,
+) -> QdpxExport:
+    """The ``.qdpx`` archive of these interviews (``transcripts`` by interview id)."""
+    created = (now or datetime.now(UTC)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    user = guid("user", "terrain")
+    q = f"{{{NAMESPACE}}}"
+    ET.register_namespace("", NAMESPACE)
+    project = ET.Element(
+        q + "Project",
+        name=project_name,
+        origin="Terrain",
+        creatingUserGUID=user,
+        creationDateTime=created,
+    )
+    users = ET.SubElement(project, q + "Users")
+    ET.SubElement(users, q + "User", guid=user, name="Terrain")
+    codes = ET.SubElement(ET.SubElement(project, q + "CodeBook"), q + "Codes")
+    language = interviews[0].language if interviews else "en"
+    for number, code in enumerate(codebook.codes):
+        element = ET.SubElement(
+            codes,
+            q + "Code",
+            guid=guid("code", code.id),
+            name=code.label.in_language(language),
+            isCodable="true",
+            color=_PALETTE[number % len(_PALETTE)],
+        )
+        ET.SubElement(element, q + "Description").text = code.definition.in_language(language)
+    selected = selected_findings(findings, interviews, include_proposed)
+    # Codes findings use that the codebook no longer has still need a target.
+    for extra in sorted({f.code for f in selected} - set(codebook.code_ids)):
+        ET.SubElement(codes, q + "Code", guid=guid("code", extra), name=extra, isCodable="true")
+    by_interview: dict[str, list[Finding]] = {}
+    for finding in selected:
+        by_interview.setdefault(finding.interview_id, []).append(finding)
+    files: dict[str, str] = {}
+    codings = skipped = 0
+    sources = ET.SubElement(project, q + "Sources")
+    for interview in interviews:
+        transcript = transcript_text(interview, transcripts.get(interview.id, ()))
+        source_guid = guid("source", interview.id)
+        files[f"sources/{source_guid}.txt"] = transcript.text
+        source = ET.SubElement(
+            sources,
+            q + "TextSource",
+            guid=source_guid,
+            name=interview.pseudonym,
+            plainTextPath=f"internal://{source_guid}.txt",
+            creatingUser=user,
+            creationDateTime=created,
+        )
+        for finding in by_interview.get(interview.id, []):
+            for number, quote in enumerate(finding.evidence):
+                start = transcript.turn_starts.get(quote.turn_index)
+                if (
+                    start is None
+                    or transcript.text[start + quote.start : start + quote.end] != quote.text
+                ):
+                    skipped += 1
+                    continue
+                selection = ET.SubElement(
+                    source,
+                    q + "PlainTextSelection",
+                    guid=guid("selection", finding.id, str(number)),
+                    name=quote.text[:60],
+                    startPosition=str(start + quote.start),
+                    endPosition=str(start + quote.end),
+                    creatingUser=user,
+                    creationDateTime=created,
+                )
+                ET.SubElement(
+                    selection, q + "Description"
+                ).text = f"{finding.id} ({finding.status.value}): {finding.activity or ''}"
+                coding = ET.SubElement(
+                    selection,
+                    q + "Coding",
+                    guid=guid("coding", finding.id, str(number)),
+                    creatingUser=user,
+                )
+                ET.SubElement(coding, q + "CodeRef", targetGUID=guid("code", finding.code))
+                codings += 1
+    if not len(sources):
+        project.remove(sources)
+    ET.indent(project)
+    xml = ET.tostring(project, xml_declaration=True, encoding="utf-8")
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("project.qde", xml)
+        for name, text in files.items():
+            archive.writestr(name, text.encode("utf-8"))
+    return QdpxExport(data=buffer.getvalue(), codings=codings, skipped_quotes=skipped)
+
+
+@lru_cache(maxsize=1)
+def _project_schema() -> Any:
+    return etree.XMLSchema(etree.parse(str(SCHEMA_DIR / "Project.xsd")))
+
+
+def validate_project(project_xml: bytes) -> list[str]:
+    """The problems the REFI-QDA Project schema finds in ``project_xml`` (none: valid)."""
+    schema = _project_schema()
+    if schema.validate(etree.fromstring(project_xml)):
+        return []
+    return [f"line {error.line}: {error.message}" for error in schema.error_log]

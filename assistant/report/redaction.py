@@ -1,0 +1,474 @@
+"""Redaction of everything leadership can read: Presidio over spaCy's French pipeline.
+
+Presidio runs spaCy's ``fr_core_news_md`` (its PER entities) and recognizers written for what
+that model misses in French text: phone numbers (the ``phonenumbers`` library, French and
+international), e-mail addresses, postal addresses, dates of birth, a civility followed by a
+name, first names alone (the first-name lists that Faker ships for French- and English-speaking
+locales, among others), health details (a term list below), and the names Terrain already
+knows (accounts, pseudonyms, people named in the company's documents).
+
+spaCy's English pipelines cannot be installed here, so English text goes through the same
+French pipeline: its NER still finds many English names, and the pattern recognizers are
+language-neutral or list both languages' words.
+
+A quote that the checks still doubt is not shown at all: a capitalised word the tagger reads as
+a proper noun in the middle of a sentence that no recognizer removed, or an entity found with a
+low score. Other texts (narratives, labels) are redacted the same way but kept.
+
+spaCy is slow to load: :func:`default_redactor` builds the pipeline once, on first use, never
+when :mod:`assistant.report` is imported.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from presidio_analyzer import AnalyzerEngine, RecognizerResult
+    from spacy.tokens import Doc
+
+SPACY_MODEL = "fr_core_news_md"
+# Presidio is asked for one language only: the French pipeline reads English text as well.
+_ANALYSIS_LANGUAGE = "fr"
+# Results at or above this score are removed; below it, they only make a quote doubtful.
+REDACT_SCORE = 0.4
+
+
+class Kind(StrEnum):
+    """The kinds of personal data redaction removes."""
+
+    PERSON = "PERSON"
+    PHONE = "PHONE_NUMBER"
+    EMAIL = "EMAIL_ADDRESS"
+    ADDRESS = "ADDRESS"
+    DATE_OF_BIRTH = "DATE_OF_BIRTH"
+    HEALTH = "HEALTH"
+
+
+PLACEHOLDERS: dict[str, dict[Kind, str]] = {
+    "fr": {
+        Kind.PERSON: "[nom]",
+        Kind.PHONE: "[téléphone]",
+        Kind.EMAIL: "[e-mail]",
+        Kind.ADDRESS: "[adresse]",
+        Kind.DATE_OF_BIRTH: "[date de naissance]",
+        Kind.HEALTH: "[santé]",
+    },
+    "en": {
+        Kind.PERSON: "[name]",
+        Kind.PHONE: "[phone]",
+        Kind.EMAIL: "[e-mail]",
+        Kind.ADDRESS: "[address]",
+        Kind.DATE_OF_BIRTH: "[date of birth]",
+        Kind.HEALTH: "[health detail]",
+    },
+}
+
+# Conditions and diagnoses, French and English. Stems end with \w* where the word inflects.
+HEALTH_TERMS = (
+    r"diab[eè]t\w*",
+    r"alzheimer",
+    r"parkinson\w*",
+    r"cancers?",
+    r"canc[ée]reu\w*",
+    r"tumeurs?",
+    r"tumou?rs?",
+    r"leuc[ée]mie",
+    r"leuka?emia",
+    r"chimioth[ée]rapie",
+    r"chimio",
+    r"chemo(?:therapy)?",
+    r"radioth[ée]rapie",
+    r"radiotherapy",
+    r"d[ée]pression",
+    r"d[ée]pressi(?:f|ve)",
+    r"depressed",
+    r"burn-?out",
+    r"AVC",
+    r"accident vasculaire c[ée]r[ée]bral",
+    r"strokes?",
+    r"infarctus",
+    r"heart attack",
+    r"crise cardiaque",
+    r"insuffisance (?:r[ée]nale|cardiaque|respiratoire)",
+    r"(?:kidney|heart|renal) failure",
+    r"dialys[ée]s?",
+    r"dialysis",
+    r"scl[ée]rose en plaques",
+    r"multiple sclerosis",
+    r"d[ée]mence",
+    r"dementia",
+    r"schizophr[èé]n\w*",
+    r"bipolaires?",
+    r"bipolar",
+    r"[ée]pilep\w*",
+    r"VIH",
+    r"HIV",
+    r"sida",
+    r"AIDS",
+    r"h[ée]patite\s?[A-C]?",
+    r"hepatitis\s?[A-C]?",
+    r"s[ée]ropositi(?:f|ve)",
+    r"mucoviscidose",
+    r"cystic fibrosis",
+    r"autis\w*",
+    r"trisomi\w*",
+    r"down syndrome",
+    r"anorexi\w*",
+    r"boulimi\w*",
+    r"bulimi\w*",
+    r"addiction",
+    r"alcoolique",
+    r"alcoholic",
+    r"incontinen\w*",
+    r"escarres?",
+    r"pressure sores?",
+    r"fracture du col du f[ée]mur",
+    r"hip fracture",
+    r"arthrose",
+    r"arthritis",
+    r"ost[ée]oporose",
+    r"osteoporosis",
+    r"hypertension",
+    r"diabetes",
+    r"diabetic",
+    r"cirrhos\w*",
+    r"covid(?:-19)?",
+    r"tuberculos\w*",
+)
+
+_CIVILITY = (
+    r"(?i:madame|monsieur|mademoiselle|docteur|doctor|professeur|ma[iî]tre)"
+    r"|Mme|Mlle|Mmes|MM\.|M\.|Mr\.?|Mrs\.?|Ms\.?|Miss|Dr\.?|Pr\.?"
+)
+_NAME_WORD = r"(?:[A-ZÀ-Ý][a-zà-ÿ'’]+(?:-[A-ZÀ-Ý][a-zà-ÿ'’]+)?|[A-ZÀ-Ý]\.?(?:-?[A-ZÀ-Ý]\.)?)"
+CIVILITY_NAME = re.compile(
+    rf"(?<![\w])(?:{_CIVILITY})\s+(?P<name>{_NAME_WORD}(?:\s+{_NAME_WORD})?)(?![\w])"
+)
+
+_STREET_TYPES = (
+    r"rue|avenue|av\.|boulevard|bd|place|all[ée]e|impasse|chemin|route|quai|cours|square"
+    r"|passage|faubourg|lotissement|r[ée]sidence|cit[ée]|sentier|voie|villa|hameau"
+)
+_STREET_WORD = (
+    r"(?:[A-ZÀ-Ý0-9][\w'’-]*|(?:l|d)['’][A-ZÀ-Ý][\w'’-]*"
+    r"|(?:des|de|du|la|le|les|aux|au|sur|en|et)(?![\w]))"
+)
+FRENCH_STREET = re.compile(
+    rf"(?<![\w])\d{{1,4}}(?:\s?(?:bis|ter|[A-D]))?,?\s+(?i:{_STREET_TYPES})"
+    rf"(?:\s+{_STREET_WORD}){{1,6}}"
+)
+POSTCODE_CITY = re.compile(
+    r"(?<![\w])(?:[0-9]{5}|[0-9]{2}\s[0-9]{3})\s+[A-ZÀ-Ý][\w'’-]+(?:[\s-](?:sur|sous|en|le|la|les|"
+    r"de|du|des|[A-ZÀ-Ý][\w'’-]+))*"
+)
+ENGLISH_STREET = re.compile(
+    r"(?<![\w])\d{1,5}\s+(?:[A-Z][a-z]+\s+){1,3}"
+    r"(?:Street|St\.?|Road|Rd\.?|Avenue|Ave\.?|Lane|Ln\.?|Drive|Close|Way|Crescent|Gardens|Terrace|Court)"
+    r"(?![\w])"
+)
+UK_POSTCODE = re.compile(r"(?<![\w])[A-Z]{1,2}[0-9][A-Z0-9]?\s?[0-9][A-Z]{2}(?![\w])")
+
+_MONTHS = (
+    r"janvier|f[ée]vrier|mars|avril|mai|juin|juillet|ao[uû]t|septembre|octobre|novembre"
+    r"|d[ée]cembre|january|february|march|april|may|june|july|august|september|october"
+    r"|november|december"
+)
+_DATE = (
+    rf"\d{{1,2}}[/.-]\d{{1,2}}[/.-]\d{{2,4}}|\d{{4}}-\d{{2}}-\d{{2}}"
+    rf"|(?:\d{{1,2}}(?:er|st|nd|rd|th)?\s+)?(?:{_MONTHS})\s+(?:\d{{1,2}},?\s+)?\d{{4}}|\d{{4}}"
+)
+DATE_OF_BIRTH = re.compile(
+    rf"(?<![\w])(?:n[ée]e?s?|naissance|born|birth|DOB|date of birth|birthday|anniversaire)"
+    rf"[^.;\n]{{0,25}}?(?P<date>{_DATE})(?![\w])",
+    re.IGNORECASE,
+)
+
+PHONE_FALLBACK = re.compile(
+    r"(?<![\w+])(?:(?:\+|00)\s?\d{1,3}[\s.-]?\(?0?\)?[\s.-]?[1-9]|0[1-9])(?:[\s.-]?\d{2}){4}(?![\w])"
+)
+
+# Capitalised words that are first names in some list but mostly mean something else.
+_NOT_FIRST_NAMES = frozenset(
+    {
+        "May", "June", "April", "August", "Will", "Hope", "Joy", "Faith", "Mark", "Bill",
+        "Frank", "Rich", "Page", "Lane", "Art", "Sunny", "Rose", "Olive", "Amber", "Summer",
+        "Grace", "Dawn", "Eve", "Lou", "Ben", "Victoire", "Constance", "Prudence", "Aurore",
+        "France", "Paris", "Sans", "Maria", "Sage", "Pat", "Don", "Guy", "Roger", "Avril",
+        "Mai", "Juin", "Noël", "Marine", "Colombe", "Florence", "Nancy", "Lorraine", "Madeleine",
+        "Claire",
+    }
+)  # fmt: skip
+_FIRST_NAME_LOCALES = (
+    "fr_FR", "fr_BE", "fr_CA", "fr_CH", "fr_QC", "fr_DZ", "en_US", "en_GB", "en_IE",
+    "es_ES", "it_IT", "pt_PT", "pt_BR", "de_DE", "nl_NL", "pl_PL", "ro_RO", "tr_TR",
+)  # fmt: skip
+_FIRST_NAME_TOKEN = re.compile(r"(?<![\w'’-])[A-ZÀ-Ý][a-zà-ÿ]+(?:-[A-ZÀ-Ý][a-zà-ÿ]+)?(?![\w])")
+
+
+@lru_cache(maxsize=1)
+def first_names() -> frozenset[str]:
+    """First names from Faker's person providers (maintained, shipped in the package)."""
+    import importlib
+
+    names: set[str] = set()
+    for locale in _FIRST_NAME_LOCALES:
+        provider = importlib.import_module(f"faker.providers.person.{locale}").Provider
+        for attribute in ("first_names", "first_names_male", "first_names_female"):
+            value = getattr(provider, attribute, ())
+            names.update(value.keys() if isinstance(value, dict) else value)
+    return (
+        frozenset(name for name in names if len(name) >= 3 and name.isalpha() and name[0].isupper())
+        - _NOT_FIRST_NAMES
+    )
+
+
+@dataclass(frozen=True)
+class Redaction:
+    """A text with its personal data replaced, what was found, and whether doubt remains."""
+
+    text: str
+    kinds: tuple[Kind, ...] = ()
+    doubtful: bool = False
+    doubts: tuple[str, ...] = field(default=(), repr=False)
+
+
+@dataclass(frozen=True)
+class Span:
+    kind: Kind
+    start: int
+    end: int
+    score: float
+    priority: int = 0  # which recognizer wins where spans overlap: the higher
+
+
+# The specific recognizers know better than the statistical NER, which knows better than a
+# capitalised word found in a first-name list.
+_PRIORITY = {"exact": 3, "ner": 2, "first_name": 1}
+# Words that are capitalised for grammar, not because they name someone.
+_NOT_NAMES = frozenset(
+    {
+        "I", "He", "She", "We", "They", "It", "The", "A", "An", "His", "Her", "My", "Our",
+        "Il", "Elle", "On", "Je", "Nous", "Vous", "Ils", "Elles", "Le", "La", "Les", "Un",
+        "Une", "Sa", "Son", "Ses", "Mon", "Ma", "Mes", "Ce", "Cette", "Avec", "Chez",
+    }
+)  # fmt: skip
+_CALENDAR = frozenset(
+    {
+        "janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre",
+        "octobre", "novembre", "décembre", "lundi", "mardi", "mercredi", "jeudi", "vendredi",
+        "samedi", "dimanche", "january", "february", "march", "april", "may", "june", "july",
+        "august", "september", "october", "november", "december", "monday", "tuesday",
+        "wednesday", "thursday", "friday", "saturday", "sunday",
+    }
+)  # fmt: skip
+
+
+class Redactor:
+    """Finds and replaces personal data; see the module docstring for the policy."""
+
+    def __init__(
+        self,
+        known_names: Iterable[str] = (),
+        allowed_terms: Iterable[str] = (),
+    ) -> None:
+        self.known_names = _known_name_pattern(known_names)
+        self.allowed_terms = frozenset(term.casefold() for term in allowed_terms)
+        self._analyzer = _analyzer()
+        self._first_names = first_names()
+
+    def spans(self, text: str) -> tuple[list[Span], list[str]]:
+        """The personal data found in ``text`` and the doubts left (tokens, low scores)."""
+        artifacts = self._analyzer.nlp_engine.process_text(text, _ANALYSIS_LANGUAGE)
+        results: list[RecognizerResult] = self._analyzer.analyze(
+            text=text, language=_ANALYSIS_LANGUAGE, nlp_artifacts=artifacts
+        )
+        found: list[Span] = []
+        doubts: list[str] = []
+        for result in results:
+            kind = Kind(result.entity_type)
+            if kind == Kind.PERSON and not _names_someone(text[result.start : result.end]):
+                continue
+            if result.score < REDACT_SCORE:
+                doubts.append(f"low score {kind}: {text[result.start : result.end]}")
+                continue
+            priority = _PRIORITY["ner"] if kind == Kind.PERSON else _PRIORITY["exact"]
+            found.append(Span(kind, result.start, result.end, result.score, priority))
+        found += self._pattern_spans(text)
+        merged = _merge(found)
+        doubts += self._doubtful_tokens(artifacts.tokens, merged)
+        return merged, doubts
+
+    def _pattern_spans(self, text: str) -> list[Span]:
+        exact = _PRIORITY["exact"]
+        spans: list[Span] = []
+        for match in CIVILITY_NAME.finditer(text):
+            spans.append(Span(Kind.PERSON, match.start(), match.end(), 0.9, exact))
+        for pattern in (FRENCH_STREET, POSTCODE_CITY, ENGLISH_STREET, UK_POSTCODE):
+            for match in pattern.finditer(text):
+                spans.append(Span(Kind.ADDRESS, match.start(), match.end(), 0.8, exact))
+        for match in DATE_OF_BIRTH.finditer(text):
+            start, end = match.start("date"), match.end("date")
+            spans.append(Span(Kind.DATE_OF_BIRTH, start, end, 0.8, exact))
+        for match in PHONE_FALLBACK.finditer(text):
+            spans.append(Span(Kind.PHONE, match.start(), match.end(), 0.85, exact))
+        for match in _HEALTH.finditer(text):
+            spans.append(Span(Kind.HEALTH, match.start(), match.end(), 0.8, exact))
+        for match in _FIRST_NAME_TOKEN.finditer(text):
+            word = match.group()
+            if word in self._first_names or all(p in self._first_names for p in word.split("-")):
+                spans.append(Span(Kind.PERSON, match.start(), match.end(), 0.6, 1))
+        if self.known_names is not None:
+            for match in self.known_names.finditer(text):
+                spans.append(Span(Kind.PERSON, match.start(), match.end(), 1.0, exact + 1))
+        return spans
+
+    def _doubtful_tokens(self, doc: Doc, spans: Sequence[Span]) -> list[str]:
+        doubts = []
+        for token in doc:
+            word = token.text
+            if (
+                token.pos_ == "PROPN"
+                and word not in _NOT_NAMES
+                and word[:1].isupper()
+                and not word.isupper()
+                and len(word) > 1
+                and token.ent_type_ not in ("LOC", "ORG")
+                and word.casefold() not in _CALENDAR
+                and word.casefold() not in self.allowed_terms
+                and not any(s.start <= token.idx < s.end for s in spans)
+            ):
+                doubts.append(f"proper noun: {word}")
+        return doubts
+
+    def redact(self, text: str, language: str = "fr") -> Redaction:
+        spans, doubts = self.spans(text)
+        placeholders = PLACEHOLDERS.get(language, PLACEHOLDERS["en"])
+        pieces: list[str] = []
+        position = 0
+        for span in spans:
+            pieces += [text[position : span.start], placeholders[span.kind]]
+            position = span.end
+        pieces.append(text[position:])
+        return Redaction(
+            text="".join(pieces),
+            kinds=tuple(dict.fromkeys(span.kind for span in spans)),
+            doubtful=bool(doubts),
+            doubts=tuple(doubts),
+        )
+
+
+_HEALTH = re.compile(r"(?<![\w])(?:" + "|".join(HEALTH_TERMS) + r")(?![\w])", re.IGNORECASE)
+
+
+def _known_name_pattern(names: Iterable[str]) -> re.Pattern[str] | None:
+    """Every known name, whole and by its parts of three letters or more."""
+    variants: set[str] = set()
+    for name in names:
+        name = name.strip()
+        if not name:
+            continue
+        variants.add(name)
+        variants.update(part for part in re.split(r"[\s_.]+", name) if len(part) >= 3)
+    if not variants:
+        return None
+    alternatives = "|".join(re.escape(v) for v in sorted(variants, key=len, reverse=True))
+    # A known name inside a compound ("Dupont-Moreau") takes the whole compound with it.
+    return re.compile(
+        rf"(?<![\w-])(?:[\w'’]+-)*(?:{alternatives})(?:-[\w'’]+)*(?![\w-])", re.IGNORECASE
+    )
+
+
+def _names_someone(text: str) -> bool:
+    """Whether an NER person span holds a capitalised word that is not mere grammar."""
+    words = re.findall(r"[\w'’.-]+", text)
+    return any(w[:1].isupper() and w.strip(".") not in _NOT_NAMES for w in words)
+
+
+def _merge(spans: list[Span]) -> list[Span]:
+    """Where spans overlap, the higher priority wins and the other is dropped; spans of equal
+    priority are joined (of the kind with the higher score)."""
+    chosen: list[Span] = []
+    for span in sorted(spans, key=lambda s: (-s.priority, s.start, -s.end)):
+        overlapping = [c for c in chosen if c.start < span.end and span.start < c.end]
+        if any(c.priority > span.priority for c in overlapping):
+            continue
+        for other in overlapping:
+            chosen.remove(other)
+            best = other if other.score >= span.score else span
+            span = Span(
+                best.kind,
+                min(span.start, other.start),
+                max(span.end, other.end),
+                max(span.score, other.score),
+                span.priority,
+            )
+        chosen.append(span)
+    return sorted(chosen, key=lambda s: s.start)
+
+
+_lock = threading.Lock()
+
+
+@lru_cache(maxsize=1)
+def _analyzer() -> AnalyzerEngine:
+    """Presidio's engine over the French spaCy pipeline, built once per process."""
+    with _lock:
+        import tldextract
+        from presidio_analyzer import AnalyzerEngine, RecognizerRegistry
+        from presidio_analyzer.nlp_engine import NerModelConfiguration, SpacyNlpEngine
+        from presidio_analyzer.predefined_recognizers import (
+            EmailRecognizer,
+            PhoneRecognizer,
+            SpacyRecognizer,
+        )
+
+        # The bundled public-suffix snapshot, never a download.
+        offline_suffixes = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
+
+        class OfflineEmailRecognizer(EmailRecognizer):
+            def validate_result(self, pattern_text: str) -> bool:
+                return bool(offline_suffixes(pattern_text.split("@")[-1]).fqdn)
+
+        engine = SpacyNlpEngine(
+            models=[{"lang_code": _ANALYSIS_LANGUAGE, "model_name": SPACY_MODEL}],
+            ner_model_configuration=NerModelConfiguration(
+                model_to_presidio_entity_mapping={"PER": "PERSON", "PERSON": "PERSON"},
+                labels_to_ignore=["LOC", "ORG", "MISC", "GPE", "NORP", "DATE"],
+                low_score_entity_names=[],
+            ),
+        )
+        registry = RecognizerRegistry(supported_languages=[_ANALYSIS_LANGUAGE])
+        registry.add_recognizer(
+            SpacyRecognizer(supported_language=_ANALYSIS_LANGUAGE, supported_entities=["PERSON"])
+        )
+        registry.add_recognizer(OfflineEmailRecognizer(supported_language=_ANALYSIS_LANGUAGE))
+        registry.add_recognizer(
+            PhoneRecognizer(
+                supported_language=_ANALYSIS_LANGUAGE,
+                supported_regions=("FR", "BE", "CH", "LU", "GB", "US", "DE", "ES", "IT"),
+            )
+        )
+        return AnalyzerEngine(
+            registry=registry,
+            nlp_engine=engine,
+            supported_languages=[_ANALYSIS_LANGUAGE],
+        )
+
+
+@lru_cache(maxsize=8)
+def _cached_redactor(known: frozenset[str], allowed: frozenset[str]) -> Redactor:
+    return Redactor(known, allowed)
+
+
+def default_redactor(
+    known_names: Iterable[str] = (), allowed_terms: Iterable[str] = ()
+) -> Redactor:
+    """A redactor sharing the process's one spaCy pipeline (loaded on the first call)."""
+    return _cached_redactor(frozenset(known_names), frozenset(allowed_terms))

@@ -1,0 +1,430 @@
+"""The report as one self-contained HTML file: no script, no external font or stylesheet,
+charts as inline SVG with a text alternative, and a print stylesheet (the PDF is printed from
+this same HTML)."""
+
+from __future__ import annotations
+
+from html import escape
+
+from assistant.report.records import (
+    HeatCell,
+    Narrative,
+    NarrativeState,
+    Report,
+    ShownQuote,
+    Theme,
+)
+from assistant.report.texts import text_for
+
+# Blues from light to dark; text switches to white on the two darkest (contrast ≥ 4.5:1).
+_SCALE = ("#eef4fb", "#cfe0f3", "#9fc2e7", "#5b95d1", "#2a6bb0", "#174a80")
+_DARK_FROM = 4
+_HIDDEN_FILL = "#e4e4e4"
+_STYLE = """
+:root { color-scheme: light; }
+body { font-family: "DejaVu Sans", "Liberation Sans", Arial, sans-serif; color: #1a1a1a;
+  margin: 2rem auto; max-width: 60rem; padding: 0 1rem; line-height: 1.45; }
+h1 { font-size: 1.7rem; margin-bottom: .3rem; }
+h2 { font-size: 1.3rem; border-bottom: 2px solid #174a80; padding-bottom: .2rem; margin-top: 2rem; }
+h3 { font-size: 1.08rem; margin-bottom: .3rem; }
+.meta, .note { color: #444; font-size: .92rem; }
+.notice { background: #fff4d6; border-left: 4px solid #8a6100; padding: .5rem .8rem; }
+.draft { background: #fde2cf; color: #6b2e00; border-radius: 3px; padding: 0 .3rem;
+  font-size: .8rem; font-weight: bold; }
+table { border-collapse: collapse; margin: .6rem 0; font-size: .9rem; }
+th, td { border: 1px solid #b5b5b5; padding: .25rem .45rem; text-align: left; vertical-align: top; }
+th { background: #f0f0f0; }
+td.num { text-align: right; white-space: nowrap; }
+td.zero { color: #595959; }
+table.heat { table-layout: fixed; width: 100%; font-size: .74rem; }
+table.heat th { overflow-wrap: break-word; font-size: .68rem; }
+table.heat th:first-child { width: 9rem; }
+caption { caption-side: top; text-align: left; color: #444; padding-bottom: .3rem; }
+blockquote { margin: .4rem 0 .4rem 1rem; padding-left: .7rem; border-left: 3px solid #9fc2e7;
+  font-style: italic; }
+.narrative { background: #f5f8fc; padding: .5rem .8rem; border-radius: 4px; }
+.provenance { color: #444; font-size: .82rem; }
+svg { max-width: 100%; height: auto; }
+@media print {
+  body { margin: 0; max-width: none; font-size: 10pt; }
+  h2 { break-after: avoid; }
+  section, table, svg, blockquote { break-inside: avoid; }
+  .notice { border: 1px solid #8a6100; }
+  a { color: inherit; text-decoration: none; }
+}
+@page { size: A4; margin: 18mm 15mm; }
+@page wide { size: A4 landscape; margin: 15mm; }
+@media print { section.heat { page: wide; } }
+"""
+
+
+def _p(css_class: str, content: str) -> str:
+    return f'<p class="{css_class}">{content}</p>'
+
+
+def _head(*labels: str) -> str:
+    cells = "".join(f'<th scope="col">{label}</th>' for label in labels)
+    return f"<thead><tr>{cells}</tr></thead>"
+
+
+def _row(header: str, *cells: str) -> str:
+    values = "".join(f'<td class="num">{cell}</td>' for cell in cells)
+    return f'<tr><th scope="row">{header}</th>{values}</tr>'
+
+
+def _svg_text(
+    x: float, y: float, content: str, *, anchor: str = "start", fill: str = "#1a1a1a", **extra: str
+) -> str:
+    attributes = "".join(f' {name}="{escape(value)}"' for name, value in extra.items())
+    return (
+        f'<text x="{x:g}" y="{y:g}" text-anchor="{anchor}" fill="{fill}"{attributes}>'
+        f"{escape(content)}</text>"
+    )
+
+
+def _count(report: Report, value: int | None) -> str:
+    if value is None:
+        return text_for(report.language, "fewer_than", n=report.min_people)
+    return str(value)
+
+
+def render_html(report: Report) -> str:
+    """The whole report as an HTML document (a pure function of ``report``)."""
+    t = _Texts(report)
+    body = [
+        f"<h1>{escape(report.title)}</h1>",
+        _p("meta", t("generated", date=report.generated_at.date(), codebook=report.codebook)),
+        *_notices(report, t),
+        _coverage(report, t),
+        _heatmap(report, t),
+        _themes(report, t),
+        _counterparts(report, t),
+        _gaps(report, t),
+        _automation(report, t),
+        _recommendations(report, t),
+    ]
+    return (
+        "<!DOCTYPE html>\n"
+        f'<html lang="{escape(report.language)}">\n<head>\n<meta charset="utf-8">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        f"<title>{escape(report.title)}</title>\n<style>{_STYLE}</style>\n</head>\n<body>\n"
+        + "\n".join(part for part in body if part)
+        + "\n</body>\n</html>\n"
+    )
+
+
+class _Texts:
+    def __init__(self, report: Report) -> None:
+        self.language = report.language
+
+    def __call__(self, key: str, **values: object) -> str:
+        return escape(text_for(self.language, key, **values))
+
+
+def _notices(report: Report, t: _Texts) -> list[str]:
+    notes = [
+        f'<p class="note">{t("anonymity", n=report.min_people, q=report.min_people_for_quotes)}</p>'
+    ]
+    w = report.withheld
+    others = w.counterparts + w.gaps + w.automation_rows + w.groups
+    notes.append(
+        _p(
+            "note",
+            t(
+                "withheld",
+                cells=w.cells,
+                themes=w.themes,
+                quotes=w.quotes,
+                doubtful=w.quotes_doubtful,
+                others=others,
+            ),
+        )
+    )
+    if not report.quotes_allowed:
+        notes.append(
+            f'<p class="note">{t("quotes_not_allowed", q=report.min_people_for_quotes)}</p>'
+        )
+    if report.include_proposed:
+        notes.append(f'<p class="notice">{t("drafts_included")}</p>')
+    state = report.narratives.state
+    if state == NarrativeState.UNAVAILABLE:
+        notes.append(
+            f'<p class="notice">{t("narratives_unavailable", detail=report.narratives.detail)}</p>'
+        )
+    elif state == NarrativeState.NOT_REQUESTED:
+        notes.append(f'<p class="notice">{t("narratives_not_requested")}</p>')
+    return notes
+
+
+def _draft_mark(t: _Texts, draft: bool) -> str:
+    return f' <span class="draft">{t("draft")}</span>' if draft else ""
+
+
+def _coverage(report: Report, t: _Texts) -> str:
+    c = report.coverage
+    rows = [
+        (t("interviews"), _count(report, c.interviews)),
+        (t("people"), _count(report, c.people)),
+        (t("findings"), _count(report, c.findings)),
+    ]
+    if c.people is not None:
+        rows.append(
+            (t("languages"), ", ".join(f"{k}: {v}" for k, v in sorted(c.languages.items())))
+        )
+    html = [f"<section><h2>{t('coverage')}</h2><table><tbody>"]
+    html += [f'<tr><th scope="row">{k}</th><td class="num">{escape(v)}</td></tr>' for k, v in rows]
+    html.append("</tbody></table>")
+    for key, groups in (("roles", c.roles), ("sites", c.sites)):
+        if not groups:
+            continue
+        html.append(f"<h3>{t(key)}</h3><table>{_head(t(key), t('people'))}<tbody>")
+        for group in groups:
+            label = escape(_label(report, group.label))
+            html.append(_row(label, escape(_count(report, group.people))))
+        html.append("</tbody></table>")
+    html.append("</section>")
+    return "".join(html)
+
+
+def _label(report: Report, label: str) -> str:
+    return text_for(report.language, "unknown") if label == "unknown" else label
+
+
+def _heatmap(report: Report, t: _Texts) -> str:
+    heat = report.heatmap
+    if not heat.cells:
+        return ""
+    peak = max((c.people or 0 for c in heat.cells), default=1) or 1
+    cell_w, cell_h, left, top = 62, 30, 190, 120
+    width = left + cell_w * len(heat.codes) + 70
+    height = top + cell_h * len(heat.stages) + 10
+    svg = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-labelledby="heat-title" '
+        f'viewBox="0 0 {width} {height}" width="{width}" height="{height}" font-size="11" '
+        f'font-family="DejaVu Sans, Arial, sans-serif">',
+        f'<title id="heat-title">{t("chart_heatmap")}</title>',
+    ]
+    for j, code in enumerate(heat.codes):
+        x = left + j * cell_w + cell_w / 2
+        svg.append(_svg_text(x, top - 6, code.label[:28], transform=f"rotate(-40 {x} {top - 6})"))
+    for i, stage in enumerate(heat.stages):
+        y = top + i * cell_h
+        svg.append(_svg_text(left - 6, y + cell_h / 2 + 4, stage.label[:30], anchor="end"))
+        for j, code in enumerate(heat.codes):
+            x = left + j * cell_w
+            cell = heat.cell(stage.id, code.id)
+            fill, label, ink = _cell_look(cell, peak)
+            svg.append(
+                f'<rect x="{x}" y="{y}" width="{cell_w - 2}" height="{cell_h - 2}" '
+                f'fill="{fill}" stroke="#c8c8c8"/>'
+            )
+            if label:
+                svg.append(
+                    _svg_text(
+                        x + cell_w / 2 - 1, y + cell_h / 2 + 4, label, anchor="middle", fill=ink
+                    )
+                )
+        total = heat.stage_totals.get(stage.id)
+        svg.append(
+            _svg_text(
+                left + cell_w * len(heat.codes) + 8, y + cell_h / 2 + 4, _short(report, total)
+            )
+        )
+    svg.append("</svg>")
+    table = [
+        f'<table class="heat"><caption>{t("heatmap_caption")}</caption>'
+        f'<thead><tr><th scope="col">{t("stage")}</th>'
+    ]
+    table += [f'<th scope="col">{escape(c.label)}</th>' for c in heat.codes]
+    table.append(f'<th scope="col">{t("total")}</th></tr></thead><tbody>')
+    for stage in heat.stages:
+        table.append(f'<tr><th scope="row">{escape(stage.label)}</th>')
+        for code in heat.codes:
+            cell = heat.cell(stage.id, code.id)
+            kind = "num" if cell else "num zero"
+            table.append(f'<td class="{kind}">{_cell_text(report, t, cell)}</td>')
+        table.append(
+            f'<td class="num">{escape(_count(report, heat.stage_totals.get(stage.id)))}</td></tr>'
+        )
+    table.append(f'<tr><th scope="row">{t("total")}</th>')
+    for code in heat.codes:
+        table.append(
+            f'<td class="num">{escape(_count(report, heat.code_totals.get(code.id)))}</td>'
+        )
+    table.append(
+        f'<td class="num">{escape(_count(report, report.coverage.people))}</td>'
+        "</tr></tbody></table>"
+    )
+    return f"<section class='heat'><h2>{t('heatmap')}</h2>{''.join(svg)}{''.join(table)}</section>"
+
+
+def _short(report: Report, value: int | None) -> str:
+    return f"<{report.min_people}" if value is None else str(value)
+
+
+def _cell_look(cell: HeatCell | None, peak: int) -> tuple[str, str, str]:
+    if cell is None:
+        return "#ffffff", "", "#1a1a1a"
+    if cell.people is None:
+        return _HIDDEN_FILL, "–", "#1a1a1a"
+    level = min(len(_SCALE) - 1, round(cell.people / peak * (len(_SCALE) - 1)))
+    ink = "#ffffff" if level >= _DARK_FROM else "#1a1a1a"
+    return _SCALE[level], f"{cell.people}{'*' if cell.drafts else ''}", ink
+
+
+def _cell_text(report: Report, t: _Texts, cell: HeatCell | None) -> str:
+    if cell is None:
+        return "0"
+    if cell.people is None:
+        return escape(_count(report, None))
+    mark = f' <span class="draft">{t("draft")}</span>' if cell.drafts else ""
+    return f"{cell.people} ({cell.episodes}){mark}"
+
+
+def _themes(report: Report, t: _Texts) -> str:
+    html = [f"<section><h2>{t('themes')}</h2>"]
+    if not report.themes:
+        html.append(f"<p>{t('no_theme')}</p></section>")
+        return "".join(html)
+    html.append(_strength_chart(report, t))
+    for theme in report.themes:
+        html.append(_theme(report, t, theme))
+    html.append("</section>")
+    return "".join(html)
+
+
+def _strength_chart(report: Report, t: _Texts) -> str:
+    peak = max(theme.people for theme in report.themes)
+    bar_h, left, width = 24, 230, 640
+    height = bar_h * len(report.themes) + 10
+    svg = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-labelledby="strength-title" '
+        f'viewBox="0 0 {width} {height}" width="{width}" height="{height}" font-size="12" '
+        f'font-family="DejaVu Sans, Arial, sans-serif">',
+        f'<title id="strength-title">{t("chart_strength")}: '
+        + escape(", ".join(f"{th.label} {th.people}" for th in report.themes))
+        + "</title>",
+    ]
+    for i, theme in enumerate(report.themes):
+        y = i * bar_h + 4
+        length = (width - left - 60) * theme.people / peak
+        svg.append(
+            f'<text x="{left - 8}" y="{y + 15}" text-anchor="end">{escape(theme.label[:34])}</text>'
+        )
+        svg.append(
+            f'<rect x="{left}" y="{y}" width="{length:.1f}" height="{bar_h - 6}" fill="#2a6bb0"/>'
+        )
+        svg.append(f'<text x="{left + length + 6:.1f}" y="{y + 15}">{theme.people}</text>')
+    svg.append("</svg>")
+    return f"<h3>{t('strength')}</h3>" + "".join(svg)
+
+
+def _theme(report: Report, t: _Texts, theme: Theme) -> str:
+    html = [
+        f"<h3>{escape(theme.label)}{_draft_mark(t, theme.drafts)}</h3>",
+        _p(
+            "meta",
+            t(
+                "theme_counts",
+                people=theme.people,
+                episodes=theme.episodes,
+                interviews=theme.interviews,
+            ),
+        ),
+    ]
+    if theme.synthesis is not None:
+        html.append(_narrative(t, theme.synthesis))
+    if theme.quotes:
+        html.append("".join(_quote(t, q) for q in theme.quotes))
+    return "".join(html)
+
+
+def _quote(t: _Texts, quote: ShownQuote) -> str:
+    return f"<blockquote>« {escape(quote.text)} »{_draft_mark(t, quote.draft)}</blockquote>"
+
+
+def _narrative(t: _Texts, narrative: Narrative) -> str:
+    provenance = t("drafted_by", model=narrative.drafted_by_model, prompt=narrative.prompt)
+    provenance += _draft_mark(t, narrative.drafts)
+    if narrative.edited:
+        provenance += ", " + t("edited_by", editor=narrative.edited_by or "?")
+    sources = ""
+    if narrative.sources:
+        cited = "; ".join(f"{s.file} § {s.section}" for s in narrative.sources)
+        sources = f" · {t('cites')}: {escape(cited)}"
+    return (
+        f'<div class="narrative"><p>{escape(narrative.text)}</p>'
+        + _p(
+            "provenance",
+            f"{provenance} · {t('supported_by', n=len(narrative.finding_ids))}{sources}",
+        )
+        + "</div>"
+    )
+
+
+def _counterparts(report: Report, t: _Texts) -> str:
+    if not report.counterparts:
+        return ""
+    rows = "".join(
+        _row(
+            escape(_label(report, r.label)) + _draft_mark(t, r.drafts),
+            str(r.people),
+            str(r.findings),
+        )
+        for r in report.counterparts
+    )
+    return (
+        f"<section><h2>{t('counterparts')}</h2><table>"
+        f"{_head(t('counterpart'), t('people'), t('findings'))}"
+        f"<tbody>{rows}</tbody></table></section>"
+    )
+
+
+def _gaps(report: Report, t: _Texts) -> str:
+    if not report.gaps:
+        return ""
+    html = [f"<section><h2>{t('gaps')}</h2>"]
+    for gap in report.gaps:
+        if gap.source is None:
+            where = t("no_passage")
+        else:
+            page = f", {t('page')} {gap.page}" if gap.page is not None else ""
+            section = f" § {escape(gap.section)}" if gap.section else ""
+            where = f"{escape(gap.source)}{section}{page}"
+        html.append(
+            f"<h3>{t('passage')} : {where}{_draft_mark(t, gap.drafts)}</h3>"
+            + _p("meta", f"{t('people')} : {gap.people}")
+        )
+        if gap.descriptions:
+            html.append(
+                "<ul>" + "".join(f"<li>{escape(d)}</li>" for d in gap.descriptions) + "</ul>"
+            )
+    html.append("</section>")
+    return "".join(html)
+
+
+def _automation(report: Report, t: _Texts) -> str:
+    if not report.automation:
+        return ""
+    keys = ("automatable", "augmented", "human_essential", "unknown")
+    head = _head(t("activity"), t("people"), *(t(k) for k in keys), t("reasons"))
+    html = [f"<section><h2>{t('automation')}</h2><table>{head}<tbody>"]
+    for row in report.automation:
+        cells = "".join(
+            f'<td class="num">{escape(_count(report, row.exposure.get(k)))}</td>' for k in keys
+        )
+        reasons = "<br>".join(f"« {escape(r)} »" for r in row.reasons)
+        html.append(
+            f'<tr><th scope="row">{escape(_label(report, row.activity))}'
+            f"{_draft_mark(t, row.drafts)}</th>"
+            f'<td class="num">{row.people}</td>{cells}<td>{reasons}</td></tr>'
+        )
+    html.append("</tbody></table></section>")
+    return "".join(html)
+
+
+def _recommendations(report: Report, t: _Texts) -> str:
+    if not report.recommendations:
+        return ""
+    items = "".join(f"<li>{_narrative(t, n)}</li>" for n in report.recommendations)
+    return f"<section><h2>{t('recommendations')}</h2><ol>{items}</ol></section>"

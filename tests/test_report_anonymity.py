@@ -1,0 +1,100 @@
+"""Small-count suppression: primary, complementary, and that nothing hidden can be recovered."""
+
+from __future__ import annotations
+
+import random
+
+from assistant.report.anonymity import Line, suppress
+
+Key = tuple[str, str]
+
+
+def table_lines(rows: list[str], cols: list[str]) -> list[Line[Key]]:
+    lines = [Line([(r, c) for c in cols], ("row", r)) for r in rows]
+    lines += [Line([(r, c) for r in rows], ("col", c)) for c in cols]
+    lines.append(Line([("row", r) for r in rows], ("all", "")))
+    lines.append(Line([("col", c) for c in cols], ("all", "")))
+    return lines
+
+
+def additive_counts(cells: dict[Key, int], rows: list[str], cols: list[str]) -> dict[Key, int]:
+    """A table where each person sits in one cell, so that totals are exact sums."""
+    counts = dict(cells)
+    for r in rows:
+        counts[("row", r)] = sum(cells[(r, c)] for c in cols)
+    for c in cols:
+        counts[("col", c)] = sum(cells[(r, c)] for r in rows)
+    counts[("all", "")] = sum(cells.values())
+    return counts
+
+
+def test_counts_below_the_threshold_are_hidden_and_zeros_are_not() -> None:
+    counts = {"a": 3, "b": 7, "c": 0, "total": 10}
+    hidden = suppress(counts, [], 5)
+    assert hidden == {"a"}
+
+
+def test_a_lone_hidden_cell_takes_the_next_smallest_with_it() -> None:
+    counts = {"a": 3, "b": 9, "c": 6, "total": 18}
+    hidden = suppress(counts, [Line(["a", "b", "c"], "total")], 5, fixed=frozenset({"total"}))
+    assert hidden == {"a", "c"}  # 18 - 9 no longer gives a's 3
+
+
+def test_a_hidden_total_is_not_the_sum_of_visible_members() -> None:
+    counts = {"a": 2, "b": 1, "total": 3, "other": 12, "all": 15}
+    lines = [Line(["a", "b"], "total"), Line(["total", "other"], "all")]
+    hidden = suppress(counts, lines, 5, fixed=frozenset({"all"}))
+    assert {"a", "b", "total", "other"} <= hidden
+
+
+def test_every_line_ends_with_no_hidden_entry_or_at_least_two() -> None:
+    rng = random.Random(11)
+    for _ in range(300):
+        rows = [f"r{i}" for i in range(rng.randint(1, 5))]
+        cols = [f"c{j}" for j in range(rng.randint(1, 6))]
+        cells = {
+            (r, c): rng.choice([0, 0, 1, 2, 3, 4, 5, 6, 9, 14, 20]) for r in rows for c in cols
+        }
+        counts = additive_counts(cells, rows, cols)
+        lines = table_lines(rows, cols)
+        # The report publishes its number of people only when that reaches the threshold.
+        published = frozenset({("all", "")}) if counts[("all", "")] >= 5 else frozenset()
+        hidden = suppress(counts, lines, 5, fixed=published)
+        assert {k for k, v in counts.items() if 0 < v < 5 and k != ("all", "")} <= hidden
+        for line in lines:
+            entries = [*line.members, line.total]
+            hidden_here = [k for k in entries if k in hidden and counts[k] > 0]
+            assert len(hidden_here) != 1, (line, counts, hidden)
+
+
+def test_hidden_cells_cannot_be_recovered_from_the_published_figures() -> None:
+    rows, cols = ["r1", "r2"], ["a", "b", "c"]
+    cells = {("r1", "a"): 3, ("r1", "b"): 8, ("r1", "c"): 0,
+             ("r2", "a"): 6, ("r2", "b"): 7, ("r2", "c"): 2}  # fmt: skip
+    counts = additive_counts(cells, rows, cols)
+    hidden = suppress(counts, table_lines(rows, cols), 5, fixed=frozenset({("all", "")}))
+    published = {k: v for k, v in counts.items() if k not in hidden}
+    assert ("r1", "a") in hidden
+    assert ("r2", "c") in hidden
+    # Another table, with a different value in every originally small cell's rectangle,
+    # publishes exactly the same figures: the hidden values are not determined.
+    other = dict(cells)
+    other[("r1", "a")] += 1
+    other[("r1", "b")] -= 1
+    other[("r2", "a")] -= 1
+    other[("r2", "b")] += 1
+    other_counts = additive_counts(other, rows, cols)
+    assert {k: other_counts[k] for k in published} == published
+    assert other_counts[("r1", "a")] != counts[("r1", "a")]
+    # The naive attack, row total minus the visible cells, does not give the hidden one.
+    row_total = published.get(("row", "r1"))
+    visible_in_row = sum(published.get(("r1", c), 0) for c in cols)
+    assert row_total is None or row_total - visible_in_row != counts[("r1", "a")]
+
+
+def test_totals_of_distinct_people_are_at_most_the_sum_of_their_cells() -> None:
+    # Why the rule treats totals as sums: with people in several cells a total is smaller than
+    # the sum, so subtraction only bounds the hidden cell; with nobody twice it is the sum.
+    people = {("s1", "a"): {"p1", "p2"}, ("s1", "b"): {"p2", "p3"}}
+    distinct = len(set().union(*people.values()))
+    assert distinct == 3 < sum(len(v) for v in people.values())
