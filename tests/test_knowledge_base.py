@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import random
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -18,7 +20,7 @@ from assistant.retrieval.ingest import embedding_text
 from assistant.retrieval.knowledge_base import KnowledgeBase
 from assistant.retrieval.records import Collection
 from assistant.retrieval.search import SearchMode
-from assistant.retrieval.vector_store import EmbeddingSpace
+from assistant.retrieval.vector_store import EmbeddingSpace, VectorStore
 from tests.conftest import EMBED_MODEL, SettingsFactory
 from tests.ollama_server import OllamaTestServer, free_port_url
 
@@ -445,7 +447,9 @@ def test_a_change_of_embedding_model_is_explained_and_reindex_embeds_the_stored_
         plain = _terrain("ingest", str(folder), "--json")
         assert plain.exit_code == 0
         assert "--reindex" in json.loads(plain.stdout)["vectors_fix"]
-        assert second.embed_calls == 0  # the names differ: neither command asked for a vector
+        # ask embeds its query before it opens the index and finds the names differ (so a
+        # search without any embedding model never loads Chroma); ingest asks for no vector.
+        assert second.embed_calls == 1
 
         reindexed = _terrain("ingest", str(folder), "--reindex", "--json")
         assert reindexed.exit_code == 0, reindexed.output
@@ -526,3 +530,64 @@ async def test_an_index_from_before_the_model_was_recorded_is_checked_by_its_dim
     report = await base.ingest(base.files([folder], None))
     assert report.vectors_written == 1  # same dimension: the configured model is recorded
     assert base.store.embedding_space() == EmbeddingSpace(EMBED_MODEL, 512)
+
+
+# -- a lexical search opens no vector store ---------------------------------------------------
+
+ASK_AND_LIST_MODULES = """
+import json, sys
+from assistant.cli import app
+try:
+    app(["ask", "remplacement d'une auxiliaire malade", "--json"])
+except SystemExit:
+    pass
+print(json.dumps(sorted({name.split(".")[0] for name in sys.modules})))
+"""
+
+
+async def test_a_lexical_ask_never_loads_chroma(
+    ingested: KnowledgeBase, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TERRAIN_DATA_DIR", str(ingested.settings.data_dir))
+    monkeypatch.setenv("OLLAMA_HOST", free_port_url())
+    monkeypatch.setenv("TERRAIN_MAX_RETRIES", "0")
+    result = subprocess.run(
+        [sys.executable, "-c", ASK_AND_LIST_MODULES],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    )
+    *hits, modules = result.stdout.splitlines()
+    assert json.loads("\n".join(hits))  # found lexically
+    assert "chromadb" not in json.loads(modules)
+
+
+async def test_a_search_after_an_interrupted_ingest_reads_the_store_again(
+    ingested: KnowledgeBase,
+) -> None:
+    # An ingest that died after writing a passage to Chroma, before the lexical index caught up.
+    flag = ingested.settings.data_dir / "ingest-in-progress"
+    flag.touch()
+    record = next(ingested.store.records())
+    space = ingested.store.embedding_space()
+    assert space is not None
+    late = record.model_copy(update={"id": "late-passage", "text": "zygomorphe quinconce"})
+    ingested.store.add([late], [[1.0] + [0.0] * (space.dimensions - 1)])
+    fresh = KnowledgeBase(ingested.settings, None)
+    hits = fresh.lexical_index().search("zygomorphe quinconce", 3, {})
+    assert [record.id for record, _ in hits] == ["late-passage"]
+
+
+async def test_without_an_ingest_under_way_the_lexical_index_is_read_alone(
+    ingested: KnowledgeBase,
+) -> None:
+    class NoStore(KnowledgeBase):
+        @property
+        def store(self) -> VectorStore:
+            raise AssertionError("a lexical search opened the vector store")
+
+    base = NoStore(ingested.settings, None)
+    result = await base.retriever().search("remplacement d'une auxiliaire malade", k=3)
+    assert result.mode == SearchMode.LEXICAL
+    assert result.hits

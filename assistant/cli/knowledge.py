@@ -153,13 +153,15 @@ def ask(
     base = KnowledgeBase(config, embedder_for(config))
     try:
         result = asyncio.run(base.retriever().search(question, k=k, collection=collection))
-        waiting = base.status().without_vectors
+        waiting = base.without_vectors()
     except TerrainError as error:
         fail(error)
     if result.warning:
-        errors.print(f"[yellow]Warning:[/] {result.warning}", highlight=False)
+        errors.print(f"[yellow]Warning:[/] {result.warning}", highlight=False, soft_wrap=True)
     if waiting:
-        errors.print(f"[yellow]Warning:[/] {without_vectors(waiting)}", highlight=False)
+        errors.print(
+            f"[yellow]Warning:[/] {without_vectors(waiting)}", highlight=False, soft_wrap=True
+        )
     if as_json:
         print_json([hit.model_dump(mode="json") for hit in result.hits])
         return

@@ -89,12 +89,21 @@ class KnowledgeBase:
         ingestor = Ingestor(
             self.store, self.pending, self.embedder, options, embed_model=self.settings.embed_model
         )
+        self.settings.data_dir.mkdir(parents=True, exist_ok=True)
+        self._writing_flag.touch()
         report = await ingestor.run(
             files, prune=prune, reindex=reindex, on_file=on_file, on_vectors=on_vectors
         )
         if report.changed or self._lexical_is_stale():
             self.rebuild_lexical_index()
+        # Only once the lexical index matches the store: a crash before leaves the flag, and
+        # the next search checks the store again.
+        self._writing_flag.unlink(missing_ok=True)
         return report
+
+    def without_vectors(self) -> int:
+        """How many passages wait for a vector (read without opening the vector store)."""
+        return len(set(self.pending.ids()))
 
     def status(self) -> IndexStatus:
         space = self.store.embedding_space()
@@ -125,10 +134,22 @@ class KnowledgeBase:
         return LexicalIndex.load(self.lexical_dir) or self.rebuild_lexical_index()
 
     def retriever(self) -> Retriever:
-        return Retriever(
-            self.store, self.lexical_index(), self.embedder, self.store.embedding_space()
-        )
+        return Retriever(lambda: self.store, self.lexical_index(), self.embedder)
 
     def _lexical_is_stale(self) -> bool:
         saved = LexicalIndex.saved_marker(self.lexical_dir)
+        if saved is not None and self._only_writer() and not self._writing_flag.exists():
+            # Every write to a local index goes through ingest(), which rebuilds the lexical
+            # index before lowering the flag: without the flag, the two agree.
+            return False
         return saved != corpus_marker(set(self.store.chunk_ids()) | set(self.pending.ids()))
+
+    def _only_writer(self) -> bool:
+        """Whether only this machine's ingest writes the vector store (a local Chroma folder;
+        a Chroma server may be written by other machines)."""
+        return not self.settings.chroma_url
+
+    @property
+    def _writing_flag(self) -> Path:
+        """Present while an ingest may have written passages the lexical index lacks."""
+        return self.settings.data_dir / "ingest-in-progress"

@@ -6,13 +6,16 @@ missing from one ranking gets 0 there. Unlike reciprocal rank fusion, this keeps
 a passage far ahead in one ranking is not overtaken by passages that are merely middling in
 both. When the embedding model cannot be reached, or is not the model that made the index's
 vectors, the search goes on with the lexical ranking alone and says so once.
+
+The vector store is opened only once the query has been embedded: a search that ends lexical
+(no embedding model answering) never loads Chroma, which is most of a short command's time.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from enum import StrEnum
 
 from pydantic import BaseModel
@@ -80,19 +83,18 @@ class SearchResult(BaseModel):
 class Retriever:
     def __init__(
         self,
-        store: VectorStore | None,
+        open_store: Callable[[], VectorStore] | None,
         lexical: LexicalIndex,
         embedder: Embedder | None,
-        space: EmbeddingSpace | None = None,
     ) -> None:
-        """``space`` is the model and dimension of the vectors in ``store`` (None: unknown)."""
-        self._store = store
+        """``open_store`` gives the vector store, called at the first dense search (None:
+        lexical search only)."""
+        self._open_store = open_store
+        self._store: VectorStore | None = None
+        self._space: EmbeddingSpace | None = None
         self._lexical = lexical
         self._embedder = embedder
-        self._space = space
         self._warning: str | None = None if embedder else "no embedding model: lexical search only"
-        if embedder and space and space.model and not same_model(space.model, embedder.name):
-            self._lexical_only(EmbeddingSpaceMismatchError(space, embedder.name))
 
     async def search(
         self,
@@ -122,25 +124,36 @@ class Retriever:
         collection: Collection | None,
         wanted: Mapping[str, str | int],
     ) -> list[tuple[ChunkRecord, float]] | None:
-        if self._embedder is None or self._store is None or self._unavailable():
+        if self._embedder is None or self._open_store is None or self._unavailable():
             return None
         try:
             [vector] = await self._embedder.embed([query])
         except ModelError as error:
             self._lexical_only(error)
             return None
-        if self._space is not None and len(vector) != self._space.dimensions:
-            self._lexical_only(
-                EmbeddingSpaceMismatchError(self._space, self._embedder.name, len(vector))
-            )
+        store = await asyncio.to_thread(self._vector_store)
+        space = self._space
+        if space is not None and space.model and not same_model(space.model, self._embedder.name):
+            self._lexical_only(EmbeddingSpaceMismatchError(space, self._embedder.name))
+            return None
+        if space is not None and len(vector) != space.dimensions:
+            self._lexical_only(EmbeddingSpaceMismatchError(space, self._embedder.name, len(vector)))
             return None
         return await asyncio.to_thread(
-            self._store.nearest,
+            store.nearest,
             vector,
             depth,
             collection=collection,
             where=where_clause(wanted),
         )
+
+    def _vector_store(self) -> VectorStore:
+        """The store, opened on first use with the model and dimension of its vectors."""
+        if self._store is None:
+            assert self._open_store is not None
+            self._store = self._open_store()
+            self._space = self._store.embedding_space()
+        return self._store
 
     def _lexical_only(self, error: TerrainError) -> None:
         if isinstance(error, EmbeddingSpaceMismatchError):
