@@ -31,8 +31,15 @@ TESTS = Path(__file__).parent
 # folder: a test using one, even indirectly, takes seconds.
 SLOW_FIXTURES = frozenset({"web", "chroma_url", "knowledge_copy"})
 # Whole folders and modules: the web adapter (importing Chainlit alone takes seconds; most of
-# these tests drive `terrain serve` or a browser) and the Chroma server's.
-SLOW_PATHS = (TESTS / "web", TESTS / "test_chroma_server.py")
+# these tests drive `terrain serve` or a browser), the Chroma server's, the report's (its
+# redaction loads spaCy's French pipeline, half a minute) and the review in a real terminal.
+SLOW_PATHS = (
+    TESTS / "web",
+    TESTS / "test_chroma_server.py",
+    TESTS / "test_report.py",
+    TESTS / "test_report_redaction.py",
+    TESTS / "test_review_terminal.py",
+)
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
