@@ -96,9 +96,7 @@ def run(
         if sys.stderr.isatty() and not as_json:
             with progress_bar() as bar:
                 task = bar.add_task("Cases", total=len(selected))
-                results = asyncio.run(
-                    run_suite(options, selected, lambda _: bar.advance(task))
-                )
+                results = asyncio.run(run_suite(options, selected, lambda _: bar.advance(task)))
         else:
             results = asyncio.run(run_suite(options, selected, lambda _: None))
         written = write_results(results, out)

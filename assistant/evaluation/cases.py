@@ -16,7 +16,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from assistant.errors import TerrainError, describe_validation_error
-from assistant.schemas import Phase
+from assistant.schemas import Phase, Speaker
 
 
 class CaseKind(StrEnum):
@@ -39,6 +39,12 @@ class PriorTurn(_Strict):
         if (self.employee is None) == (self.interviewer is None):
             raise ValueError("a turn gives exactly one of employee or interviewer")
         return self
+
+    @property
+    def said(self) -> tuple[Speaker, str]:
+        if self.employee is not None:
+            return Speaker.EMPLOYEE, self.employee
+        return Speaker.INTERVIEWER, self.interviewer or ""
 
 
 class Passage(_Strict):

@@ -102,12 +102,7 @@ async def extract_and_score(
 async def score_extraction(
     case: Case, model: ChatModel, store: Store, settings: Settings
 ) -> Attempt:
-    turns_text = [
-        (Speaker.EMPLOYEE, turn.employee)
-        if turn.employee is not None
-        else (Speaker.INTERVIEWER, turn.interviewer or "")
-        for turn in case.transcript
-    ]
+    turns_text = [turn.said for turn in case.transcript]
     findings, turns, precision, recall = await extract_and_score(
         turns_text, case.language, case.expected, model, store, settings
     )

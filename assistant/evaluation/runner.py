@@ -18,7 +18,7 @@ from pathlib import Path
 from assistant.config import Settings
 from assistant.evaluation.assertions import Status, check
 from assistant.evaluation.cache import CachedChatModel, CacheMissError, CacheMode
-from assistant.evaluation.cases import Case, CaseKind, Passage, PriorTurn
+from assistant.evaluation.cases import Case, CaseKind, Passage
 from assistant.evaluation.extraction_scoring import score_extraction
 from assistant.evaluation.recording import RecordingChatModel
 from assistant.evaluation.results import AssertionResult, Attempt, CaseResult, RunResults
@@ -30,7 +30,7 @@ from assistant.llm.testing import ModelRequest, ScriptedChatModel, ScriptExhaust
 from assistant.prompts import load_prompt
 from assistant.retrieval.records import Collection
 from assistant.retrieval.search import Hit, Retriever, SearchMode, SearchResult
-from assistant.schemas import Phase, Speaker
+from assistant.schemas import Phase
 from assistant.store import Store
 
 SCRIPTED_MODEL = "scripted-fixtures"
@@ -162,9 +162,7 @@ class Runner:
                     if part
                 )
             results.append(
-                AssertionResult(
-                    name=spec.label, raw=on_raw, delivered=on_delivered, detail=detail
-                )
+                AssertionResult(name=spec.label, raw=on_raw, delivered=on_delivered, detail=detail)
             )
         await asyncio.to_thread(self.store.interviews.erase, interview_id)
         return Attempt(raw=raw, delivered=delivered, assertions=results)
@@ -178,16 +176,11 @@ class Runner:
                 interview_id, given=True, version=consent_version, next_phase=case.phase
             )
         for turn in case.conversation:
-            interviews.add_turn(interview_id, **_turn_fields(turn), phase=case.phase)
+            speaker, text = turn.said
+            interviews.add_turn(interview_id, speaker=speaker, text=text, phase=case.phase)
 
     async def _extraction(self, case: Case, model: RecordingChatModel) -> Attempt:
         return await score_extraction(case, model, self.store, self.options.settings)
-
-
-def _turn_fields(turn: PriorTurn) -> dict[str, object]:
-    if turn.employee is not None:
-        return {"speaker": Speaker.EMPLOYEE, "text": turn.employee}
-    return {"speaker": Speaker.INTERVIEWER, "text": turn.interviewer or ""}
 
 
 def _count_calls(attempt: Attempt, model: RecordingChatModel) -> None:
