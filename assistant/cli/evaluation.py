@@ -40,6 +40,13 @@ def run(
             help="Ollama model to evaluate; without it, each case's scripted replies (fixtures).",
         ),
     ] = None,
+    judge_model: Annotated[
+        str | None,
+        typer.Option(
+            "--judge-model",
+            help="Ollama model that judges; without it, each case's scripted judge replies.",
+        ),
+    ] = None,
     cases_dir: Annotated[
         Path, typer.Option("--cases-dir", help="Folder of the case files.")
     ] = Path("evals"),
@@ -84,6 +91,7 @@ def run(
         cases_dir=cases_dir,
         pattern=cases,
         model=model,
+        judge_model=judge_model,
         repeat=repeat,
         concurrency=concurrency,
         cache_mode=mode,

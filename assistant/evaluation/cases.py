@@ -56,7 +56,8 @@ class Passage(_Strict):
 
 
 class AssertionSpec(_Strict):
-    """One check on the interviewer's next message (see :mod:`assistant.evaluation.assertions`)."""
+    """One check on the interviewer's next message (see :mod:`assistant.evaluation.assertions`;
+    ``judge``: every criterion of the judge's rubric scores at least ``value``, 3 if not given)."""
 
     type: Literal[
         "one_question",
@@ -71,6 +72,7 @@ class AssertionSpec(_Strict):
         "no_link",
         "scripted",
         "model_written",
+        "judge",
     ]
     value: Any = None
     name: str | None = None
@@ -99,6 +101,9 @@ class Case(_Strict):
     passages: list[Passage] = Field(default_factory=list)
     assertions: list[AssertionSpec] = Field(default_factory=list)
     scripted: list[str] = Field(default_factory=list)
+    judge_scripted: list[str] = Field(
+        default_factory=list, description="The scripted judge's replies (raw, then delivered)."
+    )
     # Extraction cases.
     transcript: list[PriorTurn] = Field(default_factory=list)
     expected: list[ExpectedFinding] = Field(default_factory=list)

@@ -18,8 +18,16 @@ from pathlib import Path
 from assistant.config import Settings
 from assistant.evaluation.assertions import Status, check
 from assistant.evaluation.cache import CachedChatModel, CacheMissError, CacheMode
-from assistant.evaluation.cases import Case, CaseKind, Passage
+from assistant.evaluation.cases import AssertionSpec, Case, CaseKind, Passage
 from assistant.evaluation.extraction_scoring import score_extraction
+from assistant.evaluation.judge import (
+    JUDGE_PROMPT_ID,
+    JudgeError,
+    agreement,
+    judge,
+    load_labels,
+    render_conversation,
+)
 from assistant.evaluation.recording import RecordingChatModel
 from assistant.evaluation.results import AssertionResult, Attempt, CaseResult, RunResults
 from assistant.interview.events import EventKind
@@ -34,12 +42,14 @@ from assistant.schemas import Phase
 from assistant.store import Store
 
 SCRIPTED_MODEL = "scripted-fixtures"
+SCRIPTED_JUDGE = "scripted-judge"
 _EVALUATED_PROMPTS = (
     SYSTEM_PROMPT_ID,
     "interview.guide",
     "interview.summary",
     "findings.extract",
     "findings.repair",
+    JUDGE_PROMPT_ID,
 )
 
 
@@ -56,11 +66,28 @@ def scripted_model(case: Case) -> ChatModel:
     return ScriptedChatModel(respond=answer, name=SCRIPTED_MODEL)
 
 
+def scripted_judge(replies: Sequence[str]) -> ChatModel:
+    """The in-process judge answering ``replies`` in turn (the last one again when used up)."""
+    queue = list(replies)
+
+    def answer(request: ModelRequest) -> str:
+        if not queue:
+            raise ScriptExhaustedError(
+                "no scripted judge reply: give judge_scripted or --judge-model"
+            )
+        return queue.pop(0) if len(queue) > 1 else queue[0]
+
+    return ScriptedChatModel(respond=answer, name=SCRIPTED_JUDGE)
+
+
 @dataclass
 class RunOptions:
     settings: Settings
     model_for: Callable[[Case], ChatModel] = scripted_model
     model_name: str = SCRIPTED_MODEL
+    judge_for: Callable[[Sequence[str]], ChatModel] = scripted_judge
+    judge_name: str = SCRIPTED_JUDGE
+    labels: Path | None = None
     repeat: int = 1
     concurrency: int = 4
     cache_mode: CacheMode | None = None
@@ -100,16 +127,18 @@ class Runner:
         self.options = options
         self.store = store
 
+    def _cached(self, model: ChatModel) -> ChatModel:
+        if self.options.cache_mode is None:
+            return model
+        return CachedChatModel(
+            model,
+            self.options.cache_dir,
+            self.options.cache_mode,
+            _parameters(self.options.settings),
+        )
+
     def _model(self, case: Case) -> RecordingChatModel:
-        model = self.options.model_for(case)
-        if self.options.cache_mode is not None:
-            model = CachedChatModel(
-                model,
-                self.options.cache_dir,
-                self.options.cache_mode,
-                _parameters(self.options.settings),
-            )
-        return RecordingChatModel(model)
+        return RecordingChatModel(self._cached(self.options.model_for(case)))
 
     async def run_case(self, case: Case) -> CaseResult:
         attempts = []
@@ -142,8 +171,13 @@ class Runner:
         delivered = messages[-1].text if messages else None
         scripted = bool(messages) and messages[-1].scripted
         raw = next((call.text for call in model.calls if not call.structured), None)
+        judge_model = self._cached(self.options.judge_for(case.judge_scripted))
+        conversation = render_conversation(case.conversation, case.message)
         results = []
         for spec in case.assertions:
+            if spec.type == "judge":
+                results.append(await _judged(spec, judge_model, conversation, raw, delivered))
+                continue
             on_raw = Status.NOT_APPLICABLE
             detail = ""
             if raw is not None and spec.type not in ("scripted", "model_written"):
@@ -153,14 +187,7 @@ class Runner:
             if delivered is not None:
                 verdict = check(spec, delivered, language=case.language, scripted=scripted)
                 on_delivered = verdict.status
-                detail = "; ".join(
-                    part
-                    for part in (
-                        f"raw: {detail}" if detail else "",
-                        f"delivered: {verdict.detail}" if verdict.detail else "",
-                    )
-                    if part
-                )
+                detail = _details(detail, verdict.detail)
             results.append(
                 AssertionResult(name=spec.label, raw=on_raw, delivered=on_delivered, detail=detail)
             )
@@ -183,6 +210,42 @@ class Runner:
         return await score_extraction(case, model, self.store, self.options.settings)
 
 
+def _details(raw: str, delivered: str) -> str:
+    parts = [f"raw: {raw}" if raw else "", f"delivered: {delivered}" if delivered else ""]
+    return "; ".join(part for part in parts if part)
+
+
+async def _judged(
+    spec: AssertionSpec,
+    model: ChatModel,
+    conversation: str,
+    raw: str | None,
+    delivered: str | None,
+) -> AssertionResult:
+    """The judge's verdict on each text: a pass when every criterion scores at least the
+    threshold; no usable rubric is an error."""
+    threshold = int(spec.value or 3)
+    statuses: list[Status] = []
+    details: list[str] = []
+    for text in (raw, delivered):
+        if text is None:
+            statuses.append(Status.NOT_APPLICABLE)
+            details.append("")
+            continue
+        try:
+            rubric = await judge(model, conversation, text)
+        except JudgeError as error:
+            statuses.append(Status.ERROR)
+            details.append(str(error))
+            continue
+        low = {c.value: s for c, s in rubric.by_criterion().items() if s < threshold}
+        statuses.append(Status.FAIL if low else Status.PASS)
+        details.append(f"below {threshold}: {low}" if low else "")
+    return AssertionResult(
+        name=spec.label, raw=statuses[0], delivered=statuses[1], detail=_details(*details)
+    )
+
+
 def _count_calls(attempt: Attempt, model: RecordingChatModel) -> None:
     attempt.model_calls = len(model.calls)
     attempt.prompt_tokens = sum(call.prompt_tokens or 0 for call in model.calls)
@@ -195,7 +258,8 @@ def prompt_versions(languages: Sequence[str]) -> dict[str, str]:
         f"{prompt_id}.{language}": load_prompt(prompt_id, language).version
         for prompt_id in _EVALUATED_PROMPTS
         for language in languages
-    }
+        if prompt_id != JUDGE_PROMPT_ID
+    } | {f"{JUDGE_PROMPT_ID}.en": load_prompt(JUDGE_PROMPT_ID, "en").version}
 
 
 async def run_cases(cases: Sequence[Case], options: RunOptions) -> RunResults:
@@ -215,12 +279,18 @@ async def run_cases(cases: Sequence[Case], options: RunOptions) -> RunResults:
                 return result
 
             results = await asyncio.gather(*(one(case) for case in cases))
+            judged = None
+            if options.labels is not None:
+                judged = await agreement(
+                    load_labels(options.labels),
+                    lambda replies: runner._cached(options.judge_for(replies)),
+                )
         finally:
             store.close()
     settings = options.settings
     return RunResults(
         started_at=started,
-        models={"interviewer": options.model_name},
+        models={"interviewer": options.model_name, "judge": options.judge_name},
         prompts=prompt_versions(sorted({case.language for case in cases} or {"en"})),
         settings={
             **_parameters(settings),
@@ -229,4 +299,5 @@ async def run_cases(cases: Sequence[Case], options: RunOptions) -> RunResults:
         },
         repeat=options.repeat,
         cases=list(results),
+        judge_agreement=judged,
     )

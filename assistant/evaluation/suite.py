@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -11,10 +11,18 @@ from assistant.evaluation.cache import CacheMode
 from assistant.evaluation.cases import Case, load_cases
 from assistant.evaluation.report import html, markdown
 from assistant.evaluation.results import RESULTS_FILE, RunResults
-from assistant.evaluation.runner import SCRIPTED_MODEL, RunOptions, run_cases, scripted_model
+from assistant.evaluation.runner import (
+    SCRIPTED_JUDGE,
+    SCRIPTED_MODEL,
+    RunOptions,
+    run_cases,
+    scripted_judge,
+    scripted_model,
+)
 from assistant.llm.port import ChatModel
 
 DEFAULT_CASES_DIR = Path("evals")
+LABELS_FILE = Path("judge") / "labels.yaml"
 
 
 @dataclass
@@ -23,6 +31,7 @@ class SuiteOptions:
     cases_dir: Path = DEFAULT_CASES_DIR
     pattern: str = "**/*.yaml"
     model: str | None = None
+    judge_model: str | None = None
     repeat: int = 1
     concurrency: int = 4
     cache_mode: CacheMode | None = None
@@ -42,16 +51,30 @@ def _model_for(options: SuiteOptions) -> tuple[Callable[[Case], ChatModel], str]
     return (lambda case: shared), shared.name
 
 
+def _judge_for(options: SuiteOptions) -> tuple[Callable[[Sequence[str]], ChatModel], str]:
+    if options.judge_model is None:
+        return scripted_judge, SCRIPTED_JUDGE
+    from assistant.llm import chat_model_for
+
+    shared = chat_model_for(options.settings, options.judge_model)
+    return (lambda replies: shared), shared.name
+
+
 async def run_suite(
     options: SuiteOptions, cases: list[Case], progress: Callable[[str], None]
 ) -> RunResults:
     model_for, name = _model_for(options)
+    judge_for, judge_name = _judge_for(options)
+    labels = options.cases_dir / LABELS_FILE
     return await run_cases(
         cases,
         RunOptions(
             settings=options.settings,
             model_for=model_for,
             model_name=name,
+            judge_for=judge_for,
+            judge_name=judge_name,
+            labels=labels if labels.is_file() else None,
             repeat=options.repeat,
             concurrency=options.concurrency,
             cache_mode=options.cache_mode,
