@@ -22,6 +22,7 @@ from assistant.schemas import Phase, Speaker
 class CaseKind(StrEnum):
     INTERVIEWER_TURN = "interviewer_turn"
     EXTRACTION = "extraction"
+    PERSONA = "persona"
 
 
 class _Strict(BaseModel):
@@ -87,6 +88,34 @@ class ExpectedFinding(_Strict):
     evidence: str = Field(description="A span of the employee's words the finding must quote.")
 
 
+class Fact(_Strict):
+    """A fact of the brief, to be revealed only when the interviewer asks about it."""
+
+    id: str
+    fact: str = Field(description="What the simulated employee knows.")
+    asked_about: list[str] = Field(
+        min_length=1,
+        description="Words of a question that asks about it (the scripted user's cue).",
+    )
+    said: str = Field(description="How the scripted user says it.")
+    markers: list[str] = Field(
+        min_length=1, description="Words that show, in the transcript, that it was said."
+    )
+
+
+class Persona(_Strict):
+    """The hidden brief of a simulated employee (τ-bench's user simulation)."""
+
+    role: str
+    episode: str = Field(description="One recent episode, told when first asked about it.")
+    facts: list[Fact] = Field(min_length=1)
+    relational_goods: list[ExpectedFinding] = Field(min_length=1)
+    mood: str
+    tendency: str = Field(description="For example brief answers, or digressions.")
+    opening: str = Field(description="The scripted user's answer to a question it has no cue for.")
+    max_turns: int = Field(default=30, ge=2)
+
+
 class Case(_Strict):
     id: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9._-]*$")]
     kind: CaseKind = CaseKind.INTERVIEWER_TURN
@@ -109,6 +138,11 @@ class Case(_Strict):
     expected: list[ExpectedFinding] = Field(default_factory=list)
     min_precision: float = Field(default=0.0, ge=0, le=1)
     min_recall: float = Field(default=0.0, ge=0, le=1)
+    # Personas.
+    persona: Persona | None = None
+    min_elicitation_recall: float = Field(default=0.0, ge=0, le=1)
+    scripted_summary: str = ""
+    scripted_extraction: str = ""
 
     @model_validator(mode="after")
     def _complete(self) -> Case:
@@ -116,6 +150,8 @@ class Case(_Strict):
             raise ValueError("an interviewer_turn case gives the employee's latest message")
         if self.kind == CaseKind.EXTRACTION and not self.transcript:
             raise ValueError("an extraction case gives a transcript")
+        if self.kind == CaseKind.PERSONA and self.persona is None:
+            raise ValueError("a persona case gives its persona's brief")
         return self
 
 

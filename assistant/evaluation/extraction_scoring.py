@@ -59,7 +59,7 @@ def verbatim(findings: Sequence[Finding], turns: Sequence[Turn]) -> bool:
     return True
 
 
-def _threshold(name: str, value: float, minimum: float) -> AssertionResult:
+def threshold(name: str, value: float, minimum: float) -> AssertionResult:
     status = Status.PASS if value >= minimum else Status.FAIL
     detail = "" if status == Status.PASS else f"{name} {value:.2f} < {minimum:.2f}"
     return AssertionResult(name=name, raw=status, delivered=status, detail=detail)
@@ -109,8 +109,8 @@ async def score_extraction(
     quoted = verbatim(findings, turns)
     evidence_status = Status.PASS if quoted else Status.FAIL
     assertions = [
-        _threshold("precision", precision, case.min_precision),
-        _threshold("recall", recall, case.min_recall),
+        threshold("precision", precision, case.min_precision),
+        threshold("recall", recall, case.min_recall),
         AssertionResult(
             name="verbatim_evidence",
             raw=evidence_status,

@@ -28,6 +28,7 @@ from assistant.evaluation.judge import (
     load_labels,
     render_conversation,
 )
+from assistant.evaluation.personas import run_persona, scripted_interviewer, scripted_user
 from assistant.evaluation.recording import RecordingChatModel
 from assistant.evaluation.results import AssertionResult, Attempt, CaseResult, RunResults
 from assistant.interview.events import EventKind
@@ -56,6 +57,8 @@ _EVALUATED_PROMPTS = (
 def scripted_model(case: Case) -> ChatModel:
     """The in-process model answering ``case``'s scripted replies in turn, then the last again
     (a regenerated question gets the same answer unless the case scripts another)."""
+    if case.kind == CaseKind.PERSONA:
+        return scripted_interviewer(case)
     replies = list(case.scripted)
 
     def answer(request: ModelRequest) -> str:
@@ -88,6 +91,7 @@ class RunOptions:
     judge_for: Callable[[Sequence[str]], ChatModel] = scripted_judge
     judge_name: str = SCRIPTED_JUDGE
     labels: Path | None = None
+    user_for: Callable[[Case], ChatModel] | None = None
     repeat: int = 1
     concurrency: int = 4
     cache_mode: CacheMode | None = None
@@ -137,6 +141,12 @@ class Runner:
             _parameters(self.options.settings),
         )
 
+    def _user(self, case: Case) -> ChatModel:
+        if self.options.user_for is not None:
+            return self._cached(self.options.user_for(case))
+        assert case.persona is not None  # validated with the case
+        return scripted_user(case, case.persona)
+
     def _model(self, case: Case) -> RecordingChatModel:
         return RecordingChatModel(self._cached(self.options.model_for(case)))
 
@@ -147,6 +157,10 @@ class Runner:
             try:
                 if case.kind == CaseKind.EXTRACTION:
                     attempt = await self._extraction(case, model)
+                elif case.kind == CaseKind.PERSONA:
+                    attempt = await run_persona(
+                        case, model, self._user(case), self.store, self.options.settings
+                    )
                 else:
                     attempt = await self._interviewer_turn(case, model)
             except (CacheMissError, ScriptExhaustedError, ModelError) as error:
