@@ -47,6 +47,13 @@ def run(
             help="Ollama model that judges; without it, each case's scripted judge replies.",
         ),
     ] = None,
+    user_model: Annotated[
+        str | None,
+        typer.Option(
+            "--user-model",
+            help="Ollama model playing the personas' employee (default: the judge's, else --model).",
+        ),
+    ] = None,
     cases_dir: Annotated[
         Path, typer.Option("--cases-dir", help="Folder of the case files.")
     ] = Path("evals"),
@@ -92,6 +99,7 @@ def run(
         pattern=cases,
         model=model,
         judge_model=judge_model,
+        user_model=user_model,
         repeat=repeat,
         concurrency=concurrency,
         cache_mode=mode,

@@ -32,6 +32,7 @@ class SuiteOptions:
     pattern: str = "**/*.yaml"
     model: str | None = None
     judge_model: str | None = None
+    user_model: str | None = None
     repeat: int = 1
     concurrency: int = 4
     cache_mode: CacheMode | None = None
@@ -60,6 +61,18 @@ def _judge_for(options: SuiteOptions) -> tuple[Callable[[Sequence[str]], ChatMod
     return (lambda replies: shared), shared.name
 
 
+def _user_for(options: SuiteOptions) -> Callable[[Case], ChatModel] | None:
+    """The personas' simulated employee: the model named for it, else the judge's, else the
+    interviewer's; with no model named at all, the scripted user of each brief (None)."""
+    name = options.user_model or options.judge_model or options.model
+    if name is None:
+        return None
+    from assistant.llm import chat_model_for
+
+    shared = chat_model_for(options.settings, name)
+    return lambda case: shared
+
+
 async def run_suite(
     options: SuiteOptions, cases: list[Case], progress: Callable[[str], None]
 ) -> RunResults:
@@ -75,6 +88,7 @@ async def run_suite(
             judge_for=judge_for,
             judge_name=judge_name,
             labels=labels if labels.is_file() else None,
+            user_for=_user_for(options),
             repeat=options.repeat,
             concurrency=options.concurrency,
             cache_mode=options.cache_mode,
