@@ -51,7 +51,7 @@ def run(
         str | None,
         typer.Option(
             "--user-model",
-            help="Ollama model playing the personas' employee (default: the judge's, else --model).",
+            help="Ollama model playing the personas' employee (default: the judge's or --model).",
         ),
     ] = None,
     cases_dir: Annotated[
