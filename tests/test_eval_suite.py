@@ -187,3 +187,23 @@ def test_eval_run_exits_1_when_a_case_fails(tmp_path: Path) -> None:
     )
     assert result.exit_code == 1
     assert "fail  two-questions-demanded" in result.output
+
+
+async def test_prompts_from_another_folder_are_the_ones_evaluated_and_recorded(
+    eval_settings: Settings, tmp_path: Path
+) -> None:
+    import shutil
+
+    edited = tmp_path / "prompts"
+    shutil.copytree(ROOT / "prompts", edited)
+    system = edited / "interviewer.system.en.toml"
+    text = system.read_text(encoding="utf-8").replace('version = "1.0.0"', 'version = "1.1.0"', 1)
+    system.write_text(
+        text.replace("Rules, without exception:", "Rules (edited):"), encoding="utf-8"
+    )
+    results = await _run(eval_settings, pattern="interviewer/phases.yaml", prompts_dir=edited)
+    assert results.prompts["interviewer.system.en"] == "1.1.0"
+    assert all(case.status == Status.PASS for case in results.cases)
+    assert (await _run(eval_settings, pattern="interviewer/phases.yaml")).prompts[
+        "interviewer.system.en"
+    ] == "1.0.0"

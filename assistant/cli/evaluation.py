@@ -54,6 +54,10 @@ def run(
             help="Ollama model playing the personas' employee (default: the judge's or --model).",
         ),
     ] = None,
+    prompts: Annotated[
+        Path | None,
+        typer.Option("--prompts", help="Folder of prompt files to evaluate (default: prompts/)."),
+    ] = None,
     cases_dir: Annotated[
         Path, typer.Option("--cases-dir", help="Folder of the case files.")
     ] = Path("evals"),
@@ -100,6 +104,7 @@ def run(
         model=model,
         judge_model=judge_model,
         user_model=user_model,
+        prompts_dir=prompts,
         repeat=repeat,
         concurrency=concurrency,
         cache_mode=mode,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,6 +21,7 @@ from assistant.evaluation.runner import (
     scripted_model,
 )
 from assistant.llm.port import ChatModel
+from assistant.prompts import prompts_from
 
 DEFAULT_CASES_DIR = Path("evals")
 LABELS_FILE = Path("judge") / "labels.yaml"
@@ -33,6 +35,7 @@ class SuiteOptions:
     model: str | None = None
     judge_model: str | None = None
     user_model: str | None = None
+    prompts_dir: Path | None = None
     repeat: int = 1
     concurrency: int = 4
     cache_mode: CacheMode | None = None
@@ -79,23 +82,24 @@ async def run_suite(
     model_for, name = _model_for(options)
     judge_for, judge_name = _judge_for(options)
     labels = options.cases_dir / LABELS_FILE
-    return await run_cases(
-        cases,
-        RunOptions(
-            settings=options.settings,
-            model_for=model_for,
-            model_name=name,
-            judge_for=judge_for,
-            judge_name=judge_name,
-            labels=labels if labels.is_file() else None,
-            user_for=_user_for(options),
-            repeat=options.repeat,
-            concurrency=options.concurrency,
-            cache_mode=options.cache_mode,
-            cache_dir=options.cache_dir or options.cases_dir / "cache",
-            progress=progress,
-        ),
-    )
+    with prompts_from(options.prompts_dir) if options.prompts_dir else nullcontext():
+        return await run_cases(
+            cases,
+            RunOptions(
+                settings=options.settings,
+                model_for=model_for,
+                model_name=name,
+                judge_for=judge_for,
+                judge_name=judge_name,
+                labels=labels if labels.is_file() else None,
+                user_for=_user_for(options),
+                repeat=options.repeat,
+                concurrency=options.concurrency,
+                cache_mode=options.cache_mode,
+                cache_dir=options.cache_dir or options.cases_dir / "cache",
+                progress=progress,
+            ),
+        )
 
 
 def write_results(results: RunResults, out: Path) -> list[Path]:
