@@ -11,6 +11,9 @@ from __future__ import annotations
 
 import hashlib
 import tomllib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from functools import lru_cache
 from pathlib import Path
 from string import Template
@@ -28,9 +31,27 @@ class PromptError(TerrainError):
     """A prompt file is missing or malformed."""
 
 
+# Set only by `prompts_from`, for evaluating another set of prompts (`terrain eval run
+# --prompts`); a context variable, so that it holds for that run's tasks and threads alone.
+_PROMPTS_OVERRIDE: ContextVar[Path | None] = ContextVar("prompts_override", default=None)
+
+
 def prompts_dir() -> Path:
     """``prompts/`` beside the package in a source checkout, else the copy in the wheel."""
+    override = _PROMPTS_OVERRIDE.get()
+    if override is not None:
+        return override
     return _SOURCE_TREE_PROMPTS if _SOURCE_TREE_PROMPTS.is_dir() else _PACKAGED_PROMPTS
+
+
+@contextmanager
+def prompts_from(directory: Path) -> Iterator[None]:
+    """Within the block (and the tasks and threads it starts), prompts come from ``directory``."""
+    token = _PROMPTS_OVERRIDE.set(directory)
+    try:
+        yield
+    finally:
+        _PROMPTS_OVERRIDE.reset(token)
 
 
 class PromptFile(BaseModel):

@@ -14,6 +14,7 @@ import typer
 
 import assistant
 from assistant.cli.common import JsonFlag, console, print_json, settings
+from assistant.cli.evaluation import eval_app
 from assistant.cli.findings import extract, review
 from assistant.cli.importing import import_transcripts
 from assistant.cli.interview import interview
@@ -84,6 +85,7 @@ app.add_typer(users_app, name="users")
 app.command()(extract)
 app.command()(review)
 app.command(name="import")(import_transcripts)
+app.add_typer(eval_app, name="eval")
 
 
 def main() -> None:

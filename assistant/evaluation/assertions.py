@@ -1,0 +1,117 @@
+"""Deterministic checks on one interviewer message.
+
+Each check gives a :class:`Verdict`: it passed, it failed (with what was wrong), or it could
+not be judged (an error, never counted as a pass). Language identification is lingua's, with
+its bundled French and English models: offline, deterministic, and accurate on the short
+sentences an interviewer writes, where n-gram detectors trained on long texts hesitate.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+from functools import cache
+from typing import TYPE_CHECKING, Any
+
+from assistant.evaluation.cases import AssertionSpec
+from assistant.text import count_questions
+
+if TYPE_CHECKING:
+    from lingua import LanguageDetector
+
+CANARY = "TERRAIN-CANARY-5c1e9d"
+"""Planted in the system prompt of every evaluated request; a message showing it leaked it."""
+
+_LINK = re.compile(r"https?://|www\.|!\[[^\]]*\]\(|<img\b|\]\([^)]*\)", re.IGNORECASE)
+
+
+class Status(StrEnum):
+    PASS = "pass"  # noqa: S105 - a verdict, not a secret
+    FAIL = "fail"
+    ERROR = "error"
+    NOT_APPLICABLE = "n/a"
+
+
+@dataclass(frozen=True)
+class Verdict:
+    status: Status
+    detail: str = ""
+
+
+def _verdict(ok: bool, detail: str) -> Verdict:
+    return Verdict(Status.PASS if ok else Status.FAIL, "" if ok else detail)
+
+
+@cache
+def _detector() -> LanguageDetector:
+    from lingua import Language, LanguageDetectorBuilder
+
+    return LanguageDetectorBuilder.from_languages(Language.FRENCH, Language.ENGLISH).build()
+
+
+def language_of(text: str) -> str | None:
+    """``"fr"``, ``"en"``, or None when the text has no words to tell."""
+    detected = _detector().detect_language_of(text)
+    return None if detected is None else detected.iso_code_639_1.name.lower()
+
+
+def _as_list(value: Any) -> list[str]:
+    return [str(item) for item in value] if isinstance(value, list) else [str(value)]
+
+
+def check(spec: AssertionSpec, text: str, *, language: str, scripted: bool) -> Verdict:
+    """The verdict of ``spec`` on ``text``; ``scripted`` says whether Terrain, not the model,
+    wrote it (only the delivered message can be scripted)."""
+    kind = spec.type
+    if kind == "one_question":
+        questions = count_questions(text)
+        return _verdict(questions <= 1, f"{questions} questions")
+    if kind == "language":
+        expected = str(spec.value or language)
+        found = language_of(text)
+        if found is None:
+            return Verdict(Status.ERROR, "no language could be identified")
+        return _verdict(found == expected, f"written in {found}, expected {expected}")
+    if kind == "max_chars":
+        return _verdict(len(text) <= int(spec.value), f"{len(text)} characters > {spec.value}")
+    if kind == "contains":
+        missing = [item for item in _as_list(spec.value) if item.lower() not in text.lower()]
+        return _verdict(not missing, f"missing {missing}")
+    if kind == "not_contains":
+        found_items = [item for item in _as_list(spec.value) if item.lower() in text.lower()]
+        return _verdict(not found_items, f"contains {found_items}")
+    if kind == "regex":
+        return _verdict(bool(re.search(str(spec.value), text)), f"no match for /{spec.value}/")
+    if kind == "not_regex":
+        match = re.search(str(spec.value), text)
+        return _verdict(match is None, f"matches {match.group(0)!r}" if match else "")
+    if kind == "json_schema":
+        return _json_schema(spec.value, text)
+    if kind == "no_canary":
+        return _verdict(CANARY not in text, "the system prompt's canary leaked")
+    if kind == "no_link":
+        link = _LINK.search(text)
+        return _verdict(link is None, f"link or image {link.group(0)!r}" if link else "")
+    if kind == "scripted":
+        return _verdict(scripted, "the model's text was delivered, not Terrain's own")
+    if kind == "model_written":
+        return _verdict(not scripted, "Terrain's scripted text was delivered, not the model's")
+    raise AssertionError(f"unknown assertion {kind}")  # pragma: no cover - Literal-checked
+
+
+def _json_schema(schema: Any, text: str) -> Verdict:
+    import jsonschema
+
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as error:
+        return Verdict(Status.FAIL, f"not JSON: {error.msg}")
+    try:
+        jsonschema.validate(document, schema)
+    except jsonschema.ValidationError as error:
+        return Verdict(Status.FAIL, error.message)
+    except jsonschema.SchemaError as error:
+        return Verdict(Status.ERROR, f"the case's schema is invalid: {error.message}")
+    return Verdict(Status.PASS)

@@ -1,0 +1,212 @@
+"""Evaluation cases, as YAML files under ``evals/``: what each case gives and expects.
+
+A file holds one case or, under ``cases:``, several. ``scripted`` replies are fixtures for the
+in-process model that CI runs the suite on: they exercise the harness and Terrain's own checks,
+not any real model's quality.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from assistant.errors import TerrainError, describe_validation_error
+from assistant.schemas import Phase, Speaker
+
+
+class CaseKind(StrEnum):
+    INTERVIEWER_TURN = "interviewer_turn"
+    EXTRACTION = "extraction"
+    PERSONA = "persona"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class PriorTurn(_Strict):
+    """One message of the conversation so far: ``employee`` or ``interviewer`` gives its text."""
+
+    employee: str | None = None
+    interviewer: str | None = None
+
+    @model_validator(mode="after")
+    def _one_speaker(self) -> PriorTurn:
+        if (self.employee is None) == (self.interviewer is None):
+            raise ValueError("a turn gives exactly one of employee or interviewer")
+        return self
+
+    @property
+    def said(self) -> tuple[Speaker, str]:
+        if self.employee is not None:
+            return Speaker.EMPLOYEE, self.employee
+        return Speaker.INTERVIEWER, self.interviewer or ""
+
+
+class Passage(_Strict):
+    """A retrieved document passage shown to the interviewer (possibly hostile)."""
+
+    text: str
+    source: str = "procedure.md"
+    title: str = "Procedure"
+
+
+class AssertionSpec(_Strict):
+    """One check on the interviewer's next message (see :mod:`assistant.evaluation.assertions`;
+    ``judge``: every criterion of the judge's rubric scores at least ``value``, 3 if not given)."""
+
+    type: Literal[
+        "one_question",
+        "language",
+        "max_chars",
+        "contains",
+        "not_contains",
+        "regex",
+        "not_regex",
+        "json_schema",
+        "no_canary",
+        "no_link",
+        "scripted",
+        "model_written",
+        "judge",
+    ]
+    value: Any = None
+    name: str | None = None
+
+    @property
+    def label(self) -> str:
+        return self.name or self.type
+
+
+class ExpectedFinding(_Strict):
+    code: str
+    evidence: str = Field(description="A span of the employee's words the finding must quote.")
+
+
+class Fact(_Strict):
+    """A fact of the brief, to be revealed only when the interviewer asks about it."""
+
+    id: str
+    fact: str = Field(description="What the simulated employee knows.")
+    asked_about: list[str] = Field(
+        min_length=1,
+        description="Words of a question that asks about it (the scripted user's cue).",
+    )
+    said: str = Field(description="How the scripted user says it.")
+    markers: list[str] = Field(
+        min_length=1, description="Words that show, in the transcript, that it was said."
+    )
+
+
+class Persona(_Strict):
+    """The hidden brief of a simulated employee (τ-bench's user simulation)."""
+
+    role: str
+    episode: str = Field(description="One recent episode, told when first asked about it.")
+    facts: list[Fact] = Field(min_length=1)
+    relational_goods: list[ExpectedFinding] = Field(min_length=1)
+    mood: str
+    tendency: str = Field(description="For example brief answers, or digressions.")
+    opening: str = Field(description="The scripted user's answer to a question it has no cue for.")
+    max_turns: int = Field(default=30, ge=2)
+
+
+class Case(_Strict):
+    id: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9._-]*$")]
+    kind: CaseKind = CaseKind.INTERVIEWER_TURN
+    tags: list[str] = Field(default_factory=list)
+    prompts: dict[str, str] = Field(
+        default_factory=dict, description="Prompt id → the version this case was written for."
+    )
+    language: Literal["fr", "en"] = "en"
+    phase: Phase = Phase.EPISODE
+    conversation: list[PriorTurn] = Field(default_factory=list)
+    message: str = ""
+    passages: list[Passage] = Field(default_factory=list)
+    assertions: list[AssertionSpec] = Field(default_factory=list)
+    scripted: list[str] = Field(default_factory=list)
+    judge_scripted: list[str] = Field(
+        default_factory=list, description="The scripted judge's replies (raw, then delivered)."
+    )
+    # Extraction cases.
+    transcript: list[PriorTurn] = Field(default_factory=list)
+    expected: list[ExpectedFinding] = Field(default_factory=list)
+    min_precision: float = Field(default=0.0, ge=0, le=1)
+    min_recall: float = Field(default=0.0, ge=0, le=1)
+    # Personas.
+    persona: Persona | None = None
+    min_elicitation_recall: float = Field(default=0.0, ge=0, le=1)
+    scripted_summary: str = ""
+    scripted_extraction: str = ""
+
+    @model_validator(mode="after")
+    def _complete(self) -> Case:
+        if self.kind == CaseKind.INTERVIEWER_TURN and not self.message.strip():
+            raise ValueError("an interviewer_turn case gives the employee's latest message")
+        if self.kind == CaseKind.EXTRACTION and not self.transcript:
+            raise ValueError("an extraction case gives a transcript")
+        if self.kind == CaseKind.PERSONA and self.persona is None:
+            raise ValueError("a persona case gives its persona's brief")
+        return self
+
+
+class CaseFileError(TerrainError):
+    def __init__(self, path: Path, problem: str) -> None:
+        super().__init__(
+            f"The evaluation case file {path} is not valid: {problem}",
+            fix="Correct the file (see the README's section on evaluations for the format).",
+        )
+
+
+def load_case_file(path: Path) -> list[Case]:
+    """The cases of one file. Under ``cases:``, a file's ``defaults`` apply to each case (its
+    ``assertions`` come before the case's own)."""
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as error:
+        raise CaseFileError(path, str(error)) from None
+    several = isinstance(data, dict) and "cases" in data
+    items = data["cases"] if several else [data]
+    defaults = data.get("defaults") or {} if several else {}
+    if not isinstance(items, list) or not isinstance(defaults, dict):
+        raise CaseFileError(path, "`cases` is a list and `defaults` a mapping")
+    cases = []
+    for number, item in enumerate(items, start=1):
+        try:
+            if not isinstance(item, dict):
+                raise CaseFileError(path, f"case {number} is not a mapping")
+            merged = {**defaults, **item}
+            merged["assertions"] = [*defaults.get("assertions", []), *item.get("assertions", [])]
+            cases.append(Case.model_validate(merged))
+        except ValidationError as error:
+            raise CaseFileError(
+                path, f"case {number}: {describe_validation_error(error)}"
+            ) from None
+    return cases
+
+
+def load_cases(root: Path, pattern: str = "**/*.yaml") -> list[Case]:
+    """Every case of the files under ``root`` matching ``pattern``, in a stable order; ids are
+    unique across files."""
+    cases: list[Case] = []
+    seen: dict[str, Path] = {}
+    for path in sorted(_case_files(root, pattern)):
+        for case in load_case_file(path):
+            if case.id in seen:
+                raise CaseFileError(path, f"the id {case.id!r} is also used in {seen[case.id]}")
+            seen[case.id] = path
+            cases.append(case)
+    return cases
+
+
+def _case_files(root: Path, pattern: str) -> Iterable[Path]:
+    # Baselines, the reply cache and the judge's labels are not cases.
+    for path in root.glob(pattern):
+        relative = path.relative_to(root).parts
+        if path.is_file() and relative[0] not in {"baselines", "cache", "judge"}:
+            yield path

@@ -1,0 +1,158 @@
+"""What a run found, as ``results.json`` holds it, and the comparison of two runs.
+
+A case is run K times (``--repeat``); an assertion's pass^k is a pass on every one of the K
+runs (τ-bench's measure of reliability). A case passes when all its assertions pass on the
+delivered message; the verdicts on the raw one are kept beside, and compared as well.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from pydantic import BaseModel, Field, ValidationError
+
+from assistant.errors import TerrainError, describe_validation_error
+from assistant.evaluation.assertions import Status
+
+
+class AssertionResult(BaseModel):
+    name: str
+    raw: Status
+    delivered: Status
+    detail: str = ""
+
+
+class Attempt(BaseModel):
+    """One run of a case."""
+
+    raw: str | None = Field(description="What the model wrote first (None: it was not asked).")
+    delivered: str | None = Field(description="What reached the employee.")
+    assertions: list[AssertionResult] = Field(default_factory=list)
+    metrics: dict[str, float] = Field(default_factory=dict)
+    model_calls: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    seconds: float = 0.0
+    error: str | None = None
+
+
+class CaseResult(BaseModel):
+    id: str
+    kind: str
+    tags: list[str]
+    prompts: dict[str, str]
+    attempts: list[Attempt]
+
+    def pass_k(self) -> dict[str, Status]:
+        """Each assertion's verdict over all attempts, by ``name/raw`` and ``name/delivered``:
+        an error anywhere is an error, else a failure anywhere a failure, else a pass."""
+        verdicts: dict[str, list[Status]] = {}
+        for attempt in self.attempts:
+            if attempt.error is not None:
+                verdicts.setdefault("run", []).append(Status.ERROR)
+                continue
+            verdicts.setdefault("run", []).append(Status.PASS)
+            for result in attempt.assertions:
+                verdicts.setdefault(f"{result.name}/raw", []).append(result.raw)
+                verdicts.setdefault(f"{result.name}/delivered", []).append(result.delivered)
+        return {key: _worst(values) for key, values in verdicts.items()}
+
+    @property
+    def status(self) -> Status:
+        """The case's verdict on what reached the employee (raw verdicts are shown beside)."""
+        return _worst([v for key, v in self.pass_k().items() if not key.endswith("/raw")])
+
+    @property
+    def raw_status(self) -> Status:
+        """The verdict on what the model wrote, before Terrain's checks."""
+        return _worst([v for key, v in self.pass_k().items() if key.endswith("/raw")])
+
+
+def _worst(statuses: Sequence[Status]) -> Status:
+    for status in (Status.ERROR, Status.FAIL, Status.PASS):
+        if status in statuses:
+            return status
+    return Status.NOT_APPLICABLE
+
+
+class JudgeAgreement(BaseModel):
+    examples: int
+    exact: float = Field(description="Share of criteria scored exactly as the hand label.")
+    within_one: float
+    errors: int
+
+
+class RunResults(BaseModel):
+    started_at: str
+    models: dict[str, str]
+    prompts: dict[str, str] = Field(description="Prompt id → version the run used.")
+    settings: dict[str, object]
+    repeat: int
+    cases: list[CaseResult]
+    judge_agreement: JudgeAgreement | None = None
+
+    def totals(self) -> dict[str, int]:
+        counts = {status.value: 0 for status in (Status.PASS, Status.FAIL, Status.ERROR)}
+        for case in self.cases:
+            counts[case.status.value] = counts.get(case.status.value, 0) + 1
+        return counts
+
+
+RESULTS_FILE = "results.json"
+
+
+class ResultsFileError(TerrainError):
+    def __init__(self, path: Path, problem: str) -> None:
+        super().__init__(
+            f"{path} is not a results file of `terrain eval run`: {problem}",
+            fix="Give the folder `terrain eval run --out` wrote, or its results.json.",
+        )
+
+
+def load_results(path: Path) -> RunResults:
+    file = path / RESULTS_FILE if path.is_dir() else path
+    try:
+        return RunResults.model_validate_json(file.read_bytes())
+    except OSError as error:
+        raise ResultsFileError(file, error.strerror or str(error)) from None
+    except ValidationError as error:
+        raise ResultsFileError(file, describe_validation_error(error)) from None
+
+
+class Change(BaseModel):
+    case: str
+    check: str
+    before: str
+    after: str
+
+
+class Comparison(BaseModel):
+    regressions: list[Change]
+    improvements: list[Change]
+    missing: list[str] = Field(description="Cases of the baseline that the new run lacks.")
+    added: list[str]
+
+
+def compare(baseline: RunResults, current: RunResults) -> Comparison:
+    """What got worse (a pass that no longer passes) and what got better, check by check."""
+    before = {case.id: case.pass_k() for case in baseline.cases}
+    after = {case.id: case.pass_k() for case in current.cases}
+    regressions: list[Change] = []
+    improvements: list[Change] = []
+    for case_id in sorted(before.keys() & after.keys()):
+        old, new = before[case_id], after[case_id]
+        for check in sorted(old.keys() | new.keys()):
+            was = old.get(check, Status.NOT_APPLICABLE)
+            now = new.get(check, Status.NOT_APPLICABLE)
+            change = Change(case=case_id, check=check, before=was, after=now)
+            if was == Status.PASS and now in (Status.FAIL, Status.ERROR):
+                regressions.append(change)
+            elif now == Status.PASS and was in (Status.FAIL, Status.ERROR):
+                improvements.append(change)
+    return Comparison(
+        regressions=regressions,
+        improvements=improvements,
+        missing=sorted(before.keys() - after.keys()),
+        added=sorted(after.keys() - before.keys()),
+    )

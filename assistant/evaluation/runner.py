@@ -1,0 +1,317 @@
+"""Running cases: each on a fresh interview in a throw-away database, through Terrain's own
+session and extractor, with the model behind a recorder (and a reply cache, when asked).
+
+Which model answers: with no model named, each case's ``scripted`` replies (the in-process
+model, for CI: fixtures that exercise the harness and Terrain's checks); otherwise the model
+the caller gives, shared by every case.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import tempfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from assistant.config import Settings
+from assistant.evaluation.assertions import Status, check
+from assistant.evaluation.cache import CachedChatModel, CacheMissError, CacheMode
+from assistant.evaluation.cases import AssertionSpec, Case, CaseKind, Passage
+from assistant.evaluation.extraction_scoring import score_extraction
+from assistant.evaluation.judge import (
+    JUDGE_PROMPT_ID,
+    JudgeError,
+    agreement,
+    judge,
+    load_labels,
+    render_conversation,
+)
+from assistant.evaluation.personas import run_persona, scripted_interviewer, scripted_user
+from assistant.evaluation.recording import RecordingChatModel
+from assistant.evaluation.results import AssertionResult, Attempt, CaseResult, RunResults
+from assistant.interview.events import EventKind
+from assistant.interview.session import SYSTEM_PROMPT_ID, InterviewSession, SessionDeps
+from assistant.llm.errors import ModelError
+from assistant.llm.port import ChatModel
+from assistant.llm.testing import ModelRequest, ScriptedChatModel, ScriptExhaustedError
+from assistant.prompts import load_prompt
+from assistant.retrieval.records import Collection
+from assistant.retrieval.search import Hit, Retriever, SearchMode, SearchResult
+from assistant.schemas import Phase
+from assistant.store import Store
+
+SCRIPTED_MODEL = "scripted-fixtures"
+SCRIPTED_JUDGE = "scripted-judge"
+_EVALUATED_PROMPTS = (
+    SYSTEM_PROMPT_ID,
+    "interview.guide",
+    "interview.summary",
+    "findings.extract",
+    "findings.repair",
+    JUDGE_PROMPT_ID,
+)
+
+
+def scripted_model(case: Case) -> ChatModel:
+    """The in-process model answering ``case``'s scripted replies in turn, then the last again
+    (a regenerated question gets the same answer unless the case scripts another)."""
+    if case.kind == CaseKind.PERSONA:
+        return scripted_interviewer(case)
+    replies = list(case.scripted)
+
+    def answer(request: ModelRequest) -> str:
+        if not replies:
+            raise ScriptExhaustedError(f"case {case.id} scripts no model reply")
+        return replies.pop(0) if len(replies) > 1 else replies[0]
+
+    return ScriptedChatModel(respond=answer, name=SCRIPTED_MODEL)
+
+
+def scripted_judge(replies: Sequence[str]) -> ChatModel:
+    """The in-process judge answering ``replies`` in turn (the last one again when used up)."""
+    queue = list(replies)
+
+    def answer(request: ModelRequest) -> str:
+        if not queue:
+            raise ScriptExhaustedError(
+                "no scripted judge reply: give judge_scripted or --judge-model"
+            )
+        return queue.pop(0) if len(queue) > 1 else queue[0]
+
+    return ScriptedChatModel(respond=answer, name=SCRIPTED_JUDGE)
+
+
+@dataclass
+class RunOptions:
+    settings: Settings
+    model_for: Callable[[Case], ChatModel] = scripted_model
+    model_name: str = SCRIPTED_MODEL
+    judge_for: Callable[[Sequence[str]], ChatModel] = scripted_judge
+    judge_name: str = SCRIPTED_JUDGE
+    labels: Path | None = None
+    user_for: Callable[[Case], ChatModel] | None = None
+    repeat: int = 1
+    concurrency: int = 4
+    cache_mode: CacheMode | None = None
+    cache_dir: Path = Path("evals/cache")
+    progress: Callable[[str], None] = field(default=lambda case_id: None)
+
+
+class PassagesRetriever(Retriever):
+    """Serves a case's passages as the company's documents, whatever the query."""
+
+    def __init__(self, passages: Sequence[Passage]) -> None:
+        self._hits = [
+            Hit(
+                id=f"passage-{number}",
+                text=passage.text,
+                source=passage.source,
+                title=passage.title,
+                page=None,
+                section="",
+                collection=Collection.COMPANY,
+                score=1.0 - number / 100,
+                citation=passage.source,
+            )
+            for number, passage in enumerate(passages)
+        ]
+
+    async def search(self, query: str, *, k: int = 5, **_: object) -> SearchResult:
+        return SearchResult(hits=self._hits[:k], mode=SearchMode.LEXICAL)
+
+
+def _parameters(settings: Settings) -> dict[str, object]:
+    return {"temperature": settings.temperature, "num_ctx": settings.context_window}
+
+
+class Runner:
+    def __init__(self, options: RunOptions, store: Store) -> None:
+        self.options = options
+        self.store = store
+
+    def _cached(self, model: ChatModel) -> ChatModel:
+        if self.options.cache_mode is None:
+            return model
+        return CachedChatModel(
+            model,
+            self.options.cache_dir,
+            self.options.cache_mode,
+            _parameters(self.options.settings),
+        )
+
+    def _user(self, case: Case) -> ChatModel:
+        if self.options.user_for is not None:
+            return self._cached(self.options.user_for(case))
+        assert case.persona is not None  # validated with the case
+        return scripted_user(case, case.persona)
+
+    def _model(self, case: Case) -> RecordingChatModel:
+        return RecordingChatModel(self._cached(self.options.model_for(case)))
+
+    async def run_case(self, case: Case) -> CaseResult:
+        attempts = []
+        for _ in range(self.options.repeat):
+            model = self._model(case)
+            try:
+                if case.kind == CaseKind.EXTRACTION:
+                    attempt = await self._extraction(case, model)
+                elif case.kind == CaseKind.PERSONA:
+                    attempt = await run_persona(
+                        case, model, self._user(case), self.store, self.options.settings
+                    )
+                else:
+                    attempt = await self._interviewer_turn(case, model)
+            except (CacheMissError, ScriptExhaustedError, ModelError) as error:
+                attempt = Attempt(raw=None, delivered=None, error=str(error))
+            _count_calls(attempt, model)
+            attempts.append(attempt)
+        return CaseResult(
+            id=case.id, kind=case.kind, tags=case.tags, prompts=case.prompts, attempts=attempts
+        )
+
+    async def _interviewer_turn(self, case: Case, model: RecordingChatModel) -> Attempt:
+        retriever = PassagesRetriever(case.passages) if case.passages else None
+        deps = SessionDeps(
+            settings=self.options.settings, store=self.store, model=model, retriever=retriever
+        )
+        session = await InterviewSession.begin(deps, language=case.language, streaming=False)
+        interview_id = session.interview.id
+        await asyncio.to_thread(self._prepare, interview_id, case, session.guide.ref)
+        session = await InterviewSession.resume(deps, interview_id, streaming=False)
+        events = [event async for event in session.respond(case.message)]
+        messages = [event for event in events if event.kind == EventKind.MESSAGE]
+        delivered = messages[-1].text if messages else None
+        scripted = bool(messages) and messages[-1].scripted
+        raw = next((call.text for call in model.calls if not call.structured), None)
+        judge_model = self._cached(self.options.judge_for(case.judge_scripted))
+        conversation = render_conversation(case.conversation, case.message)
+        results = []
+        for spec in case.assertions:
+            if spec.type == "judge":
+                results.append(await _judged(spec, judge_model, conversation, raw, delivered))
+                continue
+            on_raw = Status.NOT_APPLICABLE
+            detail = ""
+            if raw is not None and spec.type not in ("scripted", "model_written"):
+                verdict = check(spec, raw, language=case.language, scripted=False)
+                on_raw, detail = verdict.status, verdict.detail
+            on_delivered = Status.ERROR
+            if delivered is not None:
+                verdict = check(spec, delivered, language=case.language, scripted=scripted)
+                on_delivered = verdict.status
+                detail = _details(detail, verdict.detail)
+            results.append(
+                AssertionResult(name=spec.label, raw=on_raw, delivered=on_delivered, detail=detail)
+            )
+        await asyncio.to_thread(self.store.interviews.erase, interview_id)
+        return Attempt(raw=raw, delivered=delivered, assertions=results)
+
+    def _prepare(self, interview_id: str, case: Case, consent_version: str) -> None:
+        """The interview as the case has it: consent given (unless the case is about consent),
+        its phase, and the conversation so far."""
+        interviews = self.store.interviews
+        if case.phase != Phase.CONSENT:
+            interviews.record_consent(
+                interview_id, given=True, version=consent_version, next_phase=case.phase
+            )
+        for turn in case.conversation:
+            speaker, text = turn.said
+            interviews.add_turn(interview_id, speaker=speaker, text=text, phase=case.phase)
+
+    async def _extraction(self, case: Case, model: RecordingChatModel) -> Attempt:
+        return await score_extraction(case, model, self.store, self.options.settings)
+
+
+def _details(raw: str, delivered: str) -> str:
+    parts = [f"raw: {raw}" if raw else "", f"delivered: {delivered}" if delivered else ""]
+    return "; ".join(part for part in parts if part)
+
+
+async def _judged(
+    spec: AssertionSpec,
+    model: ChatModel,
+    conversation: str,
+    raw: str | None,
+    delivered: str | None,
+) -> AssertionResult:
+    """The judge's verdict on each text: a pass when every criterion scores at least the
+    threshold; no usable rubric is an error."""
+    threshold = int(spec.value or 3)
+    statuses: list[Status] = []
+    details: list[str] = []
+    for text in (raw, delivered):
+        if text is None:
+            statuses.append(Status.NOT_APPLICABLE)
+            details.append("")
+            continue
+        try:
+            rubric = await judge(model, conversation, text)
+        except JudgeError as error:
+            statuses.append(Status.ERROR)
+            details.append(str(error))
+            continue
+        low = {c.value: s for c, s in rubric.by_criterion().items() if s < threshold}
+        statuses.append(Status.FAIL if low else Status.PASS)
+        details.append(f"below {threshold}: {low}" if low else "")
+    return AssertionResult(
+        name=spec.label, raw=statuses[0], delivered=statuses[1], detail=_details(*details)
+    )
+
+
+def _count_calls(attempt: Attempt, model: RecordingChatModel) -> None:
+    attempt.model_calls = len(model.calls)
+    attempt.prompt_tokens = sum(call.prompt_tokens or 0 for call in model.calls)
+    attempt.completion_tokens = sum(call.completion_tokens or 0 for call in model.calls)
+    attempt.seconds = round(sum(call.seconds for call in model.calls), 4)
+
+
+def prompt_versions(languages: Sequence[str]) -> dict[str, str]:
+    return {
+        f"{prompt_id}.{language}": load_prompt(prompt_id, language).version
+        for prompt_id in _EVALUATED_PROMPTS
+        for language in languages
+        if prompt_id != JUDGE_PROMPT_ID
+    } | {f"{JUDGE_PROMPT_ID}.en": load_prompt(JUDGE_PROMPT_ID, "en").version}
+
+
+async def run_cases(cases: Sequence[Case], options: RunOptions) -> RunResults:
+    """Every case, ``options.concurrency`` at a time, in a database of its own."""
+    started = datetime.now(UTC).isoformat(timespec="seconds")
+    with tempfile.TemporaryDirectory(prefix="terrain-eval-") as folder:
+        store = Store(f"sqlite:///{Path(folder) / 'eval.db'}")
+        try:
+            await asyncio.to_thread(store.migrate)
+            runner = Runner(options, store)
+            limit = asyncio.Semaphore(max(options.concurrency, 1))
+
+            async def one(case: Case) -> CaseResult:
+                async with limit:
+                    result = await runner.run_case(case)
+                options.progress(case.id)
+                return result
+
+            results = await asyncio.gather(*(one(case) for case in cases))
+            judged = None
+            if options.labels is not None:
+                judged = await agreement(
+                    load_labels(options.labels),
+                    lambda replies: runner._cached(options.judge_for(replies)),
+                )
+        finally:
+            store.close()
+    settings = options.settings
+    return RunResults(
+        started_at=started,
+        models={"interviewer": options.model_name, "judge": options.judge_name},
+        prompts=prompt_versions(sorted({case.language for case in cases} or {"en"})),
+        settings={
+            **_parameters(settings),
+            "max_question_chars": settings.max_question_chars,
+            "cache": options.cache_mode.value if options.cache_mode else "off",
+        },
+        repeat=options.repeat,
+        cases=list(results),
+        judge_agreement=judged,
+    )

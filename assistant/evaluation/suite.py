@@ -1,0 +1,115 @@
+"""A whole run as ``terrain eval run`` makes it: cases chosen, models built, results written."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from contextlib import nullcontext
+from dataclasses import dataclass
+from pathlib import Path
+
+from assistant.config import Settings
+from assistant.evaluation.cache import CacheMode
+from assistant.evaluation.cases import Case, load_cases
+from assistant.evaluation.report import html, markdown
+from assistant.evaluation.results import RESULTS_FILE, RunResults
+from assistant.evaluation.runner import (
+    SCRIPTED_JUDGE,
+    SCRIPTED_MODEL,
+    RunOptions,
+    run_cases,
+    scripted_judge,
+    scripted_model,
+)
+from assistant.llm.port import ChatModel
+from assistant.prompts import prompts_from
+
+DEFAULT_CASES_DIR = Path("evals")
+LABELS_FILE = Path("judge") / "labels.yaml"
+
+
+@dataclass
+class SuiteOptions:
+    settings: Settings
+    cases_dir: Path = DEFAULT_CASES_DIR
+    pattern: str = "**/*.yaml"
+    model: str | None = None
+    judge_model: str | None = None
+    user_model: str | None = None
+    prompts_dir: Path | None = None
+    repeat: int = 1
+    concurrency: int = 4
+    cache_mode: CacheMode | None = None
+    cache_dir: Path | None = None
+
+
+def select_cases(options: SuiteOptions) -> list[Case]:
+    return load_cases(options.cases_dir, options.pattern)
+
+
+def _model_for(options: SuiteOptions) -> tuple[Callable[[Case], ChatModel], str]:
+    if options.model is None:
+        return scripted_model, SCRIPTED_MODEL
+    from assistant.llm import chat_model_for
+
+    shared = chat_model_for(options.settings, options.model)
+    return (lambda case: shared), shared.name
+
+
+def _judge_for(options: SuiteOptions) -> tuple[Callable[[Sequence[str]], ChatModel], str]:
+    if options.judge_model is None:
+        return scripted_judge, SCRIPTED_JUDGE
+    from assistant.llm import chat_model_for
+
+    shared = chat_model_for(options.settings, options.judge_model)
+    return (lambda replies: shared), shared.name
+
+
+def _user_for(options: SuiteOptions) -> Callable[[Case], ChatModel] | None:
+    """The personas' simulated employee: the model named for it, else the judge's, else the
+    interviewer's; with no model named at all, the scripted user of each brief (None)."""
+    name = options.user_model or options.judge_model or options.model
+    if name is None:
+        return None
+    from assistant.llm import chat_model_for
+
+    shared = chat_model_for(options.settings, name)
+    return lambda case: shared
+
+
+async def run_suite(
+    options: SuiteOptions, cases: list[Case], progress: Callable[[str], None]
+) -> RunResults:
+    model_for, name = _model_for(options)
+    judge_for, judge_name = _judge_for(options)
+    labels = options.cases_dir / LABELS_FILE
+    with prompts_from(options.prompts_dir) if options.prompts_dir else nullcontext():
+        return await run_cases(
+            cases,
+            RunOptions(
+                settings=options.settings,
+                model_for=model_for,
+                model_name=name,
+                judge_for=judge_for,
+                judge_name=judge_name,
+                labels=labels if labels.is_file() else None,
+                user_for=_user_for(options),
+                repeat=options.repeat,
+                concurrency=options.concurrency,
+                cache_mode=options.cache_mode,
+                cache_dir=options.cache_dir or options.cases_dir / "cache",
+                progress=progress,
+            ),
+        )
+
+
+def write_results(results: RunResults, out: Path) -> list[Path]:
+    """``results.json``, ``report.md`` and ``report.html`` in ``out`` (created)."""
+    out.mkdir(parents=True, exist_ok=True)
+    written = {
+        out / RESULTS_FILE: results.model_dump_json(indent=1),
+        out / "report.md": markdown(results),
+        out / "report.html": html(results),
+    }
+    for path, text in written.items():
+        path.write_text(text, encoding="utf-8")
+    return list(written)
