@@ -18,6 +18,7 @@ from assistant.auth import Account
 from assistant.findings.codebook import Codebook, load_codebook
 from assistant.findings.evidence import verify
 from assistant.findings.review import QuoteNotFoundError, facilitator_finding
+from assistant.privacy import erase_interview
 from assistant.schemas import (
     Finding,
     FindingEdit,
@@ -604,7 +605,7 @@ async def admin_erase(
         return
     count = await _turn_count(runtime, interview)
     try:
-        await asyncio.to_thread(runtime.store.interviews.erase, interview.id)
+        await asyncio.to_thread(erase_interview, runtime.store, runtime.settings, interview.id)
     except InterviewNotFoundError:
         await _say(texts.not_found, texts).send()
         return
