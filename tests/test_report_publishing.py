@@ -53,7 +53,8 @@ def test_publishing_refuses_unreviewed_quotes_and_keeps_only_approved_ones(
 ) -> None:
     draft = drafted(tmp_store, report_settings)
     quotes = quotes_of(draft)
-    assert quotes and all(q.decision is None for q in quotes)
+    assert quotes
+    assert all(q.decision is None for q in quotes)
     with pytest.raises(UnreviewedQuotesError, match=f"{len(quotes)} quote"):
         publish(tmp_store, actor="claire")
     with pytest.raises(NoPublishedReportError):
@@ -65,7 +66,8 @@ def test_publishing_refuses_unreviewed_quotes_and_keeps_only_approved_ones(
         decide_quote(tmp_store, quote.id, QuoteDecision.APPROVED)
     version = publish(tmp_store, actor="claire")
 
-    assert version.number == 1 and version.status == ReportStatus.PUBLISHED
+    assert version.number == 1
+    assert version.status == ReportStatus.PUBLISHED
     assert version.published_by == "claire"
     assert tmp_store.reports.draft() is None
     latest, report = latest_published_report(tmp_store)
@@ -91,29 +93,33 @@ def test_erasing_an_interview_republishes_without_its_words_or_counts(
     finding = next(f for f in script.findings if f.id in shown)
     of_interview = {f.id for f in script.findings if f.interview_id == finding.interview_id}
     erased_words = [q.text for t in before.themes for q in t.quotes if q.finding_id in of_interview]
-    assert erased_words and all(w in render_html(before) for w in erased_words)
+    assert erased_words
+    assert all(w in render_html(before) for w in erased_words)
 
     erase_interview(tmp_store, settings, stored[finding.interview_id])
 
     withdrawn = tmp_store.reports.version(first.number or 0)
-    assert withdrawn is not None and withdrawn.status == ReportStatus.WITHDRAWN
+    assert withdrawn is not None
+    assert withdrawn.status == ReportStatus.WITHDRAWN
     assert withdrawn.withdrawn_reason == WithdrawalReason.ERASURE
     latest, after = latest_published_report(tmp_store)
-    assert latest.number == 2 and latest.replaces == 1
+    assert latest.number == 2
+    assert latest.replaces == 1
     assert stored[finding.interview_id] not in latest.interview_ids
     assert after.coverage.people == (before.coverage.people or 0) - 1
     pdf = PdfReader(io.BytesIO(render_pdf(after)))
     pdf_text = " ".join(page.extract_text() for page in pdf.pages)
     for rendering in (report_json(after), render_html(after), render_markdown(after), pdf_text):
         for words in erased_words:
-            assert words not in rendering and html.escape(words) not in rendering
+            assert words not in rendering
+            assert html.escape(words) not in rendering
     assert [q for t in after.themes for q in t.quotes]  # the others' approved quotes stay
 
 
 def test_an_erased_person_withdraws_the_draft_and_no_version_shows_them(
     tmp_store: Store, report_settings: Settings, study: tuple[Scripted, dict[str, str]]
 ) -> None:
-    script, stored = study
+    script, _stored = study
     drafted(tmp_store, report_settings)
     owner = script.interviews[0].owner_key or ""
     assert tmp_store.interviews.erase_owned_by(owner)

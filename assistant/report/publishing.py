@@ -22,8 +22,12 @@ from assistant.config import Settings
 from assistant.errors import TerrainError
 from assistant.findings.codebook import Codebook, load_codebook
 from assistant.llm.port import ChatMessage, ChatModel, JsonSchema, ModelResponse
-from assistant.report.build import build_report, build_sections_report, edit_narrative
-from assistant.report.build import load_source_catalogue
+from assistant.report.build import (
+    build_report,
+    build_sections_report,
+    edit_narrative,
+    load_source_catalogue,
+)
 from assistant.report.records import (
     Narrative,
     Report,
