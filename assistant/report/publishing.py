@@ -28,6 +28,8 @@ from assistant.report.build import (
     edit_narrative,
     load_source_catalogue,
 )
+from assistant.report.exports import render_pdf, report_json
+from assistant.report.qdpx import QdpxExport, build_qdpx
 from assistant.report.records import (
     Narrative,
     Report,
@@ -36,6 +38,8 @@ from assistant.report.records import (
     ShownQuote,
 )
 from assistant.report.redaction import Redactor, default_redactor
+from assistant.report.render_html import render_html
+from assistant.report.render_markdown import render_markdown
 from assistant.report.sections import selected_findings
 from assistant.schemas import (
     Interview,
@@ -275,6 +279,34 @@ def latest_published_report(store: Store) -> tuple[ReportVersion, Report]:
     if version is None:
         raise NoPublishedReportError("No report is published yet.")
     return version, report_of(version)
+
+
+def leadership_file(report: Report, file_format: str) -> bytes:
+    """One of leadership's files: ``html``, ``pdf``, ``md`` or ``json``."""
+    if file_format == "pdf":
+        return render_pdf(report)
+    renderers: dict[str, Callable[[Report], str]] = {
+        "html": render_html,
+        "md": render_markdown,
+        "json": report_json,
+    }
+    return renderers[file_format](report).encode()
+
+
+def draft_qdpx(store: Store, settings: Settings) -> QdpxExport:
+    """The facilitators' REFI-QDA project of what the draft drew on: pseudonymised
+    transcripts and their coded findings. Never leadership's."""
+    draft = current_draft(store)
+    wanted = set(draft.interview_ids)
+    interviews = [i for i in ended_interviews(store) if i.id in wanted]
+    findings = [f for f in store.findings.where() if f.id in set(draft.finding_ids)]
+    return build_qdpx(
+        interviews,
+        {i.id: store.interviews.turns(i.id) for i in interviews},
+        findings,
+        codebook_for(settings),
+        include_proposed=report_of(draft).include_proposed,
+    )
 
 
 # -------------------------------------------------------------------------- erasure
