@@ -63,7 +63,13 @@ async def test_leadership_reads_only_the_published_report(web: WebServer) -> Non
     lea = await signed_in(web, "lea")
     await lea.wait_for_text("Rapports")
     assert lea.labels() == []
-    forged = {"id": "forged", "name": "terrain_report", "payload": {}, "label": "x", "forId": None}
+    forged: dict[str, object] = {
+        "id": "forged",
+        "name": "terrain_report",
+        "payload": {},
+        "label": "x",
+        "forId": None,
+    }
     await lea.call_action(forged)
     await lea.wait_for_text("pas permise")
     await lea.call_action({**forged, "name": "terrain_report_publish"})
