@@ -49,7 +49,7 @@ from assistant.schemas import (
     ReportVersion,
     WithdrawalReason,
 )
-from assistant.store import Store
+from assistant.store import NoDraftError, Store
 
 ERASURE_ACTOR = "terrain (erasure)"
 ENDED = (InterviewStatus.CLOSED, InterviewStatus.STOPPED)
@@ -223,7 +223,7 @@ async def build_draft(
 def current_draft(store: Store) -> ReportVersion:
     draft = store.reports.draft()
     if draft is None:
-        raise TerrainError("There is no report draft.", fix="Build one: terrain report build.")
+        raise NoDraftError
     return draft
 
 
