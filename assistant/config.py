@@ -131,6 +131,12 @@ class Settings(BaseSettings):
     codebook: Path | None = Field(
         default=None, description="Codebook file; unset means prompts/codebook.yaml."
     )
+    report_min_people: int = Field(
+        default=5, ge=1, description="Fewest people a count in the report may cover."
+    )
+    report_min_people_for_quotes: int = Field(
+        default=10, ge=1, description="Fewest people a report must cover to show any quote."
+    )
     secret_key: SecretStr | None = Field(
         default=None,
         description="Secret for keyed hashes (owner keys); unset means one kept in the data dir.",

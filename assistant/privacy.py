@@ -60,8 +60,30 @@ def interviews_of_user(store: Store, settings: Settings, user_name: str) -> list
 
 def erase_user(store: Store, settings: Settings, user_name: str) -> list[Interview]:
     """Erase every interview of ``user_name``, with all it holds, in one commit (a person's
-    erasure request); returns the interviews erased. Their account, if any, is kept."""
-    return store.interviews.erase_owned_by(owner_key(settings, _named(user_name)))
+    erasure request), and republish the report without them; returns the interviews erased.
+    Their account, if any, is kept."""
+    erased = store.interviews.erase_owned_by(owner_key(settings, _named(user_name)))
+    if erased:
+        republish_report(store, settings)
+    return erased
+
+
+def erase_interview(store: Store, settings: Settings, interview_id: str) -> None:
+    """Erase one interview with all it holds (its employee withdrawing, or an administrator),
+    and republish the report without it. Every erasure goes through here or
+    :func:`erase_user`."""
+    store.interviews.erase(interview_id)
+    republish_report(store, settings)
+
+
+def republish_report(store: Store, settings: Settings) -> None:
+    """Publish the replacement of a report version the erasure withdrew (in its own commit).
+
+    Imported here, not at the top: the report's libraries load only when an erasure happens.
+    """
+    from assistant.report.publishing import republish_after_erasure
+
+    republish_after_erasure(store, settings)
 
 
 def _named(user_name: str) -> str:

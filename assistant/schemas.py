@@ -254,3 +254,45 @@ class Job(Record):
     )
     created_at: datetime
     updated_at: datetime
+
+
+class ReportStatus(StrEnum):
+    DRAFT = "draft"  # the facilitators' working copy: at most one
+    PUBLISHED = "published"
+    WITHDRAWN = "withdrawn"
+
+
+class QuoteDecision(StrEnum):
+    """A facilitator's decision on a quote of the draft; a quote without one awaits review."""
+
+    APPROVED = "approved"
+    DROPPED = "dropped"
+
+
+class WithdrawalReason(StrEnum):
+    ERASURE = "erasure"  # an interview it drew on was erased
+
+
+class ReportVersion(Record):
+    """The draft (``number`` None) or a published version of the leadership report.
+
+    ``content`` is the report as its JSON export (:func:`assistant.report.report_json`): every
+    rendering is a pure function of it, so a version is rendered again from it alone.
+    """
+
+    id: int
+    number: int | None
+    status: ReportStatus
+    content: dict[str, Any]
+    finding_ids: list[str]
+    interview_ids: list[str]
+    quote_decisions: dict[str, QuoteDecision]
+    built_by: str
+    built_at: datetime
+    published_by: str | None = None
+    published_at: datetime | None = None
+    withdrawn_at: datetime | None = None
+    withdrawn_reason: WithdrawalReason | None = None
+    replaces: int | None = Field(
+        default=None, description="The number of the withdrawn version this one replaces."
+    )

@@ -31,7 +31,7 @@ def main() -> None:
         default_redactor,
         load_source_catalogue,
     )
-    from tests.report_fakes import ScriptedReportModel
+    from tests.report_fakes import report_model
     from tests.report_scripts import synthetic
 
     codebook = load_codebook()
@@ -56,7 +56,7 @@ def main() -> None:
             started = time.perf_counter()
             report = build_sections_report(inputs, codebook, ReportOptions(), redactor)
             deterministic = time.perf_counter() - started
-            model = ScriptedReportModel()
+            model = report_model()
             started = time.perf_counter()
             full = asyncio.run(
                 build_report(inputs, settings, model, codebook=codebook, redactor=redactor)

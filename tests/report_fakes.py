@@ -1,38 +1,29 @@
-"""In-process chat models for the report's tests and benchmark (they speak the model port)."""
+"""The report's scripted model, for its tests and benchmark: the in-process
+:class:`~assistant.llm.testing.ScriptedChatModel`, answering each report prompt from what the
+prompt itself shows."""
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import Sequence
 
 from assistant.llm.errors import ModelUnavailableError
-from assistant.llm.port import ChatMessage, ChatModel, JsonSchema, ModelResponse
+from assistant.llm.testing import Fail, ModelRequest, ScriptedChatModel
 
 _FINDING_IDS = re.compile(r"^\[([\w-]+)\]", re.MULTILINE)
 _LABELS = re.compile(r"^([RT]\d+): ", re.MULTILINE)
 
 
-class ScriptedReportModel(ChatModel):
-    """Answers each report prompt from what the prompt itself shows: a summary citing every
-    finding id or label it was given, plus ``foreign_ids`` and labels that do not exist, which
-    the checks must drop; and a recommendation citing no theme, which must be dropped."""
+def report_model(foreign_ids: Sequence[str] = ()) -> ScriptedChatModel:
+    """A summary citing every finding id or label it was given, plus ``foreign_ids`` and
+    labels that do not exist, which the checks must drop; and a recommendation citing no
+    theme, which must be dropped."""
 
-    def __init__(self, foreign_ids: Sequence[str] = ()) -> None:
-        self.prompts: list[str] = []
-        self.foreign_ids = list(foreign_ids)
-
-    @property
-    def name(self) -> str:
-        return "scripted-report-model"
-
-    async def request(
-        self, messages: Sequence[ChatMessage], *, json_schema: JsonSchema | None = None
-    ) -> ModelResponse:
-        prompt = messages[-1].content
-        self.prompts.append(prompt)
-        title = (json_schema or {}).get("title")
-        ids = _FINDING_IDS.findall(prompt) + self.foreign_ids
+    def respond(request: ModelRequest) -> str:
+        prompt = request.messages[-1].content
+        title = (request.json_schema or {}).get("title")
+        ids = _FINDING_IDS.findall(prompt) + list(foreign_ids)
         labels = _LABELS.findall(prompt)
         if title == "BatchSummary":
             answer: object = {"summary": f"Résumé de {len(ids)} constats.", "finding_ids": ids}
@@ -47,14 +38,15 @@ class ScriptedReportModel(ChatModel):
                     {"text": "Une recommandation sans appui.", "themes": ["T999"]},
                 ]
             }  # fmt: skip
-        return ModelResponse(text=json.dumps(answer), model=self.name)
+        return json.dumps(answer)
 
-    def stream(self, messages: Sequence[ChatMessage]) -> AsyncIterator[str]:
-        raise NotImplementedError("the report never streams")
+    return ScriptedChatModel(respond=respond, name="scripted-report-model")
 
 
-class UnreachableModel(ScriptedReportModel):
-    async def request(
-        self, messages: Sequence[ChatMessage], *, json_schema: JsonSchema | None = None
-    ) -> ModelResponse:
-        raise ModelUnavailableError("http://127.0.0.1:9", "connection refused")
+def unreachable_model() -> ScriptedChatModel:
+    refused = Fail(ModelUnavailableError("http://127.0.0.1:9", "connection refused"))
+    return ScriptedChatModel(respond=lambda _: refused)
+
+
+def prompts_of(model: ScriptedChatModel) -> list[str]:
+    return [request.messages[-1].content for request in model.requests]

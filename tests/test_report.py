@@ -18,6 +18,7 @@ from pypdf import PdfReader
 
 from assistant.config import Settings
 from assistant.findings.codebook import Codebook, load_codebook
+from assistant.llm.testing import ScriptedChatModel
 from assistant.report import (
     Report,
     ReportInputs,
@@ -40,7 +41,7 @@ from assistant.schemas import FindingStatus
 from assistant.tokens import TokenCounter
 from tests import network_guard
 from tests.conftest import SettingsFactory
-from tests.report_fakes import ScriptedReportModel, UnreachableModel
+from tests.report_fakes import prompts_of, report_model, unreachable_model
 from tests.report_scripts import Scripted, scripted
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -71,7 +72,7 @@ def build(
     script: Scripted,
     settings: Settings,
     codebook: Codebook,
-    model: ScriptedReportModel | None = None,
+    model: ScriptedChatModel | None = None,
     **options: object,
 ) -> Report:
     return asyncio.run(
@@ -114,9 +115,7 @@ def test_drafts_count_only_on_request_and_are_marked(
 ) -> None:
     proposed = scripted(12, status=FindingStatus.PROPOSED)
     assert build(proposed, report_settings, codebook).themes == []
-    with_drafts = build(
-        proposed, report_settings, codebook, ScriptedReportModel(), include_proposed=True
-    )
+    with_drafts = build(proposed, report_settings, codebook, report_model(), include_proposed=True)
     assert with_drafts.themes
     assert all(t.drafts and all(q.draft for q in t.quotes) for t in with_drafts.themes)
     assert all(t.synthesis and t.synthesis.drafts for t in with_drafts.themes)
@@ -135,7 +134,7 @@ def test_no_planted_personal_data_reaches_a_leadership_export(
     report_settings: Settings, codebook: Codebook
 ) -> None:
     script = scripted(12)
-    model = ScriptedReportModel()
+    model = report_model()
     report = build(script, report_settings, codebook, model, min_people=2)
     assert report.narratives.state == NarrativeState.WRITTEN
     assert any(theme.quotes for theme in report.themes)
@@ -148,7 +147,7 @@ def test_no_planted_personal_data_reaches_a_leadership_export(
         "pdf": pdf_text(pdf),
     }
     # Every quote the model saw was redacted too.
-    exports["prompts"] = "\n".join(model.prompts)
+    exports["prompts"] = "\n".join(prompts_of(model))
     ARTIFACTS.mkdir(exist_ok=True)
     (ARTIFACTS / "report.md").write_text(exports["markdown"], encoding="utf-8")
     (ARTIFACTS / "report.pdf").write_bytes(pdf)
@@ -174,7 +173,7 @@ def test_the_json_export_follows_its_published_schema(
 def test_without_a_model_the_report_is_complete_but_for_its_narratives(
     report_settings: Settings, codebook: Codebook
 ) -> None:
-    report = build(scripted(12), report_settings, codebook, UnreachableModel())
+    report = build(scripted(12), report_settings, codebook, unreachable_model())
     assert report.narratives.state == NarrativeState.UNAVAILABLE
     assert "127.0.0.1:9" in report.narratives.detail
     assert report.themes
@@ -183,7 +182,7 @@ def test_without_a_model_the_report_is_complete_but_for_its_narratives(
     assert all(theme.synthesis is None for theme in report.themes)
     assert report.recommendations == []
     assert "Aucun modèle n'a pu être joint" in html.unescape(render_html(report))
-    english = build(scripted(12), report_settings, codebook, UnreachableModel(), language="en")
+    english = build(scripted(12), report_settings, codebook, unreachable_model(), language="en")
     assert "No model could be reached" in render_markdown(english)
 
 
@@ -191,14 +190,14 @@ def test_map_reduce_keeps_every_prompt_within_the_budget(
     make_settings: SettingsFactory, codebook: Codebook
 ) -> None:
     settings = make_settings(prompt_token_budget=700)
-    model = ScriptedReportModel(foreign_ids=["f-not-a-finding", "f0000-care"])
+    model = report_model(foreign_ids=["f-not-a-finding", "f0000-care"])
     report = build(scripted(120, english_every=0), settings, codebook, model, min_people=5)
     counter = TokenCounter(settings.tokenizer)
-    sizes = [counter.count_messages([prompt]) for prompt in model.prompts]
+    sizes = [counter.count_messages([prompt]) for prompt in prompts_of(model)]
     assert max(sizes) <= 700
     assert report.narratives.largest_prompt_tokens == max(sizes)
     # 120 people's findings cannot fit one prompt: several map batches, then reductions.
-    assert report.narratives.model_calls == len(model.prompts) > 2 * len(report.themes)
+    assert report.narratives.model_calls == len(prompts_of(model)) > 2 * len(report.themes)
     for theme in report.themes:
         assert theme.synthesis is not None
         assert set(theme.synthesis.finding_ids) <= set(theme.finding_ids)
@@ -218,16 +217,16 @@ def test_model_calls_grow_linearly_with_the_findings(
     settings = make_settings(prompt_token_budget=700)
     calls = []
     for people in (40, 160):
-        model = ScriptedReportModel()
+        model = report_model()
         build(scripted(people, english_every=0), settings, codebook, model)
-        calls.append(len(model.prompts))
+        calls.append(len(prompts_of(model)))
     assert calls[1] <= 4 * calls[0] + 4
 
 
 def test_a_facilitator_edit_replaces_the_text_and_is_marked(
     report_settings: Settings, codebook: Codebook
 ) -> None:
-    report = build(scripted(12), report_settings, codebook, ScriptedReportModel())
+    report = build(scripted(12), report_settings, codebook, report_model())
     narrative = report.themes[0].synthesis
     assert narrative is not None
     edited = edit_narrative(
@@ -281,7 +280,7 @@ def test_the_qdpx_validates_and_its_offsets_point_at_the_quotes(codebook: Codebo
 def test_the_html_is_self_contained_and_renders_in_chromium(
     report_settings: Settings, codebook: Codebook, tmp_path: Path
 ) -> None:
-    report = build(scripted(12), report_settings, codebook, ScriptedReportModel(), min_people=3)
+    report = build(scripted(12), report_settings, codebook, report_model(), min_people=3)
     page_html = render_html(report)
     assert '<html lang="fr">' in page_html
     assert not re.search(r"\b(?:src|href)=|url\(|@import|<script", page_html)

@@ -39,7 +39,7 @@ from assistant.store.migrations import alembic_config
 from assistant.store.models import Base
 from assistant.store.pseudonyms import ALPHABET, PREFIX
 
-TABLES = {"interviews", "turns", "users", "findings", "finding_changes", "jobs"}
+TABLES = {"interviews", "turns", "users", "findings", "finding_changes", "jobs", "reports"}
 
 
 def sqlite_url(path: Path) -> str:

@@ -19,6 +19,7 @@ from assistant.cli.findings import extract, review
 from assistant.cli.importing import import_transcripts
 from assistant.cli.interview import interview
 from assistant.cli.knowledge import ask, ingest
+from assistant.cli.report import report_app
 from assistant.cli.web import serve, users_app
 
 app = typer.Typer(
@@ -85,6 +86,7 @@ app.add_typer(users_app, name="users")
 app.command()(extract)
 app.command()(review)
 app.command(name="import")(import_transcripts)
+app.add_typer(report_app, name="report")
 app.add_typer(eval_app, name="eval")
 
 

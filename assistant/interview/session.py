@@ -39,6 +39,7 @@ from assistant.llm import (
     ModelStreamInterruptedError,
     request_structured,
 )
+from assistant.privacy import erase_interview
 from assistant.prompts import PromptFile, load_prompt
 from assistant.retrieval.records import Collection
 from assistant.retrieval.search import Hit, Retriever
@@ -248,7 +249,7 @@ class InterviewSession:
         erased already."""
         interview = await _stored(self.deps.store, self.interview.id)
         turns = await self.transcript()
-        await asyncio.to_thread(self.deps.store.interviews.erase, interview.id)
+        await asyncio.to_thread(erase_interview, self.deps.store, self.deps.settings, interview.id)
         return Withdrawal(
             pseudonym=interview.pseudonym, created_at=interview.created_at, turns=len(turns)
         )

@@ -13,12 +13,14 @@ from assistant.store.errors import (
     TurnNotFoundError,
     UserExistsError,
 )
+from assistant.store.reports import NoDraftError
 from assistant.store.store import Store
 
 __all__ = [
     "FindingNotFoundError",
     "InterviewNotFoundError",
     "JobNotFoundError",
+    "NoDraftError",
     "Store",
     "StoreError",
     "TurnNotFoundError",

@@ -1,7 +1,9 @@
 """Interviews and their turns: creating, importing, reading, changing, erasing.
 
 Erasing an interview (or refusing consent) deletes what it holds in every aggregate: turns,
-findings with their audit trail, and jobs, in the same commit.
+findings with their audit trail, and jobs, in the same commit, which also withdraws every
+published report version that drew on it (:func:`assistant.privacy.erase_interview` then
+publishes its replacement).
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime
 from enum import Enum
 from typing import Any, cast
 
@@ -26,6 +29,7 @@ from assistant.store.errors import (
 )
 from assistant.store.models import FindingChangeRow, FindingRow, InterviewRow, JobRow, TurnRow
 from assistant.store.pseudonyms import new_pseudonym
+from assistant.store.reports import withdraw_using
 
 PSEUDONYM_ATTEMPTS = 20
 # Writers are serialised (BEGIN IMMEDIATE on SQLite, the interview's row lock on PostgreSQL),
@@ -46,8 +50,9 @@ def interview_row(session: Session, interview_id: str) -> InterviewRow:
     return row
 
 
-def _delete_content(session: Session, interview_id: str) -> None:
-    """Delete what the interview holds: turns, findings with their audit trail, and jobs.
+def _delete_content(session: Session, interview_id: str, now: datetime) -> None:
+    """Delete what the interview holds: turns, findings with their audit trail, and jobs;
+    withdraw the report versions that drew on it and discard a draft that did.
 
     Explicit deletes, not only the foreign keys' ON DELETE CASCADE: erasure must not depend on
     the database enforcing them.
@@ -57,6 +62,7 @@ def _delete_content(session: Session, interview_id: str) -> None:
     session.execute(delete(FindingRow).where(FindingRow.interview_id == interview_id))
     session.execute(delete(JobRow).where(JobRow.interview_id == interview_id))
     session.execute(delete(TurnRow).where(TurnRow.interview_id == interview_id))
+    withdraw_using(session, [interview_id], now)
 
 
 class InterviewRepository(Repository):
@@ -336,7 +342,7 @@ class InterviewRepository(Repository):
                 row.status = InterviewStatus.DECLINED.value
                 row.phase = Phase.DONE.value
                 row.state = {}
-                _delete_content(session, interview_id)
+                _delete_content(session, interview_id, self._db.now())
             return Interview.model_validate(row)
 
     @guarded("flagging an interview")
@@ -448,7 +454,7 @@ class InterviewRepository(Repository):
         """
         with self._db.writing() as session:
             row = interview_row(session, interview_id)
-            _delete_content(session, interview_id)
+            _delete_content(session, interview_id, self._db.now())
             session.delete(row)
         self._db.empty_write_ahead_log()
 
@@ -467,7 +473,7 @@ class InterviewRepository(Repository):
             rows = list(session.scalars(query))
             erased = [Interview.model_validate(row) for row in rows]
             for row in rows:
-                _delete_content(session, row.id)
+                _delete_content(session, row.id, self._db.now())
                 session.delete(row)
         if erased:
             self._db.empty_write_ahead_log()

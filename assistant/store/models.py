@@ -205,3 +205,28 @@ class JobRow(Base):
     input_digest: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+
+
+class ReportRow(Base):
+    """The report's draft (``number`` NULL, at most one) and its published versions.
+
+    Which findings and interviews a version drew on are JSON lists: erasure reads them to
+    withdraw every version that used an erased interview.
+    """
+
+    __tablename__ = "reports"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    number: Mapped[int | None] = mapped_column(Integer, unique=True)
+    status: Mapped[str] = mapped_column(String(32), index=True)
+    content: Mapped[dict[str, Any]]
+    finding_ids: Mapped[list[str]] = mapped_column(JSON)
+    interview_ids: Mapped[list[str]] = mapped_column(JSON)
+    quote_decisions: Mapped[dict[str, str]]
+    built_by: Mapped[str] = mapped_column(String(255))
+    built_at: Mapped[datetime]
+    published_by: Mapped[str | None] = mapped_column(String(255))
+    published_at: Mapped[datetime | None]
+    withdrawn_at: Mapped[datetime | None]
+    withdrawn_reason: Mapped[str | None] = mapped_column(String(32))
+    replaces: Mapped[int | None] = mapped_column(Integer)

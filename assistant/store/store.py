@@ -28,6 +28,7 @@ from assistant.store.findings import FindingRepository
 from assistant.store.interviews import InterviewRepository
 from assistant.store.jobs import JobRepository
 from assistant.store.models import utc_now
+from assistant.store.reports import ReportRepository
 
 DATABASE_FILE = "terrain.db"
 
@@ -41,6 +42,7 @@ class Store:
         self.findings = FindingRepository(self._database)
         self.jobs = JobRepository(self._database)
         self.accounts = AccountRepository(self._database)
+        self.reports = ReportRepository(self._database)
 
     @classmethod
     def open(cls, settings: Settings, *, clock: Clock = utc_now) -> Store:

@@ -173,7 +173,7 @@ async def _chat_start() -> None:
     elif account.role == UserRole.FACILITATOR:
         await staff.facilitator_home(rt, account, texts)
     elif account.role == UserRole.LEADERSHIP:
-        await staff.leadership_home(account, texts)
+        await staff.leadership_home(rt, account, texts)
     else:
         await staff.admin_home(rt, account, texts)
 
@@ -209,7 +209,7 @@ async def _on_message(message: cl.Message) -> None:
     elif account.role == UserRole.FACILITATOR:
         await staff.facilitator_message(rt, account, texts, message.content)
     elif account.role == UserRole.LEADERSHIP:
-        await staff.leadership_home(account, texts)
+        await staff.leadership_home(rt, account, texts)
     else:
         await staff.admin_home(rt, account, texts)
 
@@ -279,7 +279,11 @@ async def _staff_action(action: cl.Action) -> None:
     elif action.name in staff.REVIEW_ACTIONS:
         await staff.review_action(rt, account, texts, action.name, action.payload)
     elif action.name == staff.REPORT:
-        await staff.placeholder(account, texts)
+        await staff.facilitator_report(rt, account, texts)
+    elif action.name == staff.REPORT_REBUILD:
+        await staff.facilitator_report(rt, account, texts, rebuild=True)
+    elif action.name == staff.REPORT_PUBLISH:
+        await staff.facilitator_publish(rt, account, texts)
     elif action.name == staff.ADMIN_ERASE:
         await staff.admin_ask_erase(rt, account, texts, target)
     elif action.name == staff.ADMIN_ERASE_CONFIRM:

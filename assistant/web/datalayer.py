@@ -29,6 +29,7 @@ from chainlit.types import (
 from chainlit.user import PersistedUser, User
 
 from assistant.interview.guide import load_guide
+from assistant.privacy import erase_interview
 from assistant.schemas import Interview, Speaker, Turn, UserRole
 from assistant.web import render
 from assistant.web.runtime import Runtime
@@ -241,7 +242,9 @@ class TerrainDataLayer(BaseDataLayer):
         requester = _requester()
         if author is None or (requester is not None and requester != author):
             return
-        await asyncio.to_thread(self.runtime.store.interviews.erase, interview.id)
+        await asyncio.to_thread(
+            erase_interview, self.runtime.store, self.runtime.settings, interview.id
+        )
 
     async def update_thread(
         self,

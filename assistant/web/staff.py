@@ -15,9 +15,20 @@ import chainlit as cl
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from assistant.auth import Account
+from assistant.errors import TerrainError
 from assistant.findings.codebook import Codebook, load_codebook
 from assistant.findings.evidence import verify
 from assistant.findings.review import QuoteNotFoundError, facilitator_finding
+from assistant.privacy import erase_interview
+from assistant.report import render_markdown
+from assistant.report.publishing import (
+    UnreviewedQuotesError,
+    build_draft,
+    leadership_file,
+    publish,
+    quotes_of,
+    report_of,
+)
 from assistant.schemas import (
     Finding,
     FindingEdit,
@@ -35,6 +46,8 @@ from assistant.web.texts import Texts
 READ = "terrain_read"
 FINDINGS = "terrain_findings"
 REPORT = "terrain_report"
+REPORT_PUBLISH = "terrain_report_publish"
+REPORT_REBUILD = "terrain_report_rebuild"
 ADMIN_ERASE = "terrain_admin_erase"
 ADMIN_ERASE_CONFIRM = "terrain_admin_erase_confirm"
 # Reviewing findings: payloads carry ids only (interview, finding, turn index, code, stage).
@@ -47,7 +60,16 @@ ADD_TURN = "terrain_finding_add_turn"
 ADD_CODE = "terrain_finding_add_code"
 ADD_STAGE = "terrain_finding_add_stage"
 REVIEW_ACTIONS = (ACCEPT, REJECT, RECODE, RECODE_TO, ADD, ADD_TURN, ADD_CODE, ADD_STAGE)
-ACTIONS = (READ, FINDINGS, REPORT, ADMIN_ERASE, ADMIN_ERASE_CONFIRM, *REVIEW_ACTIONS)
+ACTIONS = (
+    READ,
+    FINDINGS,
+    REPORT,
+    REPORT_PUBLISH,
+    REPORT_REBUILD,
+    ADMIN_ERASE,
+    ADMIN_ERASE_CONFIRM,
+    *REVIEW_ACTIONS,
+)
 # The finding being added in this conversation (an AddingFinding, as JSON), server-side.
 ADDING = "terrain_adding"
 
@@ -158,11 +180,52 @@ async def facilitator_message(runtime: Runtime, account: Account, texts: Texts, 
     await read_transcript(runtime, account, texts, match.id)
 
 
-async def placeholder(account: Account, texts: Texts) -> None:
+# -- the report (facilitators build and publish; leadership reads) ---------------------------
+
+
+async def facilitator_report(
+    runtime: Runtime, account: Account, texts: Texts, *, rebuild: bool = False
+) -> None:
+    """The draft's counts and the quotes awaiting approval, built first if there is none
+    (without a model here: `terrain report build` writes the narratives)."""
     if account.role != UserRole.FACILITATOR:
         await refuse(texts)
         return
-    await _say(texts.report_later, texts).send()
+    draft = await asyncio.to_thread(runtime.store.reports.draft)
+    if draft is None or rebuild:
+        draft = await asyncio.to_thread(
+            asyncio.run, build_draft(runtime.store, runtime.settings, None, actor=account.name)
+        )
+    report = report_of(draft)
+    pending = sum(q.decision is None for q in quotes_of(draft))
+    summary = texts.report_draft.format(
+        built=render.when(texts, draft.built_at),
+        by=draft.built_by,
+        people=report.coverage.people or f"< {report.min_people}",
+        themes=len(report.themes),
+        findings=len(draft.finding_ids),
+        pending=pending,
+    )
+    actions = [
+        cl.Action(name=REPORT_PUBLISH, payload={}, label=texts.report_publish_label),
+        cl.Action(name=REPORT_REBUILD, payload={}, label=texts.report_rebuild_label),
+    ]
+    await _say(render.literal(summary), texts, actions).send()
+
+
+async def facilitator_publish(runtime: Runtime, account: Account, texts: Texts) -> None:
+    if account.role != UserRole.FACILITATOR:
+        await refuse(texts)
+        return
+    try:
+        version = await asyncio.to_thread(publish, runtime.store, actor=account.name)
+    except UnreviewedQuotesError:
+        await _say(render.literal(texts.report_pending), texts).send()
+        return
+    except TerrainError:
+        await _say(render.literal(texts.report_no_draft), texts).send()
+        return
+    await _say(render.literal(texts.report_published.format(number=version.number)), texts).send()
 
 
 # -- reviewing findings (facilitators) -------------------------------------------------------
@@ -516,12 +579,42 @@ async def _add(
 # -- leadership ------------------------------------------------------------------------------
 
 
-async def leadership_home(account: Account, texts: Texts) -> None:
-    """Reports only: no transcript, no interview list."""
+async def leadership_home(runtime: Runtime, account: Account, texts: Texts) -> None:
+    """The latest published report only (redacted, as published), with its HTML and PDF: no
+    draft, no transcript, no interview list."""
     if account.role != UserRole.LEADERSHIP:
         await refuse(texts)
         return
-    await _say(texts.leadership_home, texts).send()
+    version = await asyncio.to_thread(runtime.store.reports.latest_published)
+    if version is None:
+        await _say(texts.leadership_home, texts).send()
+        return
+    report = report_of(version)
+    files = [
+        cl.File(
+            name=f"terrain-report-{version.number}.html",
+            content=leadership_file(report, "html"),
+            mime="text/html",
+            display="inline",
+        )
+    ]
+    try:
+        pdf = await asyncio.to_thread(leadership_file, report, "pdf")
+    except TerrainError:
+        pdf = None  # WeasyPrint unavailable here: the HTML prints as well
+    if pdf is not None:
+        files.append(
+            cl.File(
+                name=f"terrain-report-{version.number}.pdf",
+                content=pdf,
+                mime="application/pdf",
+                display="inline",
+            )
+        )
+    message = cl.Message(
+        content=render_markdown(report), author=texts.assistant_name, elements=list(files)
+    )
+    await message.send()
 
 
 # -- administrators --------------------------------------------------------------------------
@@ -604,7 +697,7 @@ async def admin_erase(
         return
     count = await _turn_count(runtime, interview)
     try:
-        await asyncio.to_thread(runtime.store.interviews.erase, interview.id)
+        await asyncio.to_thread(erase_interview, runtime.store, runtime.settings, interview.id)
     except InterviewNotFoundError:
         await _say(texts.not_found, texts).send()
         return

@@ -51,7 +51,12 @@ class Texts:
     read_label: str  # {pseudonym}
     findings_label: str
     report_label: str
-    report_later: str
+    report_draft: str  # {built} {by} {people} {themes} {findings} {pending}
+    report_publish_label: str
+    report_rebuild_label: str
+    report_pending: str
+    report_no_draft: str
+    report_published: str  # {number}
     facilitator_help: str
     transcript_title: str  # {pseudonym}
     transcript_meta: str  # {status} {phase} {flagged} {created} {updated} {turns}
@@ -169,7 +174,22 @@ FR = Texts(
     read_label="Lire {pseudonym}",
     findings_label="Constats",
     report_label="Rapport",
-    report_later="La synthèse et le rapport arrivent dans une prochaine version de Terrain.",
+    report_draft=(
+        "Brouillon du rapport, construit le {built} par {by} : {people} personnes, {themes} "
+        "thèmes affichés, {findings} constats. Citations en attente d'approbation : {pending} "
+        "(terrain report show, puis terrain report approve ou drop). Les synthèses rédigées "
+        "par le modèle s'obtiennent avec terrain report build."
+    ),
+    report_publish_label="Publier",
+    report_rebuild_label="Reconstruire",
+    report_pending=(
+        "Des citations attendent encore votre décision : rien n'a été publié. Approuvez ou "
+        "écartez chacune (terrain report show, terrain report approve, terrain report drop)."
+    ),
+    report_no_draft=(
+        "Il n'y a pas de brouillon à publier : cliquez sur Rapport pour en construire un."
+    ),
+    report_published="Version {number} publiée : la direction la lit désormais.",
     facilitator_help=(
         "Écrivez le pseudonyme d'un entretien pour le lire, ou « liste » pour revoir la liste."
     ),
@@ -322,7 +342,19 @@ EN = Texts(
     read_label="Read {pseudonym}",
     findings_label="Findings",
     report_label="Report",
-    report_later="The synthesis and the report come in a later version of Terrain.",
+    report_draft=(
+        "Report draft, built on {built} by {by}: {people} people, {themes} themes shown, "
+        "{findings} findings. Quotes awaiting approval: {pending} (terrain report show, then "
+        "terrain report approve or drop). The model's narratives come with terrain report build."
+    ),
+    report_publish_label="Publish",
+    report_rebuild_label="Rebuild",
+    report_pending=(
+        "Some quotes still await your decision: nothing was published. Approve or drop each "
+        "(terrain report show, terrain report approve, terrain report drop)."
+    ),
+    report_no_draft="There is no draft to publish: click Report to build one.",
+    report_published="Version {number} published: leadership now reads it.",
     facilitator_help='Type an interview\'s pseudonym to read it, or "list" to see the list again.',
     transcript_title="## Interview {pseudonym}",
     transcript_meta=(

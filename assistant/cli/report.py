@@ -1,0 +1,382 @@
+"""`terrain report`: build the draft, review its quotes, publish, list, show, export."""
+
+from __future__ import annotations
+
+import getpass
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.markup import escape
+
+from assistant.cli.common import JsonFlag, console, errors, fail, print_json, progress_bar, settings
+from assistant.errors import TerrainError
+from assistant.wording import counted
+
+if TYPE_CHECKING:
+    from assistant.config import Settings
+    from assistant.report.records import Report
+    from assistant.schemas import ReportVersion
+    from assistant.store import Store
+
+report_app = typer.Typer(
+    help="The leadership report: build a draft, approve or drop its quotes, edit its "
+    "narratives, publish numbered versions, export them. Leadership reads only the latest "
+    "published version.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
+
+
+class ExportFormat(StrEnum):
+    HTML = "html"
+    PDF = "pdf"
+    MD = "md"
+    JSON = "json"
+    QDPX = "qdpx"
+
+
+Actor = Annotated[
+    str | None,
+    typer.Option("--as", help="Who does it, as the report records it (default: your login)."),
+]
+VersionOption = Annotated[
+    int | None,
+    typer.Option("--version", min=1, help="A published version's number (default: the draft)."),
+]
+
+
+def _say(text: str) -> None:
+    console.print(text, markup=False, highlight=False, soft_wrap=True)
+
+
+def _store(config: Settings) -> Store:
+    from assistant.store import Store
+
+    try:
+        return Store.open(config)
+    except TerrainError as error:
+        fail(escape(str(error)))
+
+
+def _version_or_draft(store: Store, number: int | None) -> ReportVersion:
+    from assistant.report.publishing import current_draft
+
+    if number is None:
+        return current_draft(store)
+    version = store.reports.version(number)
+    if version is None:
+        raise TerrainError(f"There is no version {number}.", fix="See them: terrain report list.")
+    return version
+
+
+@report_app.command()
+def build(
+    include_proposed: Annotated[
+        bool,
+        typer.Option(
+            "--include-proposed",
+            help="Count findings not yet reviewed too (marked as drafts in the report).",
+        ),
+    ] = False,
+    no_model: Annotated[
+        bool, typer.Option("--no-model", help="Build without narratives, calling no model.")
+    ] = False,
+    actor: Actor = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Build the report draft from every ended interview's findings (replacing the previous
+    draft and its quote decisions).
+
+    The narratives are written by the configured chat model; when it cannot be reached, the
+    draft is complete but for them, and this says so. Exits with status 1 only on failure.
+    """
+    import asyncio
+
+    from assistant.llm import chat_model_for
+    from assistant.report.publishing import build_draft, quotes_of, report_of
+
+    config = settings()
+    store = _store(config)
+    model = None if no_model else chat_model_for(config)
+    show = not as_json and sys.stdout.isatty() and model is not None
+    try:
+        if show:
+            with progress_bar() as bar:
+                task = bar.add_task("Writing the narratives", total=None)
+                draft = asyncio.run(
+                    build_draft(
+                        store,
+                        config,
+                        model,
+                        actor=actor or getpass.getuser(),
+                        include_proposed=include_proposed,
+                        on_model_call=lambda: bar.advance(task),
+                    )
+                )
+        else:
+            draft = asyncio.run(
+                build_draft(
+                    store,
+                    config,
+                    model,
+                    actor=actor or getpass.getuser(),
+                    include_proposed=include_proposed,
+                )
+            )
+    except TerrainError as error:
+        fail(escape(str(error)))
+    report = report_of(draft)
+    pending = len(quotes_of(draft))
+    if as_json:
+        print_json({"draft": _summary(draft, report), "quotes_awaiting": pending})
+        return
+    _show_counts(report)
+    _say_narratives(report)
+    _say(
+        f"{counted(pending, 'quote')} await approval: `terrain report show` lists them, "
+        "`terrain report approve` / `drop` decide, then `terrain report publish`."
+    )
+
+
+def _summary(version: ReportVersion, report: Report) -> dict[str, object]:
+    return {
+        "number": version.number,
+        "status": version.status.value,
+        "built_by": version.built_by,
+        "built_at": version.built_at,
+        "published_by": version.published_by,
+        "published_at": version.published_at,
+        "withdrawn_at": version.withdrawn_at,
+        "withdrawn_reason": version.withdrawn_reason,
+        "replaces": version.replaces,
+        "interviews": len(version.interview_ids),
+        "findings": len(version.finding_ids),
+        "people": report.coverage.people,
+        "themes": len(report.themes),
+        "narratives": report.narratives.state.value,
+    }
+
+
+def _show_counts(report: Report) -> None:
+    coverage = report.coverage
+    people = str(coverage.people) if coverage.people is not None else "fewer than "
+    if coverage.people is None:
+        people += str(report.min_people)
+    _say(
+        f"{people} people, {len(report.themes)} theme(s) shown; "
+        f"{coverage.draft_findings} unreviewed finding(s) counted; "
+        f"quotes {'shown' if report.quotes_allowed else 'withheld (too few people)'}."
+    )
+
+
+def _say_narratives(report: Report) -> None:
+    from assistant.report.records import NarrativeState
+
+    state = report.narratives.state
+    if state == NarrativeState.WRITTEN:
+        _say(f"Narratives written ({report.narratives.model_calls} model calls).")
+    elif state == NarrativeState.UNAVAILABLE:
+        errors.print(
+            "[yellow]The chat model could not be reached: the draft has no narratives.[/] "
+            f"{escape(report.narratives.detail)} Run `terrain doctor`, then build again.",
+            highlight=False,
+            soft_wrap=True,
+        )
+    else:
+        _say("No narratives (built without a model).")
+
+
+@report_app.command()
+def show(number: VersionOption = None, as_json: JsonFlag = False) -> None:
+    """Show the draft (or a version): its counts, its quotes with their ids and decisions, and
+    its narratives with their ids."""
+    from assistant.report.publishing import quotes_of, report_of
+
+    store = _store(settings())
+    try:
+        version = _version_or_draft(store, number)
+    except TerrainError as error:
+        fail(escape(str(error)))
+    report = report_of(version)
+    quotes = quotes_of(version)
+    narratives = [t.synthesis for t in report.themes if t.synthesis] + report.recommendations
+    if as_json:
+        print_json(
+            {
+                "version": _summary(version, report),
+                "quotes": [
+                    {
+                        "id": q.id,
+                        "theme": q.theme,
+                        "text": q.quote.text,
+                        "decision": q.decision and q.decision.value,
+                    }
+                    for q in quotes
+                ],
+                "narratives": [{"id": n.id, "theme": n.theme, "text": n.text} for n in narratives],
+            }
+        )
+        return
+    title = "Draft" if version.number is None else f"Version {version.number}"
+    _say(f"{title} ({version.status.value}), built by {version.built_by}.")
+    _show_counts(report)
+    _say(f"Quotes ({len(quotes)}):")
+    for q in quotes:
+        decision = q.decision.value if q.decision else "awaiting approval"
+        _say(f"  {q.id} [{q.theme}] {decision}: « {q.quote.text} »")
+    _say(f"Narratives ({len(narratives)}):")
+    for n in narratives:
+        _say(f"  {n.id} [{n.theme or 'recommendation'}]{' (edited)' if n.edited else ''}: {n.text}")
+
+
+def _decide(quote_ids: list[str], every: bool, approve: bool) -> None:
+    from assistant.report.publishing import current_draft, decide_quote, quotes_of
+    from assistant.schemas import QuoteDecision
+
+    decision = QuoteDecision.APPROVED if approve else QuoteDecision.DROPPED
+    store = _store(settings())
+    try:
+        if every:
+            quote_ids = [q.id for q in quotes_of(current_draft(store)) if q.decision is None]
+        if not quote_ids:
+            fail("Name the quotes (ids from `terrain report show`), or give --all-pending.")
+        for quote in quote_ids:
+            decide_quote(store, quote, decision)
+    except TerrainError as error:
+        fail(escape(str(error)))
+    _say(f"{counted(len(quote_ids), 'quote')} {decision.value}.")
+
+
+QuoteIds = Annotated[
+    list[str] | None, typer.Argument(help="Quote ids, as `terrain report show` prints them.")
+]
+AllPending = Annotated[
+    bool, typer.Option("--all-pending", help="Every quote still awaiting a decision.")
+]
+
+
+@report_app.command()
+def approve(quote_ids: QuoteIds = None, every: AllPending = False) -> None:
+    """Approve quotes of the draft for publication."""
+    _decide(quote_ids or [], every, approve=True)
+
+
+@report_app.command()
+def drop(quote_ids: QuoteIds = None, every: AllPending = False) -> None:
+    """Drop quotes from the draft: they will not be published."""
+    _decide(quote_ids or [], every, approve=False)
+
+
+@report_app.command(name="edit-narrative")
+def edit_narrative(
+    narrative_id: Annotated[str, typer.Argument(help="Its id, from `terrain report show`.")],
+    text: Annotated[str, typer.Argument(help="The new text (redacted before it is kept).")],
+    actor: Actor = None,
+) -> None:
+    """Replace a narrative of the draft with your own text, marked as edited by you."""
+    from assistant.report.publishing import edit_draft_narrative
+
+    store = _store(settings())
+    try:
+        edit_draft_narrative(store, narrative_id, text, editor=actor or getpass.getuser())
+    except TerrainError as error:
+        fail(escape(str(error)))
+    _say(f"Narrative {narrative_id} edited.")
+
+
+@report_app.command()
+def publish(actor: Actor = None, as_json: JsonFlag = False) -> None:
+    """Publish the draft as the next numbered version, which leadership then reads.
+
+    Refused (status 1, nothing published) while any quote awaits approval; only approved
+    quotes are published.
+    """
+    from assistant.report.publishing import publish as publish_draft
+    from assistant.report.publishing import report_of
+
+    store = _store(settings())
+    try:
+        version = publish_draft(store, actor=actor or getpass.getuser())
+    except TerrainError as error:
+        fail(escape(str(error)))
+    if as_json:
+        print_json(_summary(version, report_of(version)))
+    else:
+        _say(f"Published version {version.number}: leadership now reads it.")
+
+
+@report_app.command(name="list")
+def list_versions(as_json: JsonFlag = False) -> None:
+    """The published versions, newest first, with their status (published or withdrawn)."""
+    from assistant.report.publishing import report_of
+
+    store = _store(settings())
+    versions = store.reports.versions()
+    if as_json:
+        print_json([_summary(v, report_of(v)) for v in versions])
+        return
+    if not versions:
+        _say("No version published yet.")
+    for v in versions:
+        line = f"{v.number}  {v.status.value}  {v.published_at:%Y-%m-%d %H:%M} by {v.published_by}"
+        if v.replaces:
+            line += f" (replaces {v.replaces})"
+        if v.withdrawn_reason:
+            line += f" (withdrawn: {v.withdrawn_reason.value})"
+        _say(line)
+
+
+@report_app.command()
+def export(
+    file_format: Annotated[ExportFormat, typer.Option("--format", help="The file's format.")],
+    out: Annotated[Path, typer.Option("--out", help="The file to write.")],
+    number: Annotated[
+        int | None,
+        typer.Option("--version", min=1, help="A version's number (default: the latest)."),
+    ] = None,
+    draft: Annotated[
+        bool, typer.Option("--draft", help="Export the draft, for facilitators.")
+    ] = False,
+) -> None:
+    """Write the latest published version (or --version N, or the --draft) as HTML, PDF,
+    Markdown or JSON. qdpx (REFI-QDA, for qualitative-analysis software) holds the
+    pseudonymised transcripts: it is only for facilitators, and only of the draft."""
+    from assistant.report.publishing import (
+        draft_qdpx,
+        latest_published_report,
+        leadership_file,
+        report_of,
+    )
+
+    config = settings()
+    store = _store(config)
+    try:
+        if file_format == ExportFormat.QDPX:
+            if not draft:
+                fail("qdpx holds transcripts: it is exported from the draft only (--draft).")
+            data = draft_qdpx(store, config).data
+        else:
+            if draft:
+                version = _version_or_draft(store, None)
+            elif number is not None:
+                version = _version_or_draft(store, number)
+            else:
+                version = latest_published_report(store)[0]
+            data = leadership_file(report_of(version), file_format.value)
+        out.write_bytes(data)
+    except OSError as error:
+        fail(f"Cannot write {escape(str(out))}: {escape(error.strerror or str(error))}.")
+    except TerrainError as error:
+        fail(escape(str(error)))
+    _say(f"Wrote {out} ({len(data):,} bytes).")
+
+
+@report_app.command()
+def schema() -> None:
+    """Print the JSON Schema of the report's JSON export."""
+    from assistant.report import report_json_schema
+
+    print_json(report_json_schema())

@@ -1,0 +1,196 @@
+"""The leadership report's draft and published versions (``store.reports``).
+
+There is at most one draft. Publishing turns it into the next numbered version; leadership
+reads the newest published one. Erasing an interview withdraws, in the erasure's own commit,
+every version that drew on it and discards a draft that did (:func:`withdraw_using`), so that
+no published words of an erased interview survive the commit, whatever republishes after.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from assistant.schemas import QuoteDecision, ReportStatus, ReportVersion, WithdrawalReason
+from assistant.store.database import Repository, guarded
+from assistant.store.errors import StoreError
+from assistant.store.models import ReportRow
+
+
+class NoDraftError(StoreError):
+    """There is no report draft to change or publish."""
+
+    def __init__(self) -> None:
+        super().__init__("There is no report draft.", fix="Build one first: terrain report build.")
+
+
+def withdraw_using(session: Session, interview_ids: Collection[str], when: datetime) -> None:
+    """Withdraw every published version that drew on one of ``interview_ids`` and delete a
+    draft that did, inside the caller's (the erasure's) transaction."""
+    erased = set(interview_ids)
+    rows = session.scalars(
+        select(ReportRow).where(
+            ReportRow.status.in_([ReportStatus.PUBLISHED.value, ReportStatus.DRAFT.value])
+        )
+    )
+    for row in list(rows):
+        if erased.isdisjoint(row.interview_ids):
+            continue
+        if row.status == ReportStatus.DRAFT.value:
+            session.delete(row)
+        else:
+            row.status = ReportStatus.WITHDRAWN.value
+            row.withdrawn_at = when
+            row.withdrawn_reason = WithdrawalReason.ERASURE.value
+
+
+class ReportRepository(Repository):
+    """The report's draft and versions (``store.reports``)."""
+
+    @guarded("saving the report draft")
+    def save_draft(
+        self,
+        content: Mapping[str, Any],
+        *,
+        finding_ids: Sequence[str],
+        interview_ids: Sequence[str],
+        built_by: str,
+    ) -> ReportVersion:
+        """Store a newly built draft in place of the previous one (its decisions go with it)."""
+        with self._db.writing() as session:
+            session.execute(delete(ReportRow).where(ReportRow.status == ReportStatus.DRAFT.value))
+            row = ReportRow(
+                number=None,
+                status=ReportStatus.DRAFT.value,
+                content=dict(content),
+                finding_ids=list(finding_ids),
+                interview_ids=list(interview_ids),
+                quote_decisions={},
+                built_by=built_by,
+                built_at=self._db.now(),
+            )
+            session.add(row)
+            session.flush()
+            return ReportVersion.model_validate(row)
+
+    @guarded("reading the report draft")
+    def draft(self) -> ReportVersion | None:
+        with self._db.reading() as session:
+            row = self._draft_row(session)
+            return None if row is None else ReportVersion.model_validate(row)
+
+    @guarded("changing the report draft")
+    def update_draft(
+        self,
+        *,
+        content: Mapping[str, Any] | None = None,
+        decisions: Mapping[str, QuoteDecision] | None = None,
+    ) -> ReportVersion:
+        """Replace the draft's content (a narrative edited) and/or add quote decisions (each
+        replaces an earlier decision on the same quote). :class:`NoDraftError` without one."""
+        with self._db.writing() as session:
+            row = self._draft_row(session)
+            if row is None:
+                raise NoDraftError
+            if content is not None:
+                row.content = dict(content)
+            if decisions:
+                row.quote_decisions = {
+                    **row.quote_decisions,
+                    **{key: QuoteDecision(value).value for key, value in decisions.items()},
+                }
+            session.flush()
+            return ReportVersion.model_validate(row)
+
+    @guarded("publishing the report")
+    def publish_draft(self, content: Mapping[str, Any], *, actor: str) -> ReportVersion:
+        """The draft becomes the next numbered version, frozen with ``content`` (the draft as
+        leadership may read it). :class:`NoDraftError` without a draft."""
+        with self._db.writing() as session:
+            row = self._draft_row(session)
+            if row is None:
+                raise NoDraftError
+            row.number = self._next_number(session)
+            row.status = ReportStatus.PUBLISHED.value
+            row.content = dict(content)
+            row.published_by = actor
+            row.published_at = self._db.now()
+            session.flush()
+            return ReportVersion.model_validate(row)
+
+    @guarded("republishing the report")
+    def publish_replacement(
+        self,
+        withdrawn: ReportVersion,
+        content: Mapping[str, Any],
+        *,
+        finding_ids: Sequence[str],
+        interview_ids: Sequence[str],
+        quote_decisions: Mapping[str, QuoteDecision],
+        actor: str,
+    ) -> ReportVersion:
+        """A new version in place of ``withdrawn``, unless one replaced it already (another
+        process republished first): then that one is returned."""
+        with self._db.writing() as session:
+            existing = session.scalar(
+                select(ReportRow).where(ReportRow.replaces == withdrawn.number)
+            )
+            if existing is not None:
+                return ReportVersion.model_validate(existing)
+            now = self._db.now()
+            row = ReportRow(
+                number=self._next_number(session),
+                status=ReportStatus.PUBLISHED.value,
+                content=dict(content),
+                finding_ids=list(finding_ids),
+                interview_ids=list(interview_ids),
+                quote_decisions={k: QuoteDecision(v).value for k, v in quote_decisions.items()},
+                built_by=actor,
+                built_at=now,
+                published_by=actor,
+                published_at=now,
+                replaces=withdrawn.number,
+            )
+            session.add(row)
+            session.flush()
+            return ReportVersion.model_validate(row)
+
+    @guarded("reading the report's versions")
+    def versions(self) -> list[ReportVersion]:
+        """Every numbered version, published or withdrawn, newest first."""
+        query = (
+            select(ReportRow).where(ReportRow.number.is_not(None)).order_by(ReportRow.number.desc())
+        )
+        with self._db.reading() as session:
+            return [ReportVersion.model_validate(row) for row in session.scalars(query)]
+
+    @guarded("reading a report version")
+    def version(self, number: int) -> ReportVersion | None:
+        with self._db.reading() as session:
+            row = session.scalar(select(ReportRow).where(ReportRow.number == number))
+            return None if row is None else ReportVersion.model_validate(row)
+
+    @guarded("reading the published report")
+    def latest_published(self) -> ReportVersion | None:
+        """What leadership reads: the newest version still published."""
+        query = (
+            select(ReportRow)
+            .where(ReportRow.status == ReportStatus.PUBLISHED.value)
+            .order_by(ReportRow.number.desc())
+            .limit(1)
+        )
+        with self._db.reading() as session:
+            row = session.scalar(query)
+            return None if row is None else ReportVersion.model_validate(row)
+
+    @staticmethod
+    def _draft_row(session: Session) -> ReportRow | None:
+        return session.scalar(select(ReportRow).where(ReportRow.status == ReportStatus.DRAFT.value))
+
+    @staticmethod
+    def _next_number(session: Session) -> int:
+        return int(session.scalar(select(func.max(ReportRow.number))) or 0) + 1
