@@ -14,11 +14,13 @@ import typer
 
 import assistant
 from assistant.cli.common import JsonFlag, console, print_json, settings
+from assistant.cli.erase import erase
 from assistant.cli.findings import extract, review
 from assistant.cli.importing import import_transcripts
 from assistant.cli.interview import interview
 from assistant.cli.knowledge import ask, ingest
 from assistant.cli.web import serve, users_app
+from assistant.cli.worker import worker
 
 app = typer.Typer(
     name="terrain",
@@ -84,6 +86,8 @@ app.add_typer(users_app, name="users")
 app.command()(extract)
 app.command()(review)
 app.command(name="import")(import_transcripts)
+app.command()(worker)
+app.command()(erase)
 
 
 def main() -> None:

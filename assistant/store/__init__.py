@@ -8,19 +8,23 @@ See :mod:`.store`.
 from assistant.store.errors import (
     FindingNotFoundError,
     InterviewNotFoundError,
+    JobClaimLostError,
     JobNotFoundError,
     StoreError,
     TurnNotFoundError,
     UserExistsError,
+    UserNotFoundError,
 )
 from assistant.store.store import Store
 
 __all__ = [
     "FindingNotFoundError",
     "InterviewNotFoundError",
+    "JobClaimLostError",
     "JobNotFoundError",
     "Store",
     "StoreError",
     "TurnNotFoundError",
     "UserExistsError",
+    "UserNotFoundError",
 ]

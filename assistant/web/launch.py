@@ -154,7 +154,9 @@ def check_address(host: str, port: int) -> None:
 
 
 def serve(settings: Settings, host: str, port: int) -> None:
-    """Run the web app in this process until it is stopped (Ctrl-C or SIGTERM)."""
+    """Run the web app in this process until it is stopped (Ctrl-C or SIGTERM), with an
+    extraction worker on its own thread and event loop (started and stopped with the server),
+    sharing the app's store."""
     prepare_app_root(settings)
     for name in FOREIGN_VARIABLES:
         os.environ.pop(name, None)
@@ -163,9 +165,16 @@ def serve(settings: Settings, host: str, port: int) -> None:
     from chainlit.cli import run_chainlit
     from chainlit.config import config
 
+    from assistant.findings.worker import BackgroundWorker
+    from assistant.web.runtime import runtime
+
     config.run.headless = True  # never open a browser on the server
     config.run.watch = False
-    run_chainlit(str(APP_FILE))
+    worker = BackgroundWorker(settings, runtime().store).start()
+    try:
+        run_chainlit(str(APP_FILE))
+    finally:
+        worker.stop()
 
 
 # -- response headers ------------------------------------------------------------------------
