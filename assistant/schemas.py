@@ -62,12 +62,6 @@ class Interview(Record):
     )
     created_at: datetime
     updated_at: datetime
-    claim: str | None = Field(
-        default=None, description="The running job's claim: only its holder may settle it."
-    )
-    lease_expires_at: datetime | None = Field(
-        default=None, description="When a running job's worker is presumed dead."
-    )
 
 
 class Turn(Record):
