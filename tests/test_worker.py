@@ -18,10 +18,12 @@ import pytest
 
 from assistant.config import Settings
 from assistant.findings.jobs import ExtractionJobs
+from assistant.findings.worker import BackgroundWorker
 from assistant.llm import ModelResponseError
 from assistant.llm.testing import Fail, ModelRequest, Reply, ScriptedChatModel
 from assistant.schemas import JobKind, JobStatus
 from assistant.store import JobClaimLostError, Store
+from tests.conftest import SettingsFactory
 from tests.ollama_server import OllamaTestServer
 from tests.test_extraction_logic import coded_reply
 from tests.test_findings import extraction_reply
@@ -233,3 +235,26 @@ def test_a_worker_killed_mid_job_leaves_it_to_another_worker(
         second.send_signal(signal.SIGTERM)
         _, stderr = second.communicate(timeout=30)
     assert second.returncode == 0, stderr.decode()  # SIGTERM stops it cleanly
+
+
+def test_the_server_s_worker_extracts_a_closed_interview_on_its_own_thread_and_stops(
+    make_settings: SettingsFactory, ollama_server: OllamaTestServer
+) -> None:
+    settings = make_settings(ollama_host=ollama_server.url, worker_poll_seconds=0.1)
+    ollama_server.respond_with(extraction_reply())
+    with Store.open(settings) as store:
+        worker = BackgroundWorker(settings, store).start()
+        try:
+            interview_id = closed_interview(store)
+            store.jobs.enqueue(EXTRACTION, interview_id)  # as closing an interview does
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline:
+                [job] = store.jobs.where(kind=EXTRACTION)
+                if job.status is JobStatus.DONE:
+                    break
+                time.sleep(0.05)
+            assert job.status is JobStatus.DONE
+            assert store.findings.where(interview_id=interview_id)
+        finally:
+            worker.stop()
+        assert not worker.running

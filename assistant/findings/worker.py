@@ -80,6 +80,10 @@ class BackgroundWorker:
         self._ready.wait(STOP_TIMEOUT_SECONDS)
         return self
 
+    @property
+    def running(self) -> bool:
+        return self._thread.is_alive()
+
     def stop(self) -> None:
         """Stop the worker, its job given back to the queue; returns once it has stopped."""
         if self._loop is not None and self._stop is not None and self._thread.is_alive():
