@@ -11,6 +11,8 @@ from assistant.cli.common import JsonFlag, console, errors, fail, print_json, se
 from assistant.errors import TerrainError
 from assistant.wording import counted
 
+EXIT_INTERRUPTED = 130
+
 if TYPE_CHECKING:
     from assistant.findings.worker import Worker
     from assistant.schemas import Job
@@ -51,7 +53,11 @@ def worker(
             ExtractionJobs.from_settings(config, store), poll_seconds=config.worker_poll_seconds
         )
         if once:
-            ended = asyncio.run(runner.drain(on_done=None if as_json else _say_ended))
+            try:
+                ended = asyncio.run(runner.drain(on_done=None if as_json else _say_ended))
+            except KeyboardInterrupt:
+                errors.print("Stopped; the job that was running waits in the queue again.")
+                raise typer.Exit(EXIT_INTERRUPTED) from None
             if as_json:
                 print_json(
                     {
