@@ -18,12 +18,10 @@ import pytest
 
 from assistant.config import Settings
 from assistant.findings.jobs import ExtractionJobs
-from assistant.findings.worker import BackgroundWorker
 from assistant.llm import ModelResponseError
 from assistant.llm.testing import Fail, ModelRequest, Reply, ScriptedChatModel
 from assistant.schemas import JobKind, JobStatus
 from assistant.store import JobClaimLostError, Store
-from tests.conftest import SettingsFactory
 from tests.ollama_server import OllamaTestServer
 from tests.test_extraction_logic import coded_reply
 from tests.test_findings import extraction_reply
@@ -237,24 +235,25 @@ def test_a_worker_killed_mid_job_leaves_it_to_another_worker(
     assert second.returncode == 0, stderr.decode()  # SIGTERM stops it cleanly
 
 
-def test_the_server_s_worker_extracts_a_closed_interview_on_its_own_thread_and_stops(
-    make_settings: SettingsFactory, ollama_server: OllamaTestServer
+def test_the_server_s_worker_extracts_a_closed_interview_and_stops_with_it(
+    monkeypatch: pytest.MonkeyPatch, settings: Settings, ollama_server: OllamaTestServer
 ) -> None:
-    settings = make_settings(ollama_host=ollama_server.url, worker_poll_seconds=0.1)
+    from assistant.web.launch import extraction_worker
+
+    for name, value in _environment(settings, ollama_server).items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("TERRAIN_WORKER_POLL_SECONDS", "0.2")
     ollama_server.respond_with(extraction_reply())
     with Store.open(settings) as store:
-        worker = BackgroundWorker(settings, store).start()
-        try:
+        with extraction_worker() as process:
             interview_id = closed_interview(store)
             store.jobs.enqueue(EXTRACTION, interview_id)  # as closing an interview does
-            deadline = time.monotonic() + 30
+            deadline = time.monotonic() + 60
             while time.monotonic() < deadline:
                 [job] = store.jobs.where(kind=EXTRACTION)
                 if job.status is JobStatus.DONE:
                     break
-                time.sleep(0.05)
+                time.sleep(0.1)
             assert job.status is JobStatus.DONE
             assert store.findings.where(interview_id=interview_id)
-        finally:
-            worker.stop()
-        assert not worker.running
+        assert process.returncode == 0  # stopped cleanly by SIGTERM
