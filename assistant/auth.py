@@ -3,7 +3,8 @@
 Passwords are hashed with argon2id (``argon2-cffi``'s recommended parameters) and never stored
 or logged in clear. Checking a password costs the same whether the user exists or not, so that
 the login form does not tell which user names exist. There are no default credentials: every
-account is made by ``terrain users add``, or on first single sign-on as an employee.
+account is made by ``terrain users add``, or on first single sign-on as an employee. A disabled
+account is kept but cannot sign in by any way (password, header or OAuth).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 from assistant.errors import TerrainError
-from assistant.schemas import User, UserRole
+from assistant.schemas import AccountUpdate, User, UserRole
 from assistant.store import Store, UserExistsError
 
 MIN_PASSWORD_CHARS = 10
@@ -97,9 +98,10 @@ class Account:
 
 
 def account_of(store: Store, name: str) -> Account | None:
-    """The current record of user ``name``, or None if there is no such user any more."""
+    """The current record of user ``name``; None if there is no such user any more or the
+    account is disabled, so that a disabled account's open sessions are refused at once."""
     user = store.accounts.get(name)
-    if user is None:
+    if user is None or user.disabled:
         return None
     return Account(name=user.name, role=user.role, display_name=user.display_name)
 
@@ -135,19 +137,37 @@ def add_user(
         raise AuthError(f"The user {name!r} already exists.") from None
 
 
+def set_disabled(store: Store, name: str, disabled: bool) -> User:
+    """Disable an account (it can no longer sign in, and its open sessions are refused at
+    their next request) or enable it again. Raises UserNotFoundError."""
+    return store.accounts.update(check_user_name(name), AccountUpdate(disabled=disabled))
+
+
+def reset_password(store: Store, name: str, password: str) -> User:
+    """Give the user a new password (the old one stops working at once)."""
+    name = check_user_name(name)
+    return store.accounts.update(name, AccountUpdate(password_hash=hash_password(password)))
+
+
+def set_role(store: Store, name: str, role: UserRole) -> User:
+    """Give the user another role, which their next request already has."""
+    return store.accounts.update(check_user_name(name), AccountUpdate(role=UserRole(role)))
+
+
 def single_sign_on_account(store: Store, name: str) -> Account | None:
     """The account of a user vouched for by single sign-on, made as an employee if new.
 
     Least privilege: a new person gets the employee role; an administrator gives any other
-    role with ``terrain users``. None if the name is not a valid user name.
+    role with ``terrain users``. None if the name is not a valid user name, or the account is
+    disabled.
     """
     try:
         name = check_user_name(name)
     except AuthError:
         return None
-    existing = account_of(store, name)
+    existing = store.accounts.get(name)
     if existing is not None:
-        return existing
+        return account_of(store, name)
     with suppress(UserExistsError):  # made by a concurrent first sign-on
         store.accounts.add(name, UserRole.EMPLOYEE)
     return account_of(store, name)

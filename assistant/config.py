@@ -128,6 +128,19 @@ class Settings(BaseSettings):
     extraction_overlap_tokens: int = Field(
         default=300, ge=0, description="Transcript tokens repeated between extraction windows."
     )
+    worker_poll_seconds: float = Field(
+        default=5.0,
+        ge=0.1,
+        le=3600,
+        description="Seconds an idle extraction worker waits before looking for jobs again.",
+    )
+    job_lease_seconds: float = Field(
+        default=60.0,
+        ge=5,
+        le=86400,
+        description="Seconds a claimed job stays its worker's without renewal; a dead "
+        "worker's job is claimed again after this.",
+    )
     codebook: Path | None = Field(
         default=None, description="Codebook file; unset means prompts/codebook.yaml."
     )

@@ -98,6 +98,17 @@ class User(Record):
     role: UserRole
     display_name: str | None = None
     created_at: datetime
+    disabled: bool = Field(default=False, description="A disabled account cannot sign in.")
+
+
+class AccountUpdate(BaseModel):
+    """The account fields an administrator may change; a field left out stays as it is."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    role: UserRole | None = None
+    disabled: bool | None = None
+    password_hash: str | None = Field(default=None, repr=False)
 
 
 # ------------------------------------------------------------------------------- findings
@@ -254,6 +265,12 @@ class Job(Record):
     )
     created_at: datetime
     updated_at: datetime
+    claim: str | None = Field(
+        default=None, description="The running job's claim: only its holder may settle it."
+    )
+    lease_expires_at: datetime | None = Field(
+        default=None, description="When a running job's worker is presumed dead."
+    )
 
 
 class ReportStatus(StrEnum):

@@ -54,7 +54,15 @@ from typing import Protocol
 import httpx
 from _common import ROOT, emit, latency_summary, percentile, quiet
 
-from assistant.schemas import Speaker, UserRole
+from assistant.schemas import (
+    InterviewStatus,
+    InterviewUpdate,
+    JobKind,
+    JobStatus,
+    Phase,
+    Speaker,
+    UserRole,
+)
 from tests.ollama_server import DEFAULT_QUESTION, split_tokens
 from tests.web.client import WebClient
 from tests.web.server import PASSWORD, WebServer, free_port, server_environment
@@ -268,8 +276,40 @@ class TerrainServer:
         return self.web.client(name)
 
 
+def queue_extractions(web: WebServer, count: int) -> None:
+    """Closed interviews with their extraction queued, for the server's worker to run while
+    the employees talk (the fake model's answers are no codes: the jobs end failed, after
+    the model calls and the repair attempt that a real extraction makes too)."""
+    with web.store() as store:
+        for _ in range(count):
+            interview = store.interviews.create(language="fr")
+            store.interviews.record_consent(interview.id, given=True, version="load")
+            for answer in ANSWERS:
+                store.interviews.add_turn(
+                    interview.id,
+                    speaker=Speaker.INTERVIEWER,
+                    text=DEFAULT_QUESTION,
+                    phase=Phase.EPISODE,
+                )
+                store.interviews.add_turn(
+                    interview.id, speaker=Speaker.EMPLOYEE, text=answer, phase=Phase.EPISODE
+                )
+            store.interviews.update(
+                interview.id, InterviewUpdate(status=InterviewStatus.CLOSED, phase=Phase.DONE)
+            )
+            store.jobs.enqueue(JobKind.EXTRACTION, interview.id)
+
+
+def extractions_ended(web: WebServer) -> int:
+    with web.store() as store:
+        return sum(
+            job.status in (JobStatus.DONE, JobStatus.FAILED)
+            for job in store.jobs.where(kind=JobKind.EXTRACTION)
+        )
+
+
 @contextmanager
-def terrain_server(folder: Path, names: list[str]) -> Iterator[TerrainServer]:
+def terrain_server(folder: Path, names: list[str], extracting: int) -> Iterator[TerrainServer]:
     with fake_model() as ollama_url:
         web = WebServer(data_dir=folder / "data", ollama_url=ollama_url)
         print("Ingesting knowledge/ with the fake embedding model…", file=sys.stderr)
@@ -281,6 +321,7 @@ def terrain_server(folder: Path, names: list[str]) -> Iterator[TerrainServer]:
             check=True,
         )
         web.add_accounts(dict.fromkeys([WARM_UP_ACCOUNT, *names], UserRole.EMPLOYEE))
+        queue_extractions(web, extracting)
         web.start()
         try:
             yield TerrainServer(web)
@@ -340,16 +381,21 @@ def scenario(name: str, args: argparse.Namespace) -> dict[str, object]:
     think = args.think if name == "paced" else 0.0
     names = [f"employee{n:03d}" for n in range(args.employees)]
     lost: int | None = None
+    extracted: int | None = None
     with tempfile.TemporaryDirectory(prefix="terrain-load-") as folder:
         print(f"Scenario {name}: starting the server…", file=sys.stderr)
         if args.bare_chainlit:
             with bare_server(Path(folder)) as bare:
                 run = asyncio.run(drive(bare, names, args.messages, think))
         else:
-            with terrain_server(Path(folder), names) as terrain:
+            with terrain_server(Path(folder), names, args.extracting) as terrain:
                 run = asyncio.run(drive(terrain, names, args.messages, think))
                 lost = lost_turns(terrain.web, run.employees)
-    return figures_of(run, think, lost)
+                extracted = extractions_ended(terrain.web)
+    figures = figures_of(run, think, lost)
+    if extracted is not None:
+        figures["extraction_jobs_ended_by_the_server_worker"] = extracted
+    return figures
 
 
 def figures_of(run: Run, think: float, lost: int | None) -> dict[str, object]:
@@ -398,6 +444,12 @@ def main() -> None:
     parser.add_argument("--messages", type=int, default=3, choices=range(1, len(ANSWERS) + 1))
     parser.add_argument(
         "--think", type=float, default=3.0, help="mean pause before each action (paced), s"
+    )
+    parser.add_argument(
+        "--extracting",
+        type=int,
+        default=40,
+        help="closed interviews queued for extraction, run by the server's worker meanwhile",
     )
     parser.add_argument(
         "--bare-chainlit",

@@ -106,7 +106,7 @@ def assert_utc(moment: datetime) -> None:
     assert moment.utcoffset() == timedelta(0)
 
 
-HEAD_REVISION = "0006"
+HEAD_REVISION = "0007"
 
 
 # -- migrations 0002 and 0003 -------------------------------------------------------------------
@@ -560,12 +560,13 @@ def test_requeue_stale_jobs_gives_back_a_dead_workers_jobs(db_url: str) -> None:
         stale = store.jobs.enqueue(EXTRACTION, stale_interview.id)
         clock.now += timedelta(seconds=1)
         fresh = store.jobs.enqueue(EXTRACTION, fresh_interview.id)
-        claimed = store.jobs.claim_next(EXTRACTION)
+        # Leases longer than the wait: requeue_stale, not the lease, gives the job back here.
+        claimed = store.jobs.claim_next(EXTRACTION, lease_seconds=86400)
         assert claimed is not None
         assert claimed.id == stale.id
         assert store.jobs.requeue_stale(EXTRACTION, 3600) == 0
         clock.now += timedelta(hours=2)  # the first worker died two hours ago
-        store.jobs.claim_next(EXTRACTION)
+        store.jobs.claim_next(EXTRACTION, lease_seconds=86400)
         assert store.jobs.requeue_stale(EXTRACTION, 3600) == 1
         by_id = {job.id: job for job in store.jobs.where(kind=EXTRACTION)}
         assert (by_id[stale.id].status, by_id[stale.id].attempts) == (JobStatus.QUEUED, 1)

@@ -14,6 +14,7 @@ import typer
 
 import assistant
 from assistant.cli.common import JsonFlag, console, print_json, settings
+from assistant.cli.erase import erase
 from assistant.cli.evaluation import eval_app
 from assistant.cli.findings import extract, review
 from assistant.cli.importing import import_transcripts
@@ -21,6 +22,7 @@ from assistant.cli.interview import interview
 from assistant.cli.knowledge import ask, ingest
 from assistant.cli.report import report_app
 from assistant.cli.web import serve, users_app
+from assistant.cli.worker import worker
 
 app = typer.Typer(
     name="terrain",
@@ -88,6 +90,8 @@ app.command()(review)
 app.command(name="import")(import_transcripts)
 app.add_typer(report_app, name="report")
 app.add_typer(eval_app, name="eval")
+app.command()(worker)
+app.command()(erase)
 
 
 def main() -> None:

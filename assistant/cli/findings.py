@@ -133,7 +133,8 @@ def extract(
         )
     else:
         _show_extraction(queueing, finished, refused, because, named=named)
-    if refused or any(job.status == JobStatus.FAILED for job in finished):
+    # A job given back to the queue (the model cannot be reached) did not run either.
+    if refused or any(job.status != JobStatus.DONE for job in finished):
         raise typer.Exit(1)
 
 

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import sys
-from typing import Annotated
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from assistant.cli.common import JsonFlag, console, errors, fail, print_json, settings
 from assistant.errors import TerrainError
 from assistant.vocabulary import UserRole
+
+if TYPE_CHECKING:
+    from assistant.schemas import User
+    from assistant.store import Store
 
 
 def serve(
@@ -97,7 +102,7 @@ def users_add(
 
 @users_app.command("list")
 def users_list(as_json: JsonFlag = False) -> None:
-    """List the users: name, role, display name, creation date (never passwords)."""
+    """List the users: name, role, display name, creation date, disabled (never passwords)."""
     from assistant.store import Store
 
     config = settings()
@@ -114,6 +119,76 @@ def users_list(as_json: JsonFlag = False) -> None:
         return
     for user in users:
         shown = f" ({user.display_name})" if user.display_name else ""
+        state = "\tdisabled" if user.disabled else ""
         console.print(
-            f"{user.name}{shown}\t{user.role.value}\t{user.created_at:%Y-%m-%d}", highlight=False
+            f"{user.name}{shown}\t{user.role.value}\t{user.created_at:%Y-%m-%d}{state}",
+            highlight=False,
         )
+
+
+def _change_account(name: str, change: Callable[[Store], User]) -> User:
+    """Apply ``change`` to the store; the user named, or a clear error (unknown user...)."""
+    from assistant.auth import AuthError
+    from assistant.store import Store
+
+    config = settings()
+    try:
+        with Store.open(config) as store:
+            return change(store)
+    except (AuthError, TerrainError) as error:
+        fail(error)
+
+
+@users_app.command("disable")
+def users_disable(name: Annotated[str, typer.Argument(help="User name.")]) -> None:
+    """Disable an account: it can no longer sign in (password, header or OAuth), and its open
+    sessions are refused at their next request. Its interviews are kept."""
+    from assistant.auth import set_disabled
+
+    user = _change_account(name, lambda store: set_disabled(store, name, True))
+    console.print(f"Disabled {user.name}: they can no longer sign in.", highlight=False)
+
+
+@users_app.command("enable")
+def users_enable(name: Annotated[str, typer.Argument(help="User name.")]) -> None:
+    """Enable a disabled account again."""
+    from assistant.auth import set_disabled
+
+    user = _change_account(name, lambda store: set_disabled(store, name, False))
+    console.print(f"Enabled {user.name} ({user.role.value}).", highlight=False)
+
+
+@users_app.command("reset-password")
+def users_reset_password(
+    name: Annotated[str, typer.Argument(help="User name.")],
+    password_stdin: Annotated[
+        bool,
+        typer.Option(
+            "--password-stdin", help="Read the password from the first line of standard input."
+        ),
+    ] = False,
+) -> None:
+    """Give a user a new password, asked twice (at least 10 characters), never echoed. The old
+    one stops working at once."""
+    from assistant.auth import AuthError, check_password_rules, check_user_name, reset_password
+
+    try:
+        check_user_name(name)
+        password = _read_password(password_stdin)
+        check_password_rules(password)
+    except AuthError as error:
+        fail(error)
+    user = _change_account(name, lambda store: reset_password(store, name, password))
+    console.print(f"New password set for {user.name}.", highlight=False)
+
+
+@users_app.command("set-role")
+def users_set_role(
+    name: Annotated[str, typer.Argument(help="User name.")],
+    role: Annotated[UserRole, typer.Argument(help="The new role.")],
+) -> None:
+    """Give a user another role; their next request in the web app already has it."""
+    from assistant.auth import set_role
+
+    user = _change_account(name, lambda store: set_role(store, name, role))
+    console.print(f"{user.name} is now {user.role.value}.", highlight=False)

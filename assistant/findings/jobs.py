@@ -1,5 +1,11 @@
-"""Extraction as persisted jobs: queued when an interview closes, run by `terrain extract` (or a
-worker), each ending done or failed with its reason, and safe to run again.
+"""Extraction as persisted jobs: queued when an interview closes, run by `terrain extract` or a
+worker (:mod:`assistant.findings.worker`), each ending done or failed with its reason, and safe
+to run again.
+
+A job is claimed under a lease that its worker renews while the model works; if the worker
+dies, the lease runs out and another worker claims the job, and the dead one's claim can no
+longer settle it. A model that cannot be reached is not the job's fault: the job goes back to
+the queue with that reason, its attempt not counted, instead of failing.
 
 Only an interview that has ended with something said is extracted: one still in progress is
 left for when it closes. A done job records the digest of the transcript it read, so that a
@@ -12,8 +18,11 @@ facilitator's work is never lost to a retry or a re-extraction.
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Callable, Sequence
+from contextlib import suppress
 from dataclasses import dataclass
+from functools import partial
 
 from pydantic import BaseModel, Field
 
@@ -21,7 +30,7 @@ from assistant.config import Settings
 from assistant.errors import TerrainError
 from assistant.findings.codebook import load_codebook
 from assistant.findings.extraction import Extractor, transcript_digest
-from assistant.llm import ChatModel, chat_model_for
+from assistant.llm import ChatModel, ModelUnavailableError, chat_model_for
 from assistant.retrieval.search import Retriever
 from assistant.schemas import (
     FindingOrigin,
@@ -35,13 +44,20 @@ from assistant.schemas import (
     Speaker,
     Turn,
 )
-from assistant.store import InterviewNotFoundError, Store
+from assistant.store import InterviewNotFoundError, JobClaimLostError, Store
+from assistant.store.jobs import DEFAULT_LEASE_SECONDS
 from assistant.tokens import TokenCounter
 from assistant.vocabulary import NotQueuedReason, QueuedBecause
 
+log = logging.getLogger(__name__)
+
 EXTRACTION = JobKind.EXTRACTION
-# A job still "running" after this long belongs to a worker that died.
+# A job left "running" without a lease (claimed before leases existed) for this long belongs to
+# a worker that died; a leased one is claimed again once its lease runs out.
 STALE_AFTER_SECONDS = 3600.0
+STOPPED_REASON = "its worker stopped before it ended; it runs again from the start"
+# How many times a worker renews its job's lease within one lease's length.
+RENEWALS_PER_LEASE = 3
 
 
 NOT_QUEUED_DETAILS = {
@@ -101,6 +117,7 @@ def _not_queued(interview_id: str, reason: NotQueuedReason) -> NotQueued:
 class ExtractionJobs:
     store: Store
     extractor: Extractor
+    lease_seconds: float = DEFAULT_LEASE_SECONDS
 
     @classmethod
     def from_settings(
@@ -111,6 +128,7 @@ class ExtractionJobs:
         model: ChatModel | None = None,
         retriever: Retriever | None = None,
     ) -> ExtractionJobs:
+        """The jobs of this installation, run with its model (or ``model``) and lease."""
         extractor = Extractor(
             model=model or chat_model_for(settings),
             codebook=load_codebook(settings.codebook),
@@ -119,7 +137,7 @@ class ExtractionJobs:
             window_tokens=settings.extraction_window_tokens,
             overlap_tokens=settings.extraction_overlap_tokens,
         )
-        return cls(store, extractor)
+        return cls(store, extractor, lease_seconds=settings.job_lease_seconds)
 
     def queue(self, interview_id: str, *, force: bool = False) -> Queueing:
         """Queue the interview's extraction if it needs one (or ``force``), or say why not.
@@ -182,30 +200,72 @@ class ExtractionJobs:
         return QueuedExtraction(interview_id=interview.id, job_id=job.id, because=because)
 
     async def run_queued(self, on_done: Callable[[Job], None] | None = None) -> list[Job]:
-        """Run every queued job, one at a time; returns them as they ended."""
+        """Run every queued job, one at a time; returns them as they ended.
+
+        Stops when the model cannot be reached: that job is given back to the queue with the
+        reason (its attempt not counted) and the rest stay queued, since they would all fail
+        the same way.
+        """
         await asyncio.to_thread(self.store.jobs.requeue_stale, EXTRACTION, STALE_AFTER_SECONDS)
         finished: list[Job] = []
-        while job := await asyncio.to_thread(self.store.jobs.claim_next, EXTRACTION):
-            ended = await self._run(job)
+        while ended := await self.run_next():
             finished.append(ended)
             if on_done:
                 on_done(ended)
+            if ended.status == JobStatus.QUEUED:
+                break
         return finished
 
-    async def _run(self, job: Job) -> Job:
+    async def run_next(self) -> Job | None:
+        """Claim the next job and run it: the job as it ended (done, failed with its reason, or
+        queued again because the model cannot be reached); None once no job is waiting."""
+        while job := await asyncio.to_thread(
+            self.store.jobs.claim_next, EXTRACTION, lease_seconds=self.lease_seconds
+        ):
+            claim = job.claim or ""  # claim_next always gives one
+            renewing = asyncio.create_task(self._keep_leased(job.id, claim))
+            try:
+                return await self._run(job, claim)
+            except asyncio.CancelledError:
+                # The worker is stopping: the job goes back to the queue for the next one.
+                with suppress(TerrainError):
+                    self.store.jobs.release(job.id, claim=claim, reason=STOPPED_REASON)
+                raise
+            except JobClaimLostError:
+                log.warning("Job %s was claimed again by another worker: result dropped.", job.id)
+            finally:
+                renewing.cancel()
+                with suppress(asyncio.CancelledError):
+                    await renewing
+        return None
+
+    async def _keep_leased(self, job_id: str, claim: str) -> None:
+        """Renew the job's lease while it runs, well before it would run out."""
+        while True:
+            await asyncio.sleep(self.lease_seconds / RENEWALS_PER_LEASE)
+            try:
+                await asyncio.to_thread(
+                    self.store.jobs.renew, job_id, claim=claim, lease_seconds=self.lease_seconds
+                )
+            except JobClaimLostError:
+                return  # settling the job will say so
+            except TerrainError as error:  # the database is briefly unavailable: try again
+                log.warning("Could not renew the lease of job %s: %s", job_id, error)
+
+    async def _run(self, job: Job, claim: str) -> Job:
         store = self.store
+
+        def fail(reason: str) -> Job:
+            return store.jobs.fail(job.id, error=reason, claim=claim)
+
         try:
             interview = await asyncio.to_thread(store.interviews.get, job.interview_id)
             if interview is None:
-                return await asyncio.to_thread(
-                    store.jobs.fail, job.id, error="the interview no longer exists"
-                )
+                return await asyncio.to_thread(fail, "the interview no longer exists")
             turns = await asyncio.to_thread(store.interviews.turns, interview.id)
             # A job queued before these checks existed may name an interview still going on.
             if refusal := why_not_extractable(interview, turns):
-                return await asyncio.to_thread(
-                    store.jobs.fail, job.id, error=NOT_QUEUED_DETAILS[refusal]
-                )
+                return await asyncio.to_thread(fail, NOT_QUEUED_DETAILS[refusal])
             findings = await asyncio.to_thread(store.findings.where, interview_id=interview.id)
             reviewed = [
                 finding
@@ -213,17 +273,30 @@ class ExtractionJobs:
                 if finding.origin != FindingOrigin.MODEL or finding.status != FindingStatus.PROPOSED
             ]
             report = await self.extractor.extract(interview, turns, reviewed)
+            # A worker whose claim was lost must not replace the findings of the one that has it.
+            await asyncio.to_thread(
+                store.jobs.renew, job.id, claim=claim, lease_seconds=self.lease_seconds
+            )
             await asyncio.to_thread(
                 store.findings.replace_model_findings, interview.id, report.findings
             )
             return await asyncio.to_thread(
-                store.jobs.finish,
-                job.id,
-                result=report.summary(),
-                input_digest=transcript_digest(turns),
+                partial(
+                    store.jobs.finish,
+                    job.id,
+                    result=report.summary(),
+                    input_digest=transcript_digest(turns),
+                    claim=claim,
+                )
+            )
+        except JobClaimLostError:
+            raise
+        except ModelUnavailableError as error:
+            # Not the job's fault: it waits for the model, without using up an attempt.
+            return await asyncio.to_thread(
+                partial(store.jobs.release, job.id, claim=claim, reason=str(error))
             )
         except TerrainError as error:
-            return await asyncio.to_thread(store.jobs.fail, job.id, error=str(error))
+            return await asyncio.to_thread(fail, str(error))
         except Exception as error:  # a job must end failed, never stay running
-            reason = f"unexpected error: {error!r}"
-            return await asyncio.to_thread(store.jobs.fail, job.id, error=reason)
+            return await asyncio.to_thread(fail, f"unexpected error: {error!r}")

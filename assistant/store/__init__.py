@@ -8,10 +8,12 @@ See :mod:`.store`.
 from assistant.store.errors import (
     FindingNotFoundError,
     InterviewNotFoundError,
+    JobClaimLostError,
     JobNotFoundError,
     StoreError,
     TurnNotFoundError,
     UserExistsError,
+    UserNotFoundError,
 )
 from assistant.store.reports import NoDraftError
 from assistant.store.store import Store
@@ -19,10 +21,12 @@ from assistant.store.store import Store
 __all__ = [
     "FindingNotFoundError",
     "InterviewNotFoundError",
+    "JobClaimLostError",
     "JobNotFoundError",
     "NoDraftError",
     "Store",
     "StoreError",
     "TurnNotFoundError",
     "UserExistsError",
+    "UserNotFoundError",
 ]

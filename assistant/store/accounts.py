@@ -1,13 +1,13 @@
-"""Accounts: users, their roles and password hashes."""
+"""Accounts: users, their roles, password hashes and whether they may sign in."""
 
 from __future__ import annotations
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from assistant.schemas import User, UserRole
+from assistant.schemas import AccountUpdate, User, UserRole
 from assistant.store.database import Repository, guarded
-from assistant.store.errors import UserExistsError
+from assistant.store.errors import UserExistsError, UserNotFoundError
 from assistant.store.models import UserRow
 
 
@@ -40,11 +40,28 @@ class AccountRepository(Repository):
                         display_name=record.display_name,
                         password_hash=password_hash,
                         created_at=record.created_at,
+                        disabled=False,
                     )
                 )
         except IntegrityError:
             raise UserExistsError(name) from None
         return record
+
+    @guarded("changing a user")
+    def update(self, name: str, change: AccountUpdate) -> User:
+        """Change the user's role, disabled flag or password hash (what ``change`` gives);
+        :class:`UserNotFoundError` if there is no such user."""
+        with self._db.writing() as session:
+            row = session.get(UserRow, name, with_for_update=True)
+            if row is None:
+                raise UserNotFoundError(name)
+            if change.role is not None:
+                row.role = UserRole(change.role).value
+            if change.disabled is not None:
+                row.disabled = change.disabled
+            if change.password_hash is not None:
+                row.password_hash = change.password_hash
+            return User.model_validate(row)
 
     @guarded("reading a user")
     def get(self, name: str) -> User | None:

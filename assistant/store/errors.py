@@ -53,6 +53,28 @@ class JobNotFoundError(StoreError):
         self.job_id = job_id
 
 
+class JobClaimLostError(StoreError):
+    """The job is no longer this worker's: its lease ran out and another worker claimed it
+    (or it was queued again or erased meanwhile). Whatever this worker found is dropped."""
+
+    def __init__(self, job_id: str) -> None:
+        super().__init__(
+            f"The job {job_id!r} is no longer this worker's: its lease ran out and it was "
+            "claimed again, or it was erased."
+        )
+        self.job_id = job_id
+
+
+class UserNotFoundError(StoreError):
+    """No account has this user name."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(
+            f"No user named {name!r}.", fix="See the accounts with `terrain users list`."
+        )
+        self.name = name
+
+
 class DuplicateTranscriptError(StoreError):
     """The turns of a transcript being imported were imported before, as another interview."""
 

@@ -1,24 +1,40 @@
-"""Jobs: deferred work (an extraction, run by ``terrain extract``) kept as rows, so that a
-restart loses none. :meth:`JobRepository.claim_next` hands each queued job to exactly one
-worker; :meth:`JobRepository.requeue_stale` gives back the jobs of a worker that died."""
+"""Jobs: deferred work (an extraction, run by ``terrain extract`` or ``terrain worker``) kept as
+rows, so that a restart loses none. :meth:`JobRepository.claim_next` hands each queued job to
+exactly one worker, under a lease the worker renews while it works; a job whose lease runs out
+(its worker died) is claimed again, and the dead worker's claim can no longer settle it."""
 
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, select, update
+from sqlalchemy import ColumnElement, CursorResult, and_, or_, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from assistant.schemas import Job, JobKind, JobStatus
 from assistant.store.database import Repository, guarded
-from assistant.store.errors import JobNotFoundError
+from assistant.store.errors import JobClaimLostError, JobNotFoundError
 from assistant.store.interviews import interview_row
 from assistant.store.models import JobRow
 
 # How often claim_next() looks again when another worker took the job it chose.
 CLAIM_ATTEMPTS = 20
+# How long a claimed job stays its worker's without a renewal (the worker renews it meanwhile).
+DEFAULT_LEASE_SECONDS = 60.0
+
+
+def _claimable(now: datetime) -> ColumnElement[bool]:
+    """Queued, or running on a lease that has run out (its worker is presumed dead)."""
+    return or_(
+        JobRow.status == JobStatus.QUEUED.value,
+        and_(
+            JobRow.status == JobStatus.RUNNING.value,
+            JobRow.lease_expires_at.is_not(None),
+            JobRow.lease_expires_at < now,
+        ),
+    )
 
 
 class JobRepository(Repository):
@@ -53,6 +69,8 @@ class JobRepository(Repository):
                             error=None,
                             result={},
                             input_digest=None,
+                            claim=None,
+                            lease_expires_at=None,
                             created_at=now,
                             updated_at=now,
                         )
@@ -60,6 +78,8 @@ class JobRepository(Repository):
                     elif row.status == JobStatus.FAILED.value:
                         row.status = JobStatus.QUEUED.value
                         row.error = None
+                        row.claim = None
+                        row.lease_expires_at = None
                         row.updated_at = now
                     return Job.model_validate(row)
             except IntegrityError:
@@ -69,20 +89,31 @@ class JobRepository(Repository):
         raise AssertionError("unreachable")  # pragma: no cover
 
     @guarded("claiming a job")
-    def claim_next(self, kind: JobKind) -> Job | None:
-        """Take the oldest queued ``kind`` job: RUNNING, one more attempt. None if none is queued.
+    def claim_next(
+        self, kind: JobKind, *, lease_seconds: float = DEFAULT_LEASE_SECONDS
+    ) -> Job | None:
+        """Take the oldest ``kind`` job that is queued, or running on a lease that ran out (its
+        worker died): RUNNING under a new claim, leased for ``lease_seconds``, one more attempt.
+        None if there is none.
 
-        Safe with several workers: the job is taken by a conditional update (only while it is
-        still queued), so exactly one worker gets it; the others look for the next one.
+        Exactly one worker gets a job. On PostgreSQL the chosen row is locked and rows other
+        workers hold are skipped (``FOR UPDATE SKIP LOCKED``); on SQLite the write transaction
+        already holds the database's write lock (``BEGIN IMMEDIATE``). The update is also
+        conditional on the job still being claimable, should a database do neither.
         """
+        if lease_seconds <= 0:
+            raise ValueError("lease_seconds must be positive.")
         kind_value = JobKind(kind).value
         for _ in range(CLAIM_ATTEMPTS):
             with self._db.writing() as session:
+                now = self._db.now()
+                claimable = and_(JobRow.kind == kind_value, _claimable(now))
                 job_id = session.scalar(
                     select(JobRow.id)
-                    .where(JobRow.kind == kind_value, JobRow.status == JobStatus.QUEUED.value)
+                    .where(claimable)
                     .order_by(JobRow.created_at, JobRow.id)
                     .limit(1)
+                    .with_for_update(skip_locked=True)
                 )
                 if job_id is None:
                     return None
@@ -90,11 +121,13 @@ class JobRepository(Repository):
                     CursorResult[Any],
                     session.execute(
                         update(JobRow)
-                        .where(JobRow.id == job_id, JobRow.status == JobStatus.QUEUED.value)
+                        .where(JobRow.id == job_id, claimable)
                         .values(
                             status=JobStatus.RUNNING.value,
                             attempts=JobRow.attempts + 1,
-                            updated_at=self._db.now(),
+                            claim=uuid.uuid4().hex,
+                            lease_expires_at=now + timedelta(seconds=lease_seconds),
+                            updated_at=now,
                         )
                         .execution_options(synchronize_session=False)
                     ),
@@ -104,25 +137,74 @@ class JobRepository(Repository):
                     return None if row is None else Job.model_validate(row)
         return None
 
-    def _settle(self, job_id: str, **values: Any) -> Job:
+    @guarded("renewing a job's lease")
+    def renew(self, job_id: str, *, claim: str, lease_seconds: float) -> Job:
+        """Extend the lease of a job this worker runs, by ``lease_seconds`` from now.
+
+        Raises JobClaimLostError if the job is no longer held under ``claim``.
+        """
         with self._db.writing() as session:
-            row = session.get(JobRow, job_id, with_for_update=True)
-            if row is None:
-                raise JobNotFoundError(job_id)
-            for name, value in {**values, "updated_at": self._db.now()}.items():
+            row = self._held(session, job_id, claim)
+            now = self._db.now()
+            row.lease_expires_at = now + timedelta(seconds=lease_seconds)
+            row.updated_at = now
+            return Job.model_validate(row)
+
+    @guarded("giving a job back")
+    def release(self, job_id: str, *, claim: str, reason: str) -> Job:
+        """Queue again a job this worker could not run for a reason that is not the job's own
+        (the model cannot be reached): the attempt is not counted, ``reason`` is kept as its
+        error until it next runs. Raises JobClaimLostError if the claim was lost."""
+        if not reason.strip():
+            raise ValueError("A job given back needs the reason.")
+        with self._db.writing() as session:
+            row = self._held(session, job_id, claim)
+            row.status = JobStatus.QUEUED.value
+            row.attempts = max(row.attempts - 1, 0)
+            row.error = reason
+            row.claim = None
+            row.lease_expires_at = None
+            row.updated_at = self._db.now()
+            return Job.model_validate(row)
+
+    @staticmethod
+    def _held(session: Session, job_id: str, claim: str) -> JobRow:
+        row = session.get(JobRow, job_id, with_for_update=True)
+        if row is None or row.status != JobStatus.RUNNING.value or row.claim != claim:
+            raise JobClaimLostError(job_id)
+        return row
+
+    def _settle(self, job_id: str, claim: str | None, **values: Any) -> Job:
+        with self._db.writing() as session:
+            if claim is not None:
+                row = self._held(session, job_id, claim)
+            else:
+                found = session.get(JobRow, job_id, with_for_update=True)
+                if found is None:
+                    raise JobNotFoundError(job_id)
+                row = found
+            settled = {**values, "claim": None, "lease_expires_at": None}
+            for name, value in {**settled, "updated_at": self._db.now()}.items():
                 setattr(row, name, value)
             return Job.model_validate(row)
 
     @guarded("finishing a job")
     def finish(
-        self, job_id: str, *, result: dict[str, Any], input_digest: str | None = None
+        self,
+        job_id: str,
+        *,
+        result: dict[str, Any],
+        input_digest: str | None = None,
+        claim: str | None = None,
     ) -> Job:
         """The job is DONE, with its result (JSON) and the digest of the input it read.
 
-        Raises JobNotFoundError if it was erased.
+        With ``claim``, only while the job is still held under it (JobClaimLostError
+        otherwise). Raises JobNotFoundError if it was erased.
         """
         return self._settle(
             job_id,
+            claim,
             status=JobStatus.DONE.value,
             result=dict(result),
             error=None,
@@ -143,15 +225,20 @@ class JobRepository(Repository):
             if row.status in (JobStatus.DONE.value, JobStatus.FAILED.value):
                 row.status = JobStatus.QUEUED.value
                 row.error = None
+                row.claim = None
+                row.lease_expires_at = None
                 row.updated_at = self._db.now()
             return Job.model_validate(row)
 
     @guarded("recording a job's failure")
-    def fail(self, job_id: str, *, error: str) -> Job:
-        """The job FAILED, for ``error`` (a reason a person can read, never a traceback)."""
+    def fail(self, job_id: str, *, error: str, claim: str | None = None) -> Job:
+        """The job FAILED, for ``error`` (a reason a person can read, never a traceback).
+
+        With ``claim``, only while the job is still held under it (JobClaimLostError).
+        """
         if not error.strip():
             raise ValueError("A failed job needs the reason it failed.")
-        return self._settle(job_id, status=JobStatus.FAILED.value, error=error)
+        return self._settle(job_id, claim, status=JobStatus.FAILED.value, error=error)
 
     @guarded("listing jobs")
     def where(self, *, kind: JobKind | None = None, status: JobStatus | None = None) -> list[Job]:
@@ -167,7 +254,11 @@ class JobRepository(Repository):
     @guarded("requeueing stale jobs")
     def requeue_stale(self, kind: JobKind, older_than_seconds: float) -> int:
         """Queue again the RUNNING ``kind`` jobs untouched for longer than that, by the store's
-        clock (a dead worker). Returns how many were queued again; their attempts are kept."""
+        clock (a dead worker). Returns how many were queued again; their attempts are kept.
+
+        Leased jobs need none of this (:meth:`claim_next` takes one whose lease ran out); it is
+        for jobs left running before leases existed, and clears the claim, so that a worker
+        still alive after all cannot settle a job given to another."""
         if older_than_seconds < 0:
             raise ValueError("older_than_seconds cannot be negative.")
         now = self._db.now()
@@ -182,7 +273,12 @@ class JobRepository(Repository):
                         JobRow.status == JobStatus.RUNNING.value,
                         JobRow.updated_at < cutoff,
                     )
-                    .values(status=JobStatus.QUEUED.value, updated_at=now)
+                    .values(
+                        status=JobStatus.QUEUED.value,
+                        claim=None,
+                        lease_expires_at=None,
+                        updated_at=now,
+                    )
                     .execution_options(synchronize_session=False)
                 ),
             )

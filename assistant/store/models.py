@@ -33,6 +33,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.sql.expression import false
 
 # Deterministic constraint names, so that later migrations can refer to them on every database.
 NAMING_CONVENTION = {
@@ -133,6 +134,7 @@ class UserRow(Base):
     display_name: Mapped[str | None] = mapped_column(String(255))
     password_hash: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime]
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class FindingRow(Base):
@@ -187,7 +189,8 @@ class JobRow(Base):
     """A unit of deferred work; at most one per (kind, interview), so enqueueing is idempotent.
 
     ``input_digest`` is the digest of what the job's last finished run read (for an extraction,
-    the transcript), so that a changed input can be told from an unchanged one.
+    the transcript), so that a changed input can be told from an unchanged one. A running job
+    is leased: ``claim`` names the worker's claim, ``lease_expires_at`` when it runs out.
     """
 
     __tablename__ = "jobs"
@@ -205,6 +208,8 @@ class JobRow(Base):
     input_digest: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+    claim: Mapped[str | None] = mapped_column(String(32))
+    lease_expires_at: Mapped[datetime | None]
 
 
 class ReportRow(Base):
