@@ -17,6 +17,8 @@
       "#user-nav-button": "Mon compte",
       "#readme-button": "Lisez-moi",
       "button:has(> svg.lucide-arrow-down)": "Aller au dernier message",
+      "button:has(> svg.lucide-copy)": "Copier le message",
+      "button[data-sidebar=rail]": "Afficher ou masquer la liste des entretiens",
     },
     en: {
       "#sidebar-trigger-button": "Show or hide the list of interviews",
@@ -30,6 +32,8 @@
       "#user-nav-button": "My account",
       "#readme-button": "Read me",
       "button:has(> svg.lucide-arrow-down)": "Go to the latest message",
+      "button:has(> svg.lucide-copy)": "Copy the message",
+      "button[data-sidebar=rail]": "Show or hide the list of interviews",
     },
   };
   const fallback = window.terrainDefaultLanguage === "en" ? "en" : "fr";
@@ -67,6 +71,10 @@
       for (const attribute of ["aria-haspopup", "aria-expanded"]) {
         if (element.hasAttribute(attribute)) element.removeAttribute(attribute);
       }
+    }
+    // A link to one of the employee's own interviews opens it here, not in another tab.
+    for (const link of document.querySelectorAll('a[href^="/thread/"][target]')) {
+      link.removeAttribute("target");
     }
     // The conversation list puts its groups straight into a <ul>: a list of nothing.
     for (const list of document.querySelectorAll("ul[data-sidebar=menu]")) {
