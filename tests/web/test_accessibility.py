@@ -43,7 +43,9 @@ async def severe_violations(page: Any) -> list[str]:
     await page.evaluate(AXE.read_text(encoding="utf-8") + ";0")
     found = await page.evaluate(
         """async () => (await axe.run(document, {resultTypes: ["violations"]})).violations
-            .map((v) => ({id: v.id, impact: v.impact, nodes: v.nodes.map((n) => n.target.join(" "))}))"""
+            .map((v) => ({
+                id: v.id, impact: v.impact, nodes: v.nodes.map((n) => n.target.join(" "))
+            }))"""
     )
     return [
         f"{item['impact']} {item['id']}: {', '.join(item['nodes'][:3])}"
