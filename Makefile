@@ -37,7 +37,13 @@ lint: $(VENV)/.synced
 typecheck: $(VENV)/.synced
 	$(BIN)/mypy
 
-unit: $(VENV)/.synced
+# axe-core, which the browser tests inject to measure accessibility (skipped without npm).
+AXE := tests/web/node_modules/axe-core/axe.min.js
+$(AXE): tests/web/package.json tests/web/package-lock.json
+	cd tests/web && npm ci --no-audit --no-fund
+	@touch $@
+
+unit: $(VENV)/.synced $(if $(shell command -v npm 2>/dev/null),$(AXE))
 	$(BIN)/pytest
 
 ## test-fast: the tests that need no server, process or full ingest (tests/conftest.py marks the rest slow)

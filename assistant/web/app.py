@@ -169,7 +169,7 @@ async def _chat_start() -> None:
         return
     rt = runtime()
     if account.role == UserRole.EMPLOYEE:
-        await employee.start(account.name, _language())
+        await employee.start(rt, account.name, _language())
     elif account.role == UserRole.FACILITATOR:
         await staff.facilitator_home(rt, account, texts)
     elif account.role == UserRole.LEADERSHIP:
@@ -251,9 +251,9 @@ async def _employee_action(action: cl.Action) -> None:
     elif name == employee.WITHDRAW:
         await employee.ask_withdrawal(chat)
     elif name == employee.WITHDRAW_CONFIRM:
-        await employee.withdraw(chat, action)
+        await employee.withdraw(chat)
     elif name == employee.WITHDRAW_CANCEL:
-        await employee.cancel_withdrawal(chat, action)
+        await employee.cancel_withdrawal(chat)
     elif name == employee.SUMMARY_CONFIRM:
         await employee.confirm_summary(chat)
     elif name == employee.SUMMARY_CORRECT:

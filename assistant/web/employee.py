@@ -19,7 +19,7 @@ from assistant.errors import TerrainError
 from assistant.interview.events import EventKind, SessionEvent
 from assistant.interview.guide import Guide, load_guide
 from assistant.interview.session import InterviewSession
-from assistant.schemas import Interview, Phase, Speaker
+from assistant.schemas import Interview, InterviewStatus, Phase, Speaker
 from assistant.store import InterviewNotFoundError
 from assistant.text import contains_phrase
 from assistant.web import render
@@ -79,6 +79,15 @@ def current_chat() -> EmployeeChat | None:
     return chat if isinstance(chat, EmployeeChat) else None
 
 
+def _button(name: str, payload: dict[str, Any], label: str, icon: str | None = None) -> cl.Action:
+    """A button whose page id starts with its name: the stylesheet sets withdrawal apart by it,
+    and the page's script puts the keyboard on the consent question's first answer."""
+    extra = {"icon": icon} if icon else {}
+    return cl.Action(
+        id=f"{name}-{uuid.uuid4().hex}", name=name, payload=payload, label=label, **extra
+    )
+
+
 def _say(text: str, texts: Texts, **extra: Any) -> cl.Message:
     return cl.Message(content=text, author=texts.assistant_name, **extra)
 
@@ -86,13 +95,29 @@ def _say(text: str, texts: Texts, **extra: Any) -> cl.Message:
 # -- opening and resuming ------------------------------------------------------------------
 
 
-async def start(user_name: str, language: str) -> None:
-    """A new conversation: the framing, and the consent buttons. Nothing stored yet."""
+async def start(runtime: Runtime, user_name: str, language: str) -> None:
+    """A new conversation: the framing, and the consent buttons. Nothing stored yet.
+
+    An employee who comes back to the app's first page while an interview is going on is
+    first offered that interview: a new one begins only if they choose it.
+    """
     interview_id = uuid.uuid4().hex
     cl.context.session.thread_id = interview_id
     chat = EmployeeChat(user_name=user_name, language=language, interview_id=interview_id)
     cl.user_session.set(CHAT_KEY, chat)
-    welcome = _say(render.message(chat.guide.framing.text.strip()), chat.texts)
+    texts = chat.texts
+    ongoing = await asyncio.to_thread(
+        runtime.store.interviews.where,
+        owner_key=runtime.owners.key_of(user_name),
+        status=InterviewStatus.IN_PROGRESS,
+        limit=1,
+    )
+    if ongoing:
+        interview = ongoing[0]
+        line = texts.ongoing.format(date=render.when(texts, interview.created_at))
+        link = f"[{render.literal(texts.ongoing_link)}](/thread/{interview.id})"
+        await _say(f"{render.literal(line)} {link}", texts).send()
+    welcome = _say(render.message(chat.guide.framing.text.strip()), texts)
     await welcome.send()
     chat.anchor = welcome.id
     await _show(chat, _consent_actions(chat))
@@ -181,21 +206,24 @@ async def ask_withdrawal(chat: EmployeeChat) -> None:
         await _say(texts.nothing_to_withdraw, texts).send()
         return
     payload = {"interview": chat.interview_id}
-    question = _say(
-        render.literal(texts.withdraw_confirm),
-        texts,
-        actions=[
-            cl.Action(name=WITHDRAW_CONFIRM, payload=payload, label=texts.withdraw_yes),
-            cl.Action(name=WITHDRAW_CANCEL, payload=payload, label=texts.withdraw_no),
+    question = _say(render.literal(texts.withdraw_confirm), texts)
+    await question.send()
+    # The question's two answers take the place of every other button: whichever is chosen,
+    # both leave, and nothing else can be pressed in between.
+    chat.anchor = question.id
+    await _show(
+        chat,
+        [
+            _button(WITHDRAW_CONFIRM, payload, texts.withdraw_yes, "trash-2"),
+            _button(WITHDRAW_CANCEL, payload, texts.withdraw_no, "undo-2"),
         ],
     )
-    await question.send()
 
 
-async def withdraw(chat: EmployeeChat, confirm: cl.Action) -> None:
+async def withdraw(chat: EmployeeChat) -> None:
     """Erase the interview for good, and say exactly what was erased."""
     async with chat.lock:
-        await confirm.remove()
+        await _show(chat, [])
         texts = chat.texts
         if chat.session is None or chat.erased:
             await _say(texts.nothing_to_withdraw, texts).send()
@@ -218,9 +246,17 @@ async def withdraw(chat: EmployeeChat, confirm: cl.Action) -> None:
         await _say(render.literal(done), texts).send()
 
 
-async def cancel_withdrawal(chat: EmployeeChat, cancel: cl.Action) -> None:
-    await cancel.remove()
-    await _say(chat.texts.withdraw_cancelled, chat.texts).send()
+async def cancel_withdrawal(chat: EmployeeChat) -> None:
+    async with chat.lock:
+        texts = chat.texts
+        if chat.erased or chat.session is None:
+            await _show(chat, [])
+            await _say(texts.erased if chat.erased else texts.nothing_to_withdraw, texts).send()
+            return
+        answer = _say(texts.withdraw_cancelled, texts)
+        await answer.send()
+        chat.anchor = answer.id
+        await _show(chat, _actions_for(chat))
 
 
 async def confirm_summary(chat: EmployeeChat) -> None:
@@ -321,8 +357,8 @@ def _consent_actions(chat: EmployeeChat) -> list[cl.Action]:
     payload = {"interview": chat.interview_id}
     texts = chat.texts
     return [
-        cl.Action(name=AGREE, payload=payload, label=texts.agree_label, icon="check"),
-        cl.Action(name=DECLINE, payload=payload, label=texts.decline_label, icon="x"),
+        _button(AGREE, payload, texts.agree_label, "check"),
+        _button(DECLINE, payload, texts.decline_label, "x"),
     ]
 
 
@@ -335,28 +371,25 @@ def _actions_for(chat: EmployeeChat) -> list[cl.Action]:
         return _consent_actions(chat)
     texts = chat.texts
     payload = {"interview": chat.interview_id}
-    withdraw = cl.Action(name=WITHDRAW, payload=payload, label=texts.withdraw_label, icon="trash")
+    withdraw = _button(WITHDRAW, payload, texts.withdraw_label, "trash-2")
     if session.is_over:
         return [withdraw]
     if session.phase == Phase.CONSENT:
         return [*_consent_actions(chat), withdraw]
     actions: list[cl.Action] = []
     if _reviewing(chat):
-        actions.append(
-            cl.Action(name=SUMMARY_CONFIRM, payload=payload, label=texts.summary_confirm_label)
-        )
-        actions.append(
-            cl.Action(name=SUMMARY_CORRECT, payload=payload, label=texts.summary_correct_label)
-        )
+        actions.append(_button(SUMMARY_CONFIRM, payload, texts.summary_confirm_label, "check"))
+        actions.append(_button(SUMMARY_CORRECT, payload, texts.summary_correct_label, "pencil"))
         actions += [
-            cl.Action(
-                name=SUMMARY_STRIKE,
-                payload={**payload, "point": number},
-                label=texts.summary_strike_label.format(number=number),
+            _button(
+                SUMMARY_STRIKE,
+                {**payload, "point": number},
+                texts.summary_strike_label.format(number=number),
+                "eraser",
             )
             for number in range(1, len(session.state.summary) + 1)
         ]
-    stop_action = cl.Action(name=STOP, payload=payload, label=texts.stop_label, icon="square")
+    stop_action = _button(STOP, payload, texts.stop_label, "circle-stop")
     return [*actions, stop_action, withdraw]
 
 

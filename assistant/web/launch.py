@@ -6,9 +6,11 @@ threads, that Terrain would otherwise have to build and keep up itself.
 Chainlit reads its configuration from the folder named by ``CHAINLIT_APP_ROOT`` when it is
 first imported, and writes there (translations, uploads). Terrain gives it a folder of its own
 under the data directory, filled from the repository's ``.chainlit/config.toml`` and
-``chainlit.md``, so that running the app never writes into the source tree. The page Chainlit
-serves is rewritten without its links to outside servers (web fonts, a CDN stylesheet), and
-every response carries a Content-Security-Policy that only allows this server.
+``chainlit.md`` (and Terrain's translations, stylesheet and script:
+:mod:`assistant.web.appearance`), so that running the app never writes into the source
+tree. The page Chainlit serves is rewritten without its links to outside servers (web fonts,
+a CDN stylesheet), and every response carries a Content-Security-Policy that only allows
+this server.
 
 Nothing here imports Chainlit before the environment is ready.
 """
@@ -36,20 +38,13 @@ from typing import Any
 from assistant.config import Settings
 from assistant.errors import TerrainError
 from assistant.privacy import server_secret
+from assistant.web import appearance
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 APP_FILE = Path(__file__).resolve().with_name("app.py")
 CONFIG_SOURCE = REPO_ROOT / ".chainlit" / "config.toml"
 WELCOME_SOURCE = REPO_ROOT / "chainlit.md"
 FRONTEND_FOLDER = "frontend"  # the config's [UI] custom_build
-STYLESHEET = "public/terrain.css"  # the config's [UI] custom_css
-# Chainlit shows thumbs up and down under answers whenever a data layer exists; Terrain keeps
-# no ratings of the interviewer, so the buttons would do nothing.
-STYLES = """\
-button.positive-feedback-on, button.positive-feedback-off,
-button.negative-feedback-on, button.negative-feedback-off { display: none !important; }
-"""
-
 # Seconds the server gives its extraction worker to hand its job back when it stops.
 WORKER_STOP_SECONDS = 10.0
 PR_SET_PDEATHSIG = 1  # prctl(2)
@@ -96,9 +91,8 @@ def prepare_app_root(settings: Settings) -> Path:
     (root / ".chainlit").mkdir(mode=0o700, parents=True, exist_ok=True)
     shutil.copyfile(CONFIG_SOURCE, root / ".chainlit" / "config.toml")
     shutil.copyfile(WELCOME_SOURCE, root / "chainlit.md")
-    (root / STYLESHEET).parent.mkdir(exist_ok=True)
-    (root / STYLESHEET).write_text(STYLES, encoding="utf-8")
     packaged = _chainlit_frontend()
+    appearance.install(root, settings, packaged.parents[1])
     frontend = root / FRONTEND_FOLDER
     frontend.mkdir(exist_ok=True)
     page = (packaged / "index.html").read_text(encoding="utf-8")

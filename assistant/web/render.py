@@ -92,8 +92,9 @@ def progress(guide: Guide, phase: Phase) -> str | None:
 
 
 def thread_name(texts: Texts, interview: Interview) -> str:
+    status = texts.statuses[interview.status]
     return texts.thread_name.format(
-        date=when(texts, interview.created_at), status=texts.statuses[interview.status]
+        date=when(texts, interview.created_at), status=status[:1].upper() + status[1:]
     )
 
 

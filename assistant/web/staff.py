@@ -633,7 +633,10 @@ async def admin_home(runtime: Runtime, account: Account, texts: Texts) -> None:
         texts.admin_users,
         render.table(
             texts.admin_user_columns,
-            [[user.name, user.role.value, render.when(texts, user.created_at)] for user in users],
+            [
+                [user.name, texts.roles[user.role], render.when(texts, user.created_at)]
+                for user in users
+            ],
         ),
         texts.admin_interviews,
     ]

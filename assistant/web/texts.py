@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from assistant.schemas import FindingOrigin, FindingStatus, InterviewStatus, Phase, Speaker
+from assistant.schemas import (
+    FindingOrigin,
+    FindingStatus,
+    InterviewStatus,
+    Phase,
+    Speaker,
+    UserRole,
+)
 
 LANGUAGES = ("fr", "en")
 
@@ -29,6 +36,8 @@ class Texts:
     withdraw_cancelled: str
     nothing_to_withdraw: str
     erased: str
+    ongoing: str  # {date}
+    ongoing_link: str
     # the closing summary
     summary_confirm_label: str
     summary_correct_label: str
@@ -111,8 +120,10 @@ class Texts:
     admin_erased: str  # {pseudonym} {turns}
     admin_help: str
     # a thread's name in the conversation list
-    thread_name: str  # {date} {status}
+    thread_name: str  # {status} {date}: the status first, where a narrow list still shows it
     date_format: str
+    # accounts
+    roles: dict[UserRole, str]
 
 
 FR = Texts(
@@ -147,9 +158,11 @@ FR = Texts(
     erased=(
         "Cet entretien a été effacé. Pour en commencer un autre, ouvrez une nouvelle conversation."
     ),
+    ongoing="Vous avez un entretien en cours, commencé le {date}.",
+    ongoing_link="Le reprendre là où vous en étiez",
     summary_confirm_label="C'est juste",
     summary_correct_label="Corriger",
-    summary_strike_label="Retirer le point {number}",
+    summary_strike_label="Enlever du résumé : point {number}",
     summary_confirm_said="Oui, c'est juste.",
     correct_prompt="Écrivez votre correction dans votre prochain message.",
     struck="Point retiré du résumé : {point}",
@@ -284,8 +297,14 @@ FR = Texts(
     admin_help=(
         "Les comptes se gèrent avec `terrain users` ; l'effacement d'un entretien se fait ici."
     ),
-    thread_name="Entretien du {date} · {status}",
+    thread_name="{status} · {date}",
     date_format="%d/%m/%Y %H:%M",
+    roles={
+        UserRole.EMPLOYEE: "salarié·e",
+        UserRole.FACILITATOR: "facilitateur·rice",
+        UserRole.LEADERSHIP: "direction",
+        UserRole.ADMIN: "administrateur·rice",
+    },
 )
 
 EN = Texts(
@@ -316,9 +335,11 @@ EN = Texts(
     withdraw_cancelled="Nothing was erased; the interview goes on.",
     nothing_to_withdraw="No interview is recorded in this conversation: nothing to erase.",
     erased="This interview was erased. To begin another one, open a new conversation.",
+    ongoing="You have an interview in progress, started on {date}.",
+    ongoing_link="Resume it where you left off",
     summary_confirm_label="That's right",
     summary_correct_label="Correct it",
-    summary_strike_label="Strike point {number}",
+    summary_strike_label="Leave out of the summary: point {number}",
     summary_confirm_said="Yes, that's right.",
     correct_prompt="Write your correction in your next message.",
     struck="Point struck from the summary: {point}",
@@ -443,8 +464,14 @@ EN = Texts(
         "pseudonym and the person."
     ),
     admin_help="Accounts are managed with `terrain users`; interviews are erased here.",
-    thread_name="Interview of {date} · {status}",
+    thread_name="{status} · {date}",
     date_format="%Y-%m-%d %H:%M",
+    roles={
+        UserRole.EMPLOYEE: "employee",
+        UserRole.FACILITATOR: "facilitator",
+        UserRole.LEADERSHIP: "leadership",
+        UserRole.ADMIN: "administrator",
+    },
 )
 
 

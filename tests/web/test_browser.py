@@ -103,7 +103,7 @@ async def test_sign_in_consent_three_messages_and_reload(
             for reply in [FIRST_QUESTION, *REPLIES]:
                 await expect(page.get_by_text(reply, exact=True)).to_be_attached(timeout=20_000)
             await expect(page.get_by_text(HOSTILE, exact=True)).to_be_visible()
-            await expect(page.get_by_text("Entretien du").first).to_be_visible()
+            await expect(page.get_by_text("En cours ·").first).to_be_visible()
             await expect(page.get_by_role("button", name="Retirer mon entretien")).to_be_visible()
             await page.screenshot(path=ARTIFACTS / "web-4-reloaded.png", full_page=True)
             await _assert_inert(page)

@@ -124,14 +124,19 @@ async def test_a_full_interview_streams_shows_progress_and_ends_on_the_reviewed_
     await client.wait_for(lambda: "C'est juste" in client.labels())
     assert "*Étape 6\\/6 \\: Résumé et conclusion*" in client.texts()
     assert "- Vous accompagnez des personnes âgées à domicile\\." in client.last()
-    assert {"Corriger", "Retirer le point 1", "Retirer le point 2"} <= set(client.labels())
+    assert {"Corriger", "Enlever du résumé : point 1", "Enlever du résumé : point 2"} <= set(
+        client.labels()
+    )
     steps = [text for text in client.texts() if text.startswith("*Étape")]
     assert [step.split("\\/")[0] for step in steps] == [f"*Étape {n}" for n in range(1, 7)]
 
     # Strike the first point: it leaves the stored summary too.
-    await client.click("Retirer le point 1")
+    await client.click("Enlever du résumé : point 1")
     await client.wait_for(
-        lambda: "C'est juste" in client.labels() and "Retirer le point 2" not in client.labels()
+        lambda: (
+            "C'est juste" in client.labels()
+            and "Enlever du résumé : point 2" not in client.labels()
+        )
     )
     interview, turns = interview_of(web, client.thread_id)
     summary = next(t for t in reversed(turns) if t.speaker == Speaker.INTERVIEWER)
@@ -204,21 +209,57 @@ async def test_withdrawal_asks_first_then_erases_and_says_what(web: WebServer) -
     await client.send(ANSWERS[0])
     interview, turns = interview_of(web, client.thread_id)
     await client.click("Retirer mon entretien")
-    await client.wait_for(lambda: "Non, garder l'entretien" in client.labels())
+    # While the question waits, its two answers are the only buttons.
+    await client.wait_for(
+        lambda: client.labels() == ["Oui, tout effacer", "Non, garder l'entretien"]
+    )
     await client.click("Non, garder l'entretien")
     await client.wait_for_text("Rien n'a été effacé")
+    await client.wait_for(
+        lambda: set(client.labels()) == {"Arrêter l'entretien", "Retirer mon entretien"}
+    )
     assert interview_of(web, client.thread_id)[0] is not None
 
     await client.click("Retirer mon entretien")
-    await client.wait_for(lambda: "Oui, tout effacer" in client.labels())
+    await client.wait_for(lambda: "Non, garder l'entretien" in client.labels())
+    cancel = client.action("Non, garder l'entretien")
     await client.click("Oui, tout effacer")
     await client.wait_for_text("Ont été effacés")
     said = plain(client.last())
     assert interview.pseudonym in said
     assert f"ses {len(turns)} messages" in said
     assert interview_of(web, client.thread_id) == (None, [])
+    # Nothing of the finished interview stays clickable, and a late "keep it" says the truth.
+    assert client.labels() == []
+    shown = len(client.texts())
+    await client.call_action(cancel)
+    await client.wait_for(lambda: len(client.texts()) > shown)
+    assert "Cet entretien a été effacé" in plain(client.last())
+    assert client.labels() == []
     await client.send("Encore une chose.")
     assert "a été effacé" in client.last()
+    await client.disconnect()
+
+
+async def test_back_at_the_first_page_the_interview_in_progress_is_offered(
+    web: WebServer,
+) -> None:
+    client = await consented(web, "chloe")
+    ongoing = client.thread_id
+    assert ongoing is not None
+    await client.disconnect()
+    await client.connect()  # the app's root again: a new conversation
+    await client.wait_for(lambda: "J'accepte" in client.labels())
+    offer = next(text for text in client.texts() if "entretien en cours" in text)
+    assert f"](/thread/{ongoing})" in offer
+    assert "Le reprendre là où vous en étiez" in plain(offer)
+    await client.disconnect()
+    # Once it has ended, nothing is offered.
+    with web.store() as store:
+        store.interviews.erase(ongoing)
+    await client.connect()
+    await client.wait_for(lambda: "J'accepte" in client.labels())
+    assert not any("entretien en cours" in text for text in client.texts())
     await client.disconnect()
 
 

@@ -1,0 +1,112 @@
+// What Chainlit's pages cannot be told by configuration: the page's language, names for the
+// buttons that only show an icon, a label for the message box, and where the keyboard starts.
+// Chainlit renders (and re-renders) its elements at any time, so every change is re-applied
+// whenever the page changes. `terrain serve` writes the installation's default language first.
+(() => {
+  "use strict";
+  const WORDS = {
+    fr: {
+      "#sidebar-trigger-button": "Afficher ou masquer la liste des entretiens",
+      "#search-chats-button": "Rechercher dans mes entretiens",
+      "#new-chat-button": "Commencer un nouvel entretien",
+      "#chat-submit": "Envoyer la réponse",
+      "#thread-options": "Options de l'entretien",
+      "#theme-toggle": "Changer de thème (clair ou sombre)",
+      "#password-toggle": "Afficher le mot de passe",
+      "#chat-input": "Votre réponse",
+      "#user-nav-button": "Mon compte",
+      "#readme-button": "Lisez-moi",
+      "button:has(> svg.lucide-arrow-down)": "Aller au dernier message",
+      "button:has(> svg.lucide-copy)": "Copier le message",
+      "button[data-sidebar=rail]": "Afficher ou masquer la liste des entretiens",
+    },
+    en: {
+      "#sidebar-trigger-button": "Show or hide the list of interviews",
+      "#search-chats-button": "Search my interviews",
+      "#new-chat-button": "Begin a new interview",
+      "#chat-submit": "Send the answer",
+      "#thread-options": "Interview options",
+      "#theme-toggle": "Switch theme (light or dark)",
+      "#password-toggle": "Show the password",
+      "#chat-input": "Your answer",
+      "#user-nav-button": "My account",
+      "#readme-button": "Read me",
+      "button:has(> svg.lucide-arrow-down)": "Go to the latest message",
+      "button:has(> svg.lucide-copy)": "Copy the message",
+      "button[data-sidebar=rail]": "Show or hide the list of interviews",
+    },
+  };
+  const fallback = window.terrainDefaultLanguage === "en" ? "en" : "fr";
+  const browser = (navigator.language || "").toLowerCase().split("-")[0];
+  const language = browser in WORDS ? browser : fallback;
+  const words = WORDS[language];
+
+  // Chainlit gives some of these elements no id: find them by what they contain.
+  function markUnnamed() {
+    for (const span of document.querySelectorAll("button > span.sr-only")) {
+      if (span.textContent === "Toggle theme") span.parentElement.id ||= "theme-toggle";
+    }
+    const password = document.querySelector("#password");
+    const eye = password?.parentElement?.querySelector("button");
+    if (eye) eye.id ||= "password-toggle";
+  }
+
+  function name(element, label) {
+    if (element.getAttribute("aria-label") !== label) element.setAttribute("aria-label", label);
+  }
+
+  function apply() {
+    if (document.documentElement.lang !== language) document.documentElement.lang = language;
+    document.body.classList.toggle("terrain-login", location.pathname.startsWith("/login"));
+    markUnnamed();
+    for (const [selector, label] of Object.entries(words)) {
+      for (const element of document.querySelectorAll(selector)) name(element, label);
+    }
+    for (const span of document.querySelectorAll("#theme-toggle > span.sr-only")) {
+      if (span.textContent !== words["#theme-toggle"]) span.textContent = words["#theme-toggle"];
+    }
+    // The options of a thread sit inside the thread's own button, as a div that claims a menu
+    // (ARIA a div may not carry): the claim goes, the mouse still opens the menu.
+    for (const element of document.querySelectorAll("#thread-options")) {
+      for (const attribute of ["aria-haspopup", "aria-expanded"]) {
+        if (element.hasAttribute(attribute)) element.removeAttribute(attribute);
+      }
+    }
+    // A link to one of the employee's own interviews opens it here, not in another tab.
+    for (const link of document.querySelectorAll('a[href^="/thread/"][target]')) {
+      link.removeAttribute("target");
+    }
+    // The conversation list puts its groups straight into a <ul>: a list of nothing.
+    for (const list of document.querySelectorAll("ul[data-sidebar=menu]")) {
+      if ([...list.children].some((child) => child.tagName !== "LI")) list.setAttribute("role", "none");
+    }
+  }
+
+  let scheduled = false;
+  new MutationObserver(() => {
+    if (scheduled) return;
+    scheduled = true;
+    requestAnimationFrame(() => {
+      scheduled = false;
+      apply();
+    });
+  }).observe(document.documentElement, {
+    childList: true,
+    subtree: true,
+    attributes: true,
+    attributeFilter: ["aria-haspopup", "aria-expanded", "aria-label"],
+  });
+  document.addEventListener("DOMContentLoaded", apply);
+
+  // A new conversation asks for consent first, and the message box holds the focus (a typed
+  // "oui" answers too). The Tab key then goes to the question's answers, instead of through a
+  // dozen controls of the page first.
+  document.addEventListener("keydown", (event) => {
+    if (event.key !== "Tab" || event.shiftKey) return;
+    const consent = document.querySelector('button[id^="terrain_consent_yes-"]');
+    const from = document.activeElement;
+    if (!consent || !(from === document.body || from?.id === "chat-input")) return;
+    event.preventDefault();
+    consent.focus();
+  });
+})();

@@ -1,0 +1,189 @@
+"""The employee's pages in a real browser, measured by axe-core and checked for what a trial
+turned up: Terrain's words on the sign-in form, a true footer, the page's language, names for
+icon-only buttons, the keyboard reaching the consent question at once, a withdrawal button
+unlike its neighbours, and no button left once the interview is erased.
+
+axe-core comes from npm (``tests/web/package.json``; ``make test`` runs ``npm ci`` when npm is
+there). It is evaluated in the page through the browser's debugging protocol, which the page's
+Content-Security-Policy leaves alone. Screenshots go to ``test-artifacts/``.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.ollama_server import OllamaTestServer
+from tests.web.server import PASSWORD, WebServer
+from tests.web.test_browser import ARTIFACTS, CHROMIUM, LAUNCH_ARGS
+from tests.web.test_employee import ANSWERS, interviewer
+
+AXE = Path(__file__).with_name("node_modules") / "axe-core" / "axe.min.js"
+SEVERE = ("serious", "critical")
+DESKTOP: dict[str, Any] = {"viewport": {"width": 1280, "height": 900}}
+PHONE: dict[str, Any] = {
+    "viewport": {"width": 390, "height": 844},
+    "device_scale_factor": 2,
+    "is_mobile": True,
+    "has_touch": True,
+}
+
+if not AXE.is_file() and not os.environ.get("CI"):
+    pytest.skip(
+        "axe-core is not installed: `cd tests/web && npm ci` (make test does it when npm exists)",
+        allow_module_level=True,
+    )
+
+
+async def severe_violations(page: Any) -> list[str]:
+    """What axe-core rates serious or critical on the page as it is now, one line each."""
+    await page.evaluate(AXE.read_text(encoding="utf-8") + ";0")
+    found = await page.evaluate(
+        """async () => (await axe.run(document, {resultTypes: ["violations"]})).violations
+            .map((v) => ({
+                id: v.id, impact: v.impact, nodes: v.nodes.map((n) => n.target.join(" "))
+            }))"""
+    )
+    return [
+        f"{item['impact']} {item['id']}: {', '.join(item['nodes'][:3])}"
+        for item in found
+        if item["impact"] in SEVERE
+    ]
+
+
+async def send(page: Any, answer: str) -> None:
+    """Type an answer and send it once the page is ready (the previous reply finished)."""
+    from playwright.async_api import expect
+
+    # The buttons come back once the previous reply has finished.
+    stop = page.get_by_role("button", name="Arrêter l'entretien")
+    await expect(stop).to_be_visible(timeout=20_000)
+    await page.fill("#chat-input", answer)
+    await expect(page.locator("#chat-submit")).to_be_enabled(timeout=20_000)
+    await page.locator("#chat-submit").click()
+    await expect(page.get_by_text(answer, exact=True)).to_be_visible(timeout=20_000)
+
+
+@pytest.mark.parametrize(("size", "device"), [("desktop", DESKTOP), ("phone", PHONE)])
+async def test_the_employee_pages_pass_axe_and_say_what_is_true(
+    web: WebServer, fake_ollama: OllamaTestServer, size: str, device: dict[str, Any]
+) -> None:
+    from playwright.async_api import async_playwright, expect
+
+    assert CHROMIUM.exists(), "CI must install chromium (see .ci/run)"
+    assert AXE.is_file(), "CI must install axe-core (`npm ci` in tests/web, see the Makefile)"
+    ARTIFACTS.mkdir(exist_ok=True)
+    fake_ollama.respond_with(interviewer)
+    user = "alice" if size == "desktop" else "bob"
+    violations: dict[str, list[str]] = {}
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=LAUNCH_ARGS, headless=True
+        )
+        try:
+            context = await browser.new_context(locale="fr-FR", **device)
+            page = await context.new_page()
+            await page.goto(web.url)
+            await expect(page.locator("#email")).to_be_visible(timeout=20_000)
+            await expect(page.get_by_text("Nom d'utilisateur", exact=True)).to_be_visible()
+            assert await page.locator("#email").get_attribute("placeholder") != "me@example.com"
+            assert await page.evaluate("document.documentElement.lang") == "fr"
+            # The logo (and the favicon beside the form) are Terrain's, not Chainlit's.
+            assert "Terrain" in await (await context.request.get(web.url + "/logo")).text()
+            violations["sign-in"] = await severe_violations(page)
+
+            await page.fill("#email", user)
+            await page.fill("#password", "pas le bon")
+            await page.locator("button[type=submit]").click()
+            wrong = page.get_by_text("Nom d'utilisateur ou mot de passe incorrect.").first
+            await expect(wrong).to_be_visible(timeout=20_000)
+            await page.screenshot(path=ARTIFACTS / f"a11y-{size}-1-wrong-password.png")
+            # Chainlit's toast with the raw error code is neither shown nor read out.
+            assert not await page.get_by_text("credentialssignin").is_visible()
+
+            await page.fill("#password", PASSWORD)
+            await page.locator("button[type=submit]").click()
+            agree = page.get_by_role("button", name="J'accepte")
+            await expect(agree).to_be_visible(timeout=20_000)
+            await expect(page.get_by_text("enregistré sous un pseudonyme").last).to_be_visible()
+            assert await page.get_by_text("Les LLMs peuvent se tromper").count() == 0
+            for name in ("Commencer un nouvel entretien", "Envoyer la réponse"):
+                await expect(page.get_by_role("button", name=name)).to_be_attached()
+            await expect(page.get_by_role("textbox", name="Votre réponse")).to_be_visible()
+            # From the message box, the first Tab reaches the consent question.
+            await page.locator("#chat-input").focus()
+            await page.keyboard.press("Tab")
+            assert await page.evaluate("document.activeElement.textContent") == "J'accepte"
+            await page.screenshot(path=ARTIFACTS / f"a11y-{size}-2-consent.png")
+            violations["consent"] = await severe_violations(page)
+
+            await agree.click()
+            stop = page.get_by_role("button", name="Arrêter l'entretien")
+            await expect(stop).to_be_visible(timeout=20_000)
+            assert await stop.locator("svg.lucide-square").count() == 0
+            await page.screenshot(path=ARTIFACTS / f"a11y-{size}-3-interview.png")
+            violations["interview"] = await severe_violations(page)
+
+            question = page.get_by_text("Comment cela s'est-il passé ?", exact=False)
+            for number, answer in enumerate(ANSWERS, start=2):
+                await send(page, answer)
+                if number <= len(ANSWERS):  # each answer but the last gets a question back
+                    await expect(question).to_have_count(number, timeout=20_000)
+            confirm = page.get_by_role("button", name="C'est juste")
+            await expect(confirm).to_be_visible(timeout=30_000)
+            strike = page.get_by_role("button", name="Enlever du résumé : point 1")
+            withdraw = page.get_by_role("button", name="Retirer mon entretien")
+            colours = [
+                await button.evaluate("(b) => getComputedStyle(b).color")
+                for button in (strike, withdraw)
+            ]
+            assert colours[0] != colours[1], "withdrawing looks like striking a point"
+            await page.screenshot(path=ARTIFACTS / f"a11y-{size}-4-summary.png", full_page=True)
+            violations["summary review"] = await severe_violations(page)
+
+            await withdraw.click()
+            await page.get_by_role("button", name="Oui, tout effacer").click()
+            await expect(page.get_by_text("Ont été effacés", exact=False)).to_be_visible(
+                timeout=20_000
+            )
+            keep = page.get_by_role("button", name="Non, garder l'entretien")
+            await expect(keep).to_have_count(0)
+            await expect(page.get_by_role("button", name="C'est juste")).to_have_count(0)
+            await page.screenshot(path=ARTIFACTS / f"a11y-{size}-5-erased.png")
+        finally:
+            await browser.close()
+    assert all(not found for found in violations.values()), violations
+
+
+async def test_the_first_page_offers_the_interview_in_progress(
+    web: WebServer, fake_ollama: OllamaTestServer
+) -> None:
+    from playwright.async_api import async_playwright, expect
+
+    fake_ollama.respond_with(interviewer)
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=LAUNCH_ARGS, headless=True
+        )
+        try:
+            page = await (await browser.new_context(locale="fr-FR", **DESKTOP)).new_page()
+            await page.goto(web.url)
+            await page.fill("#email", "chloe")
+            await page.fill("#password", PASSWORD)
+            await page.locator("button[type=submit]").click()
+            await page.get_by_role("button", name="J'accepte").click(timeout=20_000)
+            await send(page, ANSWERS[0])
+            thread = page.url
+
+            await page.goto(web.url)
+            resume = page.get_by_role("link", name="Le reprendre là où vous en étiez")
+            await expect(resume).to_be_visible(timeout=20_000)
+            await page.screenshot(path=ARTIFACTS / "a11y-6-back-at-the-first-page.png")
+            await resume.click()
+            await expect(page.get_by_text(ANSWERS[0], exact=True)).to_be_visible(timeout=20_000)
+            assert page.url == thread
+        finally:
+            await browser.close()
