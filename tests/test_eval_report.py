@@ -56,3 +56,15 @@ async def test_a_planted_detail_left_in_the_renderings_fails(eval_settings: Sett
     assert results.cases[1].status == Status.FAIL
     detail = results.cases[1].attempts[0].assertions[0].detail
     assert {"markdown", "html", "json"} <= set(detail.replace(";", " ").split())
+
+
+async def test_citations_without_any_narrative_fail(eval_settings: Settings) -> None:
+    # No scripted narrative model for this case: no theme has a narrative to check.
+    case = _expecting(_case("report.twelve-people-quotes"), citations_in_theme=True)
+    results = await run_cases([case], RunOptions(settings=eval_settings))
+    assert results.cases[0].pass_k()["citations_in_theme/delivered"] == Status.FAIL
+
+
+def test_a_report_case_expecting_nothing_is_refused() -> None:
+    with pytest.raises(ValueError, match="expects at least one thing"):
+        ReportExpectations()

@@ -16,7 +16,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from assistant.errors import TerrainError, describe_validation_error
-from assistant.schemas import Phase, Speaker
+from assistant.schemas import FindingStatus, Phase, Speaker
 
 
 class CaseKind(StrEnum):
@@ -125,7 +125,7 @@ class PlannedFinding(_Strict):
     quote: str
     activity: str | None = None
     counterpart: str | None = None
-    status: Literal["proposed", "accepted", "edited", "rejected"] = "accepted"
+    status: FindingStatus = FindingStatus.ACCEPTED
 
 
 class PeopleGroup(_Strict):
@@ -166,6 +166,12 @@ class ReportExpectations(_Strict):
         default=False,
         description="Every theme has a narrative citing only finding ids of that theme.",
     )
+
+    @model_validator(mode="after")
+    def _expects_something(self) -> ReportExpectations:
+        if not any(self.model_dump().values()):
+            raise ValueError("a report case expects at least one thing of its report")
+        return self
 
 
 class ReportCase(_Strict):

@@ -28,7 +28,6 @@ from assistant.report import (
 from assistant.report.records import NarrativeState
 from assistant.schemas import (
     Finding,
-    FindingStatus,
     Interview,
     InterviewStatus,
     Phase,
@@ -74,7 +73,7 @@ def report_inputs(spec: ReportCase) -> ReportInputs:
                         evidence=[
                             Quote(text=planned.quote, turn_index=1, start=0, end=len(planned.quote))
                         ],
-                        status=FindingStatus(planned.status),
+                        status=planned.status,
                         provenance=Provenance(
                             model="eval", prompt="findings.extract@1.0.0", created_at=_BUILT_AT
                         ),
