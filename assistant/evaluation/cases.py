@@ -16,13 +16,14 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from assistant.errors import TerrainError, describe_validation_error
-from assistant.schemas import Phase, Speaker
+from assistant.schemas import FindingStatus, Phase, Speaker
 
 
 class CaseKind(StrEnum):
     INTERVIEWER_TURN = "interviewer_turn"
     EXTRACTION = "extraction"
     PERSONA = "persona"
+    REPORT = "report"
 
 
 class _Strict(BaseModel):
@@ -116,6 +117,73 @@ class Persona(_Strict):
     max_turns: int = Field(default=30, ge=2)
 
 
+class PlannedFinding(_Strict):
+    """A finding each person of a group carries; ``quote`` is its verbatim evidence."""
+
+    code: str
+    stage: str
+    quote: str
+    activity: str | None = None
+    counterpart: str | None = None
+    status: FindingStatus = FindingStatus.ACCEPTED
+
+
+class PeopleGroup(_Strict):
+    """``count`` interviews, one person each, all with the same findings (compactly: "N people
+    each with a finding of code X at stage Y")."""
+
+    count: int = Field(ge=1)
+    language: Literal["fr", "en"] = "fr"
+    pseudonym: str = Field(default="Participant", description="Each gets this prefix and a number.")
+    findings: list[PlannedFinding] = Field(min_length=1)
+
+
+class ReportSettings(_Strict):
+    language: Literal["fr", "en"] = "fr"
+    min_people: int = Field(default=5, ge=1)
+    min_people_for_quotes: int = Field(default=10, ge=1)
+    include_proposed: bool = False
+
+
+class ReportExpectations(_Strict):
+    """What the built report must show and keep out; every given expectation is one check."""
+
+    themes_shown: list[str] = Field(default_factory=list)
+    themes_hidden: list[str] = Field(default_factory=list)
+    cells_hidden: list[str] = Field(
+        default_factory=list, description="Heatmap cells as ``stage/code``."
+    )
+    no_quotes: bool = False
+    quotes_shown: bool = False
+    absent: list[str] = Field(
+        default_factory=list,
+        description="Planted personal details no rendering (Markdown, HTML, JSON) may hold.",
+    )
+    withheld: list[str] = Field(
+        default_factory=list, description="Withheld counts that must be above 0 (cells, themes…)."
+    )
+    citations_in_theme: bool = Field(
+        default=False,
+        description="Every theme has a narrative citing only finding ids of that theme.",
+    )
+
+    @model_validator(mode="after")
+    def _expects_something(self) -> ReportExpectations:
+        if not any(self.model_dump().values()):
+            raise ValueError("a report case expects at least one thing of its report")
+        return self
+
+
+class ReportCase(_Strict):
+    people: list[PeopleGroup] = Field(min_length=1)
+    options: ReportSettings = ReportSettings()
+    narrative_foreign_ids: list[str] | None = Field(
+        default=None,
+        description="With narratives: the scripted model cites every id it is shown plus these.",
+    )
+    expect: ReportExpectations
+
+
 class Case(_Strict):
     id: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9._-]*$")]
     kind: CaseKind = CaseKind.INTERVIEWER_TURN
@@ -143,6 +211,8 @@ class Case(_Strict):
     min_elicitation_recall: float = Field(default=0.0, ge=0, le=1)
     scripted_summary: str = ""
     scripted_extraction: str = ""
+    # Report cases.
+    report: ReportCase | None = None
 
     @model_validator(mode="after")
     def _complete(self) -> Case:
@@ -152,6 +222,8 @@ class Case(_Strict):
             raise ValueError("an extraction case gives a transcript")
         if self.kind == CaseKind.PERSONA and self.persona is None:
             raise ValueError("a persona case gives its persona's brief")
+        if self.kind == CaseKind.REPORT and self.report is None:
+            raise ValueError("a report case gives its interviews and findings under `report`")
         return self
 
 

@@ -30,6 +30,7 @@ from assistant.evaluation.judge import (
 )
 from assistant.evaluation.personas import run_persona, scripted_interviewer, scripted_user
 from assistant.evaluation.recording import RecordingChatModel
+from assistant.evaluation.report_scoring import score_report
 from assistant.evaluation.results import AssertionResult, Attempt, CaseResult, RunResults
 from assistant.interview.events import EventKind
 from assistant.interview.session import SYSTEM_PROMPT_ID, InterviewSession, SessionDeps
@@ -37,6 +38,7 @@ from assistant.llm.errors import ModelError
 from assistant.llm.port import ChatModel
 from assistant.llm.testing import ModelRequest, ScriptedChatModel, ScriptExhaustedError
 from assistant.prompts import load_prompt
+from assistant.report import Redactor, default_redactor
 from assistant.retrieval.records import Collection
 from assistant.retrieval.search import Hit, Retriever, SearchMode, SearchResult
 from assistant.schemas import Phase
@@ -130,6 +132,13 @@ class Runner:
     def __init__(self, options: RunOptions, store: Store) -> None:
         self.options = options
         self.store = store
+        self._report_redactor: Redactor | None = None
+
+    def _redactor(self) -> Redactor:
+        """One redactor for every report case: its spaCy pipeline takes seconds to load."""
+        if self._report_redactor is None:
+            self._report_redactor = default_redactor()
+        return self._report_redactor
 
     def _cached(self, model: ChatModel) -> ChatModel:
         if self.options.cache_mode is None:
@@ -157,6 +166,8 @@ class Runner:
             try:
                 if case.kind == CaseKind.EXTRACTION:
                     attempt = await self._extraction(case, model)
+                elif case.kind == CaseKind.REPORT:
+                    attempt = await score_report(case, self.options.settings, self._redactor())
                 elif case.kind == CaseKind.PERSONA:
                     attempt = await run_persona(
                         case, model, self._user(case), self.store, self.options.settings
