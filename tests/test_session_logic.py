@@ -334,7 +334,7 @@ async def test_without_any_model_the_guide_carries_the_interview_to_its_end(
     summary = next(t for t in turns if t.text.startswith("Voici ce que je retiens"))
     # Extractive, in the employee's own words.
     assert "« Je suis auxiliaire de vie sociale, je m'occupe" in summary.text
-    assert summary.prompt == "interview.guide@1.0.0"
+    assert summary.prompt == session.guide.ref  # the guide, not a model, wrote it
 
 
 async def test_a_summary_the_model_cannot_give_is_extracted_from_the_answers(
