@@ -4,7 +4,6 @@ through the Ollama adapter."""
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 from itertools import pairwise
 from typing import Any
 
@@ -22,29 +21,15 @@ from assistant.schemas import (
     FindingOrigin,
     FindingStatus,
     Interview,
-    Phase,
     Provenance,
     Quote,
     Speaker,
-    Turn,
 )
 from assistant.tokens import TokenCounter
 from tests.ollama_server import OllamaTestServer
-from tests.test_extraction_logic import coded_reply
 
-NOW = datetime(2026, 11, 26, tzinfo=UTC)
-
-
-def turn(index: int, text: str, speaker: Speaker = Speaker.EMPLOYEE) -> Turn:
-    return Turn(
-        id=index + 1,
-        interview_id="i1",
-        index=index,
-        speaker=speaker,
-        text=text,
-        phase=Phase.EPISODE,
-        created_at=NOW,
-    )
+# The transcript and turn helper are the logic tests' own: this file runs the same through HTTP.
+from tests.test_extraction_logic import NOW, TRANSCRIPT, coded_reply, turn
 
 
 def interview(language: str = "fr") -> Interview:
@@ -215,13 +200,6 @@ def test_kappa_edge_cases() -> None:
 # ------------------------------------------------------------------------------ extraction
 # Extraction's logic is tested on the in-process model (test_extraction_logic.py); here, the
 # whole path once, through langchain-ollama and the fake Ollama server.
-
-TRANSCRIPT = [
-    turn(0, "Pouvez-vous me raconter un moment précis ?", Speaker.INTERVIEWER),
-    turn(1, "Hier matin, Mme R. était inquiète. Je me suis assise avec elle et je l'ai écoutée."),
-    turn(2, "Qui d'autre était là ?", Speaker.INTERVIEWER),
-    turn(3, "Sa fille au téléphone. Je lui ai expliqué ce que j'avais vu, elle s'est calmée."),
-]
 
 
 def extraction_reply(*, invent: bool = False) -> Any:
