@@ -122,6 +122,24 @@ class Settings(BaseSettings):
         ),
         description="Where to find help, shown when an employee expresses distress.",
     )
+    safeguarding_contact: str = Field(
+        default=(
+            "le 3977, numéro national contre les maltraitances envers les personnes âgées et "
+            "les adultes en situation de handicap ; le 119 pour un enfant en danger ; le 17 ou "
+            "le 112 en cas de danger immédiat (3977, France's national line against the abuse "
+            "of older and disabled adults; 119 for a child in danger; 17 or 112 in an emergency)"
+        ),
+        min_length=1,
+        description="Who to contact, shown when an employee reports that someone in their "
+        "care is being harmed.",
+    )
+    safety_min_confidence: float = Field(
+        default=0.7,
+        ge=0,
+        le=1,
+        description="Least confidence at which the safety classifier's category routes a "
+        "message the guide's cue words did not catch.",
+    )
     extraction_window_tokens: int = Field(
         default=3000, ge=500, description="Transcript tokens read per extraction request."
     )

@@ -91,6 +91,7 @@ class InterviewUpdate(BaseModel):
     status: InterviewStatus | None = None
     phase: Phase | None = None
     state: dict[str, Any] | None = None
+    language: str | None = Field(default=None, min_length=2, max_length=12)
 
 
 class User(Record):

@@ -16,6 +16,9 @@ class EventKind(StrEnum):
     ENDED = "ended"  # the interview is over
     REVISED = "revised"  # the latest summary message, as it now reads after a strike
     STRUCK = "struck"  # the point the employee struck from the summary
+    # The employee asked to withdraw: the adapter asks for confirmation (the text is the
+    # question), then calls InterviewSession.withdraw, or goes on when declined.
+    WITHDRAWAL_REQUESTED = "withdrawal_requested"
 
 
 @dataclass(frozen=True)

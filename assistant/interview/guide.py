@@ -57,6 +57,23 @@ class SafetyCues(_Data):
     off_mission: list[str]
 
 
+class Routes(_Data):
+    """The safety routes' scripted texts (see :mod:`assistant.interview.routes`)."""
+
+    safeguarding: str
+    safeguarding_procedure: str
+    safeguarding_no_procedure: str
+    safeguarding_query: str
+    resumed: str
+    hostility: str
+    confidentiality: str
+    withdrawal: str
+    language_switched: str
+    language_unsupported: str
+    language_or: str
+    language_names: dict[str, str]
+
+
 class PhaseSpec(_Data):
     model_config = ConfigDict(frozen=True, extra="forbid", ignored_types=(cached_property,))
 
@@ -87,6 +104,7 @@ class Guide(_Data):
     messages: Messages
     words: Words
     safety: SafetyCues
+    routes: Routes
     phases: list[PhaseSpec]
 
     def phase(self, phase: Phase) -> PhaseSpec | None:

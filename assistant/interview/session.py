@@ -26,9 +26,18 @@ from string import Template
 from pydantic import BaseModel, Field
 
 from assistant.config import Settings
+from assistant.interview.classifier import SafetyClassifier
+from assistant.interview.decisions import Route, SafetyDecision
 from assistant.interview.events import EventKind, SessionEvent
 from assistant.interview.guide import GUIDE_PROMPT_ID, Guide, PhaseSpec, load_guide
 from assistant.interview.memory import PromptContext, build_messages, inert
+from assistant.interview.routes import (
+    SUPPORTED_LANGUAGES,
+    confidentiality_answer,
+    decide,
+    safeguarding_message,
+    unsupported_language,
+)
 from assistant.interview.rules import StreamGuard, enforce_one_question
 from assistant.interview.safety import Concern, concern_in
 from assistant.interview.state import ClosingStep, SessionState
@@ -92,6 +101,8 @@ class SessionDeps:
     store: Store
     model: ChatModel | None
     retriever: Retriever | None = None
+    # Reads each employee message before the interviewer replies; None: the cue words alone.
+    classifier: SafetyClassifier | None = None
     clock: Callable[[], datetime] = _now
     counter: TokenCounter = field(init=False)
 
@@ -112,10 +123,14 @@ class InterviewSession:
         self.deps = deps
         self.interview = interview
         self.streaming = streaming
-        self.guide: Guide = load_guide(interview.language)
-        self.system_prompt: PromptFile = load_prompt(SYSTEM_PROMPT_ID, interview.language)
-        self.summary_prompt: PromptFile = load_prompt(SUMMARY_PROMPT_ID, interview.language)
+        self._speak(interview.language)
         self.state = SessionState.model_validate(interview.state)
+
+    def _speak(self, language: str) -> None:
+        """Take the guide and prompts of ``language``."""
+        self.guide: Guide = load_guide(language)
+        self.system_prompt: PromptFile = load_prompt(SYSTEM_PROMPT_ID, language)
+        self.summary_prompt: PromptFile = load_prompt(SUMMARY_PROMPT_ID, language)
 
     # ----------------------------------------------------------------- starting and resuming
 
@@ -162,6 +177,8 @@ class InterviewSession:
         """Take the interview as stored: another window may have stopped or withdrawn it, or
         struck a point from its summary, since this session last wrote."""
         interview = await _stored(self.deps.store, self.interview.id)
+        if interview.language != self.guide.language:
+            self._speak(interview.language)
         self.interview = interview
         self.state = SessionState.model_validate(interview.state)
 
@@ -278,23 +295,17 @@ class InterviewSession:
             )
             return
 
-        await self._record_employee(text)
+        turn = await self._record_employee(text)
         concern = concern_in(text, self.guide)
-        if concern == Concern.DISTRESS:
-            async for event in self._stop_for_safety():
-                yield event
-            return
-        if self.phase == Phase.CONSENT:
+        if self.phase == Phase.CONSENT and concern != Concern.DISTRESS:
             async for event in self._handle_consent(text, concern):
                 yield event
             return
-        if concern == Concern.STOP:
-            async for event in self._end(messages.stopped, InterviewStatus.STOPPED):
+        # Safety routes (issue 15): the cue words, then the classifier for what they miss.
+        decision = await self._safety_decision(turn.id, text, concern)
+        if decision is not None or self.state.paused_for_safeguarding:
+            async for event in self._take_route(decision, text):
                 yield event
-            return
-        if concern == Concern.OFF_MISSION:
-            again = self.state.last_question or self._fallback_question(self._spec())
-            yield await self._say(f"{messages.off_mission} {again}", scripted=True)
             return
         if self.phase == Phase.CLOSING:
             async for event in self._handle_closing(text, correcting=correcting):
@@ -393,6 +404,134 @@ class InterviewSession:
             return
         async for event in self._end(messages.thanks, InterviewStatus.CLOSED):
             yield event
+
+    # ----------------------------------------------------------------- safety routes
+
+    async def _safety_decision(
+        self, turn_id: int, text: str, concern: Concern | None
+    ) -> SafetyDecision | None:
+        """The route ``text`` takes, if any, kept in the state; the classifier is asked only
+        when the cue words are silent, and never before consent."""
+        classifier = self.deps.classifier
+        language = self.interview.language
+        verdict = prompt = None
+        if concern is None and classifier is not None and self.phase != Phase.CONSENT:
+            verdict = await classifier.classify(text, language)
+            prompt = classifier.prompt(language).ref
+        decision = decide(
+            turn_id,
+            concern,
+            verdict,
+            language=language,
+            min_confidence=self.deps.settings.safety_min_confidence,
+            prompt=prompt,
+        )
+        if decision is not None:
+            self.state.safety.append(decision)
+            log.info("Safety route %s, decided by %s.", decision.route, decision.source)
+        return decision
+
+    async def _take_route(
+        self, decision: SafetyDecision | None, text: str
+    ) -> AsyncIterator[SessionEvent]:
+        """Each route's scripted answer; no model writes any of them."""
+        route = None if decision is None else decision.route
+        if route == Route.DISTRESS:
+            async for event in self._stop_for_safety():
+                yield event
+            return
+        messages = self.guide.messages
+        if self.state.paused_for_safeguarding:
+            # The answer to "go on or stop?": a stop request stops, anything else goes on.
+            self.state.paused_for_safeguarding = False
+            if route is None:
+                question = self._next_question()
+                yield await self._say(
+                    f"{self.guide.routes.resumed} {question}", scripted=True, question=True
+                )
+                return
+        if route == Route.STOP:
+            async for event in self._end(messages.stopped, InterviewStatus.STOPPED):
+                yield event
+        elif route == Route.OFF_MISSION:
+            yield await self._say(f"{messages.off_mission} {self._again()}", scripted=True)
+        elif route == Route.HOSTILITY:
+            yield await self._say(f"{self.guide.routes.hostility} {self._again()}", scripted=True)
+        elif route == Route.CONFIDENTIALITY:
+            answer = confidentiality_answer(self.guide, self.deps.settings)
+            yield await self._say(f"{answer}\n\n{self._again()}", scripted=True)
+        elif route == Route.SAFEGUARDING:
+            yield await self._pause_for_safeguarding(text)
+        elif route == Route.WITHDRAWAL:
+            question = self.guide.routes.withdrawal
+            await self._record(question, scripted=True, prompt=self.guide.ref, state=self.state)
+            yield SessionEvent(
+                EventKind.WITHDRAWAL_REQUESTED, question, phase=self.phase, scripted=True
+            )
+        elif route == Route.LANGUAGE_CHANGE and decision is not None:
+            yield await self._change_language(decision.language or "")
+
+    async def _pause_for_safeguarding(self, text: str) -> SessionEvent:
+        """Say that it must be reported today and how, flag the interview, and ask whether to
+        go on: the next message decides."""
+        procedure = await self._incident_procedure(text)
+        self.interview = await asyncio.to_thread(
+            self.deps.store.interviews.flag,
+            self.interview.id,
+            "safeguarding: someone in the employee's care may be being harmed",
+        )
+        self.state.paused_for_safeguarding = True
+        message = safeguarding_message(self.guide, self.deps.settings, procedure)
+        return await self._say(message, scripted=True)
+
+    async def _incident_procedure(self, text: str) -> Hit | None:
+        """The company's best passage on reporting an incident, when documents are ingested."""
+        retriever = self.deps.retriever
+        if retriever is None:
+            return None
+        query = f"{self.guide.routes.safeguarding_query} {text[:400]}"
+        try:
+            result = await retriever.search(query, k=1, collection=Collection.COMPANY)
+        except Exception:  # the contact is said anyway; the procedure only adds to it
+            log.warning("No company procedure could be retrieved for a safeguarding report.")
+            return None
+        return result.hits[0] if result.hits else None
+
+    async def _change_language(self, language: str) -> SessionEvent:
+        """Go on in ``language`` when it is offered; otherwise say which languages are."""
+        if language not in SUPPORTED_LANGUAGES:
+            return await self._say(
+                f"{unsupported_language(self.guide)} {self._again()}", scripted=True
+            )
+        self.interview = await asyncio.to_thread(
+            self.deps.store.interviews.update,
+            self.interview.id,
+            InterviewUpdate(language=language, state=self.state.model_dump(mode="json")),
+        )
+        self._speak(language)
+        switched = self.guide.routes.language_switched
+        if self.phase == Phase.CLOSING:
+            return await self._say(f"{switched} {self._again()}", scripted=True)
+        question = self._next_question()
+        return await self._say(f"{switched} {question}", scripted=True, question=True)
+
+    def _again(self) -> str:
+        """The question the employee was last asked, to go on after a route's answer."""
+        if self.phase == Phase.CLOSING:
+            messages = self.guide.messages
+            if self.state.closing_step == ClosingStep.CONFIRM_SUMMARY:
+                return messages.summary_confirm
+            return messages.anything_else
+        return self.state.last_question or self._fallback_question(self._spec())
+
+    def _next_question(self) -> str:
+        """The guide's next question in this phase (the closing step's, in closing)."""
+        if self.phase == Phase.CLOSING:
+            return self._again()
+        spec = self._spec()
+        question = self._fallback_question(spec)
+        self.state.fallback_used[spec.id] = self.state.fallback_used.get(spec.id, 0) + 1
+        return question
 
     async def _stop_for_safety(self) -> AsyncIterator[SessionEvent]:
         text = Template(self.guide.messages.distress.strip()).substitute(
@@ -539,9 +678,9 @@ class InterviewSession:
 
     # ----------------------------------------------------------------- persistence
 
-    async def _record_employee(self, text: str) -> None:
+    async def _record_employee(self, text: str) -> Turn:
         self.state.count_activity(self.deps.clock())
-        await asyncio.to_thread(
+        return await asyncio.to_thread(
             self.deps.store.interviews.add_turn,
             self.interview.id,
             speaker=Speaker.EMPLOYEE,

@@ -8,6 +8,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, Field
 
+from assistant.interview.decisions import SafetyDecision
 from assistant.schemas import Phase
 
 # A pause longer than this is not counted as interview time (a coffee, a phone call, a night).
@@ -29,6 +30,10 @@ class SessionState(BaseModel):
     closing_step: ClosingStep | None = None
     summary: list[str] = Field(default_factory=list)
     last_question: str | None = None
+    # Each employee message that took a safety route, and what decided it (cue or classifier).
+    safety: list[SafetyDecision] = Field(default_factory=list)
+    # Set by a safeguarding disclosure: the next message says whether to go on or stop.
+    paused_for_safeguarding: bool = False
 
     @property
     def total_questions(self) -> int:
