@@ -45,6 +45,7 @@ from assistant.llm.testing import word_vector
 __all__ = [
     "DEFAULT_QUESTION",
     "OLLAMA_VERSION",
+    "ORDINARY_VERDICT",
     "Fault",
     "OllamaTestServer",
     "RecordedRequest",
@@ -56,6 +57,10 @@ __all__ = [
 
 OLLAMA_VERSION = "0.12.0"
 DEFAULT_QUESTION = "Pouvez-vous me raconter un moment précis de votre journée d'hier ?"
+# The safety classifier's schema (assistant.interview.classifier.SafetyVerdict) and its default
+# verdict: an ordinary message.
+SAFETY_SCHEMA_TITLE = "SafetyVerdict"
+ORDINARY_VERDICT = '{"category": "none", "confidence": 0.95, "language": null}'
 _LOAD_DURATION_NS = 1_000_000
 _NS_PER_PROMPT_TOKEN = 100_000
 
@@ -151,6 +156,7 @@ class OllamaTestServer:
         self._queue: deque[Scripted] = deque()
         self._faults: deque[Fault] = deque()
         self._responder: Responder | None = None
+        self._classifier: Responder | None = None
         self._embed_calls = 0
         self._embedded_texts = 0
         self._started_at = _now_rfc3339()
@@ -230,6 +236,14 @@ class OllamaTestServer:
         with self._lock:
             self._responder = responder
 
+    def classify_with(self, responder: Responder | None) -> None:
+        """Answer the safety classifier's requests with ``responder(body)`` (``None``: every
+        message is ordinary). Its requests are told apart by their schema: they never take a
+        reply of the queue or a fault of :meth:`fail_next`, which script the interviewer; a
+        responder can return a :class:`Reply` with a fault."""
+        with self._lock:
+            self._classifier = responder
+
     def fail_next(self, fault: Fault, count: int = 1) -> None:
         """Give the next ``count`` chat or embed requests this fault.
 
@@ -246,7 +260,7 @@ class OllamaTestServer:
         with self._lock:
             self._queue.clear()
             self._faults.clear()
-            self._responder = None
+            self._responder = self._classifier = None
             self.requests.clear()
             self.errors.clear()
             self._embed_calls = self._embedded_texts = 0
@@ -305,6 +319,18 @@ class OllamaTestServer:
         if isinstance(scripted, str):
             return Reply(content=scripted)
         answer = scripted(body)
+        return answer if isinstance(answer, Reply) else Reply(content=answer)
+
+    def _safety_reply(self, body: dict[str, Any]) -> Reply | None:
+        """The classifier's answer, if ``body`` is a request of the safety classifier."""
+        schema = body.get("format")
+        if not isinstance(schema, dict) or schema.get("title") != SAFETY_SCHEMA_TITLE:
+            return None
+        with self._lock:
+            classifier = self._classifier
+        if classifier is None:
+            return Reply(content=ORDINARY_VERDICT)
+        answer = classifier(body)
         return answer if isinstance(answer, Reply) else Reply(content=answer)
 
     def _track(self, connection: socket.socket, *, open_: bool) -> None:
@@ -518,6 +544,13 @@ class _Handler(BaseHTTPRequestHandler):
         if body.get("stream") is False:
             # Terrain always streams (ChatOllama too): a whole answer is not served here.
             self._send_error(HTTPStatus.BAD_REQUEST, "this fake Ollama only streams chats")
+            return
+        verdict = self.owner._safety_reply(body)
+        if verdict is not None:
+            if self.owner.has_model(model):
+                self._stream_completion(_Completion(body, verdict, started_ns=started))
+            else:
+                self._model_not_found(model)
             return
         fault = self.owner._take_fault()
         if fault is None and not self.owner.has_model(model):

@@ -92,11 +92,12 @@ def _run(
             line = _read(interactive)
             if line is None:
                 break
-            if line.strip().casefold() == "/withdraw":
-                if _withdraw(runner, session, interactive, quiet=quiet):
-                    return
-                continue
-            runner.run(_reply(session, line, None if quiet else view))
+            asked = line.strip().casefold() == "/withdraw"
+            if not asked:
+                # The employee may also ask to withdraw in their own words: the same confirmation.
+                asked = runner.run(_reply(session, line, None if quiet else view))
+            if asked and _withdraw(runner, session, interactive, quiet=quiet):
+                return
     except KeyboardInterrupt:
         console.print()  # the prompt or a streamed answer may have left a line open
         errors.print(
@@ -154,10 +155,18 @@ def _events_for(session: InterviewSession, line: str) -> AsyncIterator[SessionEv
     return session.respond(line)
 
 
-async def _reply(session: InterviewSession, line: str, view: TerminalView | None) -> None:
+async def _reply(session: InterviewSession, line: str, view: TerminalView | None) -> bool:
+    """Show the session's answer; whether the employee asked to withdraw."""
+    from assistant.interview.events import EventKind
+
+    asked = False
     async for event in _events_for(session, line):
+        asked = asked or event.kind == EventKind.WITHDRAWAL_REQUESTED
         if view is not None:
             view.show(event)
+    if view is not None:
+        view.guide = session.guide  # the employee may have asked for the other language
+    return asked
 
 
 def _withdraw(
@@ -208,7 +217,7 @@ class TerminalView:
     """Shows session events: streamed pieces as they come, then what the stream did not say."""
 
     def __init__(self, guide: Guide) -> None:
-        self._guide = guide
+        self.guide = guide
         self._streamed = ""
 
     def show(self, event: SessionEvent) -> None:
@@ -237,13 +246,13 @@ class TerminalView:
                 _show_stored("interviewer", event.text)
         elif event.kind == EventKind.NOTICE:
             errors.print(event.text, style="yellow", markup=False, highlight=False, soft_wrap=True)
-        elif event.kind == EventKind.REVISED:
+        elif event.kind in (EventKind.REVISED, EventKind.WITHDRAWAL_REQUESTED):
             _show_stored("interviewer", event.text)
         elif event.kind == EventKind.STRUCK:
             errors.print(
                 f"Retiré / Struck: {event.text}", markup=False, highlight=False, soft_wrap=True
             )
         elif event.kind == EventKind.PHASE and event.phase:
-            step = step_line(self._guide, event.phase)
+            step = step_line(self.guide, event.phase)
             if step is not None:
                 errors.print(f"— {step} —", style="dim", markup=False, soft_wrap=True)

@@ -6,6 +6,7 @@ import asyncio
 import logging
 
 from assistant.config import Settings
+from assistant.interview.classifier import SafetyClassifier
 from assistant.interview.session import SessionDeps
 from assistant.llm import chat_model_for, embedder_for
 from assistant.retrieval.knowledge_base import KnowledgeBase
@@ -15,7 +16,8 @@ log = logging.getLogger(__name__)
 
 
 async def session_deps(settings: Settings, store: Store | None = None) -> SessionDeps:
-    """Dependencies for interviews: the store, the chat model and company-document retrieval.
+    """Dependencies for interviews: the store, the chat model (which also classifies each
+    employee message for the safety routes) and company-document retrieval.
 
     Retrieval is optional: an empty or unreadable index only means ungrounded questions.
     """
@@ -27,6 +29,11 @@ async def session_deps(settings: Settings, store: Store | None = None) -> Sessio
     except Exception as error:
         log.warning("Retrieval unavailable, questions will not cite documents: %s", error)
         retriever = None
+    model = chat_model_for(settings)
     return SessionDeps(
-        settings=settings, store=store, model=chat_model_for(settings), retriever=retriever
+        settings=settings,
+        store=store,
+        model=model,
+        retriever=retriever,
+        classifier=SafetyClassifier(model),
     )

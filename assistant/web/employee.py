@@ -200,13 +200,15 @@ async def stop(chat: EmployeeChat) -> None:
         await _respond(chat, session.stop())
 
 
-async def ask_withdrawal(chat: EmployeeChat) -> None:
+async def ask_withdrawal(chat: EmployeeChat, asked: str | None = None) -> None:
+    """The confirmation before erasure: the button's question, or the session's ``asked``
+    when the employee asked to withdraw in a message."""
     texts = chat.texts
     if chat.session is None or chat.erased:
         await _say(texts.nothing_to_withdraw, texts).send()
         return
     payload = {"interview": chat.interview_id}
-    question = _say(render.literal(texts.withdraw_confirm), texts)
+    question = _say(render.literal(asked or texts.withdraw_confirm), texts)
     await question.send()
     # The question's two answers take the place of every other button: whichever is chosen,
     # both leave, and nothing else can be pressed in between.
@@ -294,7 +296,12 @@ def _reviewing(chat: EmployeeChat) -> bool:
 
 async def _respond(chat: EmployeeChat, events: AsyncIterator[SessionEvent]) -> None:
     try:
-        await _render(chat, events)
+        asked = await _render(chat, events)
+        if chat.session is not None:  # the employee may have asked for the other language
+            chat.language = chat.session.interview.language
+        if asked is not None:
+            await ask_withdrawal(chat, asked)
+            return
     except InterviewNotFoundError:
         chat.erased = True
         chat.session = None
@@ -305,8 +312,9 @@ async def _respond(chat: EmployeeChat, events: AsyncIterator[SessionEvent]) -> N
     await _show(chat, _actions_for(chat))
 
 
-async def _render(chat: EmployeeChat, events: AsyncIterator[SessionEvent]) -> None:
-    """Stream tokens into a message, then replace them by the stored text.
+async def _render(chat: EmployeeChat, events: AsyncIterator[SessionEvent]) -> str | None:
+    """Stream tokens into a message, then replace them by the stored text; the withdrawal
+    question when the employee asked to withdraw (the caller asks for confirmation).
 
     The first piece goes out at once; later ones are sent together every
     ``STREAM_INTERVAL`` seconds, which reads the same and costs the server and the browser a
@@ -318,6 +326,7 @@ async def _render(chat: EmployeeChat, events: AsyncIterator[SessionEvent]) -> No
     pending = ""
     sent_at = 0.0
     line_start = True
+    withdrawal_asked = None
     async for event in events:
         if event.kind == EventKind.TOKEN:
             pending += render.fragment(event.text, line_start=line_start)
@@ -344,10 +353,13 @@ async def _render(chat: EmployeeChat, events: AsyncIterator[SessionEvent]) -> No
             line = render.progress(chat.guide, event.phase)
             if line is not None:
                 await _say(line, texts).send()
+        elif event.kind == EventKind.WITHDRAWAL_REQUESTED:
+            withdrawal_asked = event.text
     if streaming is not None:  # a stream with no final message: keep what was shown
         if pending:
             await streaming.stream_token(pending)
         await streaming.send()
+    return withdrawal_asked
 
 
 # -- buttons ---------------------------------------------------------------------------------
