@@ -198,6 +198,10 @@ class Case(_Strict):
     passages: list[Passage] = Field(default_factory=list)
     assertions: list[AssertionSpec] = Field(default_factory=list)
     scripted: list[str] = Field(default_factory=list)
+    safety_scripted: list[str] = Field(
+        default_factory=list,
+        description="The scripted safety classifier's replies (JSON verdicts), in turn.",
+    )
     judge_scripted: list[str] = Field(
         default_factory=list, description="The scripted judge's replies (raw, then delivered)."
     )

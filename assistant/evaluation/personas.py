@@ -17,9 +17,15 @@ from collections.abc import Sequence
 from assistant.config import Settings
 from assistant.evaluation.assertions import Status, check
 from assistant.evaluation.cases import Case, Persona
+from assistant.evaluation.classifier_fixtures import (
+    diversions,
+    is_classifier_request,
+    scripted_verdicts,
+)
 from assistant.evaluation.extraction_scoring import extract_and_score, threshold, verbatim
 from assistant.evaluation.recording import RecordingChatModel
 from assistant.evaluation.results import AssertionResult, Attempt
+from assistant.interview.classifier import SafetyClassifier
 from assistant.interview.events import EventKind
 from assistant.interview.session import InterviewSession, SessionDeps
 from assistant.llm.port import ChatMessage, ChatModel
@@ -81,10 +87,14 @@ def scripted_user(case: Case, persona: Persona) -> ChatModel:
 
 
 def scripted_interviewer(case: Case) -> ChatModel:
-    """The fixture interviewer: the case's questions in turn, its summary and its extraction."""
+    """The fixture interviewer: the case's questions in turn, its summary, its extraction and
+    its safety classifier's verdicts."""
     questions = list(case.scripted)
+    verdict = scripted_verdicts(case)
 
     def answer(request: ModelRequest) -> str:
+        if is_classifier_request(request):
+            return verdict()
         schema = request.json_schema or {}
         properties = schema.get("properties", {})
         if "points" in properties:
@@ -116,7 +126,12 @@ async def run_persona(
 ) -> Attempt:
     persona = case.persona
     assert persona is not None  # validated with the case
-    deps = SessionDeps(settings=settings, store=store, model=interviewer)
+    deps = SessionDeps(
+        settings=settings,
+        store=store,
+        model=interviewer,
+        classifier=SafetyClassifier(interviewer),
+    )
     session = await InterviewSession.begin(deps, language=case.language, streaming=False)
     system = ChatMessage.system(persona_prompt(case, persona))
     # The user sees the interviewer's messages as the other side's, its own as its own.
@@ -135,6 +150,7 @@ async def run_persona(
                 break
             last = messages[-1]
         turns = await session.transcript()
+        safety = diversions(turns, session.state)
     finally:
         interview_id = session.interview.id
     await _erase(store, interview_id)
@@ -167,6 +183,7 @@ async def run_persona(
             "precision": precision,
             "recall": recall,
             "turns": len(turns),
+            **{f"safety_{name}": value for name, value in safety.items()},
         },
     )
 

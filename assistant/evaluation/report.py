@@ -58,6 +58,9 @@ def _summary_lines(results: RunResults) -> list[str]:
         f"errors {totals['error']} (on what reached the employee).",
         f"Prompts: {prompts}.",
     ]
+    false_alarms = _safety_false_alarms(results)
+    if false_alarms:
+        lines.append(false_alarms)
     agreement = results.judge_agreement
     if agreement is not None:
         lines.append(
@@ -66,6 +69,24 @@ def _summary_lines(results: RunResults) -> list[str]:
             f"errors {agreement.errors}."
         )
     return lines
+
+
+def _safety_false_alarms(results: RunResults) -> str:
+    """The personas' ordinary answers that a safety route diverted (each a false alarm)."""
+    totals = {"messages": 0.0, "diverted": 0.0, "diverted_by_classifier": 0.0}
+    for case in results.cases:
+        metrics = case.attempts[-1].metrics if case.attempts else {}
+        for name in totals:
+            totals[name] += metrics.get(f"safety_{name}", 0.0)
+    messages = int(totals["messages"])
+    if not messages:
+        return ""
+    diverted = int(totals["diverted"])
+    return (
+        f"Safety routes on the personas' ordinary answers: {diverted} of {messages} diverted "
+        f"({diverted / messages:.1%}), {int(totals['diverted_by_classifier'])} by the "
+        "classifier (false alarms)."
+    )
 
 
 def _cell(text: str) -> str:

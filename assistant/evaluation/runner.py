@@ -19,6 +19,7 @@ from assistant.config import Settings
 from assistant.evaluation.assertions import Status, check
 from assistant.evaluation.cache import CachedChatModel, CacheMissError, CacheMode
 from assistant.evaluation.cases import AssertionSpec, Case, CaseKind, Passage
+from assistant.evaluation.classifier_fixtures import is_classifier_request, scripted_verdicts
 from assistant.evaluation.extraction_scoring import score_extraction
 from assistant.evaluation.judge import (
     JUDGE_PROMPT_ID,
@@ -32,6 +33,7 @@ from assistant.evaluation.personas import run_persona, scripted_interviewer, scr
 from assistant.evaluation.recording import RecordingChatModel
 from assistant.evaluation.report_scoring import score_report
 from assistant.evaluation.results import AssertionResult, Attempt, CaseResult, RunResults
+from assistant.interview.classifier import SAFETY_PROMPT_ID, SafetyClassifier
 from assistant.interview.events import EventKind
 from assistant.interview.session import SYSTEM_PROMPT_ID, InterviewSession, SessionDeps
 from assistant.llm.errors import ModelError
@@ -50,6 +52,7 @@ _EVALUATED_PROMPTS = (
     SYSTEM_PROMPT_ID,
     "interview.guide",
     "interview.summary",
+    SAFETY_PROMPT_ID,
     "findings.extract",
     "findings.repair",
     JUDGE_PROMPT_ID,
@@ -58,12 +61,16 @@ _EVALUATED_PROMPTS = (
 
 def scripted_model(case: Case) -> ChatModel:
     """The in-process model answering ``case``'s scripted replies in turn, then the last again
-    (a regenerated question gets the same answer unless the case scripts another)."""
+    (a regenerated question gets the same answer unless the case scripts another), and the
+    safety classifier's requests with the case's verdicts."""
     if case.kind == CaseKind.PERSONA:
         return scripted_interviewer(case)
     replies = list(case.scripted)
+    verdict = scripted_verdicts(case)
 
     def answer(request: ModelRequest) -> str:
+        if is_classifier_request(request):
+            return verdict()
         if not replies:
             raise ScriptExhaustedError(f"case {case.id} scripts no model reply")
         return replies.pop(0) if len(replies) > 1 else replies[0]
@@ -185,14 +192,21 @@ class Runner:
     async def _interviewer_turn(self, case: Case, model: RecordingChatModel) -> Attempt:
         retriever = PassagesRetriever(case.passages) if case.passages else None
         deps = SessionDeps(
-            settings=self.options.settings, store=self.store, model=model, retriever=retriever
+            settings=self.options.settings,
+            store=self.store,
+            model=model,
+            retriever=retriever,
+            classifier=SafetyClassifier(model),
         )
         session = await InterviewSession.begin(deps, language=case.language, streaming=False)
         interview_id = session.interview.id
         await asyncio.to_thread(self._prepare, interview_id, case, session.guide.ref)
         session = await InterviewSession.resume(deps, interview_id, streaming=False)
         events = [event async for event in session.respond(case.message)]
-        messages = [event for event in events if event.kind == EventKind.MESSAGE]
+        # What reached the employee: the interviewer's messages, or the question a withdrawal
+        # asked in words is confirmed with.
+        shown = (EventKind.MESSAGE, EventKind.WITHDRAWAL_REQUESTED)
+        messages = [event for event in events if event.kind in shown]
         delivered = messages[-1].text if messages else None
         scripted = bool(messages) and messages[-1].scripted
         raw = next((call.text for call in model.calls if not call.structured), None)
