@@ -12,10 +12,12 @@ from typing import Any
 import pytest
 
 from assistant.config import Settings
-from assistant.interview.classifier import SafetyClassifier
+from assistant.interview.classifier import SafetyClassifier, SafetyVerdict
 from assistant.interview.decisions import DecisionSource, Route
 from assistant.interview.events import EventKind, SessionEvent
 from assistant.interview.guide import load_guide
+from assistant.interview.routes import decide
+from assistant.interview.safety import Concern
 from assistant.interview.session import InterviewSession, SessionDeps
 from assistant.llm.testing import Fail, ModelRequest, Reply, ScriptedChatModel
 from assistant.retrieval.records import Collection
@@ -385,3 +387,35 @@ async def test_a_classifier_answer_that_is_not_a_verdict_is_a_failure_too(
 
     assert said(events) == QUESTION[language]
     assert session.state.safety == []
+
+
+# ------------------------------------------------------------------------------ the decision
+
+
+def parsed(category: str, confidence: float = 0.9, language: str | None = None) -> SafetyVerdict:
+    return SafetyVerdict.model_validate_json(verdict(category, confidence, language))
+
+
+@pytest.mark.parametrize(
+    ("concern", "verdict_", "expected"),
+    [
+        (Concern.STOP, parsed("distress"), (Route.STOP, DecisionSource.CUE)),
+        (None, parsed("distress", 0.7), (Route.DISTRESS, DecisionSource.CLASSIFIER)),
+        (None, parsed("distress", 0.69), None),
+        (None, parsed("none", 1.0), None),
+        (None, None, None),
+        (None, parsed("language_change", 0.9, "fr"), None),  # already the interview's
+        (
+            None,
+            parsed("language_change", 0.9, "EN-gb"),
+            (Route.LANGUAGE_CHANGE, DecisionSource.CLASSIFIER),
+        ),
+    ],
+)
+def test_cue_words_win_and_the_classifier_counts_from_its_threshold(
+    concern: Concern | None,
+    verdict_: SafetyVerdict | None,
+    expected: tuple[Route, DecisionSource] | None,
+) -> None:
+    decision = decide(1, concern, verdict_, language="fr", min_confidence=0.7)
+    assert (None if decision is None else (decision.route, decision.source)) == expected
