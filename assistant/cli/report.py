@@ -279,9 +279,12 @@ def edit_narrative(
     """Replace a narrative of the draft with your own text, marked as edited by you."""
     from assistant.report.publishing import edit_draft_narrative
 
-    store = _store(settings())
+    config = settings()
+    store = _store(config)
     try:
-        edit_draft_narrative(store, narrative_id, text, editor=actor or getpass.getuser())
+        edit_draft_narrative(
+            store, narrative_id, text, settings=config, editor=actor or getpass.getuser()
+        )
     except TerrainError as error:
         fail(escape(str(error)))
     _say(f"Narrative {narrative_id} edited.")

@@ -41,6 +41,7 @@ from assistant.report.redaction import Redactor, default_redactor
 from assistant.report.render_html import render_html
 from assistant.report.render_markdown import render_markdown
 from assistant.report.sections import selected_findings
+from assistant.retrieval.people import company_people
 from assistant.schemas import (
     Interview,
     InterviewStatus,
@@ -116,11 +117,11 @@ def ended_interviews(store: Store) -> list[Interview]:
     return [i for status in ENDED for i in store.interviews.where(status=status)]
 
 
-def known_names(store: Store, interviews: Sequence[Interview]) -> set[str]:
+def known_names(store: Store, settings: Settings, interviews: Sequence[Interview]) -> set[str]:
     """Names the redactor must hide whatever its model says: account names and display
-    names, and the interviews' pseudonyms. (People named in the company's documents are not
-    collected: the vector store keeps no list of names.)"""
-    names = {interview.pseudonym for interview in interviews}
+    names, the interviews' pseudonyms, and the people named in the company's ingested
+    documents (found at ingest)."""
+    names = {interview.pseudonym for interview in interviews} | company_people(settings.data_dir)
     for account in store.accounts.all():
         names.add(account.name)
         if account.display_name:
@@ -143,7 +144,7 @@ def gather_inputs(
     return ReportInputs(
         interviews=interviews,
         findings=findings,
-        known_names=known_names(store, interviews),
+        known_names=known_names(store, settings, interviews),
         sources=load_source_catalogue(Path(settings.knowledge_dir) / "sources", settings.language),
     )
 
@@ -242,6 +243,7 @@ def edit_draft_narrative(
     narrative_id: str,
     text: str,
     *,
+    settings: Settings,
     editor: str,
     redactor: Redactor | None = None,
 ) -> ReportVersion:
@@ -249,7 +251,7 @@ def edit_draft_narrative(
     draft = current_draft(store)
     report = report_of(draft)
     if redactor is None:
-        redactor = default_redactor(known_names(store, ended_interviews(store)), set())
+        redactor = default_redactor(known_names(store, settings, ended_interviews(store)), set())
     try:
         edited = edit_narrative(report, narrative_id, text, editor, redactor)
     except KeyError:
