@@ -19,12 +19,13 @@ from typing import Any
 import chainlit as cl
 from chainlit.data.base import BaseDataLayer
 from chainlit.oauth_providers import get_configured_oauth_providers
+from chainlit.server import app as chainlit_server
 from chainlit.types import ThreadDict
 from starlette.datastructures import Headers
 
 from assistant.auth import Account, authenticate, single_sign_on_account
 from assistant.schemas import UserRole
-from assistant.web import employee, staff
+from assistant.web import employee, pages, staff
 from assistant.web.datalayer import TerrainDataLayer
 from assistant.web.launch import install_security_headers
 from assistant.web.runtime import Runtime, runtime
@@ -115,6 +116,7 @@ def _start_all(workers: ThreadPoolExecutor) -> None:
 
 
 install_security_headers()
+pages.install(chainlit_server)
 
 
 # -- sign-in ---------------------------------------------------------------------------------
@@ -207,7 +209,7 @@ async def _on_message(message: cl.Message) -> None:
             return
         await employee.on_message(rt, chat, message.content)
     elif account.role == UserRole.FACILITATOR:
-        await staff.facilitator_message(rt, account, texts, message.content)
+        await staff.facilitator_home(rt, account, texts)
     elif account.role == UserRole.LEADERSHIP:
         await staff.leadership_home(rt, account, texts)
     else:
@@ -272,13 +274,7 @@ async def _staff_action(action: cl.Action) -> None:
         return
     rt = runtime()
     target: Any = action.payload.get("interview")
-    if action.name == staff.READ:
-        await staff.read_transcript(rt, account, texts, target)
-    elif action.name == staff.FINDINGS:
-        await staff.findings(rt, account, texts, target)
-    elif action.name in staff.REVIEW_ACTIONS:
-        await staff.review_action(rt, account, texts, action.name, action.payload)
-    elif action.name == staff.REPORT:
+    if action.name == staff.REPORT:
         await staff.facilitator_report(rt, account, texts)
     elif action.name == staff.REPORT_REBUILD:
         await staff.facilitator_report(rt, account, texts, rebuild=True)

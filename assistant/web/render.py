@@ -14,7 +14,7 @@ from datetime import datetime
 
 from assistant.interview.guide import Guide
 from assistant.interview.progress import step_line
-from assistant.schemas import Interview, Phase, Turn
+from assistant.schemas import Interview, Phase
 from assistant.web.texts import Texts
 
 _ESCAPES = {ord(char): "\\" + char for char in string.punctuation}
@@ -101,35 +101,3 @@ def thread_name(texts: Texts, interview: Interview) -> str:
 def summary_points(text: str) -> list[str]:
     """The bullet points of a closing summary message, as the session wrote them."""
     return [line[2:].strip() for line in text.splitlines() if line.startswith("- ")]
-
-
-def transcript(texts: Texts, interview: Interview, turns: Sequence[Turn]) -> str:
-    """A pseudonymised transcript for facilitators: who spoke, in which step, how.
-
-    Never the owner key nor any identity: only what the interview record says about itself.
-    """
-    flagged = (
-        texts.flagged_yes.format(reason=interview.flag_reason or "-")
-        if interview.flagged
-        else texts.flagged_no
-    )
-    meta = texts.transcript_meta.format(
-        status=texts.statuses[interview.status],
-        phase=texts.phases[interview.phase],
-        flagged=flagged,
-        created=when(texts, interview.created_at),
-        updated=when(texts, interview.updated_at),
-        turns=len(turns),
-    )
-    parts = [texts.transcript_title.format(pseudonym=literal(interview.pseudonym)), literal(meta)]
-    for turn in turns:
-        marks = [texts.phases[turn.phase]]
-        if turn.scripted:
-            marks.append(texts.scripted_mark)
-        if not turn.complete:
-            marks.append(texts.cut_mark)
-        speaker = literal(texts.speakers[turn.speaker])
-        header = f"**{turn.number} · {speaker}** · _{literal(' · '.join(marks))}_"
-        body = "\n".join(f"> {literal(line)}  " for line in turn.text.splitlines())
-        parts.append(f"{header}\n\n{body or '>'}")
-    return "\n\n".join(parts)

@@ -53,12 +53,8 @@ class Texts:
     leadership_home: str
     # facilitator
     facilitator_title: str
-    facilitator_intro: str
-    facilitator_empty: str
-    facilitator_more: str  # {count}
-    columns: tuple[str, ...]
-    read_label: str  # {pseudonym}
-    findings_label: str
+    staff_pages_intro: str
+    staff_pages_link: str
     report_label: str
     report_draft: str  # {built} {by} {people} {themes} {findings} {pending}
     report_publish_label: str
@@ -66,47 +62,12 @@ class Texts:
     report_pending: str
     report_no_draft: str
     report_published: str  # {number}
-    facilitator_help: str
-    transcript_title: str  # {pseudonym}
-    transcript_meta: str  # {status} {phase} {flagged} {created} {updated} {turns}
-    scripted_mark: str
-    cut_mark: str
-    flagged_yes: str  # {reason}
-    flagged_no: str
     speakers: dict[Speaker, str]
     statuses: dict[InterviewStatus, str]
     phases: dict[Phase, str]
-    # findings review
-    findings_of_label: str  # {pseudonym}
-    findings_choose: str
-    findings_title: str  # {pseudonym} {count}
-    findings_none: str
-    finding_title: str  # {number} {code}
-    finding_meta: str  # {status} {origin} {activity} {counterpart} {stage}
-    finding_proposed_code: str  # {code}
-    finding_quote: str  # {turn}
-    unknown: str  # a finding's field that nobody gave
-    finding_gap: str  # {gap}
-    finding_passage: str  # {source}
+    # finding statuses and origins, as the staff pages show them
     finding_statuses: dict[FindingStatus, str]
     finding_origins: dict[FindingOrigin, str]
-    accept_label: str
-    reject_label: str
-    recode_label: str
-    accepted: str  # {code}
-    rejected: str  # {code}
-    recode_prompt: str  # {code}
-    recoded: str  # {old} {new}
-    already_reviewed: str
-    finding_not_found: str
-    add_label: str
-    add_prompt: str  # {pseudonym}
-    add_turn_label: str  # {number}
-    add_not_said: str
-    add_code_prompt: str  # {quote}
-    add_stage_prompt: str  # {code}
-    added: str  # {code} {stage} {quote}
-    add_expired: str
     # admin
     admin_title: str
     admin_users: str
@@ -177,15 +138,11 @@ FR = Texts(
         "La direction n'a pas accès aux entretiens eux-mêmes."
     ),
     facilitator_title="## Entretiens",
-    facilitator_intro=(
-        "Les entretiens sont pseudonymisés : ni les noms ni les comptes des personnes ne sont "
-        "visibles ici."
+    staff_pages_intro=(
+        "Les entretiens, leurs transcriptions, la revue des constats et les extractions sont "
+        "dans l'espace animateur ; le rapport reste ici pour l'instant."
     ),
-    facilitator_empty="Aucun entretien pour l'instant.",
-    facilitator_more="Les {count} entretiens les plus récents sont listés.",
-    columns=("Pseudonyme", "Statut", "Étape", "Signalé", "Commencé", "Dernière activité"),
-    read_label="Lire {pseudonym}",
-    findings_label="Constats",
+    staff_pages_link="Ouvrir l'espace animateur",
     report_label="Rapport",
     report_draft=(
         "Brouillon du rapport, construit le {built} par {by} : {people} personnes, {themes} "
@@ -203,18 +160,6 @@ FR = Texts(
         "Il n'y a pas de brouillon à publier : cliquez sur Rapport pour en construire un."
     ),
     report_published="Version {number} publiée : la direction la lit désormais.",
-    facilitator_help=(
-        "Écrivez le pseudonyme d'un entretien pour le lire, ou « liste » pour revoir la liste."
-    ),
-    transcript_title="## Entretien {pseudonym}",
-    transcript_meta=(
-        "Statut : {status} · étape : {phase} · signalé : {flagged} · commencé : {created} · "
-        "dernière activité : {updated} · {turns} messages"
-    ),
-    scripted_mark="question du guide",
-    cut_mark="réponse interrompue",
-    flagged_yes="oui ({reason})",
-    flagged_no="non",
     speakers={Speaker.INTERVIEWER: "Terrain", Speaker.EMPLOYEE: "Salarié·e"},
     statuses={
         InterviewStatus.IN_PROGRESS: "en cours",
@@ -232,20 +177,6 @@ FR = Texts(
         Phase.CLOSING: "conclusion",
         Phase.DONE: "fini",
     },
-    findings_of_label="Constats {pseudonym}",
-    findings_choose="Choisissez l'entretien dont vous voulez revoir les constats.",
-    findings_title="## Constats de l'entretien {pseudonym} ({count})",
-    findings_none="Aucun constat pour cet entretien. Vous pouvez en ajouter un.",
-    finding_title="### {number}. {code}",
-    finding_meta=(
-        "Statut : {status} · origine : {origin} · activité : {activity} · "
-        "interlocuteur : {counterpart} · étape : {stage}"
-    ),
-    finding_proposed_code="Code proposé à l'origine : {code}",
-    finding_quote="Citation (message {turn}) :",
-    unknown="inconnu",
-    finding_gap="Écart au prescrit : {gap}",
-    finding_passage="Passage cité ({source}) :",
     finding_statuses={
         FindingStatus.PROPOSED: "proposé",
         FindingStatus.ACCEPTED: "accepté",
@@ -253,31 +184,6 @@ FR = Texts(
         FindingStatus.REJECTED: "rejeté",
     },
     finding_origins={FindingOrigin.MODEL: "modèle", FindingOrigin.FACILITATOR: "facilitateur"},
-    accept_label="Accepter",
-    reject_label="Rejeter",
-    recode_label="Changer le code",
-    accepted="Constat accepté : {code}.",
-    rejected="Constat rejeté : {code}.",
-    recode_prompt="Code actuel : {code}. Choisissez le nouveau code :",
-    recoded="Code changé : {old} → {new}.",
-    already_reviewed="Ce constat a déjà été revu : rien n'a changé.",
-    finding_not_found="Ce constat n'existe pas ou n'appartient pas à cet entretien.",
-    add_label="Ajouter un constat",
-    add_prompt=(
-        "Nouveau constat pour l'entretien {pseudonym} : écrivez dans votre prochain message les "
-        "mots exacts de la personne, ou choisissez une de ses réponses entières. "
-        "Écrivez « liste » pour abandonner."
-    ),
-    add_turn_label="Réponse {number}",
-    add_not_said=(
-        "Ces mots ne figurent pas dans les réponses de la personne : une citation doit être "
-        "ses mots exacts. Rien n'a été ajouté. Écrivez-les de nouveau, ou « liste » pour "
-        "abandonner."
-    ),
-    add_code_prompt="Citation retenue : « {quote} ». Choisissez son code :",
-    add_stage_prompt="Code : {code}. Choisissez l'étape de la chaîne de valeur :",
-    added="Constat ajouté : {code}, {stage}, « {quote} ».",
-    add_expired="Aucun ajout en cours : cliquez de nouveau sur « Ajouter un constat ».",
     admin_title="## Administration",
     admin_users="### Utilisateurs",
     admin_user_columns=("Nom", "Rôle", "Créé le"),
@@ -354,14 +260,11 @@ EN = Texts(
         "Leadership has no access to the interviews themselves."
     ),
     facilitator_title="## Interviews",
-    facilitator_intro=(
-        "Interviews are pseudonymised: neither people's names nor their accounts appear here."
+    staff_pages_intro=(
+        "The interviews, their transcripts, the review of findings and the extractions are in "
+        "the facilitator pages; the report stays here for now."
     ),
-    facilitator_empty="No interviews yet.",
-    facilitator_more="The {count} most recent interviews are listed.",
-    columns=("Pseudonym", "Status", "Step", "Flagged", "Started", "Last activity"),
-    read_label="Read {pseudonym}",
-    findings_label="Findings",
+    staff_pages_link="Open the facilitator pages",
     report_label="Report",
     report_draft=(
         "Report draft, built on {built} by {by}: {people} people, {themes} themes shown, "
@@ -376,16 +279,6 @@ EN = Texts(
     ),
     report_no_draft="There is no draft to publish: click Report to build one.",
     report_published="Version {number} published: leadership now reads it.",
-    facilitator_help='Type an interview\'s pseudonym to read it, or "list" to see the list again.',
-    transcript_title="## Interview {pseudonym}",
-    transcript_meta=(
-        "Status: {status} · step: {phase} · flagged: {flagged} · started: {created} · "
-        "last activity: {updated} · {turns} messages"
-    ),
-    scripted_mark="guide question",
-    cut_mark="answer cut off",
-    flagged_yes="yes ({reason})",
-    flagged_no="no",
     speakers={Speaker.INTERVIEWER: "Terrain", Speaker.EMPLOYEE: "Employee"},
     statuses={
         InterviewStatus.IN_PROGRESS: "in progress",
@@ -403,20 +296,6 @@ EN = Texts(
         Phase.CLOSING: "closing",
         Phase.DONE: "done",
     },
-    findings_of_label="Findings {pseudonym}",
-    findings_choose="Choose the interview whose findings you want to review.",
-    findings_title="## Findings of interview {pseudonym} ({count})",
-    findings_none="No findings for this interview. You may add one.",
-    finding_title="### {number}. {code}",
-    finding_meta=(
-        "Status: {status} · origin: {origin} · activity: {activity} · "
-        "counterpart: {counterpart} · stage: {stage}"
-    ),
-    finding_proposed_code="Originally proposed code: {code}",
-    finding_quote="Quote (message {turn}):",
-    unknown="unknown",
-    finding_gap="Gap with the prescribed work: {gap}",
-    finding_passage="Cited passage ({source}):",
     finding_statuses={
         FindingStatus.PROPOSED: "proposed",
         FindingStatus.ACCEPTED: "accepted",
@@ -424,29 +303,6 @@ EN = Texts(
         FindingStatus.REJECTED: "rejected",
     },
     finding_origins={FindingOrigin.MODEL: "model", FindingOrigin.FACILITATOR: "facilitator"},
-    accept_label="Accept",
-    reject_label="Reject",
-    recode_label="Change code",
-    accepted="Finding accepted: {code}.",
-    rejected="Finding rejected: {code}.",
-    recode_prompt="Current code: {code}. Choose the new code:",
-    recoded="Code changed: {old} → {new}.",
-    already_reviewed="This finding was already reviewed: nothing changed.",
-    finding_not_found="This finding does not exist or does not belong to this interview.",
-    add_label="Add a finding",
-    add_prompt=(
-        "New finding for interview {pseudonym}: type the person's exact words in your next "
-        'message, or choose one of their whole answers. Type "list" to give up.'
-    ),
-    add_turn_label="Answer {number}",
-    add_not_said=(
-        "Those words are not in the person's answers: a quote must be their exact words. "
-        'Nothing was added. Type them again, or "list" to give up.'
-    ),
-    add_code_prompt='Quote kept: "{quote}". Choose its code:',
-    add_stage_prompt="Code: {code}. Choose the value-chain stage:",
-    added='Finding added: {code}, {stage}, "{quote}".',
-    add_expired='Nothing is being added: click "Add a finding" again.',
     admin_title="## Administration",
     admin_users="### Users",
     admin_user_columns=("Name", "Role", "Created"),

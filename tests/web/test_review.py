@@ -1,32 +1,46 @@
-"""Facilitators review findings in the web app; nobody else can, whatever they send."""
+"""Facilitators review findings on the transcript page (the pages' routes in-process, with a
+store of the test's own): accept, reject, edit, add from the employee's words, stale forms,
+the audit trail, the marked quotes, the jobs and the export."""
 
 from __future__ import annotations
 
+import csv
+import html
+import io
+import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
+from assistant.auth import set_disabled
 from assistant.findings.evidence import verify
+from assistant.findings.export import EXPORT
 from assistant.schemas import (
     AutomationExposure,
     Finding,
+    FindingEdit,
     FindingOrigin,
     FindingStatus,
     InterviewStatus,
     InterviewUpdate,
+    JobKind,
+    JobStatus,
     PassageCitation,
     Phase,
     PrescribedGap,
     Provenance,
+    ReviewAction,
     Speaker,
     Turn,
+    UserRole,
 )
 from assistant.store import Store
-from assistant.web import staff
-from tests.web.client import WebClient, plain
-from tests.web.server import WebServer
+from assistant.web.pages.transcript import segments
+from tests.conftest import SettingsFactory
+from tests.web.pages_client import PagesClient, pages_client
 
 NIGHT = "Hier, Mme R. était seule. Je suis restée un peu plus pour l'écouter."
 ROTA = "Le *planning* dit <b>dix minutes</b> par chambre, [pas plus](javascript:x)."
@@ -63,183 +77,320 @@ def _finding(interview_id: str, turns: list[Turn], words: str, code: str, **extr
     )
 
 
-@pytest.fixture(scope="module")
-def seeded(web: WebServer) -> Seeded:
-    """A closed interview and four proposed findings, stored before anyone connects."""
-    with web.store() as store:
-        interview = store.interviews.create(language="fr")
-        store.interviews.record_consent(interview.id, given=True, version="test")
-        for speaker, text in [
-            (Speaker.INTERVIEWER, "Pouvez-vous me raconter un moment précis ?"),
-            (Speaker.EMPLOYEE, NIGHT),
-            (Speaker.INTERVIEWER, "Et ce qui est prévu ?"),
-            (Speaker.EMPLOYEE, ROTA),
-        ]:
-            store.interviews.add_turn(interview.id, speaker=speaker, text=text, phase=Phase.EPISODE)
-        store.interviews.update(
-            interview.id, InterviewUpdate(status=InterviewStatus.CLOSED, phase=Phase.DONE)
-        )
-        turns = store.interviews.turns(interview.id)
-        gap = PrescribedGap(
-            description="Le temps prévu ne laisse pas d'écoute.",
-            passage=PassageCitation(source="procedures.pdf", page=3, text=PASSAGE),
-        )
-        found = store.findings.add(
-            [
-                _finding(interview.id, turns, "restée un peu plus pour l'écouter", "care"),
-                _finding(interview.id, turns, "Mme R. était seule", "empathy"),
-                _finding(interview.id, turns, ROTA, "proximity", prescribed_gap=gap),
-                _finding(interview.id, turns, "Je suis restée", "mediation"),
-            ]
-        )
+def seed(store: Store) -> Seeded:
+    """A closed interview and four proposed findings."""
+    interview = store.interviews.create(language="fr")
+    store.interviews.record_consent(interview.id, given=True, version="test")
+    for speaker, text in [
+        (Speaker.INTERVIEWER, "Pouvez-vous me raconter un moment précis ?"),
+        (Speaker.EMPLOYEE, NIGHT),
+        (Speaker.INTERVIEWER, "Et ce qui est prévu ?"),
+        (Speaker.EMPLOYEE, ROTA),
+    ]:
+        store.interviews.add_turn(interview.id, speaker=speaker, text=text, phase=Phase.EPISODE)
+    store.interviews.update(
+        interview.id, InterviewUpdate(status=InterviewStatus.CLOSED, phase=Phase.DONE)
+    )
+    turns = store.interviews.turns(interview.id)
+    gap = PrescribedGap(
+        description="Le temps prévu ne laisse pas d'écoute.",
+        passage=PassageCitation(source="procedures.pdf", page=3, text=PASSAGE),
+    )
+    found = store.findings.add(
+        [
+            _finding(interview.id, turns, "restée un peu plus pour l'écouter", "care"),
+            _finding(interview.id, turns, "Mme R. était seule", "empathy"),
+            _finding(interview.id, turns, ROTA, "proximity", prescribed_gap=gap),
+            _finding(interview.id, turns, "Je suis restée", "mediation"),
+        ]
+    )
     care, empathy, trust, spare = (finding.id for finding in found)
     return Seeded(interview.id, interview.pseudonym, care, empathy, trust, spare)
 
 
-def button(client: WebClient, name: str, **payload: str) -> dict[str, Any]:
-    for action in client.actions.values():
-        shown = action.get("payload") or {}
-        if action["name"] == name and all(shown.get(k) == v for k, v in payload.items()):
-            return action
-    raise AssertionError(f"no {name} {payload}; buttons: {client.labels()}")
+ACCOUNTS = {
+    "alice": UserRole.EMPLOYEE,
+    "fanny": UserRole.FACILITATOR,
+    "lea": UserRole.LEADERSHIP,
+    "adam": UserRole.ADMIN,
+}
 
 
-async def press(client: WebClient, name: str, **payload: str) -> None:
-    await client.wait_for(lambda: _has(client, name, payload))
-    response = await client.call_action(button(client, name, **payload))
-    assert response.status_code == 200
+@pytest.fixture
+def pages(make_settings: SettingsFactory) -> Iterator[PagesClient]:
+    with pages_client(make_settings(), ACCOUNTS) as client:
+        client.sign_in("fanny")
+        yield client
 
 
-def _has(client: WebClient, name: str, payload: dict[str, str]) -> bool:
-    try:
-        button(client, name, **payload)
-    except AssertionError:
-        return False
-    return True
+@pytest.fixture
+def seeded(pages: PagesClient) -> Seeded:
+    return seed(pages.store)
 
 
-def _state(store: Store, interview_id: str) -> tuple[list[tuple[str, str, str]], int]:
-    findings = store.findings.where(interview_id=interview_id)
-    return [(f.id, f.status.value, f.code) for f in findings], len(store.findings.changes())
+def _seen(pages: PagesClient, finding_id: str) -> str:
+    finding = pages.store.findings.get(finding_id)
+    assert finding is not None
+    return finding.updated_at.isoformat()
 
 
-async def test_a_facilitator_reviews_and_adds_findings(web: WebServer, seeded: Seeded) -> None:
-    fanny = web.client("fanny")
-    await fanny.login()
-    await fanny.connect()
-    await press(fanny, staff.FINDINGS)  # the home's button: choose an interview
-    await press(fanny, staff.FINDINGS, interview=seeded.interview)
-    await fanny.wait_for(lambda: sum("Citation" in t for t in fanny.texts()) == 4)
-    shown = "\n".join(fanny.texts())
-    assert f"Constats de l'entretien {seeded.pseudonym} (4)" in plain(shown)
-    for words in ("restée un peu plus pour l'écouter", "Mme R. était seule", ROTA[:-1], PASSAGE):
-        assert words in plain(shown)
-    assert "<b>" not in shown.replace("\\<b\\>", "")  # displayed literally, never as HTML
-    assert "Soin" in plain(shown)  # the code's label, in the page's language
-    assert "Citation (message 2)" in plain(shown)  # turns are numbered from 1, as shown
-    assert "message 0" not in plain(shown)
+def _review(pages: PagesClient, seeded: Seeded, finding_id: str, action: str) -> Any:
+    path = f"/staff/interviews/{seeded.interview}/findings/{finding_id}/review"
+    return pages.post(path, {"action": action, "seen": _seen(pages, finding_id)})
 
-    await press(fanny, staff.ACCEPT, finding=seeded.care)
-    await fanny.wait_for_text("Constat accepté")
-    await press(fanny, staff.REJECT, finding=seeded.empathy)
-    await fanny.wait_for_text("Constat rejeté")
-    await press(fanny, staff.RECODE, finding=seeded.trust)
-    await press(fanny, staff.RECODE_TO, finding=seeded.trust, code="trust")
-    await fanny.wait_for_text("Code changé")
-    # A button pressed twice changes nothing more.
-    await fanny.call_action(button(fanny, staff.ACCEPT, finding=seeded.care))
-    await fanny.wait_for_text("déjà été revu")
 
-    with web.store() as store:
-        care, empathy, trust = (
-            store.findings.get(i) for i in (seeded.care, seeded.empathy, seeded.trust)
-        )
-        assert care is not None
-        assert empathy is not None
-        assert trust is not None
-        assert (care.status, empathy.status) == (FindingStatus.ACCEPTED, FindingStatus.REJECTED)
-        assert (trust.status, trust.code, trust.proposed_code) == (
-            FindingStatus.EDITED,
-            "trust",
-            "proximity",
-        )
-        changes = store.findings.changes()
-    assert [(c.finding_id, c.action, c.actor) for c in changes] == [
+def _forms_of(page: str, finding_id: str) -> list[str]:
+    """The review buttons the page shows for one finding."""
+    article = page.split(f'id="finding-{finding_id}"', 1)[1].split("</article>", 1)[0]
+    return re.findall(r'name="action" value="(\w+)"', article)
+
+
+def test_the_transcript_numbers_the_turns_and_marks_each_quote(
+    pages: PagesClient, seeded: Seeded
+) -> None:
+    page = pages.get(f"/staff/interviews/{seeded.interview}")
+    assert page.status_code == 200
+    text = page.text
+    assert '<html lang="fr">' in text
+    assert "Tour 1 · Terrain" in text
+    assert "Tour 4 · Salarié·e" in text
+    assert f"Entretien {seeded.pseudonym}" in text
+    # Quotes are marked where they stand, each linking to its finding beside it.
+    assert re.search(r"<mark>Mme R\. était seule<a href=\"#finding-" + seeded.empathy, text)
+    assert f'id="finding-{seeded.care}"' in text
+    # The employee's words are text, never markup.
+    assert "<b>dix minutes</b>" not in text
+    assert "&lt;b&gt;dix minutes&lt;/b&gt;" in text
+    assert _forms_of(text, seeded.spare) == ["accept", "reject"]
+
+
+def test_segments_cut_overlapping_quotes() -> None:
+    parts = segments("abcdef", [(1, 4, 1), (2, 6, 2)])
+    assert [(part.text, part.findings) for part in parts] == [
+        ("a", ()),
+        ("b", (1,)),
+        ("cd", (1, 2)),
+        ("ef", (2,)),
+    ]
+
+
+def test_accept_reject_and_edit_each_change_one_finding_and_leave_a_trail(
+    pages: PagesClient, seeded: Seeded
+) -> None:
+    accepted = _review(pages, seeded, seeded.care, "accept")
+    assert accepted.status_code == 303
+    assert accepted.headers["location"].endswith(f"?done=accepted#finding-{seeded.care}")
+    assert _review(pages, seeded, seeded.empathy, "reject").status_code == 303
+    edit = pages.post(
+        f"/staff/interviews/{seeded.interview}/findings/{seeded.trust}/edit",
+        {
+            "code": "trust",
+            "value_chain_stage": "service_delivery",
+            "activity": "",  # emptied: unknown from now on
+            "counterpart": "résidente",
+            "seen": _seen(pages, seeded.trust),
+        },
+    )
+    assert edit.status_code == 303
+    store = pages.store
+    statuses = {f.id: f for f in store.findings.where(interview_id=seeded.interview)}
+    assert statuses[seeded.care].status == FindingStatus.ACCEPTED
+    assert statuses[seeded.empathy].status == FindingStatus.REJECTED
+    trust = statuses[seeded.trust]
+    assert (trust.status, trust.code, trust.proposed_code) == (
+        FindingStatus.EDITED,
+        "trust",
+        "proximity",
+    )
+    assert trust.activity is None
+    assert statuses[seeded.spare].status == FindingStatus.PROPOSED
+    trail = [(c.finding_id, c.action.value, c.actor) for c in store.findings.changes()]
+    assert trail == [
         (seeded.care, "accept", "fanny"),
         (seeded.empathy, "reject", "fanny"),
         (seeded.trust, "edit", "fanny"),
     ]
-
-    # Adding: words the employee never said are refused, and nothing is added.
-    await press(fanny, staff.ADD, interview=seeded.interview)
-    await fanny.wait_for(lambda: {"Réponse 2", "Réponse 4"} <= set(fanny.labels()))
-    assert "Réponse 1" not in fanny.labels()  # the interviewer's turn is not offered
-    await fanny.send("Je suis partie plus tôt")
-    assert "ne figurent pas" in plain(fanny.last())
-    with web.store() as store:
-        assert len(store.findings.where(interview_id=seeded.interview)) == 4
-    await fanny.send("seule.   Je suis restée")  # exact words, white space aside
-    await press(fanny, staff.ADD_CODE, interview=seeded.interview, code="care")
-    await press(fanny, staff.ADD_STAGE, interview=seeded.interview, code="care", stage="follow_up")
-    await fanny.wait_for_text("Constat ajouté")
-    with web.store() as store:
-        seeded_ids = {seeded.care, seeded.empathy, seeded.trust, seeded.spare}
-        [added] = [
-            f for f in store.findings.where(interview_id=seeded.interview) if f.id not in seeded_ids
-        ]
-        added_changes = store.findings.changes(added.id)
-    assert (added.origin, added.status, added.code, added.value_chain_stage) == (
-        FindingOrigin.FACILITATOR,
-        FindingStatus.ACCEPTED,
-        "care",
-        "follow_up",
-    )
-    assert added.evidence[0].text == "seule. Je suis restée"
-    assert added.evidence[0].turn_index == 1
-    assert (added.activity, added.counterpart, added.automation_exposure, added.confidence) == (
-        None,
-        None,
-        None,
-        None,
-    )
-    assert [(c.action, c.actor) for c in added_changes] == [("add", "fanny")]
-    await press(fanny, staff.FINDINGS, interview=seeded.interview)
-    # Shown as unknown, never as a made-up value.
-    await fanny.wait_for(lambda: any("activité : inconnu" in plain(t) for t in fanny.texts()))
-    await fanny.disconnect()
+    # The page shows the state as it is now: no button that would do nothing.
+    page = pages.get(accepted.headers["location"]).text
+    assert "Constat accepté." in page
+    assert _forms_of(page, seeded.care) == ["reject"]
+    assert _forms_of(page, seeded.empathy) == ["accept"]
+    assert "Historique (1)" in page
+    assert "Code proposé par le modèle" in page
 
 
-@pytest.mark.parametrize("name", ["alice", "lea"])
-async def test_others_sending_the_same_buttons_change_nothing(
-    web: WebServer, seeded: Seeded, name: str
+def test_a_stale_form_changes_nothing_and_shows_the_finding_as_it_is(
+    pages: PagesClient, seeded: Seeded
 ) -> None:
-    with web.store() as store:
-        before = _state(store, seeded.interview)
-    client = web.client(name)
-    await client.login()
-    await client.connect()
-    ids = {"interview": seeded.interview, "finding": seeded.spare}
-    forged: list[tuple[str, dict[str, Any]]] = [
-        (staff.FINDINGS, {"interview": seeded.interview}),
-        (staff.ACCEPT, ids),
-        (staff.REJECT, ids),
-        (staff.RECODE, ids),
-        (staff.RECODE_TO, {**ids, "code": "trust"}),
-        (staff.ADD, {"interview": seeded.interview}),
-        (staff.ADD_TURN, {"interview": seeded.interview, "turn": 2}),
-        (staff.ADD_CODE, {"interview": seeded.interview, "code": "care"}),
-        (staff.ADD_STAGE, {"interview": seeded.interview, "code": "care", "stage": "follow_up"}),
-    ]
-    for action_name, payload in forged:
-        action = {"id": "forged", "name": action_name, "payload": payload, "label": "x"}
-        assert (await client.call_action({**action, "forId": None})).status_code == 200
-    await client.wait_for(lambda: sum("pas permise" in t for t in client.texts()) == len(forged))
-    everything = " ".join(client.texts())
-    assert "restée" not in everything
-    assert "Mme R." not in everything
-    with web.store() as store:
-        assert _state(store, seeded.interview) == before
-        spare = store.findings.get(seeded.spare)
+    seen = _seen(pages, seeded.spare)
+    assert _review(pages, seeded, seeded.spare, "accept").status_code == 303
+    # The same page, opened before: its "Reject" was made from the proposed finding.
+    again = pages.post(
+        f"/staff/interviews/{seeded.interview}/findings/{seeded.spare}/review",
+        {"action": "reject", "seen": seen},
+    )
+    assert again.status_code == 409
+    assert "a changé depuis l'ouverture de la page" in html.unescape(again.text)
+    spare = pages.store.findings.get(seeded.spare)
     assert spare is not None
-    assert spare.status == FindingStatus.PROPOSED
-    await client.disconnect()
+    assert spare.status == FindingStatus.ACCEPTED
+    assert len(pages.store.findings.changes()) == 1
+
+
+def test_a_finding_is_added_only_from_the_employees_exact_words(
+    pages: PagesClient, seeded: Seeded
+) -> None:
+    path = f"/staff/interviews/{seeded.interview}/findings"
+    form = {"turn": "2", "code": "care", "value_chain_stage": "follow_up"}
+    before = len(pages.store.findings.where())
+    not_said = pages.post(path, {**form, "words": "Je suis partie plus tôt"})
+    assert not_said.status_code == 422
+    assert "ne figurent pas tels quels" in not_said.text
+    assert "Je suis partie plus tôt</textarea>" in not_said.text  # what was typed is kept
+    interviewer = pages.post(path, {**form, "turn": "1", "words": "Pouvez-vous"})
+    assert interviewer.status_code == 422
+    assert "Choisissez un tour de l'employé" in html.unescape(interviewer.text)
+    assert len(pages.store.findings.where()) == before
+    added = pages.post(path, {**form, "words": "seule.   Je suis restée"})
+    assert added.status_code == 303
+    new = [f for f in pages.store.findings.where() if f.origin == FindingOrigin.FACILITATOR]
+    assert len(new) == 1
+    assert new[0].evidence[0].text == "seule. Je suis restée"
+    assert (new[0].status, new[0].activity, new[0].counterpart) == (
+        FindingStatus.ACCEPTED,
+        None,
+        None,
+    )
+    assert [c.action.value for c in pages.store.findings.changes(new[0].id)] == ["add"]
+    page = pages.get(added.headers["location"]).text
+    assert "Constat ajouté." in page
+    article = page.split(f'id="finding-{new[0].id}"', 1)[1].split("</article>", 1)[0]
+    assert "<dt>Activité</dt><dd>inconnu</dd>" in article
+
+
+def test_bad_input_gets_a_page_and_changes_nothing(pages: PagesClient, seeded: Seeded) -> None:
+    missing = pages.get("/staff/interviews/no-such-interview")
+    assert missing.status_code == 404
+    assert "n'existe pas" in html.unescape(missing.text)
+    other = pages.post(
+        f"/staff/interviews/{seeded.interview}/findings/no-such-finding/review",
+        {"action": "accept", "seen": "x"},
+    )
+    assert other.status_code == 404
+    unknown_code = pages.post(
+        f"/staff/interviews/{seeded.interview}/findings/{seeded.spare}/edit",
+        {
+            "code": "no-such-code",
+            "value_chain_stage": "follow_up",
+            "activity": "ronde",
+            "seen": _seen(pages, seeded.spare),
+        },
+    )
+    assert unknown_code.status_code == 422
+    assert "ne sont pas valables" in unknown_code.text
+    assert 'value="ronde"' in unknown_code.text  # kept for another try
+    no_fields = pages.post(f"/staff/interviews/{seeded.interview}/findings", {})
+    assert no_fields.status_code == 422
+    assert no_fields.headers["content-type"].startswith("text/html")
+    assert pages.store.findings.changes() == []
+
+
+def test_a_form_without_this_users_token_is_refused(pages: PagesClient, seeded: Seeded) -> None:
+    path = f"/staff/interviews/{seeded.interview}/findings/{seeded.spare}/review"
+    form = {"action": "accept", "seen": _seen(pages, seeded.spare)}
+    assert pages.post(path, form, token=False).status_code == 403
+    forged = pages.post(path, {**form, "csrf": "0" * 64}, token=False)
+    assert forged.status_code == 403
+    assert "rien n'a été modifié" in html.unescape(forged.text)
+    pages.sign_in("adam")  # another user's token is not fanny's
+    adams = pages.csrf()
+    pages.sign_in("fanny")
+    assert pages.post(path, {**form, "csrf": adams}, token=False).status_code == 403
+    assert pages.store.findings.changes() == []
+
+
+def test_a_disabled_account_or_another_role_is_refused(pages: PagesClient, seeded: Seeded) -> None:
+    path = f"/staff/interviews/{seeded.interview}"
+    for name in ("alice", "lea", "adam"):
+        pages.sign_in(name)
+        refused = pages.get(path)
+        assert refused.status_code == 403
+        assert "Votre rôle ne donne pas accès" in refused.text
+        assert "Mme R." not in refused.text
+    pages.sign_in("fanny")
+    assert pages.get(path).status_code == 200
+    set_disabled(pages.store, "fanny", True)
+    assert pages.get(path).status_code == 403
+    pages.sign_out()
+    signed_out = pages.get(path)
+    assert (signed_out.status_code, signed_out.headers["location"]) == (303, "/login")
+
+
+def test_the_list_filters_interviews_and_counts_each_filter(
+    pages: PagesClient, seeded: Seeded
+) -> None:
+    store = pages.store
+    flagged = store.interviews.create(language="en")
+    store.interviews.flag(flagged.id, "distress")
+    failing = store.interviews.create(language="fr")
+    store.jobs.enqueue(JobKind.EXTRACTION, failing.id)
+    job = store.jobs.claim_next(JobKind.EXTRACTION)
+    assert job is not None
+    store.jobs.fail(job.id, error="Le modèle n'a pas répondu.", claim=job.claim)
+    listed = pages.get("/staff/interviews").text
+    for label in ("Tous (3)", "Signalés (1)", "Constats à revoir (1)", "Extraction échouée (1)"):
+        assert label in listed
+    assert "4 à revoir · 0 retenus" in listed
+    only_flagged = pages.get("/staff/interviews?show=flagged").text
+    assert flagged.pseudonym in only_flagged
+    assert seeded.pseudonym not in only_flagged
+    failed = pages.get("/staff/interviews?show=extraction_failed").text
+    assert failing.pseudonym in failed
+    assert flagged.pseudonym not in failed
+    assert seeded.pseudonym in pages.get("/staff/interviews?show=no-such-filter").text
+
+
+def test_a_failed_extraction_shows_its_reason_and_can_be_retried(pages: PagesClient) -> None:
+    store = pages.store
+    interview = store.interviews.create(language="fr")
+    store.jobs.enqueue(JobKind.EXTRACTION, interview.id)
+    job = store.jobs.claim_next(JobKind.EXTRACTION)
+    assert job is not None
+    store.jobs.fail(job.id, error="Le modèle n'a pas répondu.", claim=job.claim)
+    page = pages.get("/staff/jobs").text
+    assert "Le modèle n&#39;a pas répondu." in page
+    assert f"/staff/jobs/{job.id}/retry" in page
+    retried = pages.post(f"/staff/jobs/{job.id}/retry", {})
+    assert (retried.status_code, retried.headers["location"]) == (303, "/staff/jobs?done=requeued")
+    assert [j.status for j in store.jobs.where()] == [JobStatus.QUEUED]
+    after = pages.get(retried.headers["location"]).text
+    assert "Extraction relancée" in after
+    assert f"/staff/jobs/{job.id}/retry" not in after
+    assert pages.post("/staff/jobs/no-such-job/retry", {}).status_code == 404
+
+
+def test_the_export_names_no_one_and_runs_no_formula(pages: PagesClient, seeded: Seeded) -> None:
+    pages.store.findings.review(
+        seeded.spare,
+        actor="fanny",
+        action=ReviewAction.EDIT,
+        edit=FindingEdit(activity='=HYPERLINK("http://x")', counterpart="@résidente"),
+    )
+    as_json = pages.get("/staff/findings.json")
+    assert as_json.status_code == 200
+    rows = EXPORT.validate_json(as_json.content)
+    assert len(rows) == 4
+    assert {row.pseudonym for row in rows} == {seeded.pseudonym}
+    as_csv = pages.get("/staff/findings.csv")
+    assert as_csv.headers["content-type"].startswith("text/csv")
+    cells = list(csv.reader(io.StringIO(as_csv.text)))
+    assert cells[0][0] == "pseudonym"
+    spare = next(row for row in cells if row[2] == seeded.spare)
+    assert spare[5] == '\'=HYPERLINK("http://x")'
+    assert spare[6] == "'@résidente"
+    interview = pages.store.interviews.get(seeded.interview)
+    assert interview is not None
+    for body in (as_json.text, as_csv.text):
+        assert "fanny" not in body
+        assert seeded.interview not in body
+        assert interview.owner_key is None or interview.owner_key not in body

@@ -33,7 +33,7 @@ from assistant.web.launch import (
     without_external_links,
 )
 from assistant.web.runtime import OwnerIndex, Runtime
-from assistant.web.texts import FR, language_from, texts_for
+from assistant.web.texts import language_from, texts_for
 from tests.conftest import SettingsFactory
 
 HOSTILE = [
@@ -123,37 +123,6 @@ def test_tables_and_progress() -> None:
     assert render.progress(guide, Phase.DONE) is None
     assert render.progress(guide, Phase.EPISODE) == "*Étape 2\\/6 \\: Un moment précis*"
     assert render.progress(guide, Phase.CLOSING) == "*Étape 6\\/6 \\: Résumé et conclusion*"
-
-
-def test_transcripts_and_findings_name_turns_from_one_and_show_unknowns(
-    settings: Settings,
-) -> None:
-    from assistant.findings.codebook import load_codebook
-    from assistant.findings.review import facilitator_finding
-    from assistant.web.staff import _finding_text
-
-    with Store.open(settings) as store:
-        interview = store.interviews.create(language="fr")
-        for speaker, text in ((Speaker.INTERVIEWER, "Racontez ?"), (Speaker.EMPLOYEE, "Je reste.")):
-            store.interviews.add_turn(interview.id, speaker=speaker, text=text, phase=Phase.ROLE)
-        turns = store.interviews.turns(interview.id)
-        shown = render.transcript(FR, interview, turns)
-    assert "**1 · Terrain**" in shown
-    assert "**2 · Salarié·e**" in shown
-    codebook = load_codebook(settings.codebook)
-    added = facilitator_finding(
-        codebook,
-        interview.id,
-        turns,
-        "Je reste",
-        code=codebook.code_ids[0],
-        stage=codebook.stage_ids[0],
-        turn_number=2,
-    )
-    text = _finding_text(FR, codebook, 1, added).replace("\\", "")  # Markdown escapes aside
-    assert "Citation (message 2)" in text
-    assert "activité : inconnu" in text
-    assert "interlocuteur : inconnu" in text
 
 
 def test_summary_points_are_read_from_the_message() -> None:

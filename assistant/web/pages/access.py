@@ -1,0 +1,126 @@
+"""Who is asking, for every staff request: Chainlit's sign-in, the account as the store knows
+it now, the roles a route allows, and the token that every form carries.
+
+The sign-in is Chainlit's own: its ``access_token`` cookie, a JWT signed with
+``CHAINLIT_AUTH_SECRET``. The token only says who signed in; the role is read from the store
+on every request (a token outlives a role change, and a disabled account is refused at once).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from chainlit.auth import get_token_from_cookies
+from chainlit.auth.jwt import decode_jwt, get_jwt_secret
+from fastapi import Depends, Request
+
+from assistant.auth import Account
+from assistant.errors import TerrainError
+from assistant.schemas import UserRole
+from assistant.web.pages.texts import PageTexts, page_texts
+from assistant.web.runtime import Runtime, runtime
+from assistant.web.texts import language_from
+
+CSRF_FIELD = "csrf"
+LOGIN_PAGE = "/login"
+
+
+class SignInNeeded(Exception):
+    """No valid sign-in: the browser is sent to the sign-in page."""
+
+
+class Refused(Exception):
+    """The request is not allowed (403): a role that may not, an account disabled, a form
+    without its token. ``reason`` is a key of :attr:`PageTexts.refusals`."""
+
+    def __init__(self, reason: str, viewer: Viewer | None = None, language: str = "fr") -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.viewer = viewer
+        self.language = language
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """The signed-in staff member of this request, and what their pages need."""
+
+    account: Account
+    language: str
+    texts: PageTexts
+    csrf: str
+    runtime: Runtime
+
+
+def current_runtime() -> Runtime:
+    """The process's runtime (a dependency, so that tests give their own)."""
+    return runtime()
+
+
+def request_language(request: Request, rt: Runtime) -> str:
+    return language_from(request.headers.get("accept-language"), rt.settings.language)
+
+
+def form_token(user_name: str, sign_in_token: str) -> str:
+    """The CSRF token of a user's forms: tied to the user and to this sign-in, signed with the
+    sign-in secret, so that another site cannot make it and a new sign-in changes it."""
+    secret = get_jwt_secret()
+    if not secret:
+        raise TerrainError(
+            "The web app has no sign-in secret (CHAINLIT_AUTH_SECRET).",
+            fix="Start it with `terrain serve`, which sets it.",
+        )
+    session = hashlib.sha256(sign_in_token.encode()).hexdigest()
+    message = f"terrain staff form\0{user_name}\0{session}".encode()
+    return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
+
+
+def _signed_in_name(request: Request) -> tuple[str, str] | None:
+    """The user name the sign-in cookie vouches for, and the token; None without a valid one."""
+    token = get_token_from_cookies(dict(request.cookies))
+    if not token:
+        return None
+    try:
+        user = decode_jwt(token)
+    except Exception:  # expired, forged or garbled: not signed in, whatever the reason
+        return None
+    return (user.identifier, token) if user.identifier else None
+
+
+async def viewer(request: Request, rt: Runtime = Depends(current_runtime)) -> Viewer:  # noqa: B008
+    language = request_language(request, rt)
+    signed_in = _signed_in_name(request)
+    if signed_in is None:
+        raise SignInNeeded
+    name, token = signed_in
+    account = await rt.account(name)
+    if account is None:  # gone or disabled since signing in
+        raise Refused("account", language=language)
+    return Viewer(
+        account=account,
+        language=language,
+        texts=page_texts(language),
+        csrf=form_token(account.name, token),
+        runtime=rt,
+    )
+
+
+def allowing(roles: frozenset[UserRole]) -> Callable[[Viewer], Awaitable[Viewer]]:
+    """A dependency refusing anyone whose current role is not in ``roles``."""
+
+    async def check(who: Viewer = Depends(viewer)) -> Viewer:  # noqa: B008
+        if who.account.role not in roles:
+            raise Refused("role", who, who.language)
+        return who
+
+    return check
+
+
+async def checked_form(request: Request, who: Viewer = Depends(viewer)) -> None:  # noqa: B008
+    """A POST is refused unless its form carries this user's token for this sign-in."""
+    form = await request.form()
+    sent = form.get(CSRF_FIELD)
+    if not isinstance(sent, str) or not hmac.compare_digest(sent, who.csrf):
+        raise Refused("form", who, who.language)

@@ -1,0 +1,31 @@
+"""Where the staff lands (``/staff/``) and how they leave (signing out)."""
+
+from __future__ import annotations
+
+from chainlit.auth import clear_auth_cookie
+from fastapi import Depends, Request
+from fastapi.responses import RedirectResponse, Response
+
+from assistant.schemas import UserRole
+from assistant.web.pages.access import LOGIN_PAGE, Viewer, viewer
+from assistant.web.pages.routes import menu, page
+from assistant.web.pages.templating import render
+
+STAFF = (UserRole.FACILITATOR, UserRole.LEADERSHIP, UserRole.ADMIN)
+
+
+@page("/", roles=STAFF)
+async def home(who: Viewer = Depends(viewer)) -> Response:  # noqa: B008
+    """The role's first page, or a page saying there is none yet."""
+    pages = menu(who.account.role)
+    if pages:
+        return RedirectResponse(pages[0].path, status_code=303)
+    return render("home.html", who)
+
+
+@page("/signout", roles=UserRole, method="POST")
+async def sign_out(request: Request) -> Response:
+    """Chainlit's sign-in cookie cleared (anyone signed in may leave), then its sign-in page."""
+    response = RedirectResponse(LOGIN_PAGE, status_code=303)
+    clear_auth_cookie(request, response)
+    return response

@@ -1,0 +1,71 @@
+"""The one table of staff pages: every route is declared here with the roles it allows.
+
+A page is added with :func:`page`, which refuses a route without roles and records it in
+:data:`ROUTES`, the table the route × role test walks. The role check and, for a POST, the
+CSRF check are dependencies of the route itself, so that no handler can forget them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any, Literal, TypeVar
+
+from fastapi import APIRouter, Depends
+from fastapi.responses import HTMLResponse
+
+from assistant.schemas import UserRole
+from assistant.web.pages.access import allowing, checked_form
+
+PREFIX = "/staff"
+Method = Literal["GET", "POST"]
+Endpoint = TypeVar("Endpoint", bound=Callable[..., Any])
+
+router = APIRouter(prefix=PREFIX)
+
+
+@dataclass(frozen=True)
+class StaffRoute:
+    method: Method
+    path: str  # as declared, with its parameters: /staff/interviews/{interview_id}
+    roles: frozenset[UserRole]
+    nav: str | None = None  # the key of its label in the header's menu (PageTexts.nav)
+
+
+ROUTES: list[StaffRoute] = []
+
+
+def page(
+    path: str, *, roles: Iterable[UserRole], method: Method = "GET", nav: str | None = None
+) -> Callable[[Endpoint], Endpoint]:
+    """Declare a staff route: only ``roles`` reach the handler; a POST needs the form's token."""
+    allowed = frozenset(roles)
+    if not allowed:
+        raise ValueError(f"The staff route {path!r} allows no role: give it its roles.")
+    if nav is not None and (method != "GET" or "{" in path):
+        raise ValueError(f"Only a GET page without parameters goes in the menu ({path!r}).")
+    route = StaffRoute(method=method, path=PREFIX + path, roles=allowed, nav=nav)
+    if any((r.method, r.path) == (method, route.path) for r in ROUTES):
+        raise ValueError(f"The staff route {method} {route.path} is declared twice.")
+    checks = [Depends(allowing(allowed))]
+    if method == "POST":
+        checks.append(Depends(checked_form))
+
+    def register(endpoint: Endpoint) -> Endpoint:
+        router.add_api_route(
+            path,
+            endpoint,
+            methods=[method],
+            dependencies=checks,
+            response_class=HTMLResponse,
+            include_in_schema=False,
+        )
+        ROUTES.append(route)
+        return endpoint
+
+    return register
+
+
+def menu(role: UserRole) -> list[StaffRoute]:
+    """The pages in the header's menu for ``role``, in the order they were declared."""
+    return [route for route in ROUTES if route.nav is not None and role in route.roles]

@@ -1,0 +1,344 @@
+"""The staff pages' own words, in French and English; the words they share with the chat
+(statuses, roles, speakers, dates) are :mod:`assistant.web.texts`'."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from assistant.schemas import JobStatus, ReviewAction
+from assistant.web.texts import EN as WEB_EN
+from assistant.web.texts import FR as WEB_FR
+from assistant.web.texts import Texts
+
+
+@dataclass(frozen=True)
+class PageTexts:
+    web: Texts  # statuses, roles, speakers, finding statuses and origins, date format
+    staff_space: str
+    signed_in_as: str  # {name} {role}
+    sign_out: str
+    menu_label: str
+    nav: dict[str, str]  # a StaffRoute's nav key -> its label
+    refused_title: str
+    refusals: dict[str, str]  # Refused.reason -> what the page says
+    not_found_title: str
+    not_found: str
+    back_home: str
+    home_title: str
+    home_empty: str
+    # interviews
+    interviews_title: str
+    filters_label: str
+    filters: dict[str, str]  # the filters that are not a status
+    columns: tuple[str, ...]
+    findings_cell: str  # {proposed} {accepted}
+    extraction_states: dict[str, str]  # "none" or a JobStatus value
+    interviews_empty: str
+    flagged: str
+    # one interview
+    transcript_title: str  # {pseudonym}
+    transcript_meta: str  # {status} {date} {language} {turns}
+    flag_reason: str  # {reason}
+    turn_label: str  # {number}
+    no_turns: str
+    findings_heading: str
+    no_findings: str
+    finding_label: str  # {number} {code}
+    quote_of: str  # {number}
+    quote_link: str  # {number}
+    field_code: str
+    field_stage: str
+    field_activity: str
+    field_counterpart: str
+    field_status: str
+    field_origin: str
+    proposed_code: str  # {code}
+    unknown: str
+    accept: str
+    reject: str
+    edit_heading: str
+    save_edit: str
+    trail_heading: str
+    trail_actions: dict[ReviewAction, str]
+    trail_entry: str  # {at} {actor} {action}
+    add_heading: str
+    add_intro: str
+    add_turn: str
+    add_turn_choice: str  # {number} {start}
+    add_words: str
+    add_button: str
+    notices: dict[str, str]  # ?done= key -> what the page says after the redirect
+    problems: dict[str, str]  # why a form was not applied
+    # jobs
+    jobs_title: str
+    jobs_columns: tuple[str, ...]
+    job_statuses: dict[JobStatus, str]
+    jobs_empty: str
+    retry: str
+    erased_interview: str
+    # export
+    export_title: str
+    export_intro: str
+    export_csv: str
+    export_json: str
+
+
+FR = PageTexts(
+    web=WEB_FR,
+    staff_space="Espace équipe",
+    signed_in_as="{name} · {role}",
+    sign_out="Se déconnecter",
+    menu_label="Menu principal",
+    nav={"interviews": "Entretiens", "jobs": "Extractions", "export": "Export des constats"},
+    refused_title="Accès refusé",
+    refusals={
+        "role": "Votre rôle ne donne pas accès à cette page.",
+        "account": "Ce compte n'existe plus ou a été désactivé.",
+        "form": (
+            "Ce formulaire a expiré ou ne vient pas de cette page : rien n'a été modifié. "
+            "Rechargez la page et recommencez."
+        ),
+    },
+    not_found_title="Introuvable",
+    not_found="Cette page, cet entretien ou ce constat n'existe pas (ou plus).",
+    back_home="Retour à l'accueil",
+    home_title="Espace équipe",
+    home_empty="Aucune page de l'espace équipe n'est encore ouverte à votre rôle.",
+    interviews_title="Entretiens",
+    filters_label="Filtrer les entretiens",
+    filters={
+        "all": "Tous",
+        "flagged": "Signalés",
+        "to_review": "Constats à revoir",
+        "extraction_pending": "Extraction en attente",
+        "extraction_failed": "Extraction échouée",
+    },
+    columns=(
+        "Pseudonyme",
+        "Date",
+        "Statut",
+        "Langue",
+        "Tours",
+        "Constats",
+        "Extraction",
+    ),
+    findings_cell="{proposed} à revoir · {accepted} retenus",
+    extraction_states={
+        "none": "aucune",
+        "queued": "en attente",
+        "running": "en cours",
+        "done": "faite",
+        "failed": "échouée",
+    },
+    interviews_empty="Aucun entretien ne correspond à ce filtre.",
+    flagged="Signalé",
+    transcript_title="Entretien {pseudonym}",
+    transcript_meta="{status} · {date} · langue {language} · {turns} tours",
+    flag_reason="Signalé : {reason}",
+    turn_label="Tour {number}",
+    no_turns="Cet entretien n'a aucun tour.",
+    findings_heading="Constats",
+    no_findings="Aucun constat pour ce tour.",
+    finding_label="Constat {number} : {code}",
+    quote_of="Citation du tour {number}",
+    quote_link="constat {number}",
+    field_code="Code",
+    field_stage="Étape de la chaîne de valeur",
+    field_activity="Activité",
+    field_counterpart="Interlocuteur",
+    field_status="Statut",
+    field_origin="Origine",
+    proposed_code="Code proposé par le modèle : {code}",
+    unknown="inconnu",
+    accept="Accepter",
+    reject="Rejeter",
+    edit_heading="Modifier le code ou les champs",
+    save_edit="Enregistrer les modifications",
+    trail_heading="Historique",
+    trail_actions={
+        ReviewAction.ACCEPT: "accepté",
+        ReviewAction.REJECT: "rejeté",
+        ReviewAction.EDIT: "modifié",
+        ReviewAction.ADD: "ajouté",
+    },
+    trail_entry="{at} · {actor} · {action}",
+    add_heading="Ajouter un constat",
+    add_intro=(
+        "Choisissez le tour, puis collez les mots exacts de l'employé : ils sont vérifiés "
+        "mot pour mot avant d'être retenus."
+    ),
+    add_turn="Tour de l'employé",
+    add_turn_choice="Tour {number} : {start}",
+    add_words="Les mots exacts de l'employé",
+    add_button="Ajouter le constat",
+    notices={
+        "accepted": "Constat accepté.",
+        "rejected": "Constat rejeté.",
+        "edited": "Constat modifié.",
+        "added": "Constat ajouté.",
+        "requeued": "Extraction relancée : elle est en attente.",
+    },
+    problems={
+        "not_said": (
+            "Ces mots ne figurent pas tels quels dans ce tour de l'employé : rien n'a été "
+            "ajouté. Copiez-les exactement depuis la transcription."
+        ),
+        "stale": (
+            "Ce constat a changé depuis l'ouverture de la page : rien n'a été modifié. "
+            "Voici son état actuel."
+        ),
+        "invalid": "Ces valeurs ne sont pas valables : rien n'a été modifié.",
+        "nothing_changed": "Aucun champ n'a changé : rien n'a été modifié.",
+        "no_turn": "Choisissez un tour de l'employé.",
+    },
+    jobs_title="Extractions",
+    jobs_columns=("Entretien", "État", "Essais", "Raison", "Mise à jour", ""),
+    job_statuses={
+        JobStatus.QUEUED: "en attente",
+        JobStatus.RUNNING: "en cours",
+        JobStatus.DONE: "faite",
+        JobStatus.FAILED: "échouée",
+    },
+    jobs_empty="Aucune extraction pour l'instant.",
+    retry="Relancer",
+    erased_interview="(entretien effacé)",
+    export_title="Export des constats",
+    export_intro=(
+        "Les constats de tous les entretiens, pour votre propre analyse : pseudonymes "
+        "seulement, jamais de nom d'utilisateur."
+    ),
+    export_csv="Télécharger en CSV",
+    export_json="Télécharger en JSON",
+)
+
+EN = PageTexts(
+    web=WEB_EN,
+    staff_space="Staff pages",
+    signed_in_as="{name} · {role}",
+    sign_out="Sign out",
+    menu_label="Main menu",
+    nav={"interviews": "Interviews", "jobs": "Extractions", "export": "Findings export"},
+    refused_title="Access refused",
+    refusals={
+        "role": "Your role does not give access to this page.",
+        "account": "This account no longer exists or was disabled.",
+        "form": (
+            "This form expired or does not come from this page: nothing was changed. "
+            "Reload the page and try again."
+        ),
+    },
+    not_found_title="Not found",
+    not_found="This page, interview or finding does not exist (any more).",
+    back_home="Back to the start",
+    home_title="Staff pages",
+    home_empty="No staff page is open to your role yet.",
+    interviews_title="Interviews",
+    filters_label="Filter the interviews",
+    filters={
+        "all": "All",
+        "flagged": "Flagged",
+        "to_review": "Findings to review",
+        "extraction_pending": "Extraction pending",
+        "extraction_failed": "Extraction failed",
+    },
+    columns=(
+        "Pseudonym",
+        "Date",
+        "Status",
+        "Language",
+        "Turns",
+        "Findings",
+        "Extraction",
+    ),
+    findings_cell="{proposed} to review · {accepted} kept",
+    extraction_states={
+        "none": "none",
+        "queued": "pending",
+        "running": "running",
+        "done": "done",
+        "failed": "failed",
+    },
+    interviews_empty="No interview matches this filter.",
+    flagged="Flagged",
+    transcript_title="Interview {pseudonym}",
+    transcript_meta="{status} · {date} · language {language} · {turns} turns",
+    flag_reason="Flagged: {reason}",
+    turn_label="Turn {number}",
+    no_turns="This interview has no turns.",
+    findings_heading="Findings",
+    no_findings="No finding for this turn.",
+    finding_label="Finding {number}: {code}",
+    quote_of="Quote from turn {number}",
+    quote_link="finding {number}",
+    field_code="Code",
+    field_stage="Value-chain stage",
+    field_activity="Activity",
+    field_counterpart="Counterpart",
+    field_status="Status",
+    field_origin="Origin",
+    proposed_code="Code the model proposed: {code}",
+    unknown="unknown",
+    accept="Accept",
+    reject="Reject",
+    edit_heading="Change the code or fields",
+    save_edit="Save the changes",
+    trail_heading="History",
+    trail_actions={
+        ReviewAction.ACCEPT: "accepted",
+        ReviewAction.REJECT: "rejected",
+        ReviewAction.EDIT: "edited",
+        ReviewAction.ADD: "added",
+    },
+    trail_entry="{at} · {actor} · {action}",
+    add_heading="Add a finding",
+    add_intro=(
+        "Choose the turn, then paste the employee's exact words: they are checked word for "
+        "word before they are kept."
+    ),
+    add_turn="The employee's turn",
+    add_turn_choice="Turn {number}: {start}",
+    add_words="The employee's exact words",
+    add_button="Add the finding",
+    notices={
+        "accepted": "Finding accepted.",
+        "rejected": "Finding rejected.",
+        "edited": "Finding changed.",
+        "added": "Finding added.",
+        "requeued": "Extraction queued again.",
+    },
+    problems={
+        "not_said": (
+            "These words do not stand as they are in this turn of the employee's: nothing was "
+            "added. Copy them exactly from the transcript."
+        ),
+        "stale": (
+            "This finding changed since the page was opened: nothing was changed. Here is how "
+            "it stands now."
+        ),
+        "invalid": "These values are not valid: nothing was changed.",
+        "nothing_changed": "No field changed: nothing was changed.",
+        "no_turn": "Choose one of the employee's turns.",
+    },
+    jobs_title="Extractions",
+    jobs_columns=("Interview", "State", "Attempts", "Reason", "Updated", ""),
+    job_statuses={
+        JobStatus.QUEUED: "pending",
+        JobStatus.RUNNING: "running",
+        JobStatus.DONE: "done",
+        JobStatus.FAILED: "failed",
+    },
+    jobs_empty="No extraction yet.",
+    retry="Retry",
+    erased_interview="(interview erased)",
+    export_title="Findings export",
+    export_intro=(
+        "The findings of every interview, for your own analysis: pseudonyms only, never a "
+        "user name."
+    ),
+    export_csv="Download as CSV",
+    export_json="Download as JSON",
+)
+
+
+def page_texts(language: str) -> PageTexts:
+    return FR if language == "fr" else EN
