@@ -14,10 +14,11 @@ import hashlib
 import hmac
 import os
 import secrets
+from dataclasses import dataclass
 from pathlib import Path
 
 from assistant.config import Settings
-from assistant.schemas import Interview
+from assistant.schemas import Interview, ReportStatus
 from assistant.store import Store
 
 SECRET_FILE = "secret.key"  # noqa: S105 - a file name, not a secret
@@ -56,6 +57,38 @@ def owner_key(settings: Settings, user_name: str) -> str:
 def interviews_of_user(store: Store, settings: Settings, user_name: str) -> list[Interview]:
     """The interviews of the employee ``user_name``, newest first (through their owner key)."""
     return store.interviews.where(owner_key=owner_key(settings, _named(user_name)))
+
+
+@dataclass(frozen=True)
+class ErasurePlan:
+    """What erasing ``interviews`` would take away, said before anything is erased."""
+
+    interviews: list[Interview]
+    turns: int
+    findings: int
+    versions: list[int]  # published report versions withdrawn, then republished without them
+    discards_draft: bool
+
+
+def erasure_plan(store: Store, interviews: list[Interview]) -> ErasurePlan:
+    ids = {interview.id for interview in interviews}
+    counts = store.interviews.turn_counts(sorted(ids))
+    findings = sum(len(store.findings.where(interview_id=i)) for i in sorted(ids))
+    versions = [
+        v.number
+        for v in reversed(store.reports.versions())
+        if v.number is not None
+        and v.status == ReportStatus.PUBLISHED
+        and ids & set(v.interview_ids)
+    ]
+    draft = store.reports.draft()
+    return ErasurePlan(
+        interviews=interviews,
+        turns=sum(counts.values()),
+        findings=findings,
+        versions=versions,
+        discards_draft=draft is not None and bool(ids & set(draft.interview_ids)),
+    )
 
 
 def erase_user(store: Store, settings: Settings, user_name: str) -> list[Interview]:
