@@ -31,6 +31,7 @@ from assistant.report.publishing import (
     publish,
     quotes_of,
     report_of,
+    with_approved_quotes,
 )
 from assistant.report.records import Narrative, NarrativeState
 from assistant.schemas import QuoteDecision, ReportStatus, ReportVersion
@@ -272,11 +273,14 @@ async def publish_draft(who: Viewer = Depends(viewer)) -> Response:  # noqa: B00
 
 @page(REPORT + "/preview", roles=FACILITATORS)
 async def preview(who: Viewer = Depends(viewer)) -> Response:  # noqa: B008
-    """The draft as leadership would read it once published (its HTML file, shown here)."""
+    """The draft as leadership would read it if it were published with every quote still
+    awaiting a decision approved: the dropped ones are gone already."""
     draft = await asyncio.to_thread(who.runtime.store.reports.draft)
     if draft is None:
         raise NotFound(who)
-    return HTMLResponse(leadership_file(report_of(draft), "html").decode())
+    kept = {q.id: q.decision or QuoteDecision.APPROVED for q in quotes_of(draft)}
+    shown = with_approved_quotes(report_of(draft), kept)
+    return HTMLResponse(leadership_file(shown, "html").decode())
 
 
 @page(REPORT + "/draft/{file_format}", roles=FACILITATORS)
