@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import html
 from collections.abc import Iterator
 
 import httpx
@@ -118,7 +119,7 @@ async def test_parallel_employees_never_see_each_other(
     await bob.connect()
     await bob.wait_for(lambda: "J'accepte" in bob.labels())
     forged = {**bob.action("J'accepte"), "payload": {"interview": alice_thread}}
-    for name in ("terrain_withdraw_confirm", "terrain_consent_yes", "terrain_read"):
+    for name in ("terrain_withdraw_confirm", "terrain_consent_yes", "terrain_report"):
         await bob.call_action({**forged, "name": name})
     await bob.wait_for(lambda: sum("pas permise" in t for t in bob.texts()) == 3)
     with web.store() as store:
@@ -135,24 +136,19 @@ async def test_facilitators_read_pseudonyms_never_names(
         alice_interview = store.interviews.get(alice_thread)
     assert alice_interview is not None
     fanny = await signed_in(web, "fanny")
-    await fanny.wait_for(lambda: any(label.startswith("Lire ") for label in fanny.labels()))
-    home = plain(fanny.last())
-    assert alice_interview.pseudonym in home
-    assert {"Constats", "Rapport"} <= set(fanny.labels())
-
-    await fanny.click(f"Lire {alice_interview.pseudonym}")
-    await fanny.wait_for_text("Alice parle")
-    transcript = plain(fanny.last())
+    # The chat points to the facilitator's pages, where transcripts are read.
+    await fanny.wait_for(lambda: "Ouvrir l'espace animateur" in plain(fanny.last()))
+    assert "](/staff/)" in fanny.last()
+    assert fanny.labels() == ["Rapport"]
+    async with fanny.http() as http:
+        listed = html.unescape((await http.get("/staff/interviews")).text)
+        transcript = html.unescape((await http.get(f"/staff/interviews/{alice_thread}")).text)
+    assert alice_interview.pseudonym in listed
+    assert "Alice parle" in transcript
     assert alice_interview.pseudonym in transcript
-    assert "question du guide" in transcript or "Terrain" in transcript
-    everything = " ".join(fanny.texts()) + " ".join(str(data) for _, data in fanny.events)
     for secret in ("alice", "bob", alice_interview.owner_key or "owner:"):
-        assert secret not in everything
-    # Typing a pseudonym opens it too; the placeholders answer.
-    await fanny.send(alice_interview.pseudonym)
-    assert "Alice parle" in fanny.last()
-    await fanny.click("Constats")
-    await fanny.wait_for_text("revoir les constats")
+        assert secret not in listed
+        assert secret not in transcript
 
     async with fanny.http() as http:
         assert (await http.post("/project/threads", json=THREADS)).json()["data"] == []
@@ -172,7 +168,7 @@ async def test_leadership_is_refused_transcripts(
     # A facilitator's button, forged: refused, and no transcript reaches the page.
     forged = {
         "id": "forged",
-        "name": "terrain_read",
+        "name": "terrain_report",
         "payload": {"interview": alice_thread},
         "label": "x",
         "forId": None,
@@ -185,6 +181,7 @@ async def test_leadership_is_refused_transcripts(
     assert not any("Alice" in text for text in lea.texts("assistant_message"))
     async with lea.http() as http:
         assert (await http.get(f"/project/thread/{alice_thread}")).status_code == 401
+        assert (await http.get(f"/staff/interviews/{alice_thread}")).status_code == 403
         assert (await http.post("/project/threads", json=THREADS)).json()["data"] == []
     with web.store() as store:
         assert store.interviews.get(alice_thread) is not None
@@ -262,8 +259,11 @@ async def test_a_trusted_proxy_header_signs_in_with_the_stored_role(web: WebServ
         cookies = dict(http.cookies.items())
     client = WebClient(web.url, "fanny", "", cookies=cookies)
     await client.connect()
-    await client.wait_for(lambda: any(label.startswith("Lire ") for label in client.labels()))
+    await client.wait_for(lambda: "Rapport" in client.labels())
     await client.disconnect()
+    # The same sign-in opens the facilitator's pages.
+    async with client.http() as http:
+        assert (await http.get("/staff/interviews")).status_code == 200
     # Someone new behind the proxy becomes an employee, never more.
     async with httpx.AsyncClient(base_url=web.url) as http:
         assert (await http.post("/auth/header", headers={TRUSTED_HEADER: "zoe"})).status_code == 200
