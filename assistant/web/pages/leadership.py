@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 
 from fastapi import Depends
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from assistant.errors import TerrainError
 from assistant.report.publishing import (
@@ -16,7 +16,6 @@ from assistant.report.publishing import (
 )
 from assistant.schemas import UserRole
 from assistant.web.pages.access import Viewer, viewer
-from assistant.web.pages.problems import NotFound
 from assistant.web.pages.report_texts import report_page_texts
 from assistant.web.pages.routes import PREFIX, page
 from assistant.web.pages.templating import render
@@ -37,18 +36,27 @@ async def leadership(who: Viewer = Depends(viewer)) -> Response:  # noqa: B008
     )
 
 
-async def _file(who: Viewer, file_format: str) -> tuple[int | None, bytes]:
+async def _file(who: Viewer, file_format: str) -> tuple[int | None, bytes] | None:
+    """The latest published version's number and file; None when none is published (any
+    more: an erasure may have withdrawn it since the page was shown)."""
     try:
         version, report = await asyncio.to_thread(latest_published_report, who.runtime.store)
     except NoPublishedReportError:
-        raise NotFound(who) from None
+        return None
     return version.number, await asyncio.to_thread(leadership_file, report, file_format)
+
+
+def _to_page() -> Response:
+    return RedirectResponse(PREFIX + LEADERSHIP, status_code=303)
 
 
 @page(LEADERSHIP + "/report.html", roles=READERS)
 async def report_html(download: bool = False, who: Viewer = Depends(viewer)) -> Response:  # noqa: B008
     """The report's own HTML file: shown in the page, or downloaded."""
-    number, data = await _file(who, "html")
+    found = await _file(who, "html")
+    if found is None:
+        return _to_page()
+    number, data = found
     headers = (
         {"Content-Disposition": f'attachment; filename="terrain-report-{number}.html"'}
         if download
@@ -60,9 +68,12 @@ async def report_html(download: bool = False, who: Viewer = Depends(viewer)) -> 
 @page(LEADERSHIP + "/report.pdf", roles=READERS)
 async def report_pdf(who: Viewer = Depends(viewer)) -> Response:  # noqa: B008
     try:
-        number, data = await _file(who, "pdf")
-    except TerrainError:
-        raise NotFound(who) from None
+        found = await _file(who, "pdf")
+    except TerrainError:  # WeasyPrint cannot run here: the page still offers the HTML
+        found = None
+    if found is None:
+        return _to_page()
+    number, data = found
     return Response(
         data,
         media_type="application/pdf",

@@ -277,7 +277,7 @@ async def preview(who: Viewer = Depends(viewer)) -> Response:  # noqa: B008
     awaiting a decision approved: the dropped ones are gone already."""
     draft = await asyncio.to_thread(who.runtime.store.reports.draft)
     if draft is None:
-        raise NotFound(who)
+        return _back(problem="no_draft")
     kept = {q.id: q.decision or QuoteDecision.APPROVED for q in quotes_of(draft)}
     shown = with_approved_quotes(report_of(draft), kept)
     return HTMLResponse(leadership_file(shown, "html").decode())
@@ -286,9 +286,11 @@ async def preview(who: Viewer = Depends(viewer)) -> Response:  # noqa: B008
 @page(REPORT + "/draft/{file_format}", roles=FACILITATORS)
 async def export_draft(file_format: str, who: Viewer = Depends(viewer)) -> Response:  # noqa: B008
     runtime = who.runtime
-    draft = await asyncio.to_thread(runtime.store.reports.draft)
-    if draft is None or file_format not in DRAFT_FORMATS:
+    if file_format not in DRAFT_FORMATS:
         raise NotFound(who)
+    draft = await asyncio.to_thread(runtime.store.reports.draft)
+    if draft is None:
+        return _back(problem="no_draft")
     try:
         if file_format == "qdpx":
             data = (await asyncio.to_thread(draft_qdpx, runtime.store, runtime.settings)).data
@@ -305,14 +307,16 @@ async def export_version(
     file_format: str,
     who: Viewer = Depends(viewer),  # noqa: B008
 ) -> Response:
-    """A published version's file; a withdrawn version is not found (never read again)."""
-    version = await asyncio.to_thread(who.runtime.store.reports.version, number)
-    if version is None or file_format not in LEADERSHIP_FORMATS:
+    """A published version's file; a withdrawn version is never read again."""
+    if file_format not in LEADERSHIP_FORMATS:
         raise NotFound(who)
+    version = await asyncio.to_thread(who.runtime.store.reports.version, number)
+    if version is None:
+        return _back(problem="no_version")
     try:
         data = await asyncio.to_thread(leadership_file, report_of(version), file_format)
     except WithdrawnVersionError:
-        raise NotFound(who) from None
+        return _back(problem="withdrawn")
     except TerrainError:
         return _back(problem="pdf")
     return _attachment(data, file_format, f"terrain-report-{number}")

@@ -197,6 +197,11 @@ FR = ReportPageTexts(
         "unknown_narrative": "Ce texte n'est plus dans le brouillon : rien n'a été modifié.",
         "empty": "Le texte est vide : rien n'a été modifié.",
         "pdf": "Le PDF ne peut pas être produit ici : téléchargez le HTML et imprimez-le.",
+        "no_version": "Cette version n'existe pas.",
+        "withdrawn": (
+            "Cette version a été retirée (un entretien qu'elle utilisait a été effacé) : elle "
+            "ne se lit plus. Sa version republiée figure dans la liste."
+        ),
     },
     leadership_title="Rapport",
     leadership_meta="Version {number}, publiée le {at}.",
@@ -344,6 +349,11 @@ EN = ReportPageTexts(
         "unknown_narrative": "This text is no longer in the draft: nothing was changed.",
         "empty": "The text is empty: nothing was changed.",
         "pdf": "The PDF cannot be made here: download the HTML and print it.",
+        "no_version": "There is no such version.",
+        "withdrawn": (
+            "This version was withdrawn (an interview it used was erased): it is no longer "
+            "read. Its republished version is in the list."
+        ),
     },
     leadership_title="Report",
     leadership_meta="Version {number}, published on {at}.",
