@@ -174,6 +174,7 @@ async def report_page(
         context.update(
             report=report,
             quotes=quotes,
+            theme_labels={theme.code: theme.label for theme in report.themes},
             pending=sum(q.decision is None for q in quotes),
             narratives=_narratives(draft),
             narrative_state=_narrative_state(draft, who),

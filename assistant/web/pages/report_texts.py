@@ -70,6 +70,7 @@ class ReportPageTexts:
     accounts_title: str
     account_columns: tuple[str, ...]
     account_states: dict[bool, str]  # disabled -> label
+    change_account: str  # {name}
     change_role: str
     role_of: str  # {name}
     disable: str
@@ -212,6 +213,7 @@ FR = ReportPageTexts(
     accounts_title="Comptes",
     account_columns=("Utilisateur", "Nom affiché", "Rôle", "État", "Créé le", "Actions"),
     account_states={False: "actif", True: "désactivé"},
+    change_account="Rôle ou mot de passe de {name}",
     change_role="Changer le rôle",
     role_of="Rôle de {name}",
     disable="Désactiver",
@@ -364,6 +366,7 @@ EN = ReportPageTexts(
     accounts_title="Accounts",
     account_columns=("User", "Display name", "Role", "State", "Created", "Actions"),
     account_states={False: "active", True: "disabled"},
+    change_account="Role or password of {name}",
     change_role="Change the role",
     role_of="Role of {name}",
     disable="Disable",
