@@ -1,7 +1,8 @@
 """The employee's pages in a real browser, measured by axe-core and checked for what a trial
 turned up: Terrain's words on the sign-in form, a true footer, the page's language, names for
 icon-only buttons, the keyboard reaching the consent question at once, a withdrawal button
-unlike its neighbours, and no button left once the interview is erased.
+unlike its neighbours, and no button left once the interview is erased. The facilitator's
+pages are measured the same way, at both sizes.
 
 axe-core comes from npm (``tests/web/package.json``; ``make test`` runs ``npm ci`` when npm is
 there). It is evaluated in the page through the browser's debugging protocol, which the page's
@@ -16,10 +17,12 @@ from typing import Any
 
 import pytest
 
+from assistant.schemas import JobKind
 from tests.ollama_server import OllamaTestServer
 from tests.web.server import PASSWORD, WebServer
 from tests.web.test_browser import ARTIFACTS, CHROMIUM, LAUNCH_ARGS
 from tests.web.test_employee import ANSWERS, interviewer
+from tests.web.test_review import Seeded, seed
 
 AXE = Path(__file__).with_name("node_modules") / "axe-core" / "axe.min.js"
 SEVERE = ("serious", "critical")
@@ -187,6 +190,80 @@ async def test_the_first_page_offers_the_interview_in_progress(
             assert page.url == thread
         finally:
             await browser.close()
+
+
+@pytest.fixture(scope="module")
+def staff_seeded(web: WebServer) -> Seeded:
+    """An interview with findings to review, and an extraction that failed."""
+    with web.store() as store:
+        seeded = seed(store)
+        failing = store.interviews.create(language="en")
+        store.jobs.enqueue(JobKind.EXTRACTION, failing.id)
+        job = store.jobs.claim_next(JobKind.EXTRACTION, lease_seconds=600)
+        assert job is not None
+        store.jobs.fail(job.id, error="The model did not answer in time.", claim=job.claim)
+    return seeded
+
+
+@pytest.mark.parametrize(("size", "device"), [("desktop", DESKTOP), ("phone", PHONE)])
+async def test_the_facilitator_pages_pass_axe(
+    web: WebServer, staff_seeded: Seeded, size: str, device: dict[str, Any]
+) -> None:
+    from playwright.async_api import async_playwright, expect
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    violations: dict[str, list[str]] = {}
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=LAUNCH_ARGS, headless=True
+        )
+        try:
+            context = await browser.new_context(locale="fr-FR", **device)
+            page = await context.new_page()
+            await page.goto(web.url)
+            await page.fill("#email", "fanny")
+            await page.fill("#password", PASSWORD)
+            await page.locator("button[type=submit]").click()
+            await expect(page.get_by_text("Ouvrir l'espace animateur")).to_be_visible(
+                timeout=20_000
+            )
+            await page.goto(web.url + "/staff/")
+            await expect(page.get_by_role("heading", name="Entretiens")).to_be_visible()
+            assert await page.evaluate("document.documentElement.lang") == "fr"
+            shown = {
+                "interviews": "/staff/interviews",
+                "transcript": f"/staff/interviews/{staff_seeded.interview}",
+                "jobs": "/staff/jobs",
+                "export": "/staff/export",
+            }
+            for name, path in shown.items():
+                await page.goto(web.url + path)
+                await page.screenshot(
+                    path=ARTIFACTS / f"a11y-staff-{size}-{name}.png", full_page=True
+                )
+                violations[name] = await severe_violations(page)
+            # On a phone the list scrolls sideways rather than cutting columns off.
+            await page.goto(web.url + "/staff/interviews")
+            table = page.locator("table")
+            await expect(table.get_by_role("columnheader", name="Extraction")).to_be_attached()
+            wraps = await page.evaluate(
+                """() => [...document.querySelectorAll("td.nowrap")].some(
+                    (cell) => cell.getClientRects().length > 1 || cell.scrollHeight > 40)"""
+            )
+            assert not wraps, "a pseudonym or a date wraps"
+            # A review, then the page as it stands: no button left that would do nothing.
+            await page.goto(web.url + shown["transcript"])
+            # One finding per size: the server (and its store) is the module's.
+            reviewed = staff_seeded.spare if size == "desktop" else staff_seeded.care
+            finding = page.locator(f"#finding-{reviewed}")
+            await finding.get_by_role("button", name="Accepter").click()
+            await expect(page.get_by_text("Constat accepté.")).to_be_visible()
+            await expect(finding.get_by_role("button", name="Accepter")).to_have_count(0)
+            await page.screenshot(path=ARTIFACTS / f"a11y-staff-{size}-reviewed.png")
+            violations["reviewed"] = await severe_violations(page)
+        finally:
+            await browser.close()
+    assert all(not found for found in violations.values()), violations
 
 
 @pytest.fixture(scope="module")

@@ -33,6 +33,8 @@ class StaffRoute:
 
 
 ROUTES: list[StaffRoute] = []
+# The header's menu, in this order (whatever order the modules are imported in).
+MENU = ("interviews", "jobs", "export", "report", "leadership", "accounts", "erase")
 
 
 def page(
@@ -42,8 +44,10 @@ def page(
     allowed = frozenset(roles)
     if not allowed:
         raise ValueError(f"The staff route {path!r} allows no role: give it its roles.")
-    if nav is not None and (method != "GET" or "{" in path):
-        raise ValueError(f"Only a GET page without parameters goes in the menu ({path!r}).")
+    if nav is not None and (method != "GET" or "{" in path or nav not in MENU):
+        raise ValueError(
+            f"Only a GET page without parameters, named in MENU, goes in the menu ({path!r})."
+        )
     route = StaffRoute(method=method, path=PREFIX + path, roles=allowed, nav=nav)
     if any((r.method, r.path) == (method, route.path) for r in ROUTES):
         raise ValueError(f"The staff route {method} {route.path} is declared twice.")
@@ -67,5 +71,6 @@ def page(
 
 
 def menu(role: UserRole) -> list[StaffRoute]:
-    """The pages in the header's menu for ``role``, in the order they were declared."""
-    return [route for route in ROUTES if route.nav is not None and role in route.roles]
+    """The pages in the header's menu for ``role``, in the order of :data:`MENU`."""
+    shown = [route for route in ROUTES if route.nav is not None and role in route.roles]
+    return sorted(shown, key=lambda route: MENU.index(route.nav or ""))
