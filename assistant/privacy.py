@@ -14,10 +14,11 @@ import hashlib
 import hmac
 import os
 import secrets
+from dataclasses import dataclass
 from pathlib import Path
 
 from assistant.config import Settings
-from assistant.schemas import Interview
+from assistant.schemas import Interview, ReportStatus
 from assistant.store import Store
 
 SECRET_FILE = "secret.key"  # noqa: S105 - a file name, not a secret
@@ -58,32 +59,60 @@ def interviews_of_user(store: Store, settings: Settings, user_name: str) -> list
     return store.interviews.where(owner_key=owner_key(settings, _named(user_name)))
 
 
+@dataclass(frozen=True)
+class ErasurePlan:
+    """What erasing ``interviews`` would take away, said before anything is erased."""
+
+    interviews: list[Interview]
+    turns: int
+    findings: int
+    versions: list[int]  # published report versions withdrawn, then republished without them
+    discards_draft: bool
+
+
+def erasure_plan(store: Store, interviews: list[Interview]) -> ErasurePlan:
+    ids = {interview.id for interview in interviews}
+    counts = store.interviews.turn_counts(sorted(ids))
+    findings = sum(len(store.findings.where(interview_id=i)) for i in sorted(ids))
+    versions = [
+        v.number
+        for v in reversed(store.reports.versions())
+        if v.number is not None
+        and v.status == ReportStatus.PUBLISHED
+        and ids & set(v.interview_ids)
+    ]
+    draft = store.reports.draft()
+    return ErasurePlan(
+        interviews=interviews,
+        turns=sum(counts.values()),
+        findings=findings,
+        versions=versions,
+        discards_draft=draft is not None and bool(ids & set(draft.interview_ids)),
+    )
+
+
 def erase_user(store: Store, settings: Settings, user_name: str) -> list[Interview]:
     """Erase every interview of ``user_name``, with all it holds, in one commit (a person's
-    erasure request), and republish the report without them; returns the interviews erased.
-    Their account, if any, is kept."""
-    erased = store.interviews.erase_owned_by(owner_key(settings, _named(user_name)))
-    if erased:
-        republish_report(store, settings)
-    return erased
+    erasure request); returns the interviews erased. Their account, if any, is kept.
+
+    The same commit withdraws every report version that drew on them and queues the job that
+    republishes those versions without them (run by the worker,
+    :mod:`assistant.report.republishing`), so that the erasure never waits for the report's
+    redactor to load."""
+    return store.interviews.erase_owned_by(owner_key(settings, _named(user_name)))
 
 
 def erase_interview(store: Store, settings: Settings, interview_id: str) -> None:
     """Erase one interview with all it holds (its employee withdrawing, or an administrator),
-    and republish the report without it. Every erasure goes through here or
-    :func:`erase_user`."""
-    store.interviews.erase(interview_id)
-    republish_report(store, settings)
+    in one commit, withdrawing the report versions that drew on it and queueing their
+    republishing, as :func:`erase_user` does. Every erasure goes through here or
+    :func:`erase_user`.
 
-
-def republish_report(store: Store, settings: Settings) -> None:
-    """Publish the replacement of a report version the erasure withdrew (in its own commit).
-
-    Imported here, not at the top: the report's libraries load only when an erasure happens.
+    ``settings`` is not read since republishing became a job; it stays so that every caller
+    (the interview's session among them) erases through one signature with :func:`erase_user`.
     """
-    from assistant.report.publishing import republish_after_erasure
-
-    republish_after_erasure(store, settings)
+    del settings
+    store.interviews.erase(interview_id)
 
 
 def _named(user_name: str) -> str:

@@ -240,7 +240,8 @@ class FindingChange(Record):
 
 
 class JobKind(StrEnum):
-    EXTRACTION = "extract"
+    EXTRACTION = "extract"  # one per interview
+    REPUBLISH = "republish"  # report versions an erasure withdrew, published again without it
 
 
 class JobStatus(StrEnum):
@@ -256,7 +257,9 @@ class Job(Record):
 
     id: str
     kind: JobKind
-    interview_id: str
+    interview_id: str | None = Field(
+        default=None, description="The interview an extraction reads; None for a republish."
+    )
     status: JobStatus = JobStatus.QUEUED
     attempts: int = 0
     error: str | None = None

@@ -99,3 +99,38 @@ def test_qdpx_is_the_drafts_only_and_schema_prints(tmp_path: Path) -> None:
     assert schema.exit_code == 0
     assert json.loads(schema.stdout)["title"] == "Report"
     assert invoke("export", "--format", "html", "--out", str(tmp_path / "x.html")).exit_code == 1
+
+
+def test_a_withdrawn_version_is_listed_but_neither_shown_nor_exported(
+    report_env: Settings, tmp_path: Path
+) -> None:
+    from assistant.privacy import erase_interview
+
+    assert invoke("build", "--no-model").exit_code == 0
+    assert invoke("approve", "--all-pending").exit_code == 0
+    assert invoke("publish").exit_code == 0
+    with Store.open(report_env) as store:
+        [erased, *_] = store.interviews.where()
+        erase_interview(store, report_env, erased.id)
+
+    listed = json.loads(invoke("list", "--json").stdout)
+    assert [(v["status"], v["people"], v["read_by_leadership"]) for v in listed] == [
+        ("withdrawn", None, False)
+    ]
+    refused = invoke("show", "--version", "1")
+    assert refused.exit_code == 1
+    assert "Version 1 was withdrawn" in " ".join(refused.output.split())
+    out = tmp_path / "report.md"
+    for chosen in (["--version", "1"], []):
+        assert invoke("export", "--format", "md", "--out", str(out), *chosen).exit_code == 1
+    assert not out.exists()
+
+    worker = CliRunner().invoke(app, ["worker", "--once"])
+    assert worker.exit_code == 0, worker.output
+    assert "version 1 as 2" in worker.output
+    listed = json.loads(invoke("list", "--json").stdout)
+    assert [(v["number"], v["status"], v["read_by_leadership"]) for v in listed] == [
+        (2, "published", True),
+        (1, "withdrawn", False),
+    ]
+    assert invoke("export", "--format", "md", "--out", str(out)).exit_code == 0

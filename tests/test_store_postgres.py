@@ -110,6 +110,7 @@ def test_on_postgresql_a_lease_that_ran_out_passes_the_job_on(postgres_url: str)
     with Store(postgres_url, clock=clock) as store:
         store.migrate()
         for job in store.jobs.where(kind=EXTRACTION, status=JobStatus.QUEUED):
+            assert job.interview_id is not None  # an extraction always names its interview
             store.interviews.erase(job.interview_id)
         job = store.jobs.enqueue(EXTRACTION, store.interviews.create(language="fr").id)
         first = store.jobs.claim_next(EXTRACTION, lease_seconds=60)

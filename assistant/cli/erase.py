@@ -104,5 +104,5 @@ def _erase(
 
     if user is not None:
         return erase_user(store, config, user)
-    erase_interview(store, config, interviews[0].id)  # withdraws and republishes the report
+    erase_interview(store, config, interviews[0].id)  # withdraws, queues the republishing
     return interviews

@@ -154,7 +154,7 @@ def _show_extraction(
         _say(f"Queued {counted(len(queueing.queued), 'interview')} ({', '.join(parts)}).")
     for job in finished:
         if job.status == JobStatus.DONE:
-            line = f"[green]✓[/] {escape(job.interview_id)}: "
+            line = f"[green]✓[/] {escape(job.interview_id or job.id)}: "
             line += counted(job.result.get("findings", 0), "finding")
             kept = job.result.get("already_reviewed", 0)
             if kept:
@@ -162,7 +162,7 @@ def _show_extraction(
             console.print(line, highlight=False, soft_wrap=True)
         else:
             errors.print(
-                f"[red]✗[/] {escape(job.interview_id)}: {escape(job.error or '')}",
+                f"[red]✗[/] {escape(job.interview_id or job.id)}: {escape(job.error or '')}",
                 highlight=False,
                 soft_wrap=True,
             )

@@ -141,7 +141,8 @@ def build(
     )
 
 
-def _summary(version: ReportVersion, report: Report) -> dict[str, object]:
+def _summary(version: ReportVersion, report: Report | None) -> dict[str, object]:
+    """The version's record; its counts only while it may be read (not once withdrawn)."""
     return {
         "number": version.number,
         "status": version.status.value,
@@ -154,9 +155,9 @@ def _summary(version: ReportVersion, report: Report) -> dict[str, object]:
         "replaces": version.replaces,
         "interviews": len(version.interview_ids),
         "findings": len(version.finding_ids),
-        "people": report.coverage.people,
-        "themes": len(report.themes),
-        "narratives": report.narratives.state.value,
+        "people": report.coverage.people if report else None,
+        "themes": len(report.themes) if report else None,
+        "narratives": report.narratives.state.value if report else None,
     }
 
 
@@ -198,9 +199,9 @@ def show(number: VersionOption = None, as_json: JsonFlag = False) -> None:
     store = _store(settings())
     try:
         version = _version_or_draft(store, number)
+        report = report_of(version)
     except TerrainError as error:
         fail(escape(str(error)))
-    report = report_of(version)
     quotes = quotes_of(version)
     narratives = [t.synthesis for t in report.themes if t.synthesis] + report.recommendations
     if as_json:
@@ -279,9 +280,12 @@ def edit_narrative(
     """Replace a narrative of the draft with your own text, marked as edited by you."""
     from assistant.report.publishing import edit_draft_narrative
 
-    store = _store(settings())
+    config = settings()
+    store = _store(config)
     try:
-        edit_draft_narrative(store, narrative_id, text, editor=actor or getpass.getuser())
+        edit_draft_narrative(
+            store, narrative_id, text, settings=config, editor=actor or getpass.getuser()
+        )
     except TerrainError as error:
         fail(escape(str(error)))
     _say(f"Narrative {narrative_id} edited.")
@@ -310,13 +314,24 @@ def publish(actor: Actor = None, as_json: JsonFlag = False) -> None:
 
 @report_app.command(name="list")
 def list_versions(as_json: JsonFlag = False) -> None:
-    """The published versions, newest first, with their status (published or withdrawn)."""
+    """The published versions, newest first, with their status (published or withdrawn) and
+    which one leadership reads. A withdrawn version is listed, but neither shown nor exported."""
     from assistant.report.publishing import report_of
+    from assistant.schemas import ReportStatus
 
     store = _store(settings())
     versions = store.reports.versions()
+    read = store.reports.latest_published()
     if as_json:
-        print_json([_summary(v, report_of(v)) for v in versions])
+        print_json(
+            [
+                {
+                    **_summary(v, None if v.status == ReportStatus.WITHDRAWN else report_of(v)),
+                    "read_by_leadership": read is not None and v.id == read.id,
+                }
+                for v in versions
+            ]
+        )
         return
     if not versions:
         _say("No version published yet.")
@@ -326,6 +341,8 @@ def list_versions(as_json: JsonFlag = False) -> None:
             line += f" (replaces {v.replaces})"
         if v.withdrawn_reason:
             line += f" (withdrawn: {v.withdrawn_reason.value})"
+        if read is not None and v.id == read.id:
+            line += "  ← leadership reads this one"
         _say(line)
 
 

@@ -1,4 +1,5 @@
-"""`terrain worker`: the extraction worker as a process of its own."""
+"""`terrain worker`: the worker (extraction, and republishing after an erasure) as a process of
+its own."""
 
 from __future__ import annotations
 
@@ -25,7 +26,8 @@ def worker(
     ] = False,
     as_json: JsonFlag = False,
 ) -> None:
-    """Run extraction jobs as interviews close, until stopped (SIGTERM or Ctrl-C).
+    """Run extraction jobs as interviews close, and republish the report after an erasure,
+    until stopped (SIGTERM or Ctrl-C).
 
     `terrain serve` already runs one; start more, on this machine or another one sharing the
     database, when extraction falls behind: each job runs in exactly one worker. A worker that
@@ -40,6 +42,7 @@ def worker(
 
     from assistant.findings.jobs import ExtractionJobs
     from assistant.findings.worker import Worker
+    from assistant.report.republishing import RepublishJobs
     from assistant.schemas import JobStatus
     from assistant.store import Store
 
@@ -50,7 +53,9 @@ def worker(
         fail(error)
     with store:
         runner = Worker(
-            ExtractionJobs.from_settings(config, store), poll_seconds=config.worker_poll_seconds
+            ExtractionJobs.from_settings(config, store),
+            poll_seconds=config.worker_poll_seconds,
+            other_jobs=[RepublishJobs.from_settings(config, store)],
         )
         if once:
             try:
@@ -67,12 +72,12 @@ def worker(
                     }
                 )
             elif not ended:
-                console.print("No extraction job was waiting.", highlight=False)
+                console.print("No job was waiting.", highlight=False)
             if any(job.status != JobStatus.DONE for job in ended):
                 raise typer.Exit(1)
             return
         if not as_json:
-            console.print("Extraction worker running (Ctrl-C to stop).", highlight=False)
+            console.print("Worker running (Ctrl-C to stop).", highlight=False)
         asyncio.run(_run_until_stopped(runner, as_json=as_json))
 
 
@@ -96,13 +101,16 @@ async def _run_until_stopped(runner: Worker, *, as_json: bool) -> None:
 
     await runner.run(stop, on_done=show)
     if not as_json:
-        console.print("Extraction worker stopped.", highlight=False)
+        console.print("Worker stopped.", highlight=False)
 
 
 def _say_ended(job: Job) -> None:
-    from assistant.schemas import JobStatus
+    from assistant.schemas import JobKind, JobStatus
 
-    name = escape(job.interview_id)
+    if job.kind == JobKind.REPUBLISH:
+        _say_republished(job)
+        return
+    name = escape(job.interview_id or job.id)
     if job.status == JobStatus.DONE:
         found = counted(int(job.result.get("findings", 0)), "finding")
         console.print(f"[green]✓[/] {name}: {found}", highlight=False)
@@ -110,3 +118,14 @@ def _say_ended(job: Job) -> None:
         errors.print(f"[yellow]…[/] {name}: waits: {escape(job.error or '')}", highlight=False)
     else:
         errors.print(f"[red]✗[/] {name}: {escape(job.error or '')}", highlight=False)
+
+
+def _say_republished(job: Job) -> None:
+    from assistant.schemas import JobStatus
+
+    if job.status != JobStatus.DONE:
+        errors.print(f"[red]✗[/] republishing: {escape(job.error or '')}", highlight=False)
+        return
+    pairs = zip(job.result.get("replaced", []), job.result.get("republished", []), strict=False)
+    done = ", ".join(f"version {old} as {new}" for old, new in pairs) or "nothing left to do"
+    console.print(f"[green]✓[/] report republished after an erasure: {done}", highlight=False)

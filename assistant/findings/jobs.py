@@ -168,7 +168,8 @@ class ExtractionJobs:
         return self.store.jobs.where(kind=EXTRACTION, status=JobStatus.QUEUED)
 
     def _jobs_by_interview(self) -> dict[str, Job]:
-        return {job.interview_id: job for job in self.store.jobs.where(kind=EXTRACTION)}
+        jobs = self.store.jobs.where(kind=EXTRACTION)
+        return {job.interview_id: job for job in jobs if job.interview_id is not None}
 
     def _decide(
         self, interview: Interview, previous: Job | None, *, force: bool
@@ -259,7 +260,11 @@ class ExtractionJobs:
             return store.jobs.fail(job.id, error=reason, claim=claim)
 
         try:
-            interview = await asyncio.to_thread(store.interviews.get, job.interview_id)
+            interview = (
+                await asyncio.to_thread(store.interviews.get, job.interview_id)
+                if job.interview_id
+                else None
+            )
             if interview is None:
                 return await asyncio.to_thread(fail, "the interview no longer exists")
             turns = await asyncio.to_thread(store.interviews.turns, interview.id)

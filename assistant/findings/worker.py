@@ -1,4 +1,5 @@
-"""The extraction worker: runs queued extraction jobs by itself, as soon as interviews close.
+"""The worker: runs queued extraction jobs by itself, as soon as interviews close, and the other
+queued jobs it is given (republishing the report after an erasure).
 
 It runs as its own process: ``terrain worker``, which ``terrain serve`` also starts beside the
 web app (a process, so that extraction never holds up the loop that serves the interviews; see
@@ -14,9 +15,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from contextlib import suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Protocol
 
 from assistant.errors import TerrainError
 from assistant.findings.jobs import ExtractionJobs
@@ -25,14 +27,24 @@ from assistant.schemas import Job
 log = logging.getLogger(__name__)
 
 
+class JobRunner(Protocol):
+    async def run_queued(self, on_done: Callable[[Job], None] | None = None) -> list[Job]: ...
+
+
 @dataclass
 class Worker:
     jobs: ExtractionJobs
     poll_seconds: float
+    other_jobs: Sequence[JobRunner] = field(default_factory=tuple)
 
     async def drain(self, on_done: Callable[[Job], None] | None = None) -> list[Job]:
-        """Run the queued jobs until none is left (or the model cannot be reached)."""
-        return await self.jobs.run_queued(on_done)
+        """Run the queued jobs until none is left (extractions stop early when the model
+        cannot be reached; the other jobs need none). The other jobs run first: they are
+        quick, and what they do (republishing without an erased interview) should not wait."""
+        ended: list[Job] = []
+        for runner in self.other_jobs:
+            ended += await runner.run_queued(on_done)
+        return ended + await self.jobs.run_queued(on_done)
 
     async def run(self, stop: asyncio.Event, on_done: Callable[[Job], None] | None = None) -> None:
         """Run jobs as they are queued until ``stop`` is set; the job running then is given
@@ -54,4 +66,4 @@ class Worker:
         try:
             await self.drain(on_done)
         except TerrainError as error:  # the database is unreachable for now: try again later
-            log.warning("The extraction worker could not run jobs: %s", error)
+            log.warning("The worker could not run jobs: %s", error)

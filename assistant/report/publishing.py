@@ -6,9 +6,12 @@ publish. Publishing refuses a draft with quotes still awaiting a decision (an un
 must never reach leadership by default); what is published holds only the approved quotes.
 
 When an interview is erased, the store withdraws in the erasure's own commit every version
-that drew on it; :func:`republish_after_erasure` then rebuilds the newest one, without any
-model, from the findings it drew on that still exist: the erased interview's quotes, counts
-and the narratives that cited its findings are gone, and only quotes approved before stay.
+that drew on it and queues a republish job; the worker runs it
+(:mod:`assistant.report.republishing`): :func:`republish_after_erasure` rebuilds each withdrawn
+version, without any model, from the findings it drew on that still exist: the erased
+interview's quotes, counts and the narratives that cited its findings are gone, and only
+quotes approved before stay. A withdrawn version is never read again (:func:`report_of`
+refuses it), and its content is cleared once it is replaced.
 """
 
 from __future__ import annotations
@@ -41,13 +44,13 @@ from assistant.report.redaction import Redactor, default_redactor
 from assistant.report.render_html import render_html
 from assistant.report.render_markdown import render_markdown
 from assistant.report.sections import selected_findings
+from assistant.retrieval.people import company_people
 from assistant.schemas import (
     Interview,
     InterviewStatus,
     QuoteDecision,
     ReportStatus,
     ReportVersion,
-    WithdrawalReason,
 )
 from assistant.store import NoDraftError, Store
 
@@ -67,6 +70,16 @@ class NoPublishedReportError(TerrainError):
     """Nothing is published (yet, or any more)."""
 
 
+class WithdrawnVersionError(TerrainError):
+    """A withdrawn version asked for: its words may include an erased interview's."""
+
+    def __init__(self, version: ReportVersion) -> None:
+        super().__init__(
+            f"Version {version.number} was withdrawn: an interview it drew on was erased.",
+            fix="Read the latest published version (terrain report list shows it).",
+        )
+
+
 @dataclass(frozen=True)
 class PendingQuote:
     id: str
@@ -82,6 +95,9 @@ def quote_id(quote: ShownQuote) -> str:
 
 
 def report_of(version: ReportVersion) -> Report:
+    """The version's report; a withdrawn one is refused (:class:`WithdrawnVersionError`)."""
+    if version.status == ReportStatus.WITHDRAWN:
+        raise WithdrawnVersionError(version)
     return Report.model_validate(version.content)
 
 
@@ -116,11 +132,11 @@ def ended_interviews(store: Store) -> list[Interview]:
     return [i for status in ENDED for i in store.interviews.where(status=status)]
 
 
-def known_names(store: Store, interviews: Sequence[Interview]) -> set[str]:
+def known_names(store: Store, settings: Settings, interviews: Sequence[Interview]) -> set[str]:
     """Names the redactor must hide whatever its model says: account names and display
-    names, and the interviews' pseudonyms. (People named in the company's documents are not
-    collected: the vector store keeps no list of names.)"""
-    names = {interview.pseudonym for interview in interviews}
+    names, the interviews' pseudonyms, and the people named in the company's ingested
+    documents (found at ingest)."""
+    names = {interview.pseudonym for interview in interviews} | company_people(settings.data_dir)
     for account in store.accounts.all():
         names.add(account.name)
         if account.display_name:
@@ -143,7 +159,7 @@ def gather_inputs(
     return ReportInputs(
         interviews=interviews,
         findings=findings,
-        known_names=known_names(store, interviews),
+        known_names=known_names(store, settings, interviews),
         sources=load_source_catalogue(Path(settings.knowledge_dir) / "sources", settings.language),
     )
 
@@ -242,6 +258,7 @@ def edit_draft_narrative(
     narrative_id: str,
     text: str,
     *,
+    settings: Settings,
     editor: str,
     redactor: Redactor | None = None,
 ) -> ReportVersion:
@@ -249,7 +266,7 @@ def edit_draft_narrative(
     draft = current_draft(store)
     report = report_of(draft)
     if redactor is None:
-        redactor = default_redactor(known_names(store, ended_interviews(store)), set())
+        redactor = default_redactor(known_names(store, settings, ended_interviews(store)), set())
     try:
         edited = edit_narrative(report, narrative_id, text, editor, redactor)
     except KeyError:
@@ -325,7 +342,7 @@ def rebuilt_without(
 ) -> Report:
     """``withdrawn`` rebuilt from ``inputs`` without a model: the narratives citing none of
     the findings gone, and only the quotes approved before."""
-    old = report_of(withdrawn)
+    old = Report.model_validate(withdrawn.content)
     options = ReportOptions(
         language=old.language,
         include_proposed=old.include_proposed,
@@ -357,32 +374,29 @@ def rebuilt_without(
     return with_approved_quotes(rebuilt, dict(withdrawn.quote_decisions))
 
 
-def republish_after_erasure(store: Store, settings: Settings) -> ReportVersion | None:
-    """If the newest version was withdrawn by an erasure, publish its replacement; returns
-    it, or None when there was nothing to republish. Idempotent: run it after every erasure."""
-    versions = store.reports.versions()
-    if not versions:
-        return None
-    newest = versions[0]
-    if (
-        newest.status != ReportStatus.WITHDRAWN
-        or newest.withdrawn_reason != WithdrawalReason.ERASURE
-    ):
-        return None
+def republish_after_erasure(store: Store, settings: Settings) -> list[ReportVersion]:
+    """Publish the replacement of every version an erasure withdrew, oldest first; returns
+    the replacements (none when there was nothing to republish). Idempotent."""
+    return [
+        _republish(store, settings, withdrawn) for withdrawn in store.reports.awaiting_replacement()
+    ]
+
+
+def _republish(store: Store, settings: Settings, withdrawn: ReportVersion) -> ReportVersion:
     inputs = gather_inputs(
         store,
         settings,
-        interview_ids=set(newest.interview_ids),
-        finding_ids=set(newest.finding_ids),
+        interview_ids=set(withdrawn.interview_ids),
+        finding_ids=set(withdrawn.finding_ids),
     )
     redactor = default_redactor(inputs.known_names, inputs.allowed_terms)
-    report = rebuilt_without(newest, inputs, settings, redactor)
+    report = rebuilt_without(withdrawn, inputs, settings, redactor)
     kept_quotes = {quote_id(q) for t in report.themes for q in t.quotes}
     return store.reports.publish_replacement(
-        newest,
+        withdrawn,
         report.model_dump(mode="json"),
         finding_ids=[f.id for f in inputs.findings],
         interview_ids=[i.id for i in inputs.interviews],
-        quote_decisions={k: v for k, v in newest.quote_decisions.items() if k in kept_quotes},
+        quote_decisions={k: v for k, v in withdrawn.quote_decisions.items() if k in kept_quotes},
         actor=ERASURE_ACTOR,
     )

@@ -1,11 +1,13 @@
 """The knowledge base: one entry point for ingesting documents and searching them.
 
 Its passages are those in Chroma (with their vectors) and the pending ones (without, yet); the
-lexical index is built from both, so that search finds every passage ingested.
+lexical index is built from both, so that search finds every passage ingested. The people the
+company's documents name are read from both as well (:mod:`assistant.retrieval.people`).
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator, Sequence
 from functools import cached_property
 from pathlib import Path
@@ -79,6 +81,7 @@ class KnowledgeBase:
     ) -> IngestReport:
         """Index ``files``; with ``reindex``, embed every passage again with the embedder."""
         from assistant.retrieval.ingest import ChunkingOptions, Ingestor
+        from assistant.retrieval.people import people_file, update_people
 
         options = ChunkingOptions(
             max_tokens=self.settings.chunk_tokens,
@@ -96,6 +99,8 @@ class KnowledgeBase:
         )
         if report.changed or self._lexical_is_stale():
             self.rebuild_lexical_index()
+        if report.changed or not people_file(self.settings.data_dir).exists():
+            await asyncio.to_thread(update_people, self.settings.data_dir, self.records())
         # Only once the lexical index matches the store: a crash before leaves the flag, and
         # the next search checks the store again.
         self._writing_flag.unlink(missing_ok=True)

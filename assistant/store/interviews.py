@@ -2,8 +2,8 @@
 
 Erasing an interview (or refusing consent) deletes what it holds in every aggregate: turns,
 findings with their audit trail, and jobs, in the same commit, which also withdraws every
-published report version that drew on it (:func:`assistant.privacy.erase_interview` then
-publishes its replacement).
+published report version that drew on it and queues the job that republishes them without it
+(:mod:`assistant.report.republishing`).
 """
 
 from __future__ import annotations

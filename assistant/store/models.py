@@ -187,6 +187,7 @@ class FindingChangeRow(Base):
 
 class JobRow(Base):
     """A unit of deferred work; at most one per (kind, interview), so enqueueing is idempotent.
+    A republish job names no interview (it follows an erasure); at most one of them waits.
 
     ``input_digest`` is the digest of what the job's last finished run read (for an extraction,
     the transcript), so that a changed input can be told from an unchanged one. A running job
@@ -198,7 +199,7 @@ class JobRow(Base):
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     kind: Mapped[str] = mapped_column(String(64))
-    interview_id: Mapped[str] = mapped_column(
+    interview_id: Mapped[str | None] = mapped_column(
         String(32), ForeignKey("interviews.id", ondelete="CASCADE"), index=True
     )
     status: Mapped[str] = mapped_column(String(32), index=True)
@@ -234,4 +235,4 @@ class ReportRow(Base):
     published_at: Mapped[datetime | None]
     withdrawn_at: Mapped[datetime | None]
     withdrawn_reason: Mapped[str | None] = mapped_column(String(32))
-    replaces: Mapped[int | None] = mapped_column(Integer)
+    replaces: Mapped[int | None] = mapped_column(Integer, unique=True)

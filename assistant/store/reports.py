@@ -2,23 +2,38 @@
 
 There is at most one draft. Publishing turns it into the next numbered version; leadership
 reads the newest published one. Erasing an interview withdraws, in the erasure's own commit,
-every version that drew on it and discards a draft that did (:func:`withdraw_using`), so that
-no published words of an erased interview survive the commit, whatever republishes after.
+every version that drew on it, discards a draft that did, and queues a republish job
+(:func:`withdraw_using`), so that no published words of an erased interview survive the commit;
+the job then publishes each withdrawn version again without it, and the withdrawn version's
+content is cleared in the same commit as its replacement's.
+
+A replacement stands where the version it replaces stood: leadership reads the published
+version whose first ancestor (following ``replaces``) is the newest, so that republishing an
+old version never puts it before a newer one.
 """
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from assistant.schemas import QuoteDecision, ReportStatus, ReportVersion, WithdrawalReason
+from assistant.schemas import (
+    JobKind,
+    JobStatus,
+    QuoteDecision,
+    ReportStatus,
+    ReportVersion,
+    WithdrawalReason,
+)
 from assistant.store.database import Repository, guarded
 from assistant.store.errors import StoreError
-from assistant.store.models import ReportRow
+from assistant.store.models import JobRow, ReportRow
 
 
 class NoDraftError(StoreError):
@@ -28,10 +43,12 @@ class NoDraftError(StoreError):
         super().__init__("There is no report draft.", fix="Build one first: terrain report build.")
 
 
-def withdraw_using(session: Session, interview_ids: Collection[str], when: datetime) -> None:
-    """Withdraw every published version that drew on one of ``interview_ids`` and delete a
-    draft that did, inside the caller's (the erasure's) transaction."""
+def withdraw_using(session: Session, interview_ids: Collection[str], when: datetime) -> int:
+    """Withdraw every published version that drew on one of ``interview_ids``, delete a draft
+    that did, and queue their republishing, inside the caller's (the erasure's) transaction.
+    Returns how many versions were withdrawn."""
     erased = set(interview_ids)
+    withdrawn = 0
     rows = session.scalars(
         select(ReportRow).where(
             ReportRow.status.in_([ReportStatus.PUBLISHED.value, ReportStatus.DRAFT.value])
@@ -46,6 +63,37 @@ def withdraw_using(session: Session, interview_ids: Collection[str], when: datet
             row.status = ReportStatus.WITHDRAWN.value
             row.withdrawn_at = when
             row.withdrawn_reason = WithdrawalReason.ERASURE.value
+            withdrawn += 1
+    if withdrawn:
+        queue_republish(session, when)
+    return withdrawn
+
+
+def queue_republish(session: Session, when: datetime) -> None:
+    """A republish job, unless one is already waiting (a running one may have read the
+    versions before this erasure withdrew them: a new one is queued then)."""
+    waiting = session.scalar(
+        select(JobRow.id).where(
+            JobRow.kind == JobKind.REPUBLISH.value, JobRow.status == JobStatus.QUEUED.value
+        )
+    )
+    if waiting is None:
+        session.add(
+            JobRow(
+                id=uuid.uuid4().hex,
+                kind=JobKind.REPUBLISH.value,
+                interview_id=None,
+                status=JobStatus.QUEUED.value,
+                attempts=0,
+                error=None,
+                result={},
+                input_digest=None,
+                claim=None,
+                lease_expires_at=None,
+                created_at=when,
+                updated_at=when,
+            )
+        )
 
 
 class ReportRepository(Repository):
@@ -133,31 +181,57 @@ class ReportRepository(Repository):
         quote_decisions: Mapping[str, QuoteDecision],
         actor: str,
     ) -> ReportVersion:
-        """A new version in place of ``withdrawn``, unless one replaced it already (another
-        process republished first): then that one is returned."""
-        with self._db.writing() as session:
-            existing = session.scalar(
-                select(ReportRow).where(ReportRow.replaces == withdrawn.number)
+        """A new version in place of ``withdrawn``, whose content is cleared in the same
+        commit; unless one replaced it already (another worker republished first): then that
+        one is returned."""
+        try:
+            with self._db.writing() as session:
+                existing = self._replacement_of(session, withdrawn.number)
+                if existing is not None:
+                    return ReportVersion.model_validate(existing)
+                now = self._db.now()
+                row = ReportRow(
+                    number=self._next_number(session),
+                    status=ReportStatus.PUBLISHED.value,
+                    content=dict(content),
+                    finding_ids=list(finding_ids),
+                    interview_ids=list(interview_ids),
+                    quote_decisions={k: QuoteDecision(v).value for k, v in quote_decisions.items()},
+                    built_by=actor,
+                    built_at=now,
+                    published_by=actor,
+                    published_at=now,
+                    replaces=withdrawn.number,
+                )
+                session.add(row)
+                old = session.scalar(select(ReportRow).where(ReportRow.id == withdrawn.id))
+                if old is not None and old.status == ReportStatus.WITHDRAWN.value:
+                    old.content = {}
+                session.flush()
+                return ReportVersion.model_validate(row)
+        except IntegrityError:
+            # Another worker's replacement was committed first (the unique ``replaces``).
+            with self._db.reading() as session:
+                found = self._replacement_of(session, withdrawn.number)
+                if found is None:
+                    raise
+                return ReportVersion.model_validate(found)
+
+    @guarded("finding the versions to republish")
+    def awaiting_replacement(self) -> list[ReportVersion]:
+        """The versions an erasure withdrew that nothing replaces yet, oldest first."""
+        replaced = select(ReportRow.replaces).where(ReportRow.replaces.is_not(None))
+        query = (
+            select(ReportRow)
+            .where(
+                ReportRow.status == ReportStatus.WITHDRAWN.value,
+                ReportRow.withdrawn_reason == WithdrawalReason.ERASURE.value,
+                ReportRow.number.not_in(replaced),
             )
-            if existing is not None:
-                return ReportVersion.model_validate(existing)
-            now = self._db.now()
-            row = ReportRow(
-                number=self._next_number(session),
-                status=ReportStatus.PUBLISHED.value,
-                content=dict(content),
-                finding_ids=list(finding_ids),
-                interview_ids=list(interview_ids),
-                quote_decisions={k: QuoteDecision(v).value for k, v in quote_decisions.items()},
-                built_by=actor,
-                built_at=now,
-                published_by=actor,
-                published_at=now,
-                replaces=withdrawn.number,
-            )
-            session.add(row)
-            session.flush()
-            return ReportVersion.model_validate(row)
+            .order_by(ReportRow.number)
+        )
+        with self._db.reading() as session:
+            return [ReportVersion.model_validate(row) for row in session.scalars(query)]
 
     @guarded("reading the report's versions")
     def versions(self) -> list[ReportVersion]:
@@ -176,16 +250,35 @@ class ReportRepository(Repository):
 
     @guarded("reading the published report")
     def latest_published(self) -> ReportVersion | None:
-        """What leadership reads: the newest version still published."""
-        query = (
-            select(ReportRow)
-            .where(ReportRow.status == ReportStatus.PUBLISHED.value)
-            .order_by(ReportRow.number.desc())
-            .limit(1)
-        )
+        """What leadership reads: the published version standing for the newest publication
+        (a replacement stands where the version it replaces stood)."""
         with self._db.reading() as session:
-            row = session.scalar(query)
+            numbered = session.execute(
+                select(ReportRow.number, ReportRow.replaces, ReportRow.status).where(
+                    ReportRow.number.is_not(None)
+                )
+            ).all()
+            replaces = {number: replaced for number, replaced, _status in numbered}
+
+            def first_of(number: int) -> int:
+                while (replaced := replaces.get(number)) is not None:
+                    number = replaced
+                return number
+
+            published = [
+                number
+                for number, _replaced, status in numbered
+                if number is not None and status == ReportStatus.PUBLISHED.value
+            ]
+            if not published:
+                return None
+            chosen = max(published, key=lambda number: (first_of(number), number))
+            row = session.scalar(select(ReportRow).where(ReportRow.number == chosen))
             return None if row is None else ReportVersion.model_validate(row)
+
+    @staticmethod
+    def _replacement_of(session: Session, number: int | None) -> ReportRow | None:
+        return session.scalar(select(ReportRow).where(ReportRow.replaces == number))
 
     @staticmethod
     def _draft_row(session: Session) -> ReportRow | None:

@@ -169,15 +169,10 @@ async def _chat_start() -> None:
     if account is None:
         await cl.Message(content=texts.no_account, author=texts.assistant_name).send()
         return
-    rt = runtime()
     if account.role == UserRole.EMPLOYEE:
-        await employee.start(rt, account.name, _language())
-    elif account.role == UserRole.FACILITATOR:
-        await staff.facilitator_home(rt, account, texts)
-    elif account.role == UserRole.LEADERSHIP:
-        await staff.leadership_home(rt, account, texts)
+        await employee.start(runtime(), account.name, _language())
     else:
-        await staff.admin_home(rt, account, texts)
+        await staff.staff_home(account, texts)
 
 
 @cl.on_chat_resume
@@ -208,12 +203,8 @@ async def _on_message(message: cl.Message) -> None:
             await staff.refuse(texts)
             return
         await employee.on_message(rt, chat, message.content)
-    elif account.role == UserRole.FACILITATOR:
-        await staff.facilitator_home(rt, account, texts)
-    elif account.role == UserRole.LEADERSHIP:
-        await staff.leadership_home(rt, account, texts)
     else:
-        await staff.admin_home(rt, account, texts)
+        await staff.staff_home(account, texts)
 
 
 # -- buttons ---------------------------------------------------------------------------------
@@ -266,28 +257,5 @@ async def _employee_action(action: cl.Action) -> None:
             await employee.strike_point(chat, point)
 
 
-async def _staff_action(action: cl.Action) -> None:
-    texts = _texts()
-    account = await _account()
-    if account is None:
-        await staff.refuse(texts)
-        return
-    rt = runtime()
-    target: Any = action.payload.get("interview")
-    if action.name == staff.REPORT:
-        await staff.facilitator_report(rt, account, texts)
-    elif action.name == staff.REPORT_REBUILD:
-        await staff.facilitator_report(rt, account, texts, rebuild=True)
-    elif action.name == staff.REPORT_PUBLISH:
-        await staff.facilitator_publish(rt, account, texts)
-    elif action.name == staff.ADMIN_ERASE:
-        await staff.admin_ask_erase(rt, account, texts, target)
-    elif action.name == staff.ADMIN_ERASE_CONFIRM:
-        await action.remove()
-        await staff.admin_erase(rt, account, texts, target)
-
-
 for _name in employee.ACTIONS:
     cl.action_callback(_name)(_employee_action)
-for _name in staff.ACTIONS:
-    cl.action_callback(_name)(_staff_action)

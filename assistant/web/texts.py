@@ -49,37 +49,14 @@ class Texts:
     not_allowed: str
     not_found: str
     no_account: str
-    # leadership
-    leadership_home: str
-    # facilitator
-    facilitator_title: str
-    staff_pages_intro: str
-    staff_pages_link: str
-    report_label: str
-    report_draft: str  # {built} {by} {people} {themes} {findings} {pending}
-    report_publish_label: str
-    report_rebuild_label: str
-    report_pending: str
-    report_no_draft: str
-    report_published: str  # {number}
+    # where each staff role's pages are: title, intro, link label
+    staff_pages: dict[UserRole, tuple[str, str, str]]
     speakers: dict[Speaker, str]
     statuses: dict[InterviewStatus, str]
     phases: dict[Phase, str]
     # finding statuses and origins, as the staff pages show them
     finding_statuses: dict[FindingStatus, str]
     finding_origins: dict[FindingOrigin, str]
-    # admin
-    admin_title: str
-    admin_users: str
-    admin_user_columns: tuple[str, ...]
-    admin_interviews: str
-    admin_interview_columns: tuple[str, ...]
-    admin_no_interviews: str
-    admin_erase_label: str  # {pseudonym}
-    admin_erase_confirm: str  # {pseudonym} {turns}
-    admin_erase_yes: str
-    admin_erased: str  # {pseudonym} {turns}
-    admin_help: str
     # a thread's name in the conversation list
     thread_name: str  # {status} {date}: the status first, where a narrow list still shows it
     date_format: str
@@ -130,36 +107,28 @@ FR = Texts(
     not_allowed="Cette action n'est pas permise avec votre rôle.",
     not_found="Cet entretien n'existe pas ou n'est pas accessible.",
     no_account="Votre compte n'existe plus ; reconnectez-vous ou contactez un administrateur.",
-    leadership_home=(
-        "## Rapports\n\n"
-        "Les rapports de la démarche apparaîtront ici dès qu'une synthèse aura été publiée. "
-        "Ils sont anonymes : aucun thème, aucune citation ni aucun chiffre qui concerne moins "
-        "de cinq personnes n'y figure.\n\n"
-        "La direction n'a pas accès aux entretiens eux-mêmes."
-    ),
-    facilitator_title="## Entretiens",
-    staff_pages_intro=(
-        "Les entretiens, leurs transcriptions, la revue des constats et les extractions sont "
-        "dans l'espace animateur ; le rapport reste ici pour l'instant."
-    ),
-    staff_pages_link="Ouvrir l'espace animateur",
-    report_label="Rapport",
-    report_draft=(
-        "Brouillon du rapport, construit le {built} par {by} : {people} personnes, {themes} "
-        "thèmes affichés, {findings} constats. Citations en attente d'approbation : {pending} "
-        "(terrain report show, puis terrain report approve ou drop). Les synthèses rédigées "
-        "par le modèle s'obtiennent avec terrain report build."
-    ),
-    report_publish_label="Publier",
-    report_rebuild_label="Reconstruire",
-    report_pending=(
-        "Des citations attendent encore votre décision : rien n'a été publié. Approuvez ou "
-        "écartez chacune (terrain report show, terrain report approve, terrain report drop)."
-    ),
-    report_no_draft=(
-        "Il n'y a pas de brouillon à publier : cliquez sur Rapport pour en construire un."
-    ),
-    report_published="Version {number} publiée : la direction la lit désormais.",
+    staff_pages={
+        UserRole.FACILITATOR: (
+            "## Espace animateur",
+            "Les entretiens, leurs transcriptions, la revue des constats, les extractions et "
+            "le rapport sont dans l'espace animateur.",
+            "Ouvrir l'espace animateur",
+        ),
+        UserRole.LEADERSHIP: (
+            "## Rapport",
+            "Le dernier rapport publié se lit sur sa page, avec son PDF et son HTML à "
+            "télécharger. Il est anonyme : aucun thème, aucune citation ni aucun chiffre qui "
+            "concerne moins de cinq personnes n'y figure ; la direction n'a pas accès aux "
+            "entretiens eux-mêmes.",
+            "Lire le rapport",
+        ),
+        UserRole.ADMIN: (
+            "## Administration",
+            "Les comptes (ajout, désactivation, mot de passe, rôle) et l'effacement des "
+            "entretiens d'une personne sont dans les pages d'administration.",
+            "Ouvrir l'administration",
+        ),
+    },
     speakers={Speaker.INTERVIEWER: "Terrain", Speaker.EMPLOYEE: "Salarié·e"},
     statuses={
         InterviewStatus.IN_PROGRESS: "en cours",
@@ -184,25 +153,6 @@ FR = Texts(
         FindingStatus.REJECTED: "rejeté",
     },
     finding_origins={FindingOrigin.MODEL: "modèle", FindingOrigin.FACILITATOR: "facilitateur"},
-    admin_title="## Administration",
-    admin_users="### Utilisateurs",
-    admin_user_columns=("Nom", "Rôle", "Créé le"),
-    admin_interviews="### Entretiens",
-    admin_interview_columns=("Pseudonyme", "Statut", "Commencé", "Messages"),
-    admin_no_interviews="Aucun entretien enregistré.",
-    admin_erase_label="Effacer {pseudonym}",
-    admin_erase_confirm=(
-        "Effacer l'entretien {pseudonym} supprime définitivement ses {turns} messages et le "
-        "lien entre ce pseudonyme et la personne. Confirmez-vous ?"
-    ),
-    admin_erase_yes="Oui, effacer",
-    admin_erased=(
-        "Effacé : l'entretien {pseudonym}, ses {turns} messages et le lien entre le pseudonyme "
-        "et la personne."
-    ),
-    admin_help=(
-        "Les comptes se gèrent avec `terrain users` ; l'effacement d'un entretien se fait ici."
-    ),
     thread_name="{status} · {date}",
     date_format="%d/%m/%Y %H:%M",
     roles={
@@ -252,33 +202,27 @@ EN = Texts(
     not_allowed="Your role does not allow this action.",
     not_found="This interview does not exist or is not accessible.",
     no_account="Your account no longer exists; sign in again or contact an administrator.",
-    leadership_home=(
-        "## Reports\n\n"
-        "The study's reports will appear here as soon as a synthesis is published. They are "
-        "anonymous: no theme, quote or figure that concerns fewer than five people appears "
-        "in them.\n\n"
-        "Leadership has no access to the interviews themselves."
-    ),
-    facilitator_title="## Interviews",
-    staff_pages_intro=(
-        "The interviews, their transcripts, the review of findings and the extractions are in "
-        "the facilitator pages; the report stays here for now."
-    ),
-    staff_pages_link="Open the facilitator pages",
-    report_label="Report",
-    report_draft=(
-        "Report draft, built on {built} by {by}: {people} people, {themes} themes shown, "
-        "{findings} findings. Quotes awaiting approval: {pending} (terrain report show, then "
-        "terrain report approve or drop). The model's narratives come with terrain report build."
-    ),
-    report_publish_label="Publish",
-    report_rebuild_label="Rebuild",
-    report_pending=(
-        "Some quotes still await your decision: nothing was published. Approve or drop each "
-        "(terrain report show, terrain report approve, terrain report drop)."
-    ),
-    report_no_draft="There is no draft to publish: click Report to build one.",
-    report_published="Version {number} published: leadership now reads it.",
+    staff_pages={
+        UserRole.FACILITATOR: (
+            "## Facilitator pages",
+            "The interviews, their transcripts, the review of findings, the extractions and "
+            "the report are in the facilitator pages.",
+            "Open the facilitator pages",
+        ),
+        UserRole.LEADERSHIP: (
+            "## Report",
+            "The latest published report is read on its page, with its PDF and HTML to "
+            "download. It is anonymous: no theme, quote or count that concerns fewer than five "
+            "people appears in it; leadership has no access to the interviews themselves.",
+            "Read the report",
+        ),
+        UserRole.ADMIN: (
+            "## Administration",
+            "Accounts (add, disable, password, role) and erasing a person's interviews are in "
+            "the administration pages.",
+            "Open the administration",
+        ),
+    },
     speakers={Speaker.INTERVIEWER: "Terrain", Speaker.EMPLOYEE: "Employee"},
     statuses={
         InterviewStatus.IN_PROGRESS: "in progress",
@@ -303,23 +247,6 @@ EN = Texts(
         FindingStatus.REJECTED: "rejected",
     },
     finding_origins={FindingOrigin.MODEL: "model", FindingOrigin.FACILITATOR: "facilitator"},
-    admin_title="## Administration",
-    admin_users="### Users",
-    admin_user_columns=("Name", "Role", "Created"),
-    admin_interviews="### Interviews",
-    admin_interview_columns=("Pseudonym", "Status", "Started", "Messages"),
-    admin_no_interviews="No interviews recorded.",
-    admin_erase_label="Erase {pseudonym}",
-    admin_erase_confirm=(
-        "Erasing the interview {pseudonym} deletes its {turns} messages and the link between "
-        "this pseudonym and the person for good. Do you confirm?"
-    ),
-    admin_erase_yes="Yes, erase",
-    admin_erased=(
-        "Erased: the interview {pseudonym}, its {turns} messages and the link between the "
-        "pseudonym and the person."
-    ),
-    admin_help="Accounts are managed with `terrain users`; interviews are erased here.",
     thread_name="{status} · {date}",
     date_format="%Y-%m-%d %H:%M",
     roles={

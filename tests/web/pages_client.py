@@ -53,7 +53,8 @@ class PagesClient:
 
     def csrf(self) -> str:
         """The form token of the signed-in user, read from a page as a browser would."""
-        found = _CSRF.search(self.get("/staff/jobs").text) or _CSRF.search(self.get("/staff/").text)
+        home = self.http.get("/staff/", follow_redirects=True)  # the role's first page
+        found = _CSRF.search(home.text)
         assert found, "no form token on the page"
         return found.group(1)
 

@@ -264,3 +264,67 @@ async def test_the_facilitator_pages_pass_axe(
         finally:
             await browser.close()
     assert all(not found for found in violations.values()), violations
+
+
+@pytest.fixture(scope="module")
+def published(web: WebServer) -> str:
+    """A published report and a new draft beside it (its quotes awaiting a decision); returns
+    a pseudonym the erasure page can be asked about."""
+    import asyncio
+
+    from assistant.report.publishing import build_draft, decide_quote, publish, quotes_of
+    from assistant.schemas import QuoteDecision
+    from tests.report_scripts import scripted
+    from tests.report_store import store_study
+
+    settings = web.settings
+    with web.store() as store:
+        stored = store_study(store, scripted(12))
+        draft = asyncio.run(build_draft(store, settings, None, actor="fanny"))
+        for quote in quotes_of(draft):
+            decide_quote(store, quote.id, QuoteDecision.APPROVED)
+        publish(store, actor="fanny")
+        asyncio.run(build_draft(store, settings, None, actor="fanny"))
+        interview = store.interviews.get(next(iter(stored.values())))
+    assert interview is not None
+    return interview.pseudonym
+
+
+STAFF_PAGES = {
+    "fanny": ("/staff/report", "/staff/report/preview"),
+    "lea": ("/staff/leadership",),
+    "adam": ("/staff/admin/accounts", "/staff/admin/erase", "/staff/admin/erase?pseudonym={p}"),
+}
+
+
+@pytest.mark.parametrize(("size", "device"), [("desktop", DESKTOP), ("phone", PHONE)])
+async def test_the_report_leadership_and_admin_pages_pass_axe(
+    web: WebServer, published: str, size: str, device: dict[str, Any]
+) -> None:
+    from playwright.async_api import async_playwright, expect
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    violations: dict[str, list[str]] = {}
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=LAUNCH_ARGS, headless=True
+        )
+        try:
+            for user, paths in STAFF_PAGES.items():
+                context = await browser.new_context(locale="fr-FR", **device)
+                page = await context.new_page()
+                await page.goto(web.url)
+                await page.fill("#email", user)
+                await page.fill("#password", PASSWORD)
+                await page.locator("button[type=submit]").click()
+                await expect(page.get_by_role("link").first).to_be_visible(timeout=20_000)
+                for number, path in enumerate(paths, start=1):
+                    await page.goto(web.url + path.format(p=published))
+                    await expect(page.locator("h1").first).to_be_visible(timeout=20_000)
+                    name = f"staff-{size}-{user}-{number}"
+                    await page.screenshot(path=ARTIFACTS / f"{name}.png", full_page=True)
+                    violations[path] = await severe_violations(page)
+                await context.close()
+        finally:
+            await browser.close()
+    assert all(not found for found in violations.values()), violations

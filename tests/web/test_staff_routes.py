@@ -15,7 +15,7 @@ from fastapi.routing import APIRoute
 from assistant.schemas import JobKind, UserRole
 from assistant.store import Store
 from assistant.web.pages.routes import ROUTES, StaffRoute, page, router
-from tests.web.server import ACCOUNTS, WebServer
+from tests.web.server import ACCOUNTS, PASSWORD, WebServer
 from tests.web.test_review import Seeded, seed
 
 # One account per role; None: nobody signed in.
@@ -75,16 +75,37 @@ def _forms(web: WebServer, seeded: Seeded) -> dict[str, Callable[[], dict[str, s
         }
 
     finding = "/staff/interviews/{interview_id}/findings/{finding_id}"
+    account = "/staff/admin/accounts/{name}"
     return {
         finding + "/review": review,
         finding + "/edit": edit,
         "/staff/interviews/{interview_id}/findings": add,
+        # The report's and the accounts' forms, changing nothing another test reads.
+        "/staff/report/build": lambda: {"narratives": "none"},
+        "/staff/report/quotes/{quote_id}": lambda: {"decision": "approved"},
+        "/staff/admin/accounts": lambda: {
+            "name": "routes",
+            "role": "employee",
+            "password": PASSWORD,
+        },
+        account + "/role": lambda: {"role": "employee"},
+        account + "/disabled": lambda: {"disabled": "false"},
+        account + "/password": lambda: {"password": PASSWORD},
     }
 
 
 def _url(route: StaffRoute, seeded: Seeded, job_id: str) -> str:
     finding = seeded.care if route.path.endswith("/edit") else seeded.spare
-    return route.path.format(interview_id=seeded.interview, finding_id=finding, job_id=job_id)
+    return route.path.format(
+        interview_id=seeded.interview,
+        finding_id=finding,
+        job_id=job_id,
+        quote_id="q00000000",
+        narrative_id="n0",
+        file_format="html",
+        number=1,
+        name="alice",
+    )
 
 
 async def _signed_in(web: WebServer, name: str) -> httpx.AsyncClient:

@@ -14,12 +14,15 @@ from fastapi.responses import RedirectResponse, Response
 from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 
+from assistant.web.pages import admin as admin
 from assistant.web.pages import exports as exports
 
 # Importing an area declares its routes, in the order of the menu.
 from assistant.web.pages import home as home
 from assistant.web.pages import interviews as interviews
 from assistant.web.pages import jobs as jobs
+from assistant.web.pages import leadership as leadership
+from assistant.web.pages import report as report
 from assistant.web.pages import review as review
 from assistant.web.pages import transcript as transcript
 from assistant.web.pages.access import LOGIN_PAGE, Refused, SignInNeeded

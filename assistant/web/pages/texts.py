@@ -89,7 +89,15 @@ FR = PageTexts(
     signed_in_as="{name} · {role}",
     sign_out="Se déconnecter",
     menu_label="Menu principal",
-    nav={"interviews": "Entretiens", "jobs": "Extractions", "export": "Export des constats"},
+    nav={
+        "interviews": "Entretiens",
+        "jobs": "Extractions",
+        "export": "Export des constats",
+        "report": "Rapport",
+        "leadership": "Rapport",
+        "accounts": "Comptes",
+        "erase": "Effacement",
+    },
     refused_title="Accès refusé",
     refusals={
         "role": "Votre rôle ne donne pas accès à cette page.",
@@ -217,7 +225,15 @@ EN = PageTexts(
     signed_in_as="{name} · {role}",
     sign_out="Sign out",
     menu_label="Main menu",
-    nav={"interviews": "Interviews", "jobs": "Extractions", "export": "Findings export"},
+    nav={
+        "interviews": "Interviews",
+        "jobs": "Extractions",
+        "export": "Findings export",
+        "report": "Report",
+        "leadership": "Report",
+        "accounts": "Accounts",
+        "erase": "Erasure",
+    },
     refused_title="Access refused",
     refusals={
         "role": "Your role does not give access to this page.",

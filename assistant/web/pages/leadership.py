@@ -1,0 +1,81 @@
+"""Leadership's page: the latest published report, and its HTML and PDF to download; nothing
+else (no draft, no transcript, no interview)."""
+
+from __future__ import annotations
+
+import asyncio
+
+from fastapi import Depends
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from assistant.errors import TerrainError
+from assistant.report.publishing import (
+    NoPublishedReportError,
+    latest_published_report,
+    leadership_file,
+)
+from assistant.schemas import UserRole
+from assistant.web.pages.access import Viewer, viewer
+from assistant.web.pages.report_texts import report_page_texts
+from assistant.web.pages.routes import PREFIX, page
+from assistant.web.pages.templating import render
+
+LEADERSHIP = "/leadership"
+READERS = (UserRole.LEADERSHIP,)
+
+
+@page(LEADERSHIP, roles=READERS, nav="leadership")
+async def leadership(who: Viewer = Depends(viewer)) -> Response:  # noqa: B008
+    version = await asyncio.to_thread(who.runtime.store.reports.latest_published)
+    return render(
+        "leadership.html",
+        who,
+        current=PREFIX + LEADERSHIP,
+        r=report_page_texts(who.language),
+        version=version,
+    )
+
+
+async def _file(who: Viewer, file_format: str) -> tuple[int | None, bytes] | None:
+    """The latest published version's number and file; None when none is published (any
+    more: an erasure may have withdrawn it since the page was shown)."""
+    try:
+        version, report = await asyncio.to_thread(latest_published_report, who.runtime.store)
+    except NoPublishedReportError:
+        return None
+    return version.number, await asyncio.to_thread(leadership_file, report, file_format)
+
+
+def _to_page() -> Response:
+    return RedirectResponse(PREFIX + LEADERSHIP, status_code=303)
+
+
+@page(LEADERSHIP + "/report.html", roles=READERS)
+async def report_html(download: bool = False, who: Viewer = Depends(viewer)) -> Response:  # noqa: B008
+    """The report's own HTML file: shown in the page, or downloaded."""
+    found = await _file(who, "html")
+    if found is None:
+        return _to_page()
+    number, data = found
+    headers = (
+        {"Content-Disposition": f'attachment; filename="terrain-report-{number}.html"'}
+        if download
+        else {}
+    )
+    return HTMLResponse(data.decode(), headers=headers)
+
+
+@page(LEADERSHIP + "/report.pdf", roles=READERS)
+async def report_pdf(who: Viewer = Depends(viewer)) -> Response:  # noqa: B008
+    try:
+        found = await _file(who, "pdf")
+    except TerrainError:  # WeasyPrint cannot run here: the page still offers the HTML
+        found = None
+    if found is None:
+        return _to_page()
+    number, data = found
+    return Response(
+        data,
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="terrain-report-{number}.pdf"'},
+    )
