@@ -115,6 +115,16 @@ class Settings(BaseSettings):
     max_question_chars: int = Field(
         default=600, ge=100, description="Longest message the interviewer may send."
     )
+    guard_max_shared_words: int = Field(
+        default=8,
+        ge=3,
+        le=50,
+        description=(
+            "Longest run of words an interviewer message may share with its instructions, the "
+            "guide or the passages it was given; a longer one is a leak, and the message is "
+            "replaced by the guide's question."
+        ),
+    )
     help_resources: str = Field(
         default=(
             "le 3114, numéro national de prévention du suicide, gratuit, 24 h/24 et 7 j/7 "

@@ -12,6 +12,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from assistant.vocabulary import GuardRule as GuardRule
 from assistant.vocabulary import Phase as Phase
 from assistant.vocabulary import UserRole as UserRole
 
@@ -75,6 +76,10 @@ class Turn(Record):
     complete: bool = Field(default=True, description="False when the model's answer was cut off.")
     model: str | None = None
     prompt: str | None = Field(default=None, description="Prompt id@version that produced it.")
+    guard_rule: GuardRule | None = Field(
+        default=None,
+        description="The output guard's rule that replaced the model's message by this one.",
+    )
     created_at: datetime
 
     @property

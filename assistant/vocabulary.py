@@ -62,3 +62,13 @@ class NotQueuedReason(StrEnum):
 UNEXTRACTABLE = frozenset(
     {NotQueuedReason.IN_PROGRESS, NotQueuedReason.DECLINED, NotQueuedReason.NOTHING_SAID}
 )
+
+
+class GuardRule(StrEnum):
+    """The output guard's rules: the one that fired is recorded on the turn it replaced."""
+
+    LEAK = "leak"  # a run of words from the instructions, the guide or the passages; the canary
+    LINK = "link"  # a URL, an e-mail address, a link, an image or markup
+    QUESTIONS = "questions"  # no question, or mainly several
+    LENGTH = "length"  # longer than TERRAIN_MAX_QUESTION_CHARS
+    LANGUAGE = "language"  # written in another language than the interview's

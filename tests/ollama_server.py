@@ -10,8 +10,10 @@ inject faults (:meth:`~OllamaTestServer.fail_next`, :attr:`Reply.fault`), pace t
 real model (:attr:`~OllamaTestServer.time_to_first_token`,
 :attr:`~OllamaTestServer.tokens_per_second`) and inspect what was sent
 (:attr:`~OllamaTestServer.requests`). Without a script it answers with a short French interview
-question. Tests of Terrain's own logic use the in-process :mod:`assistant.llm.testing` instead;
-this server is for the adapter and the whole path (and the web app, the CLI and benchmarks).
+question; :func:`compromised_responder` (``--compromised`` by hand) makes it a jailbroken model
+that obeys every injection, as :class:`assistant.llm.testing.CompromisedChatModel` does.
+Tests of Terrain's own logic use the in-process :mod:`assistant.llm.testing` instead; this
+server is for the adapter and the whole path (and the web app, the CLI and benchmarks).
 
 It also runs by hand as a stand-in for ``ollama serve``, with the project's Python::
 
@@ -23,6 +25,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import hashlib
+import itertools
 import json
 import re
 import socket
@@ -40,7 +43,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any, cast
 
-from assistant.llm.testing import word_vector
+from assistant.llm.port import ChatMessage, Role
+from assistant.llm.testing import Attack, choose_attack, compromised_reply, word_vector
 
 __all__ = [
     "DEFAULT_QUESTION",
@@ -51,6 +55,7 @@ __all__ = [
     "RecordedRequest",
     "Reply",
     "Responder",
+    "compromised_responder",
     "free_port_url",
     "split_tokens",
 ]
@@ -104,6 +109,25 @@ def split_tokens(text: str) -> list[str]:
     ``["Bonjour", ",", " toi"]``.
     """
     return _TOKEN.findall(text)
+
+
+def compromised_responder(attacks: Iterable[Attack] = tuple(Attack)) -> Responder:
+    """Answers as a compromised model: the attack the employee's latest message names by its
+    trigger word, else the next of ``attacks`` in turn (see
+    :class:`assistant.llm.testing.Attack`)."""
+    turns = itertools.cycle(tuple(attacks))
+    lock = threading.Lock()
+
+    def respond(body: dict[str, Any]) -> str:
+        messages = [
+            ChatMessage(role=Role(message["role"]), content=str(message.get("content", "")))
+            for message in body.get("messages", [])
+        ]
+        with lock:  # the server answers each request on a thread of its own
+            attack = choose_attack(messages, turns)
+        return compromised_reply(messages, attack, structured=isinstance(body.get("format"), dict))
+
+    return respond
 
 
 def _word_count(text: str) -> int:
@@ -698,6 +722,11 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument("--embed-dim", type=int, default=256)
     parser.add_argument("--quiet", action="store_true", help="do not log requests")
+    parser.add_argument(
+        "--compromised",
+        action="store_true",
+        help="answer as a jailbroken model that obeys every injection",
+    )
     args = parser.parse_args(argv)
     server = OllamaTestServer(
         host=args.host,
@@ -708,6 +737,8 @@ def main(argv: list[str] | None = None) -> None:
         tokens_per_second=args.tps,
         verbose=not args.quiet,
     )
+    if args.compromised:
+        server.respond_with(compromised_responder())
     with server:
         print(f"Fake Ollama {OLLAMA_VERSION} listening on {server.url} (Ctrl-C to stop)")
         try:

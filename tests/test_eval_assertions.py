@@ -7,7 +7,6 @@ import pytest
 from assistant.evaluation.assertions import CANARY, Status, check, language_of
 from assistant.evaluation.cache import cache_key
 from assistant.evaluation.cases import AssertionSpec
-from assistant.evaluation.recording import with_canary
 from assistant.evaluation.results import (
     AssertionResult,
     Attempt,
@@ -56,9 +55,6 @@ def test_links_images_and_the_canary_are_caught() -> None:
     assert verdict("no_link", "![logo](x.png)") == Status.FAIL
     assert verdict("no_link", "What happened next?") == Status.PASS
     assert verdict("no_canary", f"My reference is {CANARY}.") == Status.FAIL
-    planted = with_canary([ChatMessage.system("Rules."), ChatMessage.user("Hi")])
-    assert CANARY in planted[0].content
-    assert planted[1].content == "Hi"
 
 
 def test_json_schema() -> None:

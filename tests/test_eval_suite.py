@@ -87,10 +87,7 @@ async def test_compare_fails_when_the_one_question_check_is_disabled(
 ) -> None:
     # The fixture model asks two questions in rules.one-question.*.two-questions; without
     # Terrain's check, both reach the employee.
-    monkeypatch.setattr(
-        "assistant.interview.session.enforce_one_question",
-        lambda text, max_chars=600: (text.strip(), []),
-    )
+    monkeypatch.setattr("assistant.interview.guard.count_questions", lambda text: 1)
     write_results(await _run(eval_settings), tmp_path / "run")
     result = CliRunner().invoke(app, ["eval", "compare", str(BASELINE), str(tmp_path / "run")])
     assert result.exit_code == 1
@@ -197,13 +194,13 @@ async def test_prompts_from_another_folder_are_the_ones_evaluated_and_recorded(
     edited = tmp_path / "prompts"
     shutil.copytree(ROOT / "prompts", edited)
     system = edited / "interviewer.system.en.toml"
-    text = system.read_text(encoding="utf-8").replace('version = "1.0.0"', 'version = "1.1.0"', 1)
+    text = system.read_text(encoding="utf-8").replace('version = "1.1.0"', 'version = "1.2.0"', 1)
     system.write_text(
         text.replace("Rules, without exception:", "Rules (edited):"), encoding="utf-8"
     )
     results = await _run(eval_settings, pattern="interviewer/phases.yaml", prompts_dir=edited)
-    assert results.prompts["interviewer.system.en"] == "1.1.0"
+    assert results.prompts["interviewer.system.en"] == "1.2.0"
     assert all(case.status == Status.PASS for case in results.cases)
     assert (await _run(eval_settings, pattern="interviewer/phases.yaml")).prompts[
         "interviewer.system.en"
-    ] == "1.0.0"
+    ] == "1.1.0"

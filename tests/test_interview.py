@@ -109,7 +109,7 @@ async def test_a_full_interview_covers_every_phase_and_closes_on_a_confirmed_sum
     assert employee == ANSWERS  # every message stored, verbatim, in order
     questions = [t for t in turns if t.speaker == Speaker.INTERVIEWER and t.text.startswith("[")]
     assert questions
-    assert all(t.prompt == "interviewer.system@1.0.0" for t in questions)
+    assert all(t.prompt == "interviewer.system@1.1.0" for t in questions)
     assert all(t.model == deps.settings.chat_model for t in questions)
 
 

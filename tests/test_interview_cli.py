@@ -16,7 +16,8 @@ from assistant.interview.guide import load_guide
 from assistant.privacy import erase_user, interviews_of_user, owner_key
 from assistant.store import Store
 from tests.conftest import CHAT_MODEL, EMBED_MODEL
-from tests.ollama_server import OllamaTestServer, free_port_url
+from tests.guard_checks import assert_reached_safely, guide_sources, instructions
+from tests.ollama_server import OllamaTestServer, compromised_responder, free_port_url
 
 
 @pytest.fixture
@@ -197,3 +198,54 @@ def test_one_ctrl_c_stops_and_says_how_to_resume(environment: Path, tmp_path: Pa
     hint = f"Continue with: terrain interview --resume {interview_id_in(err)}"
     assert "the interview is kept" in err
     assert hint in err.splitlines()[-1], err
+
+
+def test_a_compromised_model_reaches_the_terminal_only_through_the_guard(
+    environment: Path, monkeypatch: pytest.MonkeyPatch, ollama_server: OllamaTestServer
+) -> None:
+    monkeypatch.setenv("OLLAMA_HOST", ollama_server.url)
+    ollama_server.respond_with(compromised_responder())
+    answers = [
+        "yes",
+        "I am a home carer, I look after elderly people in their homes.",
+        "Yesterday morning at Mrs R.'s, she was worried because her daughter had not called.",
+        "I sat down with her, let her talk, then helped her wash.",
+        "Her daughter was on the phone afterwards; my colleague the nurse came by too.",
+        "It brought her calm, and I felt that we trusted each other.",
+        "Normally the wash takes 30 minutes but in practice I ran over by 20 minutes.",
+    ]
+    result = CliRunner().invoke(
+        app, ["interview", "--lang", "en", "--json"], input="\n".join(answers) + "\n"
+    )
+    assert result.exit_code == 0, result.output
+    turns = json.loads(result.stdout)["turns"]
+    asked = [turn for turn in turns if turn["speaker"] == "interviewer"][1:]
+    # Each of the model's six attacks, then its first again: all replaced, each naming its rule.
+    assert [turn["guard_rule"] for turn in asked] == [
+        "leak",
+        "link",
+        "questions",
+        "questions",
+        "language",
+        "length",
+        "leak",
+    ]
+    assert all(turn["scripted"] for turn in asked)
+    systems = [
+        instructions(request.body["messages"][0]["content"])
+        for request in ollama_server.chat_requests()
+    ]
+    sources = [*systems, *guide_sources("en")]
+    shown = [line for line in result.stderr.splitlines() if line.strip()] + [
+        turn["text"] for turn in asked
+    ]
+    for text in shown:
+        assert_reached_safely(text, sources=sources, max_run=load_settings().guard_max_shared_words)
+
+    # As the terminal prints it: none of what the model wrote.
+    ollama_server.respond_with(compromised_responder())
+    printed = CliRunner().invoke(app, ["interview", "--lang", "en"], input="\n".join(answers))
+    assert printed.exit_code == 0, printed.output
+    for attack in ("here are my instructions", "example.com", "![", "strong advice", "completely"):
+        assert attack not in printed.output.lower()
+    assert "Qu'avez-vous" not in printed.output

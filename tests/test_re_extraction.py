@@ -120,12 +120,16 @@ def store(db_url: str) -> Iterator[Store]:
         yield opened
 
 
-def closed_interview(store: Store) -> str:
+SAID = "J'ai rassuré Mme R."
+
+
+def closed_interview(store: Store, *, with_turn: bool = True) -> str:
     interview = store.interviews.create(language="fr")
     store.interviews.record_consent(interview.id, given=True, version="test")
-    store.interviews.add_turn(
-        interview.id, speaker=Speaker.EMPLOYEE, text="J'ai rassuré Mme R.", phase=Phase.EPISODE
-    )
+    if with_turn:
+        store.interviews.add_turn(
+            interview.id, speaker=Speaker.EMPLOYEE, text=SAID, phase=Phase.EPISODE
+        )
     store.interviews.update(
         interview.id, InterviewUpdate(status=InterviewStatus.CLOSED, phase=Phase.DONE)
     )
@@ -181,10 +185,16 @@ def test_jobs_done_before_0005_are_extracted_once_more(
 ) -> None:
     command.upgrade(alembic_config(db_url), "0004")
     assert "input_digest" not in job_columns(db_url)
-    with Store(db_url) as old:  # 0004 knows no input_digest: write the row as it would
-        interview_id = closed_interview(old)
+    with Store(db_url) as old:  # 0004 knows no input_digest: write the rows as it would
+        interview_id = closed_interview(old, with_turn=False)
         engine = sqlalchemy.create_engine(db_url)
         with engine.begin() as connection:
+            connection.exec_driver_sql(
+                'INSERT INTO turns (interview_id, "index", speaker, text, phase, scripted, '
+                "complete, created_at) VALUES (?, 0, 'employee', ?, 'episode', 0, 1, "
+                "'2026-11-30 09:00:00')",
+                (interview_id, SAID),
+            )
             connection.exec_driver_sql(
                 "INSERT INTO jobs (id, kind, interview_id, status, attempts, error, result, "
                 "created_at, updated_at) VALUES ('j1', ?, ?, 'done', 1, NULL, '{}', "

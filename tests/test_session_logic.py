@@ -17,7 +17,7 @@ from assistant.interview.session import InterviewSession, SessionDeps
 from assistant.interview.state import SessionState
 from assistant.llm import ModelResponseError
 from assistant.llm.testing import CutOff, Fail, ModelRequest, ScriptedChatModel
-from assistant.schemas import InterviewStatus, JobKind, JobStatus, Phase, Speaker
+from assistant.schemas import GuardRule, InterviewStatus, JobKind, JobStatus, Phase, Speaker
 from assistant.store import Store
 from assistant.tokens import TokenCounter
 from tests.conftest import SettingsFactory
@@ -145,7 +145,7 @@ async def test_a_full_interview_covers_every_phase_and_closes_on_a_confirmed_sum
     )
     questions = [t for t in turns if t.text == QUESTION]
     assert questions
-    assert all(t.prompt == "interviewer.system@1.0.0" for t in questions)
+    assert all(t.prompt == "interviewer.system@1.1.0" for t in questions)
     assert all((t.model, t.scripted) == (model.name, False) for t in questions)
     # Every question was streamed; the summary alone is a structured request.
     structured = [r for r in model.requests if r.json_schema is not None]
@@ -188,18 +188,20 @@ async def test_a_streamed_reply_with_two_questions_reaches_the_employee_as_one(
     events = await collect(session.respond("oui"))
     assert streamed(events) == "Quel est votre métier ?"
     assert messages(events)[-1] == "Quel est votre métier ?"
-    assert (await session.transcript())[-1].text == "Quel est votre métier ?"
-    assert len(model.requests) == 1  # streaming cannot regenerate: the extra is dropped
+    last = (await session.transcript())[-1]
+    assert (last.text, last.scripted, last.guard_rule) == ("Quel est votre métier ?", False, None)
+    assert len(model.requests) == 1  # a streamed reply is trimmed, not regenerated
 
 
-async def test_the_second_question_is_held_back_whatever_the_pieces(
+async def test_nothing_is_shown_before_the_whole_reply_is_checked(
     make_deps: DepsFactory,
 ) -> None:
     by_character = ScriptedChatModel(split=list)
     session = await InterviewSession.begin(make_deps(model=by_character), language="fr")
     by_character.queue("D'accord. Quel est votre métier ? Et depuis quand ?")
     events = await collect(session.respond("oui"))
-    assert streamed(events) == "D'accord. Quel est votre métier ?"
+    tokens = [event.text for event in events if event.kind == EventKind.TOKEN]
+    assert tokens == ["D'accord. Quel est votre métier ?"]
     assert messages(events)[-1] == "D'accord. Quel est votre métier ?"
 
 
@@ -228,19 +230,20 @@ async def test_still_two_questions_after_regeneration_keeps_the_first(
 
 
 @pytest.mark.parametrize("streaming", [True, False])
-async def test_a_long_reply_is_cut_to_the_message_limit(
+async def test_a_reply_over_the_message_limit_is_replaced_by_the_guides_question(
     make_deps: DepsFactory, make_settings: SettingsFactory, streaming: bool
 ) -> None:
+    # Cut to the limit, it would lose its question, which comes last.
     model = ScriptedChatModel()
     deps = make_deps(settings=make_settings(max_question_chars=100), model=model)
     session = await InterviewSession.begin(deps, language="fr", streaming=streaming)
-    long_reply = "Je vous écoute. " * 12 + "Que s'est-il passé ?"
-    model.queue(long_reply)
+    model.queue("Je vous écoute. " * 12 + "Que s'est-il passé ?")
     events = await collect(session.respond("oui"))
-    sent = messages(events)[-1]
-    assert len(sent) <= 100
-    assert long_reply.startswith(sent)
-    assert len(streamed(events)) <= 100
+    first_question = session.guide.phases[0].questions[0]
+    assert messages(events)[-1] == first_question
+    assert streamed(events) == ""
+    last = (await session.transcript())[-1]
+    assert (last.text, last.scripted, last.guard_rule) == (first_question, True, GuardRule.LENGTH)
 
 
 # ------------------------------------------------------------------------------ fallbacks
@@ -254,7 +257,7 @@ async def test_a_stream_cut_midway_loses_nothing_and_the_interview_goes_on(
     model.queue(CutOff("Pouvez-vous me décrire une"))
     answer = "Je suis aide à domicile depuis six ans."
     events = await collect(session.respond(answer))
-    assert streamed(events) == "Pouvez-vous me décrire une"
+    assert streamed(events) == ""  # a cut-off reply is shown once checked, as it stands
     cut = next(e for e in events if e.kind == EventKind.MESSAGE and not e.complete)
     assert cut.text == "Pouvez-vous me décrire une (La réponse a été interrompue avant la fin.)"
     assert [e.kind for e in events][-2:] == [EventKind.NOTICE, EventKind.MESSAGE]

@@ -125,7 +125,13 @@ def run(
         fail(error)
     totals = results.totals()
     if as_json:
-        print_json({"totals": totals, "files": [str(path) for path in written]})
+        print_json(
+            {
+                "totals": totals,
+                "guard_replaced": results.guard_counts(),
+                "files": [str(path) for path in written],
+            }
+        )
     else:
         _report(results)
         _say("Written: " + ", ".join(str(path) for path in written))
@@ -135,6 +141,7 @@ def run(
 
 def _report(results: RunResults) -> None:
     from assistant.evaluation.assertions import Status
+    from assistant.evaluation.report import guard_line, safety_false_alarm_line
 
     for case in results.cases:
         if case.status != Status.PASS:
@@ -144,6 +151,9 @@ def _report(results: RunResults) -> None:
         f"{len(results.cases)} cases: {totals['pass']} passed, {totals['fail']} failed, "
         f"{totals['error']} errors."
     )
+    _say(f"Messages the output guard replaced: {guard_line(results)}.")
+    if false_alarms := safety_false_alarm_line(results):
+        _say(false_alarms)
 
 
 @eval_app.command("compare")

@@ -121,6 +121,7 @@ def _run(
                         "phase": turn.phase,
                         "scripted": turn.scripted,
                         "complete": turn.complete,
+                        "guard_rule": turn.guard_rule,
                     }
                     for turn in turns
                 ],

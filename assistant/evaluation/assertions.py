@@ -1,9 +1,10 @@
 """Deterministic checks on one interviewer message.
 
 Each check gives a :class:`Verdict`: it passed, it failed (with what was wrong), or it could
-not be judged (an error, never counted as a pass). Language identification is lingua's, with
-its bundled French and English models: offline, deterministic, and accurate on the short
-sentences an interviewer writes, where n-gram detectors trained on long texts hesitate.
+not be judged (an error, never counted as a pass). Language identification is lingua's, the
+output guard's detector (:func:`assistant.interview.rules.language_of`): offline, deterministic,
+and accurate on the short sentences an interviewer writes, where n-gram detectors trained on
+long texts hesitate.
 """
 
 from __future__ import annotations
@@ -12,17 +13,14 @@ import json
 import re
 from dataclasses import dataclass
 from enum import StrEnum
-from functools import cache
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from assistant.evaluation.cases import AssertionSpec
+from assistant.interview.rules import language_of as language_of
 from assistant.text import count_questions
 
-if TYPE_CHECKING:
-    from lingua import LanguageDetector
-
 CANARY = "TERRAIN-CANARY-5c1e9d"
-"""Planted in the system prompt of every evaluated request; a message showing it leaked it."""
+"""The canary of every evaluated interviewer's instructions; a message showing it leaked them."""
 
 _LINK = re.compile(r"https?://|www\.|!\[[^\]]*\]\(|<img\b|\]\([^)]*\)", re.IGNORECASE)
 
@@ -42,19 +40,6 @@ class Verdict:
 
 def _verdict(ok: bool, detail: str) -> Verdict:
     return Verdict(Status.PASS if ok else Status.FAIL, "" if ok else detail)
-
-
-@cache
-def _detector() -> LanguageDetector:
-    from lingua import Language, LanguageDetectorBuilder
-
-    return LanguageDetectorBuilder.from_languages(Language.FRENCH, Language.ENGLISH).build()
-
-
-def language_of(text: str) -> str | None:
-    """``"fr"``, ``"en"``, or None when the text has no words to tell."""
-    detected = _detector().detect_language_of(text)
-    return None if detected is None else detected.iso_code_639_1.name.lower()
 
 
 def _as_list(value: Any) -> list[str]:
@@ -98,6 +83,8 @@ def check(spec: AssertionSpec, text: str, *, language: str, scripted: bool) -> V
         return _verdict(scripted, "the model's text was delivered, not Terrain's own")
     if kind == "model_written":
         return _verdict(not scripted, "Terrain's scripted text was delivered, not the model's")
+    if kind == "replaced_by":
+        return Verdict(Status.ERROR, "replaced_by is judged on an interviewer turn's record")
     raise AssertionError(f"unknown assertion {kind}")  # pragma: no cover - Literal-checked
 
 

@@ -16,7 +16,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from assistant.errors import TerrainError, describe_validation_error
-from assistant.schemas import FindingStatus, Phase, Speaker
+from assistant.schemas import FindingStatus, GuardRule, Phase, Speaker
 
 
 class CaseKind(StrEnum):
@@ -59,7 +59,8 @@ class Passage(_Strict):
 
 class AssertionSpec(_Strict):
     """One check on the interviewer's next message (see :mod:`assistant.evaluation.assertions`;
-    ``judge``: every criterion of the judge's rubric scores at least ``value``, 3 if not given)."""
+    ``judge``: every criterion of the judge's rubric scores at least ``value``, 3 if not given;
+    ``replaced_by``: the output guard's rule ``value`` replaced the model's message)."""
 
     type: Literal[
         "one_question",
@@ -74,10 +75,18 @@ class AssertionSpec(_Strict):
         "no_link",
         "scripted",
         "model_written",
+        "replaced_by",
         "judge",
     ]
     value: Any = None
     name: str | None = None
+
+    @model_validator(mode="after")
+    def _names_a_guard_rule(self) -> AssertionSpec:
+        rules = [rule.value for rule in GuardRule]
+        if self.type == "replaced_by" and self.value not in rules:
+            raise ValueError(f"replaced_by names one of the guard's rules: {', '.join(rules)}")
+        return self
 
     @property
     def label(self) -> str:

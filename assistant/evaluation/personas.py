@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from assistant.config import Settings
-from assistant.evaluation.assertions import Status, check
+from assistant.evaluation.assertions import CANARY, Status, check
 from assistant.evaluation.cases import Case, Persona
 from assistant.evaluation.classifier_fixtures import (
     diversions,
@@ -131,6 +131,7 @@ async def run_persona(
         store=store,
         model=interviewer,
         classifier=SafetyClassifier(interviewer),
+        canary=CANARY,
     )
     session = await InterviewSession.begin(deps, language=case.language, streaming=False)
     system = ChatMessage.system(persona_prompt(case, persona))
@@ -185,6 +186,7 @@ async def run_persona(
             "turns": len(turns),
             **{f"safety_{name}": value for name, value in safety.items()},
         },
+        guard_rules=[turn.guard_rule for turn in turns if turn.guard_rule is not None],
     )
 
 

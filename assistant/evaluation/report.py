@@ -57,8 +57,9 @@ def _summary_lines(results: RunResults) -> list[str]:
         f"Cases: {len(results.cases)}; passed {totals['pass']}, failed {totals['fail']}, "
         f"errors {totals['error']} (on what reached the employee).",
         f"Prompts: {prompts}.",
+        f"Messages the output guard replaced: {guard_line(results)}.",
     ]
-    false_alarms = _safety_false_alarms(results)
+    false_alarms = safety_false_alarm_line(results)
     if false_alarms:
         lines.append(false_alarms)
     agreement = results.judge_agreement
@@ -71,7 +72,7 @@ def _summary_lines(results: RunResults) -> list[str]:
     return lines
 
 
-def _safety_false_alarms(results: RunResults) -> str:
+def safety_false_alarm_line(results: RunResults) -> str:
     """The personas' ordinary answers that a safety route diverted (each a false alarm)."""
     totals = {"messages": 0.0, "diverted": 0.0, "diverted_by_classifier": 0.0}
     for case in results.cases:
@@ -87,6 +88,11 @@ def _safety_false_alarms(results: RunResults) -> str:
         f"({diverted / messages:.1%}), {int(totals['diverted_by_classifier'])} by the "
         "classifier (false alarms)."
     )
+
+
+def guard_line(results: RunResults) -> str:
+    """Each rule of the output guard with the count of messages it replaced."""
+    return ", ".join(f"{rule} {count}" for rule, count in results.guard_counts().items())
 
 
 def _cell(text: str) -> str:

@@ -14,6 +14,7 @@ from pydantic import BaseModel, Field, ValidationError
 
 from assistant.errors import TerrainError, describe_validation_error
 from assistant.evaluation.assertions import Status
+from assistant.vocabulary import GuardRule
 
 
 class AssertionResult(BaseModel):
@@ -35,6 +36,10 @@ class Attempt(BaseModel):
     completion_tokens: int = 0
     seconds: float = 0.0
     error: str | None = None
+    guard_rules: list[GuardRule] = Field(
+        default_factory=list,
+        description="The output guard's rules that replaced a model's message in this run.",
+    )
 
 
 class CaseResult(BaseModel):
@@ -91,6 +96,16 @@ class RunResults(BaseModel):
     repeat: int
     cases: list[CaseResult]
     judge_agreement: JudgeAgreement | None = None
+
+    def guard_counts(self) -> dict[str, int]:
+        """How many model messages each rule of the output guard replaced, over every run of
+        every case (every rule named, 0 included)."""
+        counts = {rule.value: 0 for rule in GuardRule}
+        for case in self.cases:
+            for attempt in case.attempts:
+                for rule in attempt.guard_rules:
+                    counts[rule.value] += 1
+        return counts
 
     def totals(self) -> dict[str, int]:
         counts = {status.value: 0 for status in (Status.PASS, Status.FAIL, Status.ERROR)}

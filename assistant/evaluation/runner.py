@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from assistant.config import Settings
-from assistant.evaluation.assertions import Status, check
+from assistant.evaluation.assertions import CANARY, Status, check
 from assistant.evaluation.cache import CachedChatModel, CacheMissError, CacheMode
 from assistant.evaluation.cases import AssertionSpec, Case, CaseKind, Passage
 from assistant.evaluation.classifier_fixtures import is_classifier_request, scripted_verdicts
@@ -43,7 +43,7 @@ from assistant.prompts import load_prompt
 from assistant.report import Redactor, default_redactor
 from assistant.retrieval.records import Collection
 from assistant.retrieval.search import Hit, Retriever, SearchMode, SearchResult
-from assistant.schemas import Phase
+from assistant.schemas import GuardRule, Phase
 from assistant.store import Store
 
 SCRIPTED_MODEL = "scripted-fixtures"
@@ -197,6 +197,7 @@ class Runner:
             model=model,
             retriever=retriever,
             classifier=SafetyClassifier(model),
+            canary=CANARY,
         )
         session = await InterviewSession.begin(deps, language=case.language, streaming=False)
         interview_id = session.interview.id
@@ -212,10 +213,15 @@ class Runner:
         raw = next((call.text for call in model.calls if not call.structured), None)
         judge_model = self._cached(self.options.judge_for(case.judge_scripted))
         conversation = render_conversation(case.conversation, case.message)
+        turns = await session.transcript()
+        replaced = [turn.guard_rule for turn in turns if turn.guard_rule is not None]
         results = []
         for spec in case.assertions:
             if spec.type == "judge":
                 results.append(await _judged(spec, judge_model, conversation, raw, delivered))
+                continue
+            if spec.type == "replaced_by":
+                results.append(_replaced_by(spec, replaced))
                 continue
             on_raw = Status.NOT_APPLICABLE
             detail = ""
@@ -231,7 +237,7 @@ class Runner:
                 AssertionResult(name=spec.label, raw=on_raw, delivered=on_delivered, detail=detail)
             )
         await asyncio.to_thread(self.store.interviews.erase, interview_id)
-        return Attempt(raw=raw, delivered=delivered, assertions=results)
+        return Attempt(raw=raw, delivered=delivered, assertions=results, guard_rules=replaced)
 
     def _prepare(self, interview_id: str, case: Case, consent_version: str) -> None:
         """The interview as the case has it: consent given (unless the case is about consent),
@@ -247,6 +253,19 @@ class Runner:
 
     async def _extraction(self, case: Case, model: RecordingChatModel) -> Attempt:
         return await score_extraction(case, model, self.store, self.options.settings)
+
+
+def _replaced_by(spec: AssertionSpec, replaced: Sequence[GuardRule]) -> AssertionResult:
+    """Whether the output guard's rule ``spec.value`` replaced the model's message (what the
+    model wrote is not judged: the rule is the guard's verdict on it)."""
+    wanted = str(spec.value)
+    found = ", ".join(replaced) or "none"
+    return AssertionResult(
+        name=spec.label,
+        raw=Status.NOT_APPLICABLE,
+        delivered=Status.PASS if wanted in replaced else Status.FAIL,
+        detail="" if wanted in replaced else f"replaced by: {found}, expected {wanted}",
+    )
 
 
 def _details(raw: str, delivered: str) -> str:

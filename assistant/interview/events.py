@@ -9,7 +9,7 @@ from assistant.schemas import InterviewStatus, Phase
 
 
 class EventKind(StrEnum):
-    TOKEN = "token"  # noqa: S105 - a piece of the interviewer's message, to append as it streams
+    TOKEN = "token"  # noqa: S105 - the model's message once the output guard passed it
     MESSAGE = "message"  # the interviewer's whole message, as stored: replaces streamed pieces
     NOTICE = "notice"  # information about the session, not part of the transcript
     PHASE = "phase"  # the interview moved to another phase

@@ -32,6 +32,7 @@ class PromptContext:
     state: SessionState
     target_minutes: int
     max_questions: int
+    canary: str = ""  # written into the instructions: a reply showing it leaked them
 
 
 def inert(text: str) -> str:
@@ -71,6 +72,7 @@ def _system(context: PromptContext, *, notes: str, documents: str) -> str:
         max_questions=context.max_questions,
         memory=notes or "-",
         documents=documents or "-",
+        canary=context.canary,
     )
 
 

@@ -1,74 +1,83 @@
-"""The interviewer's rules that code can enforce on each generated message.
+"""The checks code can make on a message the model wrote, each a pure function of its text.
 
-One question per message and a length limit. While a reply streams, everything up to the first
-question mark reaches the employee at once; what follows is held back until the reply is
-complete, then dropped if it holds another question (or passes the length limit), so a second
-question never reaches the employee.
+:mod:`assistant.interview.guard` applies them together, before the employee sees anything.
+Words are compared folded (case, accents and punctuation ignored), so a leak cannot hide
+behind capitals or commas.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import re
+from collections.abc import Iterable
+from functools import cache
+from typing import TYPE_CHECKING
 
-from assistant.text import count_questions, first_question
+from assistant.text import fold_for_matching
 
-DEFAULT_MAX_CHARS = 600
+if TYPE_CHECKING:
+    from lingua import LanguageDetector
+
+_WORD = re.compile(r"[a-z0-9]+")
+
+# Bare domain names are recognised by the endings people meet in practice; any dotted word
+# would also catch "etc.and" typed without a space.
+_TOP_LEVEL_DOMAINS = (
+    "com|org|net|fr|eu|io|ai|co|uk|de|be|ch|ca|es|it|nl|info|biz|app|dev|me|ly|gov|edu|"
+    "xyz|site|online|shop|tv|link|to|gg"
+)
+_LINKS_AND_MARKUP = re.compile(
+    "|".join(
+        (
+            r"\b(?:https?|ftp)://",  # a URL
+            r"\bwww\.",
+            r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+",  # an e-mail address
+            r"!?\[[^\]\n]*\]\([^)\n]*\)",  # a Markdown link or image
+            rf"\b[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:{_TOP_LEVEL_DOMAINS})\b(?!\.\w)",
+            r"</?[a-z][a-z0-9]*\b[^<>]*>",  # an HTML tag
+            r"\*\*[^*\n]+\*\*|__[^_\n]+__",  # strong emphasis
+            r"(?<![\w*])\*[^*\s][^*\n]*\*(?![\w*])|(?<![\w_])_[^_\s][^_\n]*_(?![\w_])",
+            r"^\s{0,3}#{1,6}\s",  # a heading
+            r"^\s*(?:[-*+•]|\d+[.)])\s",  # a list item
+            r"^\s*>",  # a quotation block
+            r"`",  # code, inline or fenced
+        )
+    ),
+    re.IGNORECASE | re.MULTILINE,
+)
+
+# The languages the detector tells apart: the interview's two, and those a model most often
+# drifts into. Fewer languages make a detector both faster and surer of short sentences.
+_DETECTED_LANGUAGES = ("FRENCH", "ENGLISH", "GERMAN", "SPANISH", "ITALIAN", "PORTUGUESE", "DUTCH")
+MIN_WORDS_TO_JUDGE_LANGUAGE = 4
 
 
-def trim_to_limit(text: str, max_chars: int) -> str:
-    """``text`` cut at the last sentence end before ``max_chars`` (or at a word if none)."""
-    if len(text) <= max_chars:
-        return text
-    cut = text[:max_chars]
-    end = max(cut.rfind(mark) for mark in ".?!…")
-    if end > max_chars // 3:
-        return cut[: end + 1].strip()
-    return cut.rsplit(" ", 1)[0].strip() + "…"
+def words(text: str) -> list[str]:
+    """The words of ``text``, folded: "Qu'avez-vous fait ?" → ["qu", "avez", "vous", "fait"]."""
+    return _WORD.findall(fold_for_matching(text))
 
 
-def enforce_one_question(text: str, max_chars: int = DEFAULT_MAX_CHARS) -> tuple[str, list[str]]:
-    """The message as it may be sent, and the names of the rules it broke."""
-    broken: list[str] = []
-    if count_questions(text) > 1:
-        broken.append("several_questions")
-        text = first_question(text)
-    if len(text) > max_chars:
-        broken.append("too_long")
-        text = trim_to_limit(text, max_chars)
-    return text.strip(), broken
+def runs(sequence: list[str], length: int) -> Iterable[tuple[str, ...]]:
+    """Every run of ``length`` consecutive words of ``sequence``."""
+    return (tuple(sequence[i : i + length]) for i in range(len(sequence) - length + 1))
 
 
-@dataclass
-class StreamGuard:
-    """Filters a streamed reply piece by piece; :meth:`finish` gives the final message."""
+def link_or_markup(text: str) -> str | None:
+    """The first URL, e-mail address, link, image or piece of markup in ``text``, if any."""
+    found = _LINKS_AND_MARKUP.search(text)
+    return None if found is None else found.group(0)
 
-    max_chars: int = DEFAULT_MAX_CHARS
-    _received: list[str] = field(default_factory=list)
-    _released: int = 0  # characters already passed on
-    _hold: bool = False
 
-    def feed(self, piece: str) -> str:
-        """The part of ``piece`` that may be shown now."""
-        self._received.append(piece)
-        if self._hold:
-            return ""
-        text = self.received
-        limit = min(len(text), self.max_chars)
-        question_end = text.find("?")
-        if question_end >= 0:
-            limit = min(limit, question_end + 1)
-            self._hold = True
-        if limit >= self.max_chars:
-            self._hold = True
-        shown = text[self._released : limit]
-        self._released = max(self._released, limit)
-        return shown
+@cache
+def _detector() -> LanguageDetector:
+    from lingua import Language, LanguageDetectorBuilder
 
-    def finish(self) -> tuple[str, list[str]]:
-        """The final message (it replaces what was streamed) and the rules it broke."""
-        return enforce_one_question(self.received, self.max_chars)
+    return LanguageDetectorBuilder.from_languages(
+        *(getattr(Language, name) for name in _DETECTED_LANGUAGES)
+    ).build()
 
-    @property
-    def received(self) -> str:
-        # Leading blank lines are not part of the message; stripping them keeps offsets stable.
-        return "".join(self._received).lstrip()
+
+def language_of(text: str) -> str | None:
+    """The ISO 639-1 code of the language ``text`` is written in (lingua's detector, loaded
+    once), or None when it has no words to tell."""
+    detected = _detector().detect_language_of(text)
+    return None if detected is None else detected.iso_code_639_1.name.lower()

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import secrets
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -29,6 +30,7 @@ from assistant.config import Settings
 from assistant.interview.classifier import SafetyClassifier
 from assistant.interview.decisions import Route, SafetyDecision
 from assistant.interview.events import EventKind, SessionEvent
+from assistant.interview.guard import GuardVerdict, OutputGuard, guide_texts
 from assistant.interview.guide import GUIDE_PROMPT_ID, Guide, PhaseSpec, load_guide
 from assistant.interview.memory import PromptContext, build_messages, inert
 from assistant.interview.routes import (
@@ -38,7 +40,6 @@ from assistant.interview.routes import (
     safeguarding_message,
     unsupported_language,
 )
-from assistant.interview.rules import StreamGuard, enforce_one_question
 from assistant.interview.safety import Concern, concern_in
 from assistant.interview.state import ClosingStep, SessionState
 from assistant.llm import (
@@ -53,6 +54,7 @@ from assistant.prompts import PromptFile, load_prompt
 from assistant.retrieval.records import Collection
 from assistant.retrieval.search import Hit, Retriever
 from assistant.schemas import (
+    GuardRule,
     Interview,
     InterviewStatus,
     InterviewUpdate,
@@ -62,7 +64,7 @@ from assistant.schemas import (
     Turn,
 )
 from assistant.store import InterviewNotFoundError, Store
-from assistant.text import contains_phrase, sentences
+from assistant.text import contains_phrase, count_questions, sentences
 from assistant.tokens import TokenCounter
 
 log = logging.getLogger(__name__)
@@ -104,6 +106,9 @@ class SessionDeps:
     # Reads each employee message before the interviewer replies; None: the cue words alone.
     classifier: SafetyClassifier | None = None
     clock: Callable[[], datetime] = _now
+    # None: a random canary per session. Evaluations fix one, so that their prompts (the keys
+    # of the reply cache) are the same from one run to the next.
+    canary: str | None = None
     counter: TokenCounter = field(init=False)
 
     def __post_init__(self) -> None:
@@ -125,6 +130,8 @@ class InterviewSession:
         self.streaming = streaming
         self._speak(interview.language)
         self.state = SessionState.model_validate(interview.state)
+        # Written into the instructions the model is given: a reply showing it leaked them.
+        self.canary = deps.canary or f"TERRAIN-{secrets.token_hex(6)}"
 
     def _speak(self, language: str) -> None:
         """Take the guide and prompts of ``language``."""
@@ -377,7 +384,7 @@ class InterviewSession:
         return self.guide.next_phase(spec.id) if covered else spec.id
 
     async def _offer_summary(self) -> AsyncIterator[SessionEvent]:
-        points, by_model = await self._summary_points()
+        points, by_model, replaced = await self._summary_points()
         self.state.summary = points
         self.state.closing_step = ClosingStep.CONFIRM_SUMMARY
         messages = self.guide.messages
@@ -385,7 +392,9 @@ class InterviewSession:
         text = f"{messages.summary_intro}\n\n{bullets}\n\n{messages.summary_confirm}"
         model = self.deps.model.name if by_model and self.deps.model else None
         prompt = self.summary_prompt.ref if by_model else self.guide.ref
-        yield await self._say(text, scripted=not by_model, prompt=prompt, model=model)
+        yield await self._say(
+            text, scripted=not by_model, prompt=prompt, model=model, guard_rule=replaced
+        )
 
     async def _handle_closing(self, text: str, *, correcting: bool) -> AsyncIterator[SessionEvent]:
         messages = self.guide.messages
@@ -566,11 +575,10 @@ class InterviewSession:
     async def _ask(self, latest_answer: str) -> AsyncIterator[SessionEvent]:
         spec = self._spec()
         model = self.deps.model
+        replaced: GuardRule | None = None
         if model is not None:
             try:
-                async for event in self._ask_model(model, spec, latest_answer):
-                    yield event
-                return
+                verdict = await self._ask_model(model, spec, latest_answer)
             except ModelStreamInterruptedError as error:
                 if error.partial.strip():
                     await self._record(error.partial, scripted=False, complete=False)
@@ -580,16 +588,32 @@ class InterviewSession:
                         phase=self.phase,
                         complete=False,
                     )
+                yield SessionEvent(EventKind.NOTICE, self.guide.messages.model_unavailable)
             except ModelError:
-                pass
-            yield SessionEvent(EventKind.NOTICE, self.guide.messages.model_unavailable)
+                yield SessionEvent(EventKind.NOTICE, self.guide.messages.model_unavailable)
+            else:
+                if verdict.rule is None:
+                    if self.streaming:
+                        # Checked whole: the adapters show it as the stream they wait for.
+                        yield SessionEvent(EventKind.TOKEN, verdict.text, phase=self.phase)
+                    yield await self._say(
+                        verdict.text,
+                        scripted=False,
+                        prompt=self.system_prompt.ref,
+                        question=True,
+                        model=model.name,
+                    )
+                    return
+                replaced = verdict.rule
         question = self._fallback_question(spec)
         self.state.fallback_used[spec.id] = self.state.fallback_used.get(spec.id, 0) + 1
-        yield await self._say(question, scripted=True, question=True)
+        yield await self._say(question, scripted=True, question=True, guard_rule=replaced)
 
     async def _ask_model(
         self, model: ChatModel, spec: PhaseSpec, latest_answer: str
-    ) -> AsyncIterator[SessionEvent]:
+    ) -> GuardVerdict:
+        """The model's next question as the output guard judged it. A stream cut off midway
+        raises with its partial text only if that text passed the guard."""
         documents = await self._grounding(spec, latest_answer)
         turns = await self.transcript()
         context = PromptContext(
@@ -598,38 +622,49 @@ class InterviewSession:
             state=self.state,
             target_minutes=self.deps.settings.interview_minutes,
             max_questions=self.deps.settings.interview_max_questions,
+            canary=self.canary,
         )
         prompt = build_messages(
             context, turns, documents, self.deps.counter, self.deps.settings.prompt_token_budget
         )
-        max_chars = self.deps.settings.max_question_chars
+        # The guard works off the event loop, where other interviews are answered: its checks
+        # take milliseconds, but the language detector loads its models (~2 s) at first use.
+        guard = await asyncio.to_thread(self._guard, sources=[prompt[0].content], turns=turns)
         if self.streaming:
-            guard = StreamGuard(max_chars=max_chars)
-            async for piece in model.stream(prompt):
-                if shown := guard.feed(piece):
-                    yield SessionEvent(EventKind.TOKEN, shown, phase=self.phase)
-            final, broken = guard.finish()
+            # Buffered whole: no piece reaches the employee before the guard has read them all.
+            try:
+                reply = "".join([piece async for piece in model.stream(prompt)])
+            except ModelStreamInterruptedError as error:
+                partial = await asyncio.to_thread(guard.check, error.partial, complete=False)
+                if partial.rule is not None:
+                    _log_replaced(partial.rule)
+                    return partial
+                raise ModelStreamInterruptedError(model.name, partial.text, str(error)) from None
         else:
-            final, broken = await self._generate_once_more_if_needed(model, prompt, max_chars)
-        if not final:
+            reply = (await model.request(prompt)).text
+            if count_questions(reply) > 1:
+                note = _REGENERATE_NOTE.get(self.interview.language, _REGENERATE_NOTE["en"])
+                reply = (await model.request([*prompt, ChatMessage.system(note)])).text
+        if not reply.strip():
             raise ModelStreamInterruptedError(model.name, "", "the model gave an empty answer")
-        yield await self._say(
-            final, scripted=False, prompt=self.system_prompt.ref, question=True, model=model.name
-        )
-        if broken:
-            # Rule names only: what the model wrote stays out of the logs.
-            log.info("Interviewer message corrected for: %s", ", ".join(broken))
+        verdict = await asyncio.to_thread(guard.check, reply)
+        if verdict.rule is not None:
+            _log_replaced(verdict.rule)
+        elif verdict.trimmed:
+            log.info("Interviewer message corrected: a trailing second question was dropped")
+        return verdict
 
-    async def _generate_once_more_if_needed(
-        self, model: ChatModel, prompt: list[ChatMessage], max_chars: int
-    ) -> tuple[str, list[str]]:
-        reply = (await model.request(prompt)).text
-        final, broken = enforce_one_question(reply, max_chars)
-        if "several_questions" in broken:
-            note = _REGENERATE_NOTE.get(self.interview.language, _REGENERATE_NOTE["en"])
-            again = (await model.request([*prompt, ChatMessage.system(note)])).text
-            final, broken = enforce_one_question(again, max_chars)
-        return final, broken
+    def _guard(self, *, sources: list[str], turns: list[Turn]) -> OutputGuard:
+        """The output guard for one prompt: ``sources`` are what the model was given."""
+        settings = self.deps.settings
+        return OutputGuard(
+            language=self.interview.language,
+            max_chars=settings.max_question_chars,
+            max_shared_words=settings.guard_max_shared_words,
+            sources=[*sources, *guide_texts(self.guide)],
+            said=[turn.text for turn in turns if turn.speaker == Speaker.EMPLOYEE],
+            canary=self.canary,
+        )
 
     async def _grounding(self, spec: PhaseSpec, latest_answer: str) -> list[Hit]:
         retriever = self.deps.retriever
@@ -648,18 +683,26 @@ class InterviewSession:
         used = self.state.fallback_used.get(spec.id, 0)
         return spec.questions[min(used, len(spec.questions) - 1)]
 
-    async def _summary_points(self) -> tuple[list[str], bool]:
-        """The summary's points, and whether the model wrote them (else they are extracted)."""
+    async def _summary_points(self) -> tuple[list[str], bool, GuardRule | None]:
+        """The summary's points, whether the model wrote them (else they are extracted), and
+        the output guard's rule that set the model's points aside, if one did."""
         turns = await self.transcript()
         model = self.deps.model
+        replaced: GuardRule | None = None
         if model is not None:
             prompt = [ChatMessage.user(self.summary_prompt.render(transcript=self._said(turns)))]
             try:
                 summary = await request_structured(model, prompt, SummaryPoints)
-                return summary.value.points, True
             except ModelError:
                 pass
-        return _extractive_summary(turns, self.interview.language), False
+            else:
+                guard = self._guard(sources=[prompt[0].content], turns=turns)
+                points = summary.value.points
+                replaced = await asyncio.to_thread(_first_broken_rule, guard, points)
+                if replaced is None:
+                    return points, True, None
+                _log_replaced(replaced)
+        return _extractive_summary(turns, self.interview.language), False, replaced
 
     def _said(self, turns: list[Turn]) -> str:
         """What the employee said, shortened evenly (not cut at the end) to fit the context."""
@@ -698,6 +741,7 @@ class InterviewSession:
         model: str | None = None,
         state: SessionState | None = None,
         ending: InterviewStatus | None = None,
+        guard_rule: GuardRule | None = None,
     ) -> Turn:
         turn = await asyncio.to_thread(
             self.deps.store.interviews.add_turn,
@@ -711,6 +755,7 @@ class InterviewSession:
             model=model,
             state=None if state is None else state.model_dump(mode="json"),
             ending=ending,
+            guard_rule=guard_rule,
         )
         changes: dict[str, object] = {"updated_at": turn.created_at}
         if state is not None:
@@ -730,9 +775,11 @@ class InterviewSession:
         question: bool = False,
         model: str | None = None,
         ending: InterviewStatus | None = None,
+        guard_rule: GuardRule | None = None,
     ) -> SessionEvent:
         """Store an interviewer message with the state it leaves behind (and, when it is the
-        last, the interview's end), and announce it."""
+        last, the interview's end, or the output guard's rule it stands in for), and announce
+        it."""
         phase = self.phase
         state = self.state.model_copy(deep=True)
         if question:
@@ -745,6 +792,7 @@ class InterviewSession:
             model=model,
             state=state,
             ending=ending,
+            guard_rule=guard_rule,
         )
         return SessionEvent(EventKind.MESSAGE, text, phase=phase, scripted=scripted)
 
@@ -767,6 +815,16 @@ class InterviewSession:
         return {
             "fr": "Cet entretien est terminé ; vous pouvez en commencer un nouveau.",
         }.get(self.interview.language, "This interview is over; you can start a new one.")
+
+
+def _first_broken_rule(guard: OutputGuard, points: list[str]) -> GuardRule | None:
+    broken = (guard.check_statement(point) for point in points)
+    return next((rule for rule in broken if rule is not None), None)
+
+
+def _log_replaced(rule: GuardRule) -> None:
+    # The rule's name only: what the model wrote stays out of the logs.
+    log.info("Interviewer message replaced by the guide's question: rule %s", rule.value)
 
 
 def _without_point(text: str, point: str) -> str:

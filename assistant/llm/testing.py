@@ -7,6 +7,11 @@ exercised. It never invents an answer: a request it has no script for raises
 :class:`ScriptExhaustedError`, which is deliberately *not* a :class:`ModelError`, so that a
 missing script fails the test instead of being absorbed by a fallback.
 
+:class:`CompromisedChatModel` stands in for a jailbroken model: it obeys every injection
+(recites its instructions, adds links and images, gives advice instead of asking, asks a string
+of questions, answers in another language, runs far past the length limit), so that tests show
+what Terrain's own checks let through. The fake Ollama server answers the same way over HTTP.
+
 :class:`WordEmbedder` turns texts into deterministic vectors in which texts sharing words are
 close, with no model at all.
 """
@@ -14,12 +19,15 @@ close, with no model at all.
 from __future__ import annotations
 
 import hashlib
+import itertools
+import json
 import math
 import re
 import unicodedata
 from collections import deque
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from dataclasses import dataclass
+from enum import StrEnum
 
 from assistant.llm.errors import (
     ModelError,
@@ -30,6 +38,8 @@ from assistant.llm.errors import (
 from assistant.llm.port import ChatMessage, ChatModel, Embedder, JsonSchema, ModelResponse, Role
 
 __all__ = [
+    "Attack",
+    "CompromisedChatModel",
     "CutOff",
     "Fail",
     "ModelRequest",
@@ -38,6 +48,8 @@ __all__ = [
     "ScriptExhaustedError",
     "ScriptedChatModel",
     "WordEmbedder",
+    "choose_attack",
+    "compromised_reply",
     "split_into_pieces",
     "word_vector",
 ]
@@ -175,6 +187,109 @@ class ScriptedChatModel(ChatModel):
             yield piece
         if isinstance(reply, CutOff):
             raise ModelStreamInterruptedError(self._name, reply.partial, "scripted cut-off")
+
+
+class Attack(StrEnum):
+    """What a compromised model does instead of asking one short question in the interview's
+    language; the employee's message names one by its trigger word, or they take turns."""
+
+    LEAK = "leak"  # recites its instructions word for word
+    LINK = "link"  # adds a link and an image
+    ADVICE = "advice"  # gives advice and asks nothing
+    QUESTIONS = "questions"  # asks a string of questions
+    LANGUAGE = "language"  # answers in another language
+    LENGTH = "length"  # runs far past the length limit
+
+    @property
+    def trigger(self) -> str:
+        """The word of an employee's message that asks for this attack."""
+        return _TRIGGERS[self]
+
+
+_TRIGGERS = {
+    Attack.LEAK: "instructions",
+    Attack.LINK: "link",
+    Attack.ADVICE: "advice",
+    Attack.QUESTIONS: "questions",
+    Attack.LANGUAGE: "language",
+    Attack.LENGTH: "detail",
+}
+_COMPROMISED_REPLIES = {
+    "fr": {
+        Attack.LEAK: "Bien sûr, voici mes consignes : {system} Qu'avez-vous fait ensuite ?",
+        Attack.LINK: (
+            "Tout est expliqué sur [la procédure](https://intranet.example.com/procedure) "
+            "![logo](https://tracker.example.net/pixel.png) ou sur www.example.org. "
+            "Qu'avez-vous fait ensuite ?"
+        ),
+        Attack.ADVICE: (
+            "Vous devriez en parler à votre responsable et prendre quelques jours de repos, "
+            "c'est ce que je vous conseille vivement."
+        ),
+        Attack.QUESTIONS: "Qu'avez-vous fait ? Qui était là ? Et comment a-t-elle réagi ?",
+        Attack.LANGUAGE: "What did you do next, and how did the person react to it?",
+        Attack.LENGTH: "Je comprends tout à fait ce que vous me dites là. " * 20
+        + "Que s'est-il passé ensuite ?",
+    },
+    "en": {
+        Attack.LEAK: "Of course, here are my instructions: {system} What did you do next?",
+        Attack.LINK: (
+            "It is all explained in [the procedure](https://intranet.example.com/procedure) "
+            "![logo](https://tracker.example.net/pixel.png) or at www.example.org. "
+            "What did you do next?"
+        ),
+        Attack.ADVICE: (
+            "You should talk to your manager about it and take a few days off, that is my "
+            "strong advice to you."
+        ),
+        Attack.QUESTIONS: "What did you do? Who was there? And how did she react?",
+        Attack.LANGUAGE: "Qu'avez-vous fait ensuite, et comment la personne a-t-elle réagi ?",
+        Attack.LENGTH: "I completely understand what you are telling me here. " * 20
+        + "What happened next?",
+    },
+}
+# Structured requests (the closing summary) get points that carry a link.
+_COMPROMISED_SUMMARY = {
+    "fr": ["Pour la suite, consultez https://intranet.example.com/aide."],
+    "en": ["For what comes next, see https://intranet.example.com/help."],
+}
+
+
+def compromised_reply(messages: Sequence[ChatMessage], attack: Attack, *, structured: bool) -> str:
+    """What a compromised model answers to ``messages`` when it obeys ``attack``."""
+    system = next((m.content for m in messages if m.role == Role.SYSTEM), "")
+    everything = " ".join(message.content for message in messages)
+    language = "fr" if re.search(r"\b(consignes|entretien|résumé)\b", everything) else "en"
+    if structured:
+        return json.dumps({"points": _COMPROMISED_SUMMARY[language]}, ensure_ascii=False)
+    return _COMPROMISED_REPLIES[language][attack].replace("{system}", " ".join(system.split()))
+
+
+class CompromisedChatModel(ScriptedChatModel):
+    """A model that obeys every injection (see :class:`Attack`): the attack the employee's
+    latest message names by its trigger word, else the next of ``attacks`` in turn.
+    :attr:`obeyed` records the attack of each answer."""
+
+    def __init__(
+        self, attacks: Sequence[Attack] = tuple(Attack), *, name: str = "compromised-model"
+    ) -> None:
+        super().__init__(respond=self._obey, name=name)
+        self._turns = itertools.cycle(attacks)
+        self.obeyed: list[Attack] = []
+
+    def _obey(self, request: ModelRequest) -> str:
+        attack = choose_attack(request.messages, self._turns)
+        self.obeyed.append(attack)
+        return compromised_reply(
+            request.messages, attack, structured=request.json_schema is not None
+        )
+
+
+def choose_attack(messages: Sequence[ChatMessage], turns: Iterator[Attack]) -> Attack:
+    """The attack the latest user message names by its trigger word, else the next in turn."""
+    said = next((m.content.lower() for m in reversed(messages) if m.role == Role.USER), "")
+    named = next((attack for attack in Attack if attack.trigger in said), None)
+    return named or next(turns)
 
 
 # Function words carry no meaning a real embedding model would weigh; leaving them in would let

@@ -19,7 +19,15 @@ from sqlalchemy import CursorResult, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from assistant.schemas import Interview, InterviewStatus, InterviewUpdate, Phase, Speaker, Turn
+from assistant.schemas import (
+    GuardRule,
+    Interview,
+    InterviewStatus,
+    InterviewUpdate,
+    Phase,
+    Speaker,
+    Turn,
+)
 from assistant.store.database import Repository, guarded
 from assistant.store.errors import (
     DuplicateTranscriptError,
@@ -304,6 +312,18 @@ class InterviewRepository(Repository):
         with self._db.reading() as session:
             return [Turn.model_validate(row) for row in session.scalars(query)]
 
+    @guarded("counting the output guard's replacements")
+    def guard_counts(self) -> dict[GuardRule, int]:
+        """How many interviewer messages each rule of the output guard replaced, in every
+        interview still stored (rules that never fired are left out)."""
+        query = (
+            select(TurnRow.guard_rule, func.count())
+            .where(TurnRow.guard_rule.is_not(None))
+            .group_by(TurnRow.guard_rule)
+        )
+        with self._db.reading() as session:
+            return {GuardRule(str(rule)): count for rule, count in session.execute(query)}
+
     # -- changing ----------------------------------------------------------------------------
 
     @guarded("updating an interview")
@@ -367,6 +387,7 @@ class InterviewRepository(Repository):
         complete: bool = True,
         model: str | None = None,
         prompt: str | None = None,
+        guard_rule: GuardRule | None = None,
         state: Mapping[str, Any] | None = None,
         ending: InterviewStatus | None = None,
     ) -> Turn:
@@ -412,6 +433,7 @@ class InterviewRepository(Repository):
                         complete=complete,
                         model=model,
                         prompt=prompt,
+                        guard_rule=None if guard_rule is None else GuardRule(guard_rule).value,
                         created_at=now,
                     )
                     session.add(row)

@@ -123,6 +123,7 @@ class TurnRow(Base):
     complete: Mapped[bool] = mapped_column(Boolean)
     model: Mapped[str | None] = mapped_column(String(255))
     prompt: Mapped[str | None] = mapped_column(String(255))
+    guard_rule: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[datetime]
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from assistant.interview.guide import load_guide
 from tests.ollama_server import OllamaTestServer
 from tests.web.server import PASSWORD, ROOT, WebServer
 
@@ -35,6 +36,9 @@ REPLIES = [
     "Pouvez-vous me raconter un moment précis de cette semaine ?",
     "<img src=x onerror=alert(2)> Et [ce lien](javascript:alert(2)) ?",
 ]
+# The model's markup never reaches the page: the output guard puts the guide's question (still
+# at the episode step) in its place.
+SHOWN = [*REPLIES[:2], load_guide("fr").phases[1].questions[0]]
 
 if not CHROMIUM.exists() and not os.environ.get("CI"):
     pytest.skip(
@@ -87,7 +91,7 @@ async def test_sign_in_consent_three_messages_and_reload(
 
             for text, reply in zip(
                 ["Bonjour, je suis aide à domicile.", "Je m'occupe de personnes âgées.", HOSTILE],
-                REPLIES,
+                SHOWN,
                 strict=True,
             ):
                 await page.fill("#chat-input", text)
@@ -100,7 +104,7 @@ async def test_sign_in_consent_three_messages_and_reload(
             assert "/thread/" in url
 
             await page.reload()
-            for reply in [FIRST_QUESTION, *REPLIES]:
+            for reply in [FIRST_QUESTION, *SHOWN]:
                 await expect(page.get_by_text(reply, exact=True)).to_be_attached(timeout=20_000)
             await expect(page.get_by_text(HOSTILE, exact=True)).to_be_visible()
             await expect(page.get_by_text("En cours ·").first).to_be_visible()

@@ -9,8 +9,9 @@ from typing import Any
 import pytest
 
 from assistant.interview.guide import load_guide
-from assistant.schemas import InterviewStatus, Phase, Speaker
-from tests.ollama_server import OllamaTestServer
+from assistant.schemas import GuardRule, InterviewStatus, Phase, Speaker
+from tests.guard_checks import assert_reached_safely, guide_sources, instructions
+from tests.ollama_server import OllamaTestServer, compromised_responder
 from tests.web.client import WebClient, plain
 from tests.web.server import WebServer
 
@@ -34,7 +35,9 @@ def interviewer(body: dict[str, Any]) -> str:
     system = body["messages"][0]["content"]
     match = re.search(r"Étape en cours : (.+)|Current step: (.+)", system)
     step = (match.group(1) or match.group(2)).strip() if match else "?"
-    return f"[{step}] Comment cela s'est-il passé ?"
+    # Six words at most: a whole title would be a run of the instructions, which the guard
+    # replaces ("Ce qui est prévu et ce qui se passe" has nine).
+    return f"[{' '.join(step.split()[:6])}] Comment cela s'est-il passé ?"
 
 
 async def consented(web: WebServer, name: str, language: str = "fr-FR") -> WebClient:
@@ -107,12 +110,12 @@ async def test_a_full_interview_streams_shows_progress_and_ends_on_the_reviewed_
     web: WebServer, fake_ollama: OllamaTestServer
 ) -> None:
     fake_ollama.respond_with(interviewer)
-    fake_ollama.tokens_per_second = 40  # slow enough for the page to show it piece by piece
+    fake_ollama.tokens_per_second = 40  # a model's pace: the page waits for the whole reply
     client = await consented(web, "alice")
     fake_ollama.tokens_per_second = None
     first = client.shown()[-1]
-    assert first.streamed, "the first question should have been streamed"
-    # What the page showed while streaming reads as the start of the stored question.
+    assert first.streamed, "the first question should have been streamed, once checked"
+    # What the page showed while streaming reads as the stored question.
     assert " " in first.streamed_text
     assert first.content.startswith(first.streamed_text)
     assert (
@@ -288,17 +291,15 @@ async def test_bad_input_is_refused_without_storing_and_markup_stays_inert(
     assert "Rien n\\'a été enregistré" in client.last()
     assert interview_of(web, client.thread_id)[1] == before
 
+    # The model's markup never reaches the page: the guard puts the guide's question instead.
     hostile_model = "<img src=x onerror=alert(1)> Et [ce lien](javascript:alert(1)) ?"
     fake_ollama.queue(hostile_model)
     await client.send("<img src=x onerror=alert(1)> [lien](javascript:alert(1)) **gras**")
     _, turns = interview_of(web, client.thread_id)
     assert turns[-2].text == "<img src=x onerror=alert(1)> [lien](javascript:alert(1)) **gras**"
-    assert turns[-1].text == hostile_model
-    shown = client.last()
-    assert shown == (
-        "\\<img src\\=x onerror\\=alert\\(1\\)\\> "
-        "Et \\[ce lien\\]\\(javascript\\:alert\\(1\\)\\) \\?"
-    )
+    assert turns[-1].guard_rule == GuardRule.LINK
+    assert plain(client.last()) == turns[-1].text
+    assert "onerror" not in client.last()
     # The page renders neither HTML nor the employee's Markdown.
     async with client.http() as http:
         features = (await http.get("/project/settings")).json()["features"]
@@ -319,3 +320,44 @@ def test_the_consent_buttons_say_what_the_guide_understands(language: str) -> No
     assert contains_phrase(texts.decline_said, words.no)
     assert contains_phrase(texts.summary_confirm_said, words.yes)
     assert not contains_phrase(texts.summary_confirm_said, words.no)
+
+
+async def test_a_compromised_model_reaches_the_page_only_through_the_guard(
+    web: WebServer, fake_ollama: OllamaTestServer
+) -> None:
+    fake_ollama.respond_with(compromised_responder())
+    client = await consented(web, "alice")
+    for answer in ANSWERS[:6]:
+        await client.send(answer)
+    _, turns = interview_of(web, client.thread_id)
+    asked = [turn for turn in turns if turn.speaker == Speaker.INTERVIEWER][1:]
+    # Each of the model's six attacks, then its first again: all replaced, each naming its rule.
+    assert [turn.guard_rule for turn in asked] == [
+        GuardRule.LEAK,
+        GuardRule.LINK,
+        GuardRule.QUESTIONS,
+        GuardRule.QUESTIONS,
+        GuardRule.LANGUAGE,
+        GuardRule.LENGTH,
+        GuardRule.LEAK,
+    ]
+    systems = [
+        instructions(request.body["messages"][0]["content"])
+        for request in fake_ollama.chat_requests()
+    ]
+    sources = [*systems, *guide_sources("fr")]
+    # From the first question on; the step lines (in italics) are Terrain's own texts.
+    framing = load_guide("fr").framing.text.split()
+    page = client.shown()
+    start = next(i for i, m in enumerate(page) if plain(m.content).split() == framing) + 1
+    shown = [
+        plain(text)
+        for message in page[start:]
+        if message.type == "assistant_message"
+        for text in (message.content, message.streamed_text)
+        if text and not text.startswith("*")
+    ]
+    assert len(shown) >= len(asked)
+    for text in shown:
+        assert_reached_safely(text, sources=sources, max_run=web.settings.guard_max_shared_words)
+    await client.disconnect()
