@@ -17,10 +17,13 @@ been up for a while. Two scenarios, each on a fresh server:
 
 Each reply is timed from sending the message (or clicking the consent button) to the end of
 the server's handling of it; the *overhead* is that time minus the fake model's own time for
-the same reply. Its percentiles are given over every message, then for answers and consent
-clicks apart. Afterwards the database is read back: every message an employee sent must be a
-stored turn. The server's CPU time per message is read from ``/proc``, and the simulated
-browsers' own event-loop lag is reported beside it.
+the calls the message made, one after the other: the interviewer's reply and, for every answer
+after consent, the safety classifier's verdict before it (Terrain only: the bare Chainlit app
+makes one call). Its percentiles are given over every message, then for answers and consent
+clicks apart; the *latency* (the whole time, model included) is given beside them.
+Afterwards the database is read back: every message an employee sent must be a stored turn.
+The server's CPU time per message is read from ``/proc``, and the simulated browsers' own
+event-loop lag is reported beside it.
 
 ``--bare-chainlit`` runs the same scenarios against ``_bare_chainlit_app.py``, Chainlit with
 nothing of Terrain, which streams the same reply at the same pace: the floor that Chainlit
@@ -63,7 +66,7 @@ from assistant.schemas import (
     Speaker,
     UserRole,
 )
-from tests.ollama_server import DEFAULT_QUESTION, split_tokens
+from tests.ollama_server import DEFAULT_QUESTION, ORDINARY_VERDICT, split_tokens
 from tests.web.client import WebClient
 from tests.web.server import PASSWORD, WebServer, free_port, server_environment
 
@@ -392,19 +395,24 @@ def scenario(name: str, args: argparse.Namespace) -> dict[str, object]:
                 run = asyncio.run(drive(terrain, names, args.messages, think))
                 lost = lost_turns(terrain.web, run.employees)
                 extracted = extractions_ended(terrain.web)
-    figures = figures_of(run, think, lost)
+    figures = figures_of(run, think, lost, classified=not args.bare_chainlit)
     if extracted is not None:
         figures["extraction_jobs_ended_by_the_server_worker"] = extracted
     return figures
 
 
-def figures_of(run: Run, think: float, lost: int | None) -> dict[str, object]:
+def figures_of(run: Run, think: float, lost: int | None, *, classified: bool) -> dict[str, object]:
     """Errors, lost turns, server CPU, and overheads: of every message (the goal's figure),
-    then of the answers and of the consent clicks apart."""
-    model = model_seconds(DEFAULT_QUESTION)
+    then of the answers and of the consent clicks apart.
+
+    An answer's model time is the classifier's verdict and then the reply (``classified``);
+    the consent click asks the classifier nothing (consent is read from the guide's words)."""
+    reply = model_seconds(DEFAULT_QUESTION)
+    answer_model = reply + (model_seconds(ORDINARY_VERDICT) if classified else 0.0)
     employees = run.employees
-    answers = [max(s - model, 0.0) for e in employees for s in e.response_seconds]
-    consents = [max(e.consent_seconds - model, 0.0) for e in employees if e.consent_seconds]
+    answers = [max(s - answer_model, 0.0) for e in employees for s in e.response_seconds]
+    consents = [max(e.consent_seconds - reply, 0.0) for e in employees if e.consent_seconds]
+    latencies = [s for e in employees for s in e.response_seconds]
     everything = answers + consents
     errors = [error for e in employees for error in e.errors]
     for error in errors[:10]:
@@ -426,6 +434,16 @@ def figures_of(run: Run, think: float, lost: int | None) -> dict[str, object]:
             summary = latency_summary(overheads)
             keys = summary if name == "overhead" else ("p50_ms", "p95_ms")
             figures.update({f"{name}_{key}": summary[key] for key in keys})
+    if latencies:
+        # What the employee waits for an answer, model included: the classifier's verdict is
+        # the part of it Terrain chose to add (model_seconds_per_verdict).
+        figures.update(
+            {
+                f"answer_latency_{key}": value
+                for key, value in latency_summary(latencies).items()
+                if key in ("p50_ms", "p95_ms")
+            }
+        )
     if run.client_lags:
         figures["client_loop_lag_p95_ms"] = latency_summary(run.client_lags)["p95_ms"]
     figures["goals_met"] = bool(
@@ -476,6 +494,9 @@ def main() -> None:
             "model_ttft_s": TTFT_SECONDS,
             "model_tokens_per_s": TOKENS_PER_SECOND,
             "model_seconds_per_reply": round(model_seconds(DEFAULT_QUESTION), 3),
+            "model_seconds_per_verdict": (
+                None if args.bare_chainlit else round(model_seconds(ORDINARY_VERDICT), 3)
+            ),
             "scenarios": results,
             "goals_met": results["paced"]["goals_met"] if "paced" in results else None,
         }
