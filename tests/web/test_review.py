@@ -369,6 +369,27 @@ def test_a_failed_extraction_shows_its_reason_and_can_be_retried(pages: PagesCli
     assert pages.post("/staff/jobs/no-such-job/retry", {}).status_code == 404
 
 
+def test_a_failed_republication_shows_its_reason_and_can_be_retried(pages: PagesClient) -> None:
+    store = pages.store
+    assert "Aucune republication demandée." in html.unescape(pages.get("/staff/jobs").text)
+    interview = store.interviews.create(language="fr")
+    store.reports.save_draft({}, finding_ids=[], interview_ids=[interview.id], built_by="fanny")
+    store.reports.publish_draft({}, actor="fanny")
+    store.interviews.erase(interview.id)  # withdraws version 1 and asks for its republication
+    job = store.jobs.claim_next(JobKind.REPUBLISH)
+    assert job is not None
+    store.jobs.fail(job.id, error="Le rapport n'a pas pu être reconstruit.", claim=job.claim)
+    page = html.unescape(pages.get("/staff/jobs").text)
+    assert "Republications du rapport" in page
+    assert "Le rapport n'a pas pu être reconstruit." in page
+    retried = pages.post(f"/staff/jobs/{job.id}/retry", {})
+    assert retried.headers["location"] == "/staff/jobs?done=republish_requeued"
+    assert [j.status for j in store.jobs.where(kind=JobKind.REPUBLISH)] == [JobStatus.QUEUED]
+    after = html.unescape(pages.get(retried.headers["location"]).text)
+    assert "Republication relancée" in after
+    assert f"/staff/jobs/{job.id}/retry" not in after
+
+
 def test_the_export_names_no_one_and_runs_no_formula(pages: PagesClient, seeded: Seeded) -> None:
     pages.store.findings.review(
         seeded.spare,

@@ -1,4 +1,5 @@
-"""The extraction jobs for facilitators: their state and why one failed, and a retry."""
+"""The jobs for facilitators, extractions and the report's republications after an erasure:
+their state and why one failed, and a retry."""
 
 from __future__ import annotations
 
@@ -19,15 +20,16 @@ JOBS = "/jobs"
 @page(JOBS, roles=FACILITATORS, nav="jobs")
 def jobs(done: str | None = None, who: Viewer = Depends(viewer)) -> Response:  # noqa: B008
     store = who.runtime.store
-    found = store.jobs.where(kind=JobKind.EXTRACTION)
     # Newest first, as the interviews are.
-    found.reverse()
+    found = store.jobs.where(kind=JobKind.EXTRACTION)[::-1]
+    republishing = store.jobs.where(kind=JobKind.REPUBLISH)[::-1]
     pseudonyms = {interview.id: interview.pseudonym for interview in store.interviews.where()}
     return render(
         "jobs.html",
         who,
         current=PREFIX + JOBS,
         jobs=found,
+        republishing=republishing,
         pseudonyms=pseudonyms,
         retryable=JobStatus.FAILED,
         notice=done if done in who.texts.notices else None,
@@ -38,7 +40,8 @@ def jobs(done: str | None = None, who: Viewer = Depends(viewer)) -> Response:  #
 def retry(job_id: str, who: Viewer = Depends(viewer)) -> Response:  # noqa: B008
     """The job queued again (a job already queued or running is left as it is)."""
     try:
-        who.runtime.store.jobs.requeue(job_id)
+        job = who.runtime.store.jobs.requeue(job_id)
     except JobNotFoundError:
         raise NotFound(who) from None
-    return RedirectResponse(f"{PREFIX}{JOBS}?done=requeued", status_code=303)
+    done = "requeued" if job.kind is JobKind.EXTRACTION else "republish_requeued"
+    return RedirectResponse(f"{PREFIX}{JOBS}?done={done}", status_code=303)

@@ -74,6 +74,10 @@ class PageTexts:
     jobs_columns: tuple[str, ...]
     job_statuses: dict[JobStatus, str]
     jobs_empty: str
+    republish_title: str
+    republish_intro: str
+    republish_columns: tuple[str, ...]
+    republish_empty: str
     retry: str
     erased_interview: str
     # export
@@ -185,6 +189,7 @@ FR = PageTexts(
         "edited": "Constat modifié.",
         "added": "Constat ajouté.",
         "requeued": "Extraction relancée : elle est en attente.",
+        "republish_requeued": "Republication relancée : elle est en attente.",
     },
     problems={
         "not_said": (
@@ -208,6 +213,13 @@ FR = PageTexts(
         JobStatus.FAILED: "échouée",
     },
     jobs_empty="Aucune extraction pour l'instant.",
+    republish_title="Republications du rapport",
+    republish_intro=(
+        "Quand un entretien est effacé, chaque version publiée qui s'en servait est retirée "
+        "aussitôt, puis republiée sans lui par cette tâche."
+    ),
+    republish_columns=("Demandée le", "État", "Essais", "Raison", "Mise à jour", ""),
+    republish_empty="Aucune republication demandée.",
     retry="Relancer",
     erased_interview="(entretien effacé)",
     export_title="Export des constats",
@@ -321,6 +333,7 @@ EN = PageTexts(
         "edited": "Finding changed.",
         "added": "Finding added.",
         "requeued": "Extraction queued again.",
+        "republish_requeued": "Republication queued again.",
     },
     problems={
         "not_said": (
@@ -344,6 +357,13 @@ EN = PageTexts(
         JobStatus.FAILED: "failed",
     },
     jobs_empty="No extraction yet.",
+    republish_title="Report republications",
+    republish_intro=(
+        "When an interview is erased, every published version that used it is withdrawn at "
+        "once, then republished without it by this job."
+    ),
+    republish_columns=("Asked on", "State", "Attempts", "Reason", "Updated", ""),
+    republish_empty="No republication asked for.",
     retry="Retry",
     erased_interview="(interview erased)",
     export_title="Findings export",
