@@ -119,3 +119,25 @@ def test_erase_by_pseudonym_erases_that_interview_only(environment: Settings) ->
     with Store.open(environment) as store:
         assert [interview.id for interview in store.interviews.where()] == [kept]
     assert run("erase")[0] == 1  # neither --user nor --pseudonym
+
+
+def test_erase_names_the_report_versions_it_withdraws(environment: Settings) -> None:
+    with Store.open(environment) as store:
+        used = store.interviews.get(closed_interview(store))
+        unused = store.interviews.get(closed_interview(store))
+        assert used is not None
+        assert unused is not None
+        store.reports.save_draft({}, finding_ids=[], interview_ids=[used.id], built_by="fanny")
+        store.reports.publish_draft({}, actor="fanny")
+        store.reports.save_draft({}, finding_ids=[], interview_ids=[used.id], built_by="fanny")
+    code, out, _ = run("erase", "--pseudonym", unused.pseudonym, "--yes", "--json")
+    assert code == 0
+    said = json.loads(out)  # it used no version: the report is left alone
+    assert (said["withdrawn_report_versions"], said["draft_discarded"]) == ([], False)
+    code, out, _ = run("erase", "--pseudonym", used.pseudonym, "--yes")
+    assert code == 0
+    assert "Report version 1: withdrawn at once, then republished without them" in out
+    assert "The report's draft drew on them: it is discarded" in out
+    with Store.open(environment) as store:
+        assert store.reports.latest_published() is None
+        assert store.reports.draft() is None

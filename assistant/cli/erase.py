@@ -33,9 +33,11 @@ def erase(
 
     By user name (--user: every interview of theirs, found through their owner key; their
     account is kept, `terrain users disable` closes it) or by pseudonym (--pseudonym: one
-    interview). Says what will be erased (interviews, turns, findings) and asks before erasing,
-    unless --yes. Exits with status 1 if nothing was erased.
+    interview). Says what will be erased (interviews, turns, findings, and the report versions
+    that drew on them, withdrawn at once and republished without them by the worker) and asks
+    before erasing, unless --yes. Exits with status 1 if nothing was erased.
     """
+    from assistant.privacy import erasure_plan
     from assistant.store import Store
 
     if (user is None) == (pseudonym is None):
@@ -47,16 +49,15 @@ def erase(
             who = f"user {user!r}" if user is not None else f"pseudonym {pseudonym!r}"
             if not interviews:
                 fail(f"Nothing to erase: no interview of {who}.")
-            turns = sum(len(store.interviews.turns(interview.id)) for interview in interviews)
-            findings = sum(
-                len(store.findings.where(interview_id=interview.id)) for interview in interviews
-            )
+            plan = erasure_plan(store, interviews)
+            turns, findings = plan.turns, plan.findings
             what = (
                 f"{counted(len(interviews), 'interview')}, {counted(turns, 'turn')} and "
                 f"{counted(findings, 'finding')} of {who}"
             )
+            reports = _reports_line(plan.versions, plan.discards_draft)
             if not yes:
-                _confirm(what, interviews)
+                _confirm(what, interviews, reports)
             erased = _erase(store, config, interviews, user=user)
     except TerrainError as error:
         fail(error)
@@ -67,10 +68,14 @@ def erase(
                 "pseudonyms": [interview.pseudonym for interview in erased],
                 "turns": turns,
                 "findings": findings,
+                "withdrawn_report_versions": plan.versions,
+                "draft_discarded": plan.discards_draft,
             }
         )
     else:
         console.print(f"Erased {what}.", highlight=False)
+        if reports:
+            console.print(reports, highlight=False, soft_wrap=True)
 
 
 def _targets(
@@ -86,11 +91,28 @@ def _targets(
     return [] if found is None else [found]
 
 
-def _confirm(what: str, interviews: list[Interview]) -> None:
+def _reports_line(versions: list[int], discards_draft: bool) -> str:
+    """What the erasure does to the report, or nothing when it used none of them."""
+    parts = []
+    if versions:
+        numbers = ", ".join(str(number) for number in versions)
+        parts.append(
+            f"Report {'version' if len(versions) == 1 else 'versions'} {numbers}: withdrawn "
+            "at once, then republished without them by the worker (`terrain worker`, which "
+            "`terrain serve` runs)."
+        )
+    if discards_draft:
+        parts.append("The report's draft drew on them: it is discarded; build it again.")
+    return " ".join(parts)
+
+
+def _confirm(what: str, interviews: list[Interview], reports: str) -> None:
     if not sys.stdin.isatty():
         fail(f"This would erase {what}; add --yes to erase without a terminal to confirm.")
     names = ", ".join(interview.pseudonym for interview in interviews)
     errors.print(f"This erases {what} ({names}), for good.", highlight=False)
+    if reports:
+        errors.print(reports, highlight=False, soft_wrap=True)
     if not typer.confirm("Erase?", default=False):
         errors.print("Nothing was erased.")
         raise typer.Exit(1)
