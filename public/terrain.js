@@ -82,15 +82,10 @@
     }
   }
 
-  let scheduled = false;
-  new MutationObserver(() => {
-    if (scheduled) return;
-    scheduled = true;
-    requestAnimationFrame(() => {
-      scheduled = false;
-      apply();
-    });
-  }).observe(document.documentElement, {
+  // Applied as soon as the page changes (an observer runs before the browser paints or does
+  // anything else), so that no button is ever shown, nor read out, without its name. apply()
+  // changes only what differs, so its own changes end the round.
+  new MutationObserver(apply).observe(document.documentElement, {
     childList: true,
     subtree: true,
     attributes: true,

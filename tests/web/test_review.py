@@ -390,6 +390,16 @@ def test_a_failed_republication_shows_its_reason_and_can_be_retried(pages: Pages
     assert f"/staff/jobs/{job.id}/retry" not in after
 
 
+def test_an_unknown_staff_address_says_so_and_leaves_the_stylesheet_served(
+    pages: PagesClient,
+) -> None:
+    for address in ("/staff/no-such-page", "/staff/interviews/x/y/z"):
+        unknown = pages.get(address)
+        assert unknown.status_code == 404, address
+        assert "Cette page, cet entretien ou ce constat n'existe pas" in html.unescape(unknown.text)
+    assert pages.get("/staff/static/staff.css").status_code == 200
+
+
 def test_the_export_names_no_one_and_runs_no_formula(pages: PagesClient, seeded: Seeded) -> None:
     pages.store.findings.review(
         seeded.spare,

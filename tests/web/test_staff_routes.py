@@ -14,7 +14,7 @@ from fastapi.routing import APIRoute
 
 from assistant.schemas import JobKind, UserRole
 from assistant.store import Store
-from assistant.web.pages.routes import ROUTES, StaffRoute, page, router
+from assistant.web.pages.routes import PREFIX, ROUTES, UNKNOWN_PAGE, StaffRoute, page, router
 from tests.web.server import ACCOUNTS, PASSWORD, WebServer
 from tests.web.test_review import Seeded, seed
 
@@ -96,7 +96,7 @@ def _forms(web: WebServer, seeded: Seeded) -> dict[str, Callable[[], dict[str, s
 
 def _url(route: StaffRoute, seeded: Seeded, job_id: str) -> str:
     finding = seeded.care if route.path.endswith("/edit") else seeded.spare
-    return route.path.format(
+    return route.path.replace("{unknown:path}", "no-such/page").format(
         interview_id=seeded.interview,
         finding_id=finding,
         job_id=job_id,
@@ -151,6 +151,8 @@ def test_every_staff_route_answers_only_its_roles(
                         ok = (
                             response.status_code == 303 and response.headers["location"] == "/login"
                         )
+                    elif allowed and route.path == PREFIX + UNKNOWN_PAGE:
+                        ok = response.status_code == 404 and "Introuvable" in response.text
                     elif allowed:
                         ok = response.status_code in (200, 303)
                     else:

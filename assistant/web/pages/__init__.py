@@ -27,10 +27,12 @@ from assistant.web.pages import review as review
 from assistant.web.pages import transcript as transcript
 from assistant.web.pages.access import LOGIN_PAGE, Refused, SignInNeeded
 from assistant.web.pages.problems import NotFound
-from assistant.web.pages.routes import PREFIX, ROUTES, router
+from assistant.web.pages.routes import PREFIX, ROUTES, UNKNOWN_PAGE, page, router
 from assistant.web.pages.templating import render
 
 __all__ = ["ROUTES", "install"]
+
+page(UNKNOWN_PAGE, roles=home.STAFF)(home.unknown)
 
 STATIC = PREFIX + "/static"
 STATIC_FOLDER = Path(__file__).resolve().parents[1] / "static"
@@ -61,7 +63,8 @@ def install(app: FastAPI) -> None:
     before = len(app.router.routes)
     app.include_router(router)
     app.router.routes.append(Mount(STATIC, StaticFiles(directory=STATIC_FOLDER), name="staff"))
-    ours = app.router.routes[before:]
+    # The stylesheets first: the unknown page, last of the router's, matches every path.
+    ours = sorted(app.router.routes[before:], key=lambda route: not isinstance(route, Mount))
     del app.router.routes[before:]
     app.router.routes[0:0] = ours
     app.add_exception_handler(SignInNeeded, _sign_in)

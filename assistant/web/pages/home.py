@@ -8,6 +8,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from assistant.schemas import UserRole
 from assistant.web.pages.access import LOGIN_PAGE, Viewer, viewer
+from assistant.web.pages.problems import NotFound
 from assistant.web.pages.routes import menu, page
 from assistant.web.pages.templating import render
 
@@ -29,3 +30,10 @@ async def sign_out(request: Request) -> Response:
     response = RedirectResponse(LOGIN_PAGE, status_code=303)
     clear_auth_cookie(request, response)
     return response
+
+
+# Declared by the package once every other route is (assistant.web.pages): it answers every
+# address under /staff/ that none of them does.
+async def unknown(unknown: str, who: Viewer = Depends(viewer)) -> Response:  # noqa: B008
+    """Any other address under /staff/: the page saying it does not exist (not the chat)."""
+    raise NotFound(who)

@@ -18,6 +18,8 @@ from assistant.schemas import UserRole
 from assistant.web.pages.access import allowing, checked_form
 
 PREFIX = "/staff"
+# Every other address under PREFIX: served last, after the stylesheets (see pages.install).
+UNKNOWN_PAGE = "/{unknown:path}"
 Method = Literal["GET", "POST"]
 Endpoint = TypeVar("Endpoint", bound=Callable[..., Any])
 
