@@ -3,36 +3,54 @@ their state and why one failed, and a retry."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from fastapi import Depends
 from fastapi.responses import RedirectResponse, Response
 
-from assistant.schemas import JobKind, JobStatus
+from assistant.schemas import Job, JobKind, JobStatus
 from assistant.store import JobNotFoundError
 from assistant.web.pages.access import Viewer, viewer
 from assistant.web.pages.interviews import FACILITATORS
 from assistant.web.pages.problems import NotFound
 from assistant.web.pages.routes import PREFIX, page
-from assistant.web.pages.templating import render
+from assistant.web.pages.templating import render, when
 
 JOBS = "/jobs"
 
 
+@dataclass(frozen=True)
+class JobLine:
+    """A job as a row of its table: what it is about, linked when that can be opened."""
+
+    job: Job
+    subject: str
+    link: str | None = None
+
+
 @page(JOBS, roles=FACILITATORS, nav="jobs")
 def jobs(done: str | None = None, who: Viewer = Depends(viewer)) -> Response:  # noqa: B008
-    store = who.runtime.store
-    # Newest first, as the interviews are.
-    found = store.jobs.where(kind=JobKind.EXTRACTION)[::-1]
-    republishing = store.jobs.where(kind=JobKind.REPUBLISH)[::-1]
+    store, texts = who.runtime.store, who.texts
     pseudonyms = {interview.id: interview.pseudonym for interview in store.interviews.where()}
+    extractions = [
+        JobLine(job, pseudonyms[job.interview_id], f"{PREFIX}/interviews/{job.interview_id}")
+        if job.interview_id in pseudonyms
+        else JobLine(job, texts.erased_interview)
+        # Newest first, as the interviews are.
+        for job in reversed(store.jobs.where(kind=JobKind.EXTRACTION))
+    ]
+    republications = [
+        JobLine(job, when(texts, job.created_at))
+        for job in reversed(store.jobs.where(kind=JobKind.REPUBLISH))
+    ]
     return render(
         "jobs.html",
         who,
         current=PREFIX + JOBS,
-        jobs=found,
-        republishing=republishing,
-        pseudonyms=pseudonyms,
+        extractions=extractions,
+        republications=republications,
         retryable=JobStatus.FAILED,
-        notice=done if done in who.texts.notices else None,
+        notice=done if done in texts.notices else None,
     )
 
 
