@@ -217,6 +217,12 @@ def test_accept_reject_and_edit_each_change_one_finding_and_leave_a_trail(
     assert _forms_of(page, seeded.empathy) == ["accept"]
     assert "Historique (1)" in page
     assert "Code proposé par le modèle" in page
+    # The edit's line says what it changed, in the page's words.
+    trail_line = re.search(r"modifié : ([^<]*)</li>", html.unescape(page))
+    assert trail_line is not None
+    assert (
+        trail_line.group(1) == "Code (Proximité → Confiance) ; Activité (veille de nuit → inconnu)"
+    )
 
 
 def test_a_stale_form_changes_nothing_and_shows_the_finding_as_it_is(

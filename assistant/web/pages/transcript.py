@@ -18,6 +18,7 @@ from assistant.web.pages.interviews import FACILITATORS
 from assistant.web.pages.problems import NotFound
 from assistant.web.pages.routes import page
 from assistant.web.pages.templating import render
+from assistant.web.pages.texts import PageTexts
 
 TRANSCRIPT = "/interviews/{interview_id}"
 TURN_START = 60  # characters of a turn shown in the add form's list of turns
@@ -147,9 +148,39 @@ def transcript_page(
         stages=[(stage.id, stage.label.in_language(language)) for stage in codebook.value_chain],
         code_label=lambda code_id: _label(codebook, code_id, language, stage=False),
         stage_label=lambda stage_id: _label(codebook, stage_id, language, stage=True),
+        edited=lambda change: edited_fields(change, who.texts, codebook, language),
         notice=notice if notice in who.texts.notices else None,
         typed=typed or Typed(),
     )
+
+
+def edited_fields(
+    change: FindingChange, texts: PageTexts, codebook: Codebook, language: str
+) -> list[tuple[str, str, str]]:
+    """What an edit changed, for its line in the trail: each field the facilitator edits, by
+    its label, with its value before and after (codes and stages by their labels, an unknown
+    value as unknown). The status and the model's code, which follow from the edit, are left
+    out."""
+    labels = {
+        "code": texts.field_code,
+        "value_chain_stage": texts.field_stage,
+        "activity": texts.field_activity,
+        "counterpart": texts.field_counterpart,
+    }
+    before, after = change.before or {}, change.after or {}
+
+    def shown(field: str, value: object) -> str:
+        if value is None or value == "":
+            return texts.unknown
+        if field in ("code", "value_chain_stage"):
+            return _label(codebook, str(value), language, stage=field == "value_chain_stage")
+        return str(value)
+
+    return [
+        (label, shown(field, before.get(field)), shown(field, after[field]))
+        for field, label in labels.items()
+        if field in after
+    ]
 
 
 def _label(codebook: Codebook, identifier: str, language: str, *, stage: bool) -> str:
