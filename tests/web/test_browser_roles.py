@@ -37,6 +37,7 @@ if TYPE_CHECKING:
 ARTIFACTS = ROOT / "test-artifacts"
 # The words the fake model codes: the employee's own, as extraction must quote them.
 CODED = "Je me suis assise avec elle, je l'ai laissée parler"
+SELECTED = "ma collègue infirmière est passée aussi"  # what the facilitator codes by hand
 _EMPLOYEE_LINE = re.compile(r"^\[(\d+)\] (?:Personne|Person) : (.*)$", re.MULTILINE)
 TIMEOUT = 30_000  # ms, for what waits on the server (a loaded CI machine is slow)
 OUTSIDE: list[str] = []  # what any page asked of another server than ours
@@ -237,6 +238,30 @@ async def _facilitator_publishes(browser: Browser, web: WebServer, interview_id:
     await expect(page.get_by_text("Accepté", exact=False).first).to_be_visible()
     await page.screenshot(path=ARTIFACTS / "roles-4-facilitator-transcript.png", full_page=True)
 
+    # A finding of the facilitator's own, from words selected in the employee's turn.
+    await page.evaluate(
+        """(words) => {
+            const turn = [...document.querySelectorAll("p[data-turn]")]
+                .find((p) => p.textContent.includes(words));
+            const text = [...turn.childNodes].find((n) => n.textContent.includes(words));
+            const start = text.textContent.indexOf(words);
+            const range = document.createRange();
+            range.setStart(text, start);
+            range.setEnd(text, start + words.length);
+            document.getSelection().removeAllRanges();
+            document.getSelection().addRange(range);
+        }""",
+        SELECTED,
+    )
+    await page.get_by_role("button", name="Ajouter un constat avec ces mots").click()
+    await expect(page.locator("#add-words")).to_have_value(SELECTED)
+    await expect(page.locator("#add-code")).to_be_focused()
+    await page.locator("#add-code").select_option("trust")
+    await page.screenshot(path=ARTIFACTS / "roles-4b-facilitator-selected.png")
+    await page.get_by_role("button", name="Ajouter le constat").click()
+    await expect(page.get_by_text("Constat ajouté.")).to_be_visible()
+    await expect(page.locator("mark", has_text=SELECTED)).to_be_visible()
+
     await page.goto(f"{web.url}/staff/report")
     await page.get_by_label("Sans synthèses", exact=False).check()
     await page.get_by_role("button", name="Construire le brouillon").click()
@@ -348,4 +373,6 @@ def _wait_for_republishing(web: WebServer) -> None:
             ReportStatus.PUBLISHED,
             ReportStatus.WITHDRAWN,
         ]
-        assert json.dumps(latest.model_dump(mode="json")).count("assise avec elle") == 0
+        erased = json.dumps(latest.model_dump(mode="json"))
+        assert "assise avec elle" not in erased
+        assert SELECTED not in erased

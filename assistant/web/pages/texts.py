@@ -67,6 +67,7 @@ class PageTexts:
     add_turn_choice: str  # {number} {start}
     add_words: str
     add_button: str
+    add_from_selection: str  # the button under a turn once some of its words are selected
     notices: dict[str, str]  # ?done= key -> what the page says after the redirect
     problems: dict[str, str]  # why a form was not applied
     # jobs
@@ -176,13 +177,14 @@ FR = PageTexts(
     trail_entry="{at} · {actor} · {action}",
     add_heading="Ajouter un constat",
     add_intro=(
-        "Choisissez le tour, puis collez les mots exacts de l'employé : ils sont vérifiés "
-        "mot pour mot avant d'être retenus."
+        "Sélectionnez des mots de l'employé dans la transcription, ou choisissez le tour puis "
+        "collez ses mots exacts : ils sont vérifiés mot pour mot avant d'être retenus."
     ),
     add_turn="Tour de l'employé",
     add_turn_choice="Tour {number} : {start}",
     add_words="Les mots exacts de l'employé",
     add_button="Ajouter le constat",
+    add_from_selection="Ajouter un constat avec ces mots",
     notices={
         "accepted": "Constat accepté.",
         "rejected": "Constat rejeté.",
@@ -320,13 +322,14 @@ EN = PageTexts(
     trail_entry="{at} · {actor} · {action}",
     add_heading="Add a finding",
     add_intro=(
-        "Choose the turn, then paste the employee's exact words: they are checked word for "
-        "word before they are kept."
+        "Select the employee's words in the transcript, or choose the turn and paste their "
+        "exact words: they are checked word for word before they are kept."
     ),
     add_turn="The employee's turn",
     add_turn_choice="Turn {number}: {start}",
     add_words="The employee's exact words",
     add_button="Add the finding",
+    add_from_selection="Add a finding with these words",
     notices={
         "accepted": "Finding accepted.",
         "rejected": "Finding rejected.",
