@@ -22,7 +22,7 @@ from assistant.auth import (
 from assistant.config import Settings
 from assistant.interview.guide import load_guide
 from assistant.privacy import owner_key
-from assistant.schemas import Phase, Speaker, UserRole
+from assistant.schemas import InterviewStatus, InterviewUpdate, Phase, Speaker, UserRole
 from assistant.store import Store
 from assistant.web import render
 from assistant.web.launch import (
@@ -238,6 +238,16 @@ async def test_the_data_layer_rebuilds_threads_and_lists_only_the_owners(
 
         page = await layer.list_threads(Pagination(first=10), ThreadFilter(userId="alice"))
         assert [t["id"] for t in page.data] == [interview.id]
+        # A name starts with the status, and is in the interview's language.
+        english = store.interviews.create(language="en", owner_key=key)
+        store.interviews.update(english.id, InterviewUpdate(status=InterviewStatus.CLOSED))
+        page = await layer.list_threads(Pagination(first=10), ThreadFilter(userId="alice"))
+        names = {t["id"]: t["name"] for t in page.data}
+        assert names[english.id] == f"Closed · {english.created_at.astimezone():%Y-%m-%d %H:%M}"
+        assert names[interview.id] == (
+            f"En cours · {interview.created_at.astimezone():%d/%m/%Y %H:%M}"
+        )
+        store.interviews.erase(english.id)
         for stranger in ("fanny", "bob", None):
             empty = await layer.list_threads(Pagination(first=10), ThreadFilter(userId=stranger))
             assert empty.data == []
