@@ -17,10 +17,11 @@ been up for a while. Two scenarios, each on a fresh server:
 
 Each reply is timed from sending the message (or clicking the consent button) to the end of
 the server's handling of it; the *overhead* is that time minus the fake model's own time for
-the calls the message made, one after the other: the interviewer's reply and, for every answer
-after consent, the safety classifier's verdict before it (Terrain only: the bare Chainlit app
-makes one call). Its percentiles are given over every message, then for answers and consent
-clicks apart; the *latency* (the whole time, model included) is given beside them.
+the calls the message made: the interviewer's reply and, for every answer after consent, the
+safety classifier's verdict, which Terrain asks for at the same time (the longer of the two,
+0.85 s for the verdict here; the bare Chainlit app makes one call). Its percentiles are
+given over every message, then for answers and consent clicks apart; the *latency* (the whole
+time, model included) is given beside them.
 Afterwards the database is read back: every message an employee sent must be a stored turn.
 The server's CPU time per message is read from ``/proc``, and the simulated browsers' own
 event-loop lag is reported beside it.
@@ -405,10 +406,11 @@ def figures_of(run: Run, think: float, lost: int | None, *, classified: bool) ->
     """Errors, lost turns, server CPU, and overheads: of every message (the goal's figure),
     then of the answers and of the consent clicks apart.
 
-    An answer's model time is the classifier's verdict and then the reply (``classified``);
-    the consent click asks the classifier nothing (consent is read from the guide's words)."""
+    An answer's model time is the longer of the classifier's verdict and the reply, asked
+    together (``classified``); the consent click asks the classifier nothing (consent is read
+    from the guide's words)."""
     reply = model_seconds(DEFAULT_QUESTION)
-    answer_model = reply + (model_seconds(ORDINARY_VERDICT) if classified else 0.0)
+    answer_model = max(reply, model_seconds(ORDINARY_VERDICT)) if classified else reply
     employees = run.employees
     answers = [max(s - answer_model, 0.0) for e in employees for s in e.response_seconds]
     consents = [max(e.consent_seconds - reply, 0.0) for e in employees if e.consent_seconds]
@@ -435,8 +437,8 @@ def figures_of(run: Run, think: float, lost: int | None, *, classified: bool) ->
             keys = summary if name == "overhead" else ("p50_ms", "p95_ms")
             figures.update({f"{name}_{key}": summary[key] for key in keys})
     if latencies:
-        # What the employee waits for an answer, model included: the classifier's verdict is
-        # the part of it Terrain chose to add (model_seconds_per_verdict).
+        # What the employee waits for an answer, model included: at least the longer of the
+        # classifier's verdict and the reply (model_seconds_per_verdict, _per_reply).
         figures.update(
             {
                 f"answer_latency_{key}": value

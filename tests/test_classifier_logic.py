@@ -4,9 +4,10 @@ it fails, the cue words alone decide. In French and in English."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
 import pytest
@@ -19,6 +20,8 @@ from assistant.interview.guide import load_guide
 from assistant.interview.routes import decide
 from assistant.interview.safety import Concern
 from assistant.interview.session import InterviewSession, SessionDeps
+from assistant.llm import ChatMessage, ModelResponse
+from assistant.llm.port import JsonSchema
 from assistant.llm.testing import Fail, ModelRequest, Reply, ScriptedChatModel
 from assistant.retrieval.records import Collection
 from assistant.retrieval.search import Hit, Retriever, SearchMode, SearchResult
@@ -130,18 +133,88 @@ async def consented(deps: SessionDeps, language: str) -> InterviewSession:
     return session
 
 
+def _questions_stored(store: Store, session: InterviewSession) -> int:
+    """The model's questions kept in the transcript (and so shown): the interviewer's turns
+    that are not the guide's scripted texts."""
+    turns = store.interviews.turns(session.interview.id)
+    return sum(1 for t in turns if t.speaker == Speaker.INTERVIEWER and not t.scripted)
+
+
+class ClassifierAfterTheQuestion(ScriptedChatModel):
+    """The classifier's verdict comes only once the interviewer has been asked its question:
+    a session that waited for the verdict before asking would never get one (the wait gives
+    up after 10 s and the test fails)."""
+
+    def __init__(self, category: str) -> None:
+        answers = Model()
+        answers.verdicts.append(verdict(category, 0.9))
+        super().__init__(respond=answers._answer, name="scripted")
+        self.asked = asyncio.Event()
+
+    def questions(self) -> int:
+        return sum(1 for request in self.requests if request.json_schema is None)
+
+    async def request(
+        self, messages: Sequence[ChatMessage], *, json_schema: JsonSchema | None = None
+    ) -> ModelResponse:
+        if json_schema is not None and "category" in json_schema.get("properties", {}):
+            await asyncio.wait_for(self.asked.wait(), timeout=10)
+        elif json_schema is None:
+            self.asked.set()
+        return await super().request(messages, json_schema=json_schema)
+
+
+async def test_the_next_question_is_asked_while_the_classifier_reads_the_message(
+    settings: Settings, tmp_store: Store, language: str
+) -> None:
+    model = ClassifierAfterTheQuestion("none")
+    deps = SessionDeps(
+        settings=settings, store=tmp_store, model=model, classifier=SafetyClassifier(model)
+    )
+    session = await consented(deps, language)
+    model.asked.clear()
+
+    events = await collect(session.respond(ORDINARY[language]))
+
+    assert said(events) == QUESTION[language]
+    assert session.state.answers == {Phase.ROLE: 1}
+
+
+async def test_a_question_asked_ahead_of_a_safety_route_is_set_aside(
+    settings: Settings, tmp_store: Store, language: str
+) -> None:
+    model = ClassifierAfterTheQuestion("distress")
+    deps = SessionDeps(
+        settings=settings, store=tmp_store, model=model, classifier=SafetyClassifier(model)
+    )
+    session = await consented(deps, language)
+    model.asked.clear()
+    asked = _questions_stored(tmp_store, session)
+    questions_before = model.questions()
+
+    events = await collect(session.respond(QUIET_DISTRESS[language]))
+
+    assert model.questions() == questions_before + 1  # it was asked, ahead
+    assert QUESTION[language] not in said(events)  # but never shown
+    assert _questions_stored(tmp_store, session) == asked  # nor kept
+    assert settings.help_resources in said(events)
+    assert session.interview.status == InterviewStatus.STOPPED
+    assert session.state.answers == {}  # the message was not counted as an answer
+
+
 async def test_distress_without_cue_words_routes_to_care_when_the_classifier_says_so(
     settings: Settings, tmp_store: Store, model: Model, language: str
 ) -> None:
     session = await consented(deps_for(settings, tmp_store, model), language)
-    asked = len(model.questions())
+    asked = _questions_stored(tmp_store, session)
     model.verdicts.append(verdict("distress", 0.9))
 
     events = await collect(session.respond(QUIET_DISTRESS[language]))
 
     assert settings.help_resources in said(events)
     assert session.interview.status == InterviewStatus.STOPPED
-    assert len(model.questions()) == asked  # the interviewer was never asked to reply
+    assert QUESTION[language] not in said(events)  # a question asked ahead is never shown
+    assert _questions_stored(tmp_store, session) == asked
     stored = tmp_store.interviews.get(session.interview.id)
     assert stored is not None
     assert stored.flagged
@@ -188,7 +261,7 @@ async def test_a_safeguarding_disclosure_pauses_shows_the_contact_and_flags(
     settings: Settings, tmp_store: Store, model: Model, language: str
 ) -> None:
     session = await consented(deps_for(settings, tmp_store, model), language)
-    asked = len(model.questions())
+    asked = _questions_stored(tmp_store, session)
     model.verdicts.append(verdict("safeguarding", 0.88))
 
     events = await collect(session.respond(DISCLOSURE[language]))
@@ -199,7 +272,7 @@ async def test_a_safeguarding_disclosure_pauses_shows_the_contact_and_flags(
     assert guide.routes.safeguarding_no_procedure in text  # no company document ingested
     assert events[-1].scripted
     assert not session.is_over
-    assert len(model.questions()) == asked
+    assert _questions_stored(tmp_store, session) == asked
     stored = tmp_store.interviews.get(session.interview.id)
     assert stored is not None
     assert stored.flagged

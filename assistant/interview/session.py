@@ -27,7 +27,7 @@ from string import Template
 from pydantic import BaseModel, Field
 
 from assistant.config import Settings
-from assistant.interview.classifier import SafetyClassifier
+from assistant.interview.classifier import SafetyClassifier, SafetyVerdict
 from assistant.interview.decisions import Route, SafetyDecision
 from assistant.interview.events import EventKind, SessionEvent
 from assistant.interview.guard import GuardVerdict, OutputGuard, guide_texts
@@ -309,8 +309,21 @@ class InterviewSession:
                 yield event
             return
         # Safety routes (issue 15): the cue words, then the classifier for what they miss.
-        decision = await self._safety_decision(turn.id, text, concern)
+        classifying = self._classifying(text, concern)
+        asking = self.phase not in (Phase.CONSENT, Phase.CLOSING)  # in a phase with questions
+        planned = self._planned(text) if asking else None
+        # The next question is asked of the model while the classifier reads the message: the
+        # employee waits for the longer of the two, not for both. It is shown, and the answer
+        # counted, only once the classifier has let the message through.
+        ahead = self._reply_ahead(planned, text) if classifying is not None else None
+        try:
+            decision = await self._safety_decision(turn.id, text, concern, classifying)
+        except BaseException:  # cancelled (the employee left), or the store failed
+            if ahead is not None:
+                ahead.cancel()
+            raise
         if decision is not None or self.state.paused_for_safeguarding:
+            await _abandoned(ahead)
             async for event in self._take_route(decision, text):
                 yield event
             return
@@ -319,11 +332,7 @@ class InterviewSession:
                 yield event
             return
 
-        spec = self._spec()
-        self.state.answers[spec.id] = self.state.answers.get(spec.id, 0) + 1
-        if spec.signalled_by(text) and spec.id not in self.state.signalled:
-            self.state.signalled.append(spec.id)
-        next_phase = self._next_phase(spec)
+        self.state, next_phase = planned or self._planned(text)
         if next_phase != self.phase:
             await self._move_to(next_phase)
             yield SessionEvent(EventKind.PHASE, phase=next_phase)
@@ -331,8 +340,32 @@ class InterviewSession:
             async for event in self._offer_summary():
                 yield event
             return
-        async for event in self._ask(text):
+        async for event in self._ask(text, ahead=ahead):
             yield event
+
+    def _planned(self, text: str) -> tuple[SessionState, Phase]:
+        """The state once ``text`` is counted as an answer in this phase, and the phase it
+        leads to; nothing of the session changes until the plan is taken."""
+        state = self.state.model_copy(deep=True)
+        spec = self._spec()
+        state.answers[spec.id] = state.answers.get(spec.id, 0) + 1
+        if spec.signalled_by(text) and spec.id not in state.signalled:
+            state.signalled.append(spec.id)
+        return state, self._next_phase(spec, state)
+
+    def _reply_ahead(
+        self, planned: tuple[SessionState, Phase] | None, text: str
+    ) -> asyncio.Task[GuardVerdict] | None:
+        """The model's next question, asked now for the phase the plan leads to (not when the
+        plan ends in the summary or the session is paused, which ask no question of it)."""
+        model = self.deps.model
+        if model is None or planned is None or self.state.paused_for_safeguarding:
+            return None
+        state, phase = planned
+        spec = self.guide.phase(phase)
+        if spec is None or phase == Phase.CLOSING:
+            return None
+        return asyncio.create_task(self._ask_model(model, spec, text, state=state))
 
     # ----------------------------------------------------------------- phases
 
@@ -371,15 +404,15 @@ class InterviewSession:
         async for event in self._ask(text):
             yield event
 
-    def _next_phase(self, spec: PhaseSpec) -> Phase:
+    def _next_phase(self, spec: PhaseSpec, state: SessionState) -> Phase:
         settings = self.deps.settings
-        time_is_up = self.state.active_seconds >= settings.interview_minutes * 60 * 0.85
-        questions_are_up = self.state.total_questions >= settings.interview_max_questions - 1
+        time_is_up = state.active_seconds >= settings.interview_minutes * 60 * 0.85
+        questions_are_up = state.total_questions >= settings.interview_max_questions - 1
         if time_is_up or questions_are_up:
             return Phase.CLOSING
-        asked = self.state.questions.get(spec.id, 0)
+        asked = state.questions.get(spec.id, 0)
         covered = asked >= spec.max_questions or (
-            asked >= spec.min_questions and spec.id in self.state.signalled
+            asked >= spec.min_questions and spec.id in state.signalled
         )
         return self.guide.next_phase(spec.id) if covered else spec.id
 
@@ -416,16 +449,30 @@ class InterviewSession:
 
     # ----------------------------------------------------------------- safety routes
 
+    def _classifying(
+        self, text: str, concern: Concern | None
+    ) -> asyncio.Task[SafetyVerdict | None] | None:
+        """The classifier reading ``text``, started now; only when the cue words are silent,
+        and never before consent."""
+        classifier = self.deps.classifier
+        if concern is not None or classifier is None or self.phase == Phase.CONSENT:
+            return None
+        return asyncio.create_task(classifier.classify(text, self.interview.language))
+
     async def _safety_decision(
-        self, turn_id: int, text: str, concern: Concern | None
+        self,
+        turn_id: int,
+        text: str,
+        concern: Concern | None,
+        classifying: asyncio.Task[SafetyVerdict | None] | None,
     ) -> SafetyDecision | None:
-        """The route ``text`` takes, if any, kept in the state; the classifier is asked only
-        when the cue words are silent, and never before consent."""
+        """The route ``text`` takes, if any, kept in the state: the cue words' ``concern``,
+        else the classifier's verdict when it was asked."""
         classifier = self.deps.classifier
         language = self.interview.language
         verdict = prompt = None
-        if concern is None and classifier is not None and self.phase != Phase.CONSENT:
-            verdict = await classifier.classify(text, language)
+        if classifying is not None and classifier is not None:
+            verdict = await classifying
             prompt = classifier.prompt(language).ref
         decision = decide(
             turn_id,
@@ -572,13 +619,17 @@ class InterviewSession:
 
     # ----------------------------------------------------------------- asking
 
-    async def _ask(self, latest_answer: str) -> AsyncIterator[SessionEvent]:
+    async def _ask(
+        self, latest_answer: str, *, ahead: asyncio.Task[GuardVerdict] | None = None
+    ) -> AsyncIterator[SessionEvent]:
+        """The next question: the model's (``ahead``, when it was asked already), once the guard
+        passed it; else the guide's."""
         spec = self._spec()
         model = self.deps.model
         replaced: GuardRule | None = None
         if model is not None:
             try:
-                verdict = await self._ask_model(model, spec, latest_answer)
+                verdict = await (ahead or self._ask_model(model, spec, latest_answer))
             except ModelStreamInterruptedError as error:
                 if error.partial.strip():
                     await self._record(error.partial, scripted=False, complete=False)
@@ -610,16 +661,22 @@ class InterviewSession:
         yield await self._say(question, scripted=True, question=True, guard_rule=replaced)
 
     async def _ask_model(
-        self, model: ChatModel, spec: PhaseSpec, latest_answer: str
+        self,
+        model: ChatModel,
+        spec: PhaseSpec,
+        latest_answer: str,
+        *,
+        state: SessionState | None = None,
     ) -> GuardVerdict:
-        """The model's next question as the output guard judged it. A stream cut off midway
-        raises with its partial text only if that text passed the guard."""
+        """The model's next question as the output guard judged it, for the session's state
+        or the planned ``state``. A stream cut off midway raises with its partial text only if
+        that text passed the guard."""
         documents = await self._grounding(spec, latest_answer)
         turns = await self.transcript()
         context = PromptContext(
             template=self.system_prompt,
             phase=spec,
-            state=self.state,
+            state=self.state if state is None else state,
             target_minutes=self.deps.settings.interview_minutes,
             max_questions=self.deps.settings.interview_max_questions,
             canary=self.canary,
@@ -853,3 +910,12 @@ def _extractive_summary(turns: list[Turn], language: str) -> list[str]:
         if first:
             points.append(f"« {first} »" if language == "fr" else f"“{first}”")
     return points or ["-"]
+
+
+async def _abandoned(reply: asyncio.Task[GuardVerdict] | None) -> None:
+    """A reply asked ahead and not needed (the message took a safety route): stopped, and
+    whatever it ended with (an answer, a model's failure) set aside."""
+    if reply is None:
+        return
+    reply.cancel()
+    await asyncio.gather(reply, return_exceptions=True)
