@@ -164,14 +164,17 @@ class ClassifierAfterTheQuestion(ScriptedChatModel):
         return await super().request(messages, json_schema=json_schema)
 
 
+def _one_model(settings: Settings, store: Store, model: ScriptedChatModel) -> SessionDeps:
+    return SessionDeps(
+        settings=settings, store=store, model=model, classifier=SafetyClassifier(model)
+    )
+
+
 async def test_the_next_question_is_asked_while_the_classifier_reads_the_message(
     settings: Settings, tmp_store: Store, language: str
 ) -> None:
     model = ClassifierAfterTheQuestion("none")
-    deps = SessionDeps(
-        settings=settings, store=tmp_store, model=model, classifier=SafetyClassifier(model)
-    )
-    session = await consented(deps, language)
+    session = await consented(_one_model(settings, tmp_store, model), language)
     model.asked.clear()
 
     events = await collect(session.respond(ORDINARY[language]))
@@ -184,10 +187,7 @@ async def test_a_question_asked_ahead_of_a_safety_route_is_set_aside(
     settings: Settings, tmp_store: Store, language: str
 ) -> None:
     model = ClassifierAfterTheQuestion("distress")
-    deps = SessionDeps(
-        settings=settings, store=tmp_store, model=model, classifier=SafetyClassifier(model)
-    )
-    session = await consented(deps, language)
+    session = await consented(_one_model(settings, tmp_store, model), language)
     model.asked.clear()
     asked = _questions_stored(tmp_store, session)
     questions_before = model.questions()

@@ -17,6 +17,7 @@ from assistant.schemas import GuardRule, Phase, Speaker
 from assistant.store import Store
 from tests.conftest import SettingsFactory
 from tests.guard_checks import assert_reached_safely, guide_sources, instructions
+from tests.test_interview import ANSWERS as FRENCH_ANSWERS
 
 DepsFactory = Callable[..., SessionDeps]
 
@@ -144,17 +145,9 @@ async def collect(session_events: Any) -> list[Any]:
     return [event async for event in session_events]
 
 
+# One answer per phase, as in the whole interview of tests/test_interview.py.
 ANSWERS = {
-    "fr": [
-        "oui",
-        "Je suis auxiliaire de vie sociale, je m'occupe de personnes âgées à domicile.",
-        "Hier matin chez Mme R., elle était inquiète parce que sa fille ne l'appelait plus.",
-        "Je me suis assise avec elle, je l'ai laissée parler, puis j'ai fait la toilette.",
-        "Sa fille était au téléphone ensuite ; ma collègue infirmière est passée aussi.",
-        "Ça lui a apporté du calme, et moi j'ai senti qu'on avait confiance.",
-        "Normalement la toilette dure 30 minutes mais en réalité j'ai dépassé de 20 minutes.",
-        "L'application du planning ne sait pas que je reste plus longtemps.",
-    ],
+    "fr": FRENCH_ANSWERS[:8],
     "en": [
         "yes",
         "I am a home carer, I look after elderly people in their homes.",

@@ -18,6 +18,7 @@ from assistant.store import Store
 from tests.conftest import CHAT_MODEL, EMBED_MODEL
 from tests.guard_checks import assert_reached_safely, guide_sources, instructions
 from tests.ollama_server import OllamaTestServer, compromised_responder, free_port_url
+from tests.test_guard import ANSWERS as PHASE_ANSWERS
 
 
 @pytest.fixture
@@ -205,15 +206,7 @@ def test_a_compromised_model_reaches_the_terminal_only_through_the_guard(
 ) -> None:
     monkeypatch.setenv("OLLAMA_HOST", ollama_server.url)
     ollama_server.respond_with(compromised_responder())
-    answers = [
-        "yes",
-        "I am a home carer, I look after elderly people in their homes.",
-        "Yesterday morning at Mrs R.'s, she was worried because her daughter had not called.",
-        "I sat down with her, let her talk, then helped her wash.",
-        "Her daughter was on the phone afterwards; my colleague the nurse came by too.",
-        "It brought her calm, and I felt that we trusted each other.",
-        "Normally the wash takes 30 minutes but in practice I ran over by 20 minutes.",
-    ]
+    answers = PHASE_ANSWERS["en"][:7]
     result = CliRunner().invoke(
         app, ["interview", "--lang", "en", "--json"], input="\n".join(answers) + "\n"
     )
