@@ -86,6 +86,7 @@ def _build_sections(
         quotes_per_theme=options.quotes_per_theme,
         redact=redaction.text,
         redact_quote=redaction.quote,
+        employee_words=inputs.employee_words,
     )
     sections = builder.build(inputs.interviews, findings, inputs.profiles)
     report = Report(

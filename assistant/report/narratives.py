@@ -26,6 +26,8 @@ from assistant.llm import ChatMessage, ChatModel, request_structured
 from assistant.llm.errors import ModelError, StructuredOutputError
 from assistant.prompts import PromptFile, load_prompt
 from assistant.report.records import (
+    DroppedNarrative,
+    DropReason,
     Narrative,
     NarrativeState,
     NarrativeStatus,
@@ -106,12 +108,16 @@ class NarrativeWriter:
         self.calls = 0
         self.largest = 0
         self.dropped = 0
+        self.dropped_sections: list[DroppedNarrative] = []
         self.theme_prompt = load_prompt(THEME_PROMPT_ID, language)
         self.reduce_prompt = load_prompt(REDUCE_PROMPT_ID, language)
         self.recommend_prompt = load_prompt(RECOMMEND_PROMPT_ID, language)
 
     async def write(self, themes: Sequence[Theme], material: dict[str, list[Piece]]) -> Outcome:
-        """Syntheses for ``themes`` from ``material`` (redacted finding lines by theme code)."""
+        """Syntheses for ``themes`` from ``material`` (redacted finding lines by theme code).
+
+        A section whose draft is dropped is recorded with the reason, so that the report says
+        why it has no narrative there instead of leaving a silent hole."""
         syntheses: dict[str, Narrative] = {}
         try:
             for theme in themes:
@@ -120,16 +126,23 @@ class NarrativeWriter:
                     continue
                 try:
                     narrative = await self._synthesis(theme, pieces)
-                except StructuredOutputError:
-                    narrative = None
+                except StructuredOutputError as error:
+                    self.calls += error.attempts - 1
+                    self._drop(theme.code, DropReason.MALFORMED)
+                    continue
                 if narrative is None:
-                    self.dropped += 1
+                    self._drop(theme.code, DropReason.NO_CITATION)
                 else:
                     syntheses[theme.code] = narrative
             recommendations = await self._recommendations(themes, syntheses)
         except (ModelError, BudgetError) as error:
             return Outcome({}, [], self._status(NarrativeState.UNAVAILABLE, str(error)))
         return Outcome(syntheses, recommendations, self._status(NarrativeState.WRITTEN))
+
+    def _drop(self, theme: str | None, reason: DropReason, count: int = 1) -> None:
+        self.dropped += count
+        if all(d.theme != theme for d in self.dropped_sections):
+            self.dropped_sections.append(DroppedNarrative(theme=theme, reason=reason))
 
     def _status(self, state: NarrativeState, detail: str = "") -> NarrativeStatus:
         return NarrativeStatus(
@@ -138,6 +151,7 @@ class NarrativeWriter:
             model_calls=self.calls,
             largest_prompt_tokens=self.largest,
             dropped=self.dropped,
+            dropped_sections=self.dropped_sections if state == NarrativeState.WRITTEN else [],
         )
 
     # ------------------------------------------------------------------ map-reduce
@@ -219,18 +233,24 @@ class NarrativeWriter:
         prompt = self.recommend_prompt.render(themes="\n".join(lines), sources=sources_text)
         try:
             drafts = await self._ask(prompt, RecommendationsDraft)
-        except StructuredOutputError:
-            self.dropped += 1
+        except StructuredOutputError as error:
+            self.calls += error.attempts - 1
+            self._drop(None, DropReason.MALFORMED)
             return []
         result = []
+        unsupported = 0
         for draft in drafts.recommendations:
             cited = [labelled[label] for label in _valid(draft.themes, set(labelled))]
             ids = list(dict.fromkeys(i for n in cited for i in n.finding_ids))
             if not ids:
-                self.dropped += 1
+                unsupported += 1
                 continue
             piece = Piece(draft.text, ids, _valid(draft.sources, set(self.catalogue)))
             result.append(self._narrative(piece, None, self.recommend_prompt))
+        if unsupported and not result:
+            self._drop(None, DropReason.NO_CITATION, unsupported)
+        else:
+            self.dropped += unsupported
         return result
 
     # --------------------------------------------------------------------- helpers

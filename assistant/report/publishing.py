@@ -44,13 +44,15 @@ from assistant.report.redaction import Redactor, default_redactor
 from assistant.report.render_html import render_html
 from assistant.report.render_markdown import render_markdown
 from assistant.report.sections import selected_findings
-from assistant.retrieval.people import company_people
+from assistant.retrieval.people import company_people, company_terms
 from assistant.schemas import (
     Interview,
     InterviewStatus,
     QuoteDecision,
     ReportStatus,
     ReportVersion,
+    Speaker,
+    Turn,
 )
 from assistant.store import NoDraftError, Store
 
@@ -144,6 +146,11 @@ def known_names(store: Store, settings: Settings, interviews: Sequence[Interview
     return names
 
 
+def employee_turns(turns: Sequence[Turn]) -> list[Turn]:
+    """Only what the employee said: what the report may show in quotation marks as theirs."""
+    return [turn for turn in turns if turn.speaker == Speaker.EMPLOYEE]
+
+
 def gather_inputs(
     store: Store,
     settings: Settings,
@@ -160,6 +167,8 @@ def gather_inputs(
         interviews=interviews,
         findings=findings,
         known_names=known_names(store, settings, interviews),
+        allowed_terms=company_terms(settings.data_dir),
+        employee_words={i.id: employee_turns(store.interviews.turns(i.id)) for i in interviews},
         sources=load_source_catalogue(Path(settings.knowledge_dir) / "sources", settings.language),
     )
 

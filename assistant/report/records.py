@@ -13,7 +13,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from assistant.schemas import Finding, Interview
+from assistant.schemas import Finding, Interview, Turn
 
 REPORT_SCHEMA_VERSION = "1"
 UNKNOWN = "unknown"
@@ -54,6 +54,11 @@ class ReportInputs(BaseModel):
         description="Proper nouns that are not personal (the company's sites, its products).",
     )
     sources: list[SourceSection] = Field(default_factory=list)
+    employee_words: dict[str, list[Turn]] = Field(
+        default_factory=dict,
+        description="By interview id, the employee's turns: words shown in quotation marks as "
+        "an employee's (the automation reasons) must stand in them word for word.",
+    )
 
 
 class ReportOptions(Frozen):
@@ -147,7 +152,14 @@ class AutomationRow(Frozen):
         description="Distinct people per exposure (automatable, augmented, human_essential, "
         "unknown); None below the threshold."
     )
-    reasons: list[str]
+    reasons: list[str] = Field(
+        description="Employees' own words, found word for word in what they said (quoted)."
+    )
+    paraphrases: list[str] = Field(
+        default_factory=list,
+        description="Reasons as the extraction worded them, not found in what the employees "
+        "said: shown without quotation marks, as a paraphrase.",
+    )
     drafts: bool
 
 
@@ -160,7 +172,11 @@ class GroupCount(Frozen):
 
 class Coverage(Frozen):
     interviews: int | None
-    people: int | None
+    people: int | None = Field(description="People interviewed (ended interviews).")
+    people_with_findings: int | None = Field(
+        default=None,
+        description="People with at least one finding in the report: the heatmap's total.",
+    )
     findings: int | None
     draft_findings: int
     languages: dict[str, int]
@@ -188,12 +204,29 @@ class NarrativeState(StrEnum):
     NOT_REQUESTED = "not_requested"
 
 
+class DropReason(StrEnum):
+    """Why a drafted narrative was not kept."""
+
+    MALFORMED = "malformed"  # the model's answer never fit the expected structure
+    NO_CITATION = "no_citation"  # it cited no finding (or theme) that exists where it belongs
+
+
+class DroppedNarrative(Frozen):
+    """A section whose narrative was drafted and dropped, and why (shown in the draft)."""
+
+    theme: str | None = Field(description="The theme's code; None for the recommendations.")
+    reason: DropReason
+
+
 class NarrativeStatus(Frozen):
     state: NarrativeState
     detail: str = ""
     model_calls: int = 0
     largest_prompt_tokens: int = 0
     dropped: int = Field(default=0, description="Drafts dropped: no valid finding cited.")
+    dropped_sections: list[DroppedNarrative] = Field(
+        default_factory=list, description="Each section left without its narrative, and why."
+    )
 
 
 class Report(Frozen):

@@ -259,6 +259,18 @@ _NOT_NAMES = frozenset(
         "Une", "Sa", "Son", "Ses", "Mon", "Ma", "Mes", "Ce", "Cette", "Avec", "Chez",
     }
 )  # fmt: skip
+# Words of speech, capitalised at the start of a spoken sentence, that the NER and the
+# first-name lists take for names ("Ben d'abord…" is "well, first…", not Ben).
+_SPOKEN_WORDS = frozenset(
+    {
+        "ben", "bah", "bon", "beh", "bé", "euh", "heu", "hein", "alors", "voilà", "voila",
+        "bref", "enfin", "donc", "mais", "oui", "non", "ouais", "ah", "oh", "eh", "ok", "okay",
+        "puis", "après", "tiens", "allez", "hop", "ouf", "là", "et", "sinon", "bien", "pis",
+        "well", "so", "yeah", "yes", "no", "right", "anyway", "then",
+    }
+)  # fmt: skip
+# A telephone number has at least this many digits; fewer is a year, a count or a short code.
+_MIN_PHONE_DIGITS = 8
 _CALENDAR = frozenset(
     {
         "janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre",
@@ -293,7 +305,10 @@ class Redactor:
         doubts: list[str] = []
         for result in results:
             kind = Kind(result.entity_type)
-            if kind == Kind.PERSON and not _names_someone(text[result.start : result.end]):
+            words = text[result.start : result.end]
+            if kind == Kind.PERSON and not self._names_someone(words):
+                continue
+            if kind == Kind.PHONE and sum(c.isdigit() for c in words) < _MIN_PHONE_DIGITS:
                 continue
             if result.score < REDACT_SCORE:
                 doubts.append(f"low score {kind}: {text[result.start : result.end]}")
@@ -304,6 +319,20 @@ class Redactor:
         merged = _merge(found)
         doubts += self._doubtful_tokens(artifacts.tokens, merged)
         return merged, doubts
+
+    def _names_someone(self, text: str) -> bool:
+        """Whether an NER person span holds a capitalised word that is not mere grammar, a
+        word of speech, nor the name of the company's own products or sites (allowed terms)."""
+        if text.strip().casefold() in self.allowed_terms:
+            return False
+        words = re.findall(r"[\w'’.-]+", text)
+        return any(
+            w[:1].isupper()
+            and w.strip(".") not in _NOT_NAMES
+            and w.casefold() not in _SPOKEN_WORDS
+            and w.casefold() not in self.allowed_terms
+            for w in words
+        )
 
     def _pattern_spans(self, text: str) -> list[Span]:
         exact = _PRIORITY["exact"]
@@ -322,6 +351,8 @@ class Redactor:
             spans.append(Span(Kind.HEALTH, match.start(), match.end(), 0.8, exact))
         for match in _FIRST_NAME_TOKEN.finditer(text):
             word = match.group()
+            if word.casefold() in _SPOKEN_WORDS or word.casefold() in self.allowed_terms:
+                continue
             if word in self._first_names or all(p in self._first_names for p in word.split("-")):
                 spans.append(Span(Kind.PERSON, match.start(), match.end(), 0.6, 1))
         if self.known_names is not None:
@@ -341,6 +372,7 @@ class Redactor:
                 and len(word) > 1
                 and token.ent_type_ not in ("LOC", "ORG")
                 and word.casefold() not in _CALENDAR
+                and word.casefold() not in _SPOKEN_WORDS
                 and word.casefold() not in self.allowed_terms
                 and not any(s.start <= token.idx < s.end for s in spans)
             ):
@@ -383,12 +415,6 @@ def _known_name_pattern(names: Iterable[str]) -> re.Pattern[str] | None:
     return re.compile(
         rf"(?<![\w-])(?:[\w'’]+-)*(?:{alternatives})(?:-[\w'’]+)*(?![\w-])", re.IGNORECASE
     )
-
-
-def _names_someone(text: str) -> bool:
-    """Whether an NER person span holds a capitalised word that is not mere grammar."""
-    words = re.findall(r"[\w'’.-]+", text)
-    return any(w[:1].isupper() and w.strip(".") not in _NOT_NAMES for w in words)
 
 
 def _merge(spans: list[Span]) -> list[Span]:

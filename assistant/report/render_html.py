@@ -4,6 +4,7 @@ this same HTML)."""
 
 from __future__ import annotations
 
+import re
 from html import escape
 
 from assistant.report.records import (
@@ -14,6 +15,7 @@ from assistant.report.records import (
     ShownQuote,
     Theme,
 )
+from assistant.report.summary import narratives_kept, summary_lines, threshold_hints
 from assistant.report.texts import text_for
 
 # Blues from light to dark; text switches to white on the two darkest (contrast ≥ 4.5:1).
@@ -22,39 +24,65 @@ _DARK_FROM = 4
 _HIDDEN_FILL = "#e4e4e4"
 _STYLE = """
 :root { color-scheme: light; }
-body { font-family: "DejaVu Sans", "Liberation Sans", Arial, sans-serif; color: #1a1a1a;
-  margin: 2rem auto; max-width: 60rem; padding: 0 1rem; line-height: 1.45; }
-h1 { font-size: 1.7rem; margin-bottom: .3rem; }
-h2 { font-size: 1.3rem; border-bottom: 2px solid #174a80; padding-bottom: .2rem; margin-top: 2rem; }
-h3 { font-size: 1.08rem; margin-bottom: .3rem; }
-.meta, .note { color: #444; font-size: .92rem; }
-.notice { background: #fff4d6; border-left: 4px solid #8a6100; padding: .5rem .8rem; }
-.draft { background: #fde2cf; color: #6b2e00; border-radius: 3px; padding: 0 .3rem;
-  font-size: .8rem; font-weight: bold; }
-table { border-collapse: collapse; margin: .6rem 0; font-size: .9rem; }
-th, td { border: 1px solid #b5b5b5; padding: .25rem .45rem; text-align: left; vertical-align: top; }
-th { background: #f0f0f0; }
-td.num { text-align: right; white-space: nowrap; }
-td.zero { color: #595959; }
-table.heat { table-layout: fixed; width: 100%; font-size: .74rem; }
-table.heat th { overflow-wrap: break-word; font-size: .68rem; }
-table.heat th:first-child { width: 9rem; }
-caption { caption-side: top; text-align: left; color: #444; padding-bottom: .3rem; }
-blockquote { margin: .4rem 0 .4rem 1rem; padding-left: .7rem; border-left: 3px solid #9fc2e7;
-  font-style: italic; }
-.narrative { background: #f5f8fc; padding: .5rem .8rem; border-radius: 4px; }
-.provenance { color: #444; font-size: .82rem; }
-svg { max-width: 100%; height: auto; }
-@media print {
-  body { margin: 0; max-width: none; font-size: 10pt; }
-  h2 { break-after: avoid; }
-  section, table, svg, blockquote { break-inside: avoid; }
-  .notice { border: 1px solid #8a6100; }
-  a { color: inherit; text-decoration: none; }
+.terrain-report { font-family: "DejaVu Sans", "Liberation Sans", Arial, sans-serif;
+  color: #1a1a1a; margin: 2rem auto; max-width: 60rem; padding: 0 1rem; line-height: 1.45;
+  overflow-wrap: break-word; }
+.terrain-report h1 { font-size: 1.7rem; margin-bottom: .3rem; }
+.terrain-report h2 { font-size: 1.3rem; border-bottom: 2px solid #174a80;
+  padding-bottom: .2rem; margin-top: 2rem; }
+.terrain-report h3 { font-size: 1.08rem; margin-bottom: .3rem; }
+.terrain-report h1, .terrain-report h2, .terrain-report h3 { break-after: avoid;
+  page-break-after: avoid; }
+.terrain-report .meta, .terrain-report .note { color: #444; font-size: .92rem; }
+.terrain-report .notice { background: #fff4d6; border-left: 4px solid #8a6100;
+  padding: .5rem .8rem; }
+.terrain-report .summary { background: #f5f8fc; border-left: 4px solid #174a80;
+  padding: .4rem .9rem .4rem 1.6rem; }
+.terrain-report .summary li { margin: .25rem 0; }
+.terrain-report .draft { background: #fde2cf; color: #6b2e00; border-radius: 3px;
+  padding: 0 .3rem; font-size: .8rem; font-weight: bold; white-space: nowrap; }
+/* A table scrolls inside its own box, never the page. */
+.terrain-report .scroll { overflow-x: auto; max-width: 100%; margin: .6rem 0; }
+.terrain-report table { border-collapse: collapse; font-size: .9rem; }
+.terrain-report th, .terrain-report td { border: 1px solid #b5b5b5; padding: .25rem .45rem;
+  text-align: left; vertical-align: top; }
+/* Headers wrap between words only: no break inside a word, no hyphen added. */
+.terrain-report th { background: #f0f0f0; hyphens: manual; overflow-wrap: normal;
+  word-break: normal; }
+.terrain-report td.num { text-align: right; white-space: nowrap; }
+.terrain-report td.zero { color: #595959; }
+.terrain-report table.heat { font-size: .8rem; }
+.terrain-report table.heat thead th { min-width: 5.5em; }
+.terrain-report table.auto td.reasons { min-width: 14rem; }
+.terrain-report caption { caption-side: top; text-align: left; color: #444;
+  padding-bottom: .3rem; }
+.terrain-report blockquote { margin: .4rem 0 .4rem 1rem; padding-left: .7rem;
+  border-left: 3px solid #9fc2e7; font-style: italic; }
+.terrain-report .narrative { background: #f5f8fc; padding: .5rem .8rem; border-radius: 4px; }
+.terrain-report .provenance { color: #444; font-size: .82rem; }
+.terrain-report .paraphrase { color: #444; }
+.terrain-report svg { max-width: 100%; height: auto; }
+@media (max-width: 40rem) {
+  .terrain-report { margin: 1rem auto; padding: 0 .6rem; }
+  .terrain-report h1 { font-size: 1.35rem; }
+  .terrain-report table { font-size: .82rem; }
 }
-@page { size: A4; margin: 18mm 15mm; }
-@page wide { size: A4 landscape; margin: 15mm; }
-@media print { section.heat { page: wide; } }
+@page { size: A4; margin: 16mm 14mm; }
+@page wide { size: A4 landscape; margin: 12mm 12mm; }
+@media print {
+  .terrain-report { margin: 0; max-width: none; padding: 0; font-size: 9.5pt; }
+  .terrain-report .scroll { overflow: visible; }
+  .terrain-report table { width: 100%; font-size: 8.5pt; }
+  .terrain-report tr, .terrain-report blockquote, .terrain-report svg,
+  .terrain-report .narrative, .terrain-report li { break-inside: avoid; }
+  .terrain-report .notice { border: 1px solid #8a6100; }
+  .terrain-report a { color: inherit; text-decoration: none; }
+  /* The two maps, wide by nature, print together on landscape pages, after the rest. */
+  .terrain-report section.wide { page: wide; }
+  .terrain-report table.heat { font-size: 7.5pt; }
+  .terrain-report table.heat thead th { min-width: 0; }
+  .terrain-report table.auto td.reasons { width: 38%; min-width: 0; }
+}
 """
 
 
@@ -90,27 +118,91 @@ def _count(report: Report, value: int | None) -> str:
 
 def render_html(report: Report) -> str:
     """The whole report as an HTML document (a pure function of ``report``)."""
-    t = _Texts(report)
-    body = [
-        f"<h1>{escape(report.title)}</h1>",
-        _p("meta", t("generated", date=report.generated_at.date(), codebook=report.codebook)),
-        *_notices(report, t),
-        _coverage(report, t),
-        _heatmap(report, t),
-        _themes(report, t),
-        _counterparts(report, t),
-        _gaps(report, t),
-        _automation(report, t),
-        _recommendations(report, t),
-    ]
     return (
         "<!DOCTYPE html>\n"
         f'<html lang="{escape(report.language)}">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         f"<title>{escape(report.title)}</title>\n<style>{_STYLE}</style>\n</head>\n<body>\n"
-        + "\n".join(part for part in body if part)
+        + _content(report)
         + "\n</body>\n</html>\n"
     )
+
+
+def render_fragment(report: Report) -> str:
+    """The report to set inside another page (leadership's): its style, scoped to it, and
+    its content, with no document around them."""
+    return f"<style>{_STYLE}</style>\n" + _content(report, heading_level=2)
+
+
+def _content(report: Report, heading_level: int = 1) -> str:
+    """The summary first, then the narratives a model wrote, then the detail; the two wide
+    maps last, so that a printed report turns to landscape once, for them only."""
+    t = _Texts(report)
+    body = [
+        f"<h1>{escape(report.title)}</h1>",
+        _p("meta", t("generated", date=report.generated_at.date(), codebook=report.codebook)),
+        _summary(report, t),
+        _narratives(report, t),
+        f"<h2>{t('detail')}</h2>",
+        _about(report, t),
+        _coverage(report, t),
+        _themes(report, t),
+        _counterparts(report, t),
+        _gaps(report, t),
+        _heatmap(report, t),
+        _automation(report, t),
+    ]
+    html = "\n".join(part for part in body if part)
+    if heading_level != 1:
+        html = _shift_headings(html, heading_level - 1)
+    return f'<div class="terrain-report">\n{html}\n</div>'
+
+
+def _shift_headings(html: str, by: int) -> str:
+    def shifted(match: re.Match[str]) -> str:
+        level = min(int(match.group(2)) + by, 6)
+        return f"<{match.group(1)}h{level}"
+
+    return re.sub(r"<(/?)h([1-6])", shifted, html)
+
+
+def _table(label: str, table: str) -> str:
+    """A table in a box that scrolls sideways by itself on a narrow screen."""
+    return f'<div class="scroll" role="region" tabindex="0" aria-label="{label}">{table}</div>'
+
+
+def _summary(report: Report, t: _Texts) -> str:
+    items = "".join(f"<li>{escape(line)}</li>" for line in summary_lines(report))
+    return f"<section><h2>{t('summary')}</h2><ul class='summary'>{items}</ul></section>"
+
+
+def _narratives(report: Report, t: _Texts) -> str:
+    """The syntheses and recommendations a model wrote, or why a section has none."""
+    status = report.narratives
+    if status.state != NarrativeState.WRITTEN:
+        return ""
+    dropped = {d.theme: d.reason for d in status.dropped_sections}
+    html = [f"<section><h2>{t('narratives')}</h2>", _p("note", t("narratives_intro"))]
+    if not narratives_kept(report):
+        html.append(f'<p class="notice">{t("narratives_none_kept", calls=status.model_calls)}</p>')
+    for theme in report.themes:
+        if theme.synthesis is not None:
+            html.append(f"<h3>{escape(theme.label)}</h3>{_narrative(t, theme.synthesis)}")
+        elif theme.code in dropped:
+            html.append(
+                f"<h3>{escape(theme.label)}</h3>"
+                + _p("notice", t(f"narrative_dropped_{dropped[theme.code].value}"))
+            )
+    if report.recommendations or None in dropped:
+        html.append(f"<h3>{t('recommendations')}</h3>")
+        if report.recommendations:
+            items = "".join(f"<li>{_narrative(t, n)}</li>" for n in report.recommendations)
+            html.append(f"<ol>{items}</ol>")
+        else:
+            reason = dropped[None].value
+            html.append(_p("notice", t(f"recommendations_dropped_{reason}")))
+    html.append("</section>")
+    return "".join(html)
 
 
 class _Texts:
@@ -119,6 +211,16 @@ class _Texts:
 
     def __call__(self, key: str, **values: object) -> str:
         return escape(text_for(self.language, key, **values))
+
+
+def _about(report: Report, t: _Texts) -> str:
+    html = [f"<section><h2>{t('about')}</h2>", *_notices(report, t)]
+    hints = threshold_hints(report)
+    if hints:
+        html.append(f"<h3>{t('hints')}</h3>" + _p("note", t("hints_intro", n=report.min_people)))
+        html.append("<ul>" + "".join(f"<li>{escape(h)}</li>" for h in hints) + "</ul>")
+    html.append("</section>")
+    return "".join(html)
 
 
 def _notices(report: Report, t: _Texts) -> list[str]:
@@ -164,24 +266,28 @@ def _coverage(report: Report, t: _Texts) -> str:
     c = report.coverage
     rows = [
         (t("interviews"), _count(report, c.interviews)),
-        (t("people"), _count(report, c.people)),
+        (t("people_interviewed"), _count(report, c.people)),
+        (t("people_with_findings"), _count(report, c.people_with_findings)),
         (t("findings"), _count(report, c.findings)),
     ]
     if c.people is not None:
         rows.append(
             (t("languages"), ", ".join(f"{k}: {v}" for k, v in sorted(c.languages.items())))
         )
-    html = [f"<section><h2>{t('coverage')}</h2><table><tbody>"]
-    html += [f'<tr><th scope="row">{k}</th><td class="num">{escape(v)}</td></tr>' for k, v in rows]
-    html.append("</tbody></table>")
+    cells = "".join(
+        f'<tr><th scope="row">{k}</th><td class="num">{escape(v)}</td></tr>' for k, v in rows
+    )
+    html = [f"<section><h2>{t('coverage')}</h2><table><tbody>{cells}</tbody></table>"]
     for key, groups in (("roles", c.roles), ("sites", c.sites)):
         if not groups:
             continue
-        html.append(f"<h3>{t(key)}</h3><table>{_head(t(key), t('people'))}<tbody>")
-        for group in groups:
-            label = escape(_label(report, group.label))
-            html.append(_row(label, escape(_count(report, group.people))))
-        html.append("</tbody></table>")
+        body = "".join(
+            _row(escape(_label(report, g.label)), escape(_count(report, g.people))) for g in groups
+        )
+        html.append(
+            f"<h3>{t(key)}</h3>"
+            + _table(t(key), f"<table>{_head(t(key), t('people'))}<tbody>{body}</tbody></table>")
+        )
     html.append("</section>")
     return "".join(html)
 
@@ -252,10 +358,13 @@ def _heatmap(report: Report, t: _Texts) -> str:
             f'<td class="num">{escape(_count(report, heat.code_totals.get(code.id)))}</td>'
         )
     table.append(
-        f'<td class="num">{escape(_count(report, report.coverage.people))}</td>'
+        f'<td class="num">{escape(_count(report, report.coverage.people_with_findings))}</td>'
         "</tr></tbody></table>"
     )
-    return f"<section class='heat'><h2>{t('heatmap')}</h2>{''.join(svg)}{''.join(table)}</section>"
+    return (
+        f"<section class='heat wide'><h2>{t('heatmap')}</h2>{''.join(svg)}"
+        f"{_table(t('heatmap'), ''.join(table))}</section>"
+    )
 
 
 def _short(report: Report, value: int | None) -> str:
@@ -278,7 +387,7 @@ def _cell_text(report: Report, t: _Texts, cell: HeatCell | None) -> str:
     if cell.people is None:
         return escape(_count(report, None))
     mark = f' <span class="draft">{t("draft")}</span>' if cell.drafts else ""
-    return f"{cell.people} ({cell.episodes}){mark}"
+    return f"{cell.people}&nbsp;({cell.episodes}){mark}"
 
 
 def _themes(report: Report, t: _Texts) -> str:
@@ -332,8 +441,6 @@ def _theme(report: Report, t: _Texts, theme: Theme) -> str:
             ),
         ),
     ]
-    if theme.synthesis is not None:
-        html.append(_narrative(t, theme.synthesis))
     if theme.quotes:
         html.append("".join(_quote(t, q) for q in theme.quotes))
     return "".join(html)
@@ -373,58 +480,66 @@ def _counterparts(report: Report, t: _Texts) -> str:
         )
         for r in report.counterparts
     )
-    return (
-        f"<section><h2>{t('counterparts')}</h2><table>"
-        f"{_head(t('counterpart'), t('people'), t('findings'))}"
-        f"<tbody>{rows}</tbody></table></section>"
+    table = (
+        f"<table>{_head(t('counterpart'), t('people'), t('findings'))}<tbody>{rows}</tbody></table>"
     )
+    return f"<section><h2>{t('counterparts')}</h2>{_table(t('counterparts'), table)}</section>"
 
 
 def _gaps(report: Report, t: _Texts) -> str:
+    """One row per passage of the company's documents, with the people who describe a gap
+    from it; the gaps that cite no passage are a row of their own, named as such."""
     if not report.gaps:
         return ""
-    html = [f"<section><h2>{t('gaps')}</h2>"]
+    rows = []
     for gap in report.gaps:
         if gap.source is None:
-            where = t("no_passage")
+            where = t("gap_without_passage")
         else:
             page = f", {t('page')} {gap.page}" if gap.page is not None else ""
             section = f" § {escape(gap.section)}" if gap.section else ""
             where = f"{escape(gap.source)}{section}{page}"
-        html.append(
-            f"<h3>{t('passage')} : {where}{_draft_mark(t, gap.drafts)}</h3>"
-            + _p("meta", f"{t('people')} : {gap.people}")
+        said = "".join(f"<li>{escape(d)}</li>" for d in gap.descriptions)
+        rows.append(
+            f'<tr><th scope="row">{where}{_draft_mark(t, gap.drafts)}</th>'
+            f'<td class="num">{gap.people}</td>'
+            f"<td>{f'<ul>{said}</ul>' if said else ''}</td></tr>"
         )
-        if gap.descriptions:
-            html.append(
-                "<ul>" + "".join(f"<li>{escape(d)}</li>" for d in gap.descriptions) + "</ul>"
-            )
+    head = _head(t("passage"), t("people"), t("descriptions"))
+    html = [
+        f"<section><h2>{t('gaps')}</h2>",
+        _table(t("gaps"), f"<table>{head}<tbody>{''.join(rows)}</tbody></table>"),
+    ]
+    if not report.quotes_allowed:
+        html.append(_p("note", t("gap_descriptions_later", q=report.min_people_for_quotes)))
     html.append("</section>")
     return "".join(html)
 
 
 def _automation(report: Report, t: _Texts) -> str:
+    """Employees' own words in quotation marks; a reworded reason without, marked as such."""
     if not report.automation:
         return ""
     keys = ("automatable", "augmented", "human_essential", "unknown")
     head = _head(t("activity"), t("people"), *(t(k) for k in keys), t("reasons"))
-    html = [f"<section><h2>{t('automation')}</h2><table>{head}<tbody>"]
+    rows = []
     for row in report.automation:
         cells = "".join(
             f'<td class="num">{escape(_count(report, row.exposure.get(k)))}</td>' for k in keys
         )
-        reasons = "<br>".join(f"« {escape(r)} »" for r in row.reasons)
-        html.append(
+        said = [f"« {escape(r)} »" for r in row.reasons]
+        said += [
+            f'<span class="paraphrase">{escape(r)} ({t("paraphrase")})</span>'
+            for r in row.paraphrases
+        ]
+        rows.append(
             f'<tr><th scope="row">{escape(_label(report, row.activity))}'
             f"{_draft_mark(t, row.drafts)}</th>"
-            f'<td class="num">{row.people}</td>{cells}<td>{reasons}</td></tr>'
+            f'<td class="num">{row.people}</td>{cells}'
+            f'<td class="reasons">{"<br>".join(said)}</td></tr>'
         )
-    html.append("</tbody></table></section>")
-    return "".join(html)
-
-
-def _recommendations(report: Report, t: _Texts) -> str:
-    if not report.recommendations:
-        return ""
-    items = "".join(f"<li>{_narrative(t, n)}</li>" for n in report.recommendations)
-    return f"<section><h2>{t('recommendations')}</h2><ol>{items}</ol></section>"
+    table = f'<table class="auto">{head}<tbody>{"".join(rows)}</tbody></table>'
+    return (
+        f"<section class='wide'><h2>{t('automation')}</h2>"
+        f"{_table(t('automation'), table)}{_p('note', t('reasons_note'))}</section>"
+    )

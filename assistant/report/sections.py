@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import TypeVar
 
 from assistant.findings.codebook import Codebook
+from assistant.findings.evidence import verify
 from assistant.report.anonymity import Line, shown, suppress
 from assistant.report.records import (
     UNKNOWN,
@@ -37,12 +38,17 @@ from assistant.report.records import (
     Theme,
     Withheld,
 )
-from assistant.schemas import AutomationExposure, Finding, FindingStatus, Interview
+from assistant.schemas import AutomationExposure, Finding, FindingStatus, Interview, Turn
 
 REPORTED_STATUSES = frozenset({FindingStatus.ACCEPTED, FindingStatus.EDITED})
 EXPOSURES = (*(e.value for e in AutomationExposure), UNKNOWN)
 _DESCRIPTIONS_PER_GAP = 5
 _REASONS_PER_ROW = 3
+# A transcript's layout copied into a text: a turn number in brackets, or a speaker's label.
+_TRANSCRIPT_LAYOUT = re.compile(
+    r"\[\d+\]|\b(?:intervieweu?r|interviewer|employ[ée]e?|employee|salari[ée]e?)\s*:",
+    re.IGNORECASE,
+)
 
 G = TypeVar("G")
 K = TypeVar("K", bound=Hashable)
@@ -116,7 +122,9 @@ class SectionBuilder:
         quotes_per_theme: int,
         redact: Redact,
         redact_quote: RedactQuote,
+        employee_words: Mapping[str, Sequence[Turn]] | None = None,
     ) -> None:
+        self.employee_words = employee_words or {}
         self.codebook = codebook
         self.language = language
         self.min_people = min_people
@@ -368,16 +376,7 @@ class SectionBuilder:
                 self.min_people,
                 fixed=frozenset({"total"}),
             )
-            reasons: list[str] = []
-            if quotes_allowed:
-                for finding in members:
-                    if not finding.automation_reasons or len(reasons) >= _REASONS_PER_ROW:
-                        continue
-                    text = self.redact_quote(finding.automation_reasons)
-                    if text is None:
-                        self.withheld["quotes_doubtful"] += 1
-                    elif text not in reasons:
-                        reasons.append(text)
+            reasons, paraphrases = self._reasons(members) if quotes_allowed else ([], [])
             label = UNKNOWN if key == UNKNOWN else _most_common(f.activity for f in members)
             rows.append(
                 AutomationRow(
@@ -385,11 +384,35 @@ class SectionBuilder:
                     people=len(people),
                     exposure={e: shown(counts[e], e, hidden) for e in EXPOSURES},
                     reasons=reasons,
+                    paraphrases=paraphrases,
                     drafts=any(is_draft(f) for f in members),
                 )
             )
         rows.sort(key=lambda r: (-r.people, r.activity))
         return rows
+
+    def _reasons(self, members: Sequence[Finding]) -> tuple[list[str], list[str]]:
+        """The reasons given for an activity's exposure: those found word for word in what an
+        employee said (quoted, as the employee's words), and the others (shown as paraphrase,
+        without quotation marks), leaving out any that copy the transcript's layout (a speaker
+        label, a turn number: the interviewer's words must never pass for an employee's)."""
+        reasons: list[str] = []
+        paraphrases: list[str] = []
+        for finding in members:
+            given = (finding.automation_reasons or "").strip()
+            if not given or len(reasons) + len(paraphrases) >= _REASONS_PER_ROW:
+                continue
+            found = verify(given, self.employee_words.get(finding.interview_id, []))
+            if found is None and _TRANSCRIPT_LAYOUT.search(given):
+                continue
+            text = self.redact_quote(found.text if found else given)
+            if text is None:
+                self.withheld["quotes_doubtful"] += 1
+                continue
+            kept = reasons if found else paraphrases
+            if text not in reasons and text not in paraphrases:
+                kept.append(text)
+        return reasons, paraphrases
 
     # ---------------------------------------------------------------------- coverage
 
@@ -402,11 +425,17 @@ class SectionBuilder:
     ) -> Coverage:
         everyone = set(people_of.values())
         enough = len(everyone) >= self.min_people
+        # The heatmap's total, which its suppression already treats as published at the
+        # threshold (``_published``): the people with a finding, beside the people interviewed.
+        with_findings = {people_of[f.interview_id] for f in findings}
         roles = self._groups(interviews, people_of, lambda i: profiles.get(i.id, _NO_PROFILE).role)
         sites = self._groups(interviews, people_of, lambda i: profiles.get(i.id, _NO_PROFILE).site)
         return Coverage(
             interviews=len(interviews) if enough else None,
             people=len(everyone) if enough else None,
+            people_with_findings=(
+                len(with_findings) if len(with_findings) >= self.min_people else None
+            ),
             findings=len(findings) if enough else None,
             draft_findings=sum(1 for f in findings if is_draft(f)),
             languages=dict(Counter(i.language for i in interviews)),

@@ -21,7 +21,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, Field, ValidationError
 
 from assistant.retrieval.records import ChunkRecord, Collection
 
@@ -46,6 +46,11 @@ _MAX_NAME_WORDS = 4
 class DocumentPeople(BaseModel):
     content_hash: str
     names: list[str]
+    terms: list[str] | None = Field(
+        default=None,
+        description="The document's own proper nouns that name no one (its products, sites, "
+        "services); None in a file written before they were read (the document is read again).",
+    )
 
 
 class PeopleNamed(BaseModel):
@@ -55,6 +60,13 @@ class PeopleNamed(BaseModel):
 
     def names(self) -> set[str]:
         return {name for document in self.documents.values() for name in document.names}
+
+    def terms(self) -> set[str]:
+        """Proper nouns of the company's documents that are not people, minus any word that
+        is also part of a person's name there (a name is never let through)."""
+        terms = {t for document in self.documents.values() for t in document.terms or ()}
+        name_words = {w.casefold() for name in self.names() for w in name.split()}
+        return {t for t in terms if t.casefold() not in name_words}
 
 
 def people_file(data_dir: Path) -> Path:
@@ -75,6 +87,12 @@ def company_people(data_dir: Path) -> set[str]:
     return load_people(data_dir).names()
 
 
+def company_terms(data_dir: Path) -> set[str]:
+    """The company's own products, sites and services named in its ingested documents: the
+    report's redaction must not take them for people."""
+    return load_people(data_dir).terms()
+
+
 def update_people(data_dir: Path, records: Iterable[ChunkRecord]) -> PeopleNamed:
     """Bring the file in line with the company passages in the index: read the documents new
     or changed since, forget those removed. Writes the file only when it changed."""
@@ -87,11 +105,12 @@ def update_people(data_dir: Path, records: Iterable[ChunkRecord]) -> PeopleNamed
     for source, chunks in sorted(passages.items()):
         content_hash = chunks[0].content_hash
         known = previous.documents.get(source)
-        if known is not None and known.content_hash == content_hash:
+        if known is not None and known.content_hash == content_hash and known.terms is not None:
             documents[source] = known
             continue
         texts = [c.text for c in sorted(chunks, key=lambda c: c.chunk_index)]
-        documents[source] = DocumentPeople(content_hash=content_hash, names=names_in(texts))
+        names, terms = names_and_terms_in(texts)
+        documents[source] = DocumentPeople(content_hash=content_hash, names=names, terms=terms)
     current = PeopleNamed(documents=documents)
     if current != previous or not people_file(data_dir).exists():
         data_dir.mkdir(parents=True, exist_ok=True)
@@ -105,6 +124,14 @@ def names_in(texts: Iterable[str]) -> list[str]:
     """The person names in ``texts``: each civility followed by a name, and each PER entity
     that looks like a person's full name (two to four capitalised words, none of them also
     written in lower case in the document, nor tagged a place or an organisation there)."""
+    return names_and_terms_in(texts)[0]
+
+
+def names_and_terms_in(texts: Iterable[str]) -> tuple[list[str], list[str]]:
+    """The person names in ``texts`` (see :func:`names_in`) and the document's proper nouns
+    that name no one: the places, organisations and other names (a product, a service) the
+    tagger finds, and their words, when no civility precedes them and they are not also a
+    person's name there."""
     from assistant.report.redaction import CIVILITY_NAME
 
     texts = list(texts)
@@ -123,7 +150,15 @@ def names_in(texts: Iterable[str]) -> list[str]:
         if any(word.casefold() in lowercase_words for word in words):
             continue
         names.add(candidate)
-    return sorted(name for name in names if any(len(w) >= 3 for w in re.split(r"[\s.]+", name)))
+    kept = sorted(name for name in names if any(len(w) >= 3 for w in re.split(r"[\s.]+", name)))
+    name_words = {w.casefold() for name in kept for w in name.split()}
+    terms: set[str] = set()
+    for entity in other_entities:
+        words = [w for w in entity.split() if _NAME_WORD.fullmatch(w) and w not in _NOT_NAMES]
+        for term in (entity, *words):
+            if len(term) >= 3 and not any(w.casefold() in name_words for w in term.split()):
+                terms.add(term)
+    return kept, sorted(terms)
 
 
 def _person_entities(doc: Doc) -> Iterable[str]:
