@@ -14,6 +14,7 @@ from assistant.report.publishing import (
     latest_published_report,
     leadership_file,
 )
+from assistant.report.render_html import render_fragment
 from assistant.schemas import UserRole
 from assistant.web.pages.access import Viewer, viewer
 from assistant.web.pages.report_texts import report_page_texts
@@ -26,13 +27,20 @@ READERS = (UserRole.LEADERSHIP,)
 
 @page(LEADERSHIP, roles=READERS, nav="leadership")
 async def leadership(who: Viewer = Depends(viewer)) -> Response:  # noqa: B008
-    version = await asyncio.to_thread(who.runtime.store.reports.latest_published)
+    """The report set in the page itself (no frame: one scroll, the page's), with the links
+    to download it."""
+    try:
+        version, report = await asyncio.to_thread(latest_published_report, who.runtime.store)
+        content: str | None = render_fragment(report)
+    except NoPublishedReportError:
+        version, content = None, None
     return render(
         "leadership.html",
         who,
         current=PREFIX + LEADERSHIP,
         r=report_page_texts(who.language),
         version=version,
+        report_content=content,
     )
 
 

@@ -148,7 +148,12 @@ def _narrative_state(version: ReportVersion, who: Viewer) -> str:
     r = report_page_texts(who.language)
     narratives = report_of(version).narratives
     if narratives.state == NarrativeState.WRITTEN:
-        return r.narratives_written.format(calls=narratives.model_calls)
+        written = r.narratives_written.format(calls=narratives.model_calls)
+        if narratives.dropped:
+            written += r.narratives_dropped.format(
+                dropped=narratives.dropped, sections=len(narratives.dropped_sections)
+            )
+        return written
     if narratives.state == NarrativeState.UNAVAILABLE:
         return r.narratives_unavailable.format(detail=narratives.detail)
     return r.narratives_none

@@ -104,6 +104,7 @@ class ReportPageTexts:
     erase_button: str
     cancel: str
     erased: str  # {names}
+    narratives_dropped: str  # {dropped} {sections}
 
 
 FR = ReportPageTexts(
@@ -262,6 +263,10 @@ FR = ReportPageTexts(
         "Effacé : {names}. Les versions du rapport qui les utilisaient sont retirées ; le "
         "rapport est republié sans eux dès que le worker a tourné."
     ),
+    narratives_dropped=(
+        " {dropped} texte(s) écarté(s), {sections} section(s) sans synthèse : le brouillon "
+        "dit pourquoi dans chacune."
+    ),
 )
 
 EN = ReportPageTexts(
@@ -412,6 +417,10 @@ EN = ReportPageTexts(
     erased=(
         "Erased: {names}. The report versions that used them are withdrawn; the report is "
         "republished without them as soon as the worker has run."
+    ),
+    narratives_dropped=(
+        " {dropped} draft(s) left out, and {sections} section(s) without a narrative: the "
+        "draft says why in each."
     ),
 )
 
