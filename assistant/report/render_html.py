@@ -143,7 +143,6 @@ def _content(report: Report, heading_level: int = 1) -> str:
         _p("meta", t("generated", date=report.generated_at.date(), codebook=report.codebook)),
         _summary(report, t),
         _narratives(report, t),
-        f"<h2>{t('detail')}</h2>",
         _about(report, t),
         _coverage(report, t),
         _themes(report, t),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from assistant.report.records import HeatCell, Narrative, NarrativeState, Report
+from assistant.report.summary import summary_lines, threshold_hints
 from assistant.report.texts import text_for
 
 
@@ -23,6 +24,8 @@ def render_markdown(report: Report) -> str:
 
     date = report.generated_at.date().isoformat()
     out = [f"# {report.title}", "", t("generated", date=date, codebook=report.codebook), ""]
+    out += [f"## {t('summary')}", "", *(f"- {line}" for line in summary_lines(report)), ""]
+    out += [f"## {t('about')}", ""]
     out += [t("anonymity", n=report.min_people, q=report.min_people_for_quotes), ""]
     w = report.withheld
     others = w.counterparts + w.gaps + w.automation_rows + w.groups
@@ -43,12 +46,18 @@ def render_markdown(report: Report) -> str:
         out += [f"> {t('narratives_unavailable', detail=report.narratives.detail)}", ""]
     elif report.narratives.state == NarrativeState.NOT_REQUESTED:
         out += [f"> {t('narratives_not_requested')}", ""]
+    hints = threshold_hints(report)
+    if hints:
+        out += [f"### {t('hints')}", "", t("hints_intro", n=report.min_people), ""]
+        out += [*(f"- {hint}" for hint in hints), ""]
+    dropped = {d.theme: d.reason.value for d in report.narratives.dropped_sections}
 
     c = report.coverage
     out += [f"## {t('coverage')}", "", "| | |", "|---|---:|"]
     out += [
         f"| {t('interviews')} | {count(c.interviews)} |",
-        f"| {t('people')} | {count(c.people)} |",
+        f"| {t('people_interviewed')} | {count(c.people)} |",
+        f"| {t('people_with_findings')} | {count(c.people_with_findings)} |",
     ]
     out += [f"| {t('findings')} | {count(c.findings)} |", ""]
     for key, groups in (("roles", c.roles), ("sites", c.sites)):
@@ -73,7 +82,10 @@ def render_markdown(report: Report) -> str:
             total = count(heat.stage_totals.get(stage.id))
             out.append(f"| {_cell(stage.label)} | " + " | ".join(cells) + f" | {total} |")
         totals = [count(heat.code_totals.get(code.id)) for code in heat.codes]
-        out += [f"| {t('total')} | " + " | ".join(totals) + f" | {count(c.people)} |", ""]
+        out += [
+            f"| {t('total')} | " + " | ".join(totals) + f" | {count(c.people_with_findings)} |",
+            "",
+        ]
 
     out += [f"## {t('themes')}", ""]
     if not report.themes:
@@ -89,6 +101,8 @@ def render_markdown(report: Report) -> str:
         out += [counts, ""]
         if theme.synthesis is not None:
             out += [*_narrative(t, theme.synthesis), ""]
+        elif theme.code in dropped:
+            out += [f"> {t('narrative_dropped_' + dropped[theme.code])}", ""]
         for quote in theme.quotes:
             out += [f"> « {quote.text} »{draft(quote.draft)}", ""]
 
@@ -107,7 +121,7 @@ def render_markdown(report: Report) -> str:
     if report.gaps:
         out += [f"## {t('gaps')}", ""]
         for gap in report.gaps:
-            where = t("no_passage") if gap.source is None else gap.source
+            where = t("gap_without_passage") if gap.source is None else gap.source
             if gap.source is not None and gap.section:
                 where += f" § {gap.section}"
             if gap.page is not None:
@@ -116,6 +130,8 @@ def render_markdown(report: Report) -> str:
             out += [f"{t('people')} : {gap.people}", ""]
             out += [f"- {d}" for d in gap.descriptions]
             out.append("")
+        if not report.quotes_allowed:
+            out += [t("gap_descriptions_later", q=report.min_people_for_quotes), ""]
 
     if report.automation:
         keys = ("automatable", "augmented", "human_essential", "unknown")
@@ -128,11 +144,19 @@ def render_markdown(report: Report) -> str:
             out.append(f"| {name} | {automation.people} | {exposure} |")
         out.append("")
         for automation in report.automation:
-            if automation.reasons:
+            if automation.reasons or automation.paraphrases:
                 out += [f"**{label(automation.activity)}** — {t('reasons')} :", ""]
                 out += [f"- « {r} »" for r in automation.reasons]
+                out += [f"- {r} ({t('paraphrase')})" for r in automation.paraphrases]
                 out.append("")
+        out += [t("reasons_note"), ""]
 
+    if None in dropped and not report.recommendations:
+        out += [
+            f"## {t('recommendations')}",
+            "",
+            f"> {t('recommendations_dropped_' + dropped[None])}",
+        ]
     if report.recommendations:
         out += [f"## {t('recommendations')}", ""]
         for number, narrative in enumerate(report.recommendations, start=1):
