@@ -24,9 +24,6 @@ from assistant.findings.codebook import Codebook, load_codebook
 from assistant.llm.testing import ScriptedChatModel
 from assistant.report import Report, ReportOptions, build_report, render_html, render_pdf
 from assistant.report.publishing import build_draft, report_of
-from assistant.report.records import DropReason
-from assistant.report.render_html import render_fragment
-from assistant.report.summary import summary_lines, threshold_hints
 from assistant.schemas import Finding
 from assistant.store import Store
 from tests.conftest import SettingsFactory
@@ -206,6 +203,8 @@ def screenshots(pages: dict[str, str], tmp_path: Path) -> dict[str, dict[str, in
 def test_the_report_reads_on_a_phone_without_scrolling_the_page(
     tmp_store: Store, make_settings: SettingsFactory, codebook: Codebook, tmp_path: Path
 ) -> None:
+    from assistant.report.render_html import render_fragment
+
     at_one = stored_draft(tmp_store, make_settings, at_one=True, model=report_model())
     defaults = stored_draft(tmp_store, make_settings, at_one=False, model=report_model())
     large = built(synthetic(300), codebook, report_model(), min_people=1, min_people_for_quotes=1)
@@ -238,6 +237,8 @@ def test_leadership_page_sets_the_report_in_the_page_without_a_frame() -> None:
 def test_under_the_thresholds_each_hidden_part_says_what_would_show_it(
     codebook: Codebook,
 ) -> None:
+    from assistant.report.summary import threshold_hints
+
     report = built(scripted(9), codebook, None)  # default thresholds: 5 and 10
     hints = threshold_hints(report)
     text = " ".join(hints)
@@ -267,6 +268,8 @@ def _with_hidden_theme_of(size: int) -> Scripted:
 def test_the_hints_are_the_same_whatever_the_hidden_count(codebook: Codebook) -> None:
     """Two studies that differ only in a hidden theme's count (2 or 4 people) get the same
     hints word for word: the hints cannot pin the hidden count."""
+    from assistant.report.summary import threshold_hints
+
     two, four = (built(_with_hidden_theme_of(n), codebook, None) for n in (2, 4))
     assert two.heatmap.code_totals["proximity"] is None
     assert four.heatmap.code_totals["proximity"] is None
@@ -296,6 +299,8 @@ def test_a_gap_without_a_passage_is_named_as_such(codebook: Codebook) -> None:
 def test_a_short_summary_comes_first_then_the_narratives_then_the_detail(
     codebook: Codebook,
 ) -> None:
+    from assistant.report.summary import summary_lines
+
     report = built(scripted(12), codebook, report_model(), min_people=3, min_people_for_quotes=3)
     rendered = html.unescape(render_html(report))
     headings = ("L'essentiel", "Synthèses rédigées par le modèle", "À propos de ce rapport",
@@ -312,6 +317,8 @@ def test_a_short_summary_comes_first_then_the_narratives_then_the_detail(
 
 
 def test_the_summary_shows_no_hidden_count(codebook: Codebook) -> None:
+    from assistant.report.summary import summary_lines
+
     report = built(scripted(4), codebook, None)  # 4 people, thresholds 5 and 10: all hidden
     lines = summary_lines(report)
     assert lines[0] == "Fondé sur moins de 5 personnes interrogées."
@@ -329,6 +336,8 @@ def test_narratives_dropped_are_reported_with_their_reason_per_section(
     question = ScriptedChatModel(
         respond=lambda _: "Pouvez-vous me raconter un moment précis de votre journée ?"
     )
+    from assistant.report.records import DropReason
+
     report = stored_draft(tmp_store, make_settings, at_one=True, model=question)
     status = report.narratives
     assert status.model_calls > 0

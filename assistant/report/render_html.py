@@ -42,13 +42,14 @@ _STYLE = """
 .terrain-report .draft { background: #fde2cf; color: #6b2e00; border-radius: 3px;
   padding: 0 .3rem; font-size: .8rem; font-weight: bold; white-space: nowrap; }
 /* A table scrolls inside its own box, never the page. */
-.terrain-report .scroll { overflow-x: auto; max-width: 100%; margin: .6rem 0; }
-.terrain-report table { border-collapse: collapse; font-size: .9rem; }
+.terrain-report .table-box { overflow-x: auto; max-width: 100%; margin: .6rem 0; }
+.terrain-report table { border-collapse: collapse; font-size: .9rem; width: auto; }
 .terrain-report th, .terrain-report td { border: 1px solid #b5b5b5; padding: .25rem .45rem;
   text-align: left; vertical-align: top; }
-/* Headers wrap between words only: no break inside a word, no hyphen added. */
+/* Headers wrap between words only: no break inside a word, no hyphen added (and whatever
+   the page around says, when the report is set inside leadership's page). */
 .terrain-report th { background: #f0f0f0; hyphens: manual; overflow-wrap: normal;
-  word-break: normal; }
+  word-break: normal; white-space: normal; position: static; font-weight: bold; }
 .terrain-report td.num { text-align: right; white-space: nowrap; }
 .terrain-report td.zero { color: #595959; }
 .terrain-report table.heat { font-size: .8rem; }
@@ -66,12 +67,14 @@ _STYLE = """
   .terrain-report { margin: 1rem auto; padding: 0 .6rem; }
   .terrain-report h1 { font-size: 1.35rem; }
   .terrain-report table { font-size: .82rem; }
+  /* Too small to read on a phone: the table below it holds the same figures. */
+  .terrain-report svg.heat-chart { display: none; }
 }
 @page { size: A4; margin: 16mm 14mm; }
 @page wide { size: A4 landscape; margin: 12mm 12mm; }
 @media print {
   .terrain-report { margin: 0; max-width: none; padding: 0; font-size: 9.5pt; }
-  .terrain-report .scroll { overflow: visible; }
+  .terrain-report .table-box { overflow: visible; }
   .terrain-report table { width: 100%; font-size: 8.5pt; }
   .terrain-report tr, .terrain-report blockquote, .terrain-report svg,
   .terrain-report .narrative, .terrain-report li { break-inside: avoid; }
@@ -167,7 +170,7 @@ def _shift_headings(html: str, by: int) -> str:
 
 def _table(label: str, table: str) -> str:
     """A table in a box that scrolls sideways by itself on a narrow screen."""
-    return f'<div class="scroll" role="region" tabindex="0" aria-label="{label}">{table}</div>'
+    return f'<div class="table-box" role="region" tabindex="0" aria-label="{label}">{table}</div>'
 
 
 def _summary(report: Report, t: _Texts) -> str:
@@ -276,7 +279,10 @@ def _coverage(report: Report, t: _Texts) -> str:
     cells = "".join(
         f'<tr><th scope="row">{k}</th><td class="num">{escape(v)}</td></tr>' for k, v in rows
     )
-    html = [f"<section><h2>{t('coverage')}</h2><table><tbody>{cells}</tbody></table>"]
+    html = [
+        f"<section><h2>{t('coverage')}</h2>"
+        + _table(t("coverage"), f"<table><tbody>{cells}</tbody></table>")
+    ]
     for key, groups in (("roles", c.roles), ("sites", c.sites)):
         if not groups:
             continue
@@ -304,7 +310,8 @@ def _heatmap(report: Report, t: _Texts) -> str:
     width = left + cell_w * len(heat.codes) + 70
     height = top + cell_h * len(heat.stages) + 10
     svg = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-labelledby="heat-title" '
+        f'<svg class="heat-chart" xmlns="http://www.w3.org/2000/svg" role="img" '
+        f'aria-labelledby="heat-title" '
         f'viewBox="0 0 {width} {height}" width="{width}" height="{height}" font-size="11" '
         f'font-family="DejaVu Sans, Arial, sans-serif">',
         f'<title id="heat-title">{t("chart_heatmap")}</title>',

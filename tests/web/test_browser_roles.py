@@ -300,8 +300,8 @@ async def _leadership_reads(
     await expect(page.get_by_text(f"Version {version}, publiée le", exact=False)).to_be_visible(
         timeout=TIMEOUT
     )
-    frame = page.frame_locator("iframe.report-frame")
-    await expect(frame.locator("h1").first).to_be_visible()
+    frame = page.locator(".terrain-report")  # the report is set in the page, not a frame
+    await expect(frame.locator("h2").first).to_be_visible()
     shown = frame.get_by_text(CODED, exact=False)
     if quoted:
         await expect(shown.first).to_be_visible()
