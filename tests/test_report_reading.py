@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import html
+import json
 import re
 import shutil
 import subprocess
@@ -21,7 +22,7 @@ import pytest
 
 from assistant.config import Settings
 from assistant.findings.codebook import Codebook, load_codebook
-from assistant.llm.testing import ScriptedChatModel
+from assistant.llm.testing import ModelRequest, ScriptedChatModel
 from assistant.report import Report, ReportOptions, build_report, render_html, render_pdf
 from assistant.report.publishing import build_draft, report_of
 from assistant.schemas import Finding
@@ -403,3 +404,29 @@ def test_the_companys_products_and_sites_are_read_from_its_documents() -> None:
     assert "Josiane Ferrand" in names
     assert {"Ximi", "Haut-Pré"} <= set(terms)
     assert not {"Josiane", "Ferrand"} & set(terms)
+
+
+def test_the_model_cites_findings_by_short_labels_it_can_copy(codebook: Codebook) -> None:
+    """The map prompt shows each finding under a label (C1, C2…), never its 32-digit id that
+    a model would copy back altered (citing nothing, so dropping the synthesis); a label the
+    model writes in brackets still counts."""
+    script = scripted(12)
+    seen: list[str] = []
+
+    def respond(request: ModelRequest) -> str:
+        prompt = request.messages[-1].content
+        seen.append(prompt)
+        title = (request.json_schema or {}).get("title")
+        if title == "BatchSummary":
+            labels = re.findall(r"^\[(C\d+)\]", prompt, re.MULTILINE)
+            return json.dumps({"summary": "Résumé.", "finding_ids": [f"[{x}]" for x in labels]})
+        if title == "ThemeDraft":
+            return json.dumps({"text": "Synthèse.", "summaries": ["[R1]"], "sources": []})
+        return json.dumps({"recommendations": [{"text": "Agir.", "themes": ["[T1]"]}]})
+
+    model = ScriptedChatModel(respond=respond, name="labels")
+    report = built(script, codebook, model, min_people=3, min_people_for_quotes=3)
+    assert all(theme.synthesis is not None for theme in report.themes)
+    assert report.recommendations
+    assert report.narratives.dropped == 0
+    assert not any(f.id in prompt for f in script.findings for prompt in seen)

@@ -161,13 +161,18 @@ class NarrativeWriter:
         theme_text = self._theme_text(theme.code)
         sources_text = self._sources_text()
         summaries: list[Piece] = []
-        batches = self._batches(pieces, 1, self.theme_prompt, theme=theme_text, findings="")
+        # Each finding is shown under a short label (C1, C2…) that a model copies back
+        # reliably, where a 32-digit id would often come back altered and cite nothing.
+        labels = {f"C{n}": piece for n, piece in enumerate(pieces, start=1)}
+        shown = [Piece(f"[{label}] {p.text}", [label], []) for label, p in labels.items()]
+        batches = self._batches(shown, 1, self.theme_prompt, theme=theme_text, findings="")
         for batch in batches:
             prompt = self.theme_prompt.render(
                 theme=theme_text, findings="\n".join(p.text for p in batch)
             )
             result = await self._ask(prompt, BatchSummary)
-            ids = _valid(result.finding_ids, {i for p in batch for i in p.finding_ids})
+            chosen = _valid(result.finding_ids, {p.finding_ids[0] for p in batch})
+            ids = _valid([i for label in chosen for i in labels[label].finding_ids], allowed)
             if ids:
                 summaries.append(Piece(result.summary, ids, []))
         while summaries:
@@ -315,13 +320,15 @@ class NarrativeWriter:
 
 
 def _valid(ids: Sequence[str], allowed: set[str]) -> list[str]:
-    return [i for i in dict.fromkeys(ids) if i in allowed]
+    """The ids or labels that exist, in order, once each; a label a model wrote in brackets
+    or with spaces ("[R1]", " S2") counts as the label."""
+    return [i for i in dict.fromkeys(i.strip(" []") for i in ids) if i in allowed]
 
 
 def finding_line(finding: Finding, quotes: Sequence[str], redact: Callable[[str], str]) -> str:
-    """A finding as the map prompt shows it; ``quotes`` are already redacted."""
+    """A finding as the map prompt shows it (after its label); ``quotes`` are already
+    redacted."""
     parts = [
-        f"[{finding.id}]",
         redact(finding.activity or "?"),
         f"— {redact(finding.counterpart or '?')}:",
         " | ".join(f"« {q} »" for q in quotes) or "-",
