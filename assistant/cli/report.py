@@ -178,7 +178,14 @@ def _say_narratives(report: Report) -> None:
 
     state = report.narratives.state
     if state == NarrativeState.WRITTEN:
-        _say(f"Narratives written ({report.narratives.model_calls} model calls).")
+        status = report.narratives
+        kept = len(report.recommendations) + sum(1 for t in report.themes if t.synthesis)
+        _say(f"Narratives written ({status.model_calls} model calls): {kept} kept.")
+        if status.dropped_sections:
+            _say(
+                f"{len(status.dropped_sections)} section(s) left without a narrative "
+                "(the model's answers were malformed or cited nothing): the draft says why."
+            )
     elif state == NarrativeState.UNAVAILABLE:
         errors.print(
             "[yellow]The chat model could not be reached: the draft has no narratives.[/] "
