@@ -155,8 +155,10 @@ def test_the_transcript_numbers_the_turns_and_marks_each_quote(
     assert "Tour 1 · Terrain" in text
     assert "Tour 4 · Salarié·e" in text
     assert f"Entretien {seeded.pseudonym}" in text
-    # Quotes are marked where they stand, each linking to its finding beside it.
-    assert re.search(r"<mark>Mme R\. était seule<a href=\"#finding-" + seeded.empathy, text)
+    # Quotes are marked where they stand, each linking to its finding beside it; the resident
+    # the employee names is masked (TERRAIN_MASK_THIRD_PARTIES, on by default).
+    assert re.search(r"<mark>\[personne A\] était seule<a href=\"#finding-" + seeded.empathy, text)
+    assert "Mme R." not in text
     assert f'id="finding-{seeded.care}"' in text
     # The employee's words are text, never markup.
     assert "<b>dix minutes</b>" not in text

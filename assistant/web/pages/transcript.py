@@ -1,6 +1,10 @@
 """One interview's page for facilitators: the numbered turns, the findings' quotes marked
 where they stand, each finding beside its quote with its review forms and its history, and
-the form that adds a finding from the employee's own words."""
+the form that adds a finding from the employee's own words.
+
+With ``TERRAIN_MASK_THIRD_PARTIES`` on (the default), the people the employee talks about are
+masked in all the page shows (:mod:`assistant.masking`); each rendering is recorded in the
+access log."""
 
 from __future__ import annotations
 
@@ -12,7 +16,16 @@ from fastapi import Depends
 from fastapi.responses import Response
 
 from assistant.findings.codebook import Codebook, load_codebook
-from assistant.schemas import Finding, FindingChange, FindingStatus, Speaker, Turn
+from assistant.masking import InterviewMask, interview_mask
+from assistant.schemas import (
+    AccessKind,
+    Finding,
+    FindingChange,
+    FindingStatus,
+    Interview,
+    Speaker,
+    Turn,
+)
 from assistant.web.pages.access import Viewer, viewer
 from assistant.web.pages.interviews import FACILITATORS
 from assistant.web.pages.problems import NotFound
@@ -105,6 +118,13 @@ def shown_turns(
     ], apart
 
 
+def mask_of(who: Viewer, interview: Interview, turns: Sequence[Turn]) -> InterviewMask | None:
+    """The interview's mask for facilitators; None when the setting turns masking off."""
+    if not who.runtime.settings.mask_third_parties:
+        return None
+    return interview_mask(interview, turns)
+
+
 def codebook_of(who: Viewer) -> Codebook:
     return load_codebook(who.runtime.settings.codebook)
 
@@ -128,6 +148,11 @@ def transcript_page(
     for change in store.findings.changes():
         if change.finding_id in ids:
             changes.setdefault(change.finding_id, []).append(change)
+    store.access.record(who.account.name, AccessKind.TRANSCRIPT, interview_id=interview.id)
+    mask = mask_of(who, interview, turns)
+    if mask is not None:
+        turns = [mask.turn(turn) for turn in turns]
+        findings = [mask.finding(finding) for finding in findings]
     shown, apart = shown_turns(turns, findings, changes)
     codebook = codebook_of(who)
     language = who.language
@@ -148,19 +173,24 @@ def transcript_page(
         stages=[(stage.id, stage.label.in_language(language)) for stage in codebook.value_chain],
         code_label=lambda code_id: _label(codebook, code_id, language, stage=False),
         stage_label=lambda stage_id: _label(codebook, stage_id, language, stage=True),
-        edited=lambda change: edited_fields(change, who.texts, codebook, language),
+        edited=lambda change: edited_fields(change, who.texts, codebook, language, mask),
         notice=notice if notice in who.texts.notices else None,
         typed=typed or Typed(),
+        masked=mask is not None,
     )
 
 
 def edited_fields(
-    change: FindingChange, texts: PageTexts, codebook: Codebook, language: str
+    change: FindingChange,
+    texts: PageTexts,
+    codebook: Codebook,
+    language: str,
+    mask: InterviewMask | None = None,
 ) -> list[tuple[str, str, str]]:
     """What an edit changed, for its line in the trail: each field the facilitator edits, by
     its label, with its value before and after (codes and stages by their labels, an unknown
-    value as unknown). The status and the model's code, which follow from the edit, are left
-    out."""
+    value as unknown, free text masked as the finding is). The status and the model's code,
+    which follow from the edit, are left out."""
     labels = {
         "code": texts.field_code,
         "value_chain_stage": texts.field_stage,
@@ -174,7 +204,7 @@ def edited_fields(
             return texts.unknown
         if field in ("code", "value_chain_stage"):
             return _label(codebook, str(value), language, stage=field == "value_chain_stage")
-        return str(value)
+        return str(value) if mask is None else str(mask.free_text(str(value)))
 
     return [
         (label, shown(field, before.get(field)), shown(field, after[field]))
