@@ -233,10 +233,15 @@ def content_digest(language: str, turns: Iterable[Turn]) -> str:
     return digest.hexdigest()
 
 
+_redactor_lock = threading.Lock()
+
+
 def default_mask_redactor() -> Redactor:
+    """The process's redactor; one lock, so that the warm-up and a page never load it twice."""
     from assistant.report.redaction import default_redactor
 
-    return default_redactor()
+    with _redactor_lock:
+        return default_redactor()
 
 
 def interview_mask(interview: Interview, turns: Sequence[Turn]) -> InterviewMask:
