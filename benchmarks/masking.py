@@ -35,7 +35,7 @@ def main() -> None:
     from assistant.schemas import Interview, InterviewStatus, Phase, Speaker, Turn
 
     now = datetime.now(UTC)
-    turns = []
+    turns: list[Turn] = []
     for number in range(25):
         for speaker, text in (
             (Speaker.INTERVIEWER, "Que s'est-il passé ensuite, avec elle ?"),
