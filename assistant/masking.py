@@ -169,6 +169,14 @@ class InterviewMask:
             return turn.model_copy(update={"text": self.free_text(turn.text) or turn.text})
         return turn.model_copy(update={"text": masked.text})
 
+    def label_spans(self, turn: Turn) -> tuple[tuple[int, int], ...]:
+        """Where the labels stand in the masked text of ``turn`` (none if it is not the turn
+        masked), so that a page can show them as labels rather than as words said."""
+        masked = self._turns.get(turn.index)
+        if masked is None or self._originals[turn.index] != turn.text:
+            return ()
+        return tuple((label.shown_start, label.shown_end) for label in masked.labels)
+
     def quote(self, quote: Quote) -> Quote:
         """The quote as shown: its offsets in the masked turn when it stands in the turn; its
         own text masked (offsets kept) when it no longer does (a turn revised since)."""

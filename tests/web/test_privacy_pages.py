@@ -9,6 +9,7 @@ import csv
 import html
 import io
 import json
+import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
@@ -89,10 +90,12 @@ def test_the_facilitator_reads_no_third_party_on_the_page_or_in_the_exports(
     for body in (page, exported_json, exported_csv):
         for words in THIRD_PARTY:
             assert words not in body
-    assert "[personne A], son numéro c'est le [téléphone]" in page
-    assert "maladie d'[santé]" in page
-    assert "et [personne A] oublie ses repas" in page
+    said = re.sub(r"<[^>]+>", "", page)  # the page's text, without its marks and labels
+    assert "[personne A], son numéro c'est le [téléphone]" in said
+    assert "maladie d'[santé]" in said
+    assert "et [personne A] oublie ses repas" in said
     assert "Les personnes dont parle l'employé sont masquées" in page
+    assert 'et <span class="masked">[personne A]</span> oublie' in page  # a label, not words said
     (row,) = json.loads(exported_json)
     assert [quote["text"] for quote in row["quotes"]] == [
         "[personne A], son numéro c'est le [téléphone]",
@@ -131,7 +134,8 @@ def test_words_selected_on_the_masked_page_store_the_employees_real_words(
     )
     assert new.status == FindingStatus.ACCEPTED
     shown = html.unescape(pages.get(added.headers["location"]).text)
-    assert "[personne A] oublie ses repas" in shown
+    assert "<blockquote>" in shown
+    assert "<br>[personne A] oublie ses repas</blockquote>" in shown
     assert "Jeanne" not in shown
     # Words that are not on the page as shown are refused, the real ones included.
     before = len(pages.store.findings.where())

@@ -39,10 +39,12 @@ TURN_START = 60  # characters of a turn shown in the add form's list of turns
 
 @dataclass(frozen=True)
 class Segment:
-    """A stretch of a turn's text, and the numbers of the findings quoting it (if any)."""
+    """A stretch of a turn's text, and the numbers of the findings quoting it (if any); its
+    pieces say which of it are labels standing for masked words."""
 
     text: str
     findings: tuple[int, ...] = ()
+    pieces: tuple[tuple[str, bool], ...] = ()  # (text, is a label), covering ``text``
 
 
 @dataclass(frozen=True)
@@ -81,21 +83,33 @@ class Typed:
     problem: str | None = None
 
 
-def segments(text: str, spans: Sequence[tuple[int, int, int]]) -> list[Segment]:
-    """``text`` cut where quotes (start, end, finding number) begin and end."""
+def segments(
+    text: str,
+    spans: Sequence[tuple[int, int, int]],
+    labels: Sequence[tuple[int, int]] = (),
+) -> list[Segment]:
+    """``text`` cut where quotes (start, end, finding number) begin and end; each stretch in
+    pieces where labels (start, end) begin and end."""
     cuts = sorted({0, len(text), *(s for s, _, _ in spans), *(e for _, e, _ in spans)})
     parts = []
     for start, end in pairwise(cuts):
         covering = tuple(sorted({n for s, e, n in spans if s <= start and end <= e}))
-        parts.append(Segment(text[start:end], covering))
-    return parts or [Segment(text)]
+        inner = sorted({start, end, *(p for label in labels for p in label if start < p < end)})
+        pieces = tuple(
+            (text[a:b], any(s <= a and b <= e for s, e in labels)) for a, b in pairwise(inner)
+        )
+        parts.append(Segment(text[start:end], covering, pieces))
+    return parts or [Segment(text, (), ((text, False),))]
 
 
 def shown_turns(
-    turns: Sequence[Turn], findings: Sequence[Finding], changes: Mapping[str, list[FindingChange]]
+    turns: Sequence[Turn],
+    findings: Sequence[Finding],
+    changes: Mapping[str, list[FindingChange]],
+    labels: Mapping[int, Sequence[tuple[int, int]]] | None = None,
 ) -> tuple[list[ShownTurn], list[ShownFinding]]:
-    """The turns with their marked quotes and findings; and the findings whose quote no turn
-    holds any more (a turn revised since), shown apart."""
+    """The turns with their marked quotes (and masking labels, by turn index) and findings;
+    and the findings whose quote no turn holds any more (a turn revised since), shown apart."""
     by_index = {turn.index: turn for turn in turns}
     spans: dict[int, list[tuple[int, int, int]]] = {}
     placed: dict[int, list[ShownFinding]] = {}
@@ -113,7 +127,11 @@ def shown_turns(
         else:
             placed.setdefault(home, []).append(shown)
     return [
-        ShownTurn(turn, segments(turn.text, spans.get(turn.index, [])), placed.get(turn.index, []))
+        ShownTurn(
+            turn,
+            segments(turn.text, spans.get(turn.index, []), (labels or {}).get(turn.index, ())),
+            placed.get(turn.index, []),
+        )
         for turn in turns
     ], apart
 
@@ -150,10 +168,12 @@ def transcript_page(
             changes.setdefault(change.finding_id, []).append(change)
     store.access.record(who.account.name, AccessKind.TRANSCRIPT, interview_id=interview.id)
     mask = mask_of(who, interview, turns)
+    labels = {}
     if mask is not None:
+        labels = {turn.index: mask.label_spans(turn) for turn in turns}
         turns = [mask.turn(turn) for turn in turns]
         findings = [mask.finding(finding) for finding in findings]
-    shown, apart = shown_turns(turns, findings, changes)
+    shown, apart = shown_turns(turns, findings, changes, labels)
     codebook = codebook_of(who)
     language = who.language
     return render(
