@@ -245,3 +245,20 @@ def test_terrain_audit_prints_the_log_filtered(
     wrong = runner.invoke(app, ["audit", "--since", "last week"])
     assert wrong.exit_code == 1
     assert "is not a date" in wrong.stderr
+
+
+def test_an_english_interview_and_page_say_it_in_english(pages: PagesClient) -> None:
+    interview = pages.store.interviews.import_transcript(
+        language="en",
+        source="test",
+        turns=[
+            (Speaker.INTERVIEWER, "Tell me about a day."),
+            (Speaker.EMPLOYEE, "I called Mrs Smith on 07700 900123 about her dementia."),
+        ],
+    )
+    answer = pages.http.get(f"/staff/interviews/{interview.id}", headers={"Accept-Language": "en"})
+    said = re.sub(r"<[^>]+>", "", html.unescape(answer.text))
+    assert "I called [person A] on [phone] about her [health detail]." in said
+    assert "The people the employee talks about are masked" in said
+    for words in ("Smith", "07700", "dementia"):
+        assert words not in said
