@@ -115,10 +115,18 @@ class _People:
     def label(self, words: str) -> str:
         key = _person_key(words)
         if key not in self.keys:
-            # "Dubois" or "Jeanne" after "Mme Jeanne Dubois": the same person, the same label.
+            # "Dubois" or "Jeanne" after "Mme Jeanne Dubois", "Jeanne Dubois" after "Jeanne":
+            # the same person, the same label; "Jeanne Martin" after both, someone else.
             parts = set(key.split())
             for known, label in self.keys.items():
-                if parts and (parts <= set(known.split()) or set(known.split()) <= parts):
+                if parts and (
+                    parts <= set(known.split())
+                    or all(
+                        set(other.split()) <= parts
+                        for other, given in self.keys.items()
+                        if given == label
+                    )
+                ):
                     self.keys[key] = label
                     return label
             template = PERSON_LABEL.get(self.language, PERSON_LABEL["en"])

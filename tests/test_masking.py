@@ -11,7 +11,7 @@ import zipfile
 from datetime import UTC, datetime
 
 from assistant.findings.codebook import load_codebook
-from assistant.masking import Label, MaskedText, interview_mask
+from assistant.masking import Label, MaskedText, _People, interview_mask
 from assistant.report.qdpx import build_qdpx
 from assistant.schemas import (
     Finding,
@@ -105,6 +105,16 @@ def test_a_person_keeps_one_label_and_nothing_named_is_shown() -> None:
     assert english.turn(turns("I called Mrs Smith on 07700 900123.")[1]).text == (
         "I called [person A] on [phone]."
     )
+
+
+def test_people_named_in_part_keep_their_label_and_namesakes_get_their_own() -> None:
+    people = _People("fr")
+    assert people.label("Jeanne") == "[personne A]"
+    assert people.label("Mme Jeanne Dubois") == "[personne A]"
+    assert people.label("Dubois") == "[personne A]"
+    assert people.label("Jeanne Martin") == "[personne B]"  # another Jeanne
+    assert people.label("M. Paul") == "[personne C]"
+    assert _People("en").label("Mr Smith") == "[person A]"
 
 
 def test_words_selected_in_the_masked_turn_give_the_employees_own_words() -> None:
