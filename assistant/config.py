@@ -196,6 +196,12 @@ class Settings(BaseSettings):
         description="HTTP header in which a trusted single sign-on proxy passes the user name "
         "to the web app; unset (the default) turns header login off.",
     )
+    mask_third_parties: bool = Field(
+        default=True,
+        description="Replace the names, phone numbers, e-mail and postal addresses, dates of "
+        "birth and health details of the people employees mention by labels in what "
+        "facilitators read (transcript pages, findings' exports, QDPX); false shows them.",
+    )
 
     @field_validator("ollama_host", "chroma_url")
     @classmethod

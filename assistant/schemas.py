@@ -322,3 +322,30 @@ class ReportVersion(Record):
     replaces: int | None = Field(
         default=None, description="The number of the withdrawn version this one replaces."
     )
+
+
+class AccessKind(StrEnum):
+    """What a staff member read or took away, as the access log records it."""
+
+    TRANSCRIPT = "transcript"  # an interview's page
+    FINDINGS_EXPORT = "findings_export"  # the findings' CSV or JSON
+    REPORT_EXPORT = "report_export"  # a facilitator's file of the draft or a version (QDPX too)
+    REPORT_DOWNLOAD = "report_download"  # leadership's HTML or PDF
+
+
+class AccessEntry(Record):
+    """One entry of the access log: who, when, what; never any of the content read.
+
+    ``interview_id`` and ``pseudonym`` name the interview read, until it is erased: erasure
+    clears them (the entry stays, naming no one)."""
+
+    id: int
+    at: datetime
+    actor: str
+    kind: AccessKind
+    file_format: str | None = None
+    report_version: int | None = Field(
+        default=None, description="The report version exported; None for the draft or none."
+    )
+    interview_id: str | None = None
+    pseudonym: str | None = None

@@ -13,6 +13,7 @@ from typing import Annotated
 import typer
 
 import assistant
+from assistant.cli.audit import audit
 from assistant.cli.common import JsonFlag, console, print_json, settings
 from assistant.cli.erase import erase
 from assistant.cli.evaluation import eval_app
@@ -92,6 +93,7 @@ app.add_typer(report_app, name="report")
 app.add_typer(eval_app, name="eval")
 app.command()(worker)
 app.command()(erase)
+app.command()(audit)
 
 
 def main() -> None:

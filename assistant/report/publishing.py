@@ -321,7 +321,8 @@ def leadership_file(report: Report, file_format: str) -> bytes:
 
 def draft_qdpx(store: Store, settings: Settings) -> QdpxExport:
     """The facilitators' REFI-QDA project of what the draft drew on: pseudonymised
-    transcripts and their coded findings. Never leadership's."""
+    transcripts (third parties masked, unless the setting turns it off) and their coded
+    findings. Never leadership's."""
     draft = current_draft(store)
     wanted = set(draft.interview_ids)
     interviews = [i for i in ended_interviews(store) if i.id in wanted]
@@ -332,6 +333,7 @@ def draft_qdpx(store: Store, settings: Settings) -> QdpxExport:
         findings,
         codebook_for(settings),
         include_proposed=report_of(draft).include_proposed,
+        mask_third_parties=settings.mask_third_parties,
     )
 
 

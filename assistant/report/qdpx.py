@@ -8,6 +8,10 @@ codings) and ``sources/<guid>.txt``, one plain-text transcript per interview. Ea
 quotes become selections of its transcript, coded with the finding's code; offsets count
 Unicode code points from 0, end exclusive, as the standard says.
 
+With ``mask_third_parties``, the transcripts and quotes are those facilitators read on the
+transcript page: the people employees mention masked (:mod:`assistant.masking`), the quotes'
+offsets those of the masked text.
+
 The schemas (MIT licence, REFI) are copied in ``schemas/``; :func:`validate_project` checks a
 project against them.
 """
@@ -28,6 +32,7 @@ from xml.etree import ElementTree as ET
 from lxml import etree
 
 from assistant.findings.codebook import Codebook
+from assistant.masking import interview_mask
 from assistant.report.sections import selected_findings
 from assistant.schemas import Finding, Interview, Speaker, Turn
 
@@ -86,8 +91,19 @@ def build_qdpx(
     include_proposed: bool = False,
     project_name: str = "Terrain",
     now: datetime | None = None,
+    mask_third_parties: bool = False,
 ) -> QdpxExport:
     """The ``.qdpx`` archive of these interviews (``transcripts`` by interview id)."""
+    if mask_third_parties:
+        masks = {i.id: interview_mask(i, transcripts.get(i.id, ())) for i in interviews}
+        transcripts = {
+            i: [masks[i].turn(turn) for turn in turns]
+            for i, turns in transcripts.items()
+            if i in masks
+        }
+        findings = [
+            masks[f.interview_id].finding(f) if f.interview_id in masks else f for f in findings
+        ]
     created = (now or datetime.now(UTC)).strftime("%Y-%m-%dT%H:%M:%SZ")
     user = guid("user", "terrain")
     q = f"{{{NAMESPACE}}}"

@@ -28,6 +28,7 @@ from assistant.schemas import (
     Speaker,
     Turn,
 )
+from assistant.store.access_log import forget_interview
 from assistant.store.database import Repository, guarded
 from assistant.store.errors import (
     DuplicateTranscriptError,
@@ -71,6 +72,7 @@ def _delete_content(session: Session, interview_id: str, now: datetime) -> None:
     session.execute(delete(JobRow).where(JobRow.interview_id == interview_id))
     session.execute(delete(TurnRow).where(TurnRow.interview_id == interview_id))
     withdraw_using(session, [interview_id], now)
+    forget_interview(session, interview_id)  # the access log keeps no link to it
 
 
 class InterviewRepository(Repository):

@@ -237,3 +237,19 @@ class ReportRow(Base):
     withdrawn_at: Mapped[datetime | None]
     withdrawn_reason: Mapped[str | None] = mapped_column(String(32))
     replaces: Mapped[int | None] = mapped_column(Integer, unique=True)
+
+
+class AccessRow(Base):
+    """The access log (:class:`assistant.schemas.AccessEntry`): no content, only who read what.
+    Erasing an interview clears its entries' link to it (``interview_id`` and ``pseudonym``)."""
+
+    __tablename__ = "access_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(index=True)
+    actor: Mapped[str] = mapped_column(String(255), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    file_format: Mapped[str | None] = mapped_column(String(16))
+    report_version: Mapped[int | None] = mapped_column(Integer)
+    interview_id: Mapped[str | None] = mapped_column(String(32), index=True)
+    pseudonym: Mapped[str | None] = mapped_column(String(64))

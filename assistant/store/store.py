@@ -21,6 +21,7 @@ from pathlib import Path
 from types import TracebackType
 
 from assistant.config import Settings
+from assistant.store.access_log import AccessLogRepository
 from assistant.store.accounts import AccountRepository
 from assistant.store.database import Clock, Database
 from assistant.store.errors import StoreError
@@ -43,6 +44,7 @@ class Store:
         self.jobs = JobRepository(self._database)
         self.accounts = AccountRepository(self._database)
         self.reports = ReportRepository(self._database)
+        self.access = AccessLogRepository(self._database)
 
     @classmethod
     def open(cls, settings: Settings, *, clock: Clock = utc_now) -> Store:

@@ -294,7 +294,12 @@ STAFF_PAGES = {
     "fanny": ("/staff/report", "/staff/report/preview"),
     # Leadership's page, then what it shows of a page not theirs and of one that does not exist.
     "lea": ("/staff/leadership", "/staff/interviews", "/staff/no-such-page"),
-    "adam": ("/staff/admin/accounts", "/staff/admin/erase", "/staff/admin/erase?pseudonym={p}"),
+    "adam": (
+        "/staff/admin/accounts",
+        "/staff/admin/erase",
+        "/staff/admin/erase?pseudonym={p}",
+        "/staff/audit",
+    ),
 }
 
 

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
+from assistant.schemas import AccessKind
 from tests.ollama_server import OllamaTestServer
 from tests.report_scripts import scripted
 from tests.report_store import store_study
@@ -97,6 +98,22 @@ async def test_a_facilitator_publishes_through_the_pages_and_leadership_reads_it
         assert pdf.content.startswith(b"%PDF")
         for path in ("/staff/report", "/staff/report/preview", "/staff/interviews"):
             assert (await http.get(path)).status_code == 403
+        assert (await http.get("/staff/leadership/report.html?download=true")).status_code == 200
+    fanny = await signed_in(web, "fanny")
+    async with fanny.http() as http:
+        assert (await http.get("/staff/report/versions/1/md")).status_code == 200
+    # Each download and export is in the access log: who, which file; reading in the page is not.
+    with web.store() as store:
+        files = [
+            (e.actor, e.kind.value, e.file_format, e.report_version)
+            for e in store.access.entries()
+            if e.kind != AccessKind.TRANSCRIPT
+        ]
+    assert files == [
+        ("fanny", "report_export", "md", 1),
+        ("lea", "report_download", "html", 1),
+        ("lea", "report_download", "pdf", 1),
+    ]
     # The chat points leadership to the page and shows nothing of the report itself.
     await lea.connect()
     await lea.wait_for_text("Lire le rapport")

@@ -155,8 +155,11 @@ def test_the_transcript_numbers_the_turns_and_marks_each_quote(
     assert "Tour 1 · Terrain" in text
     assert "Tour 4 · Salarié·e" in text
     assert f"Entretien {seeded.pseudonym}" in text
-    # Quotes are marked where they stand, each linking to its finding beside it.
-    assert re.search(r"<mark>Mme R\. était seule<a href=\"#finding-" + seeded.empathy, text)
+    # Quotes are marked where they stand, each linking to its finding beside it; the resident
+    # the employee names is masked (TERRAIN_MASK_THIRD_PARTIES, on by default).
+    marked = r"<mark><span class=\"masked\">\[personne A\]</span> était seule<a href=\"#finding-"
+    assert re.search(marked + seeded.empathy, text)
+    assert "Mme R." not in text
     assert f'id="finding-{seeded.care}"' in text
     # The employee's words are text, never markup.
     assert "<b>dix minutes</b>" not in text
@@ -431,3 +434,11 @@ def test_the_export_names_no_one_and_runs_no_formula(pages: PagesClient, seeded:
         assert "fanny" not in body
         assert seeded.interview not in body
         assert interview.owner_key is None or interview.owner_key not in body
+
+
+def test_segments_cut_at_masking_labels_too() -> None:
+    parts = segments("vu [personne A] hier", [(0, 8, 1)], [(3, 15)])
+    assert [(part.text, part.findings, part.pieces) for part in parts] == [
+        ("vu [pers", (1,), (("vu ", False), ("[pers", True))),
+        ("onne A] hier", (), (("onne A]", True), (" hier", False))),
+    ]

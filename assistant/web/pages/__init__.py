@@ -15,6 +15,7 @@ from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 
 from assistant.web.pages import admin as admin
+from assistant.web.pages import audit as audit
 from assistant.web.pages import exports as exports
 
 # Importing an area declares its routes, in the order of the menu.

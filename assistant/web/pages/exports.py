@@ -1,11 +1,16 @@
-"""The findings exported for the facilitators' own analysis: a page, a CSV and a JSON file."""
+"""The findings exported for the facilitators' own analysis: a page, a CSV and a JSON file.
+
+The quotes and free text are masked as on the transcript page (third parties, unless
+``TERRAIN_MASK_THIRD_PARTIES`` is off); each file taken is recorded in the access log."""
 
 from __future__ import annotations
 
 from fastapi import Depends
 from fastapi.responses import Response
 
-from assistant.findings.export import as_csv, as_json, exported
+from assistant.findings.export import ExportedFinding, as_csv, as_json, exported
+from assistant.masking import interview_mask
+from assistant.schemas import AccessKind
 from assistant.web.pages.access import Viewer, viewer
 from assistant.web.pages.interviews import FACILITATORS
 from assistant.web.pages.routes import PREFIX, page
@@ -18,6 +23,24 @@ def _attachment(name: str) -> dict[str, str]:
     return {"Content-Disposition": f'attachment; filename="{name}"'}
 
 
+def _rows(who: Viewer, file_format: str) -> list[ExportedFinding]:
+    store = who.runtime.store
+    store.access.record(who.account.name, AccessKind.FINDINGS_EXPORT, file_format=file_format)
+    interviews = store.interviews.where()
+    findings = store.findings.where()
+    if who.runtime.settings.mask_third_parties:
+        quoted = {finding.interview_id for finding in findings}
+        masks = {
+            interview.id: interview_mask(interview, store.interviews.turns(interview.id))
+            for interview in interviews
+            if interview.id in quoted
+        }
+        findings = [
+            masks[f.interview_id].finding(f) if f.interview_id in masks else f for f in findings
+        ]
+    return exported(interviews, findings)
+
+
 @page(EXPORT, roles=FACILITATORS, nav="export")
 def export(who: Viewer = Depends(viewer)) -> Response:  # noqa: B008
     return render("export.html", who, current=PREFIX + EXPORT)
@@ -25,10 +48,8 @@ def export(who: Viewer = Depends(viewer)) -> Response:  # noqa: B008
 
 @page("/findings.csv", roles=FACILITATORS)
 def findings_csv(who: Viewer = Depends(viewer)) -> Response:  # noqa: B008
-    store = who.runtime.store
-    rows = exported(store.interviews.where(), store.findings.where())
     return Response(
-        as_csv(rows),
+        as_csv(_rows(who, "csv")),
         media_type="text/csv; charset=utf-8",
         headers=_attachment("terrain-findings.csv"),
     )
@@ -36,8 +57,8 @@ def findings_csv(who: Viewer = Depends(viewer)) -> Response:  # noqa: B008
 
 @page("/findings.json", roles=FACILITATORS)
 def findings_json(who: Viewer = Depends(viewer)) -> Response:  # noqa: B008
-    store = who.runtime.store
-    rows = exported(store.interviews.where(), store.findings.where())
     return Response(
-        as_json(rows), media_type="application/json", headers=_attachment("terrain-findings.json")
+        as_json(_rows(who, "json")),
+        media_type="application/json",
+        headers=_attachment("terrain-findings.json"),
     )

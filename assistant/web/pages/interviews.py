@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from fastapi import Depends
 from fastapi.responses import Response
 
+from assistant.masking import warm_up_in_background
 from assistant.schemas import (
     FindingStatus,
     Interview,
@@ -83,6 +84,8 @@ FILTERS: dict[str, Callable[[InterviewLine], bool]] = {
 
 @page(LIST, roles=FACILITATORS, nav="interviews")
 def interviews(show: str = "all", who: Viewer = Depends(viewer)) -> Response:  # noqa: B008
+    if who.runtime.settings.mask_third_parties:
+        warm_up_in_background()  # the transcript opened next need not wait for spaCy's load
     """The interviews that ``show`` keeps (an unknown filter shows them all)."""
     chosen = show if show in FILTERS else "all"
     lines = interview_lines(who.runtime.store)

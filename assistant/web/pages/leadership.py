@@ -15,7 +15,7 @@ from assistant.report.publishing import (
     leadership_file,
 )
 from assistant.report.render_html import render_fragment
-from assistant.schemas import UserRole
+from assistant.schemas import AccessKind, UserRole
 from assistant.web.pages.access import Viewer, viewer
 from assistant.web.pages.report_texts import report_page_texts
 from assistant.web.pages.routes import PREFIX, page
@@ -54,6 +54,17 @@ async def _file(who: Viewer, file_format: str) -> tuple[int | None, bytes] | Non
     return version.number, await asyncio.to_thread(leadership_file, report, file_format)
 
 
+async def _downloaded(who: Viewer, file_format: str, number: int | None) -> None:
+    """A download of leadership's file, in the access log."""
+    await asyncio.to_thread(
+        who.runtime.store.access.record,
+        who.account.name,
+        AccessKind.REPORT_DOWNLOAD,
+        file_format=file_format,
+        report_version=number,
+    )
+
+
 def _to_page() -> Response:
     return RedirectResponse(PREFIX + LEADERSHIP, status_code=303)
 
@@ -70,6 +81,8 @@ async def report_html(download: bool = False, who: Viewer = Depends(viewer)) -> 
         if download
         else {}
     )
+    if download:
+        await _downloaded(who, "html", number)
     return HTMLResponse(data.decode(), headers=headers)
 
 
@@ -82,6 +95,7 @@ async def report_pdf(who: Viewer = Depends(viewer)) -> Response:  # noqa: B008
     if found is None:
         return _to_page()
     number, data = found
+    await _downloaded(who, "pdf", number)
     return Response(
         data,
         media_type="application/pdf",

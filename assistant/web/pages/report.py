@@ -34,7 +34,7 @@ from assistant.report.publishing import (
     with_approved_quotes,
 )
 from assistant.report.records import Narrative, NarrativeState
-from assistant.schemas import QuoteDecision, ReportStatus, ReportVersion
+from assistant.schemas import AccessKind, QuoteDecision, ReportStatus, ReportVersion
 from assistant.store import NoDraftError
 from assistant.web.pages.access import Viewer, viewer
 from assistant.web.pages.interviews import FACILITATORS
@@ -304,6 +304,7 @@ async def export_draft(file_format: str, who: Viewer = Depends(viewer)) -> Respo
             data = await asyncio.to_thread(leadership_file, report_of(draft), file_format)
     except TerrainError:
         return _back(problem="pdf")
+    await _recorded(who, file_format, None)
     return _attachment(data, file_format, "terrain-report-draft")
 
 
@@ -325,4 +326,16 @@ async def export_version(
         return _back(problem="withdrawn")
     except TerrainError:
         return _back(problem="pdf")
+    await _recorded(who, file_format, number)
     return _attachment(data, file_format, f"terrain-report-{number}")
+
+
+async def _recorded(who: Viewer, file_format: str, number: int | None) -> None:
+    """A facilitator's report file (``number`` None: the draft's) in the access log."""
+    await asyncio.to_thread(
+        who.runtime.store.access.record,
+        who.account.name,
+        AccessKind.REPORT_EXPORT,
+        file_format=file_format,
+        report_version=number,
+    )

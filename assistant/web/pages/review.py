@@ -5,6 +5,10 @@ a form made from an older version is refused and the page shows the finding as i
 Every change is one call to the core (``store.findings``), one transaction with its audit entry.
 A success redirects to the page (post/redirect/get); a refusal shows the page again, with
 what was typed.
+
+With third parties masked, the words a facilitator selects are mapped back to the employee's
+own words (exact offsets in the stored turn), and a free-text field sent back as it was shown
+(masked) keeps its stored value.
 """
 
 from __future__ import annotations
@@ -21,13 +25,19 @@ from assistant.findings.review import (
     UnknownStageError,
     facilitator_finding,
 )
-from assistant.schemas import Finding, FindingEdit, ReviewAction
+from assistant.schemas import Finding, FindingEdit, ReviewAction, Speaker
 from assistant.store import FindingNotFoundError, InterviewNotFoundError
 from assistant.web.pages.access import Viewer, viewer
 from assistant.web.pages.interviews import FACILITATORS
 from assistant.web.pages.problems import NotFound
 from assistant.web.pages.routes import PREFIX, page
-from assistant.web.pages.transcript import TRANSCRIPT, Typed, codebook_of, transcript_page
+from assistant.web.pages.transcript import (
+    TRANSCRIPT,
+    Typed,
+    codebook_of,
+    mask_of,
+    transcript_page,
+)
 
 FINDING = TRANSCRIPT + "/findings/{finding_id}"
 REVIEWS = {"accept": ReviewAction.ACCEPT, "reject": ReviewAction.REJECT}
@@ -106,6 +116,15 @@ def edit(
         return again("invalid", UNPROCESSABLE)
     # An empty activity or counterpart is an unknown one, never an empty string.
     wanted: dict[str, str | None] = {name: sent[name] or None for name in EDITABLE}
+    store = who.runtime.store
+    interview = store.interviews.get(interview_id)
+    turns = [] if interview is None else store.interviews.turns(interview_id)
+    mask = None if interview is None else mask_of(who, interview, turns)
+    if mask is not None:
+        for name in ("activity", "counterpart"):
+            stored = getattr(finding, name)
+            if stored and wanted[name] == mask.free_text(stored):
+                wanted[name] = stored  # sent back as shown: unchanged
     changes = {name: value for name, value in wanted.items() if getattr(finding, name) != value}
     if not changes:
         return again("nothing_changed", UNPROCESSABLE)
@@ -152,12 +171,21 @@ def add(
 
     if not sent["turn"].isdigit():
         return again("no_turn")
+    turns = store.interviews.turns(interview.id)
+    exact = None
+    mask = mask_of(who, interview, turns)
+    named = next((turn for turn in turns if turn.number == int(sent["turn"])), None)
+    if mask is not None and named is not None and named.speaker == Speaker.EMPLOYEE:
+        # The words were selected in the masked turn: the quote is what they stand for.
+        exact = mask.original_quote(named, words)
+        if exact is None:
+            return again("not_said")
     try:
         finding = facilitator_finding(
             codebook_of(who),
             interview.id,
-            store.interviews.turns(interview.id),
-            words,
+            turns,
+            words if exact is None else exact.text,
             code=sent["code"],
             stage=sent["value_chain_stage"],
             turn_number=int(sent["turn"]),
@@ -170,6 +198,8 @@ def add(
         return again("not_said")
     except (UnknownCodeError, UnknownStageError):
         return again("invalid")
+    if exact is not None:
+        finding = finding.model_copy(update={"evidence": [exact]})  # where they were selected
     try:
         added = store.findings.add_by_facilitator(finding, actor=who.account.name)
     except InterviewNotFoundError:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from assistant.schemas import JobStatus, ReviewAction
+from assistant.schemas import AccessKind, JobStatus, ReviewAction
 from assistant.web.texts import EN as WEB_EN
 from assistant.web.texts import FR as WEB_FR
 from assistant.web.texts import Texts
@@ -86,6 +86,21 @@ class PageTexts:
     export_intro: str
     export_csv: str
     export_json: str
+    # the access log (admins)
+    audit_title: str
+    audit_intro: str
+    audit_columns: tuple[str, ...]
+    audit_kinds: dict[AccessKind, str]
+    audit_what: str  # {kind} {detail}
+    audit_draft: str
+    audit_version: str  # {number}
+    audit_filter_user: str
+    audit_filter_since: str
+    audit_filter_button: str
+    audit_empty: str
+    audit_shown: str  # {shown}: the newest entries shown, at most
+    # third parties masked
+    masked_note: str
 
 
 FR = PageTexts(
@@ -102,6 +117,7 @@ FR = PageTexts(
         "leadership": "Rapport",
         "accounts": "Comptes",
         "erase": "Effacement",
+        "audit": "Journal des accès",
     },
     refused_title="Accès refusé",
     refusals={
@@ -231,6 +247,36 @@ FR = PageTexts(
     ),
     export_csv="Télécharger en CSV",
     export_json="Télécharger en JSON",
+    audit_title="Journal des accès",
+    audit_intro=(
+        "Chaque lecture d'un entretien, chaque export et chaque téléchargement du rapport : "
+        "qui, quand, quoi. Le journal ne contient rien de ce qui a été lu ; quand un entretien "
+        "est effacé, ses lignes ne le nomment plus."
+    ),
+    audit_columns=("Quand", "Qui", "Quoi", "Entretien"),
+    audit_kinds={
+        AccessKind.TRANSCRIPT: "lecture de l'entretien",
+        AccessKind.FINDINGS_EXPORT: "export des constats",
+        AccessKind.REPORT_EXPORT: "fichier du rapport",
+        AccessKind.REPORT_DOWNLOAD: "téléchargement du rapport",
+    },
+    audit_what="{kind} ({detail})",
+    audit_draft="brouillon",
+    audit_version="version {number}",
+    audit_filter_user="Compte",
+    audit_filter_since="Depuis le",
+    audit_filter_button="Filtrer",
+    audit_empty="Aucun accès enregistré.",
+    audit_shown=(
+        "Les {shown} accès les plus récents sont affichés ; la commande terrain audit les donne "
+        "tous."
+    ),
+    masked_note=(
+        "Les personnes dont parle l'employé sont masquées : noms, téléphones, adresses "
+        "électroniques et postales, dates de naissance et éléments de santé sont remplacés par "
+        "des étiquettes, les mêmes dans tout l'entretien. Les mots que vous sélectionnez "
+        "enregistrent les vrais mots de l'employé."
+    ),
 )
 
 EN = PageTexts(
@@ -247,6 +293,7 @@ EN = PageTexts(
         "leadership": "Report",
         "accounts": "Accounts",
         "erase": "Erasure",
+        "audit": "Access log",
     },
     refused_title="Access refused",
     refusals={
@@ -376,6 +423,32 @@ EN = PageTexts(
     ),
     export_csv="Download as CSV",
     export_json="Download as JSON",
+    audit_title="Access log",
+    audit_intro=(
+        "Each read of an interview, each export and each download of the report: who, when, "
+        "what. The log holds nothing of what was read; once an interview is erased, its lines "
+        "no longer name it."
+    ),
+    audit_columns=("When", "Who", "What", "Interview"),
+    audit_kinds={
+        AccessKind.TRANSCRIPT: "interview read",
+        AccessKind.FINDINGS_EXPORT: "findings export",
+        AccessKind.REPORT_EXPORT: "report file",
+        AccessKind.REPORT_DOWNLOAD: "report download",
+    },
+    audit_what="{kind} ({detail})",
+    audit_draft="draft",
+    audit_version="version {number}",
+    audit_filter_user="Account",
+    audit_filter_since="Since",
+    audit_filter_button="Filter",
+    audit_empty="No access recorded.",
+    audit_shown="The {shown} newest accesses are shown; the command terrain audit gives them all.",
+    masked_note=(
+        "The people the employee talks about are masked: names, phone numbers, e-mail and "
+        "postal addresses, dates of birth and health details are replaced by labels, the same "
+        "throughout the interview. Words you select record the employee's real words."
+    ),
 )
 
 
