@@ -224,7 +224,7 @@ padding:.5em .8em;list-style-position:inside}
 .badge{display:inline-block;min-width:4.2em;text-align:center;border-radius:3px;color:#fff;
 font-size:.8em;padding:0 .4em;background:var(--skip)}.b-pass{background:var(--pass)}
 .b-fail{background:var(--fail)}.b-error{background:var(--error)}
-.muted{color:#57606a;font-size:.88em}.body{padding:0 .8em .8em}
+.muted{color:#57606a;font-size:.88em}code{overflow-wrap:anywhere}.body{padding:0 .8em .8em}
 .pair{display:grid;grid-template-columns:1fr 1fr;gap:.8em}
 .pair>div{min-width:0}.msg{white-space:pre-wrap;overflow-wrap:anywhere;background:#f6f8fa;
 border:1px solid var(--line);border-radius:4px;padding:.5em;margin:.2em 0 .6em}
@@ -396,7 +396,10 @@ def word_diff(before: str | None, after: str | None) -> tuple[str, str]:
     left: list[str] = []
     right: list[str] = []
     matcher = difflib.SequenceMatcher(a=old, b=new, autojunk=False)
-    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+    # Two different sentences share only small words: marking those as kept misleads.
+    rewritten = [("replace", 0, len(old), 0, len(new))] if before != after else []
+    codes = matcher.get_opcodes() if matcher.ratio() >= 0.4 else rewritten
+    for tag, i1, i2, j1, j2 in codes:
         removed, added = escape("".join(old[i1:i2])), escape("".join(new[j1:j2]))
         if tag == "equal":
             left.append(removed)
@@ -410,8 +413,9 @@ def word_diff(before: str | None, after: str | None) -> tuple[str, str]:
 
 
 def _changed_checks(before: CaseResult | None, after: CaseResult | None) -> list[str]:
-    old = before.pass_k() if before else {}
-    new = after.pass_k() if after else {}
+    if before is None or after is None:
+        return []  # a case of one run only: nothing to compare, shown last
+    old, new = before.pass_k(), after.pass_k()
     return [
         f"{check}: {old.get(check, '–')} → {new.get(check, '–')}"
         for check in sorted(old.keys() | new.keys())
@@ -441,7 +445,9 @@ def pair_html(first: RunResults, second: RunResults) -> str:
 
     def rank(case_id: str) -> tuple[int, int]:
         a, b = left.get(case_id), right.get(case_id)
-        messages_differ = (a.last_delivered() if a else None) != (b.last_delivered() if b else None)
+        if a is None or b is None:
+            return 3, ids.index(case_id)
+        messages_differ = a.last_delivered() != b.last_delivered()
         return (0 if changed[case_id] else 1 if messages_differ else 2), ids.index(case_id)
 
     blocks = []
@@ -454,7 +460,8 @@ def pair_html(first: RunResults, second: RunResults) -> str:
             a_last.delivered if a_last else None, b_last.delivered if b_last else None
         )
         worst = min((c.status for c in (a, b) if c), key=lambda s: _RANK[s])
-        messages_differ = (a_last.delivered if a_last else None) != (
+        alone = a is None or b is None
+        messages_differ = not alone and (a_last.delivered if a_last else None) != (
             b_last.delivered if b_last else None
         )
         tags = sorted({t for c in (a, b) if c for t in c.tags})
@@ -465,7 +472,7 @@ def pair_html(first: RunResults, second: RunResults) -> str:
             f'data-seconds="{sum(_seconds(c) for c in (a, b) if c)}" '
             f'data-tags=" {escape(" ".join(tags))} " data-changed="{int(bool(changed[case_id]))}" '
             f'data-diff="{int(messages_differ)}" data-fail="{int(worst == Status.FAIL)}" '
-            f'data-error="{int(worst == Status.ERROR)}"'
+            f'data-error="{int(worst == Status.ERROR)}" data-alone="{int(alone)}"'
         )
         status_a = a.status.value if a else "absent"
         status_b = b.status.value if b else "absent"
@@ -482,13 +489,15 @@ def pair_html(first: RunResults, second: RunResults) -> str:
         "A: " + _summary_lines(first)[0],
         "B: " + _summary_lines(second)[0],
         f"Cases whose checks changed: {sum(1 for lines in changed.values() if lines)} "
-        f"of {len(ids)}.",
+        f"of {len(left.keys() & right.keys())} in both runs; only in A: "
+        f"{len(left.keys() - right.keys())}, only in B: {len(right.keys() - left.keys())}.",
     ]
     filters = [
         ("changed", "checks changed"),
         ("diff", "messages differ"),
         ("fail", "failures"),
         ("error", "errors"),
+        ("alone", "in one run only"),
     ]
     every_tag = {t for run in (first, second) for case in run.cases for t in case.tags}
     return _page("Terrain evaluation: two runs", summary, filters, every_tag, "\n".join(blocks))
