@@ -56,7 +56,7 @@ async def test_with_a_model_and_no_judge_model_judge_checks_are_skipped_not_judg
     assert results.judge_agreement is None
     assert "Judge checks skipped: no --judge-model." in results.notes
     # The fake model was asked, never the cases' canned judge verdicts.
-    assert ollama_server.chat_requests
+    assert ollama_server.chat_requests()
 
 
 async def test_the_fixture_run_applies_canned_verdicts_but_reports_no_judge_agreement(
