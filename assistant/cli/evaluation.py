@@ -329,3 +329,28 @@ def _serve_file(page: Path, port: int, _: str) -> None:
         pass
     finally:
         server.server_close()
+
+
+@eval_app.command("fitness")
+def fitness(
+    model: Annotated[str, typer.Option("--model", help="The Ollama model to assess.")],
+    as_json: JsonFlag = False,
+) -> None:
+    """Whether a model fits Terrain: a battery of about 30 requests (a few minutes on a local
+    model), each measure against its threshold, and what to try when one fails.
+
+    Exits with status 1 when the model does not fit. Run it after every `ollama pull`.
+    """
+    from assistant.doctor import assess_model
+
+    try:
+        report = assess_model(settings(), model)
+    except TerrainError as error:
+        fail(error)
+    if as_json:
+        print_json(report)
+    else:
+        for line in report.lines():
+            _say(line)
+    if report.verdict != "fits":
+        raise typer.Exit(1)

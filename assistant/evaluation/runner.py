@@ -132,10 +132,12 @@ class WatchedClassifier(SafetyClassifier):
 
     def __init__(self, model: ChatModel) -> None:
         super().__init__(model)
+        self.calls = 0
         self.failures = 0
 
     async def classify(self, text: str, language: str) -> SafetyVerdict | None:
         verdict = await super().classify(text, language)
+        self.calls += 1
         self.failures += verdict is None
         return verdict
 
@@ -287,6 +289,10 @@ class Runner:
             assertions=results,
             guard_rules=replaced,
             conversation=exchanges,
+            metrics={
+                "classifier_calls": classifier.calls,
+                "classifier_failures": classifier.failures,
+            },
             error=(
                 f"case {case.id}: the safety classifier gave no verdict on "
                 f"{classifier.failures} message(s)"
