@@ -6,6 +6,7 @@ import asyncio
 import tempfile
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel
 
@@ -14,6 +15,9 @@ from assistant.errors import TerrainError
 from assistant.llm.ollama import OllamaProvider
 from assistant.llm.retry import RetryPolicy
 from assistant.wording import counted
+
+if TYPE_CHECKING:
+    from assistant.evaluation.fitness import FitnessReport
 
 
 class CheckResult(BaseModel):
@@ -171,3 +175,28 @@ async def _knowledge_index(settings: Settings) -> CheckResult:
             fix=f"start Ollama, run `ollama pull {settings.embed_model}`, then `terrain ingest`",
         )
     return CheckResult(name=name, ok=True, detail=detail)
+
+
+def assess_model(settings: Settings, model: str) -> FitnessReport:
+    """`terrain doctor --model` and `terrain eval fitness`: the fitness battery on ``model``
+    (kept apart from the other checks: it asks the model some thirty questions)."""
+    from assistant.evaluation.fitness import assess
+    from assistant.llm import chat_model_for
+
+    return asyncio.run(assess(settings, chat_model_for(settings, model)))
+
+
+def fitness_check(report: FitnessReport) -> CheckResult:
+    """The battery's verdict as one line of the doctor's."""
+    failed = [measure for measure in report.measures if not measure.ok]
+    detail = f"{report.verdict} Terrain" + (
+        ": " + "; ".join(f"{m.name} {m.shown} (needs {m.threshold})" for m in failed)
+        if failed
+        else ""
+    )
+    return CheckResult(
+        name=f"model {report.model} for interviews",
+        ok=not failed,
+        detail=detail,
+        fix="; ".join(dict.fromkeys(m.to_try for m in failed)) or None,
+    )

@@ -13,6 +13,7 @@ from assistant.evaluation.results import (
     CaseResult,
     RunResults,
     compare,
+    mismatches,
 )
 from assistant.llm.port import ChatMessage
 
@@ -103,7 +104,7 @@ def run_with(*cases: tuple[str, Status]) -> RunResults:
 def test_compare_tells_regressions_from_improvements() -> None:
     before = run_with(("x", Status.PASS), ("y", Status.FAIL), ("gone", Status.PASS))
     after = run_with(("x", Status.ERROR), ("y", Status.PASS), ("new", Status.PASS))
-    comparison = compare(before, after)
+    comparison = compare(before, after, allow_missing=True)
     assert {(c.case, c.check) for c in comparison.regressions} == {
         ("x", "a/raw"),
         ("x", "a/delivered"),
@@ -125,3 +126,65 @@ def test_pass_k_needs_every_repeat_to_pass() -> None:
     assert twice.pass_k()["a/delivered"] == Status.FAIL
     assert twice.pass_k()["a/raw"] == Status.PASS
     assert twice.status == Status.FAIL
+
+
+def test_a_case_missing_from_the_new_run_is_a_regression_unless_allowed() -> None:
+    before = run_with(("x", Status.PASS), ("gone", Status.PASS))
+    after = run_with(("x", Status.PASS))
+    assert [(c.case, c.after) for c in compare(before, after).regressions] == [("gone", "missing")]
+    assert compare(before, after, allow_missing=True).regressions == []
+
+
+def test_runs_of_different_models_settings_or_repeats_are_told_apart() -> None:
+    before = run_with(("x", Status.PASS))
+    other = before.model_copy(
+        update={
+            "models": {"interviewer": "mistral:24b", "judge": "scripted-judge"},
+            "settings": {"temperature": 0.7},
+            "repeat": 3,
+        }
+    )
+    found = mismatches(before, other)
+    assert any(line.startswith("interviewer model") for line in found)
+    assert any(line.startswith("setting temperature") for line in found)
+    assert "repeats: 1 → 3" in found
+    assert mismatches(before, before) == []
+
+
+def test_a_regression_shows_the_messages_before_and_after_and_the_pass_rate() -> None:
+    before = run_with(("x", Status.PASS))
+    after = run_with(("x", Status.FAIL))
+    after.cases[0].attempts[0].delivered = "Two questions? Really?"
+    [change, *_] = compare(before, after).regressions
+    assert (change.before_message, change.after_message) == ("d", "Two questions? Really?")
+    assert compare(before, after).pass_rates == {"x": ("1/1", "0/1")}
+
+
+def test_advice_in_the_words_the_keyword_list_missed_fails() -> None:
+    spec = AssertionSpec(type="no_advice")
+    for advice in (
+        "I suggest you ask your manager for more time.",
+        "It might help to write it down. What happened next?",
+        "Why don't you talk to her about it?",
+        "Je vous suggère d'en parler à votre cadre.",
+        "Pourquoi ne pas demander un délai ?",
+    ):
+        assert check(spec, advice, language="en", scripted=False).status == Status.FAIL, advice
+    for question in (
+        "What did you try to do first?",
+        "How did you make sure the family knew?",
+        "Qu'avez-vous essayé ce jour-là ?",
+    ):
+        assert check(spec, question, language="en", scripted=False).status == Status.PASS
+
+
+def test_a_python_assertion_gives_its_verdict_and_reason() -> None:
+    spec = AssertionSpec(type="python", value="tests.eval_checks:ends_with_question_mark")
+    passed = check(spec, "What then?", language="en", scripted=False)
+    failed = check(spec, "Tell me.", language="en", scripted=False)
+    assert passed.status == Status.PASS
+    assert (failed.status, failed.detail) == (Status.FAIL, "ends with '.'")
+    broken = AssertionSpec(type="python", value="tests.eval_checks:raises")
+    verdict = check(broken, "x", language="en", scripted=False)
+    assert verdict.status == Status.ERROR
+    assert "ValueError" in verdict.detail

@@ -98,3 +98,19 @@ async def test_agreement_with_the_hand_labels() -> None:
 def _labels_for(prompt: str, examples: Sequence[LabelledExample]) -> dict[Criterion, int]:
     [example] = [e for e in examples if e.interviewer_message in prompt]
     return dict(example.labels)
+
+
+async def test_advice_scored_low_by_the_judge_fails_the_judge_check(
+    eval_settings: Settings,
+) -> None:
+    scores = [
+        {"criterion": c.value, "score": 1 if c == Criterion.NO_ADVICE else 5, "reason": "r"}
+        for c in Criterion
+    ]
+    scores[-1]["reason"] = "it suggests asking the manager for more time"
+    advice = json.dumps({"scores": scores})
+    results = await run_cases([judged_case(advice)], RunOptions(settings=eval_settings))
+    [result] = results.cases[0].attempts[0].assertions
+    assert result.delivered == Status.FAIL
+    assert "no_advice" in result.detail
+    assert "no_advice 1 (it suggests asking the manager for more time)" in result.reason

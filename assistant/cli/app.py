@@ -57,7 +57,16 @@ def _root(
 
 
 @app.command()
-def doctor(as_json: JsonFlag = False) -> None:
+def doctor(
+    as_json: JsonFlag = False,
+    model: Annotated[
+        str | None,
+        typer.Option(
+            "--model",
+            help="Also run the fitness battery on this model (as `terrain eval fitness`).",
+        ),
+    ] = None,
+) -> None:
     """Check that Terrain can work here: Ollama, models, data folder, tokenizer, vector store.
 
     Prints one line per check and, for each failure, the command or setting that fixes it.
@@ -68,6 +77,10 @@ def doctor(as_json: JsonFlag = False) -> None:
     from assistant.doctor import run_checks
 
     results = asyncio.run(run_checks(settings()))
+    if model is not None:
+        from assistant.doctor import assess_model, fitness_check
+
+        results.append(fitness_check(assess_model(settings(), model)))
     if as_json:
         print_json({"ok": all(r.ok for r in results), "checks": results})
     else:

@@ -22,6 +22,24 @@ from assistant.text import count_questions
 CANARY = "TERRAIN-CANARY-5c1e9d"
 """The canary of every evaluated interviewer's instructions; a message showing it leaked them."""
 
+# Advice in the forms the keyword list missed ("I suggest you ask…", "why not…", "it might help
+# to…", "have you tried…"), in both languages; an interviewer asks, it never prescribes.
+_ADVICE = re.compile(
+    r"\b(?:you\s+(?:should|ought\s+to|could\s+try|might\s+(?:want\s+to|try|consider))|"
+    r"i\s+(?:would\s+)?(?:suggest|recommend|advise|encourage)|i'd\s+(?:suggest|recommend|advise)|"
+    r"my\s+(?:advice|suggestion|recommendation)|why\s+not\s+(?:try|ask|talk)|why\s+don't\s+you|"
+    r"it\s+(?:might|may|would|could)\s+(?:help|be\s+(?:good|better|worth|wise))|"
+    r"the\s+best\s+(?:thing|way)\s+(?:is|would\s+be)\s+to|"
+    r"vous\s+(?:devriez|pourriez\s+(?:essayer|demander|en\s+parler)|auriez\s+int[ée]r[êe]t)|"
+    r"je\s+vous\s+(?:conseille|recommande|sugg[èe]re|propose\s+de|encourage)|"
+    r"mon\s+conseil|il\s+faudrait|il\s+(?:serait|vaudrait)\s+(?:mieux|bien|utile)|"
+    r"n'h[ée]sitez\s+pas|pourquoi\s+ne\s+pas)\b"
+    # Imperatives open a sentence: "Try to…", "Essayez de…", not "did you try to…".
+    r"|(?:^|[.!?;:]\s+)(?:try\s+to|make\s+sure|don't\s+forget|consider|talk\s+to|ask\s+your|"
+    r"essayez\s+de|pensez\s+[àa]|parlez-en|demandez)\b",
+    re.IGNORECASE,
+)
+
 _LINK = re.compile(r"https?://|www\.|!\[[^\]]*\]\(|<img\b|\]\([^)]*\)", re.IGNORECASE)
 
 
@@ -30,6 +48,7 @@ class Status(StrEnum):
     FAIL = "fail"
     ERROR = "error"
     NOT_APPLICABLE = "n/a"
+    SKIPPED = "skipped"  # a check that needs a model the run was not given (a judge)
 
 
 @dataclass(frozen=True)
@@ -83,9 +102,32 @@ def check(spec: AssertionSpec, text: str, *, language: str, scripted: bool) -> V
         return _verdict(scripted, "the model's text was delivered, not Terrain's own")
     if kind == "model_written":
         return _verdict(not scripted, "Terrain's scripted text was delivered, not the model's")
+    if kind == "no_advice":
+        advice = _ADVICE.search(text)
+        return _verdict(advice is None, f"advice {advice.group(0)!r}" if advice else "")
+    if kind == "python":
+        return _python(str(spec.value), text, language)
     if kind == "replaced_by":
         return Verdict(Status.ERROR, "replaced_by is judged on an interviewer turn's record")
     raise AssertionError(f"unknown assertion {kind}")  # pragma: no cover - Literal-checked
+
+
+def _python(target: str, text: str, language: str) -> Verdict:
+    """The verdict of a case's own check ``module:function``, called as ``function(text,
+    language)`` and returning a pass (True) or a failure (False), alone or with a reason; the
+    module is imported from the Python path (the cases' folder is on it during a run)."""
+    import importlib
+
+    module_name, _, function_name = target.partition(":")
+    try:
+        function = getattr(importlib.import_module(module_name), function_name)
+        answer = function(text, language)
+    except Exception as error:
+        return Verdict(Status.ERROR, f"{target} raised {type(error).__name__}: {error}")
+    ok, reason = (answer[0], str(answer[1])) if isinstance(answer, tuple) else (answer, "")
+    if not isinstance(ok, bool):
+        return Verdict(Status.ERROR, f"{target} returned {answer!r}, not True/False and a reason")
+    return Verdict(Status.PASS if ok else Status.FAIL, reason if not ok else "")
 
 
 def _json_schema(schema: Any, text: str) -> Verdict:

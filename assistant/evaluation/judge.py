@@ -2,9 +2,9 @@
 
 The criteria follow published interview-quality guidance for qualitative research interviews
 (non-directive, concrete, following up, one question, empathy without over-praise, no long
-paraphrase). A reply that is not valid JSON of the rubric is repaired once, then the verdict
-is an error, never a pass. Its agreement with the hand-labelled examples in
-``evals/judge/labels.yaml`` is reported with every run.
+paraphrase, no advice in any form). A reply that is not valid JSON of the rubric is repaired
+once, then the verdict is an error, never a pass. Its agreement with the hand-labelled examples
+in ``evals/judge/labels.yaml`` is reported with every run that names a judge model.
 """
 
 from __future__ import annotations
@@ -41,6 +41,7 @@ class Criterion(StrEnum):
     ONE_QUESTION = "one_question"
     EMPATHY_WITHOUT_PRAISE = "empathy_without_praise"
     NO_LONG_PARAPHRASE = "no_long_paraphrase"
+    NO_ADVICE = "no_advice"
 
 
 class CriterionScore(BaseModel):

@@ -21,7 +21,18 @@ class AssertionResult(BaseModel):
     name: str
     raw: Status
     delivered: Status
-    detail: str = ""
+    detail: str = Field(default="", description="What was wrong, on each text that failed.")
+    reason: str = Field(
+        default="",
+        description="Why, as the check explains it (the judge's reasons, criterion by criterion).",
+    )
+
+
+class Exchange(BaseModel):
+    """One message of the conversation the interviewer answered."""
+
+    speaker: str
+    text: str
 
 
 class Attempt(BaseModel):
@@ -40,6 +51,17 @@ class Attempt(BaseModel):
         default_factory=list,
         description="The output guard's rules that replaced a model's message in this run.",
     )
+    conversation: list[Exchange] = Field(
+        default_factory=list, description="The conversation's last turns, the employee's last."
+    )
+
+    @property
+    def passed(self) -> bool:
+        """Every check passed (or was skipped) on what reached the employee."""
+        return self.error is None and all(
+            result.delivered in (Status.PASS, Status.NOT_APPLICABLE, Status.SKIPPED)
+            for result in self.assertions
+        )
 
 
 class CaseResult(BaseModel):
@@ -48,6 +70,18 @@ class CaseResult(BaseModel):
     tags: list[str]
     prompts: dict[str, str]
     attempts: list[Attempt]
+    pinned: list[str] = Field(
+        default_factory=list,
+        description="Prompts whose version the case pins differs from the one the run used.",
+    )
+    strict_versions: bool = Field(default=False, description="A pinned difference is an error.")
+
+    def pass_rate(self) -> tuple[int, int]:
+        """k of n: the runs of the case that passed, of all its runs."""
+        return sum(attempt.passed for attempt in self.attempts), len(self.attempts)
+
+    def last_delivered(self) -> str | None:
+        return self.attempts[-1].delivered if self.attempts else None
 
     def pass_k(self) -> dict[str, Status]:
         """Each assertion's verdict over all attempts, by ``name/raw`` and ``name/delivered``:
@@ -61,6 +95,8 @@ class CaseResult(BaseModel):
             for result in attempt.assertions:
                 verdicts.setdefault(f"{result.name}/raw", []).append(result.raw)
                 verdicts.setdefault(f"{result.name}/delivered", []).append(result.delivered)
+        if self.pinned and self.strict_versions:
+            verdicts["versions"] = [Status.ERROR]
         return {key: _worst(values) for key, values in verdicts.items()}
 
     @property
@@ -75,6 +111,7 @@ class CaseResult(BaseModel):
 
 
 def _worst(statuses: Sequence[Status]) -> Status:
+    # A skipped check (no judge model) counts neither way, as one that does not apply.
     for status in (Status.ERROR, Status.FAIL, Status.PASS):
         if status in statuses:
             return status
@@ -92,6 +129,13 @@ class RunResults(BaseModel):
     started_at: str
     models: dict[str, str]
     prompts: dict[str, str] = Field(description="Prompt id → version the run used.")
+    prompt_digests: dict[str, str] = Field(
+        default_factory=dict,
+        description="Prompt id → SHA-256 of its file: an edit without a new version shows.",
+    )
+    notes: list[str] = Field(
+        default_factory=list, description="What the run left out, and why (judge, cases)."
+    )
     settings: dict[str, object]
     repeat: int
     cases: list[CaseResult]
@@ -140,6 +184,8 @@ class Change(BaseModel):
     check: str
     before: str
     after: str
+    before_message: str | None = None
+    after_message: str | None = None
 
 
 class Comparison(BaseModel):
@@ -147,27 +193,79 @@ class Comparison(BaseModel):
     improvements: list[Change]
     missing: list[str] = Field(description="Cases of the baseline that the new run lacks.")
     added: list[str]
+    mismatches: list[str] = Field(
+        default_factory=list, description="Models, settings or repeats the two runs differ in."
+    )
+    pass_rates: dict[str, tuple[str, str]] = Field(
+        default_factory=dict, description="Case → its k/n before and after, where they differ."
+    )
 
 
-def compare(baseline: RunResults, current: RunResults) -> Comparison:
-    """What got worse (a pass that no longer passes) and what got better, check by check."""
-    before = {case.id: case.pass_k() for case in baseline.cases}
-    after = {case.id: case.pass_k() for case in current.cases}
+# Where a run's answers came from, not how the model was asked: a replay compares with a record.
+_SETTINGS_NOT_COMPARED = {"cache"}
+
+
+def mismatches(baseline: RunResults, current: RunResults) -> list[str]:
+    """What makes the two runs' verdicts not comparable: models, settings, repeats."""
+    found = []
+    for role in sorted(baseline.models.keys() | current.models.keys()):
+        was, now = baseline.models.get(role), current.models.get(role)
+        if was != now:
+            found.append(f"{role} model: {was} → {now}")
+    for name in sorted(
+        (baseline.settings.keys() | current.settings.keys()) - _SETTINGS_NOT_COMPARED
+    ):
+        was_setting, now_setting = baseline.settings.get(name), current.settings.get(name)
+        if was_setting != now_setting:
+            found.append(f"setting {name}: {was_setting} → {now_setting}")
+    if baseline.repeat != current.repeat:
+        found.append(f"repeats: {baseline.repeat} → {current.repeat}")
+    return found
+
+
+def _rate(case: CaseResult) -> str:
+    passed, runs = case.pass_rate()
+    return f"{passed}/{runs}"
+
+
+def compare(
+    baseline: RunResults, current: RunResults, *, allow_missing: bool = False
+) -> Comparison:
+    """What got worse (a pass that no longer passes) and what got better, check by check; a
+    case of the baseline the new run lacks is a regression unless ``allow_missing``."""
+    old_cases = {case.id: case for case in baseline.cases}
+    new_cases = {case.id: case for case in current.cases}
     regressions: list[Change] = []
     improvements: list[Change] = []
-    for case_id in sorted(before.keys() & after.keys()):
-        old, new = before[case_id], after[case_id]
+    rates: dict[str, tuple[str, str]] = {}
+    for case_id in sorted(old_cases.keys() & new_cases.keys()):
+        old_case, new_case = old_cases[case_id], new_cases[case_id]
+        old, new = old_case.pass_k(), new_case.pass_k()
+        messages = {
+            "before_message": old_case.last_delivered(),
+            "after_message": new_case.last_delivered(),
+        }
         for check in sorted(old.keys() | new.keys()):
             was = old.get(check, Status.NOT_APPLICABLE)
             now = new.get(check, Status.NOT_APPLICABLE)
-            change = Change(case=case_id, check=check, before=was, after=now)
+            change = Change(case=case_id, check=check, before=was, after=now, **messages)
             if was == Status.PASS and now in (Status.FAIL, Status.ERROR):
                 regressions.append(change)
             elif now == Status.PASS and was in (Status.FAIL, Status.ERROR):
                 improvements.append(change)
+        if _rate(old_case) != _rate(new_case):
+            rates[case_id] = (_rate(old_case), _rate(new_case))
+    missing = sorted(old_cases.keys() - new_cases.keys())
+    if not allow_missing:
+        regressions += [
+            Change(case=case_id, check="case", before=old_cases[case_id].status, after="missing")
+            for case_id in missing
+        ]
     return Comparison(
         regressions=regressions,
         improvements=improvements,
-        missing=sorted(before.keys() - after.keys()),
-        added=sorted(after.keys() - before.keys()),
+        missing=missing,
+        added=sorted(new_cases.keys() - old_cases.keys()),
+        mismatches=mismatches(baseline, current),
+        pass_rates=rates,
     )

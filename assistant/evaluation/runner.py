@@ -9,6 +9,7 @@ the caller gives, shared by every case.
 from __future__ import annotations
 
 import asyncio
+import logging
 import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -16,9 +17,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from assistant.config import Settings
+from assistant.errors import TerrainError
 from assistant.evaluation.assertions import CANARY, Status, check
 from assistant.evaluation.cache import CachedChatModel, CacheMissError, CacheMode
-from assistant.evaluation.cases import AssertionSpec, Case, CaseKind, Passage
+from assistant.evaluation.cases import AssertionSpec, Case, CaseError, CaseKind, Passage
 from assistant.evaluation.classifier_fixtures import is_classifier_request, scripted_verdicts
 from assistant.evaluation.extraction_scoring import score_extraction
 from assistant.evaluation.judge import (
@@ -32,8 +34,14 @@ from assistant.evaluation.judge import (
 from assistant.evaluation.personas import run_persona, scripted_interviewer, scripted_user
 from assistant.evaluation.recording import RecordingChatModel
 from assistant.evaluation.report_scoring import score_report
-from assistant.evaluation.results import AssertionResult, Attempt, CaseResult, RunResults
-from assistant.interview.classifier import SAFETY_PROMPT_ID, SafetyClassifier
+from assistant.evaluation.results import (
+    AssertionResult,
+    Attempt,
+    CaseResult,
+    Exchange,
+    RunResults,
+)
+from assistant.interview.classifier import SAFETY_PROMPT_ID, SafetyClassifier, SafetyVerdict
 from assistant.interview.events import EventKind
 from assistant.interview.session import SYSTEM_PROMPT_ID, InterviewSession, SessionDeps
 from assistant.llm.errors import ModelError
@@ -106,6 +114,32 @@ class RunOptions:
     cache_mode: CacheMode | None = None
     cache_dir: Path = Path("evals/cache")
     progress: Callable[[str], None] = field(default=lambda case_id: None)
+    fixtures: bool = True
+    """The interviewer is the cases' scripted model: their canned replies and verdicts apply."""
+    real_judge: bool = False
+    """A judge model was named: judge checks and the judge's agreement come from it."""
+    strict_versions: bool = False
+    notes: list[str] = field(default_factory=list)
+
+
+SKIPPED_JUDGE = "not judged: no --judge-model (the cases' canned verdicts are for the fixtures)"
+LAST_TURNS = 6
+
+
+class WatchedClassifier(SafetyClassifier):
+    """The safety classifier, counting the messages it could give no verdict on: in a run,
+    each is an error of the case, not a log line."""
+
+    def __init__(self, model: ChatModel) -> None:
+        super().__init__(model)
+        self.calls = 0
+        self.failures = 0
+
+    async def classify(self, text: str, language: str) -> SafetyVerdict | None:
+        verdict = await super().classify(text, language)
+        self.calls += 1
+        self.failures += verdict is None
+        return verdict
 
 
 class PassagesRetriever(Retriever):
@@ -182,11 +216,17 @@ class Runner:
                 else:
                     attempt = await self._interviewer_turn(case, model)
             except (CacheMissError, ScriptExhaustedError, ModelError) as error:
-                attempt = Attempt(raw=None, delivered=None, error=str(error))
+                attempt = Attempt(raw=None, delivered=None, error=f"case {case.id}: {error}")
             _count_calls(attempt, model)
             attempts.append(attempt)
         return CaseResult(
-            id=case.id, kind=case.kind, tags=case.tags, prompts=case.prompts, attempts=attempts
+            id=case.id,
+            kind=case.kind,
+            tags=case.tags,
+            prompts=case.prompts,
+            attempts=attempts,
+            pinned=pinned_differences(case),
+            strict_versions=self.options.strict_versions,
         )
 
     async def _interviewer_turn(self, case: Case, model: RecordingChatModel) -> Attempt:
@@ -196,7 +236,7 @@ class Runner:
             store=self.store,
             model=model,
             retriever=retriever,
-            classifier=SafetyClassifier(model),
+            classifier=(classifier := WatchedClassifier(model)),
             canary=CANARY,
         )
         session = await InterviewSession.begin(deps, language=case.language, streaming=False)
@@ -218,7 +258,10 @@ class Runner:
         results = []
         for spec in case.assertions:
             if spec.type == "judge":
-                results.append(await _judged(spec, judge_model, conversation, raw, delivered))
+                if self.options.fixtures or self.options.real_judge:
+                    results.append(await _judged(spec, judge_model, conversation, raw, delivered))
+                else:
+                    results.append(_skipped(spec, SKIPPED_JUDGE))
                 continue
             if spec.type == "replaced_by":
                 results.append(_replaced_by(spec, replaced))
@@ -237,7 +280,26 @@ class Runner:
                 AssertionResult(name=spec.label, raw=on_raw, delivered=on_delivered, detail=detail)
             )
         await asyncio.to_thread(self.store.interviews.erase, interview_id)
-        return Attempt(raw=raw, delivered=delivered, assertions=results, guard_rules=replaced)
+        said = [turn.said for turn in case.conversation[-(LAST_TURNS - 1) :]]
+        exchanges = [Exchange(speaker=speaker.value, text=text) for speaker, text in said]
+        exchanges.append(Exchange(speaker="employee", text=case.message))
+        return Attempt(
+            raw=raw,
+            delivered=delivered,
+            assertions=results,
+            guard_rules=replaced,
+            conversation=exchanges,
+            metrics={
+                "classifier_calls": classifier.calls,
+                "classifier_failures": classifier.failures,
+            },
+            error=(
+                f"case {case.id}: the safety classifier gave no verdict on "
+                f"{classifier.failures} message(s)"
+                if classifier.failures and not case.classifier_fails
+                else None
+            ),
+        )
 
     def _prepare(self, interview_id: str, case: Case, consent_version: str) -> None:
         """The interview as the case has it: consent given (unless the case is about consent),
@@ -268,6 +330,12 @@ def _replaced_by(spec: AssertionSpec, replaced: Sequence[GuardRule]) -> Assertio
     )
 
 
+def _skipped(spec: AssertionSpec, why: str) -> AssertionResult:
+    return AssertionResult(
+        name=spec.label, raw=Status.SKIPPED, delivered=Status.SKIPPED, detail="", reason=why
+    )
+
+
 def _details(raw: str, delivered: str) -> str:
     parts = [f"raw: {raw}" if raw else "", f"delivered: {delivered}" if delivered else ""]
     return "; ".join(part for part in parts if part)
@@ -285,7 +353,8 @@ async def _judged(
     threshold = int(spec.value or 3)
     statuses: list[Status] = []
     details: list[str] = []
-    for text in (raw, delivered):
+    reasons: list[str] = []
+    for label, text in (("raw", raw), ("delivered", delivered)):
         if text is None:
             statuses.append(Status.NOT_APPLICABLE)
             details.append("")
@@ -299,8 +368,16 @@ async def _judged(
         low = {c.value: s for c, s in rubric.by_criterion().items() if s < threshold}
         statuses.append(Status.FAIL if low else Status.PASS)
         details.append(f"below {threshold}: {low}" if low else "")
+        reasons.append(
+            f"{label}: "
+            + "; ".join(f"{s.criterion.value} {s.score} ({s.reason})" for s in rubric.scores)
+        )
     return AssertionResult(
-        name=spec.label, raw=statuses[0], delivered=statuses[1], detail=_details(*details)
+        name=spec.label,
+        raw=statuses[0],
+        delivered=statuses[1],
+        detail=_details(*details),
+        reason="\n".join(reasons),
     )
 
 
@@ -311,18 +388,75 @@ def _count_calls(attempt: Attempt, model: RecordingChatModel) -> None:
     attempt.seconds = round(sum(call.seconds for call in model.calls), 4)
 
 
-def prompt_versions(languages: Sequence[str]) -> dict[str, str]:
-    return {
-        f"{prompt_id}.{language}": load_prompt(prompt_id, language).version
+def _evaluated(languages: Sequence[str]) -> list[tuple[str, str]]:
+    pairs = [
+        (prompt_id, language)
         for prompt_id in _EVALUATED_PROMPTS
         for language in languages
         if prompt_id != JUDGE_PROMPT_ID
-    } | {f"{JUDGE_PROMPT_ID}.en": load_prompt(JUDGE_PROMPT_ID, "en").version}
+    ]
+    return [*pairs, (JUDGE_PROMPT_ID, "en")]
 
 
-async def run_cases(cases: Sequence[Case], options: RunOptions) -> RunResults:
+def prompt_versions(languages: Sequence[str]) -> dict[str, str]:
+    return {f"{pid}.{lang}": load_prompt(pid, lang).version for pid, lang in _evaluated(languages)}
+
+
+def prompt_digests(languages: Sequence[str]) -> dict[str, str]:
+    return {f"{pid}.{lang}": load_prompt(pid, lang).digest for pid, lang in _evaluated(languages)}
+
+
+def pinned_differences(case: Case) -> list[str]:
+    """The prompts whose version the case was written for is not the one it runs with. A pin
+    is ``id`` (any language) or ``id.fr`` / ``id.en`` (cases in that language only)."""
+    found = []
+    for key, pinned in sorted(case.prompts.items()):
+        prompt_id, _, suffix = key.rpartition(".")
+        if suffix not in ("fr", "en"):
+            prompt_id = key
+        elif suffix != case.language:
+            continue
+        try:
+            used = _version_for(prompt_id, case.language)
+        except TerrainError as error:
+            found.append(f"{key}: pinned {pinned}, {error.message}")
+            continue
+        if used != pinned:
+            found.append(f"{key}: pinned {pinned}, ran {used}")
+    return found
+
+
+def _version_for(prompt_id: str, language: str) -> str:
+    """The version of the prompt a case in ``language`` runs with (the judge's and the
+    personas' prompts are in English only)."""
+    try:
+        return load_prompt(prompt_id, language).version
+    except TerrainError:
+        if language == "en":
+            raise
+        return load_prompt(prompt_id, "en").version
+
+
+def case_error_result(error: CaseError) -> CaseResult:
+    """A case that could not be loaded, as an error of that case in the results."""
+    return CaseResult(
+        id=error.label,
+        kind="invalid",
+        tags=list(error.tags),
+        prompts={},
+        attempts=[Attempt(raw=None, delivered=None, error=str(error))],
+    )
+
+
+async def run_cases(
+    cases: Sequence[Case], options: RunOptions, errors: Sequence[CaseError] = ()
+) -> RunResults:
     """Every case, ``options.concurrency`` at a time, in a database of its own."""
     started = datetime.now(UTC).isoformat(timespec="seconds")
+    # A failing classifier is its case's error in the results, not a warning per message.
+    classifier_log = logging.getLogger("assistant.interview.classifier")
+    level = classifier_log.level
+    classifier_log.setLevel(logging.ERROR)
     with tempfile.TemporaryDirectory(prefix="terrain-eval-") as folder:
         store = Store(f"sqlite:///{Path(folder) / 'eval.db'}")
         try:
@@ -338,24 +472,33 @@ async def run_cases(cases: Sequence[Case], options: RunOptions) -> RunResults:
 
             results = await asyncio.gather(*(one(case) for case in cases))
             judged = None
-            if options.labels is not None:
+            if options.labels is not None and options.real_judge:
                 judged = await agreement(
                     load_labels(options.labels),
                     lambda replies: runner._cached(options.judge_for(replies)),
                 )
         finally:
             store.close()
+            classifier_log.setLevel(level)
     settings = options.settings
+    languages = sorted({case.language for case in cases} or {"en"})
+    notes = list(options.notes)
+    if not options.real_judge:
+        notes.append("No judge agreement: it is measured only with a judge model (--judge-model).")
+    if not options.fixtures and not options.real_judge:
+        notes.append("Judge checks skipped: no --judge-model.")
     return RunResults(
         started_at=started,
         models={"interviewer": options.model_name, "judge": options.judge_name},
-        prompts=prompt_versions(sorted({case.language for case in cases} or {"en"})),
+        prompts=prompt_versions(languages),
+        prompt_digests=prompt_digests(languages),
+        notes=notes,
         settings={
             **_parameters(settings),
             "max_question_chars": settings.max_question_chars,
             "cache": options.cache_mode.value if options.cache_mode else "off",
         },
         repeat=options.repeat,
-        cases=list(results),
+        cases=[*(case_error_result(error) for error in errors), *results],
         judge_agreement=judged,
     )

@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from contextlib import nullcontext
-from dataclasses import dataclass
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager, nullcontext
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from assistant.config import Settings
 from assistant.evaluation.cache import CacheMode
-from assistant.evaluation.cases import Case, load_cases
+from assistant.evaluation.cases import (
+    DEFAULT_PATTERN,
+    Case,
+    CaseError,
+    CaseFilter,
+    LoadedCases,
+    collect_cases,
+)
 from assistant.evaluation.report import html, markdown
 from assistant.evaluation.results import RESULTS_FILE, RunResults
 from assistant.evaluation.runner import (
@@ -31,7 +39,7 @@ LABELS_FILE = Path("judge") / "labels.yaml"
 class SuiteOptions:
     settings: Settings
     cases_dir: Path = DEFAULT_CASES_DIR
-    pattern: str = "**/*.yaml"
+    pattern: str = DEFAULT_PATTERN
     model: str | None = None
     judge_model: str | None = None
     user_model: str | None = None
@@ -40,10 +48,48 @@ class SuiteOptions:
     concurrency: int = 4
     cache_mode: CacheMode | None = None
     cache_dir: Path | None = None
+    filter: CaseFilter = field(default_factory=CaseFilter)
+    strict_versions: bool = False
 
 
-def select_cases(options: SuiteOptions) -> list[Case]:
-    return load_cases(options.cases_dir, options.pattern)
+COMPROMISED_TAG = "needs-compromised-model"
+"""Cases whose scripted reply is a misbehaving model's: against a real model they would test the
+model, not the guard, so they run only on the fixtures or the compromised fake (by this tag)."""
+
+
+@dataclass
+class Selection:
+    cases: list[Case]
+    errors: list[CaseError]
+    notes: list[str] = field(default_factory=list)
+
+
+def select_cases(options: SuiteOptions) -> Selection:
+    """The cases to run (filtered), the errors of those that cannot, and what was left out."""
+    loaded: LoadedCases = options.filter.apply(collect_cases(options.cases_dir, options.pattern))
+    notes = []
+    if options.model is not None and COMPROMISED_TAG not in options.filter.tags:
+        kept = [case for case in loaded.cases if COMPROMISED_TAG not in case.tags]
+        left_out = len(loaded.cases) - len(kept)
+        if left_out:
+            notes.append(
+                f"{left_out} cases that need a misbehaving model were not run against "
+                f"{options.model} (run them with --tag {COMPROMISED_TAG})."
+            )
+        loaded.cases = kept
+    return Selection(loaded.cases, loaded.errors, notes)
+
+
+@contextmanager
+def _importable(folder: Path) -> Iterator[None]:
+    """The cases' folder on the Python path, for their ``python`` assertions."""
+    entry = str(folder.resolve())
+    sys.path.insert(0, entry)
+    try:
+        yield
+    finally:
+        if entry in sys.path:
+            sys.path.remove(entry)
 
 
 def _model_for(options: SuiteOptions) -> tuple[Callable[[Case], ChatModel], str]:
@@ -77,14 +123,19 @@ def _user_for(options: SuiteOptions) -> Callable[[Case], ChatModel] | None:
 
 
 async def run_suite(
-    options: SuiteOptions, cases: list[Case], progress: Callable[[str], None]
+    options: SuiteOptions,
+    cases: list[Case] | Selection,
+    progress: Callable[[str], None],
 ) -> RunResults:
+    selection = cases if isinstance(cases, Selection) else Selection(cases, [])
     model_for, name = _model_for(options)
     judge_for, judge_name = _judge_for(options)
     labels = options.cases_dir / LABELS_FILE
-    with prompts_from(options.prompts_dir) if options.prompts_dir else nullcontext():
+    folder = options.cases_dir if options.cases_dir.is_dir() else options.cases_dir.parent
+    prompts = prompts_from(options.prompts_dir) if options.prompts_dir else nullcontext()
+    with prompts, _importable(folder):
         return await run_cases(
-            cases,
+            selection.cases,
             RunOptions(
                 settings=options.settings,
                 model_for=model_for,
@@ -98,7 +149,12 @@ async def run_suite(
                 cache_mode=options.cache_mode,
                 cache_dir=options.cache_dir or options.cases_dir / "cache",
                 progress=progress,
+                fixtures=options.model is None,
+                real_judge=options.judge_model is not None,
+                strict_versions=options.strict_versions,
+                notes=selection.notes,
             ),
+            selection.errors,
         )
 
 
