@@ -147,7 +147,8 @@ def postgres_cluster() -> Iterator[PostgresCluster]:
         cluster.execute(f"CREATE DATABASE {DATABASE}", database="postgres")
         with Store(cluster.url) as store:
             store.migrate()
-        cluster.head = ScriptDirectory.from_config(alembic_config(cluster.url)).get_current_head()
+        head = ScriptDirectory.from_config(alembic_config(cluster.url)).get_current_head()
+        cluster.head = head or ""
         yield cluster
     finally:
         cluster.stop()
