@@ -37,6 +37,7 @@ from assistant.schemas import (
     ReportStatus,
     ReviewAction,
     Speaker,
+    UserRole,
 )
 from assistant.store import Store
 from assistant.store.models import utc_now
@@ -276,4 +277,21 @@ def test_retention_by_the_worker_leaves_no_copy(
         )
         [recorded] = asyncio.run(worker.drain())
     assert recorded.result["erased"] == 1
+    assert copies(marker) == 0
+
+
+def test_erasing_from_the_admin_page_leaves_no_copy(
+    store: Store, erasure_settings: Settings, copies: Copies
+) -> None:
+    from tests.web.pages_client import pages_client
+
+    marker = new_marker()
+    erased = store.interviews.get(interview_saying(store, marker))
+    assert erased is not None
+    assert copies(marker) > 0
+    with pages_client(erasure_settings, {"adam": UserRole.ADMIN}) as pages:
+        pages.sign_in("adam")
+        form = {"pseudonym": erased.pseudonym, "interviews": erased.id}
+        done = pages.post("/staff/admin/erase", form)
+        assert (done.status_code, "done=" in done.headers["location"]) == (303, True)
     assert copies(marker) == 0
