@@ -95,7 +95,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "database_url" in metafunc.fixturenames and metafunc.definition.path.name in BOTH_DATABASES:
-        metafunc.parametrize("database_url", ["sqlite", "postgresql"], indirect=True)
+        # PostgreSQL's runs start a server (once per session): with the slow tests.
+        postgresql = pytest.param("postgresql", marks=pytest.mark.slow)
+        metafunc.parametrize("database_url", ["sqlite", postgresql], indirect=True)
 
 
 @pytest.fixture(scope="session")
@@ -109,13 +111,15 @@ def postgres() -> Iterator[PostgresCluster]:
 
 
 @pytest.fixture
-def database_url(request: pytest.FixtureRequest) -> str | None:
+def database_url(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str | None:
     """None: the test's store is a SQLite file of its own (the default). In the modules of
-    ``BOTH_DATABASES``, also the URL of the PostgreSQL test database, migrated and emptied."""
+    ``BOTH_DATABASES``, also the URL of the PostgreSQL test database, migrated and emptied,
+    and given to the commands the test runs (TERRAIN_DATABASE_URL)."""
     if getattr(request, "param", "sqlite") == "sqlite":
         return None
     cluster: PostgresCluster = request.getfixturevalue("postgres")
     cluster.empty()
+    monkeypatch.setenv("TERRAIN_DATABASE_URL", cluster.url)
     return cluster.url
 
 
