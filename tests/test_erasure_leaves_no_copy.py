@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import secrets
 import string
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -67,9 +67,9 @@ def erasure_settings(make_settings: SettingsFactory, monkeypatch: pytest.MonkeyP
 
 
 @pytest.fixture
-def store(erasure_settings: Settings) -> Store:
+def store(erasure_settings: Settings) -> Iterator[Store]:
     with Store.open(erasure_settings) as opened:
-        return opened  # closed: each path opens its own connections, as it does in use
+        yield opened
 
 
 @pytest.fixture
@@ -83,7 +83,8 @@ def copies(erasure_settings: Settings, request: pytest.FixtureRequest) -> Copies
             cluster.checkpoint()
             files = [path for path in cluster.data.rglob("*") if path.is_file()]
         else:
-            database = Path(make_url(Store.open(erasure_settings).url).database or "")
+            with Store.open(erasure_settings) as opened:
+                database = Path(make_url(opened.url).database or "")
             files = list(database.parent.glob(database.name + "*"))
             assert database in files
         return sum(_read(path).count(needle) for path in files)
