@@ -190,6 +190,12 @@ class Settings(BaseSettings):
         default=None,
         description="SQLAlchemy URL (e.g. PostgreSQL); unset means SQLite under the data dir.",
     )
+    retention_days: int | None = Field(
+        default=None,
+        ge=1,
+        description="Days an ended interview is kept after its end; the worker then erases it "
+        "(its published reports stay). Unset means kept until erased by hand.",
+    )
     auth_header: str | None = Field(
         default=None,
         min_length=1,

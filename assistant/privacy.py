@@ -15,6 +15,7 @@ import hmac
 import os
 import secrets
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 from assistant.config import Settings
@@ -113,6 +114,23 @@ def erase_interview(store: Store, settings: Settings, interview_id: str) -> None
     """
     del settings
     store.interviews.erase(interview_id)
+
+
+def erase_past_retention(
+    store: Store, settings: Settings, *, days: int | None = None, dry_run: bool = False
+) -> list[Interview]:
+    """Erase, as :func:`erase_interview` does and in one commit, every ended interview whose
+    end is more than ``days`` (``TERRAIN_RETENTION_DAYS`` when not given) before now; returns
+    them, newest first. Nothing when neither is set (interviews are kept). ``dry_run``: only
+    says which. Published reports stay: they hold only what anonymity allowed, and the versions
+    that drew on the erased interviews are republished without them."""
+    kept_days = settings.retention_days if days is None else days
+    if kept_days is None:
+        return []
+    if kept_days < 0:
+        raise ValueError("A retention is a number of days, 0 or more.")
+    cutoff = store.now() - timedelta(days=kept_days)
+    return store.interviews.erase_unchanged_since(cutoff, dry_run=dry_run)
 
 
 def _named(user_name: str) -> str:

@@ -247,6 +247,7 @@ class FindingChange(Record):
 class JobKind(StrEnum):
     EXTRACTION = "extract"  # one per interview
     REPUBLISH = "republish"  # report versions an erasure withdrew, published again without it
+    RETENTION = "retention"  # interviews past TERRAIN_RETENTION_DAYS erased (a record, done)
 
 
 class JobStatus(StrEnum):

@@ -17,6 +17,7 @@ from assistant.config import Settings, load_settings
 from assistant.store import Store
 from tests import network_guard
 from tests.ollama_server import OllamaTestServer
+from tests.postgres import PostgresCluster, PostgresMissingError, postgres_cluster
 
 CHAT_MODEL = "mistral-small3.2"
 EMBED_MODEL = "bge-m3"
@@ -39,6 +40,22 @@ SLOW_PATHS = (
     TESTS / "test_report.py",
     TESTS / "test_report_redaction.py",
     TESTS / "test_review_terminal.py",
+)
+
+
+# Modules whose tests run once on SQLite and once on a throwaway PostgreSQL: every test in them
+# that uses a store (``tmp_store``, ``make_settings``, ``settings``, or ``database_url``).
+BOTH_DATABASES = frozenset(
+    {
+        "test_store.py",
+        "test_store_findings.py",
+        "test_accounts_erase.py",
+        "test_findings_jobs.py",
+        "test_worker.py",
+        "test_report_publishing.py",
+        "test_erasure_leaves_no_copy.py",
+        "test_retention.py",
+    }
 )
 
 
@@ -76,6 +93,36 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.slow)
 
 
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "database_url" in metafunc.fixturenames and metafunc.definition.path.name in BOTH_DATABASES:
+        # PostgreSQL's runs start a server (once per session): with the slow tests.
+        postgresql = pytest.param("postgresql", marks=pytest.mark.slow)
+        metafunc.parametrize("database_url", ["sqlite", postgresql], indirect=True)
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresCluster]:
+    """The session's PostgreSQL server, with the tests' database migrated; skips without one."""
+    try:
+        with postgres_cluster() as cluster:
+            yield cluster
+    except PostgresMissingError as missing:
+        pytest.skip(str(missing))
+
+
+@pytest.fixture
+def database_url(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str | None:
+    """None: the test's store is a SQLite file of its own (the default). In the modules of
+    ``BOTH_DATABASES``, also the URL of the PostgreSQL test database, migrated and emptied,
+    and given to the commands the test runs (TERRAIN_DATABASE_URL)."""
+    if getattr(request, "param", "sqlite") == "sqlite":
+        return None
+    cluster: PostgresCluster = request.getfixturevalue("postgres")
+    cluster.empty()
+    monkeypatch.setenv("TERRAIN_DATABASE_URL", cluster.url)
+    return cluster.url
+
+
 @pytest.fixture
 def ollama_server() -> Iterator[OllamaTestServer]:
     with OllamaTestServer(models=(CHAT_MODEL, EMBED_MODEL)) as server:
@@ -86,8 +133,8 @@ SettingsFactory = Callable[..., Settings]
 
 
 @pytest.fixture
-def make_settings(tmp_path: Path) -> SettingsFactory:
-    """Settings isolated in the test's own folder, with quick retries."""
+def make_settings(tmp_path: Path, database_url: str | None) -> SettingsFactory:
+    """Settings isolated in the test's own folder (and database), with quick retries."""
 
     def build(**overrides: object) -> Settings:
         values: dict[str, object] = {
@@ -98,6 +145,8 @@ def make_settings(tmp_path: Path) -> SettingsFactory:
             "connect_timeout": 2.0,
             "request_timeout": 10.0,
         }
+        if database_url is not None:
+            values["database_url"] = database_url
         values.update(overrides)
         return load_settings(**values)
 
@@ -120,11 +169,18 @@ def _migrated_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def tmp_store(tmp_path: Path, _migrated_database: Path) -> Iterator[Store]:
+def tmp_store(
+    tmp_path: Path, database_url: str | None, request: pytest.FixtureRequest
+) -> Iterator[Store]:
     """A store of the test's own, on a copy of the migrated database: copying a file costs
-    far less than running the migrations for every test."""
+    far less than running the migrations for every test (or the emptied PostgreSQL one)."""
+    if database_url is not None:
+        with Store(database_url) as store:
+            yield store
+        return
+    migrated: Path = request.getfixturevalue("_migrated_database")
     path = tmp_path / "terrain.db"
-    shutil.copyfile(_migrated_database, path)
+    shutil.copyfile(migrated, path)
     store = Store(f"sqlite:///{path}")
     yield store
     store.close()

@@ -56,8 +56,9 @@ def sqlite_url(path: Path) -> str:
 
 
 @pytest.fixture
-def db_url(tmp_path: Path) -> str:
-    return sqlite_url(tmp_path / "terrain.db")
+def db_url(tmp_path: Path, database_url: str | None) -> str:
+    """A SQLite file of the test's own, or the emptied PostgreSQL test database."""
+    return database_url or sqlite_url(tmp_path / "terrain.db")
 
 
 class SteppedClock:
@@ -194,7 +195,7 @@ def test_open_prefers_the_database_url(tmp_path: Path) -> None:
 def test_connections_enforce_foreign_keys(store: Store) -> None:
     orphan = (
         'INSERT INTO turns (interview_id, "index", speaker, text, phase, scripted, complete,'
-        " created_at) VALUES ('missing', 0, 'employee', 'x', 'role', 0, 1, '2025-01-01')"
+        " created_at) VALUES ('missing', 0, 'employee', 'x', 'role', false, true, '2025-01-01')"
     )
     with (
         store._database._engine.connect() as connection,

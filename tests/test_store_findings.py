@@ -42,6 +42,7 @@ from assistant.store import (
 )
 from assistant.store.migrations import alembic_config
 from assistant.store.models import Base
+from tests.postgres import sqlite_only
 
 NEW_TABLES = {"findings", "finding_changes", "jobs"}
 EXTRACTION = JobKind.EXTRACTION
@@ -50,8 +51,9 @@ SAID = "Je passe cinq minutes à rassurer Mme L. avant la toilette."
 
 
 @pytest.fixture
-def db_url(tmp_path: Path) -> str:
-    return f"sqlite:///{tmp_path / 'terrain.db'}"
+def db_url(tmp_path: Path, database_url: str | None) -> str:
+    """A SQLite file of the test's own, or the emptied PostgreSQL test database."""
+    return database_url or f"sqlite:///{tmp_path / 'terrain.db'}"
 
 
 @pytest.fixture
@@ -136,6 +138,7 @@ def _raw(db_url: str, *statements: tuple[str, tuple[Any, ...]]) -> None:
 
 
 def test_upgrading_a_0002_database_keeps_its_data(db_url: str) -> None:
+    sqlite_only(db_url)
     command.upgrade(alembic_config(db_url), "0002")
     at = "2025-03-01 09:00:00.000000"
     evidence = '[{"text": "rassurer", "turn_index": 0, "start": 13, "end": 21}]'
@@ -191,6 +194,7 @@ def test_upgrading_a_0002_database_keeps_its_data(db_url: str) -> None:
 
 
 def test_downgrading_0003_restores_the_old_columns(store: Store, db_url: str) -> None:
+    sqlite_only(db_url)
     interview = store.interviews.create(language="fr", owner_key="owner:k2")
     store.findings.add(
         [finding(interview.id, activity=None, automation_exposure=None, confidence=None)]
@@ -209,6 +213,7 @@ def test_downgrading_0003_restores_the_old_columns(store: Store, db_url: str) ->
 
 
 def test_downgrading_to_0001_drops_only_the_new_tables(store: Store, db_url: str) -> None:
+    sqlite_only(db_url)
     interview = store.interviews.create(language="fr")
     store.findings.add([finding(interview.id)])
     store.close()
@@ -614,6 +619,7 @@ def test_erasure_removes_findings_changes_and_jobs(
 
 
 def test_the_database_cascades_too(store: Store, interview_id: str, db_url: str) -> None:
+    sqlite_only(db_url)
     (one,) = store.findings.add([finding(interview_id)])
     store.findings.review(one.id, actor="fac", action=ACCEPT)
     store.jobs.enqueue(EXTRACTION, interview_id)

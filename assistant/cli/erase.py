@@ -24,6 +24,19 @@ def erase(
     pseudonym: Annotated[
         str | None, typer.Option("--pseudonym", help="Erase the interview with this pseudonym.")
     ] = None,
+    older_than: Annotated[
+        int | None,
+        typer.Option(
+            "--older-than",
+            min=0,
+            metavar="DAYS",
+            help="Erase every interview that ended more than DAYS days ago (the retention the "
+            "worker applies with TERRAIN_RETENTION_DAYS).",
+        ),
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="With --older-than: say what would go, erase nothing.")
+    ] = False,
     yes: Annotated[
         bool, typer.Option("--yes", help="Erase without asking for confirmation (scripts).")
     ] = False,
@@ -36,13 +49,22 @@ def erase(
     interview). Says what will be erased (interviews, turns, findings, and the report versions
     that drew on them, withdrawn at once and republished without them by the worker) and asks
     before erasing, unless --yes. Exits with status 1 if nothing was erased.
+
+    --older-than DAYS erases, the same way and without asking, every interview that ended more
+    than DAYS days ago (published reports stay; the versions that drew on them are republished
+    without them); --dry-run only lists them.
     """
     from assistant.privacy import erasure_plan
     from assistant.store import Store
 
-    if (user is None) == (pseudonym is None):
-        fail("Give either --user NAME or --pseudonym P.")
+    if sum(given is not None for given in (user, pseudonym, older_than)) != 1:
+        fail("Give one of --user NAME, --pseudonym P or --older-than DAYS.")
+    if dry_run and older_than is None:
+        fail("--dry-run goes with --older-than DAYS.")
     config = settings()
+    if older_than is not None:
+        _erase_older_than(config, older_than, dry_run=dry_run, as_json=as_json)
+        return
     try:
         with Store.open(config) as store:
             interviews = _targets(store, config, user=user, pseudonym=pseudonym)
@@ -76,6 +98,33 @@ def erase(
         console.print(f"Erased {what}.", highlight=False)
         if reports:
             console.print(reports, highlight=False, soft_wrap=True)
+
+
+def _erase_older_than(config: Settings, days: int, *, dry_run: bool, as_json: bool) -> None:
+    from assistant.privacy import erase_past_retention
+    from assistant.store import Store
+
+    try:
+        with Store.open(config) as store:
+            interviews = erase_past_retention(store, config, days=days, dry_run=dry_run)
+    except TerrainError as error:
+        fail(error)
+    if as_json:
+        print_json(
+            {
+                "older_than_days": days,
+                "dry_run": dry_run,
+                "erased_interviews": [] if dry_run else [i.id for i in interviews],
+                "pseudonyms": [interview.pseudonym for interview in interviews],
+            }
+        )
+        return
+    ended = f"{counted(len(interviews), 'interview')} ended more than {days} days ago"
+    names = ", ".join(interview.pseudonym for interview in interviews)
+    if dry_run:
+        console.print(f"Would erase {ended}{': ' + names if names else ''}.", highlight=False)
+    else:
+        console.print(f"Erased {ended}{': ' + names if names else ''}.", highlight=False)
 
 
 def _targets(

@@ -41,7 +41,7 @@ def worker(
     import asyncio
 
     from assistant.findings.jobs import ExtractionJobs
-    from assistant.findings.worker import Worker
+    from assistant.findings.worker import Retention, Worker
     from assistant.report.republishing import RepublishJobs
     from assistant.schemas import JobStatus
     from assistant.store import Store
@@ -55,7 +55,7 @@ def worker(
         runner = Worker(
             ExtractionJobs.from_settings(config, store),
             poll_seconds=config.worker_poll_seconds,
-            other_jobs=[RepublishJobs.from_settings(config, store)],
+            other_jobs=[RepublishJobs.from_settings(config, store), Retention(store, config)],
         )
         if once:
             try:
@@ -109,6 +109,10 @@ def _say_ended(job: Job) -> None:
 
     if job.kind == JobKind.REPUBLISH:
         _say_republished(job)
+        return
+    if job.kind == JobKind.RETENTION:
+        erased = counted(int(job.result.get("erased", 0)), "interview")
+        console.print(f"[green]✓[/] retention: {erased} erased", highlight=False)
         return
     name = escape(job.interview_id or job.id)
     if job.status == JobStatus.DONE:

@@ -1,5 +1,6 @@
 """The worker: runs queued extraction jobs by itself, as soon as interviews close, and the other
-queued jobs it is given (republishing the report after an erasure).
+queued jobs it is given (republishing the report after an erasure, and erasing the interviews
+past their retention, :class:`Retention`).
 
 It runs as its own process: ``terrain worker``, which ``terrain serve`` also starts beside the
 web app (a process, so that extraction never holds up the loop that serves the interviews; see
@@ -20,15 +21,49 @@ from contextlib import suppress
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from assistant.config import Settings
 from assistant.errors import TerrainError
 from assistant.findings.jobs import ExtractionJobs
-from assistant.schemas import Job
+from assistant.schemas import Job, JobKind
+from assistant.store import Store
 
 log = logging.getLogger(__name__)
 
 
 class JobRunner(Protocol):
     async def run_queued(self, on_done: Callable[[Job], None] | None = None) -> list[Job]: ...
+
+
+@dataclass
+class Retention:
+    """The retention step: each time the worker looks for jobs, it erases the interviews that
+    ended more than ``TERRAIN_RETENTION_DAYS`` ago, through the one erasure path
+    (:func:`assistant.privacy.erase_past_retention`), and says so in its log; the erasure's
+    commit records it as a done RETENTION job, which the jobs page shows. Nothing when the
+    setting is unset."""
+
+    store: Store
+    settings: Settings
+
+    async def run_queued(self, on_done: Callable[[Job], None] | None = None) -> list[Job]:
+        from assistant.privacy import erase_past_retention
+
+        if self.settings.retention_days is None:
+            return []
+        erased = await asyncio.to_thread(erase_past_retention, self.store, self.settings)
+        if not erased:
+            return []
+        log.info(
+            "Retention: %d interview(s) ended more than %d days ago erased.",
+            len(erased),
+            self.settings.retention_days,
+        )
+        recorded = await asyncio.to_thread(self.store.jobs.where, kind=JobKind.RETENTION)
+        ended = recorded[-1:]
+        if on_done:
+            for job in ended:
+                on_done(job)
+        return ended
 
 
 @dataclass

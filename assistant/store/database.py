@@ -7,9 +7,11 @@ share one :class:`Database`; callers reach them through :class:`assistant.store.
 from __future__ import annotations
 
 import functools
+import logging
 import os
 import threading
-from collections.abc import Callable, Iterator
+import time
+from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
 from pathlib import Path
@@ -27,6 +29,10 @@ from assistant.store.migrations import alembic_config
 from assistant.store.models import utc_now
 
 Clock = Callable[[], datetime]
+log = logging.getLogger(__name__)
+
+# How often a SQLite checkpoint is tried again while a reader holds the write-ahead log.
+CHECKPOINT_ATTEMPTS = 50
 
 # Alembic keeps the running migration in module globals: one migration per process at a time
 # (and, through the database's own lock, one across processes).
@@ -164,19 +170,69 @@ class Database:
             if engine is not self._engine:
                 engine.dispose()
 
-    def empty_write_ahead_log(self) -> None:
-        """On a SQLite file, checkpoint and empty the write-ahead log (best effort: readers may
-        keep it), so that no copy of erased content stays in the log. Nothing elsewhere."""
-        if not is_sqlite(self._url) or is_sqlite_memory(self._url):
+    def leave_no_copy(self, tables: Collection[str]) -> None:
+        """After a commit that erased or cleared personal data in ``tables``, remove the copies
+        the database still keeps of it: every erasing path calls this once it has committed.
+
+        SQLite: deleted content is overwritten where it lay (``secure_delete``, set on every
+        connection) but the new pages first go to the write-ahead log, while the file keeps the
+        old ones; a checkpoint writes them into the file and empties the log (TRUNCATE),
+        retried while a reader holds the log.
+
+        PostgreSQL: a deleted or updated row stays in the table's file as a dead row until a
+        vacuum; ``VACUUM FULL`` rewrites each table into a new file and drops the old one.
+        Then, when the role may (``pg_switch_wal`` and ``CHECKPOINT``: a superuser, or granted
+        ``EXECUTE`` on the first and ``pg_checkpoint`` for the second), the write-ahead log is
+        switched to a new segment and checkpointed, so that the server removes the segments
+        that held the erased rows (and, with ``wal_recycle=off``, does not keep them as
+        recycled files). What this cannot reach (backups, replicas, the WAL archive, a row a
+        transaction still open may read) is said in the README.
+
+        Best effort: the erasure has committed; a failure here is logged, never raised.
+        """
+        if is_sqlite_memory(self._url):
             return
-        with suppress(SQLAlchemyError, OSError):
-            raw = self._engine.raw_connection()
-            try:
+        try:
+            if is_sqlite(self._url):
+                self._checkpoint_sqlite()
+            else:
+                self._vacuum(tables)
+        except (SQLAlchemyError, OSError) as error:
+            log.warning(
+                "Erased content may still have a copy in the database's files: %s",
+                reason(error) if isinstance(error, SQLAlchemyError) else error,
+            )
+
+    def _checkpoint_sqlite(self) -> None:
+        raw = self._engine.raw_connection()
+        try:
+            for attempt in range(CHECKPOINT_ATTEMPTS):
                 cursor = raw.cursor()
-                cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-                cursor.close()
-            finally:
-                raw.close()
+                try:
+                    cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+                    busy = cursor.fetchone()
+                finally:
+                    cursor.close()
+                if not busy or not busy[0]:
+                    return
+                time.sleep(0.01 * (attempt + 1))  # a reader holds the log: let it finish
+            log.warning("The write-ahead log could not be emptied: readers kept it.")
+        finally:
+            raw.close()
+
+    def _vacuum(self, tables: Collection[str]) -> None:
+        preparer = self._engine.dialect.identifier_preparer
+        with self._engine.connect().execution_options(isolation_level="AUTOCOMMIT") as db:
+            for table in sorted(tables):  # VACUUM cannot run inside a transaction
+                db.exec_driver_sql(f"VACUUM FULL {preparer.quote(table)}")
+            try:
+                db.exec_driver_sql("SELECT pg_switch_wal()")
+                db.exec_driver_sql("CHECKPOINT")
+            except DBAPIError as error:
+                log.info(
+                    "The write-ahead log keeps erased rows until its next checkpoint: %s",
+                    reason(error),
+                )
 
 
 class Repository:

@@ -15,7 +15,7 @@ from datetime import datetime
 from enum import Enum
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, delete, func, select, update
+from sqlalchemy import ColumnElement, CursorResult, Select, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -24,6 +24,8 @@ from assistant.schemas import (
     Interview,
     InterviewStatus,
     InterviewUpdate,
+    JobKind,
+    JobStatus,
     Phase,
     Speaker,
     Turn,
@@ -36,11 +38,23 @@ from assistant.store.errors import (
     StoreError,
     TurnNotFoundError,
 )
-from assistant.store.models import FindingChangeRow, FindingRow, InterviewRow, JobRow, TurnRow
+from assistant.store.models import (
+    FindingChangeRow,
+    FindingRow,
+    InterviewRow,
+    JobRow,
+    ReportRow,
+    TurnRow,
+)
 from assistant.store.pseudonyms import new_pseudonym
 from assistant.store.reports import withdraw_using
 
 PSEUDONYM_ATTEMPTS = 20
+# What erasing an interview deletes from, or changes: the tables whose old copies go after it.
+ERASED_TABLES = tuple(
+    row.__tablename__
+    for row in (TurnRow, FindingRow, FindingChangeRow, JobRow, InterviewRow, ReportRow)
+)
 # Writers are serialised (BEGIN IMMEDIATE on SQLite, the interview's row lock on PostgreSQL),
 # so the next turn index cannot race; the retry is a second line of defence.
 ADD_TURN_ATTEMPTS = 2
@@ -365,7 +379,10 @@ class InterviewRepository(Repository):
                 row.phase = Phase.DONE.value
                 row.state = {}
                 _delete_content(session, interview_id, self._db.now())
-            return Interview.model_validate(row)
+            declined = Interview.model_validate(row)
+        if not given:
+            self._db.leave_no_copy(ERASED_TABLES)
+        return declined
 
     @guarded("flagging an interview")
     def flag(self, interview_id: str, reason: str) -> Interview:
@@ -463,24 +480,22 @@ class InterviewRepository(Repository):
             session.execute(
                 update(InterviewRow).where(InterviewRow.id == row.interview_id).values(**values)
             )
-            return Turn.model_validate(row)
+            revised = Turn.model_validate(row)
+        # The words struck out must not stay behind in the database's files either.
+        self._db.leave_no_copy((TurnRow.__tablename__, InterviewRow.__tablename__))
+        return revised
 
     # -- erasing -----------------------------------------------------------------------------
 
     @guarded("erasing an interview")
     def erase(self, interview_id: str) -> None:
         """Delete the interview, its turns, findings (with their audit trail) and jobs, in one
-        commit.
-
-        On SQLite, deleted content is overwritten in the file (``secure_delete``) and the
-        write-ahead log is then emptied when no reader holds it, so no copy of the transcript
-        stays behind in the log either.
-        """
+        commit, then the copies the database keeps of them (:func:`leave_no_copy`)."""
         with self._db.writing() as session:
             row = interview_row(session, interview_id)
             _delete_content(session, interview_id, self._db.now())
             session.delete(row)
-        self._db.empty_write_ahead_log()
+        self._db.leave_no_copy(ERASED_TABLES)
 
     @guarded("erasing an owner's interviews")
     def erase_owned_by(self, owner_key: str) -> list[Interview]:
@@ -488,17 +503,64 @@ class InterviewRepository(Repository):
         the interviews erased (as they were), newest first."""
         if not owner_key.strip():
             raise ValueError("An owner key cannot be empty.")
-        query = (
-            select(InterviewRow)
-            .where(InterviewRow.owner_key == owner_key)
-            .order_by(InterviewRow.created_at.desc(), InterviewRow.id.desc())
+        return self._erase_where(InterviewRow.owner_key == owner_key)
+
+    @guarded("erasing the interviews past their retention")
+    def erase_unchanged_since(self, moment: datetime, *, dry_run: bool = False) -> list[Interview]:
+        """Delete every interview not in progress whose last change (its end) is before
+        ``moment``, with all they hold, in one commit, which also records the erasure as a done
+        RETENTION job (how many, until when) when there were any; returns them, newest first.
+        With ``dry_run``, only returns them."""
+        condition = (InterviewRow.updated_at < moment) & (
+            InterviewRow.status != InterviewStatus.IN_PROGRESS.value
         )
+        if dry_run:
+            with self._db.reading() as session:
+                return [Interview.model_validate(r) for r in session.scalars(_newest(condition))]
+
+        def record(session: Session, erased: list[Interview]) -> None:
+            now = self._db.now()
+            session.add(
+                JobRow(
+                    id=uuid.uuid4().hex,
+                    kind=JobKind.RETENTION.value,
+                    interview_id=None,
+                    status=JobStatus.DONE.value,
+                    attempts=1,
+                    error=None,
+                    result={"erased": len(erased), "ended_before": moment.isoformat()},
+                    input_digest=None,
+                    claim=None,
+                    lease_expires_at=None,
+                    created_at=now,
+                    updated_at=now,
+                )
+            )
+
+        return self._erase_where(condition, record=record)
+
+    def _erase_where(
+        self,
+        condition: ColumnElement[bool],
+        *,
+        record: Callable[[Session, list[Interview]], None] | None = None,
+    ) -> list[Interview]:
         with self._db.writing() as session:
-            rows = list(session.scalars(query))
+            rows = list(session.scalars(_newest(condition)))
             erased = [Interview.model_validate(row) for row in rows]
             for row in rows:
                 _delete_content(session, row.id, self._db.now())
                 session.delete(row)
+            if erased and record is not None:
+                record(session, erased)
         if erased:
-            self._db.empty_write_ahead_log()
+            self._db.leave_no_copy(ERASED_TABLES)
         return erased
+
+
+def _newest(condition: ColumnElement[bool]) -> Select[InterviewRow]:
+    return (
+        select(InterviewRow)
+        .where(condition)
+        .order_by(InterviewRow.created_at.desc(), InterviewRow.id.desc())
+    )

@@ -45,21 +45,20 @@ class NoDraftError(StoreError):
 
 def withdraw_using(session: Session, interview_ids: Collection[str], when: datetime) -> int:
     """Withdraw every published version that drew on one of ``interview_ids``, delete a draft
-    that did, and queue their republishing, inside the caller's (the erasure's) transaction.
-    Returns how many versions were withdrawn."""
+    that did, and queue their republishing, inside the caller's (the erasure's) transaction;
+    every version, withdrawn ones included, forgets the ids of the erased interviews (its
+    republishing reads only the interviews still there). Returns how many versions were
+    withdrawn."""
     erased = set(interview_ids)
     withdrawn = 0
-    rows = session.scalars(
-        select(ReportRow).where(
-            ReportRow.status.in_([ReportStatus.PUBLISHED.value, ReportStatus.DRAFT.value])
-        )
-    )
-    for row in list(rows):
+    for row in list(session.scalars(select(ReportRow))):
         if erased.isdisjoint(row.interview_ids):
             continue
         if row.status == ReportStatus.DRAFT.value:
             session.delete(row)
-        else:
+            continue
+        row.interview_ids = [i for i in row.interview_ids if i not in erased]
+        if row.status == ReportStatus.PUBLISHED.value:
             row.status = ReportStatus.WITHDRAWN.value
             row.withdrawn_at = when
             row.withdrawn_reason = WithdrawalReason.ERASURE.value
@@ -208,7 +207,10 @@ class ReportRepository(Repository):
                 if old is not None and old.status == ReportStatus.WITHDRAWN.value:
                     old.content = {}
                 session.flush()
-                return ReportVersion.model_validate(row)
+                replacement = ReportVersion.model_validate(row)
+            # The cleared words may include an erased interview's: no copy of them stays.
+            self._db.leave_no_copy((ReportRow.__tablename__,))
+            return replacement
         except IntegrityError:
             # Another worker's replacement was committed first (the unique ``replaces``).
             with self._db.reading() as session:

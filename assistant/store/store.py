@@ -17,6 +17,7 @@ user name (:mod:`assistant.privacy`).
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 from types import TracebackType
 
@@ -74,6 +75,10 @@ class Store:
                 "TERRAIN_DATABASE_URL.",
             ) from None
         return f"sqlite:///{folder / DATABASE_FILE}"
+
+    def now(self) -> datetime:
+        """The store's clock, in UTC (the time its records are stamped with)."""
+        return self._database.now()
 
     @property
     def url(self) -> str:

@@ -1,5 +1,5 @@
 """The jobs for facilitators, extractions and the report's republications after an erasure:
-their state and why one failed, and a retry."""
+their state and why one failed, and a retry; and the last erasure past the retention."""
 
 from __future__ import annotations
 
@@ -43,12 +43,19 @@ def jobs(done: str | None = None, who: Viewer = Depends(viewer)) -> Response:  #
         JobLine(job, when(texts, job.created_at))
         for job in reversed(store.jobs.where(kind=JobKind.REPUBLISH))
     ]
+    retention = [
+        texts.retention_done.format(
+            count=job.result.get("erased", 0), when=when(texts, job.created_at)
+        )
+        for job in store.jobs.where(kind=JobKind.RETENTION)[-1:]
+    ]
     return render(
         "jobs.html",
         who,
         current=PREFIX + JOBS,
         extractions=extractions,
         republications=republications,
+        retention=retention[0] if retention else None,
         retryable=JobStatus.FAILED,
         notice=done if done in texts.notices else None,
     )

@@ -81,6 +81,7 @@ class PageTexts:
     republish_empty: str
     retry: str
     erased_interview: str
+    retention_done: str  # {count}, {when}: the worker's last erasure past the retention
     # export
     export_title: str
     export_intro: str
@@ -240,6 +241,7 @@ FR = PageTexts(
     republish_empty="Aucune republication demandée.",
     retry="Relancer",
     erased_interview="(entretien effacé)",
+    retention_done="Conservation : {count} entretien(s) effacé(s) le {when}.",
     export_title="Export des constats",
     export_intro=(
         "Les constats de tous les entretiens, pour votre propre analyse : pseudonymes "
@@ -416,6 +418,7 @@ EN = PageTexts(
     republish_empty="No republication asked for.",
     retry="Retry",
     erased_interview="(interview erased)",
+    retention_done="Retention: {count} interview(s) erased on {when}.",
     export_title="Findings export",
     export_intro=(
         "The findings of every interview, for your own analysis: pseudonyms only, never a "
