@@ -138,6 +138,11 @@ async def resume(runtime: Runtime, user_name: str, interview: Interview) -> None
     last = next((t for t in reversed(turns) if t.speaker == Speaker.INTERVIEWER), None)
     chat.anchor = chat.said = step_id(interview.id, last.index) if last else None
     await _show(chat, _actions_for(chat))
+    if await session.unanswered() is not None:
+        # The employee's last message was never answered (the server stopped while the model
+        # answered, or the connection was cut): it is answered now, as it would have been.
+        async with chat.lock:
+            await _respond(chat, session.answer_unanswered())
 
 
 # -- what the employee does ------------------------------------------------------------------
