@@ -322,3 +322,14 @@ class ReportVersion(Record):
     replaces: int | None = Field(
         default=None, description="The number of the withdrawn version this one replaces."
     )
+
+
+class WorkerHeartbeat(Record):
+    """A running worker as its latest heartbeat shows it (``terrain worker``, or the one that
+    ``terrain serve`` supervises)."""
+
+    id: str
+    host: str
+    pid: int
+    started_at: datetime
+    seen_at: datetime

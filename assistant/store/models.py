@@ -237,3 +237,15 @@ class ReportRow(Base):
     withdrawn_at: Mapped[datetime | None]
     withdrawn_reason: Mapped[str | None] = mapped_column(String(32))
     replaces: Mapped[int | None] = mapped_column(Integer, unique=True)
+
+
+class WorkerRow(Base):
+    """A running worker and its latest heartbeat (``seen_at``); deleted when it stops cleanly."""
+
+    __tablename__ = "workers"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    host: Mapped[str] = mapped_column(String(255))
+    pid: Mapped[int] = mapped_column(Integer)
+    started_at: Mapped[datetime]
+    seen_at: Mapped[datetime]

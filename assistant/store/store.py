@@ -29,6 +29,7 @@ from assistant.store.interviews import InterviewRepository
 from assistant.store.jobs import JobRepository
 from assistant.store.models import utc_now
 from assistant.store.reports import ReportRepository
+from assistant.store.workers import WorkerRepository
 
 DATABASE_FILE = "terrain.db"
 
@@ -43,6 +44,7 @@ class Store:
         self.jobs = JobRepository(self._database)
         self.accounts = AccountRepository(self._database)
         self.reports = ReportRepository(self._database)
+        self.workers = WorkerRepository(self._database)
 
     @classmethod
     def open(cls, settings: Settings, *, clock: Clock = utc_now) -> Store:

@@ -86,6 +86,9 @@ class PageTexts:
     export_intro: str
     export_csv: str
     export_json: str
+    # workers (the jobs page): {count} alive; none heard from in {seconds} s
+    workers_running: str
+    no_worker: str
 
 
 FR = PageTexts(
@@ -231,6 +234,12 @@ FR = PageTexts(
     ),
     export_csv="Télécharger en CSV",
     export_json="Télécharger en JSON",
+    workers_running="Processus d'extraction en marche : {count}.",
+    no_worker=(
+        "Aucun processus d'extraction n'est en marche (aucun signe de vie depuis {seconds} s) : "
+        "les extractions en attente ne se feront pas. Redémarrez terrain serve, ou lancez "
+        "terrain worker."
+    ),
 )
 
 EN = PageTexts(
@@ -376,6 +385,11 @@ EN = PageTexts(
     ),
     export_csv="Download as CSV",
     export_json="Download as JSON",
+    workers_running="Extraction workers running: {count}.",
+    no_worker=(
+        "No extraction worker is running (none heard from in the last {seconds} s): queued "
+        "extractions will wait. Restart terrain serve, or start terrain worker."
+    ),
 )
 
 
