@@ -8,6 +8,7 @@ the interview again. Nothing is stored before the employee has answered the cons
 from __future__ import annotations
 
 import asyncio
+import logging
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -20,12 +21,14 @@ from assistant.interview.events import EventKind, SessionEvent
 from assistant.interview.guide import Guide, load_guide
 from assistant.interview.session import InterviewSession
 from assistant.schemas import Interview, InterviewStatus, Phase, Speaker
-from assistant.store import InterviewNotFoundError
+from assistant.store import InterviewNotFoundError, StorageUnavailableError, StoreError
 from assistant.text import contains_phrase
 from assistant.web import render
 from assistant.web.datalayer import step_id
 from assistant.web.runtime import Runtime
 from assistant.web.texts import Texts, texts_for
+
+log = logging.getLogger(__name__)
 
 CHAT_KEY = "terrain_employee"
 STREAM_INTERVAL = 0.1  # seconds between two updates of a streaming message
@@ -312,6 +315,12 @@ async def _respond(chat: EmployeeChat, events: AsyncIterator[SessionEvent]) -> N
         chat.session = None
         await _show(chat, [])
         await _say(chat.texts.erased, chat.texts).send()
+    except StorageUnavailableError:
+        # Logged once, with the fix, by the store; the employee gets no path nor SQL words.
+        await _say(render.literal(chat.texts.cannot_save), chat.texts).send()
+    except StoreError as error:
+        log.error("An employee's turn failed: %s", error)
+        await _say(render.literal(chat.texts.store_failed), chat.texts).send()
     except TerrainError as error:
         await _say(render.literal(error.message), chat.texts).send()
     await _show(chat, _actions_for(chat))
