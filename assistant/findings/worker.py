@@ -24,6 +24,7 @@ from typing import Protocol
 from assistant.errors import TerrainError
 from assistant.findings.jobs import ExtractionJobs
 from assistant.schemas import Job
+from assistant.store import StorageUnavailableError
 
 log = logging.getLogger(__name__)
 
@@ -79,11 +80,17 @@ class Worker:
     async def _beat(self, stop: asyncio.Event) -> None:
         if self.heartbeats is None:
             return
+        failing = False
         while not stop.is_set():
             try:
                 await asyncio.to_thread(self.heartbeats.beat, self.worker_id)
+                failing = False
+            except StorageUnavailableError:
+                failing = True  # the store logged it, once, with its fix
             except TerrainError as error:  # the database is unreachable for now
-                log.warning("The worker could not record its heartbeat: %s", error)
+                if not failing:  # once, not every few seconds until it is back
+                    log.warning("The worker could not record its heartbeat: %s", error)
+                failing = True
             with suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), HEARTBEAT_SECONDS)
 
@@ -104,5 +111,7 @@ class Worker:
     async def _drain_logged(self, on_done: Callable[[Job], None] | None) -> None:
         try:
             await self.drain(on_done)
+        except StorageUnavailableError:
+            pass  # the database cannot be written: the store logged it once, with its fix
         except TerrainError as error:  # the database is unreachable for now: try again later
             log.warning("The worker could not run jobs: %s", error)

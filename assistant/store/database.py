@@ -64,9 +64,11 @@ _PG_READ_ONLY = ("25006", "0A000")  # read_only_sql_transaction; writes on a sta
 _NEARLY_FULL_BYTES = 1 << 20
 
 
-def storage_problem(error: SQLAlchemyError, folder: Path | None = None) -> str | None:
+def storage_problem(error: SQLAlchemyError, sqlite_file: Path | None = None) -> str | None:
     """``"full"`` or ``"read_only"`` when ``error`` says the database cannot be written at all,
-    else None. ``folder``: the SQLite file's folder, to tell a full disk behind an I/O error."""
+    else None. ``sqlite_file``: the SQLite file, to tell what is behind an I/O error (a
+    connection opened before the file became read-only gets one, as does a write-ahead log
+    that cannot grow on a full disk)."""
     original = error.orig if isinstance(error, DBAPIError) else None
     if original is None:
         return None
@@ -77,16 +79,26 @@ def storage_problem(error: SQLAlchemyError, folder: Path | None = None) -> str |
             return "full"
         if primary == _SQLITE_READONLY:
             return "read_only"
-        if primary == _SQLITE_IOERR and folder is not None:
-            with suppress(OSError):
-                if shutil.disk_usage(folder).free < _NEARLY_FULL_BYTES:
-                    return "full"
+        if primary == _SQLITE_IOERR and sqlite_file is not None:
+            return _behind_io_error(sqlite_file)
         return None
     state = getattr(original, "sqlstate", None)
     if state == _PG_DISK_FULL:
         return "full"
     if state in _PG_READ_ONLY:
         return "read_only"
+    return None
+
+
+def _behind_io_error(sqlite_file: Path) -> str | None:
+    files = [sqlite_file, sqlite_file.with_name(sqlite_file.name + "-wal")]
+    if any(path.exists() and not os.access(path, os.W_OK) for path in files):
+        return "read_only"
+    with suppress(OSError):
+        if os.statvfs(sqlite_file.parent).f_flag & os.ST_RDONLY:
+            return "read_only"
+        if shutil.disk_usage(sqlite_file.parent).free < _NEARLY_FULL_BYTES:
+            return "full"
     return None
 
 
@@ -176,12 +188,12 @@ class Database:
                 log.warning("The database %s can be written again.", self.url)
 
     @property
-    def folder(self) -> Path | None:
-        """The folder of a SQLite file; None for a server or an in-memory database."""
+    def sqlite_file(self) -> Path | None:
+        """The SQLite file; None for a server or an in-memory database."""
         database = self._url.database
         if not is_sqlite(self._url) or is_sqlite_memory(self._url) or not database:
             return None
-        return Path(database.removeprefix("file:").split("?")[0]).expanduser().parent
+        return Path(database.removeprefix("file:").split("?")[0]).expanduser()
 
     def report_unwritable(self, failure: StorageUnavailableError) -> None:
         """Log the problem with its fix, once: not again until a write has succeeded."""
@@ -267,7 +279,7 @@ def guarded(
             try:
                 return method(self, *args, **kwargs)
             except SQLAlchemyError as error:
-                storage = storage_problem(error, self._db.folder)
+                storage = storage_problem(error, self._db.sqlite_file)
                 if storage is not None:
                     failure = StorageUnavailableError(storage, doing, self._db.url, reason(error))
                     self._db.report_unwritable(failure)
