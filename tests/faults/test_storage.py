@@ -47,7 +47,7 @@ def fill(folder: Path) -> Path:
 
 async def refused_until_told(client: WebClient, texts: list[str]) -> list[str]:
     """Send messages until one is refused with the message about storage; those answered."""
-    answered = []
+    answered: list[str] = []
     for text in texts:
         await client.send(text)
         if plain(client.last()) == plain(FR.cannot_save):
