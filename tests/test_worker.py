@@ -328,3 +328,23 @@ async def test_a_running_worker_says_it_is_alive_and_forgets_itself_when_stopped
         stop.set()
         await running
         assert store.workers.alive(SILENT_SECONDS) == []
+
+
+def test_a_worker_not_heard_from_for_a_while_is_no_longer_alive(tmp_path: Path) -> None:
+    from assistant.findings.worker import SILENT_SECONDS
+
+    clock = SettableClock()
+    with Store(f"sqlite:///{tmp_path / 'terrain.db'}", clock=clock) as store:
+        store.migrate()
+        store.workers.beat("killed")
+        clock.now += timedelta(seconds=SILENT_SECONDS - 1)
+        store.workers.beat("alive")
+        assert [w.id for w in store.workers.alive(SILENT_SECONDS)] == ["alive", "killed"]
+        clock.now += timedelta(seconds=2)
+        assert [w.id for w in store.workers.alive(SILENT_SECONDS)] == ["alive"]
+        clock.now += timedelta(days=1, seconds=1)
+        store.workers.beat("alive")  # and the killed worker's old row goes
+        with store._database.reading() as session:
+            from assistant.store.models import WorkerRow
+
+            assert [row.id for row in session.query(WorkerRow)] == ["alive"]

@@ -431,3 +431,15 @@ def test_the_export_names_no_one_and_runs_no_formula(pages: PagesClient, seeded:
         assert "fanny" not in body
         assert seeded.interview not in body
         assert interview.owner_key is None or interview.owner_key not in body
+
+
+def test_the_jobs_page_says_when_no_worker_is_alive(pages: PagesClient) -> None:
+    store = pages.store
+    page = html.unescape(pages.get("/staff/jobs").text)
+    assert "Aucun processus d'extraction n'est en marche (aucun signe de vie depuis 30 s)" in page
+    store.workers.beat("worker-1")
+    page = html.unescape(pages.get("/staff/jobs").text)
+    assert "Processus d'extraction en marche : 1." in page
+    assert "Aucun processus d'extraction" not in page
+    store.workers.forget("worker-1")
+    assert "Aucun processus d'extraction" in html.unescape(pages.get("/staff/jobs").text)
