@@ -8,11 +8,12 @@ the interview again. Nothing is stored before the employee has answered the cons
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ParamSpec
 
 import chainlit as cl
 
@@ -29,6 +30,7 @@ from assistant.web.runtime import Runtime
 from assistant.web.texts import Texts, texts_for
 
 log = logging.getLogger(__name__)
+P = ParamSpec("P")
 
 CHAT_KEY = "terrain_employee"
 STREAM_INTERVAL = 0.1  # seconds between two updates of a streaming message
@@ -315,15 +317,42 @@ async def _respond(chat: EmployeeChat, events: AsyncIterator[SessionEvent]) -> N
         chat.session = None
         await _show(chat, [])
         await _say(chat.texts.erased, chat.texts).send()
-    except StorageUnavailableError:
-        # Logged once, with the fix, by the store; the employee gets no path nor SQL words.
-        await _say(render.literal(chat.texts.cannot_save), chat.texts).send()
     except StoreError as error:
-        log.error("An employee's turn failed: %s", error)
-        await _say(render.literal(chat.texts.store_failed), chat.texts).send()
+        await tell_store_failure(error, chat.texts)
     except TerrainError as error:
         await _say(render.literal(error.message), chat.texts).send()
     await _show(chat, _actions_for(chat))
+
+
+async def tell_store_failure(error: StoreError, texts: Texts) -> None:
+    """Tell the person, in their language, that the database failed: never its address nor its
+    words. A full disk or a read-only database is logged once, with the fix, by the store; any
+    other failure is logged here."""
+    if isinstance(error, StorageUnavailableError):
+        await _say(render.literal(texts.cannot_save), texts).send()
+        return
+    log.error("A conversation's request failed: %s", error)
+    await _say(render.literal(texts.store_failed), texts).send()
+
+
+def store_failures_told(
+    texts_now: Callable[[], Texts],
+) -> Callable[[Callable[P, Awaitable[None]]], Callable[P, Awaitable[None]]]:
+    """A Chainlit handler whose store failures (the database unreachable, full, read-only) are
+    told by :func:`tell_store_failure`, in the language ``texts_now()`` gives, instead of
+    reaching Chainlit, which shows an exception's text as it is."""
+
+    def decorate(handler: Callable[P, Awaitable[None]]) -> Callable[P, Awaitable[None]]:
+        @functools.wraps(handler)
+        async def told(*args: P.args, **kwargs: P.kwargs) -> None:
+            try:
+                await handler(*args, **kwargs)
+            except StoreError as error:
+                await tell_store_failure(error, texts_now())
+
+        return told
+
+    return decorate
 
 
 async def _render(chat: EmployeeChat, events: AsyncIterator[SessionEvent]) -> str | None:
