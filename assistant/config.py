@@ -162,6 +162,12 @@ class Settings(BaseSettings):
         le=3600,
         description="Seconds an idle extraction worker waits before looking for jobs again.",
     )
+    doctor_min_free_mb: int = Field(
+        default=1024,
+        ge=0,
+        description="`terrain doctor` warns when the data folder's disk has less free space "
+        "than this, in MB: a full disk stops every interview from being saved.",
+    )
     job_lease_seconds: float = Field(
         default=60.0,
         ge=5,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import shutil
 import tempfile
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
@@ -71,6 +72,7 @@ async def run_checks(settings: Settings) -> list[CheckResult]:
         model_present("Chat", settings.chat_model),
         model_present("Embedding", settings.embed_model),
         lambda: _data_dir_writable(settings),
+        lambda: _free_space(settings),
         lambda: _tokenizer_offline(settings),
         lambda: _vector_store_opens(settings),
         lambda: _knowledge_index(settings),
@@ -107,6 +109,25 @@ async def _data_dir_writable(settings: Settings) -> CheckResult:
             fix="set TERRAIN_DATA_DIR to a folder this user can write to",
         )
     return CheckResult(name=name, ok=True, detail=str(settings.data_dir))
+
+
+async def _free_space(settings: Settings) -> CheckResult:
+    """Enough free space where the data folder is: a full disk stops interviews being saved."""
+    name = "Free space in the data folder"
+    folder = settings.data_dir.expanduser()
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    free_mb = shutil.disk_usage(folder).free // (1024 * 1024)
+    wanted = settings.doctor_min_free_mb
+    detail = f"{free_mb} MB free on the disk of {settings.data_dir}"
+    if free_mb < wanted:
+        return CheckResult(
+            name=name,
+            ok=False,
+            detail=f"{detail}, below {wanted} MB (TERRAIN_DOCTOR_MIN_FREE_MB)",
+            fix="free space on that disk, or move TERRAIN_DATA_DIR to a larger one",
+        )
+    return CheckResult(name=name, ok=True, detail=detail)
 
 
 async def _tokenizer_offline(settings: Settings) -> CheckResult:

@@ -350,3 +350,14 @@ class AccessEntry(Record):
     )
     interview_id: str | None = None
     pseudonym: str | None = None
+
+
+class WorkerHeartbeat(Record):
+    """A running worker as its latest heartbeat shows it (``terrain worker``, or the one that
+    ``terrain serve`` supervises)."""
+
+    id: str
+    host: str
+    pid: int
+    started_at: datetime
+    seen_at: datetime

@@ -36,6 +36,7 @@ SLOW_FIXTURES = frozenset({"web", "chroma_url", "knowledge_copy"})
 # redaction loads spaCy's French pipeline, half a minute) and the review in a real terminal.
 SLOW_PATHS = (
     TESTS / "web",
+    TESTS / "faults",
     TESTS / "test_chroma_server.py",
     TESTS / "test_report.py",
     TESTS / "test_report_redaction.py",

@@ -52,7 +52,7 @@ def test_against_the_test_server_all_checks_pass(
     assert result.exit_code == 0, result.output
     report = json.loads(result.output)
     assert report["ok"] is True
-    assert len(report["checks"]) == 7
+    assert len(report["checks"]) == 8
     assert all(check["ok"] for check in report["checks"])
 
 
@@ -77,6 +77,25 @@ def test_an_unwritable_data_dir_fails_its_check(
     result = CliRunner().invoke(app, ["doctor"])
     assert result.exit_code == 1
     assert "TERRAIN_DATA_DIR" in result.output
+
+
+def test_low_free_space_in_the_data_folder_is_reported_with_the_setting(
+    environment: dict[str, str], monkeypatch: pytest.MonkeyPatch, ollama_server: OllamaTestServer
+) -> None:
+    import shutil
+
+    monkeypatch.setenv("OLLAMA_HOST", ollama_server.url)
+    Path(environment["TERRAIN_DATA_DIR"]).mkdir(parents=True)
+    free_mb = shutil.disk_usage(environment["TERRAIN_DATA_DIR"]).free // (1024 * 1024)
+    monkeypatch.setenv("TERRAIN_DOCTOR_MIN_FREE_MB", str(free_mb + 10_000))
+    result = CliRunner().invoke(app, ["doctor", "--json"])
+    assert result.exit_code == 1
+    [failure] = [c for c in json.loads(result.output)["checks"] if not c["ok"]]
+    assert failure["name"] == "Free space in the data folder"
+    assert f"below {free_mb + 10_000} MB (TERRAIN_DOCTOR_MIN_FREE_MB)" in failure["detail"]
+    assert failure["fix"] == "free space on that disk, or move TERRAIN_DATA_DIR to a larger one"
+    monkeypatch.setenv("TERRAIN_DOCTOR_MIN_FREE_MB", "1")
+    assert CliRunner().invoke(app, ["doctor"]).exit_code == 0
 
 
 def test_the_installed_command_runs(environment: dict[str, str]) -> None:

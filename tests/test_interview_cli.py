@@ -57,6 +57,30 @@ def test_a_scripted_interview_prints_its_transcript_as_json(
     assert len(json.loads(more.stdout)["turns"]) == 7
 
 
+def test_a_terminal_resumed_after_a_kill_answers_the_message_left_without_a_reply(
+    environment: Path, monkeypatch: pytest.MonkeyPatch, ollama_server: OllamaTestServer
+) -> None:
+    from assistant.schemas import Speaker
+
+    monkeypatch.setenv("OLLAMA_HOST", ollama_server.url)
+    ollama_server.queue("Quel est votre métier ?", "Comment s'est passée votre matinée d'hier ?")
+    first = CliRunner().invoke(app, ["interview", "--json"], input="oui\n")
+    interview_id = json.loads(first.stdout)["id"]
+    # What a terminal killed while the model answered leaves: the employee's message alone.
+    with Store.open(load_settings()) as store:
+        phase = store.interviews.get(interview_id).phase  # type: ignore[union-attr]
+        store.interviews.add_turn(
+            interview_id, speaker=Speaker.EMPLOYEE, text="Je suis aide à domicile.", phase=phase
+        )
+    resumed = CliRunner().invoke(app, ["interview", "--json", "--resume", interview_id], input="")
+    assert resumed.exit_code == 0, resumed.output
+    turns = json.loads(resumed.stdout)["turns"]
+    assert [turn["text"] for turn in turns[-2:]] == [
+        "Je suis aide à domicile.",
+        "Comment s'est passée votre matinée d'hier ?",
+    ]
+
+
 def test_without_ollama_the_terminal_interview_goes_on_from_the_guide(
     environment: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

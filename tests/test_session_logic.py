@@ -3,6 +3,7 @@ fallbacks, consent, the closing summary and the prompt budget. No HTTP, no LangC
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
@@ -175,6 +176,63 @@ async def test_an_interview_resumes_exactly_where_it_stopped(
     for answer in ANSWERS[4:]:
         await collect(resumed.respond(answer))
     assert resumed.interview.status == InterviewStatus.CLOSED
+
+
+async def test_a_message_left_unanswered_by_a_killed_server_is_answered_on_resume(
+    deps: SessionDeps, model: ScriptedChatModel, tmp_store: Store
+) -> None:
+    model.respond_with(interviewer)
+    session = await consented(deps)
+    # What a server killed while the model answered leaves: the employee's turn, stored first.
+    answer = "Je suis auxiliaire de vie sociale, je m'occupe de personnes âgées à domicile."
+    await asyncio.to_thread(
+        tmp_store.interviews.add_turn,
+        session.interview.id,
+        speaker=Speaker.EMPLOYEE,
+        text=answer,
+        phase=session.phase,
+    )
+    resumed = await InterviewSession.resume(deps, session.interview.id)
+    pending = await resumed.unanswered()
+    assert pending is not None
+    assert pending.text == answer
+    events = await collect(resumed.answer_unanswered())
+    assert messages(events) == [QUESTION]
+    turns = await resumed.transcript()
+    assert [t.text for t in turns if t.speaker == Speaker.EMPLOYEE] == ["oui", answer]
+    assert (turns[-1].speaker, turns[-1].text) == (Speaker.INTERVIEWER, QUESTION)
+    assert resumed.state.answers == {Phase.ROLE: 1}
+    # Answered once: a second resume finds nothing to answer.
+    assert await resumed.unanswered() is None
+    assert await collect(resumed.answer_unanswered()) == []
+
+
+async def test_a_reply_cut_off_then_lost_leaves_the_message_unanswered_until_resumed(
+    deps: SessionDeps, model: ScriptedChatModel, tmp_store: Store
+) -> None:
+    model.respond_with(interviewer)
+    session = await consented(deps)
+    answer = "Je suis aide à domicile depuis six ans."
+    for speaker, text, complete in [
+        (Speaker.EMPLOYEE, answer, True),
+        (Speaker.INTERVIEWER, "Pouvez-vous me décrire une", False),
+    ]:
+        await asyncio.to_thread(
+            tmp_store.interviews.add_turn,
+            session.interview.id,
+            speaker=speaker,
+            text=text,
+            phase=session.phase,
+            complete=complete,
+        )
+    resumed = await InterviewSession.resume(deps, session.interview.id)
+    assert messages(await collect(resumed.answer_unanswered())) == [QUESTION]
+    # A complete reply, and the session answering in this process: nothing more to answer.
+    assert await resumed.unanswered() is None
+    answering = resumed.respond("Je m'occupe de six personnes chaque matin.")
+    await anext(answering)  # the turn is stored; the model's answer is under way
+    assert await resumed.unanswered() is None
+    await collect(answering)
 
 
 # ------------------------------------------------------------------------------ one question

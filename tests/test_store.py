@@ -48,6 +48,7 @@ TABLES = {
     "jobs",
     "reports",
     "access_log",
+    "workers",
 }
 
 

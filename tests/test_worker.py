@@ -245,7 +245,9 @@ def test_the_server_s_worker_extracts_a_closed_interview_and_stops_with_it(
     monkeypatch.setenv("TERRAIN_WORKER_POLL_SECONDS", "0.2")
     ollama_server.respond_with(extraction_reply())
     with Store.open(settings) as store:
-        with extraction_worker() as process:
+        with extraction_worker() as supervisor:
+            process = supervisor.process
+            assert process is not None
             # Background work: the employees' answers come first on a busy machine.
             ours = os.getpriority(os.PRIO_PROCESS, 0)
             assert os.getpriority(os.PRIO_PROCESS, process.pid) == min(ours + WORKER_NICENESS, 19)
@@ -260,3 +262,89 @@ def test_the_server_s_worker_extracts_a_closed_interview_and_stops_with_it(
             assert job.status is JobStatus.DONE
             assert store.findings.where(interview_id=interview_id)
         assert process.returncode == 0  # stopped cleanly by SIGTERM
+
+
+def test_a_dead_worker_is_reaped_logged_and_started_again_with_a_back_off(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    from assistant.web import launch
+
+    monkeypatch.setattr(launch, "RESTART_FIRST_SECONDS", 0.05)
+    caplog.set_level("WARNING", logger="assistant.web.launch")
+    supervisor = launch.SupervisedWorker([sys.executable, "-c", "import time; time.sleep(600)"])
+    supervisor.start()
+    try:
+        pids = []
+        for restart in (1, 2):
+            process = supervisor.process
+            assert process is not None
+            pids.append(process.pid)
+            os.kill(process.pid, signal.SIGKILL)
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline and (
+                supervisor.process is process or supervisor.restarts < restart
+            ):
+                time.sleep(0.02)
+            assert supervisor.restarts == restart
+            assert supervisor.process is not process
+            # Reaped by the supervisor: no zombie left behind.
+            assert process.returncode == -signal.SIGKILL
+            assert not Path(f"/proc/{process.pid}").exists() or (
+                "Z" not in Path(f"/proc/{process.pid}/stat").read_text().split()[2]
+            )
+        logged = [r.getMessage() for r in caplog.records if "starting it again" in r.getMessage()]
+        assert len(logged) == 2
+        assert f"pid {pids[0]}" in logged[0]
+        assert "killed by SIGKILL" in logged[0]
+        assert "in 0 s (restart 1)" in logged[0]
+    finally:
+        supervisor.stop()
+    assert supervisor.process is not None
+    assert supervisor.process.returncode is not None  # stopped, and not started again
+    assert supervisor.restarts == 2
+
+
+async def test_a_running_worker_says_it_is_alive_and_forgets_itself_when_stopped(
+    settings: Settings,
+) -> None:
+    import asyncio
+
+    from assistant.findings.worker import SILENT_SECONDS, Worker
+
+    with Store.open(settings) as store:
+        worker = Worker(
+            ExtractionJobs.from_settings(settings, store),
+            poll_seconds=0.1,
+            heartbeats=store.workers,
+        )
+        assert store.workers.alive(SILENT_SECONDS) == []
+        stop = asyncio.Event()
+        running = asyncio.create_task(worker.run(stop))
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and not store.workers.alive(SILENT_SECONDS):
+            await asyncio.sleep(0.05)
+        [alive] = store.workers.alive(SILENT_SECONDS)
+        assert (alive.id, alive.pid) == (worker.worker_id, os.getpid())
+        stop.set()
+        await running
+        assert store.workers.alive(SILENT_SECONDS) == []
+
+
+def test_a_worker_not_heard_from_for_a_while_is_no_longer_alive(tmp_path: Path) -> None:
+    from assistant.findings.worker import SILENT_SECONDS
+
+    clock = SettableClock()
+    with Store(f"sqlite:///{tmp_path / 'terrain.db'}", clock=clock) as store:
+        store.migrate()
+        store.workers.beat("killed")
+        clock.now += timedelta(seconds=SILENT_SECONDS - 1)
+        store.workers.beat("alive")
+        assert [w.id for w in store.workers.alive(SILENT_SECONDS)] == ["alive", "killed"]
+        clock.now += timedelta(seconds=2)
+        assert [w.id for w in store.workers.alive(SILENT_SECONDS)] == ["alive"]
+        clock.now += timedelta(days=1, seconds=1)
+        store.workers.beat("alive")  # and the killed worker's old row goes
+        with store._database.reading() as session:
+            from assistant.store.models import WorkerRow
+
+            assert [row.id for row in session.query(WorkerRow)] == ["alive"]

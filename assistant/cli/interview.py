@@ -86,6 +86,14 @@ def _run(
             for turn in runner.run(session.transcript()):
                 _show_stored(turn.speaker.value, turn.text)
             errors.print(COMMANDS_HINT, style="dim", markup=False, highlight=False, soft_wrap=True)
+        if resume:
+            # A message left without a reply (the terminal was killed while the model answered)
+            # gets it now.
+            pending = session.answer_unanswered()
+            if runner.run(_show_events(session, pending, None if quiet else view)) and _withdraw(
+                runner, session, interactive, quiet=quiet
+            ):
+                return
         # A resumed interview that is over still takes /withdraw, until the end of input.
         over_already = session.is_over
         while over_already or not session.is_over:
@@ -158,10 +166,17 @@ def _events_for(session: InterviewSession, line: str) -> AsyncIterator[SessionEv
 
 async def _reply(session: InterviewSession, line: str, view: TerminalView | None) -> bool:
     """Show the session's answer; whether the employee asked to withdraw."""
+    return await _show_events(session, _events_for(session, line), view)
+
+
+async def _show_events(
+    session: InterviewSession, events: AsyncIterator[SessionEvent], view: TerminalView | None
+) -> bool:
+    """Show the events; whether the employee asked to withdraw."""
     from assistant.interview.events import EventKind
 
     asked = False
-    async for event in _events_for(session, line):
+    async for event in events:
         asked = asked or event.kind == EventKind.WITHDRAWAL_REQUESTED
         if view is not None:
             view.show(event)

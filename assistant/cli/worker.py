@@ -56,6 +56,7 @@ def worker(
             ExtractionJobs.from_settings(config, store),
             poll_seconds=config.worker_poll_seconds,
             other_jobs=[RepublishJobs.from_settings(config, store), Retention(store, config)],
+            heartbeats=store.workers,
         )
         if once:
             try:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import uuid
 from collections.abc import Callable, Sequence
 from contextlib import suppress
 from dataclasses import dataclass, field
@@ -25,9 +26,21 @@ from assistant.config import Settings
 from assistant.errors import TerrainError
 from assistant.findings.jobs import ExtractionJobs
 from assistant.schemas import Job, JobKind
-from assistant.store import Store
+from assistant.store import StorageUnavailableError, Store
 
 log = logging.getLogger(__name__)
+
+# How often a running worker says it is alive (its row in the store's ``workers``), idle or busy.
+HEARTBEAT_SECONDS = 5.0
+# A worker not heard from for this long is taken for dead (the jobs page says so): several
+# missed heartbeats, since a worker at a low CPU priority on a busy machine may be late.
+SILENT_SECONDS = 30.0
+
+
+class Heartbeats(Protocol):
+    def beat(self, worker_id: str) -> object: ...
+
+    def forget(self, worker_id: str) -> None: ...
 
 
 class JobRunner(Protocol):
@@ -71,6 +84,9 @@ class Worker:
     jobs: ExtractionJobs
     poll_seconds: float
     other_jobs: Sequence[JobRunner] = field(default_factory=tuple)
+    # Where the worker says it is alive while it runs (store.workers); None: nowhere.
+    heartbeats: Heartbeats | None = None
+    worker_id: str = field(default_factory=lambda: uuid.uuid4().hex)
 
     async def drain(self, on_done: Callable[[Job], None] | None = None) -> list[Job]:
         """Run the queued jobs until none is left (extractions stop early when the model
@@ -83,7 +99,36 @@ class Worker:
 
     async def run(self, stop: asyncio.Event, on_done: Callable[[Job], None] | None = None) -> None:
         """Run jobs as they are queued until ``stop`` is set; the job running then is given
-        back to the queue."""
+        back to the queue. Meanwhile the worker's heartbeat is renewed (:attr:`heartbeats`)."""
+        beating = asyncio.create_task(self._beat(stop))
+        try:
+            await self._run(stop, on_done)
+        finally:
+            beating.cancel()
+            with suppress(asyncio.CancelledError):
+                await beating
+            if self.heartbeats is not None:
+                with suppress(TerrainError):
+                    await asyncio.to_thread(self.heartbeats.forget, self.worker_id)
+
+    async def _beat(self, stop: asyncio.Event) -> None:
+        if self.heartbeats is None:
+            return
+        failing = False
+        while not stop.is_set():
+            try:
+                await asyncio.to_thread(self.heartbeats.beat, self.worker_id)
+                failing = False
+            except StorageUnavailableError:
+                failing = True  # the store logged it, once, with its fix
+            except TerrainError as error:  # the database is unreachable for now
+                if not failing:  # once, not every few seconds until it is back
+                    log.warning("The worker could not record its heartbeat: %s", error)
+                failing = True
+            with suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), HEARTBEAT_SECONDS)
+
+    async def _run(self, stop: asyncio.Event, on_done: Callable[[Job], None] | None) -> None:
         while not stop.is_set():
             draining = asyncio.create_task(self._drain_logged(on_done))
             stopping = asyncio.create_task(stop.wait())
@@ -100,5 +145,7 @@ class Worker:
     async def _drain_logged(self, on_done: Callable[[Job], None] | None) -> None:
         try:
             await self.drain(on_done)
+        except StorageUnavailableError:
+            pass  # the database cannot be written: the store logged it once, with its fix
         except TerrainError as error:  # the database is unreachable for now: try again later
             log.warning("The worker could not run jobs: %s", error)

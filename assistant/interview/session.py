@@ -19,7 +19,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from string import Template
@@ -178,7 +179,41 @@ class InterviewSession:
     async def resume(
         cls, deps: SessionDeps, interview_id: str, *, streaming: bool = True
     ) -> InterviewSession:
+        """The interview as stored. Its last message may be the employee's, never answered
+        (the server was killed while the model answered): :meth:`answer_unanswered` answers it."""
         return cls(deps, await _stored(deps.store, interview_id), streaming=streaming)
+
+    async def unanswered(self) -> Turn | None:
+        """The employee's last message when nothing answered it (only a reply cut off in the
+        middle, or nothing), and no session of this process is answering it now; else None."""
+        if self.interview.id in _ANSWERING:
+            return None
+        return await self._unanswered()
+
+    async def _unanswered(self) -> Turn | None:
+        await self._refresh()
+        return None if self.is_over else _left_unanswered(await self.transcript())
+
+    async def answer_unanswered(self) -> AsyncIterator[SessionEvent]:
+        """Answer the employee's message left without a reply, as if it had just been sent
+        (it is stored already: it is not stored again). Nothing when there is none."""
+        with _answering(self.interview.id) as answering:
+            turn = await self._unanswered() if answering else None
+            if turn is None:
+                return
+            log.info("Answering a message the interviewer had not answered (resumed).")
+            if turn.phase != self.phase:
+                # The phase moved on with this message before the session ended: only the
+                # question it leads to is missing.
+                if self.phase == Phase.CLOSING:
+                    async for event in self._offer_summary():
+                        yield event
+                    return
+                async for event in self._ask(turn.text):
+                    yield event
+                return
+            async for event in self._answer(turn, correcting=False):
+                yield event
 
     async def _refresh(self) -> None:
         """Take the interview as stored: another window may have stopped or withdrawn it, or
@@ -302,7 +337,14 @@ class InterviewSession:
             )
             return
 
-        turn = await self._record_employee(text)
+        with _answering(self.interview.id):
+            turn = await self._record_employee(text)
+            async for event in self._answer(turn, correcting=correcting):
+                yield event
+
+    async def _answer(self, turn: Turn, *, correcting: bool) -> AsyncIterator[SessionEvent]:
+        """The interviewer's answer to the employee's stored message ``turn``."""
+        text = turn.text
         concern = concern_in(text, self.guide)
         if self.phase == Phase.CONSENT and concern != Concern.DISTRESS:
             async for event in self._handle_consent(text, concern):
@@ -872,6 +914,34 @@ class InterviewSession:
         return {
             "fr": "Cet entretien est terminé ; vous pouvez en commencer un nouveau.",
         }.get(self.interview.language, "This interview is over; you can start a new one.")
+
+
+# The interviews whose employee message a session of this process is answering now: a resumed
+# conversation must not answer it a second time.
+_ANSWERING: set[str] = set()
+
+
+@contextmanager
+def _answering(interview_id: str) -> Iterator[bool]:
+    """Mark the interview as being answered; yields False when another session already is."""
+    if interview_id in _ANSWERING:
+        yield False
+        return
+    _ANSWERING.add(interview_id)
+    try:
+        yield True
+    finally:
+        _ANSWERING.discard(interview_id)
+
+
+def _left_unanswered(turns: list[Turn]) -> Turn | None:
+    """The last employee turn if only replies cut off midway (or none) follow it."""
+    for turn in reversed(turns):
+        if turn.speaker == Speaker.EMPLOYEE:
+            return turn
+        if turn.complete:
+            return None
+    return None
 
 
 def _first_broken_rule(guard: OutputGuard, points: list[str]) -> GuardRule | None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import logging
 import os
+import shutil
 import threading
 import time
 from collections.abc import Callable, Collection, Iterator
@@ -24,7 +25,7 @@ from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, SQLAlch
 from sqlalchemy.orm import Session, sessionmaker
 
 from assistant.store.engine import WRITE_OPTION, create_store_engine, is_sqlite, is_sqlite_memory
-from assistant.store.errors import DATABASE_URL_FIX, StoreError
+from assistant.store.errors import DATABASE_URL_FIX, StorageUnavailableError, StoreError
 from assistant.store.migrations import alembic_config
 from assistant.store.models import utc_now
 
@@ -33,6 +34,8 @@ log = logging.getLogger(__name__)
 
 # How often a SQLite checkpoint is tried again while a reader holds the write-ahead log.
 CHECKPOINT_ATTEMPTS = 50
+
+log = logging.getLogger(__name__)
 
 # Alembic keeps the running migration in module globals: one migration per process at a time
 # (and, through the database's own lock, one across processes).
@@ -52,6 +55,56 @@ def reason(error: SQLAlchemyError) -> str:
     detail = error.orig if isinstance(error, DBAPIError) and error.orig is not None else error
     text = str(detail).strip().splitlines()
     return text[0].rstrip(".") if text else type(error).__name__
+
+
+# SQLite's result codes (the primary code is the low byte of the extended one).
+_SQLITE_READONLY = 8
+_SQLITE_FULL = 13
+_SQLITE_IOERR = 10
+# PostgreSQL's SQLSTATEs.
+_PG_DISK_FULL = "53100"
+_PG_READ_ONLY = ("25006", "0A000")  # read_only_sql_transaction; writes on a standby
+# Below this much free space, an I/O error of SQLite writing its file is taken for a full disk
+# (SQLite reports a full disk as SQLITE_IOERR when it is the write-ahead log that cannot grow).
+_NEARLY_FULL_BYTES = 1 << 20
+
+
+def storage_problem(error: SQLAlchemyError, sqlite_file: Path | None = None) -> str | None:
+    """``"full"`` or ``"read_only"`` when ``error`` says the database cannot be written at all,
+    else None. ``sqlite_file``: the SQLite file, to tell what is behind an I/O error (a
+    connection opened before the file became read-only gets one, as does a write-ahead log
+    that cannot grow on a full disk)."""
+    original = error.orig if isinstance(error, DBAPIError) else None
+    if original is None:
+        return None
+    code = getattr(original, "sqlite_errorcode", None)
+    if isinstance(code, int):
+        primary = code & 0xFF
+        if primary == _SQLITE_FULL:
+            return "full"
+        if primary == _SQLITE_READONLY:
+            return "read_only"
+        if primary == _SQLITE_IOERR and sqlite_file is not None:
+            return _behind_io_error(sqlite_file)
+        return None
+    state = getattr(original, "sqlstate", None)
+    if state == _PG_DISK_FULL:
+        return "full"
+    if state in _PG_READ_ONLY:
+        return "read_only"
+    return None
+
+
+def _behind_io_error(sqlite_file: Path) -> str | None:
+    files = [sqlite_file, sqlite_file.with_name(sqlite_file.name + "-wal")]
+    if any(path.exists() and not os.access(path, os.W_OK) for path in files):
+        return "read_only"
+    with suppress(OSError):
+        if os.statvfs(sqlite_file.parent).f_flag & os.ST_RDONLY:
+            return "read_only"
+        if shutil.disk_usage(sqlite_file.parent).free < _NEARLY_FULL_BYTES:
+            return "full"
+    return None
 
 
 class Database:
@@ -94,6 +147,9 @@ class Database:
         # the previous write commits, instead of in SQLite's busy handler, which polls with
         # growing sleeps (up to 100 ms) and made fifty concurrent conversations wait.
         self._write_lock = threading.RLock()
+        # The storage problem logged already ("full", "read_only"): logged once, until a write
+        # succeeds again.
+        self._unwritable: str | None = None
 
     def _create_private_sqlite_file(self) -> None:
         """Create a new SQLite file readable by its owner only (SQLite would use the umask).
@@ -129,8 +185,28 @@ class Database:
     @contextmanager
     def writing(self) -> Iterator[Session]:
         """A write transaction, committed on leaving (rolled back on an exception)."""
-        with self._write_lock, self._writes.begin() as session:
-            yield session
+        with self._write_lock:
+            with self._writes.begin() as session:
+                yield session
+            if self._unwritable is not None:
+                self._unwritable = None
+                log.warning("The database %s can be written again.", self.url)
+
+    @property
+    def sqlite_file(self) -> Path | None:
+        """The SQLite file; None for a server or an in-memory database."""
+        database = self._url.database
+        if not is_sqlite(self._url) or is_sqlite_memory(self._url) or not database:
+            return None
+        return Path(database.removeprefix("file:").split("?")[0]).expanduser()
+
+    def report_unwritable(self, failure: StorageUnavailableError) -> None:
+        """Log the problem with its fix, once: not again until a write has succeeded."""
+        with self._write_lock:
+            if self._unwritable == failure.kind:
+                return
+            self._unwritable = failure.kind
+        log.error("%s", failure)
 
     def migrate(self) -> None:
         """Bring the schema to the newest revision (``alembic upgrade head``); a no-op when there.
@@ -258,6 +334,11 @@ def guarded(
             try:
                 return method(self, *args, **kwargs)
             except SQLAlchemyError as error:
+                storage = storage_problem(error, self._db.sqlite_file)
+                if storage is not None:
+                    failure = StorageUnavailableError(storage, doing, self._db.url, reason(error))
+                    self._db.report_unwritable(failure)
+                    raise failure from error
                 raise StoreError(
                     f"The database failed while {doing} ({self._db.url}): {reason(error)}.",
                     fix="Check that the database is reachable and writable and that it was "

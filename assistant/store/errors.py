@@ -97,3 +97,28 @@ class UserExistsError(StoreError):
             f"A user named {name!r} already exists.", fix="Choose another name for the new user."
         )
         self.name = name
+
+
+class StorageUnavailableError(StoreError):
+    """The database cannot be written at all for now (a full disk, a read-only file or
+    database), whatever is written: nothing is lost of what was committed before, and writes
+    work again once the administrator has fixed it. ``kind`` says which (``full``,
+    ``read_only``)."""
+
+    def __init__(self, kind: str, doing: str, where: str, detail: str) -> None:
+        if kind == "full":
+            message = f"The database ({where}) cannot be written, its disk is full, while {doing}"
+            fix = (
+                "Free space on the disk that holds it (TERRAIN_DATA_DIR for SQLite, the "
+                "database server's otherwise), then try again: `terrain doctor` shows the free "
+                "space. Nothing saved before is lost."
+            )
+        else:
+            message = f"The database ({where}) is read-only, while {doing}"
+            fix = (
+                "Make the database file, its folder and its -wal and -shm files writable by the "
+                "user running Terrain (SQLite), or the database writable (a server in read-only "
+                "mode or a standby), then try again. Nothing saved before is lost."
+            )
+        super().__init__(f"{message}: {detail}.", fix=fix)
+        self.kind = kind

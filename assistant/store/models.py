@@ -253,3 +253,15 @@ class AccessRow(Base):
     report_version: Mapped[int | None] = mapped_column(Integer)
     interview_id: Mapped[str | None] = mapped_column(String(32), index=True)
     pseudonym: Mapped[str | None] = mapped_column(String(64))
+
+
+class WorkerRow(Base):
+    """A running worker and its latest heartbeat (``seen_at``); deleted when it stops cleanly."""
+
+    __tablename__ = "workers"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    host: Mapped[str] = mapped_column(String(255))
+    pid: Mapped[int] = mapped_column(Integer)
+    started_at: Mapped[datetime]
+    seen_at: Mapped[datetime]

@@ -31,6 +31,7 @@ from assistant.store.interviews import InterviewRepository
 from assistant.store.jobs import JobRepository
 from assistant.store.models import utc_now
 from assistant.store.reports import ReportRepository
+from assistant.store.workers import WorkerRepository
 
 DATABASE_FILE = "terrain.db"
 
@@ -46,6 +47,7 @@ class Store:
         self.accounts = AccountRepository(self._database)
         self.reports = ReportRepository(self._database)
         self.access = AccessLogRepository(self._database)
+        self.workers = WorkerRepository(self._database)
 
     @classmethod
     def open(cls, settings: Settings, *, clock: Clock = utc_now) -> Store:

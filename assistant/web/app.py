@@ -163,6 +163,7 @@ if get_configured_oauth_providers():
 
 
 @cl.on_chat_start
+@employee.store_failures_told(_texts)
 async def _chat_start() -> None:
     texts = _texts()
     account = await _account()
@@ -176,6 +177,7 @@ async def _chat_start() -> None:
 
 
 @cl.on_chat_resume
+@employee.store_failures_told(_texts)
 async def _chat_resume(thread: ThreadDict) -> None:
     texts = _texts()
     account = await _account()
@@ -190,6 +192,7 @@ async def _chat_resume(thread: ThreadDict) -> None:
 
 
 @cl.on_message
+@employee.store_failures_told(_texts)
 async def _on_message(message: cl.Message) -> None:
     texts = _texts()
     account = await _account()
@@ -231,6 +234,7 @@ async def _employee_chat(action: cl.Action) -> tuple[Runtime, employee.EmployeeC
     return rt, chat
 
 
+@employee.store_failures_told(_texts)
 async def _employee_action(action: cl.Action) -> None:
     found = await _employee_chat(action)
     if found is None:

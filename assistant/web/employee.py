@@ -8,10 +8,12 @@ the interview again. Nothing is stored before the employee has answered the cons
 from __future__ import annotations
 
 import asyncio
+import functools
+import logging
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ParamSpec
 
 import chainlit as cl
 
@@ -20,12 +22,15 @@ from assistant.interview.events import EventKind, SessionEvent
 from assistant.interview.guide import Guide, load_guide
 from assistant.interview.session import InterviewSession
 from assistant.schemas import Interview, InterviewStatus, Phase, Speaker
-from assistant.store import InterviewNotFoundError
+from assistant.store import InterviewNotFoundError, StorageUnavailableError, StoreError
 from assistant.text import contains_phrase
 from assistant.web import render
 from assistant.web.datalayer import step_id
 from assistant.web.runtime import Runtime
 from assistant.web.texts import Texts, texts_for
+
+log = logging.getLogger(__name__)
+P = ParamSpec("P")
 
 CHAT_KEY = "terrain_employee"
 STREAM_INTERVAL = 0.1  # seconds between two updates of a streaming message
@@ -138,6 +143,11 @@ async def resume(runtime: Runtime, user_name: str, interview: Interview) -> None
     last = next((t for t in reversed(turns) if t.speaker == Speaker.INTERVIEWER), None)
     chat.anchor = chat.said = step_id(interview.id, last.index) if last else None
     await _show(chat, _actions_for(chat))
+    if await session.unanswered() is not None:
+        # The employee's last message was never answered (the server stopped while the model
+        # answered, or the connection was cut): it is answered now, as it would have been.
+        async with chat.lock:
+            await _respond(chat, session.answer_unanswered())
 
 
 # -- what the employee does ------------------------------------------------------------------
@@ -307,9 +317,42 @@ async def _respond(chat: EmployeeChat, events: AsyncIterator[SessionEvent]) -> N
         chat.session = None
         await _show(chat, [])
         await _say(chat.texts.erased, chat.texts).send()
+    except StoreError as error:
+        await tell_store_failure(error, chat.texts)
     except TerrainError as error:
         await _say(render.literal(error.message), chat.texts).send()
     await _show(chat, _actions_for(chat))
+
+
+async def tell_store_failure(error: StoreError, texts: Texts) -> None:
+    """Tell the person, in their language, that the database failed: never its address nor its
+    words. A full disk or a read-only database is logged once, with the fix, by the store; any
+    other failure is logged here."""
+    if isinstance(error, StorageUnavailableError):
+        await _say(render.literal(texts.cannot_save), texts).send()
+        return
+    log.error("A conversation's request failed: %s", error)
+    await _say(render.literal(texts.store_failed), texts).send()
+
+
+def store_failures_told(
+    texts_now: Callable[[], Texts],
+) -> Callable[[Callable[P, Awaitable[None]]], Callable[P, Awaitable[None]]]:
+    """A Chainlit handler whose store failures (the database unreachable, full, read-only) are
+    told by :func:`tell_store_failure`, in the language ``texts_now()`` gives, instead of
+    reaching Chainlit, which shows an exception's text as it is."""
+
+    def decorate(handler: Callable[P, Awaitable[None]]) -> Callable[P, Awaitable[None]]:
+        @functools.wraps(handler)
+        async def told(*args: P.args, **kwargs: P.kwargs) -> None:
+            try:
+                await handler(*args, **kwargs)
+            except StoreError as error:
+                await tell_store_failure(error, texts_now())
+
+        return told
+
+    return decorate
 
 
 async def _render(chat: EmployeeChat, events: AsyncIterator[SessionEvent]) -> str | None:

@@ -23,6 +23,7 @@ import errno
 import hashlib
 import hmac
 import importlib.util
+import logging
 import os
 import re
 import shutil
@@ -30,6 +31,8 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
+import time
 from collections.abc import Awaitable, Callable, Iterator, MutableMapping
 from contextlib import contextmanager, suppress
 from pathlib import Path
@@ -39,6 +42,8 @@ from assistant.config import Settings
 from assistant.errors import TerrainError
 from assistant.privacy import server_secret
 from assistant.web import appearance
+
+log = logging.getLogger(__name__)
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 APP_FILE = Path(__file__).resolve().with_name("app.py")
@@ -52,6 +57,10 @@ WORKER_STOP_SECONDS = 10.0
 # both want it, and all of it when the server is idle.
 WORKER_NICENESS = 10
 PR_SET_PDEATHSIG = 1  # prctl(2)
+# The worker that dies is started again after a back-off, doubled at each death in a row.
+RESTART_FIRST_SECONDS = 1.0
+RESTART_MAX_SECONDS = 60.0
+RESTART_HEALTHY_SECONDS = 60.0  # a worker that ran this long died afresh: the back-off restarts
 
 # Chainlit variables that would send data elsewhere or bypass Terrain's data layer.
 FOREIGN_VARIABLES = ("LITERAL_API_KEY", "LITERAL_API_URL", "LITERAL_SERVER", "DATABASE_URL")
@@ -160,31 +169,104 @@ def check_address(host: str, port: int) -> None:
         ) from None
 
 
-@contextmanager
-def extraction_worker() -> Iterator[subprocess.Popen[bytes]]:
-    """``terrain worker`` as a child process, for as long as the block runs.
+class SupervisedWorker:
+    """``terrain worker`` as a child process, started again whenever it dies.
 
     A process and not a thread of the server: extraction's own CPU (prompts, token counts,
     parsing) would otherwise take the interpreter lock from the event loop that answers the
     employees; with 40 extractions running beside 50 employees, a thread put the p95 overhead
-    of a message at 596 ms. On leaving, SIGTERM gives the worker's job back to the queue.
+    of a message at 596 ms.
+
+    A thread waits on the child (so that a dead one is reaped at once, never left a zombie),
+    logs its death, and starts it again after a back-off: RESTART_FIRST_SECONDS, doubled at
+    each death in a row up to RESTART_MAX_SECONDS, back to the first once a child has run for
+    RESTART_HEALTHY_SECONDS. :meth:`stop` sends SIGTERM, which gives the job back to the queue.
     """
+
+    def __init__(self, command: list[str]) -> None:
+        self.command = command
+        self.process: subprocess.Popen[bytes] | None = None
+        self.restarts = 0
+        self._stopping = threading.Event()
+        self._lock = threading.Lock()
+        self._thread = threading.Thread(target=self._supervise, name="worker-supervisor")
+
+    def start(self) -> SupervisedWorker:
+        self._spawn()
+        self._thread.start()
+        return self
+
+    def _spawn(self) -> subprocess.Popen[bytes] | None:
+        with self._lock:
+            if self._stopping.is_set():
+                return None
+            self.process = subprocess.Popen(  # noqa: S603 - our own command
+                self.command,
+                stdout=subprocess.DEVNULL,
+                preexec_fn=_as_background_child if os.name == "posix" else None,
+            )
+            return self.process
+
+    def _supervise(self) -> None:
+        delay = RESTART_FIRST_SECONDS
+        process = self.process
+        while process is not None:
+            started = time.monotonic()
+            status = process.wait()  # reaps it: no zombie
+            if self._stopping.is_set():
+                return
+            if time.monotonic() - started >= RESTART_HEALTHY_SECONDS:
+                delay = RESTART_FIRST_SECONDS
+            self.restarts += 1
+            log.warning(
+                "The extraction worker (pid %d) stopped (%s); starting it again in %.0f s "
+                "(restart %d).",
+                process.pid,
+                _exit_description(status),
+                delay,
+                self.restarts,
+            )
+            if self._stopping.wait(delay):
+                return
+            delay = min(delay * 2, RESTART_MAX_SECONDS)
+            process = self._spawn()
+            if process is not None:
+                log.warning("The extraction worker is running again (pid %d).", process.pid)
+
+    def stop(self) -> None:
+        with self._lock:
+            self._stopping.set()
+            process = self.process
+        if process is not None:
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(WORKER_STOP_SECONDS)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        if self._thread.is_alive():
+            self._thread.join()
+
+
+def _exit_description(status: int) -> str:
+    if status < 0:
+        with suppress(ValueError):
+            return f"killed by {signal.Signals(-status).name}"
+        return f"killed by signal {-status}"
+    return f"exit status {status}"
+
+
+@contextmanager
+def extraction_worker() -> Iterator[SupervisedWorker]:
+    """``terrain worker`` as a supervised child process (:class:`SupervisedWorker`), for as
+    long as the block runs."""
     command = [sys.executable, "-c", "from assistant.cli import main; main()", "worker"]
-    process = subprocess.Popen(  # noqa: S603 - our own command
-        command,
-        stdout=subprocess.DEVNULL,
-        preexec_fn=_as_background_child if os.name == "posix" else None,
-    )
+    supervisor = SupervisedWorker(command).start()
     try:
-        yield process
+        yield supervisor
     finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(WORKER_STOP_SECONDS)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        supervisor.stop()
 
 
 def _as_background_child() -> None:

@@ -62,6 +62,9 @@ class Texts:
     date_format: str
     # accounts
     roles: dict[UserRole, str]
+    # the database cannot be written (a full disk, a read-only file); any other store failure
+    cannot_save: str
+    store_failed: str
 
 
 FR = Texts(
@@ -161,6 +164,15 @@ FR = Texts(
         UserRole.LEADERSHIP: "direction",
         UserRole.ADMIN: "administrateur·rice",
     },
+    cannot_save=(
+        "Terrain ne peut rien enregistrer pour le moment : l'espace de stockage du serveur a un "
+        "problème que son administrateur doit régler. Ce qui était déjà enregistré est gardé. "
+        "Copiez votre dernier message et renvoyez-le plus tard."
+    ),
+    store_failed=(
+        "Votre message n'a pas pu être traité à cause d'une erreur du serveur. Ce qui était "
+        "déjà enregistré est gardé ; réessayez dans un instant."
+    ),
 )
 
 EN = Texts(
@@ -255,6 +267,15 @@ EN = Texts(
         UserRole.LEADERSHIP: "leadership",
         UserRole.ADMIN: "administrator",
     },
+    cannot_save=(
+        "Terrain cannot save anything right now: the server's storage has a problem that its "
+        "administrator must fix. What was saved before is kept. Copy your last message and "
+        "send it again later."
+    ),
+    store_failed=(
+        "Your message could not be handled because of a server error. What was saved before "
+        "is kept; try again in a moment."
+    ),
 )
 
 

@@ -442,3 +442,15 @@ def test_segments_cut_at_masking_labels_too() -> None:
         ("vu [pers", (1,), (("vu ", False), ("[pers", True))),
         ("onne A] hier", (), (("onne A]", True), (" hier", False))),
     ]
+
+
+def test_the_jobs_page_says_when_no_worker_is_alive(pages: PagesClient) -> None:
+    store = pages.store
+    page = html.unescape(pages.get("/staff/jobs").text)
+    assert "Aucun processus d'extraction n'est en marche (aucun signe de vie depuis 30 s)" in page
+    store.workers.beat("worker-1")
+    page = html.unescape(pages.get("/staff/jobs").text)
+    assert "Processus d'extraction en marche : 1." in page
+    assert "Aucun processus d'extraction" not in page
+    store.workers.forget("worker-1")
+    assert "Aucun processus d'extraction" in html.unescape(pages.get("/staff/jobs").text)

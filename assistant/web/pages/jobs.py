@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from fastapi import Depends
 from fastapi.responses import RedirectResponse, Response
 
+from assistant.findings.worker import SILENT_SECONDS
 from assistant.schemas import Job, JobKind, JobStatus
 from assistant.store import JobNotFoundError
 from assistant.web.pages.access import Viewer, viewer
@@ -49,9 +50,12 @@ def jobs(done: str | None = None, who: Viewer = Depends(viewer)) -> Response:  #
         )
         for job in store.jobs.where(kind=JobKind.RETENTION)[-1:]
     ]
+    workers = store.workers.alive(SILENT_SECONDS)
     return render(
         "jobs.html",
         who,
+        workers=len(workers),
+        silent_seconds=int(SILENT_SECONDS),
         current=PREFIX + JOBS,
         extractions=extractions,
         republications=republications,

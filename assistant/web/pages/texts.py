@@ -102,6 +102,9 @@ class PageTexts:
     audit_shown: str  # {shown}: the newest entries shown, at most
     # third parties masked
     masked_note: str
+    # workers (the jobs page): {count} alive; none heard from in {seconds} s
+    workers_running: str
+    no_worker: str
 
 
 FR = PageTexts(
@@ -279,6 +282,12 @@ FR = PageTexts(
         "des étiquettes, les mêmes dans tout l'entretien. Les mots que vous sélectionnez "
         "enregistrent les vrais mots de l'employé."
     ),
+    workers_running="Processus d'extraction en marche : {count}.",
+    no_worker=(
+        "Aucun processus d'extraction n'est en marche (aucun signe de vie depuis {seconds} s) : "
+        "les extractions en attente ne se feront pas. Redémarrez terrain serve, ou lancez "
+        "terrain worker."
+    ),
 )
 
 EN = PageTexts(
@@ -451,6 +460,11 @@ EN = PageTexts(
         "The people the employee talks about are masked: names, phone numbers, e-mail and "
         "postal addresses, dates of birth and health details are replaced by labels, the same "
         "throughout the interview. Words you select record the employee's real words."
+    ),
+    workers_running="Extraction workers running: {count}.",
+    no_worker=(
+        "No extraction worker is running (none heard from in the last {seconds} s): queued "
+        "extractions will wait. Restart terrain serve, or start terrain worker."
     ),
 )
 
