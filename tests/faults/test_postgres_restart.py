@@ -23,7 +23,8 @@ from assistant.store import Store
 from assistant.web.texts import FR
 from tests.faults.conftest import CAP_SECONDS, ServerFactory, recovered
 from tests.ollama_server import OllamaTestServer
-from tests.test_store_postgres import _as_postgres_user, _free_port, _postgres_program, _run
+from tests.postgres import _as_postgres_user, _free_port, _run
+from tests.postgres import _program as _postgres_program
 from tests.web.client import WebClient, plain
 from tests.web.server import ACCOUNTS, PASSWORD
 from tests.web.test_employee import ANSWERS, consented, interviewer
