@@ -39,7 +39,16 @@ from assistant.store.migrations import alembic_config
 from assistant.store.models import Base
 from assistant.store.pseudonyms import ALPHABET, PREFIX
 
-TABLES = {"interviews", "turns", "users", "findings", "finding_changes", "jobs", "reports"}
+TABLES = {
+    "interviews",
+    "turns",
+    "users",
+    "findings",
+    "finding_changes",
+    "jobs",
+    "reports",
+    "sign_in_failures",
+}
 
 
 def sqlite_url(path: Path) -> str:

@@ -21,11 +21,19 @@ from chainlit.data.base import BaseDataLayer
 from chainlit.oauth_providers import get_configured_oauth_providers
 from chainlit.server import app as chainlit_server
 from chainlit.types import ThreadDict
+from fastapi import HTTPException, Request, Response
 from starlette.datastructures import Headers
 
-from assistant.auth import Account, authenticate, single_sign_on_account
+from assistant.auth import (
+    Account,
+    SignInLimits,
+    SignInPaused,
+    authenticate,
+    end_sessions,
+    single_sign_on_account,
+)
 from assistant.schemas import UserRole
-from assistant.web import employee, pages, staff
+from assistant.web import employee, pages, sessions, staff
 from assistant.web.datalayer import TerrainDataLayer
 from assistant.web.launch import install_security_headers
 from assistant.web.runtime import Runtime, runtime
@@ -41,7 +49,7 @@ def _chainlit_user(account: Account) -> cl.User:
     return cl.User(
         identifier=account.name,
         display_name=account.display_name or account.name,
-        metadata={"role": account.role.value},
+        metadata={"role": account.role.value, sessions.TOKEN_VERSION: account.token_version},
     )
 
 
@@ -117,6 +125,7 @@ def _start_all(workers: ThreadPoolExecutor) -> None:
 
 install_security_headers()
 pages.install(chainlit_server)
+sessions.install(runtime().settings, lambda: runtime().store)
 
 
 # -- sign-in ---------------------------------------------------------------------------------
@@ -124,8 +133,38 @@ pages.install(chainlit_server)
 
 @cl.password_auth_callback
 async def _password_login(username: str, password: str) -> cl.User | None:
-    account = await asyncio.to_thread(authenticate, runtime().store, username, password)
+    rt = runtime()
+    try:
+        account = await asyncio.to_thread(
+            lambda: authenticate(
+                rt.store,
+                username,
+                password,
+                address=sessions.CLIENT_ADDRESS.get(),
+                limits=SignInLimits.of(rt.settings),
+            )
+        )
+    except SignInPaused as paused:
+        # The sign-in page shows its text for this key (.chainlit/translations).
+        detail = "signinlocked" if paused.locked else "signinpaused"
+        raise HTTPException(
+            status_code=429, detail=detail, headers={"Retry-After": str(paused.seconds)}
+        ) from None
     return None if account is None else _chainlit_user(account)
+
+
+@cl.on_logout
+async def _logout(request: Request, response: Response) -> dict[str, bool]:
+    """Signing out ends every open session of the account, not only this browser's."""
+    from chainlit.auth import get_token_from_cookies
+
+    rt = runtime()
+    account = await asyncio.to_thread(
+        sessions.account_of_token, rt.store, get_token_from_cookies(dict(request.cookies))
+    )
+    if account is not None:
+        await asyncio.to_thread(end_sessions, rt.store, account.name)
+    return {"success": True}
 
 
 async def _header_login(headers: Headers) -> cl.User | None:

@@ -22,6 +22,7 @@ from assistant.errors import TerrainError
 from assistant.schemas import UserRole
 from assistant.web.pages.texts import PageTexts, page_texts
 from assistant.web.runtime import Runtime, runtime
+from assistant.web.sessions import token_version_of
 from assistant.web.texts import language_from
 
 CSRF_FIELD = "csrf"
@@ -77,8 +78,9 @@ def form_token(user_name: str, sign_in_token: str) -> str:
     return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
 
 
-def _signed_in_name(request: Request) -> tuple[str, str] | None:
-    """The user name the sign-in cookie vouches for, and the token; None without a valid one."""
+def _signed_in_name(request: Request) -> tuple[str, str, int] | None:
+    """The user name the sign-in cookie vouches for, the token and its version (see
+    :mod:`assistant.web.sessions`); None without a valid one."""
     token = get_token_from_cookies(dict(request.cookies))
     if not token:
         return None
@@ -86,7 +88,9 @@ def _signed_in_name(request: Request) -> tuple[str, str] | None:
         user = decode_jwt(token)
     except Exception:  # expired, forged or garbled: not signed in, whatever the reason
         return None
-    return (user.identifier, token) if user.identifier else None
+    if not user.identifier:
+        return None
+    return user.identifier, token, token_version_of(user.metadata)
 
 
 async def viewer(request: Request, rt: Runtime = Depends(current_runtime)) -> Viewer:  # noqa: B008
@@ -94,10 +98,12 @@ async def viewer(request: Request, rt: Runtime = Depends(current_runtime)) -> Vi
     signed_in = _signed_in_name(request)
     if signed_in is None:
         raise SignInNeeded
-    name, token = signed_in
+    name, token, version = signed_in
     account = await rt.account(name)
     if account is None:  # gone or disabled since signing in
         raise Refused("account", language=language)
+    if account.token_version != version:  # signed out, or changed by an administrator, since
+        raise SignInNeeded
     return Viewer(
         account=account,
         language=language,
