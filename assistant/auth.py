@@ -46,6 +46,8 @@ MAX_DISPLAY_NAME_CHARS = 100
 PASSWORD_MIN_SCORE = 3
 # zxcvbn's estimate takes time that grows fast with length; a longer password is strong anyway.
 _ESTIMATED_CHARS = 64
+# Letters and digits a password must have besides the user's name and its parts.
+MIN_OWN_CHARS = 6
 MAX_WAIT_SECONDS = 300.0
 # Letters, digits and a few separators: names appear in logs and in the CLI, never as markup.
 _USER_NAME = re.compile(r"^[\w][\w.@+-]{0,127}$")
@@ -88,6 +90,11 @@ def check_password_rules(password: str, user_inputs: Iterable[str | None] = ()) 
 
     words = [word for given in user_inputs if given for word in _parts(given)]
     estimate = zxcvbn(normalised[:_ESTIMATED_CHARS], user_inputs=words)
+    if _own_characters(normalised, words) < MIN_OWN_CHARS:
+        raise AuthError(
+            "This password is too easy to guess: it is mostly the user's own name. "
+            "Choose a longer one, several unrelated words for instance."
+        )
     if int(estimate["score"]) < PASSWORD_MIN_SCORE:
         feedback = estimate.get("feedback") or {}
         hints = [feedback.get("warning") or "", *(feedback.get("suggestions") or [])]
@@ -97,6 +104,15 @@ def check_password_rules(password: str, user_inputs: Iterable[str | None] = ()) 
             + (f": {why}" if why else ".")
             + " Choose a longer one, several unrelated words for instance."
         )
+
+
+def _own_characters(password: str, words: list[str]) -> int:
+    """Letters and digits of ``password`` left once the user's name and its parts are taken
+    out: "Adm1-Adm1!" leaves none for the user adm1 (zxcvbn counts it as strong)."""
+    rest = password.casefold()
+    for word in sorted(words, key=len, reverse=True):
+        rest = rest.replace(word, "")
+    return len(re.sub(r"[\W_]", "", rest))
 
 
 def _parts(text: str) -> list[str]:

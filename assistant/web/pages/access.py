@@ -27,6 +27,23 @@ from assistant.web.texts import language_from
 
 CSRF_FIELD = "csrf"
 LOGIN_PAGE = "/login"
+# The longest value a form field may have, in characters, by field name (every form of the
+# staff pages); any other field has DEFAULT_FIELD_CHARS. A longer value is refused (400) and
+# nothing is changed: a 1 MB activity would make a 3 MB transcript page.
+FIELD_CHARS = {
+    "name": 128,
+    "display_name": 100,
+    "password": 1024,
+    "activity": 300,
+    "counterpart": 300,
+    "words": 2000,
+    "text": 20000,  # a report's narrative
+    "interviews": 20000,  # the erasure's confirmed interview ids
+}
+DEFAULT_FIELD_CHARS = 200
+# The longest query parameter or path parameter: past it, the address is refused, never echoed.
+MAX_PARAMETER_CHARS = 300
+TOO_LONG = 400
 
 
 class SignInNeeded(Exception):
@@ -37,11 +54,21 @@ class Refused(Exception):
     """The request is not allowed (403): a role that may not, an account disabled, a form
     without its token. ``reason`` is a key of :attr:`PageTexts.refusals`."""
 
-    def __init__(self, reason: str, viewer: Viewer | None = None, language: str = "fr") -> None:
+    def __init__(
+        self,
+        reason: str,
+        viewer: Viewer | None = None,
+        language: str = "fr",
+        *,
+        status_code: int = 403,
+        values: dict[str, object] | None = None,
+    ) -> None:
         super().__init__(reason)
         self.reason = reason
         self.viewer = viewer
         self.language = language
+        self.status_code = status_code
+        self.values = values or {}
 
 
 @dataclass(frozen=True)
@@ -104,6 +131,11 @@ async def viewer(request: Request, rt: Runtime = Depends(current_runtime)) -> Vi
         raise Refused("account", language=language)
     if account.token_version != version:  # signed out, or changed by an administrator, since
         raise SignInNeeded
+    parameters = [*request.query_params.multi_items(), *request.path_params.items()]
+    for field, value in parameters:
+        if len(value) > MAX_PARAMETER_CHARS:
+            values = {"field": field[:40], "limit": MAX_PARAMETER_CHARS}
+            raise Refused("too_long", None, language, status_code=TOO_LONG, values=values)
     return Viewer(
         account=account,
         language=language,
@@ -130,3 +162,17 @@ async def checked_form(request: Request, who: Viewer = Depends(viewer)) -> None:
     sent = form.get(CSRF_FIELD)
     if not isinstance(sent, str) or not hmac.compare_digest(sent, who.csrf):
         raise Refused("form", who, who.language)
+    for field, value in form.multi_items():
+        limit = FIELD_CHARS.get(field, DEFAULT_FIELD_CHARS)
+        if not isinstance(value, str) or len(value) > limit:
+            values = {"field": field[:40], "limit": limit}
+            raise Refused("too_long", who, who.language, status_code=TOO_LONG, values=values)
+
+
+def bounded_number(text: str, highest: int = 2**31 - 1) -> int | None:
+    """``text`` as a whole number from 0 to ``highest`` (what every database column holds),
+    or None: a path's number out of range is a page that does not exist, not an error."""
+    if not text.isascii() or not text.isdigit() or len(text) > len(str(highest)):
+        return None
+    number = int(text)
+    return number if number <= highest else None
