@@ -16,7 +16,6 @@ from assistant.auth import (
     SignInPaused,
     add_user,
     authenticate,
-    check_password_rules,
     reset_password,
     skeleton,
 )
@@ -158,7 +157,7 @@ def test_the_cli_refuses_a_weak_password(tmp_path: Path, monkeypatch: pytest.Mon
 def test_a_name_equal_to_or_looking_like_an_existing_one_is_refused(
     store: Store, name: str
 ) -> None:
-    with pytest.raises(AuthError, match="already exists|looks like"):
+    with pytest.raises(AuthError, match=r"already exists|looks like"):
         add_user(store, name, UserRole.ADMIN, GOOD)
     assert [user.name for user in store.accounts.all()] == ["adm1"]
 
