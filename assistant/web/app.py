@@ -21,7 +21,8 @@ from chainlit.data.base import BaseDataLayer
 from chainlit.oauth_providers import get_configured_oauth_providers
 from chainlit.server import app as chainlit_server
 from chainlit.types import ThreadDict
-from fastapi import HTTPException, Request, Response
+from fastapi import Request, Response
+from fastapi.responses import JSONResponse
 from starlette.datastructures import Headers
 
 from assistant.auth import (
@@ -131,26 +132,55 @@ sessions.install(runtime().settings, lambda: runtime().store)
 # -- sign-in ---------------------------------------------------------------------------------
 
 
+async def _checked_login(username: str, password: str) -> cl.User | None:
+    """The user if the password is right; :class:`SignInPaused` while throttled."""
+    rt = runtime()
+    account = await asyncio.to_thread(
+        lambda: authenticate(
+            rt.store,
+            username,
+            password,
+            address=sessions.CLIENT_ADDRESS.get(),
+            limits=SignInLimits.of(rt.settings),
+        )
+    )
+    return None if account is None else _chainlit_user(account)
+
+
 @cl.password_auth_callback
 async def _password_login(username: str, password: str) -> cl.User | None:
-    rt = runtime()
+    # Chainlit's own /login, should it be reached: it turns any exception into a failure.
     try:
-        account = await asyncio.to_thread(
-            lambda: authenticate(
-                rt.store,
-                username,
-                password,
-                address=sessions.CLIENT_ADDRESS.get(),
-                limits=SignInLimits.of(rt.settings),
-            )
-        )
+        return await _checked_login(username, password)
+    except SignInPaused:
+        return None
+
+
+async def _login(request: Request) -> Response:
+    """The sign-in form's POST, ahead of Chainlit's: the same answers, and while sign-in is
+    throttled a 429 whose detail is the key of the sign-in page's text for it
+    (``auth.login.errors`` in .chainlit/translations)."""
+    from chainlit.auth import create_jwt, set_auth_cookie
+
+    form = await request.form()
+    username, password = form.get("username"), form.get("password")
+    if not isinstance(username, str) or not isinstance(password, str):
+        return JSONResponse({"detail": "credentialssignin"}, status_code=401)
+    try:
+        user = await _checked_login(username, password)
     except SignInPaused as paused:
-        # The sign-in page shows its text for this key (.chainlit/translations).
         detail = "signinlocked" if paused.locked else "signinpaused"
-        raise HTTPException(
-            status_code=429, detail=detail, headers={"Retry-After": str(paused.seconds)}
-        ) from None
-    return None if account is None else _chainlit_user(account)
+        headers = {"Retry-After": str(paused.seconds)}
+        return JSONResponse({"detail": detail}, status_code=429, headers=headers)
+    if user is None:
+        return JSONResponse({"detail": "credentialssignin"}, status_code=401)
+    response = JSONResponse({"success": True})
+    set_auth_cookie(request, response, create_jwt(user))
+    return response
+
+
+chainlit_server.add_api_route("/login", _login, methods=["POST"], include_in_schema=False)
+chainlit_server.router.routes.insert(0, chainlit_server.router.routes.pop())
 
 
 @cl.on_logout
