@@ -15,7 +15,7 @@ import httpx
 import pytest
 import socketio
 
-from assistant.auth import set_disabled, unlock
+from assistant.auth import set_disabled
 from tests.ollama_server import OllamaTestServer
 from tests.web.client import WebClient
 from tests.web.server import ACCOUNTS, PASSWORD, WebServer
@@ -55,6 +55,8 @@ def test_ten_wrong_passwords_lock_the_account_until_unlocked(web: WebServer) -> 
     assert locked.status_code == 429
     assert locked.json()["detail"] == "signinlocked"  # the sign-in page's text for it
     assert int(locked.headers["retry-after"]) > 800
+    from assistant.auth import unlock
+
     with web.store() as store:
         assert unlock(store, "lea")
     assert _login(web, "lea", PASSWORD).status_code == 200
@@ -134,10 +136,10 @@ def test_cookies_are_secure_and_hsts_sent_over_https_through_a_trusted_proxy(
 ) -> None:
     over_https = _login(web, "gus", PASSWORD, **{"X-Forwarded-Proto": "https"})
     assert over_https.status_code == 200
-    assert "secure" in over_https.headers["set-cookie"].lower()
+    assert "; secure" in over_https.headers["set-cookie"].lower()
     assert over_https.headers["strict-transport-security"].startswith("max-age=")
     plain = _login(web, "gus", PASSWORD)
-    assert "secure" not in plain.headers["set-cookie"].lower()
+    assert "; secure" not in plain.headers["set-cookie"].lower()
     assert "strict-transport-security" not in plain.headers
 
 
