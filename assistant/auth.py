@@ -137,6 +137,20 @@ def check_user_name(name: str) -> str:
     return name
 
 
+def stored_user_name(store: Store, name: str) -> str:
+    """The name of ``name``'s account: normalised, or as typed for an account made before
+    names were normalised ("Alice"), which keeps signing in as it did."""
+    normalised = check_user_name(name)
+    typed = unicodedata.normalize("NFKC", name).strip()
+    if (
+        typed != normalised
+        and store.accounts.get(normalised) is None
+        and store.accounts.get(typed) is not None
+    ):
+        return typed
+    return normalised
+
+
 def check_display_name(display_name: str | None) -> str | None:
     """The display name cleaned and stripped (None if empty); :class:`AuthError` if longer than
     MAX_DISPLAY_NAME_CHARS (it travels in every sign-in cookie)."""
@@ -300,7 +314,7 @@ def _waiting(
 
 def unlock(store: Store, name: str) -> bool:
     """Forget the account's failed sign-ins and lift its lock; whether it had any."""
-    return store.accounts.forget_failures(f"account:{check_user_name(name)}")
+    return store.accounts.forget_failures(f"account:{stored_user_name(store, name)}")
 
 
 def authenticate(
@@ -317,8 +331,11 @@ def authenticate(
     has failed too often lately; each failure is counted for both.
     """
     limits = limits or SignInLimits()
-    name = normalise_user_name(name)
-    valid = bool(name) and _USER_NAME.fullmatch(name) is not None
+    try:
+        name = stored_user_name(store, name)
+        valid = True
+    except AuthError:
+        name, valid = "", False
     keys = ([f"account:{name}"] if valid else []) + ([f"address:{address}"] if address else [])
     if keys:
         now, failures = store.accounts.failures(keys)
@@ -367,12 +384,12 @@ def add_user(
 def set_disabled(store: Store, name: str, disabled: bool) -> User:
     """Disable an account (it can no longer sign in, and its open sessions are refused at
     their next request) or enable it again. Raises UserNotFoundError."""
-    return store.accounts.update(check_user_name(name), AccountUpdate(disabled=disabled))
+    return store.accounts.update(stored_user_name(store, name), AccountUpdate(disabled=disabled))
 
 
 def reset_password(store: Store, name: str, password: str) -> User:
     """Give the user a new password (the old one stops working at once)."""
-    name = check_user_name(name)
+    name = stored_user_name(store, name)
     user = store.accounts.get(name)
     inputs = (name, user.display_name if user else None)
     return store.accounts.update(name, AccountUpdate(password_hash=hash_password(password, inputs)))
@@ -380,7 +397,7 @@ def reset_password(store: Store, name: str, password: str) -> User:
 
 def set_role(store: Store, name: str, role: UserRole) -> User:
     """Give the user another role, which their next request already has."""
-    return store.accounts.update(check_user_name(name), AccountUpdate(role=UserRole(role)))
+    return store.accounts.update(stored_user_name(store, name), AccountUpdate(role=UserRole(role)))
 
 
 def single_sign_on_account(store: Store, name: str) -> Account | None:
@@ -391,7 +408,7 @@ def single_sign_on_account(store: Store, name: str) -> Account | None:
     disabled.
     """
     try:
-        name = check_user_name(name)
+        name = stored_user_name(store, name)
     except AuthError:
         return None
     existing = store.accounts.get(name)

@@ -181,3 +181,11 @@ def test_a_display_name_has_a_bounded_length(store: Store) -> None:
     with pytest.raises(AuthError, match="at most 100 characters"):
         add_user(store, "dora", UserRole.EMPLOYEE, GOOD, display_name="D" * 1_000_000)
     assert store.accounts.get("dora") is None
+
+
+def test_an_account_named_before_names_were_normalised_still_signs_in(store: Store) -> None:
+    store.accounts.add("Zoé", UserRole.EMPLOYEE)  # as an older version stored it
+    reset_password(store, "Zoé", GOOD)
+    account = authenticate(store, "Zoé", GOOD)
+    assert account is not None
+    assert account.name == "Zoé"

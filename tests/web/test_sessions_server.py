@@ -176,3 +176,36 @@ def test_a_150_mb_body_is_refused_from_its_declared_length(web: WebServer, path:
     status = answer.split("\r\n", 1)[0]
     assert status.split(" ")[1] in ("403", "413"), status  # answered without the body
     assert "Traceback" not in answer
+
+
+async def test_the_sign_in_page_shows_the_lock_in_the_browser(web: WebServer) -> None:
+    """What a locked person reads, on a desktop and on a phone (screenshots in test-artifacts)."""
+    from playwright.async_api import async_playwright, expect
+
+    from tests.web.test_browser import ARTIFACTS, CHROMIUM, LAUNCH_ARGS
+
+    if not CHROMIUM.exists():
+        pytest.skip("Debian's chromium is not installed (/usr/bin/chromium)")
+    ARTIFACTS.mkdir(exist_ok=True)
+    for _ in range(10):
+        assert _login(web, "chloe", "not the password at all").status_code == 401
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=LAUNCH_ARGS, headless=True
+        )
+        try:
+            for width, height, name in ((1280, 900, "desktop"), (390, 844, "phone")):
+                context = await browser.new_context(
+                    locale="fr-FR", viewport={"width": width, "height": height}
+                )
+                page = await context.new_page()
+                await page.goto(web.url)
+                await page.fill("#email", "chloe")
+                await page.fill("#password", PASSWORD)  # the right one, refused while locked
+                await page.click("button[type=submit]")
+                shown = page.get_by_text("la connexion à ce compte est bloquée pour un moment")
+                await expect(shown).to_be_visible(timeout=20_000)
+                await page.screenshot(path=ARTIFACTS / f"web-sign-in-locked-{name}.png")
+                await context.close()
+        finally:
+            await browser.close()
