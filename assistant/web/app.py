@@ -158,8 +158,8 @@ async def _password_login(username: str, password: str) -> cl.User | None:
 
 async def _login(request: Request) -> Response:
     """The sign-in form's POST, ahead of Chainlit's: the same answers, and while sign-in is
-    throttled a 429 whose detail is the key of the sign-in page's text for it
-    (``auth.login.errors`` in .chainlit/translations)."""
+    throttled a 429 (the sign-in page looks its text up by the status text, "Too Many
+    Requests": ``auth.login.errors`` in .chainlit/translations)."""
     from chainlit.auth import create_jwt, set_auth_cookie
 
     form = await request.form()
