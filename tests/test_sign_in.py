@@ -189,3 +189,14 @@ def test_an_account_named_before_names_were_normalised_still_signs_in(store: Sto
     account = authenticate(store, "Zoé", GOOD)
     assert account is not None
     assert account.name == "Zoé"
+
+
+def test_old_failures_are_forgotten_not_kept(store: Store, clock: SettableClock) -> None:
+    for number in range(5):
+        authenticate(store, f"nobody{number}", "wrong password!", address="10.0.0.7")
+    clock.now += timedelta(minutes=16)
+    authenticate(store, "nobody", "wrong password!")
+    _, kept = store.accounts.failures(
+        [f"account:nobody{n}" for n in range(5)] + ["address:10.0.0.7", "account:nobody"]
+    )
+    assert set(kept) == {"account:nobody"}

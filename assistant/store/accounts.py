@@ -97,6 +97,15 @@ class AccountRepository(Repository):
         ``forget_after`` are forgotten."""
         now = self._db.now()
         with self._db.writing() as session:
+            # Failures nobody repeated for a lock's length are forgotten: guesses at unknown
+            # names do not pile up.
+            session.execute(
+                delete(SignInFailuresRow).where(
+                    SignInFailuresRow.last_failure_at < now - forget_after,
+                    (SignInFailuresRow.locked_until.is_(None))
+                    | (SignInFailuresRow.locked_until < now),
+                )
+            )
             for key, limit in lock_after.items():
                 row = session.get(SignInFailuresRow, key, with_for_update=True)
                 if row is None:
