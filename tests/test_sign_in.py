@@ -24,6 +24,9 @@ from assistant.config import load_settings
 from assistant.schemas import UserRole
 from assistant.store import Store
 from tests.test_store_findings import SettableClock
+from tests.test_store_postgres import postgres_url
+
+__all__ = ["postgres_url"]  # the fixture, for the PostgreSQL test
 
 GOOD = "correct horse battery"
 WEAK = ["aaaaaaaaaa", "password12", "1234567890"]
@@ -200,3 +203,17 @@ def test_old_failures_are_forgotten_not_kept(store: Store, clock: SettableClock)
         [f"account:nobody{n}" for n in range(5)] + ["address:10.0.0.7", "account:nobody"]
     )
     assert set(kept) == {"account:nobody"}
+
+
+@pytest.mark.slow
+def test_the_lock_holds_on_postgresql_across_stores(postgres_url: str) -> None:
+    clock = SettableClock()
+    with Store(postgres_url, clock=clock) as store, Store(postgres_url, clock=clock) as other:
+        store.migrate()
+        add_user(store, "pgadm", UserRole.ADMIN, GOOD)
+        for _ in range(10):
+            assert authenticate(store, "pgadm", "wrong password!", limits=NO_WAIT) is None
+        with pytest.raises(SignInPaused):
+            authenticate(other, "pgadm", GOOD, limits=NO_WAIT)
+        clock.now += timedelta(minutes=16)
+        assert authenticate(other, "pgadm", GOOD, limits=NO_WAIT) is not None
