@@ -5,15 +5,26 @@ or logged in clear. Checking a password costs the same whether the user exists o
 the login form does not tell which user names exist. There are no default credentials: every
 account is made by ``terrain users add``, or on first single sign-on as an employee. A disabled
 account is kept but cannot sign in by any way (password, header or OAuth).
+
+Against guessing: failed sign-ins are counted per account and per client address in the
+database (so that every process agrees); past a few, each try must wait longer, and past
+``sign_in_lock_after`` the account is locked for a while (``terrain users unlock`` lifts it).
+A password must pass zxcvbn's strength estimate, told the user's own name. User names are
+normalised (NFKC, case folded), and a name that looks like an existing one is refused.
+Each account has a token version, written into its sign-in tokens: signing out, disabling, a
+role change and a new password raise it, which ends every session already open.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from contextlib import suppress
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
@@ -21,9 +32,23 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from assistant.errors import TerrainError
 from assistant.schemas import AccountUpdate, User, UserRole
 from assistant.store import Store, UserExistsError
+from assistant.text import clean_text, shortened
+
+if TYPE_CHECKING:
+    from assistant.config import Settings
+    from assistant.store.accounts import SignInFailures
 
 MIN_PASSWORD_CHARS = 10
 MAX_PASSWORD_CHARS = 1024
+MAX_DISPLAY_NAME_CHARS = 100
+# zxcvbn's score, 0 (guessed at once) to 4 (very hard): 3 holds off an attacker who has the
+# hashes for a long while; "password12", "1234567890" or the user's name score 0 or 1.
+PASSWORD_MIN_SCORE = 3
+# zxcvbn's estimate takes time that grows fast with length; a longer password is strong anyway.
+_ESTIMATED_CHARS = 64
+# Letters and digits a password must have besides the user's name and its parts.
+MIN_OWN_CHARS = 6
+MAX_WAIT_SECONDS = 300.0
 # Letters, digits and a few separators: names appear in logs and in the CLI, never as markup.
 _USER_NAME = re.compile(r"^[\w][\w.@+-]{0,127}$")
 
@@ -48,29 +73,135 @@ def normalise_password(password: str) -> str:
     return unicodedata.normalize("NFKC", password)
 
 
-def check_password_rules(password: str) -> None:
-    """Raise :class:`AuthError` for a password too short or too long."""
-    length = len(normalise_password(password))
+def check_password_rules(password: str, user_inputs: Iterable[str | None] = ()) -> None:
+    """Raise :class:`AuthError` for a password too short, too long or too easy to guess.
+
+    The guess is zxcvbn's estimate (common passwords, words, keyboard patterns, dates,
+    repeats), told ``user_inputs`` (the user's name and display name, and their parts), so that
+    a password made of them is refused too.
+    """
+    normalised = normalise_password(password)
+    length = len(normalised)
     if length < MIN_PASSWORD_CHARS:
         raise AuthError(f"A password needs at least {MIN_PASSWORD_CHARS} characters.")
     if length > MAX_PASSWORD_CHARS:
         raise AuthError(f"A password has at most {MAX_PASSWORD_CHARS} characters.")
+    from zxcvbn import zxcvbn  # imported here: it loads its word lists (a few tenths of a second)
+
+    words = [word for given in user_inputs if given for word in _parts(given)]
+    estimate = zxcvbn(normalised[:_ESTIMATED_CHARS], user_inputs=words)
+    if _own_characters(normalised, words) < MIN_OWN_CHARS:
+        raise AuthError(
+            "This password is too easy to guess: it is mostly the user's own name. "
+            "Choose a longer one, several unrelated words for instance."
+        )
+    if int(estimate["score"]) < PASSWORD_MIN_SCORE:
+        feedback = estimate.get("feedback") or {}
+        hints = [feedback.get("warning") or "", *(feedback.get("suggestions") or [])]
+        why = " ".join(hint.strip() for hint in hints if hint and hint.strip())
+        raise AuthError(
+            "This password is too easy to guess"
+            + (f": {why}" if why else ".")
+            + " Choose a longer one, several unrelated words for instance."
+        )
+
+
+def _own_characters(password: str, words: list[str]) -> int:
+    """Letters and digits of ``password`` left once the user's name and its parts are taken
+    out: "Adm1-Adm1!" leaves none for the user adm1 (zxcvbn counts it as strong)."""
+    rest = password.casefold()
+    for word in sorted(words, key=len, reverse=True):
+        rest = rest.replace(word, "")
+    return len(re.sub(r"[\W_]", "", rest))
+
+
+def _parts(text: str) -> list[str]:
+    folded = unicodedata.normalize("NFKC", text).casefold()
+    return [folded, *(part for part in re.split(r"[\W_]+", folded) if len(part) >= 3)]
+
+
+def normalise_user_name(name: str) -> str:
+    """NFKC and case folded: "ＡＤＭ１", "Adm1" and "adm1" are one name."""
+    return unicodedata.normalize("NFKC", name).strip().casefold()
 
 
 def check_user_name(name: str) -> str:
-    """The name, stripped; :class:`AuthError` unless it is 1-128 letters, digits, ``._@+-``."""
-    name = name.strip()
+    """The name normalised (:func:`normalise_user_name`); :class:`AuthError` unless it is 1-128
+    letters, digits, ``._@+-``."""
+    name = normalise_user_name(name)
     if not _USER_NAME.fullmatch(name):
         raise AuthError(
-            f"Invalid user name {name!r}: use 1 to 128 letters, digits and . _ @ + - "
-            "(starting with a letter, a digit or _)."
+            f"Invalid user name {shortened(clean_text(name))!r}: use 1 to 128 letters, digits "
+            "and . _ @ + - (starting with a letter, a digit or _)."
         )
     return name
 
 
-def hash_password(password: str) -> str:
-    """An argon2id hash of ``password``, with its own salt."""
-    check_password_rules(password)
+def stored_user_name(store: Store, name: str) -> str:
+    """The name of ``name``'s account: normalised, or as typed for an account made before
+    names were normalised ("Alice"), which keeps signing in as it did."""
+    normalised = check_user_name(name)
+    typed = unicodedata.normalize("NFKC", name).strip()
+    if (
+        typed != normalised
+        and store.accounts.get(normalised) is None
+        and store.accounts.get(typed) is not None
+    ):
+        return typed
+    return normalised
+
+
+def check_display_name(display_name: str | None) -> str | None:
+    """The display name cleaned and stripped (None if empty); :class:`AuthError` if longer than
+    MAX_DISPLAY_NAME_CHARS (it travels in every sign-in cookie)."""
+    if display_name is None:
+        return None
+    cleaned = " ".join(clean_text(unicodedata.normalize("NFKC", display_name)).split())
+    if len(cleaned) > MAX_DISPLAY_NAME_CHARS:
+        raise AuthError(f"A display name has at most {MAX_DISPLAY_NAME_CHARS} characters.")
+    return cleaned or None
+
+
+# Letters that look like Latin ones (Unicode's confusables, the common ones), and digits and
+# signs that pass for letters: a small skeleton in the spirit of UTS #39, over names already
+# NFKC and case folded (which turns full-width and other compatibility forms into plain ones).
+_LOOK_ALIKES = str.maketrans(
+    {
+        "0": "o", "1": "l", "|": "l", "ı": "i", "ɑ": "a", "ɡ": "g",
+        "а": "a", "е": "e", "і": "i", "ј": "j", "о": "o", "р": "p", "с": "c", "ѕ": "s",
+        "у": "y", "х": "x", "ԁ": "d", "һ": "h", "ӏ": "l", "ԛ": "q", "ԝ": "w", "ү": "y",
+        "α": "a", "ο": "o", "ρ": "p", "ν": "v", "ι": "i", "κ": "k", "υ": "u", "χ": "x",
+        "ϲ": "c", "ε": "e", "τ": "t",
+    }
+)  # fmt: skip
+_LOOK_ALIKE_PAIRS = (("rn", "m"), ("vv", "w"), ("cl", "d"))
+
+
+def skeleton(name: str) -> str:
+    """What ``name`` looks like: two names with one skeleton are confused by a reader."""
+    decomposed = unicodedata.normalize("NFD", normalise_user_name(name))
+    text = "".join(char for char in decomposed if not unicodedata.combining(char))
+    text = text.translate(_LOOK_ALIKES)
+    for pair, single in _LOOK_ALIKE_PAIRS:
+        text = text.replace(pair, single)
+    return text
+
+
+def check_not_confusable(store: Store, name: str) -> None:
+    """:class:`AuthError` if an account's name is, or looks like, ``name`` (normalised)."""
+    wanted = skeleton(name)
+    for user in store.accounts.all():
+        if normalise_user_name(user.name) == name:
+            raise AuthError(f"The user {name!r} already exists.")
+        if skeleton(user.name) == wanted:
+            raise AuthError(
+                f"The user name {name!r} looks like the existing {user.name!r}: choose another."
+            )
+
+
+def hash_password(password: str, user_inputs: Iterable[str | None] = ()) -> str:
+    """An argon2id hash of ``password``, with its own salt, if it passes the rules."""
+    check_password_rules(password, user_inputs)
     return _hasher().hash(normalise_password(password))
 
 
@@ -95,6 +226,7 @@ class Account:
     name: str
     role: UserRole
     display_name: str | None = None
+    token_version: int = 0
 
 
 def account_of(store: Store, name: str) -> Account | None:
@@ -103,19 +235,128 @@ def account_of(store: Store, name: str) -> Account | None:
     user = store.accounts.get(name)
     if user is None or user.disabled:
         return None
-    return Account(name=user.name, role=user.role, display_name=user.display_name)
+    return Account(
+        name=user.name,
+        role=user.role,
+        display_name=user.display_name,
+        token_version=user.token_version,
+    )
 
 
-def authenticate(store: Store, name: str, password: str) -> Account | None:
-    """The account if ``password`` is the user's; None otherwise (unknown user included)."""
-    name = name.strip()
-    if not name or not _USER_NAME.fullmatch(name):
+def end_sessions(store: Store, name: str) -> None:
+    """Every sign-in token of the user refused from their next request (signing out)."""
+    store.accounts.end_sessions(name)
+
+
+# -- throttling ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SignInLimits:
+    """The figures of throttling (the settings ``sign_in_*``)."""
+
+    delay_after: int = 3
+    delay_seconds: float = 1.0
+    lock_after: int = 10
+    lock_minutes: float = 15.0
+    address_lock_after: int = 50
+
+    @classmethod
+    def of(cls, settings: Settings) -> SignInLimits:
+        return cls(
+            delay_after=settings.sign_in_delay_after,
+            delay_seconds=settings.sign_in_delay_seconds,
+            lock_after=settings.sign_in_lock_after,
+            lock_minutes=settings.sign_in_lock_minutes,
+            address_lock_after=settings.sign_in_address_lock_after,
+        )
+
+    def figures(self, key: str) -> tuple[int, int]:
+        """Failures after which ``key`` waits, and after which it is locked."""
+        if key.startswith("address:"):
+            return max(1, self.address_lock_after // 2), self.address_lock_after
+        return min(self.delay_after, self.lock_after), self.lock_after
+
+
+class SignInPaused(AuthError):
+    """Too many failed sign-ins: no password is checked until ``seconds`` have passed.
+    ``locked``: a lock (an administrator can lift it), not just a wait."""
+
+    def __init__(self, *, locked: bool, seconds: float) -> None:
+        self.locked = locked
+        self.seconds = max(1, int(seconds + 0.999))
+        what = "locked" if locked else "paused"
+        super().__init__(
+            f"Too many failed sign-ins: signing in is {what} for {self.seconds} s. "
+            "Try again later, or ask an administrator."
+        )
+
+
+def _waiting(
+    key: str, failures: SignInFailures | None, now: datetime, limits: SignInLimits
+) -> SignInPaused | None:
+    if failures is None:
+        return None
+    if failures.locked_until is not None and now < failures.locked_until:
+        return SignInPaused(locked=True, seconds=(failures.locked_until - now).total_seconds())
+    wait_after, _ = limits.figures(key)
+    if failures.failures < wait_after or limits.delay_seconds <= 0:
+        return None
+    # Failures older than a lock's length are forgotten: no wait for them either.
+    if now - failures.last_failure_at > timedelta(minutes=limits.lock_minutes):
+        return None
+    wait = min(MAX_WAIT_SECONDS, limits.delay_seconds * 2 ** (failures.failures - wait_after))
+    ready = failures.last_failure_at + timedelta(seconds=wait)
+    return (
+        SignInPaused(locked=False, seconds=(ready - now).total_seconds()) if now < ready else None
+    )
+
+
+def unlock(store: Store, name: str) -> bool:
+    """Forget the account's failed sign-ins and lift its lock; whether it had any."""
+    return store.accounts.forget_failures(f"account:{stored_user_name(store, name)}")
+
+
+def authenticate(
+    store: Store,
+    name: str,
+    password: str,
+    *,
+    address: str | None = None,
+    limits: SignInLimits | None = None,
+) -> Account | None:
+    """The account if ``password`` is the user's; None otherwise (unknown user included).
+
+    :class:`SignInPaused` (no password checked) while the account or the client ``address``
+    has failed too often lately; each failure is counted for both.
+    """
+    limits = limits or SignInLimits()
+    try:
+        name = stored_user_name(store, name)
+        valid = True
+    except AuthError:
+        name, valid = "", False
+    keys = ([f"account:{name}"] if valid else []) + ([f"address:{address}"] if address else [])
+    if keys:
+        now, failures = store.accounts.failures(keys)
+        for key in keys:
+            paused = _waiting(key, failures.get(key), now, limits)
+            if paused is not None:
+                raise paused
+    account = None
+    if not valid:
         verify_password(None, password)
+    elif verify_password(store.accounts.password_hash_of(name), password):
+        account = account_of(store, name)
+    if account is None:
+        if keys:
+            store.accounts.count_failure(
+                {key: limits.figures(key)[1] for key in keys},
+                timedelta(minutes=limits.lock_minutes),
+            )
         return None
-    password_hash = store.accounts.password_hash_of(name)
-    if not verify_password(password_hash, password):
-        return None
-    return account_of(store, name)
+    store.accounts.forget_failures(f"account:{name}")
+    return account
 
 
 def add_user(
@@ -128,7 +369,10 @@ def add_user(
 ) -> User:
     """A new user; ``password`` None makes an account that only single sign-on can open."""
     name = check_user_name(name)
-    password_hash = hash_password(password) if password is not None else None
+    display_name = check_display_name(display_name)
+    check_not_confusable(store, name)
+    inputs = (name, display_name)
+    password_hash = hash_password(password, inputs) if password is not None else None
     try:
         return store.accounts.add(
             name, UserRole(role), password_hash=password_hash, display_name=display_name
@@ -140,18 +384,20 @@ def add_user(
 def set_disabled(store: Store, name: str, disabled: bool) -> User:
     """Disable an account (it can no longer sign in, and its open sessions are refused at
     their next request) or enable it again. Raises UserNotFoundError."""
-    return store.accounts.update(check_user_name(name), AccountUpdate(disabled=disabled))
+    return store.accounts.update(stored_user_name(store, name), AccountUpdate(disabled=disabled))
 
 
 def reset_password(store: Store, name: str, password: str) -> User:
     """Give the user a new password (the old one stops working at once)."""
-    name = check_user_name(name)
-    return store.accounts.update(name, AccountUpdate(password_hash=hash_password(password)))
+    name = stored_user_name(store, name)
+    user = store.accounts.get(name)
+    inputs = (name, user.display_name if user else None)
+    return store.accounts.update(name, AccountUpdate(password_hash=hash_password(password, inputs)))
 
 
 def set_role(store: Store, name: str, role: UserRole) -> User:
     """Give the user another role, which their next request already has."""
-    return store.accounts.update(check_user_name(name), AccountUpdate(role=UserRole(role)))
+    return store.accounts.update(stored_user_name(store, name), AccountUpdate(role=UserRole(role)))
 
 
 def single_sign_on_account(store: Store, name: str) -> Account | None:
@@ -162,7 +408,7 @@ def single_sign_on_account(store: Store, name: str) -> Account | None:
     disabled.
     """
     try:
-        name = check_user_name(name)
+        name = stored_user_name(store, name)
     except AuthError:
         return None
     existing = store.accounts.get(name)

@@ -214,6 +214,54 @@ class Settings(BaseSettings):
         "birth and health details of the people employees mention by labels in what "
         "facilitators read (transcript pages, findings' exports, QDPX); false shows them.",
     )
+    # -- sign-in and sessions (issue 21) --
+    sign_in_delay_after: int = Field(
+        default=3,
+        ge=1,
+        description="Failed sign-ins of one account after which each new try must wait "
+        "(sign_in_delay_seconds, doubling at each failure).",
+    )
+    sign_in_delay_seconds: float = Field(
+        default=1.0,
+        ge=0,
+        description="The first wait after sign_in_delay_after failures, in seconds; it doubles "
+        "at each further failure (at most 5 minutes).",
+    )
+    sign_in_lock_after: int = Field(
+        default=10,
+        ge=1,
+        description="Failed sign-ins of one account that lock it for sign_in_lock_minutes "
+        "(`terrain users unlock NAME` lifts the lock).",
+    )
+    sign_in_lock_minutes: float = Field(
+        default=15.0,
+        gt=0,
+        description="How long a locked account or address stays locked; failures older than "
+        "this are forgotten.",
+    )
+    sign_in_address_lock_after: int = Field(
+        default=50,
+        ge=1,
+        description="Failed sign-ins from one client address (whatever the account) that lock "
+        "that address for sign_in_lock_minutes; waits start at half of it.",
+    )
+    trusted_proxies: str = Field(
+        default="",
+        description="Comma-separated addresses of reverse proxies whose X-Forwarded-For and "
+        "X-Forwarded-Proto are believed: the client's address for sign-in throttling, and "
+        "HTTPS for Secure cookies and HSTS. Empty: no proxy is believed.",
+    )
+    public_url: str | None = Field(
+        default=None,
+        description="The address people open the web app at (e.g. https://terrain.example.org);"
+        " the chat's socket accepts only this origin. Unset: only the address the request names.",
+    )
+    max_request_kb: int = Field(
+        default=1024,
+        ge=16,
+        description="Largest request body the web app accepts, in KB; a larger one is refused "
+        "from its declared length, before it is read.",
+    )
 
     @field_validator("ollama_host", "chroma_url")
     @classmethod

@@ -105,6 +105,9 @@ class User(Record):
     display_name: str | None = None
     created_at: datetime
     disabled: bool = Field(default=False, description="A disabled account cannot sign in.")
+    token_version: int = Field(
+        default=0, description="Raised to end the account's open sessions (sign-in tokens)."
+    )
 
 
 class AccountUpdate(BaseModel):

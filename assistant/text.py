@@ -60,3 +60,44 @@ def first_question(text: str) -> str:
 
 def sentences(text: str) -> list[str]:
     return [part.strip() for part in _SENTENCE_END.split(text.strip()) if part.strip()]
+
+
+# -- text made safe to store and to show ----------------------------------------------------
+
+REPLACEMENT = "\ufffd"
+# Bidi embeddings, overrides and isolates (LRE RLE PDF LRO RLO, LRI RLI FSI PDI): they reorder
+# what follows them on screen, so that a quote or a name can show other words than it holds.
+# Marks (LRM, RLM, ALM) reorder nothing and are kept.
+BIDI_CONTROLS = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+_UNSAFE = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff" + BIDI_CONTROLS + "]", re.UNICODE
+)
+
+
+def clean_text(text: str) -> str:
+    """``text`` as it can be stored and shown on any database and page: NUL and the other
+    control characters (tab and line breaks apart), lone surrogates and bidi overrides each
+    replaced by U+FFFD, visibly, so that nothing is silently lost and nothing reorders a page.
+
+    PostgreSQL refuses NUL in text, and no database can encode a lone surrogate in UTF-8;
+    cleaning the same way on both keeps SQLite and PostgreSQL holding the same words.
+    """
+    return _UNSAFE.sub(REPLACEMENT, text)
+
+
+def clean_value(value: object) -> object:
+    """:func:`clean_text` applied to every string in ``value`` (lists, tuples, dicts: JSON)."""
+    if isinstance(value, str):
+        return clean_text(value)
+    if isinstance(value, dict):
+        return {clean_value(key): clean_value(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [clean_value(item) for item in value]
+    if isinstance(value, tuple):
+        return tuple(clean_value(item) for item in value)
+    return value
+
+
+def shortened(text: str, limit: int = 80) -> str:
+    """``text`` cut to ``limit`` characters (with an ellipsis), to quote bad input back."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -49,6 +49,7 @@ TABLES = {
     "reports",
     "access_log",
     "workers",
+    "sign_in_failures",
 }
 
 

@@ -79,7 +79,8 @@ def users_add(
         ),
     ] = False,
 ) -> None:
-    """Add a user. The password is asked twice (at least 10 characters), never echoed.
+    """Add a user. The password is asked twice, never echoed: at least 10 characters, and
+    not easy to guess (common passwords, repeats, the user's own name are refused).
 
     Roles: employee (their own interviews), facilitator (pseudonymised transcripts),
     leadership (reports only), admin (users and erasure).
@@ -89,10 +90,10 @@ def users_add(
 
     config = settings()
     try:
-        check_user_name(name)
+        name = check_user_name(name)
         password = None if no_password else _read_password(password_stdin)
         if password is not None:
-            check_password_rules(password)
+            check_password_rules(password, (name, display_name))
         with Store.open(config) as store:
             user = add_user(store, name, role, password, display_name=display_name)
     except (AuthError, TerrainError) as error:
@@ -168,14 +169,14 @@ def users_reset_password(
         ),
     ] = False,
 ) -> None:
-    """Give a user a new password, asked twice (at least 10 characters), never echoed. The old
-    one stops working at once."""
+    """Give a user a new password, asked twice, never echoed (the same rules as `users add`).
+    The old one stops working at once, and the user's open sessions end."""
     from assistant.auth import AuthError, check_password_rules, check_user_name, reset_password
 
     try:
-        check_user_name(name)
+        name = check_user_name(name)
         password = _read_password(password_stdin)
-        check_password_rules(password)
+        check_password_rules(password, (name,))
     except AuthError as error:
         fail(error)
     user = _change_account(name, lambda store: reset_password(store, name, password))
@@ -192,3 +193,22 @@ def users_set_role(
 
     user = _change_account(name, lambda store: set_role(store, name, role))
     console.print(f"{user.name} is now {user.role.value}.", highlight=False)
+
+
+@users_app.command("unlock")
+def users_unlock(name: Annotated[str, typer.Argument(help="User name.")]) -> None:
+    """Lift the lock that failed sign-ins put on an account, and forget those failures."""
+    from assistant.auth import AuthError, check_user_name, unlock
+    from assistant.store import Store
+
+    config = settings()
+    try:
+        name = check_user_name(name)
+        with Store.open(config) as store:
+            if store.accounts.get(name) is None:
+                fail(f"No user named {name!r}.")
+            had = unlock(store, name)
+    except (AuthError, TerrainError) as error:
+        fail(error)
+    said = "unlocked, its failed sign-ins forgotten" if had else "was not locked"
+    console.print(f"{name} {said}.", highlight=False)

@@ -65,7 +65,7 @@ from assistant.schemas import (
     Turn,
 )
 from assistant.store import InterviewNotFoundError, Store
-from assistant.text import contains_phrase, count_questions, sentences
+from assistant.text import clean_text, contains_phrase, count_questions, sentences
 from assistant.tokens import TokenCounter
 
 log = logging.getLogger(__name__)
@@ -321,7 +321,8 @@ class InterviewSession:
             yield event
 
     async def _respond(self, text: str, *, correcting: bool) -> AsyncIterator[SessionEvent]:
-        text = text.strip()
+        # Cleaned before anything reads it: the model, the guard and the store see one text.
+        text = clean_text(text).strip()
         messages = self.guide.messages
         await self._refresh()
         if self.is_over:

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
 from assistant.schemas import AccountUpdate, User, UserRole
 from assistant.store.database import Repository, guarded
 from assistant.store.errors import UserExistsError, UserNotFoundError
-from assistant.store.models import UserRow
+from assistant.store.models import SignInFailuresRow, UserRow
 
 
 class AccountRepository(Repository):
@@ -61,7 +64,67 @@ class AccountRepository(Repository):
                 row.disabled = change.disabled
             if change.password_hash is not None:
                 row.password_hash = change.password_hash
+            # Any change of who may sign in, or as what, ends the sessions already open.
+            row.token_version += 1
             return User.model_validate(row)
+
+    @guarded("ending a user's sessions")
+    def end_sessions(self, name: str) -> int:
+        """Raise the user's token version, so that every token signed before is refused; the
+        new version, or -1 if there is no such user."""
+        with self._db.writing() as session:
+            row = session.get(UserRow, name, with_for_update=True)
+            if row is None:
+                return -1
+            row.token_version += 1
+            return row.token_version
+
+    # -- failed sign-ins -----------------------------------------------------------------
+
+    @guarded("reading failed sign-ins")
+    def failures(self, keys: list[str]) -> tuple[datetime, dict[str, SignInFailures]]:
+        """The store's time now, and the recent failed sign-ins of each of ``keys`` that has
+        some (``account:NAME``, ``address:IP``)."""
+        with self._db.reading() as session:
+            rows = session.scalars(select(SignInFailuresRow).where(SignInFailuresRow.key.in_(keys)))
+            found = {row.key: SignInFailures.of(row) for row in rows}
+        return self._db.now(), found
+
+    @guarded("counting a failed sign-in")
+    def count_failure(self, lock_after: dict[str, int], forget_after: timedelta) -> None:
+        """One more failure for each key of ``lock_after``; a key that reaches its figure is
+        locked for ``forget_after`` (and counts from 0 after). Failures older than
+        ``forget_after`` are forgotten."""
+        now = self._db.now()
+        with self._db.writing() as session:
+            # Failures nobody repeated for a lock's length are forgotten: guesses at unknown
+            # names do not pile up.
+            session.execute(
+                delete(SignInFailuresRow).where(
+                    SignInFailuresRow.last_failure_at < now - forget_after,
+                    (SignInFailuresRow.locked_until.is_(None))
+                    | (SignInFailuresRow.locked_until < now),
+                )
+            )
+            for key, limit in lock_after.items():
+                row = session.get(SignInFailuresRow, key, with_for_update=True)
+                if row is None:
+                    row = SignInFailuresRow(key=key, failures=0, last_failure_at=now)
+                    session.add(row)
+                elif now - row.last_failure_at > forget_after:
+                    row.failures = 0
+                row.failures += 1
+                row.last_failure_at = now
+                if row.failures >= limit:
+                    row.failures = 0
+                    row.locked_until = now + forget_after
+
+    @guarded("forgetting failed sign-ins")
+    def forget_failures(self, key: str) -> bool:
+        """Forget ``key``'s failures and lift its lock; whether there was anything."""
+        with self._db.writing() as session:
+            result = session.execute(delete(SignInFailuresRow).where(SignInFailuresRow.key == key))
+            return bool(getattr(result, "rowcount", 0))
 
     @guarded("reading a user")
     def get(self, name: str) -> User | None:
@@ -82,3 +145,16 @@ class AccountRepository(Repository):
         with self._db.reading() as session:
             rows = session.scalars(select(UserRow).order_by(UserRow.name))
             return [User.model_validate(row) for row in rows]
+
+
+@dataclass(frozen=True)
+class SignInFailures:
+    """How many sign-ins failed lately for one key, the last one when, locked until when."""
+
+    failures: int
+    last_failure_at: datetime
+    locked_until: datetime | None
+
+    @classmethod
+    def of(cls, row: SignInFailuresRow) -> SignInFailures:
+        return cls(row.failures, row.last_failure_at, row.locked_until)

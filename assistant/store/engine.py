@@ -16,11 +16,14 @@ transaction), and never fail half-way with SQLITE_BUSY when upgrading a read loc
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from sqlalchemy import URL, Connection, Engine, create_engine, event
 from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.pool import ConnectionPoolEntry, NullPool, StaticPool
+
+from assistant.text import clean_value
 
 # How long a SQLite writer waits for another one before giving up, in seconds.
 BUSY_TIMEOUT_SECONDS = 30.0
@@ -46,12 +49,12 @@ def create_store_engine(url: URL, *, migrating: bool = False) -> Engine:
     therefore runs with them off and checks them (``PRAGMA foreign_key_check``) before it commits.
     """
     # Parameters (transcript text) never appear in logs or in error messages.
-    options: dict[str, Any] = {"hide_parameters": True}
+    options: dict[str, Any] = {"hide_parameters": True, "json_serializer": _clean_json}
     if not is_sqlite(url):
         options["pool_pre_ping"] = True
         if migrating:
             options["poolclass"] = NullPool
-        return create_engine(url, **options)
+        return _cleaning(create_engine(url, **options))
 
     options["connect_args"] = {"timeout": BUSY_TIMEOUT_SECONDS}
     if is_sqlite_memory(url):
@@ -80,5 +83,28 @@ def create_store_engine(url: URL, *, migrating: bool = False) -> Engine:
     def _on_begin(connection: Connection) -> None:
         writing = migrating or connection.get_execution_options().get(WRITE_OPTION, False)
         connection.exec_driver_sql("BEGIN IMMEDIATE" if writing else "BEGIN")
+
+    return _cleaning(engine)
+
+
+def _clean_json(value: object) -> str:
+    return json.dumps(clean_value(value))
+
+
+def _cleaning(engine: Engine) -> Engine:
+    """Every string sent to the database cleaned (:func:`assistant.text.clean_text`): the one
+    boundary all text crosses, so that SQLite and PostgreSQL store the same characters and
+    neither fails on a NUL or a lone surrogate."""
+
+    @event.listens_for(engine, "before_cursor_execute", retval=True)
+    def _clean_parameters(
+        connection: Connection,
+        cursor: Any,
+        statement: str,
+        parameters: Any,
+        context: Any,
+        executemany: bool,
+    ) -> tuple[str, Any]:
+        return statement, clean_value(parameters)
 
     return engine

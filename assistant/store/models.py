@@ -136,6 +136,19 @@ class UserRow(Base):
     password_hash: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime]
     disabled: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # Written into each sign-in token; raised to end every open session of the account.
+    token_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+
+class SignInFailuresRow(Base):
+    """Recent failed sign-ins of one account (``account:NAME``) or address (``address:IP``)."""
+
+    __tablename__ = "sign_in_failures"
+
+    key: Mapped[str] = mapped_column(String(300), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer)
+    last_failure_at: Mapped[datetime]
+    locked_until: Mapped[datetime | None]
 
 
 class FindingRow(Base):

@@ -38,11 +38,17 @@ class PagesClient:
         self.name: str | None = None
 
     def sign_in(self, name: str) -> None:
+        self.name = name
+        self.http.cookies.set("access_token", self.token(name))
+
+    def token(self, name: str) -> str:
+        """A sign-in token of ``name`` as the app makes one: with the account's token version."""
         from chainlit.auth import create_jwt
         from chainlit.user import User
 
-        self.name = name
-        self.http.cookies.set("access_token", create_jwt(User(identifier=name)))
+        user = self.store.accounts.get(name)
+        version = user.token_version if user is not None else 0
+        return create_jwt(User(identifier=name, metadata={"token_version": version}))
 
     def sign_out(self) -> None:
         self.name = None

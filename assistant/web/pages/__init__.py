@@ -48,9 +48,10 @@ async def _refused(request: Request, error: Exception) -> Response:
     return render(
         "refused.html",
         error.viewer,
-        status_code=403,
+        status_code=error.status_code,
         language=error.language,
         reason=error.reason,
+        values=error.values,
     )
 
 

@@ -22,10 +22,28 @@ from assistant.errors import TerrainError
 from assistant.schemas import UserRole
 from assistant.web.pages.texts import PageTexts, page_texts
 from assistant.web.runtime import Runtime, runtime
+from assistant.web.sessions import token_version_of
 from assistant.web.texts import language_from
 
 CSRF_FIELD = "csrf"
 LOGIN_PAGE = "/login"
+# The longest value a form field may have, in characters, by field name (every form of the
+# staff pages); any other field has DEFAULT_FIELD_CHARS. A longer value is refused (400) and
+# nothing is changed: a 1 MB activity would make a 3 MB transcript page.
+FIELD_CHARS = {
+    "name": 128,
+    "display_name": 100,
+    "password": 1024,
+    "activity": 300,
+    "counterpart": 300,
+    "words": 2000,
+    "text": 20000,  # a report's narrative
+    "interviews": 20000,  # the erasure's confirmed interview ids
+}
+DEFAULT_FIELD_CHARS = 200
+# The longest query parameter or path parameter: past it, the address is refused, never echoed.
+MAX_PARAMETER_CHARS = 300
+TOO_LONG = 400
 
 
 class SignInNeeded(Exception):
@@ -36,11 +54,21 @@ class Refused(Exception):
     """The request is not allowed (403): a role that may not, an account disabled, a form
     without its token. ``reason`` is a key of :attr:`PageTexts.refusals`."""
 
-    def __init__(self, reason: str, viewer: Viewer | None = None, language: str = "fr") -> None:
+    def __init__(
+        self,
+        reason: str,
+        viewer: Viewer | None = None,
+        language: str = "fr",
+        *,
+        status_code: int = 403,
+        values: dict[str, object] | None = None,
+    ) -> None:
         super().__init__(reason)
         self.reason = reason
         self.viewer = viewer
         self.language = language
+        self.status_code = status_code
+        self.values = values or {}
 
 
 @dataclass(frozen=True)
@@ -77,8 +105,9 @@ def form_token(user_name: str, sign_in_token: str) -> str:
     return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
 
 
-def _signed_in_name(request: Request) -> tuple[str, str] | None:
-    """The user name the sign-in cookie vouches for, and the token; None without a valid one."""
+def _signed_in_name(request: Request) -> tuple[str, str, int] | None:
+    """The user name the sign-in cookie vouches for, the token and its version (see
+    :mod:`assistant.web.sessions`); None without a valid one."""
     token = get_token_from_cookies(dict(request.cookies))
     if not token:
         return None
@@ -86,7 +115,9 @@ def _signed_in_name(request: Request) -> tuple[str, str] | None:
         user = decode_jwt(token)
     except Exception:  # expired, forged or garbled: not signed in, whatever the reason
         return None
-    return (user.identifier, token) if user.identifier else None
+    if not user.identifier:
+        return None
+    return user.identifier, token, token_version_of(user.metadata)
 
 
 async def viewer(request: Request, rt: Runtime = Depends(current_runtime)) -> Viewer:  # noqa: B008
@@ -94,10 +125,17 @@ async def viewer(request: Request, rt: Runtime = Depends(current_runtime)) -> Vi
     signed_in = _signed_in_name(request)
     if signed_in is None:
         raise SignInNeeded
-    name, token = signed_in
+    name, token, version = signed_in
     account = await rt.account(name)
     if account is None:  # gone or disabled since signing in
         raise Refused("account", language=language)
+    if account.token_version != version:  # signed out, or changed by an administrator, since
+        raise SignInNeeded
+    parameters = [*request.query_params.multi_items(), *request.path_params.items()]
+    for field, value in parameters:
+        if len(value) > MAX_PARAMETER_CHARS:
+            values = {"field": field[:40], "limit": MAX_PARAMETER_CHARS}
+            raise Refused("too_long", None, language, status_code=TOO_LONG, values=values)
     return Viewer(
         account=account,
         language=language,
@@ -124,3 +162,17 @@ async def checked_form(request: Request, who: Viewer = Depends(viewer)) -> None:
     sent = form.get(CSRF_FIELD)
     if not isinstance(sent, str) or not hmac.compare_digest(sent, who.csrf):
         raise Refused("form", who, who.language)
+    for field, value in form.multi_items():
+        limit = FIELD_CHARS.get(field, DEFAULT_FIELD_CHARS)
+        if not isinstance(value, str) or len(value) > limit:
+            values = {"field": field[:40], "limit": limit}
+            raise Refused("too_long", who, who.language, status_code=TOO_LONG, values=values)
+
+
+def bounded_number(text: str, highest: int = 2**31 - 1) -> int | None:
+    """``text`` as a whole number from 0 to ``highest`` (what every database column holds),
+    or None: a path's number out of range is a page that does not exist, not an error."""
+    if not text.isascii() or not text.isdigit() or len(text) > len(str(highest)):
+        return None
+    number = int(text)
+    return number if number <= highest else None

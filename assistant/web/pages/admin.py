@@ -16,6 +16,7 @@ from assistant.errors import TerrainError
 from assistant.privacy import erase_interview, erase_user, erasure_plan, interviews_of_user
 from assistant.schemas import Interview, UserRole
 from assistant.store import InterviewNotFoundError
+from assistant.text import shortened
 from assistant.web.pages.access import Viewer, viewer
 from assistant.web.pages.report_texts import report_page_texts
 from assistant.web.pages.routes import PREFIX, page
@@ -147,7 +148,9 @@ async def erase_page(
         r=report_page_texts(who.language),
         user=user,
         pseudonym=pseudonym,
-        asked=(f"« {user} »" if user else f"« {pseudonym} »") if user or pseudonym else "",
+        asked=(f"« {shortened(user)} »" if user else f"« {shortened(pseudonym)} »")
+        if user or pseudonym
+        else "",
         plan=plan,
         done=done,
     )

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from chainlit.auth import clear_auth_cookie
 from fastapi import Depends, Request
 from fastapi.responses import RedirectResponse, Response
 
+from assistant.auth import end_sessions
 from assistant.schemas import UserRole
 from assistant.web.pages.access import LOGIN_PAGE, Viewer, viewer
 from assistant.web.pages.problems import NotFound
@@ -25,8 +28,10 @@ async def home(who: Viewer = Depends(viewer)) -> Response:  # noqa: B008
 
 
 @page("/signout", roles=UserRole, method="POST")
-async def sign_out(request: Request) -> Response:
-    """Chainlit's sign-in cookie cleared (anyone signed in may leave), then its sign-in page."""
+async def sign_out(request: Request, who: Viewer = Depends(viewer)) -> Response:  # noqa: B008
+    """Every session of the account ended (its tokens refused from now on, in every browser),
+    Chainlit's sign-in cookie cleared, then its sign-in page."""
+    await asyncio.to_thread(end_sessions, who.runtime.store, who.account.name)
     response = RedirectResponse(LOGIN_PAGE, status_code=303)
     clear_auth_cookie(request, response)
     return response

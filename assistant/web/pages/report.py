@@ -36,7 +36,7 @@ from assistant.report.publishing import (
 from assistant.report.records import Narrative, NarrativeState
 from assistant.schemas import AccessKind, QuoteDecision, ReportStatus, ReportVersion
 from assistant.store import NoDraftError
-from assistant.web.pages.access import Viewer, viewer
+from assistant.web.pages.access import Viewer, bounded_number, viewer
 from assistant.web.pages.interviews import FACILITATORS
 from assistant.web.pages.problems import NotFound
 from assistant.web.pages.report_texts import report_page_texts
@@ -310,14 +310,15 @@ async def export_draft(file_format: str, who: Viewer = Depends(viewer)) -> Respo
 
 @page(REPORT + "/versions/{number}/{file_format}", roles=FACILITATORS)
 async def export_version(
-    number: int,
+    number: str,
     file_format: str,
     who: Viewer = Depends(viewer),  # noqa: B008
 ) -> Response:
     """A published version's file; a withdrawn version is never read again."""
-    if file_format not in LEADERSHIP_FORMATS:
+    version_number = bounded_number(number)
+    if file_format not in LEADERSHIP_FORMATS or version_number is None:
         raise NotFound(who)
-    version = await asyncio.to_thread(who.runtime.store.reports.version, number)
+    version = await asyncio.to_thread(who.runtime.store.reports.version, version_number)
     if version is None:
         return _back(problem="no_version")
     try:
@@ -326,8 +327,8 @@ async def export_version(
         return _back(problem="withdrawn")
     except TerrainError:
         return _back(problem="pdf")
-    await _recorded(who, file_format, number)
-    return _attachment(data, file_format, f"terrain-report-{number}")
+    await _recorded(who, file_format, version_number)
+    return _attachment(data, file_format, f"terrain-report-{version_number}")
 
 
 async def _recorded(who: Viewer, file_format: str, number: int | None) -> None:

@@ -131,6 +131,10 @@ FR = PageTexts(
             "Ce formulaire a expiré ou ne vient pas de cette page : rien n'a été modifié. "
             "Rechargez la page et recommencez."
         ),
+        "too_long": (
+            "Le champ « {field} » est trop long (au plus {limit} caractères) : rien n'a été "
+            "modifié. Raccourcissez-le et recommencez."
+        ),
     },
     not_found_title="Introuvable",
     not_found="Cette page, cet entretien ou ce constat n'existe pas (ou plus).",
@@ -313,6 +317,10 @@ EN = PageTexts(
         "form": (
             "This form expired or does not come from this page: nothing was changed. "
             "Reload the page and try again."
+        ),
+        "too_long": (
+            "The field “{field}” is too long (at most {limit} characters): nothing was "
+            "changed. Shorten it and try again."
         ),
     },
     not_found_title="Not found",
