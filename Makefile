@@ -27,12 +27,13 @@ run: $(VENV)/.synced
 	if [ $$status -ne 0 ]; then echo "terrain ingest exited with status $$status (see above; \`terrain doctor\` checks Ollama): starting the web app anyway."; fi
 	$(BIN)/terrain serve --host $(HOST) --port $(PORT)
 
-## test: lint, format check, strict type check, then the test suite
+## test: lint, format check, the layers' imports, strict type check, then the test suite
 test: lint typecheck unit
 
 lint: $(VENV)/.synced
 	$(BIN)/ruff check $(LINTED)
 	$(BIN)/ruff format --check $(LINTED)
+	$(BIN)/lint-imports
 
 typecheck: $(VENV)/.synced
 	$(BIN)/mypy

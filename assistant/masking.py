@@ -2,8 +2,8 @@
 
 In what facilitators read (the transcript page, the findings' exports, the QDPX), the names,
 phone numbers, e-mail and postal addresses, dates of birth and health details that the report's
-redactor (:mod:`assistant.report.redaction`) finds are replaced by labels. A person keeps one
-label within an interview ("[personne A]" each time "Mme Durand" or "Durand" is named); the
+redactor finds (:mod:`assistant.personal_data.redaction`) are replaced by labels. A person keeps
+one label within an interview ("[personne A]" each time "Mme Durand" or "Durand" is named); the
 other kinds have one label each ("[téléphone]", "[santé]"), in the interview's language.
 
 The stored transcript is never changed: quotes keep their exact offsets in it. A
@@ -25,13 +25,11 @@ import threading
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 from assistant.findings.evidence import locate
+from assistant.personal_data.patterns import CIVILITY_NAME
+from assistant.personal_data.redaction import PLACEHOLDERS, Kind, Redactor, default_redactor
 from assistant.schemas import Finding, Interview, Quote, Turn
-
-if TYPE_CHECKING:
-    from assistant.report.redaction import Redactor
 
 # Raised whenever what masking finds or how it labels changes, so that no stale mask is served.
 MASKING_VERSION = "1"
@@ -88,8 +86,6 @@ class MaskedText:
 
 def _person_key(words: str) -> str:
     """The same person however the employee names them: civility dropped, case folded."""
-    from assistant.report.redaction import CIVILITY_NAME
-
     found = CIVILITY_NAME.fullmatch(words.strip())
     name = found.group("name") if found else words
     return " ".join(re.findall(r"[\w'’-]+", name.casefold()))
@@ -135,8 +131,6 @@ class _People:
 
 
 def _mask(text: str, redactor: Redactor, people: _People) -> MaskedText:
-    from assistant.report.redaction import PLACEHOLDERS, Kind
-
     placeholders = PLACEHOLDERS.get(people.language, PLACEHOLDERS["en"])
     spans, _doubts = redactor.spans(text)
     pieces: list[str] = []
@@ -254,8 +248,6 @@ _redactor_lock = threading.Lock()
 
 def default_mask_redactor() -> Redactor:
     """The process's redactor; one lock, so that the warm-up and a page never load it twice."""
-    from assistant.report.redaction import default_redactor
-
     with _redactor_lock:
         return default_redactor()
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-from assistant.report.redaction import Kind, Redactor
+from assistant.personal_data.redaction import Kind, Redactor
 
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "redaction" / "sentences.yaml"
 

@@ -10,6 +10,7 @@ import pytest
 from pypdf import PdfReader
 
 from assistant.config import Settings
+from assistant.personal_data.names import names_in
 from assistant.report.publishing import (
     build_draft,
     decide_quote,
@@ -19,7 +20,7 @@ from assistant.report.publishing import (
     quotes_of,
 )
 from assistant.retrieval.knowledge_base import KnowledgeBase
-from assistant.retrieval.people import company_people, load_people, names_in
+from assistant.retrieval.people import company_people, load_people
 from assistant.schemas import QuoteDecision
 from assistant.store import Store
 from tests.conftest import SettingsFactory

@@ -377,7 +377,7 @@ def test_reasons_in_quotation_marks_are_an_employees_words(
 
 
 def test_redaction_spares_speech_words_years_and_the_companys_own_names() -> None:
-    from assistant.report.redaction import default_redactor
+    from assistant.personal_data.redaction import default_redactor
 
     redactor = default_redactor(allowed_terms={"Ximi"})
     assert redactor.redact("Ben d'abord je regarde le planning.").text == (
@@ -392,7 +392,7 @@ def test_redaction_spares_speech_words_years_and_the_companys_own_names() -> Non
 
 
 def test_the_companys_products_and_sites_are_read_from_its_documents() -> None:
-    from assistant.retrieval.people import names_and_terms_in
+    from assistant.personal_data.names import names_and_terms_in
 
     names, terms = names_and_terms_in(
         [

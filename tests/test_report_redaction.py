@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.report.redaction import Kind, default_redactor
+from assistant.personal_data.redaction import Kind, default_redactor
 from tests.redaction_eval import evaluate, load_fixture
 
 

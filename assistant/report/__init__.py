@@ -5,6 +5,7 @@ REFI-QDA export, which holds transcripts and is kept apart.
 Importing this package loads no spaCy pipeline: the redactor loads it on first use.
 """
 
+from assistant.personal_data.redaction import Redactor, default_redactor
 from assistant.report.build import (
     build_report,
     build_sections_report,
@@ -14,7 +15,6 @@ from assistant.report.build import (
 from assistant.report.exports import render_pdf, report_json, report_json_schema
 from assistant.report.qdpx import build_qdpx, validate_project
 from assistant.report.records import InterviewProfile, Report, ReportInputs, ReportOptions
-from assistant.report.redaction import Redactor, default_redactor
 from assistant.report.render_html import render_html
 from assistant.report.render_markdown import render_markdown
 

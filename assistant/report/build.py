@@ -14,6 +14,7 @@ from pathlib import Path
 from assistant.config import Settings
 from assistant.findings.codebook import Codebook
 from assistant.llm import ChatModel
+from assistant.personal_data.redaction import Redactor, default_redactor
 from assistant.report.narratives import NarrativeWriter, Piece, finding_line
 from assistant.report.records import (
     Narrative,
@@ -24,7 +25,6 @@ from assistant.report.records import (
     ReportOptions,
     SourceSection,
 )
-from assistant.report.redaction import Redactor, default_redactor
 from assistant.report.sections import SectionBuilder, is_draft, selected_findings
 from assistant.report.texts import text_for
 from assistant.schemas import Finding

@@ -25,6 +25,7 @@ from assistant.config import Settings
 from assistant.errors import TerrainError
 from assistant.findings.codebook import Codebook, load_codebook
 from assistant.llm.port import ChatMessage, ChatModel, JsonSchema, ModelResponse
+from assistant.personal_data.redaction import Redactor, default_redactor
 from assistant.report.build import (
     build_report,
     build_sections_report,
@@ -40,7 +41,6 @@ from assistant.report.records import (
     ReportOptions,
     ShownQuote,
 )
-from assistant.report.redaction import Redactor, default_redactor
 from assistant.report.render_html import render_html
 from assistant.report.render_markdown import render_markdown
 from assistant.report.sections import selected_findings
