@@ -196,6 +196,12 @@ class Settings(BaseSettings):
         description="HTTP header in which a trusted single sign-on proxy passes the user name "
         "to the web app; unset (the default) turns header login off.",
     )
+    retention_days: int | None = Field(
+        default=None,
+        ge=1,
+        description="Days after an interview ends before the worker erases it; unset keeps "
+        "interviews until someone erases them.",
+    )
 
     @field_validator("ollama_host", "chroma_url")
     @classmethod

@@ -171,7 +171,7 @@ class InterviewSession:
             interview_id=interview_id,
         )
         session = cls(deps, interview, streaming=streaming)
-        await session._say(guide.framing.text.strip(), scripted=True, prompt=guide.ref)
+        await session._say(guide.welcome(deps.settings), scripted=True, prompt=guide.ref)
         return session
 
     @classmethod
