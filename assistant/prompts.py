@@ -5,13 +5,19 @@ A prompt file is TOML with an ``id``, a ``version``, a ``language`` and its cont
 ``$name`` placeholders (``string.Template``): a missing value is an error, never a silent gap,
 and literal braces in prompts need no escaping. Whatever a prompt produces records
 ``PromptRef`` (``id@version``) so that results can be traced to the exact text that made them.
+
+Every value put into a template is data unless the builder marks it :class:`Trusted` (text
+Terrain itself wrote: the guide, the codebook, the tags around a block). Data is made
+:func:`inert` by the renderer, so that no employee's words, quote, passage or transcript can
+close a block of the prompt and speak as an instruction, whichever builder forgets to think of
+it.
 """
 
 from __future__ import annotations
 
 import hashlib
 import tomllib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from functools import lru_cache
@@ -25,6 +31,34 @@ from assistant.errors import TerrainError, describe_validation_error
 
 _SOURCE_TREE_PROMPTS = Path(__file__).resolve().parent.parent / "prompts"
 _PACKAGED_PROMPTS = Path(__file__).resolve().parent / "_prompts"
+
+
+def inert(text: str) -> str:
+    """Data that cannot open or close a block of the prompt."""
+    return text.replace("<", "‹").replace(">", "›")
+
+
+class Trusted(str):
+    """Prompt text Terrain wrote (instructions, guide, codebook, block tags), sent as it is.
+
+    Build one around data with :func:`fragment` or :meth:`join`, which escape the data."""
+
+    __slots__ = ()
+
+    def join(self, parts: Iterable[object]) -> Trusted:
+        return Trusted(str.join(self, (escaped(part) for part in parts)))
+
+
+def escaped(value: object) -> Trusted:
+    """``value`` as prompt text: trusted text unchanged, anything else made inert."""
+    if isinstance(value, Trusted):
+        return value
+    return Trusted(inert(str(value)))
+
+
+def fragment(template: str, **values: object) -> Trusted:
+    """A piece of prompt written by a builder (``$name`` placeholders), its values escaped."""
+    return Trusted(Template(template).substitute({k: escaped(v) for k, v in values.items()}))
 
 
 class PromptError(TerrainError):
@@ -74,12 +108,13 @@ class PromptFile(BaseModel):
         return dict(self.model_extra or {})
 
     def render(self, **values: object) -> str:
-        """Fill the ``template`` of a text prompt."""
+        """Fill the ``template`` of a text prompt; values not :class:`Trusted` are data, made
+        :func:`inert` here."""
         template = self.content.get("template")
         if not isinstance(template, str):
             raise PromptError(f"Prompt {self.ref} has no template.")
         try:
-            return Template(template).substitute({k: str(v) for k, v in values.items()}).strip()
+            return Template(template).substitute({k: escaped(v) for k, v in values.items()}).strip()
         except KeyError as missing:
             raise PromptError(f"Prompt {self.ref} needs a value for {missing}.") from None
         except ValueError as error:

@@ -106,7 +106,7 @@ def test_the_terminal_interview_goes_on_in_english_when_asked(
     assert result.exit_code == 0, result.output
     transcript = json.loads(result.stdout)
     said = [turn["text"] for turn in transcript["turns"] if turn["speaker"] == "interviewer"]
-    assert said[0] == load_guide("fr").framing.text.strip()  # the transcript keeps both
+    assert said[0] == load_guide("fr").welcome(load_settings())  # the transcript keeps both
     assert said[-2].startswith(load_guide("en").routes.language_switched)
     with Store.open(load_settings()) as store:
         stored = store.interviews.get(transcript["id"])

@@ -23,9 +23,8 @@ from pydantic import BaseModel, Field, create_model
 
 from assistant.findings.codebook import Codebook
 from assistant.findings.evidence import verify
-from assistant.interview.memory import inert
 from assistant.llm import ChatMessage, ChatModel, request_structured
-from assistant.prompts import PromptFile, load_prompt
+from assistant.prompts import PromptFile, Trusted, fragment, load_prompt
 from assistant.retrieval.records import Collection
 from assistant.retrieval.search import Hit, Retriever
 from assistant.schemas import (
@@ -172,7 +171,7 @@ class Extractor:
             transcript = _render(window, language)
             passages = await self._passages(window)
             prompt = extract_prompt.render(
-                codebook=self.codebook.describe(language),
+                codebook=Trusted(self.codebook.describe(language)),
                 documents=_render_passages(passages) or "-",
                 transcript=transcript,
             )
@@ -264,7 +263,7 @@ class Extractor:
         report: ExtractionReport,
     ) -> list[str | None]:
         listing = "\n".join(
-            f"{number}. [{candidates[i].quotes[j].turn}] {inert(candidates[i].quotes[j].text)}"
+            f"{number}. [{candidates[i].quotes[j].turn}] {candidates[i].quotes[j].text}"
             for number, (i, j) in enumerate(missing)
         )
         messages = [ChatMessage.user(repair_prompt.render(quotes=listing, transcript=transcript))]
@@ -293,14 +292,17 @@ class Extractor:
 
 def _render(window: Sequence[Turn], language: str) -> str:
     labels = _SPEAKER_LABELS[language]
-    return "\n".join(
-        f"[{turn.index}] {labels[turn.speaker]} : {inert(turn.text)}" for turn in window
-    )
+    return "\n".join(f"[{turn.index}] {labels[turn.speaker]} : {turn.text}" for turn in window)
 
 
-def _render_passages(passages: Sequence[Hit]) -> str:
-    return "\n".join(
-        f'<passage id="P{number}" source="{inert(hit.citation)}">{inert(hit.text)}</passage>'
+def _render_passages(passages: Sequence[Hit]) -> Trusted:
+    return Trusted("\n").join(
+        fragment(
+            '<passage id="P$number" source="$source">$text</passage>',
+            number=number,
+            source=hit.citation,
+            text=hit.text,
+        )
         for number, hit in enumerate(passages, start=1)
     )
 

@@ -14,7 +14,6 @@ from enum import StrEnum
 
 from pydantic import BaseModel, Field
 
-from assistant.interview.memory import inert
 from assistant.llm import ChatMessage, ChatModel, ModelError, request_structured
 from assistant.prompts import PromptFile, load_prompt
 
@@ -62,7 +61,7 @@ class SafetyClassifier:
     async def classify(self, text: str, language: str) -> SafetyVerdict | None:
         prompt = self.prompt(language)
         names = _LANGUAGE_NAMES.get(language, _LANGUAGE_NAMES["en"])
-        request = prompt.render(language=names.get(language, language), message=inert(text))
+        request = prompt.render(language=names.get(language, language), message=text)
         try:
             verdict = await request_structured(
                 self.model, [ChatMessage.user(request)], SafetyVerdict

@@ -12,7 +12,9 @@ from functools import cached_property, lru_cache
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from assistant.config import Settings
 from assistant.errors import describe_validation_error
+from assistant.promises import state_rules
 from assistant.prompts import PromptError, PromptFile, load_prompt
 from assistant.schemas import Phase
 from assistant.text import fold_for_matching
@@ -106,6 +108,10 @@ class Guide(_Data):
     safety: SafetyCues
     routes: Routes
     phases: list[PhaseSpec]
+
+    def welcome(self, settings: Settings) -> str:
+        """The framing and its consent question, the rules it states as ``settings`` keep them."""
+        return state_rules(self.framing.text.strip(), settings, self.language)
 
     def phase(self, phase: Phase) -> PhaseSpec | None:
         return next((spec for spec in self.phases if spec.id == phase), None)

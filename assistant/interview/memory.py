@@ -2,8 +2,9 @@
 
 Recent turns go verbatim, in their roles (the employee's words as the user's messages). Older
 turns are reduced to short notes, oldest dropped first. Retrieved passages and notes sit inside
-delimited blocks of the system message, marked as data; any angle bracket inside them is
-neutralised so that no text can close a block and speak as an instruction.
+delimited blocks of the system message, marked as data; the prompt's renderer neutralises any
+angle bracket inside them (:mod:`assistant.prompts`), so that no text can close a block and speak
+as an instruction.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from dataclasses import dataclass
 from assistant.interview.guide import PhaseSpec
 from assistant.interview.state import SessionState
 from assistant.llm import ChatMessage
-from assistant.prompts import PromptFile
+from assistant.prompts import PromptFile, Trusted, fragment
 from assistant.retrieval.search import Hit
 from assistant.schemas import Speaker, Turn
 from assistant.tokens import TokenCounter
@@ -33,11 +34,6 @@ class PromptContext:
     target_minutes: int
     max_questions: int
     canary: str = ""  # written into the instructions: a reply showing it leaked them
-
-
-def inert(text: str) -> str:
-    """Data that cannot open or close a block of the prompt."""
-    return text.replace("<", "‹").replace(">", "›")
 
 
 def build_messages(
@@ -59,34 +55,36 @@ def build_messages(
     return [ChatMessage.system(system), *(_as_message(turn) for turn in recent)]
 
 
-def _system(context: PromptContext, *, notes: str, documents: str) -> str:
+def _system(context: PromptContext, *, notes: str, documents: Trusted) -> str:
     spec = context.phase
     return context.template.render(
-        phase_title=spec.title,
-        phase_goal=spec.goal,
-        phase_focus=spec.focus,
-        grounding_instruction=spec.grounding_instruction,
+        phase_title=Trusted(spec.title),
+        phase_goal=Trusted(spec.goal),
+        phase_focus=Trusted(spec.focus),
+        grounding_instruction=Trusted(spec.grounding_instruction),
         elapsed_minutes=round(context.state.active_seconds / 60),
         target_minutes=context.target_minutes,
         questions_asked=context.state.total_questions,
         max_questions=context.max_questions,
         memory=notes or "-",
         documents=documents or "-",
-        canary=context.canary,
+        canary=Trusted(context.canary),
     )
 
 
-def _documents(hits: Sequence[Hit], counter: TokenCounter, budget: int) -> str:
-    blocks: list[str] = []
+def _documents(hits: Sequence[Hit], counter: TokenCounter, budget: int) -> Trusted:
+    blocks: list[Trusted] = []
     used = 0
     for hit in hits:
-        block = f'<document source="{inert(hit.citation)}">\n{inert(hit.text)}\n</document>'
+        block = fragment(
+            '<document source="$source">\n$text\n</document>', source=hit.citation, text=hit.text
+        )
         size = counter.count(block)
         if used + size > budget:
             break
         blocks.append(block)
         used += size
-    return "\n".join(blocks)
+    return Trusted("\n").join(blocks)
 
 
 def _recent_turns(turns: Sequence[Turn], counter: TokenCounter, budget: int) -> list[Turn]:
@@ -116,7 +114,7 @@ def _notes(older: Sequence[Turn], counter: TokenCounter, budget: int) -> str:
             continue
         excerpt = counter.truncate(" ".join(turn.text.split()), NOTE_TOKENS)
         ellipsis = "…" if excerpt != " ".join(turn.text.split()) else ""
-        line = inert(f"- ({turn.phase.value}) {excerpt}{ellipsis}")
+        line = f"- ({turn.phase.value}) {excerpt}{ellipsis}"  # data: escaped by the renderer
         size = counter.count(line) + 1
         if used + size > budget:
             break

@@ -16,6 +16,7 @@ from assistant.interview.classifier import SafetyCategory, SafetyVerdict
 from assistant.interview.decisions import DecisionSource, Route, SafetyDecision
 from assistant.interview.guide import Guide
 from assistant.interview.safety import Concern
+from assistant.promises import state_rules
 from assistant.retrieval.search import Hit
 
 # The languages an interview can be held in: those the settings accept.
@@ -77,11 +78,8 @@ def safeguarding_message(guide: Guide, settings: Settings, procedure: Hit | None
 
 
 def confidentiality_answer(guide: Guide, settings: Settings) -> str:
-    """Who sees what, from the thresholds as configured."""
-    return Template(guide.routes.confidentiality.strip()).substitute(
-        min_people=settings.report_min_people,
-        min_people_for_quotes=settings.report_min_people_for_quotes,
-    )
+    """Who sees what, from the thresholds and the retention as configured."""
+    return state_rules(guide.routes.confidentiality.strip(), settings, guide.language)
 
 
 def unsupported_language(guide: Guide) -> str:

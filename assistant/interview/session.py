@@ -33,7 +33,7 @@ from assistant.interview.decisions import Route, SafetyDecision
 from assistant.interview.events import EventKind, SessionEvent
 from assistant.interview.guard import GuardVerdict, OutputGuard, guide_texts
 from assistant.interview.guide import GUIDE_PROMPT_ID, Guide, PhaseSpec, load_guide
-from assistant.interview.memory import PromptContext, build_messages, inert
+from assistant.interview.memory import PromptContext, build_messages
 from assistant.interview.routes import (
     SUPPORTED_LANGUAGES,
     confidentiality_answer,
@@ -172,7 +172,7 @@ class InterviewSession:
             interview_id=interview_id,
         )
         session = cls(deps, interview, streaming=streaming)
-        await session._say(guide.framing.text.strip(), scripted=True, prompt=guide.ref)
+        await session._say(guide.welcome(deps.settings), scripted=True, prompt=guide.ref)
         return session
 
     @classmethod
@@ -807,7 +807,7 @@ class InterviewSession:
     def _said(self, turns: list[Turn]) -> str:
         """What the employee said, shortened evenly (not cut at the end) to fit the context."""
         answers = [
-            inert(" ".join(turn.text.split()))
+            " ".join(turn.text.split())  # data: the renderer makes it inert
             for turn in turns
             if turn.speaker == Speaker.EMPLOYEE and turn.phase not in (Phase.CONSENT,)
         ]

@@ -3,10 +3,17 @@
 Primary: a count covering fewer than ``min_people`` distinct people (but more than none) is
 hidden. Complementary: a hidden count must not be recoverable from the counts shown beside it.
 The rule works on *lines*: member counts and the total they belong to, the total being one
-more entry of the line. While some line has exactly one hidden non-zero entry (a member or its
-total), the smallest visible non-zero entry of that line is hidden too, until nothing changes.
+more entry of the line. While some line has a hidden entry, its zeros are hidden too; and while
+some line has exactly one hidden entry (a member or its total), or hides only zeros under a
+shown total, the smallest visible entry of that line is hidden too, until nothing changes.
 Every line then has either no hidden entry or at least two, so neither a hidden member (total
 minus the others) nor a hidden total (sum of the members) can be worked out.
+
+Zeros hide with the rest because a hidden count known to be at least one can be pinned: two
+hidden members of a shown total that leave 2 between them are both 1. With zeros hidden,
+"fewer than k" may be none, and no such sum pins a hidden one.
+``tests/test_report_anonymity_proof.py`` checks with integer linear bounds, on generated
+tables, that no hidden count below the threshold can be pinned down from what a report shows.
 
 Totals here count *distinct people*: one person can sit in several cells of a row, so a row's
 total is at most the sum of its cells, not equal to it. Subtracting the visible cells from a
@@ -50,13 +57,30 @@ def suppress(
         changed = False
         for line in lines:
             entries = [*line.members, line.total]
-            if sum(1 for key in entries if key in hidden and counts[key] > 0) != 1:
+            if not any(key in hidden for key in entries):
                 continue
-            visible = [k for k in entries if k not in hidden and k not in fixed and counts[k] > 0]
+            zeros = {k for k in entries if counts[k] == 0 and k not in fixed} - hidden
+            if zeros:
+                hidden |= zeros
+                changed = True
+            if not _exposed(line, counts, hidden):
+                continue
+            visible = [k for k in entries if k not in hidden and k not in fixed]
             if visible:
                 hidden.add(min(visible, key=lambda k: counts[k]))
                 changed = True
     return hidden
+
+
+def _exposed(line: Line[K], counts: Mapping[K, int], hidden: set[K]) -> bool:
+    """Whether the line gives a hidden entry away: it hides exactly one; or its total is shown
+    and the members it hides are all zeros (their sum, the total minus the shown members, is
+    then 0)."""
+    entries = [*line.members, line.total]
+    hidden_here = [key for key in entries if key in hidden]
+    if len(hidden_here) == 1:
+        return True
+    return line.total not in hidden and all(counts[key] == 0 for key in hidden_here)
 
 
 def shown(value: int, key: K, hidden: set[K]) -> int | None:

@@ -24,7 +24,7 @@ from pydantic import BaseModel, Field
 from assistant.findings.codebook import Codebook
 from assistant.llm import ChatMessage, ChatModel, request_structured
 from assistant.llm.errors import ModelError, StructuredOutputError
-from assistant.prompts import PromptFile, load_prompt
+from assistant.prompts import PromptFile, Trusted, load_prompt
 from assistant.report.records import (
     DroppedNarrative,
     DropReason,
@@ -296,12 +296,15 @@ class NarrativeWriter:
         self.calls += result.attempts - 1
         return result.value
 
-    def _theme_text(self, code_id: str) -> str:
+    def _theme_text(self, code_id: str) -> Trusted:
+        """The codebook's words for the theme: ours, unlike the findings the prompt carries."""
         code = self.codebook.code(code_id)
         if code is None:
-            return code_id
+            return Trusted(code_id)
         label, definition = code.label, code.definition
-        return f"{label.in_language(self.language)} — {definition.in_language(self.language)}"
+        return Trusted(
+            f"{label.in_language(self.language)} — {definition.in_language(self.language)}"
+        )
 
     def _sources_text(self) -> str:
         lines = [f"{key}: {s.file} § {s.section}" for key, s in self.catalogue.items()]

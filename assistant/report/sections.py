@@ -187,15 +187,18 @@ class SectionBuilder:
         hidden = suppress(
             counts, lines, self.min_people, fixed=self._published(counts, ("all", ""))
         )
+        # Cells with findings, and the empty ones hidden with them (so that "fewer than k"
+        # may be none: see assistant.report.anonymity).
+        listed = sorted(set(cells) | {key for key in hidden if key[0] in stages})
         heat_cells = [
             HeatCell(
                 stage=stage,
                 code=code,
-                people=shown(len(tally.people), (stage, code), hidden),
-                episodes=shown(len(tally.episodes), (stage, code), hidden),
-                drafts=tally.drafts,
+                people=shown(len(cells[(stage, code)].people), (stage, code), hidden),
+                episodes=shown(len(cells[(stage, code)].episodes), (stage, code), hidden),
+                drafts=cells[(stage, code)].drafts,
             )
-            for (stage, code), tally in sorted(cells.items())
+            for stage, code in listed
         ]
         self.withheld["cells"] = sum(1 for cell in heat_cells if cell.people is None)
         visible_codes = {c for c in codes if ("code", c) not in hidden}
@@ -438,7 +441,10 @@ class SectionBuilder:
             ),
             findings=len(findings) if enough else None,
             draft_findings=sum(1 for f in findings if is_draft(f)),
-            languages=dict(Counter(i.language for i in interviews)),
+            languages={
+                group.label: group.people or 0
+                for group in self._groups(interviews, people_of, lambda i: i.language)
+            },
             roles=roles,
             sites=sites,
         )

@@ -242,7 +242,7 @@ async def _chat_start() -> None:
     if account.role == UserRole.EMPLOYEE:
         await employee.start(runtime(), account.name, _language())
     else:
-        await staff.staff_home(account, texts)
+        await staff.staff_home(account, texts, runtime().settings)
 
 
 @cl.on_chat_resume
@@ -276,7 +276,7 @@ async def _on_message(message: cl.Message) -> None:
             return
         await employee.on_message(rt, chat, message.content)
     else:
-        await staff.staff_home(account, texts)
+        await staff.staff_home(account, texts, runtime().settings)
 
 
 # -- buttons ---------------------------------------------------------------------------------

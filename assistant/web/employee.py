@@ -122,7 +122,7 @@ async def start(runtime: Runtime, user_name: str, language: str) -> None:
         line = texts.ongoing.format(date=render.when(texts, interview.created_at))
         link = f"[{render.literal(texts.ongoing_link)}](/thread/{interview.id})"
         await _say(f"{render.literal(line)} {link}", texts).send()
-    welcome = _say(render.message(chat.guide.framing.text.strip()), texts)
+    welcome = _say(render.message(chat.guide.welcome(runtime.settings)), texts)
     await welcome.send()
     chat.anchor = welcome.id
     await _show(chat, _consent_actions(chat))

@@ -6,11 +6,11 @@ threads, that Terrain would otherwise have to build and keep up itself.
 Chainlit reads its configuration from the folder named by ``CHAINLIT_APP_ROOT`` when it is
 first imported, and writes there (translations, uploads). Terrain gives it a folder of its own
 under the data directory, filled from the repository's ``.chainlit/config.toml`` and
-``chainlit.md`` (and Terrain's translations, stylesheet and script:
-:mod:`assistant.web.appearance`), so that running the app never writes into the source
-tree. The page Chainlit serves is rewritten without its links to outside servers (web fonts,
-a CDN stylesheet), and every response carries a Content-Security-Policy that only allows
-this server.
+``chainlit.md`` (its rules filled from the settings: :func:`assistant.promises.readme`), and
+Terrain's translations, stylesheet and script (:mod:`assistant.web.appearance`), so that
+running the app never writes into the source tree. The page Chainlit serves is rewritten
+without its links to outside servers (web fonts, a CDN stylesheet), and every response carries
+a Content-Security-Policy that only allows this server.
 
 Nothing here imports Chainlit before the environment is ready.
 """
@@ -41,6 +41,7 @@ from typing import Any
 from assistant.config import Settings
 from assistant.errors import TerrainError
 from assistant.privacy import server_secret
+from assistant.promises import readme
 from assistant.web import appearance
 
 log = logging.getLogger(__name__)
@@ -103,7 +104,7 @@ def prepare_app_root(settings: Settings) -> Path:
     root = app_root(settings)
     (root / ".chainlit").mkdir(mode=0o700, parents=True, exist_ok=True)
     shutil.copyfile(CONFIG_SOURCE, root / ".chainlit" / "config.toml")
-    shutil.copyfile(WELCOME_SOURCE, root / "chainlit.md")
+    (root / "chainlit.md").write_text(readme(settings, WELCOME_SOURCE), encoding="utf-8")
     packaged = _chainlit_frontend()
     appearance.install(root, settings, packaged.parents[1])
     frontend = root / FRONTEND_FOLDER

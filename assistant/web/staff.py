@@ -10,6 +10,8 @@ from __future__ import annotations
 import chainlit as cl
 
 from assistant.auth import Account
+from assistant.config import Settings
+from assistant.promises import state_rules
 from assistant.schemas import UserRole
 from assistant.web import render
 from assistant.web.texts import Texts
@@ -30,7 +32,7 @@ async def refuse(texts: Texts) -> None:
     await _say(texts.not_allowed, texts).send()
 
 
-async def staff_home(account: Account, texts: Texts) -> None:
+async def staff_home(account: Account, texts: Texts, settings: Settings) -> None:
     """A link to the pages of the account's role: the facilitators' (the report among them),
     leadership's latest published report (nothing else), the administrators' accounts and
     erasure. An employee is refused."""
@@ -39,5 +41,6 @@ async def staff_home(account: Account, texts: Texts) -> None:
         await refuse(texts)
         return
     title, intro, label = texts.staff_pages[account.role]
+    intro = state_rules(intro, settings, texts.language)
     link = f"[{render.literal(label)}]({path})"
     await _say("\n\n".join([title, render.literal(intro), link]), texts).send()

@@ -49,7 +49,8 @@ class Texts:
     not_allowed: str
     not_found: str
     no_account: str
-    # where each staff role's pages are: title, intro, link label
+    # where each staff role's pages are: title, intro (its rules as $placeholders of
+    # assistant.promises), link label
     staff_pages: dict[UserRole, tuple[str, str, str]]
     speakers: dict[Speaker, str]
     statuses: dict[InterviewStatus, str]
@@ -120,9 +121,10 @@ FR = Texts(
         UserRole.LEADERSHIP: (
             "## Rapport",
             "Le dernier rapport publié se lit sur sa page, avec son PDF et son HTML à "
-            "télécharger. Il est anonyme : aucun thème, aucune citation ni aucun chiffre qui "
-            "concerne moins de cinq personnes n'y figure ; la direction n'a pas accès aux "
-            "entretiens eux-mêmes.",
+            "télécharger. Il est anonyme : aucun thème ni aucun chiffre qui concerne moins de "
+            "$min_people personnes n'y figure, aucune citation s'il porte sur moins de "
+            "$min_people_for_quotes personnes ; la direction n'a pas accès aux entretiens "
+            "eux-mêmes.",
             "Lire le rapport",
         ),
         UserRole.ADMIN: (
@@ -224,8 +226,10 @@ EN = Texts(
         UserRole.LEADERSHIP: (
             "## Report",
             "The latest published report is read on its page, with its PDF and HTML to "
-            "download. It is anonymous: no theme, quote or count that concerns fewer than five "
-            "people appears in it; leadership has no access to the interviews themselves.",
+            "download. It is anonymous: no theme or count that concerns fewer than $min_people "
+            "people appears in it, and no quote unless it covers at least "
+            "$min_people_for_quotes people; leadership has no access to the interviews "
+            "themselves.",
             "Read the report",
         ),
         UserRole.ADMIN: (

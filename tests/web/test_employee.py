@@ -271,7 +271,7 @@ async def test_english_browser_gets_an_english_interview(web: WebServer) -> None
     interview, turns = interview_of(web, client.thread_id)
     assert interview.language == "en"
     assert turns[1].text == "Yes, I agree."
-    assert turns[0].text == load_guide("en").framing.text.strip()
+    assert turns[0].text == load_guide("en").welcome(web.settings)
     assert any(text.startswith("*Step 1 of 6") for text in client.texts())
     await client.disconnect()
 
@@ -347,7 +347,7 @@ async def test_a_compromised_model_reaches_the_page_only_through_the_guard(
     ]
     sources = [*systems, *guide_sources("fr")]
     # From the first question on; the step lines (in italics) are Terrain's own texts.
-    framing = load_guide("fr").framing.text.split()
+    framing = load_guide("fr").welcome(web.settings).split()
     page = client.shown()
     start = next(i for i, m in enumerate(page) if plain(m.content).split() == framing) + 1
     shown = [

@@ -1,0 +1,61 @@
+"""What Terrain's texts promise people, computed from the settings that keep each promise.
+
+A text that states a rule (the report's anonymity thresholds, how long interviews are kept, how
+long an interview lasts) never writes its figure: it names a placeholder (``$min_people``,
+``$min_people_for_quotes``, ``$retention``, ``$interview_minutes``), filled here from the
+settings the code enforces. Figures are written in digits, in every language, so that a text
+and the report that applies it say the same thing the same way.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from string import Template
+
+from assistant.config import Settings
+
+_RETENTION = {
+    "fr": (
+        "Les entretiens sont conservés jusqu'à ce qu'on les efface.",
+        "Les entretiens sont effacés {days} après leur fin.",
+        ("{n} jour", "{n} jours"),
+    ),
+    "en": (
+        "Interviews are kept until someone erases them.",
+        "Interviews are erased {days} after they end.",
+        ("{n} day", "{n} days"),
+    ),
+}
+
+
+def retention_sentence(settings: Settings, language: str) -> str:
+    """How long an interview is kept, from ``TERRAIN_RETENTION_DAYS``."""
+    kept, erased, (one, many) = _RETENTION.get(language, _RETENTION["en"])
+    days = settings.retention_days
+    if days is None:
+        return kept
+    return erased.format(days=(one if days == 1 else many).format(n=days))
+
+
+def rule_values(settings: Settings, language: str) -> dict[str, str]:
+    """Each placeholder a text may use to state a rule, as the settings make it."""
+    return {
+        "min_people": str(settings.report_min_people),
+        "min_people_for_quotes": str(settings.report_min_people_for_quotes),
+        "retention": retention_sentence(settings, language),
+        "interview_minutes": str(settings.interview_minutes),
+    }
+
+
+def state_rules(text: str, settings: Settings, language: str) -> str:
+    """``text`` with its rule placeholders (``$name``) filled from ``settings``; a text naming
+    an unknown placeholder is an error, never a silent gap."""
+    return Template(text).substitute(rule_values(settings, language))
+
+
+def readme(settings: Settings, template: Path) -> str:
+    """The "Lisez-moi" page (``chainlit.md``, French then "## English"), its rules as
+    configured: written into Chainlit's folder each time the server starts."""
+    text = template.read_text(encoding="utf-8")
+    french, separator, english = text.partition("## English")
+    return state_rules(french, settings, "fr") + separator + state_rules(english, settings, "en")
