@@ -214,6 +214,12 @@ class Settings(BaseSettings):
         description="URL of the OpenAI-compatible API, with its `/v1` (used when "
         "TERRAIN_MODEL_PROVIDER is `openai`).",
     )
+    openai_embed_base_url: str | None = Field(
+        default=None,
+        description="URL of the OpenAI-compatible API that serves the embedding model, when "
+        "it is another server than the chat model's (vLLM and llama-server serve one model "
+        "each); unset means TERRAIN_OPENAI_BASE_URL.",
+    )
     openai_api_key: SecretStr | None = Field(
         default=None,
         validation_alias=AliasChoices("TERRAIN_OPENAI_API_KEY", "OPENAI_API_KEY", "openai_api_key"),
@@ -227,7 +233,7 @@ class Settings(BaseSettings):
         "(`chat_template_kwargs: {enable_thinking: false}`), which structured output needs.",
     )
 
-    @field_validator("ollama_host", "chroma_url", "openai_base_url")
+    @field_validator("ollama_host", "chroma_url", "openai_base_url", "openai_embed_base_url")
     @classmethod
     def _must_be_http_url(cls, value: str | None) -> str | None:
         if value is None:

@@ -91,37 +91,51 @@ async def _ollama_checks(settings: Settings) -> list[Check]:
 
 
 async def openai_server_checks(settings: Settings) -> list[Check]:
-    """The OpenAI-compatible server answers ``GET /v1/models`` and serves the chat and
-    embedding models under the configured names (``--served-model-name``)."""
+    """The OpenAI-compatible server answers ``GET /v1/models`` and serves the chat model under
+    its configured name (``--served-model-name``); so does the embedding model's server, when
+    it is another (``TERRAIN_OPENAI_EMBED_BASE_URL``)."""
     from assistant.llm.openai_compatible import OpenAIProvider
 
-    provider = replace(
-        OpenAIProvider.from_settings(settings), retry=RetryPolicy(retries=0), request_timeout=10
-    )
-    try:
-        served: set[str] | TerrainError = await provider.available_models()
-    except TerrainError as error:
-        served = error
+    def quick(provider: OpenAIProvider) -> OpenAIProvider:
+        # A health check should answer at once, not after the retry policy's backoff.
+        return replace(provider, retry=RetryPolicy(retries=0), request_timeout=10)
 
-    async def server_reachable() -> CheckResult:
-        name = "OpenAI-compatible server reachable"
-        if isinstance(served, TerrainError):
-            return CheckResult(name=name, ok=False, detail=served.message, fix=served.fix)
-        listed = ", ".join(sorted(served)) or "none"
-        return CheckResult(name=name, ok=True, detail=f"{provider.base_url}, serving {listed}")
+    chat = quick(OpenAIProvider.from_settings(settings))
+    embedding = quick(OpenAIProvider.from_settings(settings, embeddings=True))
+    servers = [("OpenAI-compatible server", chat)]
+    if embedding.base_url != chat.base_url:
+        servers.append(("OpenAI-compatible embedding server", embedding))
+    listings: dict[str, set[str] | TerrainError] = {}
+    for _, provider in servers:
+        try:
+            listings[provider.base_url] = await provider.available_models()
+        except TerrainError as error:
+            listings[provider.base_url] = error
 
-    def model_served(kind: str, model: str) -> Check:
+    def reachable(label: str, provider: OpenAIProvider) -> Check:
+        async def check() -> CheckResult:
+            name = f"{label} reachable"
+            served = listings[provider.base_url]
+            if isinstance(served, TerrainError):
+                return CheckResult(name=name, ok=False, detail=served.message, fix=served.fix)
+            listed = ", ".join(sorted(served)) or "none"
+            return CheckResult(name=name, ok=True, detail=f"{provider.base_url}, serving {listed}")
+
+        return check
+
+    def model_served(kind: str, model: str, provider: OpenAIProvider) -> Check:
         async def check() -> CheckResult:
             name = f"{kind} model {model}"
+            served = listings[provider.base_url]
             if isinstance(served, TerrainError):
                 return CheckResult(
                     name=name,
                     ok=False,
-                    detail="cannot tell: the OpenAI-compatible server is not reachable",
+                    detail=f"cannot tell: {provider.base_url} is not reachable",
                     fix=served.fix,
                 )
             if model in served:
-                return CheckResult(name=name, ok=True, detail="served")
+                return CheckResult(name=name, ok=True, detail=f"served by {provider.base_url}")
             return CheckResult(
                 name=name,
                 ok=False,
@@ -133,9 +147,9 @@ async def openai_server_checks(settings: Settings) -> list[Check]:
         return check
 
     return [
-        server_reachable,
-        model_served("Chat", settings.chat_model),
-        model_served("Embedding", settings.embed_model),
+        *(reachable(label, provider) for label, provider in servers),
+        model_served("Chat", settings.chat_model, chat),
+        model_served("Embedding", settings.embed_model, embedding),
     ]
 
 

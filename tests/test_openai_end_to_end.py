@@ -188,3 +188,36 @@ def test_a_report_is_built_with_its_narratives_and_published(
     published = invoke("report", "publish", "--json", "--as", "claire")
     assert published.exit_code == 0, published.output
     assert json.loads(published.stdout)["number"] == 1
+
+
+def test_chat_and_embeddings_on_two_servers_as_vllm_and_llama_server_serve_them(
+    environment: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, server: OpenAITestServer
+) -> None:
+    server.models = {CHAT_MODEL}
+    with OpenAITestServer(models=(EMBED_MODEL,), api_key=KEY) as embeddings:
+        monkeypatch.setenv("TERRAIN_OPENAI_EMBED_BASE_URL", embeddings.base_url)
+        result = invoke("doctor", "--json")
+        assert result.exit_code == 0, result.output
+        checks = json.loads(result.output)["checks"]
+        assert [check["name"] for check in checks[:4]] == [
+            "OpenAI-compatible server reachable",
+            "OpenAI-compatible embedding server reachable",
+            f"Chat model {CHAT_MODEL}",
+            f"Embedding model {EMBED_MODEL}",
+        ]
+        assert embeddings.base_url in checks[3]["detail"]
+
+        knowledge = tmp_path / "knowledge"
+        knowledge.mkdir()
+        (knowledge / "visite.md").write_text(KNOWLEDGE, encoding="utf-8")
+        ingested = invoke("ingest", "--json")
+        assert ingested.exit_code == 0, ingested.output
+        assert embeddings.embedded_texts > 0
+        assert "/v1/embeddings" not in paths(server)
+
+        embeddings.models.clear()
+        failed = invoke("doctor", "--json")
+        assert failed.exit_code == 1
+        [failure] = [c for c in json.loads(failed.output)["checks"] if not c["ok"]]
+        assert failure["name"] == f"Embedding model {EMBED_MODEL}"
+        assert embeddings.base_url in failure["detail"]

@@ -94,10 +94,14 @@ class OpenAIProvider:
     thinking: bool = False
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> OpenAIProvider:
+    def from_settings(cls, settings: Settings, *, embeddings: bool = False) -> OpenAIProvider:
+        """The chat model's server, or with ``embeddings`` the embedding model's."""
         key = settings.openai_api_key
+        base_url = settings.openai_base_url
+        if embeddings and settings.openai_embed_base_url:
+            base_url = settings.openai_embed_base_url
         return cls(
-            base_url=settings.openai_base_url,
+            base_url=base_url,
             api_key=key.get_secret_value() if key else None,
             connect_timeout=settings.connect_timeout,
             request_timeout=settings.request_timeout,
@@ -420,4 +424,5 @@ def chat_model(settings: Settings, model: str | None = None) -> OpenAIChatModel:
 
 
 def embedder(settings: Settings, model: str | None = None) -> OpenAIEmbedder:
-    return OpenAIEmbedder(OpenAIProvider.from_settings(settings), model or settings.embed_model)
+    provider = OpenAIProvider.from_settings(settings, embeddings=True)
+    return OpenAIEmbedder(provider, model or settings.embed_model)
