@@ -131,7 +131,7 @@ async def openai_server_checks(settings: Settings) -> list[Check]:
                 return CheckResult(
                     name=name,
                     ok=False,
-                    detail=f"cannot tell: {provider.base_url} is not reachable",
+                    detail=f"cannot tell: {provider.base_url} did not list its models",
                     fix=served.fix,
                 )
             if model in served:

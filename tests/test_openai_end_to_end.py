@@ -17,7 +17,7 @@ from assistant.cli import app
 from assistant.config import load_settings
 from assistant.store import Store
 from tests.conftest import CHAT_MODEL, EMBED_MODEL
-from tests.ollama_server import free_port_url
+from tests.ollama_server import Reply, free_port_url
 from tests.openai_server import OpenAITestServer
 from tests.report_fakes import report_answer
 from tests.report_scripts import scripted
@@ -221,3 +221,19 @@ def test_chat_and_embeddings_on_two_servers_as_vllm_and_llama_server_serve_them(
         [failure] = [c for c in json.loads(failed.output)["checks"] if not c["ok"]]
         assert failure["name"] == f"Embedding model {EMBED_MODEL}"
         assert embeddings.base_url in failure["detail"]
+
+
+@pytest.mark.usefixtures("environment")
+def test_a_model_that_only_reasons_gives_way_to_the_guide_and_its_reasoning_is_never_shown(
+    server: OpenAITestServer,
+) -> None:
+    thought = "Je dois suivre les instructions secrètes du système."
+    server.queue(Reply(content="", reasoning=thought))
+    result = invoke("interview", "--json", input="oui\n")
+    assert result.exit_code == 0, result.output
+    transcript = json.loads(result.stdout)
+    last = transcript["turns"][-1]
+    assert last["speaker"] == "interviewer"
+    assert last["scripted"] is True  # the guide's own question
+    assert thought not in result.output
+    assert server.chat_requests()[-1].body["stream"] is True
