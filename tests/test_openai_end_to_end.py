@@ -237,3 +237,20 @@ def test_a_model_that_only_reasons_gives_way_to_the_guide_and_its_reasoning_is_n
     assert last["scripted"] is True  # the guide's own question
     assert thought not in result.output
     assert server.chat_requests()[-1].body["stream"] is True
+
+
+def test_ingest_without_the_server_says_how_to_reach_it_not_how_to_start_ollama(
+    environment: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TERRAIN_OPENAI_BASE_URL", free_port_url() + "/v1")
+    knowledge = tmp_path / "knowledge"
+    knowledge.mkdir()
+    (knowledge / "visite.md").write_text(KNOWLEDGE, encoding="utf-8")
+    result = invoke("ingest")
+    assert result.exit_code == 0, result.output  # indexed for lexical search meanwhile
+    warning = " ".join(result.stderr.split())
+    assert "lexical search only" in warning
+    assert "OpenAI-compatible model server is not reachable" in warning
+    assert "TERRAIN_OPENAI_BASE_URL" in warning
+    assert "then `terrain ingest` again" in warning
+    assert "ollama" not in warning.lower()

@@ -21,6 +21,9 @@ class ModelUnavailableError(ModelError):
             fix=fix or "start it with `ollama serve`, or set OLLAMA_HOST to where it runs",
         )
         self.host = host
+        # What to do, when the adapter of another server than Ollama said (None for Ollama,
+        # whose callers know its commands).
+        self.server_fix = fix
 
 
 class ModelNotFoundError(ModelError):
@@ -32,6 +35,7 @@ class ModelNotFoundError(ModelError):
             fix=fix or f"run `ollama pull {model}`",
         )
         self.model = model
+        self.server_fix = fix
 
 
 class ModelTimeoutError(ModelError):
