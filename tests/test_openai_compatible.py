@@ -268,7 +268,13 @@ def test_the_factory_builds_the_configured_provider(
 
 def test_only_the_factory_and_the_doctor_know_which_provider_is_used() -> None:
     found = subprocess.run(
-        ["grep", "-rlE", "model_provider|openai_compatible", "assistant", "--include=*.py"],
+        [
+            "grep",
+            "-rlE",
+            r"model_provider|import openai_compatible|openai_compatible import",
+            "assistant",
+            "--include=*.py",
+        ],
         cwd=ROOT,
         capture_output=True,
         text=True,
