@@ -285,3 +285,16 @@ def test_only_the_factory_and_the_doctor_know_which_provider_is_used() -> None:
         "assistant/doctor.py",
         "assistant/llm/__init__.py",
     ]
+
+
+async def test_a_stream_of_a_model_not_served_or_unreadable_is_a_typed_error(
+    openai_settings: Settings, server: OpenAITestServer
+) -> None:
+    with pytest.raises(ModelNotFoundError):
+        _ = [piece async for piece in chat_model_for(openai_settings, "qwen3-8b").stream(QUESTION)]
+    server.queue("Un deux trois quatre")
+    server.fail_next(Fault.MALFORMED_JSON)
+    with pytest.raises(ModelStreamInterruptedError) as caught:
+        _ = [piece async for piece in chat_model_for(openai_settings).stream(QUESTION)]
+    assert caught.value.partial == "Un"
+    assert "could not be read" in str(caught.value)
