@@ -9,7 +9,9 @@ as :mod:`assistant.llm.ollama`, the same way:
   ``guided_json`` in 0.12), llama-server and SGLang all accept. Validation and the repair retry
   are :func:`assistant.llm.structured.request_structured`'s, shared with Ollama.
 - streamed answers and ``/v1/models`` use the ``openai`` client directly: LangChain's
-  per-piece machinery would cost more CPU than the reply itself, as with Ollama.
+  per-piece machinery would cost more CPU than the reply itself, as with Ollama; and the
+  stream is read as raw server-sent events, not as the client's typed chunks, which cost
+  more again (``benchmarks/model_servers.py``).
 - embeddings go through ``OpenAIEmbeddings`` with ``check_embedding_ctx_length=False``, so
   that raw text is sent and tiktoken never downloads an encoding (the machine may be
   air-gapped), and with ``encoding_format="float"``, which every server answers.
