@@ -263,7 +263,37 @@ class Settings(BaseSettings):
         "from its declared length, before it is read.",
     )
 
-    @field_validator("ollama_host", "chroma_url")
+    model_provider: Literal["ollama", "openai"] = Field(
+        default="ollama",
+        description="Which kind of model server answers: `ollama`, or `openai` for an "
+        "OpenAI-compatible server (vLLM, llama.cpp's llama-server, SGLang, LM Studio) at "
+        "TERRAIN_OPENAI_BASE_URL; the chat and embedding models are then its served model names.",
+    )
+    openai_base_url: str = Field(
+        default="http://127.0.0.1:8000/v1",
+        description="URL of the OpenAI-compatible API, with its `/v1` (used when "
+        "TERRAIN_MODEL_PROVIDER is `openai`).",
+    )
+    openai_embed_base_url: str | None = Field(
+        default=None,
+        description="URL of the OpenAI-compatible API that serves the embedding model, when "
+        "it is another server than the chat model's (vLLM and llama-server serve one model "
+        "each); unset means TERRAIN_OPENAI_BASE_URL.",
+    )
+    openai_api_key: SecretStr | None = Field(
+        default=None,
+        validation_alias=AliasChoices("TERRAIN_OPENAI_API_KEY", "OPENAI_API_KEY", "openai_api_key"),
+        description="Key the OpenAI-compatible server asks for (`--api-key`), from the "
+        "environment (TERRAIN_OPENAI_API_KEY or OPENAI_API_KEY); never logged nor shown.",
+    )
+    openai_thinking: bool = Field(
+        default=False,
+        description="Let a reasoning model of the OpenAI-compatible server think before it "
+        "answers; false (the default) asks its chat template to skip thinking "
+        "(`chat_template_kwargs: {enable_thinking: false}`), which structured output needs.",
+    )
+
+    @field_validator("ollama_host", "chroma_url", "openai_base_url", "openai_embed_base_url")
     @classmethod
     def _must_be_http_url(cls, value: str | None) -> str | None:
         if value is None:

@@ -33,6 +33,24 @@ Check = Callable[[], Awaitable[CheckResult]]
 
 async def run_checks(settings: Settings) -> list[CheckResult]:
     """Every check, in a fixed order; a check never raises, it reports."""
+    server_checks = (
+        await openai_server_checks(settings)
+        if settings.model_provider == "openai"
+        else await _ollama_checks(settings)
+    )
+    checks: list[Check] = [
+        *server_checks,
+        lambda: _data_dir_writable(settings),
+        lambda: _free_space(settings),
+        lambda: _tokenizer_offline(settings),
+        lambda: _vector_store_opens(settings),
+        lambda: _knowledge_index(settings),
+    ]
+    return [await _never_raises(check) for check in checks]
+
+
+async def _ollama_checks(settings: Settings) -> list[Check]:
+    """Ollama answers, and has the chat and embedding models pulled."""
     # A health check should answer at once, not after the retry policy's backoff.
     provider = replace(
         OllamaProvider.from_settings(settings), retry=RetryPolicy(retries=0), request_timeout=10
@@ -67,17 +85,74 @@ async def run_checks(settings: Settings) -> list[CheckResult]:
 
         return check
 
-    checks: list[Check] = [
+    return [
         ollama_reachable,
         model_present("Chat", settings.chat_model),
         model_present("Embedding", settings.embed_model),
-        lambda: _data_dir_writable(settings),
-        lambda: _free_space(settings),
-        lambda: _tokenizer_offline(settings),
-        lambda: _vector_store_opens(settings),
-        lambda: _knowledge_index(settings),
     ]
-    return [await _never_raises(check) for check in checks]
+
+
+async def openai_server_checks(settings: Settings) -> list[Check]:
+    """The OpenAI-compatible server answers ``GET /v1/models`` and serves the chat model under
+    its configured name (``--served-model-name``); so does the embedding model's server, when
+    it is another (``TERRAIN_OPENAI_EMBED_BASE_URL``)."""
+    from assistant.llm.openai_compatible import OpenAIProvider
+
+    def quick(provider: OpenAIProvider) -> OpenAIProvider:
+        # A health check should answer at once, not after the retry policy's backoff.
+        return replace(provider, retry=RetryPolicy(retries=0), request_timeout=10)
+
+    chat = quick(OpenAIProvider.from_settings(settings))
+    embedding = quick(OpenAIProvider.from_settings(settings, embeddings=True))
+    servers = [("OpenAI-compatible server", chat)]
+    if embedding.base_url != chat.base_url:
+        servers.append(("OpenAI-compatible embedding server", embedding))
+    listings: dict[str, set[str] | TerrainError] = {}
+    for _, provider in servers:
+        try:
+            listings[provider.base_url] = await provider.available_models()
+        except TerrainError as error:
+            listings[provider.base_url] = error
+
+    def reachable(label: str, provider: OpenAIProvider) -> Check:
+        async def check() -> CheckResult:
+            name = f"{label} reachable"
+            served = listings[provider.base_url]
+            if isinstance(served, TerrainError):
+                return CheckResult(name=name, ok=False, detail=served.message, fix=served.fix)
+            listed = ", ".join(sorted(served)) or "none"
+            return CheckResult(name=name, ok=True, detail=f"{provider.base_url}, serving {listed}")
+
+        return check
+
+    def model_served(kind: str, model: str, provider: OpenAIProvider) -> Check:
+        async def check() -> CheckResult:
+            name = f"{kind} model {model}"
+            served = listings[provider.base_url]
+            if isinstance(served, TerrainError):
+                return CheckResult(
+                    name=name,
+                    ok=False,
+                    detail=f"cannot tell: {provider.base_url} did not list its models",
+                    fix=served.fix,
+                )
+            if model in served:
+                return CheckResult(name=name, ok=True, detail=f"served by {provider.base_url}")
+            return CheckResult(
+                name=name,
+                ok=False,
+                detail=f"not among the models {provider.base_url}/models lists",
+                fix=f"serve it as {model!r} (`--served-model-name {model}`; `--alias {model}` "
+                f"for llama-server), or set TERRAIN_{kind.upper()}_MODEL to a listed name",
+            )
+
+        return check
+
+    return [
+        *(reachable(label, provider) for label, provider in servers),
+        model_served("Chat", settings.chat_model, chat),
+        model_served("Embedding", settings.embed_model, embedding),
+    ]
 
 
 async def _pulled_models(provider: OllamaProvider) -> set[str] | TerrainError:
@@ -193,7 +268,12 @@ async def _knowledge_index(settings: Settings) -> CheckResult:
             ok=False,
             detail=f"{detail}; {status.without_vectors} without a vector, found by lexical "
             "search only",
-            fix=f"start Ollama, run `ollama pull {settings.embed_model}`, then `terrain ingest`",
+            fix=(
+                f"start Ollama, run `ollama pull {settings.embed_model}`, then `terrain ingest`"
+                if settings.model_provider == "ollama"
+                else f"serve {settings.embed_model} on the OpenAI-compatible server, then "
+                "`terrain ingest`"
+            ),
         )
     return CheckResult(name=name, ok=True, detail=detail)
 

@@ -85,6 +85,9 @@ class Reply:
 
     content: str = ""
     fault: Fault | None = None
+    # What a reasoning model thinks before it answers; only the OpenAI-compatible fake sends it
+    # (as ``reasoning_content``), as vLLM does with a reasoning parser.
+    reasoning: str = ""
 
 
 @dataclass(frozen=True)
@@ -151,6 +154,12 @@ def _now_rfc3339() -> str:
 class OllamaTestServer:
     """A scriptable Ollama look-alike on a background thread; see the module docstring."""
 
+    # The protocol's paths; the OpenAI-compatible fake (tests/openai_server.py) keeps the
+    # scripting and names its own.
+    CHAT_PATH = "/api/chat"
+    EMBED_PATH = "/api/embed"
+    thread_name = "ollama-test-server"
+
     def __init__(
         self,
         *,
@@ -199,7 +208,7 @@ class OllamaTestServer:
         self._thread = threading.Thread(
             target=self._httpd.serve_forever,
             kwargs={"poll_interval": 0.05},
-            name=f"ollama-test-server:{self.port}",
+            name=f"{self.thread_name}:{self.port}",
             daemon=True,
         )
         self._thread.start()
@@ -296,7 +305,7 @@ class OllamaTestServer:
 
     def chat_requests(self) -> list[RecordedRequest]:
         with self._lock:
-            return [request for request in self.requests if request.path == "/api/chat"]
+            return [request for request in self.requests if request.path == self.CHAT_PATH]
 
     @property
     def embed_calls(self) -> int:
@@ -320,7 +329,7 @@ class OllamaTestServer:
     def _record(self, method: str, path: str, body: dict[str, Any]) -> None:
         with self._lock:
             self.requests.append(RecordedRequest(method, path, body))
-            if path == "/api/embed":
+            if path == self.EMBED_PATH:
                 self._embed_calls += 1
 
     def _count_embedded(self, count: int) -> None:
@@ -357,6 +366,10 @@ class OllamaTestServer:
         answer = classifier(body)
         return answer if isinstance(answer, Reply) else Reply(content=answer)
 
+    def handler_class(self) -> type[BaseHTTPRequestHandler]:
+        """The request handler that speaks this server's protocol."""
+        return _Handler
+
     def _track(self, connection: socket.socket, *, open_: bool) -> None:
         with self._lock:
             if open_:
@@ -389,7 +402,7 @@ class _HTTPServer(ThreadingHTTPServer):
 
     def __init__(self, address: tuple[str, int], owner: OllamaTestServer) -> None:
         self.owner = owner
-        super().__init__(address, _Handler)
+        super().__init__(address, owner.handler_class())
 
     def server_bind(self) -> None:
         # HTTPServer.server_bind resolves the host name (socket.getfqdn), which can stall.

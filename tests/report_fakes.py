@@ -21,26 +21,31 @@ def report_model(foreign_ids: Sequence[str] = ()) -> ScriptedChatModel:
     theme, which must be dropped."""
 
     def respond(request: ModelRequest) -> str:
-        prompt = request.messages[-1].content
         title = (request.json_schema or {}).get("title")
-        ids = _FINDING_IDS.findall(prompt) + list(foreign_ids)
-        labels = _LABELS.findall(prompt)
-        if title == "BatchSummary":
-            answer: object = {"summary": f"Résumé de {len(ids)} constats.", "finding_ids": ids}
-        elif title == "ThemeDraft":
-            answer = {"text": "Synthèse du thème, Madame Lefèvre.",
-                      "summaries": [*labels, "R999"], "sources": ["S1", "S999"]}  # fmt: skip
-        else:
-            answer = {
-                "recommendations": [
-                    {"text": "Protéger le temps de la relation.", "themes": labels[:2],
-                     "sources": ["S2"]},
-                    {"text": "Une recommandation sans appui.", "themes": ["T999"]},
-                ]
-            }  # fmt: skip
-        return json.dumps(answer)
+        return report_answer(request.messages[-1].content, title, foreign_ids)
 
     return ScriptedChatModel(respond=respond, name="scripted-report-model")
+
+
+def report_answer(prompt: str, title: object, foreign_ids: Sequence[str] = ()) -> str:
+    """The answer of :func:`report_model` to ``prompt`` asked with the schema titled
+    ``title``; the fake model servers' responders give the same."""
+    ids = _FINDING_IDS.findall(prompt) + list(foreign_ids)
+    labels = _LABELS.findall(prompt)
+    if title == "BatchSummary":
+        answer: object = {"summary": f"Résumé de {len(ids)} constats.", "finding_ids": ids}
+    elif title == "ThemeDraft":
+        answer = {"text": "Synthèse du thème, Madame Lefèvre.",
+                  "summaries": [*labels, "R999"], "sources": ["S1", "S999"]}  # fmt: skip
+    else:
+        answer = {
+            "recommendations": [
+                {"text": "Protéger le temps de la relation.", "themes": labels[:2],
+                 "sources": ["S2"]},
+                {"text": "Une recommandation sans appui.", "themes": ["T999"]},
+            ]
+        }  # fmt: skip
+    return json.dumps(answer)
 
 
 def unreachable_model() -> ScriptedChatModel:

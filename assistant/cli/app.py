@@ -67,7 +67,8 @@ def doctor(
         ),
     ] = None,
 ) -> None:
-    """Check that Terrain can work here: Ollama, models, data folder, tokenizer, vector store.
+    """Check that Terrain can work here: the model server (Ollama or OpenAI-compatible), models,
+    data folder, tokenizer, vector store.
 
     Prints one line per check and, for each failure, the command or setting that fixes it.
     Exits with status 1 if any check fails.

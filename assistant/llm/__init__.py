@@ -2,7 +2,8 @@
 
 Import from here: :class:`ChatModel`, :class:`Embedder`, :class:`ChatMessage`, the typed errors,
 :func:`request_structured`, and :func:`chat_model_for` / :func:`embedder_for`, which build the
-configured backend (today Ollama) lazily so that importing the port costs nothing.
+configured backend (Ollama, or an OpenAI-compatible server) lazily so that importing the
+port costs nothing.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from assistant.llm.errors import (
     ModelError,
+    ModelNoContentError,
     ModelNotFoundError,
     ModelResponseError,
     ModelStreamInterruptedError,
@@ -29,6 +31,7 @@ __all__ = [
     "ChatModel",
     "Embedder",
     "ModelError",
+    "ModelNoContentError",
     "ModelNotFoundError",
     "ModelResponse",
     "ModelResponseError",
@@ -45,14 +48,23 @@ __all__ = [
 
 
 def chat_model_for(settings: Settings, model: str | None = None) -> ChatModel:
-    """The configured chat model (``settings.chat_model`` unless ``model`` is given)."""
+    """The configured chat model (``settings.chat_model`` unless ``model`` is given), on the
+    server ``TERRAIN_MODEL_PROVIDER`` names: the only place that knows which one it is."""
+    if settings.model_provider == "openai":
+        from assistant.llm import openai_compatible
+
+        return openai_compatible.chat_model(settings, model)
     from assistant.llm import ollama
 
     return ollama.chat_model(settings, model)
 
 
 def embedder_for(settings: Settings, model: str | None = None) -> Embedder:
-    """The configured embedding model."""
+    """The configured embedding model, on the configured server."""
+    if settings.model_provider == "openai":
+        from assistant.llm import openai_compatible
+
+        return openai_compatible.embedder(settings, model)
     from assistant.llm import ollama
 
     return ollama.embedder(settings, model)

@@ -10,25 +10,32 @@ class ModelError(TerrainError):
 
 
 class ModelUnavailableError(ModelError):
-    """Ollama could not be reached (after the retries)."""
+    """The model server could not be reached (after the retries)."""
 
-    def __init__(self, host: str, detail: str = "") -> None:
+    def __init__(
+        self, host: str, detail: str = "", *, server: str = "Ollama", fix: str | None = None
+    ) -> None:
         reason = f" ({detail})" if detail else ""
         super().__init__(
-            f"Ollama is not reachable at {host}{reason}.",
-            fix="start it with `ollama serve`, or set OLLAMA_HOST to where it runs",
+            f"{server} is not reachable at {host}{reason}.",
+            fix=fix or "start it with `ollama serve`, or set OLLAMA_HOST to where it runs",
         )
         self.host = host
+        # What to do, when the adapter of another server than Ollama said (None for Ollama,
+        # whose callers know its commands).
+        self.server_fix = fix
 
 
 class ModelNotFoundError(ModelError):
-    """The model is not pulled on the Ollama server."""
+    """The model is not pulled on the Ollama server, or not served by the OpenAI-compatible one."""
 
-    def __init__(self, model: str, host: str) -> None:
+    def __init__(self, model: str, host: str, *, fix: str | None = None) -> None:
         super().__init__(
-            f"The model {model!r} is not available on {host}.", fix=f"run `ollama pull {model}`"
+            f"The model {model!r} is not available on {host}.",
+            fix=fix or f"run `ollama pull {model}`",
         )
         self.model = model
+        self.server_fix = fix
 
 
 class ModelTimeoutError(ModelError):
@@ -42,7 +49,7 @@ class ModelTimeoutError(ModelError):
 
 
 class ModelResponseError(ModelError):
-    """Ollama answered with an error, or with something that is not its protocol."""
+    """The model server answered with an error, or with something that is not its protocol."""
 
 
 class ModelStreamInterruptedError(ModelError):
@@ -64,3 +71,7 @@ class StructuredOutputError(ModelError):
         )
         self.attempts = attempts
         self.raw = raw
+
+
+class ModelNoContentError(ModelResponseError):
+    """The model answered nothing usable: an empty answer, or only its reasoning."""

@@ -2,8 +2,8 @@
 
 A chat model answers a list of messages, whole (:meth:`ChatModel.request`) or piece by piece
 (:meth:`ChatModel.stream`); an embedder turns texts into vectors. Connection settings live in a
-provider (see :mod:`assistant.llm.ollama`), not here, so that a test double or another backend
-only has to implement these few methods.
+provider (see :mod:`assistant.llm.ollama` and :mod:`assistant.llm.openai_compatible`), not
+here, so that a test double or another backend only has to implement these few methods.
 """
 
 from __future__ import annotations

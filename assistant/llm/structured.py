@@ -1,6 +1,7 @@
 """Structured output: ask for JSON matching a pydantic model, validate it, repair once.
 
-The schema goes to the model (Ollama's ``format``), so a capable model answers valid JSON
+The schema goes to the model (Ollama's ``format``, or ``response_format`` of type
+``json_schema`` on an OpenAI-compatible server), so a capable model answers valid JSON
 directly. When it does not, the model is shown its answer and the validation error and asked
 again; a second failure raises :class:`StructuredOutputError` rather than passing bad data on.
 """

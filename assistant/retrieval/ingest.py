@@ -190,6 +190,11 @@ class _EmbeddingGate:
             return None
         if isinstance(self.problem, EmbeddingSpaceMismatchError):
             return self.problem.fix
+        if (
+            isinstance(self.problem, ModelUnavailableError | ModelNotFoundError)
+            and self.problem.server_fix
+        ):
+            return f"{self.problem.server_fix}, then `terrain ingest` again"
         if self._embedder is None or isinstance(
             self.problem, ModelUnavailableError | ModelNotFoundError
         ):
