@@ -420,8 +420,8 @@ def test_the_export_names_no_one_and_runs_no_formula(pages: PagesClient, seeded:
     assert {row.pseudonym for row in rows} == {seeded.pseudonym}
     as_csv = pages.get("/staff/findings.csv")
     assert as_csv.headers["content-type"].startswith("text/csv")
-    cells = list(csv.reader(io.StringIO(as_csv.text)))
-    assert cells[0][0] == "pseudonym"
+    cells = list(csv.reader(io.StringIO(as_csv.content.decode("utf-8-sig")), delimiter=";"))
+    assert cells[0][0] == "Pseudonyme"
     spare = next(row for row in cells if row[2] == seeded.spare)
     assert spare[5] == '\'=HYPERLINK("http://x")'
     assert spare[6] == "'@résidente"
@@ -431,3 +431,38 @@ def test_the_export_names_no_one_and_runs_no_formula(pages: PagesClient, seeded:
         assert "fanny" not in body
         assert seeded.interview not in body
         assert interview.owner_key is None or interview.owner_key not in body
+
+
+@pytest.mark.parametrize(
+    ("language", "separator", "header", "code", "status"),
+    [
+        ("fr", ";", "Étape de la chaîne de valeur", "Empathie", "proposé"),
+        ("en", ",", "Value-chain stage", "Empathy", "proposed"),
+    ],
+)
+def test_the_csv_opens_in_a_spreadsheet_of_the_staffs_language(
+    pages: PagesClient,
+    seeded: Seeded,
+    language: str,
+    separator: str,
+    header: str,
+    code: str,
+    status: str,
+) -> None:
+    """A BOM (UTF-8 read as such), the language's list separator, and words, not ids."""
+    body = pages.http.get("/staff/findings.csv", headers={"Accept-Language": language}).content
+    assert body.startswith("\ufeff".encode())
+    table = list(csv.reader(io.StringIO(body.decode("utf-8-sig")), delimiter=separator))
+    assert header in table[0]
+    assert all(len(row) == len(table[0]) == 14 for row in table)
+    empathy = next(row for row in table if row[2] == seeded.empathy)
+    assert empathy[3] == code
+    assert empathy[7] == status
+    assert "emotional_intelligence" not in body.decode("utf-8-sig")
+    # The JSON stays for programs: identifiers, as stored.
+    [as_json] = [
+        row
+        for row in EXPORT.validate_json(pages.get("/staff/findings.json").content)
+        if row.finding_id == seeded.empathy
+    ]
+    assert as_json.code == "empathy"

@@ -5,7 +5,8 @@ from __future__ import annotations
 from fastapi import Depends
 from fastapi.responses import Response
 
-from assistant.findings.export import as_csv, as_json, exported
+from assistant.findings.codebook import load_codebook
+from assistant.findings.export import as_csv, as_json, csv_labels, exported
 from assistant.web.pages.access import Viewer, viewer
 from assistant.web.pages.interviews import FACILITATORS
 from assistant.web.pages.routes import PREFIX, page
@@ -27,8 +28,15 @@ def export(who: Viewer = Depends(viewer)) -> Response:  # noqa: B008
 def findings_csv(who: Viewer = Depends(viewer)) -> Response:  # noqa: B008
     store = who.runtime.store
     rows = exported(store.interviews.where(), store.findings.where())
+    web = who.texts.web
+    labels = csv_labels(
+        who.language,
+        load_codebook(who.runtime.settings.codebook),
+        web.finding_statuses,
+        web.finding_origins,
+    )
     return Response(
-        as_csv(rows),
+        as_csv(rows, labels),
         media_type="text/csv; charset=utf-8",
         headers=_attachment("terrain-findings.csv"),
     )
