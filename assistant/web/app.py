@@ -164,6 +164,11 @@ if get_configured_oauth_providers():
 
 @cl.on_chat_start
 async def _chat_start() -> None:
+    if getattr(cl.context.session, "thread_id_to_resume", None):
+        # The conversation asked for could not be reopened (erased, or withdrawn): the page
+        # says so and opens a new conversation, which greets the employee. Greeting here too
+        # showed the welcome and the consent question twice.
+        return
     texts = _texts()
     account = await _account()
     if account is None:
@@ -172,6 +177,7 @@ async def _chat_start() -> None:
     if account.role == UserRole.EMPLOYEE:
         await employee.start(runtime(), account.name, _language())
     else:
+        await employee.tell_page(employee.STAFF_SIGNAL)  # no answer box, no employee footer
         await staff.staff_home(account, texts)
 
 
@@ -183,6 +189,8 @@ async def _chat_resume(thread: ThreadDict) -> None:
     interview = None
     if account is not None:
         interview = await rt.employee_owns(account.name, thread["id"])
+    if account is not None and account.role != UserRole.EMPLOYEE:
+        await employee.tell_page(employee.STAFF_SIGNAL)
     if account is None or interview is None:
         await cl.Message(content=texts.not_found, author=texts.assistant_name).send()
         return
