@@ -164,11 +164,6 @@ if get_configured_oauth_providers():
 
 @cl.on_chat_start
 async def _chat_start() -> None:
-    if getattr(cl.context.session, "thread_id_to_resume", None):
-        # The conversation asked for could not be reopened (erased, or withdrawn): the page
-        # says so and opens a new conversation, which greets the employee. Greeting here too
-        # showed the welcome and the consent question twice.
-        return
     texts = _texts()
     account = await _account()
     if account is None:

@@ -18,6 +18,7 @@ from tests.ollama_server import OllamaTestServer, compromised_responder
 from tests.test_extraction_logic import coded_reply
 from tests.web.client import WebClient, plain
 from tests.web.server import WebServer
+from tests.web.waiting import HANG_CAP_SECONDS
 
 # One answer per step, each with what the guide listens for (as in tests/test_interview.py).
 ANSWERS = [
@@ -29,7 +30,6 @@ ANSWERS = [
     "Normalement la toilette dure 30 minutes mais en réalité j'ai dépassé de 20 minutes.",
     "L'application du planning ne sait pas que je reste plus longtemps.",
 ]
-HANG_CAP_SECONDS = 600  # only against a hang: a loaded machine is slow, never this slow
 POINTS = ["Vous accompagnez des personnes âgées à domicile.", "Hier, Mme R. était inquiète."]
 
 
@@ -270,7 +270,9 @@ async def test_stopped_after_a_few_answers_is_extracted_by_the_servers_worker(
     assert extraction_of(web, thread_id) in (JobStatus.QUEUED, JobStatus.RUNNING, JobStatus.DONE)
     # The page closes the message box and reads its conversation list again, which names
     # the interview by its new status.
-    await client.wait_for(lambda: closed_signals(client) == [thread_id] and list_refreshes(client))
+    await client.wait_for(
+        lambda: closed_signals(client) == [thread_id] and list_refreshes(client) > 0
+    )
     assert (await listed_names(client))[thread_id].startswith("Arrêté")
     # The worker `terrain serve` runs beside the app extracts it, with no one asking.
     await wait_until(lambda: extraction_of(web, thread_id) == JobStatus.DONE, web)
@@ -307,7 +309,9 @@ async def test_a_reopened_erased_conversation_greets_once(web: WebServer) -> Non
     # The page asks for the erased conversation (a bookmark, the list before it refreshed).
     await client.connect(thread_id)
     await client.wait_for(lambda: client.resume_error is not None)
-    assert client.texts() == []  # the page opens a new conversation, which greets once
+    await client.wait_for(lambda: "J'accepte" in client.labels())
+    welcomes = [text for text in client.texts() if "Acceptez\\-vous de commencer" in text]
+    assert len(welcomes) == 1
     await client.disconnect()
 
 
@@ -464,4 +468,16 @@ async def test_a_compromised_model_reaches_the_page_only_through_the_guard(
     assert len(shown) >= len(asked)
     for text in shown:
         assert_reached_safely(text, sources=sources, max_run=web.settings.guard_max_shared_words)
+    await client.disconnect()
+
+
+@pytest.mark.parametrize("name", ["fanny", "lea", "adam"])
+async def test_staff_chats_get_no_answer_box_nor_the_employees_footer(
+    web: WebServer, name: str
+) -> None:
+    client = web.client(name)
+    await client.login()
+    await client.connect()
+    told = [data for event, data in client.events if event == "window_message"]
+    assert told == [{"terrain": "staff", "thread": None}]
     await client.disconnect()
