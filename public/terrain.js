@@ -70,20 +70,28 @@
   }
 
   // The server tells the page (a window message, see assistant/web/employee.py) which
-  // conversations take no more answers (ended, refused, withdrawn), and that a staff member
-  // is signed in: their message box closes. A new conversation ("/") has its box.
+  // conversation is open, which take no more answers (ended, refused, withdrawn), and that a
+  // staff member is signed in: their message box closes. A new conversation has its box.
   const closedThreads = new Set();
+  let current = null; // the conversation the server last opened, until the address names one
   let staff = false;
   window.addEventListener("message", (event) => {
     if (event.origin !== location.origin || !event.data || typeof event.data !== "object") return;
-    if (event.data.terrain === "closed" && event.data.thread) closedThreads.add(event.data.thread);
-    if (event.data.terrain === "staff") staff = true;
+    const { terrain, thread } = event.data;
+    if (terrain === "open" && thread) current = thread;
+    if (terrain === "closed" && thread) {
+      closedThreads.add(thread);
+      current = thread;
+    }
+    if (terrain === "staff") staff = true;
     apply();
   });
 
+  // The address names the conversation once Chainlit has moved to it; on a phone, with the
+  // list of conversations closed, it may stay at "/" while the conversation goes on.
   function threadShown() {
     const match = location.pathname.match(/^\/thread\/([^/]+)/);
-    return match ? match[1] : null;
+    return match ? match[1] : current;
   }
 
   function translateChainlit() {

@@ -118,6 +118,7 @@ async def start(runtime: Runtime, user_name: str, language: str) -> None:
         line = texts.ongoing.format(date=render.when(texts, interview.created_at))
         link = f"[{render.literal(texts.ongoing_link)}](/thread/{interview.id})"
         await _say(f"{render.literal(line)} {link}", texts).send()
+    await tell_page(OPEN_SIGNAL, interview_id)
     welcome = _say(render.message(chat.guide.framing.text.strip()), texts)
     await welcome.send()
     chat.anchor = welcome.id
@@ -141,6 +142,8 @@ async def resume(runtime: Runtime, user_name: str, interview: Interview) -> None
     await _show(chat, _actions_for(chat))
     if session.is_over:
         await show_closed(chat)
+    else:
+        await tell_page(OPEN_SIGNAL, interview.id)
 
 
 # -- what the employee does ------------------------------------------------------------------
@@ -374,6 +377,7 @@ async def _render(chat: EmployeeChat, events: AsyncIterator[SessionEvent]) -> st
 
 # What the page's script (public/terrain.js) is told, as a window message: it closes the
 # message box of a conversation that takes no more answers, and of staff members' chats.
+OPEN_SIGNAL = "open"  # the conversation shown takes answers
 CLOSED_SIGNAL = "closed"
 STAFF_SIGNAL = "staff"
 

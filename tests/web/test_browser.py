@@ -235,7 +235,8 @@ async def test_an_ended_interview_closes_its_box_and_its_name_and_staff_have_no_
             if width > 600:
                 await expect(page.get_by_text("Arrêté ·").first).to_be_visible(timeout=HANG_CAP_MS)
             await page.screenshot(path=ARTIFACTS / f"web-ended-{width}.png", full_page=True)
-            ended = page.url
+            with web.store() as store:
+                ended = f"{web.url}/thread/{store.interviews.where(limit=1)[0].id}"
 
             # Withdrawn, then asked for again: one welcome, and Chainlit's error in French.
             await page.get_by_role("button", name="Retirer mon entretien").click()

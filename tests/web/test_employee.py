@@ -303,7 +303,7 @@ async def test_a_reopened_erased_conversation_greets_once(web: WebServer) -> Non
     await client.wait_for(lambda: "Oui, tout effacer" in client.labels())
     await client.click("Oui, tout effacer")
     await client.wait_for(lambda: interview_of(web, thread_id)[0] is None)
-    assert closed_signals(client) == [thread_id]
+    await client.wait_for(lambda: closed_signals(client) == [thread_id])
     await client.disconnect()
 
     # The page asks for the erased conversation (a bookmark, the list before it refreshed).

@@ -466,3 +466,30 @@ def test_the_csv_opens_in_a_spreadsheet_of_the_staffs_language(
         if row.finding_id == seeded.empathy
     ]
     assert as_json.code == "empathy"
+
+
+def test_the_interview_list_shows_a_stopped_interview_with_its_extraction(
+    pages: PagesClient,
+) -> None:
+    """Stopped after a few answers: queued for extraction like a closed one, and shown so."""
+    store = pages.store
+    interview = store.interviews.create(language="fr")
+    store.interviews.record_consent(interview.id, given=True, version="t")
+    store.interviews.add_turn(
+        interview.id,
+        speaker=Speaker.EMPLOYEE,
+        text="Hier, je suis restée avec Mme R. avant la toilette.",
+        phase=Phase.EPISODE,
+    )
+    store.interviews.add_turn(
+        interview.id,
+        speaker=Speaker.INTERVIEWER,
+        text="Entendu, nous arrêtons là.",
+        phase=Phase.EPISODE,
+        ending=InterviewStatus.STOPPED,
+    )
+    page = html.unescape(pages.get("/staff/interviews?show=stopped").text)
+    row = page.split(interview.pseudonym, 1)[1].split("</tr>", 1)[0]
+    assert "arrêté" in row
+    assert "en attente" in row  # its extraction, queued when it stopped
+    assert "Extraction en attente (1)" in page
