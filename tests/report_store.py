@@ -28,7 +28,7 @@ def store_study(store: Store, script: Scripted) -> dict[str, str]:
     # The scripted findings stand for an extraction already run: the jobs that importing
     # queued are done, as that extraction would have left them.
     for job in store.jobs.where(kind=JobKind.EXTRACTION):
-        if job.interview_id in stored.values():
+        if job.interview_id is not None and job.interview_id in stored.values():
             turns = store.interviews.turns(job.interview_id)
             store.jobs.finish(job.id, result={}, input_digest=transcript_digest(turns))
     return stored
