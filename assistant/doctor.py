@@ -1,15 +1,20 @@
-"""Health checks: can Terrain work on this machine, and if not, what to do about it."""
+"""Health checks: can Terrain work on this machine, and if not, what to do about it.
+
+Checking changes nothing: the data folder, the database and the vector store are looked at
+where they exist, never created (the first command that needs them creates them).
+"""
 
 from __future__ import annotations
 
 import asyncio
+import os
 import shutil
 import tempfile
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from assistant.config import Settings
 from assistant.errors import TerrainError
@@ -26,6 +31,11 @@ class CheckResult(BaseModel):
     ok: bool
     detail: str
     fix: str | None = None
+    warning: bool = Field(
+        default=False,
+        description="Works, but something is missing that the user should know (an empty "
+        "index, no account yet): shown apart from a pass, without failing the command.",
+    )
 
 
 Check = Callable[[], Awaitable[CheckResult]]
@@ -45,6 +55,7 @@ async def run_checks(settings: Settings) -> list[CheckResult]:
         lambda: _tokenizer_offline(settings),
         lambda: _vector_store_opens(settings),
         lambda: _knowledge_index(settings),
+        lambda: _accounts(settings),
     ]
     return [await _never_raises(check) for check in checks]
 
@@ -172,18 +183,27 @@ async def _never_raises(check: Check) -> CheckResult:
 
 async def _data_dir_writable(settings: Settings) -> CheckResult:
     name = "Data directory writable"
+    folder = settings.data_dir.expanduser()
+    unwritable = CheckResult(
+        name=name,
+        ok=False,
+        detail=f"{folder}: not a folder this user can write to",
+        fix="set TERRAIN_DATA_DIR to a folder this user can write to",
+    )
+    if not folder.exists():
+        # Not created here: the first command that stores something creates it.
+        parent = next((p for p in folder.parents if p.exists()), None)
+        if parent is None or not parent.is_dir() or not os.access(parent, os.W_OK | os.X_OK):
+            return unwritable
+        return CheckResult(
+            name=name, ok=True, detail=f"{folder} (not created yet: made at first use)"
+        )
     try:
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=settings.data_dir):
+        with tempfile.NamedTemporaryFile(dir=folder):
             pass
     except OSError as error:
-        return CheckResult(
-            name=name,
-            ok=False,
-            detail=f"{settings.data_dir}: {error.strerror or error}",
-            fix="set TERRAIN_DATA_DIR to a folder this user can write to",
-        )
-    return CheckResult(name=name, ok=True, detail=str(settings.data_dir))
+        return unwritable.model_copy(update={"detail": f"{folder}: {error.strerror or error}"})
+    return CheckResult(name=name, ok=True, detail=str(folder))
 
 
 async def _free_space(settings: Settings) -> CheckResult:
@@ -224,6 +244,10 @@ async def _vector_store_opens(settings: Settings) -> CheckResult:
 
     name = "Vector store opens"
     where = settings.chroma_url or str(settings.chroma_dir)
+    if not settings.chroma_url and not settings.chroma_dir.exists():
+        return CheckResult(
+            name=name, ok=True, detail=f"{where} (not created yet: `terrain ingest` makes it)"
+        )
     try:
         client = await asyncio.to_thread(open_chroma, settings)
         await asyncio.to_thread(client.heartbeat)
@@ -246,14 +270,21 @@ async def _knowledge_index(settings: Settings) -> CheckResult:
     )
 
     name = "Knowledge index"
+    empty = CheckResult(
+        name=name,
+        ok=True,
+        warning=True,
+        detail="empty: interviews and findings get no grounding in the company's documents",
+        fix="run `terrain ingest` to index documents",
+    )
+    if not settings.chroma_url and not settings.chroma_dir.exists():
+        return empty
     try:
         status = await asyncio.to_thread(KnowledgeBase(settings, None).status)
     except Exception as error:  # the vector store check above says why and what to do
         return CheckResult(name=name, ok=False, detail=f"cannot tell: {error}")
     if not status.passages:
-        return CheckResult(
-            name=name, ok=True, detail="empty", fix="run `terrain ingest` to index documents"
-        )
+        return empty
     detail = counted(status.passages, "passage")
     if status.dimensions is not None:
         made_by = status.embedding_model or "an unrecorded model"
@@ -301,3 +332,40 @@ def fitness_check(report: FitnessReport) -> CheckResult:
         detail=detail,
         fix="; ".join(dict.fromkeys(m.to_try for m in failed)) or None,
     )
+
+
+async def _accounts(settings: Settings) -> CheckResult:
+    """Whether anyone can sign in to the web app: there is no account until one is added."""
+    from assistant.schemas import UserRole
+    from assistant.store import Store
+    from assistant.store.store import DATABASE_FILE
+
+    name = "Accounts"
+    none_yet = CheckResult(
+        name=name,
+        ok=True,
+        warning=True,
+        detail="none yet: nobody can sign in to the web app",
+        fix="run `terrain users add NAME --role admin` (and one per person, with their role)",
+    )
+    url = settings.database_url
+    if url is None:
+        database = settings.data_dir.expanduser() / DATABASE_FILE
+        if not database.exists():
+            return none_yet
+        url = f"sqlite:///{database.resolve()}"
+    store = Store(url)
+    try:
+        users = await asyncio.to_thread(store.accounts.all)
+    except TerrainError as error:
+        return CheckResult(
+            name=name, ok=False, detail=f"cannot tell: {error.message}", fix=error.fix
+        )
+    finally:
+        store.close()
+    active = [user for user in users if not user.disabled]
+    if not active:
+        return none_yet
+    admins = sum(user.role == UserRole.ADMIN for user in active)
+    detail = f"{counted(len(active), 'active account')}, {counted(admins, 'administrator')}"
+    return CheckResult(name=name, ok=True, detail=detail)

@@ -1,5 +1,6 @@
 // What Chainlit's pages cannot be told by configuration: the page's language, names for the
-// buttons that only show an icon, a label for the message box, and where the keyboard starts.
+// buttons that only show an icon, a label for the message box, where the keyboard starts,
+// Chainlit's untranslatable messages, and a message box closed where no answer is taken.
 // Chainlit renders (and re-renders) its elements at any time, so every change is re-applied
 // whenever the page changes. `terrain serve` writes the installation's default language first.
 (() => {
@@ -36,6 +37,19 @@
       "button[data-sidebar=rail]": "Show or hide the list of interviews",
     },
   };
+  // Chainlit's own words that its translation files cannot reach (written into its code).
+  const CHAINLIT_SAYS = {
+    fr: {
+      "Couldn't resume chat: Thread not found.":
+        "Cet entretien n'existe plus : il a été retiré ou effacé. Un nouvel entretien vous est proposé.",
+      "Couldn't resume chat": "Impossible de rouvrir cet entretien. Un nouvel entretien vous est proposé.",
+    },
+    en: {
+      "Couldn't resume chat: Thread not found.":
+        "This interview no longer exists: it was withdrawn or erased. A new one is offered.",
+      "Couldn't resume chat": "This interview could not be reopened. A new one is offered.",
+    },
+  };
   const fallback = window.terrainDefaultLanguage === "en" ? "en" : "fr";
   const browser = (navigator.language || "").toLowerCase().split("-")[0];
   const language = browser in WORDS ? browser : fallback;
@@ -55,9 +69,45 @@
     if (element.getAttribute("aria-label") !== label) element.setAttribute("aria-label", label);
   }
 
+  // The server tells the page (a window message, see assistant/web/employee.py) which
+  // conversation is open, which take no more answers (ended, refused, withdrawn), and that a
+  // staff member is signed in: their message box closes. A new conversation has its box.
+  const closedThreads = new Set();
+  let current = null; // the conversation the server last opened, until the address names one
+  let staff = false;
+  window.addEventListener("message", (event) => {
+    if (event.origin !== location.origin || !event.data || typeof event.data !== "object") return;
+    const { terrain, thread } = event.data;
+    if (terrain === "open" && thread) current = thread;
+    if (terrain === "closed" && thread) {
+      closedThreads.add(thread);
+      current = thread;
+    }
+    if (terrain === "staff") staff = true;
+    apply();
+  });
+
+  // The address names the conversation once Chainlit has moved to it; on a phone, with the
+  // list of conversations closed, it may stay at "/" while the conversation goes on.
+  function threadShown() {
+    const match = location.pathname.match(/^\/thread\/([^/]+)/);
+    return match ? match[1] : current;
+  }
+
+  function translateChainlit() {
+    const says = CHAINLIT_SAYS[language];
+    for (const toast of document.querySelectorAll("[data-sonner-toast] [data-title]")) {
+      const said = toast.textContent.trim();
+      if (said in says) toast.textContent = says[said];
+    }
+  }
+
   function apply() {
     if (document.documentElement.lang !== language) document.documentElement.lang = language;
     document.body.classList.toggle("terrain-login", location.pathname.startsWith("/login"));
+    document.body.classList.toggle("terrain-staff", staff);
+    document.body.classList.toggle("terrain-closed", closedThreads.has(threadShown()));
+    translateChainlit();
     markUnnamed();
     for (const [selector, label] of Object.entries(words)) {
       for (const element of document.querySelectorAll(selector)) name(element, label);

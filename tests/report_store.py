@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from assistant.schemas import Finding
+from assistant.findings.extraction import transcript_digest
+from assistant.schemas import Finding, JobKind
 from assistant.store import Store
 from tests.report_scripts import Scripted
 
@@ -24,4 +25,10 @@ def store_study(store: Store, script: Scripted) -> dict[str, str]:
         f.model_copy(update={"interview_id": stored[f.interview_id]}) for f in script.findings
     ]
     store.findings.add(findings)
+    # The scripted findings stand for an extraction already run: the jobs that importing
+    # queued are done, as that extraction would have left them.
+    for job in store.jobs.where(kind=JobKind.EXTRACTION):
+        if job.interview_id is not None and job.interview_id in stored.values():
+            turns = store.interviews.turns(job.interview_id)
+            store.jobs.finish(job.id, result={}, input_digest=transcript_digest(turns))
     return stored

@@ -10,6 +10,9 @@ import pytest
 from typer.testing import CliRunner
 
 from assistant.cli import app
+from assistant.config import load_settings
+from assistant.schemas import UserRole
+from assistant.store import Store
 from tests.conftest import CHAT_MODEL, EMBED_MODEL
 from tests.ollama_server import OllamaTestServer, free_port_url
 
@@ -107,3 +110,36 @@ def test_the_installed_command_runs(environment: dict[str, str]) -> None:
     assert result.returncode == 1
     assert "Ollama is not reachable" in result.stdout
     assert "Traceback" not in result.stdout + result.stderr
+
+
+def test_doctor_creates_nothing_and_warns_of_an_empty_index_and_no_account(
+    environment: dict[str, str], monkeypatch: pytest.MonkeyPatch, ollama_server: OllamaTestServer
+) -> None:
+    monkeypatch.setenv("OLLAMA_HOST", ollama_server.url)
+    data = Path(environment["TERRAIN_DATA_DIR"])
+    result = CliRunner().invoke(app, ["doctor"])
+    assert result.exit_code == 0, result.output
+    assert not data.exists()  # it checks the folder, it does not make it
+    lines = {line.split(":")[0]: line for line in result.output.splitlines()}
+    assert lines["! Knowledge index"].startswith("! Knowledge index: empty")
+    assert "terrain ingest" in lines["! Knowledge index"]
+    assert "none yet" in lines["! Accounts"]
+    assert "terrain users add" in lines["! Accounts"]
+    assert "not created yet" in lines["✓ Data directory writable"]
+    report = json.loads(CliRunner().invoke(app, ["doctor", "--json"]).output)
+    warned = [check["name"] for check in report["checks"] if check["warning"]]
+    assert (report["ok"], report["warnings"], warned) == (True, 2, ["Knowledge index", "Accounts"])
+    assert not data.exists()
+
+
+def test_doctor_counts_the_accounts_once_there_are_some(
+    environment: dict[str, str], monkeypatch: pytest.MonkeyPatch, ollama_server: OllamaTestServer
+) -> None:
+    monkeypatch.setenv("OLLAMA_HOST", ollama_server.url)
+    with Store.open(load_settings()) as store:
+        store.accounts.add("claire", UserRole.ADMIN)
+        store.accounts.add("sam", UserRole.EMPLOYEE)
+    report = json.loads(CliRunner().invoke(app, ["doctor", "--json"]).output)
+    [accounts] = [check for check in report["checks"] if check["name"] == "Accounts"]
+    assert (accounts["ok"], accounts["warning"]) == (True, False)
+    assert accounts["detail"] == "2 active accounts, 1 administrator"

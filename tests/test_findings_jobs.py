@@ -290,7 +290,7 @@ def test_an_interview_in_progress_is_not_extracted_and_is_extracted_whole_once_c
     result = invoke("extract", "--interview", interview_id)
     assert result.exit_code == 1
     assert "still in progress" in plain(result.output)
-    assert "extracted once it has closed" in plain(result.output)
+    assert "extracted once it has ended" in plain(result.output)
     assert (store.jobs.where(), store.findings.where(), ollama_server.chat_requests()) == (
         [],
         [],
@@ -404,9 +404,11 @@ def test_extract_says_what_was_queued_what_ran_and_why_nothing_did(
     assert result.exit_code == 0, result.output
     text = plain(result.output)
     assert "Queued 2 interviews (2 never extracted)." in text
-    assert f"✓ {one}: 1 finding" in text
+    named = store.interviews.get(one)
+    assert named is not None
+    assert f"✓ {named.pseudonym}: 1 finding" in text  # named as every page names it
     assert "1 findings" not in text
-    assert "Left out: 1 interview still in progress (extracted once closed)." in text
+    assert "Left out: 1 interview still in progress (extracted once ended)." in text
 
     code, output = run("extract", "--all-pending", "--json")
     assert code == 0, output
@@ -417,13 +419,14 @@ def test_extract_says_what_was_queued_what_ran_and_why_nothing_did(
     )
     assert report["nothing_ran_because"] == (
         "2 interviews already extracted and unchanged since, "
-        "1 interview still in progress (extracted once closed)"
+        "1 interview still in progress (extracted once ended)"
     )
 
     result = invoke("extract", "--interview", one)
     assert result.exit_code == 0
     assert plain(result.output) == (
-        f"Nothing to extract: {one}: already extracted, and its transcript has not changed "
+        f"Nothing to extract: {named.pseudonym}: already extracted, and its transcript has not "
+        "changed "
         "since. --force extracts again what is up to date."
     )
 

@@ -10,9 +10,12 @@ from typing import Any
 import pytest
 
 from assistant.config import Settings
+from assistant.interview.classifier import SafetyClassifier
+from assistant.interview.decisions import DecisionSource, Route
 from assistant.interview.events import EventKind, SessionEvent
+from assistant.interview.routes import confidentiality_answer
 from assistant.interview.session import InterviewSession, SessionDeps
-from assistant.llm.testing import ScriptedChatModel
+from assistant.llm.testing import ModelRequest, ScriptedChatModel
 from assistant.retrieval.lexical import LexicalIndex
 from assistant.retrieval.records import ChunkRecord, Collection
 from assistant.retrieval.search import Retriever
@@ -166,3 +169,43 @@ async def test_a_failing_retriever_never_stops_the_interview(
     session = await consented(deps)
     assert messages(await collect(session.respond("Je suis aide à domicile."))) == [QUESTION]
     assert model.requests[-1].system.endswith("<documents>\n-\n</documents>")  # no passage
+
+
+WHO_READS = {
+    "fr": "Qui va lire mes réponses ? Est-ce que ma responsable verra ce que je dis ?",
+    "en": "Who will read my answers? Will my manager see what I say?",
+}
+NOT_ABOUT_WHO_READS = {
+    "fr": "Ma responsable va voir la famille demain, et la personne qui va lire le cahier aussi.",
+    "en": "My manager will see the family tomorrow, and the nurse who will read the notes too.",
+}
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+async def test_who_reads_what_is_answered_by_the_cue_words_when_the_classifier_fails(
+    offline_settings: Settings, tmp_store: Store, language: str
+) -> None:
+    """The confidentiality route has cue words: a classifier that fails still routes it."""
+
+    def answer(request: ModelRequest) -> str:
+        return "not json" if request.json_schema is not None else QUESTION
+
+    model = ScriptedChatModel(respond=answer)
+    deps = SessionDeps(
+        settings=offline_settings,
+        store=tmp_store,
+        model=model,
+        classifier=SafetyClassifier(model),
+    )
+    session = await InterviewSession.begin(deps, language=language)
+    await collect(session.respond("oui" if language == "fr" else "yes"))
+    events = await collect(session.respond(WHO_READS[language]))
+    expected = confidentiality_answer(session.guide, offline_settings)
+    assert messages(events)[-1].startswith(expected)
+    assert session.state.safety[-1].route == Route.CONFIDENTIALITY
+    assert session.state.safety[-1].source == DecisionSource.CUE
+    assert session.state.answers == {}  # a question, not an answer
+
+    await collect(session.respond(NOT_ABOUT_WHO_READS[language]))
+    assert len(session.state.safety) == 1  # an answer about the work takes no route
+    assert sum(session.state.answers.values()) == 1

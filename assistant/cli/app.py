@@ -70,8 +70,9 @@ def doctor(
     """Check that Terrain can work here: the model server (Ollama or OpenAI-compatible), models,
     data folder, tokenizer, vector store.
 
-    Prints one line per check and, for each failure, the command or setting that fixes it.
-    Exits with status 1 if any check fails.
+    Prints one line per check (✓ passed, ! works but needs attention, ✗ failed) and, for each
+    failure or warning, the command or setting that fixes it. Creates nothing: a data folder
+    not made yet is said so. Exits with status 1 if any check fails.
     """
     import asyncio
 
@@ -83,10 +84,18 @@ def doctor(
 
         results.append(fitness_check(assess_model(settings(), model)))
     if as_json:
-        print_json({"ok": all(r.ok for r in results), "checks": results})
+        print_json(
+            {
+                "ok": all(r.ok for r in results),
+                "warnings": sum(r.warning for r in results),
+                "checks": results,
+            }
+        )
     else:
         for result in results:
             mark = "[green]✓[/]" if result.ok else "[red]✗[/]"
+            if result.ok and result.warning:
+                mark = "[yellow]![/]"
             line = f"{mark} {result.name}: {result.detail}"
             if result.fix:
                 line += f" [yellow]→ {result.fix}[/]"

@@ -35,7 +35,7 @@ QUEUED_BECAUSE = {
 LEFT_OUT = {
     NotQueuedReason.UP_TO_DATE: "already extracted and unchanged since",
     NotQueuedReason.RUNNING: "being extracted by another run",
-    NotQueuedReason.IN_PROGRESS: "still in progress (extracted once closed)",
+    NotQueuedReason.IN_PROGRESS: "still in progress (extracted once ended)",
     NotQueuedReason.NOTHING_SAID: "with nothing said beyond consent",
     NotQueuedReason.DECLINED: "whose consent was refused",
 }
@@ -70,13 +70,15 @@ def _store(config: Settings) -> Store:
 
 def extract(
     interview: Annotated[
-        str | None, typer.Option("--interview", help="Extract findings from this interview.")
+        str | None,
+        typer.Option("--interview", help="Extract findings from this interview (id or pseudonym)."),
     ] = None,
     all_pending: Annotated[
         bool,
         typer.Option(
             "--all-pending",
-            help="Queue every closed interview not yet extracted or changed since, then run.",
+            help="Queue every ended interview (closed or stopped) not yet extracted or changed "
+            "since, then run.",
         ),
     ] = False,
     force: Annotated[
@@ -92,7 +94,8 @@ def extract(
     """Find where relational goods arise in ended interviews, with verified quotes.
 
     Each interview is one persisted job: queued, running, done, or failed with its reason. An
-    interview in progress is extracted once it has closed. A failed job is queued again by the
+    interview in progress is extracted once it has ended (closed, or stopped early). Interviews
+    are named by their pseudonym. A failed job is queued again by the
     next run, and so is one whose transcript changed since it was extracted (a turn added, the
     summary corrected); an unchanged one is not redone unless --force. Findings go to
     facilitators as proposals (`terrain review`); findings they reviewed or added are never
@@ -111,7 +114,9 @@ def extract(
     jobs = ExtractionJobs.from_settings(config, store)
     try:
         if interview:
-            queueing = jobs.queue(interview, force=force)
+            # Named by its id, or by the pseudonym every page and this command show.
+            found = store.interviews.get(interview) or store.interviews.by_pseudonym(interview)
+            queueing = jobs.queue(found.id if found else interview, force=force)
         else:
             queueing = jobs.queue_pending(force=force)
         finished = asyncio.run(_run_with_progress(jobs, show=not as_json))
@@ -132,7 +137,8 @@ def extract(
             }
         )
     else:
-        _show_extraction(queueing, finished, refused, because, named=named)
+        names = {i.id: i.pseudonym for i in store.interviews.where()}
+        _show_extraction(queueing, finished, refused, because, named=named, names=names)
     # A job given back to the queue (the model cannot be reached) did not run either.
     if refused or any(job.status != JobStatus.DONE for job in finished):
         raise typer.Exit(1)
@@ -145,8 +151,13 @@ def _show_extraction(
     because: str | None,
     *,
     named: bool,
+    names: dict[str, str],
 ) -> None:
+    """Say what ran and what was left out, naming interviews by pseudonym (``names``)."""
     from assistant.schemas import JobStatus
+
+    def name(job: Job) -> str:
+        return names.get(job.interview_id or "", job.interview_id or job.id)
 
     if queueing.queued:
         reasons = Counter(queued.because for queued in queueing.queued)
@@ -154,7 +165,7 @@ def _show_extraction(
         _say(f"Queued {counted(len(queueing.queued), 'interview')} ({', '.join(parts)}).")
     for job in finished:
         if job.status == JobStatus.DONE:
-            line = f"[green]✓[/] {escape(job.interview_id or job.id)}: "
+            line = f"[green]✓[/] {escape(name(job))}: "
             line += counted(job.result.get("findings", 0), "finding")
             kept = job.result.get("already_reviewed", 0)
             if kept:
@@ -162,13 +173,13 @@ def _show_extraction(
             console.print(line, highlight=False, soft_wrap=True)
         else:
             errors.print(
-                f"[red]✗[/] {escape(job.interview_id or job.id)}: {escape(job.error or '')}",
+                f"[red]✗[/] {escape(name(job))}: {escape(job.error or '')}",
                 highlight=False,
                 soft_wrap=True,
             )
     for left in refused:
         errors.print(
-            f"[red]✗[/] {escape(left.interview_id)}: cannot be extracted: {left.detail}.",
+            f"[red]✗[/] {escape(left.pseudonym)}: cannot be extracted: {left.detail}.",
             highlight=False,
             soft_wrap=True,
         )
@@ -184,7 +195,7 @@ def _show_extraction(
 def _left_out(not_queued: list[NotQueued], *, named: bool) -> str:
     """The interviews left out: the one named, with its reason; otherwise counts by reason."""
     if named:
-        return "; ".join(f"{left.interview_id}: {left.detail}" for left in not_queued)
+        return "; ".join(f"{left.pseudonym}: {left.detail}" for left in not_queued)
     reasons = Counter(left.reason for left in not_queued)
     return ", ".join(
         f"{counted(reasons[reason], 'interview')} {LEFT_OUT[reason]}"
@@ -198,7 +209,7 @@ def _why_nothing_ran(queueing: Queueing, *, named: bool) -> str:
         return "another run took the queued jobs first"
     if queueing.not_queued:
         return _left_out(queueing.not_queued, named=named)
-    return "there is no closed interview"
+    return "there is no interview yet"
 
 
 async def _run_with_progress(jobs: ExtractionJobs, *, show: bool) -> list[Job]:

@@ -11,6 +11,7 @@ from rich.markup import escape
 from assistant.cli.common import JsonFlag, console, errors, fail, print_json, settings
 from assistant.errors import TerrainError
 from assistant.vocabulary import Phase
+from assistant.wording import counted
 
 if TYPE_CHECKING:
     from assistant.schemas import Interview
@@ -121,11 +122,24 @@ def import_transcripts(
     else:
         for transcript, interview in imported:
             _show(transcript, interview)
+        if imported:
+            _say_extraction_queued(len(imported))
     if failed:
         fail(
             f"{failed} of {len(files)} file{'s' if len(files) > 1 else ''} "
             f"{'were' if failed > 1 else 'was'} not imported (see above)."
         )
+
+
+def _say_extraction_queued(count: int) -> None:
+    """Imported transcripts have ended: the store queued their extraction with them."""
+    console.print(
+        f"Extraction queued for {counted(count, 'interview')}: a running `terrain serve` "
+        "extracts them by itself; otherwise `terrain extract --all-pending` does.",
+        markup=False,
+        highlight=False,
+        soft_wrap=True,
+    )
 
 
 def _report(error: TerrainError) -> None:

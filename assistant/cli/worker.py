@@ -26,8 +26,8 @@ def worker(
     ] = False,
     as_json: JsonFlag = False,
 ) -> None:
-    """Run extraction jobs as interviews close, and republish the report after an erasure,
-    until stopped (SIGTERM or Ctrl-C).
+    """Run extraction jobs as interviews end (or are imported), and republish the report after
+    an erasure, until stopped (SIGTERM or Ctrl-C).
 
     `terrain serve` already runs one; start more, on this machine or another one sharing the
     database, when extraction falls behind: each job runs in exactly one worker. A worker that

@@ -4,16 +4,23 @@ Nothing here names a person: an interview appears by its pseudonym, never by its
 a user name, and reviewers (the audit trail) are left out. Every row is an
 :class:`ExportedFinding`, so the JSON is the schema's own dump, and the CSV's cells cannot be
 read as formulas by a spreadsheet.
+
+The JSON is for programs: identifiers, as stored. The CSV is for a spreadsheet in the
+facilitator's language (:func:`csv_labels`): headers, codes, stages and statuses as words, the
+list separator and decimal mark a spreadsheet of that language expects (a semicolon and a
+decimal comma in French), and a byte-order mark so that it reads the file as UTF-8.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
+from assistant.findings.codebook import Codebook
 from assistant.schemas import (
     AutomationExposure,
     Finding,
@@ -25,6 +32,8 @@ from assistant.schemas import (
 # A spreadsheet reads a cell starting with one of these as a formula (OWASP's list).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 QUOTE_SEPARATOR = " | "
+# Makes Excel read the file as UTF-8 (without it, "é" shows as "Ã©").
+BYTE_ORDER_MARK = "\ufeff"
 
 
 class ExportedQuote(BaseModel):
@@ -113,14 +122,115 @@ def safe_cell(value: str) -> str:
     return "'" + value if value.startswith(FORMULA_STARTS) else value
 
 
-def as_csv(rows: Sequence[ExportedFinding]) -> str:
+@dataclass(frozen=True)
+class CsvLabels:
+    """How the CSV reads in one language: its list separator and decimal mark, its headers,
+    and the words shown for stored values (column -> value -> word; a value without a word is
+    shown as stored). The default is the machine-readable CSV: identifiers, commas, no BOM."""
+
+    separator: str = ","
+    decimal_mark: str = "."
+    headers: Mapping[str, str] = field(default_factory=dict)
+    words: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    byte_order_mark: bool = False
+
+
+HEADERS = {
+    "fr": (
+        "Pseudonyme",
+        "Langue de l'entretien",
+        "Constat (identifiant)",
+        "Code",
+        "Étape de la chaîne de valeur",
+        "Activité",
+        "Interlocuteur",
+        "Statut",
+        "Origine",
+        "Code proposé par le modèle",
+        "Exposition à l'automatisation",
+        "Confiance",
+        "Tours cités",
+        "Citations",
+    ),
+    "en": (
+        "Pseudonym",
+        "Interview language",
+        "Finding (id)",
+        "Code",
+        "Value-chain stage",
+        "Activity",
+        "Counterpart",
+        "Status",
+        "Origin",
+        "Code the model proposed",
+        "Exposure to automation",
+        "Confidence",
+        "Turns quoted",
+        "Quotes",
+    ),
+}
+EXPOSURES = {
+    "fr": {
+        AutomationExposure.AUTOMATABLE: "automatisable",
+        AutomationExposure.AUGMENTED: "assistée par un outil",
+        AutomationExposure.HUMAN_ESSENTIAL: "essentiellement humaine",
+    },
+    "en": {
+        AutomationExposure.AUTOMATABLE: "automatable",
+        AutomationExposure.AUGMENTED: "augmented by a tool",
+        AutomationExposure.HUMAN_ESSENTIAL: "human-essential",
+    },
+}
+
+
+def csv_labels(
+    language: str,
+    codebook: Codebook,
+    statuses: Mapping[FindingStatus, str],
+    origins: Mapping[FindingOrigin, str],
+) -> CsvLabels:
+    """The CSV for a spreadsheet in ``language`` (fr or en): the codebook's labels for codes
+    and stages, and the pages' words for statuses (``statuses``) and origins (``origins``)."""
+    language = language if language in HEADERS else "en"
+    codes = {code.id: code.label.in_language(language) for code in codebook.codes}
+    stages = {stage.id: stage.label.in_language(language) for stage in codebook.value_chain}
+    return CsvLabels(
+        separator=";" if language == "fr" else ",",
+        decimal_mark="," if language == "fr" else ".",
+        headers=dict(zip(CSV_COLUMNS, HEADERS[language], strict=True)),
+        words={
+            "code": codes,
+            "proposed_code": codes,
+            "value_chain_stage": stages,
+            "status": {status.value: word for status, word in statuses.items()},
+            "origin": {origin.value: word for origin, word in origins.items()},
+            "automation_exposure": {e.value: word for e, word in EXPOSURES[language].items()},
+        },
+        byte_order_mark=True,
+    )
+
+
+def as_csv(rows: Sequence[ExportedFinding], labels: CsvLabels | None = None) -> str:
+    """The rows as CSV, read as ``labels`` say (identifiers and commas without)."""
+    labels = labels or CsvLabels()
     out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(CSV_COLUMNS)
+    if labels.byte_order_mark:
+        out.write(BYTE_ORDER_MARK)
+    writer = csv.writer(out, delimiter=labels.separator)
+    writer.writerow([labels.headers.get(name, name) for name in CSV_COLUMNS])
     for row in rows:
         values = row.model_dump(mode="json", exclude={"quotes"})
-        cells = ["" if values[name] is None else str(values[name]) for name in CSV_COLUMNS[:-2]]
+        cells = [_cell(name, values[name], labels) for name in CSV_COLUMNS[:-2]]
         cells.append(" ".join(str(quote.turn_number) for quote in row.quotes))
         cells.append(QUOTE_SEPARATOR.join(quote.text for quote in row.quotes))
         writer.writerow([safe_cell(cell) for cell in cells])
     return out.getvalue()
+
+
+def _cell(column: str, value: object, labels: CsvLabels) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return str(value).replace(".", labels.decimal_mark)
+    text = str(value)
+    return labels.words.get(column, {}).get(text, text)

@@ -1,4 +1,5 @@
-"""Extraction as persisted jobs: queued when an interview closes, run by `terrain extract` or a
+"""Extraction as persisted jobs: queued when an interview ends (by the store, in the commit
+that ends it or imports it), run by `terrain extract` or a
 worker (:mod:`assistant.findings.worker`), each ending done or failed with its reason, and safe
 to run again.
 
@@ -40,12 +41,11 @@ from assistant.schemas import (
     Job,
     JobKind,
     JobStatus,
-    Phase,
-    Speaker,
     Turn,
 )
 from assistant.store import InterviewNotFoundError, JobClaimLostError, Store
 from assistant.store.jobs import DEFAULT_LEASE_SECONDS
+from assistant.store.queueing import said_beyond_consent
 from assistant.tokens import TokenCounter
 from assistant.vocabulary import NotQueuedReason, QueuedBecause
 
@@ -62,7 +62,7 @@ RENEWALS_PER_LEASE = 3
 
 NOT_QUEUED_DETAILS = {
     NotQueuedReason.IN_PROGRESS: "the interview is still in progress; it is extracted once it "
-    "has closed",
+    "has ended",
     NotQueuedReason.DECLINED: "consent was refused, so nothing of the interview is kept",
     NotQueuedReason.NOTHING_SAID: "the employee said nothing beyond their consent, so there is "
     "nothing to code",
@@ -74,12 +74,14 @@ NOT_QUEUED_DETAILS = {
 
 class QueuedExtraction(BaseModel):
     interview_id: str
+    pseudonym: str = Field(description="The interview's pseudonym, as every page names it.")
     job_id: str
     because: QueuedBecause
 
 
 class NotQueued(BaseModel):
     interview_id: str
+    pseudonym: str = Field(description="The interview's pseudonym, as every page names it.")
     reason: NotQueuedReason
     detail: str = Field(description="The reason, in words.")
 
@@ -105,12 +107,17 @@ def why_not_extractable(interview: Interview, turns: Sequence[Turn]) -> NotQueue
         return NotQueuedReason.IN_PROGRESS
     if interview.status == InterviewStatus.DECLINED:
         return NotQueuedReason.DECLINED
-    said = any(t.speaker == Speaker.EMPLOYEE and t.phase != Phase.CONSENT for t in turns)
+    said = said_beyond_consent((turn.speaker, turn.phase) for turn in turns)
     return None if said else NotQueuedReason.NOTHING_SAID
 
 
-def _not_queued(interview_id: str, reason: NotQueuedReason) -> NotQueued:
-    return NotQueued(interview_id=interview_id, reason=reason, detail=NOT_QUEUED_DETAILS[reason])
+def _not_queued(interview: Interview, reason: NotQueuedReason) -> NotQueued:
+    return NotQueued(
+        interview_id=interview.id,
+        pseudonym=interview.pseudonym,
+        reason=reason,
+        detail=NOT_QUEUED_DETAILS[reason],
+    )
 
 
 @dataclass
@@ -151,17 +158,13 @@ class ExtractionJobs:
         return Queueing().add(self._decide(interview, previous, force=force))
 
     def queue_pending(self, *, force: bool = False) -> Queueing:
-        """Queue every closed interview never extracted, failed, or changed since its
-        extraction (with ``force``, every closed one); interviews in progress are listed as
-        left out."""
+        """Queue every ended interview (closed, or stopped early) never extracted, failed, or
+        changed since its extraction (with ``force``, every ended one); the others are listed
+        as left out, with the reason :func:`why_not_extractable` or the job gives."""
         previous = self._jobs_by_interview()
         outcome = Queueing()
-        for interview in self.store.interviews.where(status=InterviewStatus.CLOSED):
+        for interview in reversed(self.store.interviews.where()):  # oldest first
             outcome.add(self._decide(interview, previous.get(interview.id), force=force))
-        outcome.not_queued += [
-            _not_queued(interview.id, NotQueuedReason.IN_PROGRESS)
-            for interview in self.store.interviews.where(status=InterviewStatus.IN_PROGRESS)
-        ]
         return outcome
 
     def queued(self) -> list[Job]:
@@ -177,28 +180,30 @@ class ExtractionJobs:
         """Queue the interview's job if it needs running, given its job so far (if any)."""
         turns = self.store.interviews.turns(interview.id)
         if reason := why_not_extractable(interview, turns):
-            return _not_queued(interview.id, reason)
+            return _not_queued(interview, reason)
         if previous is None or previous.status == JobStatus.FAILED:
             job = self.store.jobs.enqueue(EXTRACTION, interview.id)
             because = QueuedBecause.NEW if previous is None else QueuedBecause.RETRY
         elif previous.status == JobStatus.QUEUED:
             job, because = previous, QueuedBecause.WAITING
         elif previous.status == JobStatus.RUNNING:
-            return _not_queued(interview.id, NotQueuedReason.RUNNING)
+            return _not_queued(interview, NotQueuedReason.RUNNING)
         else:
             if force:
                 because = QueuedBecause.FORCED
             elif previous.input_digest != transcript_digest(turns):
                 because = QueuedBecause.CHANGED
             else:
-                return _not_queued(interview.id, NotQueuedReason.UP_TO_DATE)
+                return _not_queued(interview, NotQueuedReason.UP_TO_DATE)
             job = self.store.jobs.requeue(previous.id)
         # Another run may have taken or finished the job meanwhile: report what it is now.
         if job.status == JobStatus.RUNNING:
-            return _not_queued(interview.id, NotQueuedReason.RUNNING)
+            return _not_queued(interview, NotQueuedReason.RUNNING)
         if job.status == JobStatus.DONE:
-            return _not_queued(interview.id, NotQueuedReason.UP_TO_DATE)
-        return QueuedExtraction(interview_id=interview.id, job_id=job.id, because=because)
+            return _not_queued(interview, NotQueuedReason.UP_TO_DATE)
+        return QueuedExtraction(
+            interview_id=interview.id, pseudonym=interview.pseudonym, job_id=job.id, because=because
+        )
 
     async def run_queued(self, on_done: Callable[[Job], None] | None = None) -> list[Job]:
         """Run every queued job, one at a time; returns them as they ended.

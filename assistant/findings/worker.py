@@ -1,4 +1,4 @@
-"""The worker: runs queued extraction jobs by itself, as soon as interviews close, and the other
+"""The worker: runs queued extraction jobs by itself, as soon as interviews end, and the other
 queued jobs it is given (republishing the report after an erasure, and erasing the interviews
 past their retention, :class:`Retention`).
 

@@ -57,6 +57,7 @@ class Words(_Data):
 class SafetyCues(_Data):
     distress: list[str]
     off_mission: list[str]
+    confidentiality: list[str]
 
 
 class Routes(_Data):

@@ -27,6 +27,7 @@ _CUE_ROUTES = {
     Concern.DISTRESS: Route.DISTRESS,
     Concern.STOP: Route.STOP,
     Concern.OFF_MISSION: Route.OFF_MISSION,
+    Concern.CONFIDENTIALITY: Route.CONFIDENTIALITY,
 }
 
 

@@ -19,6 +19,7 @@ class Concern(StrEnum):
     DISTRESS = "distress"
     STOP = "stop"
     OFF_MISSION = "off_mission"
+    CONFIDENTIALITY = "confidentiality"  # who will read what was said
 
 
 @lru_cache(maxsize=16)
@@ -32,13 +33,16 @@ def _matches(text: str, patterns: list[str]) -> bool:
 
 
 def concern_in(text: str, guide: Guide) -> Concern | None:
-    """The most serious concern ``text`` raises, if any: distress first, then a stop request."""
+    """The most serious concern ``text`` raises, if any: distress first, then a stop request,
+    a request outside the interview's mission, and a question about who reads what."""
     if _matches(text, guide.safety.distress):
         return Concern.DISTRESS
     if _is_stop_request(text, guide):
         return Concern.STOP
     if _matches(text, guide.safety.off_mission):
         return Concern.OFF_MISSION
+    if _matches(text, guide.safety.confidentiality):
+        return Concern.CONFIDENTIALITY
     return None
 
 

@@ -59,7 +59,6 @@ from assistant.schemas import (
     Interview,
     InterviewStatus,
     InterviewUpdate,
-    JobKind,
     Phase,
     Speaker,
     Turn,
@@ -645,12 +644,9 @@ class InterviewSession:
             yield event
 
     async def _end(self, text: str, status: InterviewStatus) -> AsyncIterator[SessionEvent]:
+        # The store queues its extraction in the commit that ends it (closed or stopped, when
+        # something was said): extraction never runs while the employee waits.
         yield await self._say(text, scripted=True, ending=status)
-        if status == InterviewStatus.CLOSED:
-            # Queued for `terrain extract`: extraction never runs while the employee waits.
-            await asyncio.to_thread(
-                self.deps.store.jobs.enqueue, JobKind.EXTRACTION, self.interview.id
-            )
         yield SessionEvent(EventKind.ENDED, status=status)
 
     async def _move_to(self, phase: Phase) -> None:

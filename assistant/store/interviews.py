@@ -47,6 +47,7 @@ from assistant.store.models import (
     TurnRow,
 )
 from assistant.store.pseudonyms import new_pseudonym
+from assistant.store.queueing import queue_extraction_on_end
 from assistant.store.reports import withdraw_using
 
 PSEUDONYM_ATTEMPTS = 20
@@ -207,8 +208,9 @@ class InterviewRepository(Repository):
         names it and nothing is stored, unless ``allow_duplicate``. The check and the insert are
         one transaction, so two imports of one file at once still make one interview.
 
-        It is CLOSED at phase DONE, with consent recorded as given under ``consent_version``
-        (the people who held it collected it), a fresh pseudonym, and ``turns`` in order
+        It is CLOSED at phase DONE (its extraction queued in the same commit), with consent
+        recorded as given under ``consent_version`` (the people who held it collected it), a
+        fresh pseudonym, and ``turns`` in order
         (index 0, 1, …), all at ``phase``: the guide's phases are unknown for a transcript, and
         EPISODE, the account of real work, is the phase every reader of the content keeps.
         Either everything is stored or nothing is. Raises ValueError without turns or for an
@@ -247,6 +249,8 @@ class InterviewRepository(Repository):
                 )
                 for index, (speaker, text) in enumerate(turns)
             )
+            # An imported transcript has ended: its extraction waits for the worker.
+            queue_extraction_on_end(session, record.id, now)
 
         return self._insert(
             lambda drawn: Interview(
@@ -414,7 +418,8 @@ class InterviewRepository(Repository):
 
         ``state``, when given, replaces the interview's session state in the same commit: a
         message and the coverage it leaves behind are saved together or not at all. So does
-        ``ending``, the status (phase DONE) of an interview that this turn ends.
+        ``ending``, the status (phase DONE) of an interview that this turn ends, with the
+        queueing of its extraction when the employee said something beyond consent.
         """
         speaker_value = Speaker(speaker).value
         phase_value = Phase(phase).value
@@ -456,6 +461,8 @@ class InterviewRepository(Repository):
                         created_at=now,
                     )
                     session.add(row)
+                    if ending is not None and ending != InterviewStatus.DECLINED:
+                        queue_extraction_on_end(session, interview_id, now)
             except IntegrityError:
                 if attempt == ADD_TURN_ATTEMPTS:
                     raise

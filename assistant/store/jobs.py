@@ -18,6 +18,7 @@ from assistant.store.database import Repository, guarded
 from assistant.store.errors import JobClaimLostError, JobNotFoundError
 from assistant.store.interviews import interview_row
 from assistant.store.models import JobRow
+from assistant.store.queueing import enqueue_in
 
 # How often claim_next() looks again when another worker took the job it chose.
 CLAIM_ATTEMPTS = 20
@@ -48,39 +49,11 @@ class JobRepository(Repository):
         unchanged; a failed one is queued again (its attempts and creation time kept, its error
         cleared). Raises InterviewNotFoundError for a missing interview.
         """
-        kind_value = JobKind(kind).value
         for attempt in (1, 2):
             try:
                 with self._db.writing() as session:
                     interview_row(session, interview_id)
-                    row = session.scalar(
-                        select(JobRow)
-                        .where(JobRow.kind == kind_value, JobRow.interview_id == interview_id)
-                        .with_for_update()
-                    )
-                    now = self._db.now()
-                    if row is None:
-                        row = JobRow(
-                            id=uuid.uuid4().hex,
-                            kind=kind_value,
-                            interview_id=interview_id,
-                            status=JobStatus.QUEUED.value,
-                            attempts=0,
-                            error=None,
-                            result={},
-                            input_digest=None,
-                            claim=None,
-                            lease_expires_at=None,
-                            created_at=now,
-                            updated_at=now,
-                        )
-                        session.add(row)
-                    elif row.status == JobStatus.FAILED.value:
-                        row.status = JobStatus.QUEUED.value
-                        row.error = None
-                        row.claim = None
-                        row.lease_expires_at = None
-                        row.updated_at = now
+                    row = enqueue_in(session, kind, interview_id, self._db.now())
                     return Job.model_validate(row)
             except IntegrityError:
                 # Another writer queued it first (PostgreSQL): return that one.

@@ -242,6 +242,7 @@ async def _chat_start() -> None:
     if account.role == UserRole.EMPLOYEE:
         await employee.start(runtime(), account.name, _language())
     else:
+        await employee.tell_page(employee.STAFF_SIGNAL)  # no answer box, no employee footer
         await staff.staff_home(account, texts, runtime().settings)
 
 
@@ -254,6 +255,8 @@ async def _chat_resume(thread: ThreadDict) -> None:
     interview = None
     if account is not None:
         interview = await rt.employee_owns(account.name, thread["id"])
+    if account is not None and account.role != UserRole.EMPLOYEE:
+        await employee.tell_page(employee.STAFF_SIGNAL)
     if account is None or interview is None:
         await cl.Message(content=texts.not_found, author=texts.assistant_name).send()
         return

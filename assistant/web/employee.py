@@ -65,6 +65,7 @@ class EmployeeChat:
     session: InterviewSession | None = None
     erased: bool = False
     awaiting_correction: bool = False
+    ended: bool = False  # the interview ended in this conversation or before it was reopened
     anchor: str | None = None  # the message under which the buttons are shown
     said: str | None = None  # the interviewer's latest message
     shown: list[cl.Action] = field(default_factory=list)
@@ -122,6 +123,7 @@ async def start(runtime: Runtime, user_name: str, language: str) -> None:
         line = texts.ongoing.format(date=render.when(texts, interview.created_at))
         link = f"[{render.literal(texts.ongoing_link)}](/thread/{interview.id})"
         await _say(f"{render.literal(line)} {link}", texts).send()
+    await tell_page(OPEN_SIGNAL, interview_id)
     welcome = _say(render.message(chat.guide.welcome(runtime.settings)), texts)
     await welcome.send()
     chat.anchor = welcome.id
@@ -143,6 +145,10 @@ async def resume(runtime: Runtime, user_name: str, interview: Interview) -> None
     last = next((t for t in reversed(turns) if t.speaker == Speaker.INTERVIEWER), None)
     chat.anchor = chat.said = step_id(interview.id, last.index) if last else None
     await _show(chat, _actions_for(chat))
+    if session.is_over:
+        await show_closed(chat)
+        return
+    await tell_page(OPEN_SIGNAL, interview.id)
     if await session.unanswered() is not None:
         # The employee's last message was never answered (the server stopped while the model
         # answered, or the connection was cut): it is answered now, as it would have been.
@@ -247,6 +253,7 @@ async def withdraw(chat: EmployeeChat) -> None:
         chat.erased = True
         chat.session = None
         await _show(chat, [])
+        await show_closed(chat)
         if withdrawal is None:
             await _say(texts.erased, texts).send()
             return
@@ -322,6 +329,8 @@ async def _respond(chat: EmployeeChat, events: AsyncIterator[SessionEvent]) -> N
     except TerrainError as error:
         await _say(render.literal(error.message), chat.texts).send()
     await _show(chat, _actions_for(chat))
+    if chat.ended or chat.erased:
+        await show_closed(chat)
 
 
 async def tell_store_failure(error: StoreError, texts: Texts) -> None:
@@ -398,11 +407,39 @@ async def _render(chat: EmployeeChat, events: AsyncIterator[SessionEvent]) -> st
                 await _say(line, texts).send()
         elif event.kind == EventKind.WITHDRAWAL_REQUESTED:
             withdrawal_asked = event.text
+        elif event.kind == EventKind.ENDED:
+            chat.ended = True
     if streaming is not None:  # a stream with no final message: keep what was shown
         if pending:
             await streaming.stream_token(pending)
         await streaming.send()
     return withdrawal_asked
+
+
+# -- the page around the conversation --------------------------------------------------------
+
+# What the page's script (public/terrain.js) is told, as a window message: it closes the
+# message box of a conversation that takes no more answers, and of staff members' chats.
+OPEN_SIGNAL = "open"  # the conversation shown takes answers
+CLOSED_SIGNAL = "closed"
+STAFF_SIGNAL = "staff"
+
+
+async def tell_page(signal: str, thread_id: str | None = None) -> None:
+    """Send the page's script ``signal`` (about the conversation ``thread_id``)."""
+    await cl.context.emitter.send_window_message({"terrain": signal, "thread": thread_id})
+
+
+async def show_closed(chat: EmployeeChat) -> None:
+    """The interview ended, was refused or was erased: the page closes its message box, and
+    the conversation list is read again, so that it shows the interview's new status (its
+    name) at once, not after a reload. Chainlit reads the list again on a new value of its
+    "first interaction"."""
+    await tell_page(CLOSED_SIGNAL, chat.interview_id)
+    await cl.context.emitter.emit(
+        "first_interaction",
+        {"interaction": f"ended-{uuid.uuid4().hex}", "thread_id": chat.interview_id},
+    )
 
 
 # -- buttons ---------------------------------------------------------------------------------
@@ -427,6 +464,8 @@ def _actions_for(chat: EmployeeChat) -> list[cl.Action]:
     texts = chat.texts
     payload = {"interview": chat.interview_id}
     withdraw = _button(WITHDRAW, payload, texts.withdraw_label, "trash-2")
+    if session.interview.status == InterviewStatus.DECLINED:
+        return []  # a refusal kept nothing of the interview: there is nothing to withdraw
     if session.is_over:
         return [withdraw]
     if session.phase == Phase.CONSENT:

@@ -24,6 +24,8 @@ from typing import Any
 import httpx
 import socketio
 
+from tests.web.waiting import HANG_CAP_SECONDS
+
 # Plain HTTP on loopback. One context for every client: httpx builds a new one for each client
 # otherwise (3 ms, blocking the loop that fifty simulated browsers share).
 _NO_TLS = ssl.create_default_context()
@@ -76,7 +78,9 @@ class WebClient:
     # -- signing in -----------------------------------------------------------------------
 
     async def login(self) -> None:
-        async with httpx.AsyncClient(base_url=self.base_url, timeout=30, verify=_NO_TLS) as http:
+        async with httpx.AsyncClient(
+            base_url=self.base_url, timeout=HANG_CAP_SECONDS, verify=_NO_TLS
+        ) as http:
             response = await http.post(
                 "/login", data={"username": self.username, "password": self.password}
             )
@@ -95,7 +99,7 @@ class WebClient:
         """A client carrying the sign-in cookie (plain HTTP on loopback: no TLS set-up)."""
         return httpx.AsyncClient(
             base_url=self.base_url,
-            timeout=60,
+            timeout=HANG_CAP_SECONDS,
             verify=_NO_TLS,
             headers={"Cookie": self.cookie_header, "Accept-Language": self.language},
         )
@@ -122,13 +126,11 @@ class WebClient:
                 "threadId": thread_id,
             },
             transports=["websocket"],
-            wait_timeout=10,
+            wait_timeout=int(HANG_CAP_SECONDS),
         )
         await sio.emit("connection_successful")
         # Ready once the conversation has opened (on_chat_start ran) or the thread came back.
-        await self.wait_for(
-            lambda: self.ran("on_chat_start", 0) or self.resumed is not None, timeout=30
-        )
+        await self.wait_for(lambda: self.ran("on_chat_start", 0) or self.resumed is not None)
 
     async def disconnect(self) -> None:
         if self._clicks is not None:
@@ -151,7 +153,7 @@ class WebClient:
         """Send a message and wait until the server has answered it."""
         mark = len(self.events)
         await self.send_nowait(text)
-        await self.wait_for(lambda: self.ran("on_message", mark), timeout=60)
+        await self.wait_for(lambda: self.ran("on_message", mark))
 
     def ran(self, handler: str, since: int) -> bool:
         """Whether Chainlit finished running ``handler`` (its step closed) after event ``since``."""
@@ -222,7 +224,9 @@ class WebClient:
         found = self.texts(kind)
         return found[-1] if found else ""
 
-    async def wait_for(self, condition: Callable[[], bool], timeout: float = 30) -> None:
+    async def wait_for(
+        self, condition: Callable[[], bool], timeout: float = HANG_CAP_SECONDS
+    ) -> None:
         deadline = time.monotonic() + timeout
         while not condition():
             remaining = deadline - time.monotonic()
@@ -234,7 +238,7 @@ class WebClient:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._changed.wait(), min(remaining, 0.5))
 
-    async def wait_for_text(self, fragment: str, timeout: float = 30) -> None:
+    async def wait_for_text(self, fragment: str, timeout: float = HANG_CAP_SECONDS) -> None:
         await self.wait_for(lambda: any(fragment in text for text in self.texts()), timeout)
 
     # -- events ---------------------------------------------------------------------------

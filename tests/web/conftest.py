@@ -15,6 +15,14 @@ import pytest
 
 from tests.ollama_server import OllamaTestServer
 from tests.web.server import ACCOUNTS, CHAT_MODEL, EMBED_MODEL, WebServer
+from tests.web.waiting import HANG_CAP_MS
+
+try:  # Playwright's waits (an expect, a click) as every other: capped only against a hang
+    from playwright.async_api import expect
+
+    expect.set_options(timeout=HANG_CAP_MS)
+except ImportError:  # pragma: no cover - the browser tests skip themselves then
+    pass
 
 # Chainlit writes into its working folder as soon as it is imported (by the unit tests of the
 # data layer): a throwaway one, never the source tree.

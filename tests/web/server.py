@@ -18,12 +18,13 @@ from assistant.config import Settings, load_settings
 from assistant.schemas import UserRole
 from assistant.store import Store
 from tests.web.client import WebClient
+from tests.web.waiting import HANG_CAP_SECONDS
 
 ROOT = Path(__file__).resolve().parents[2]
 CHAT_MODEL = "mistral-small3.2"
 EMBED_MODEL = "bge-m3"
 # Generous: on a loaded machine (CI, shared cores) importing Chainlit alone can take a minute.
-START_TIMEOUT = 180.0
+START_TIMEOUT = HANG_CAP_SECONDS  # starting the server, on a loaded machine too
 PASSWORD = "un-mot-de-passe-solide"
 
 # name -> role; every account has PASSWORD

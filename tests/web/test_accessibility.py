@@ -23,6 +23,7 @@ from tests.web.server import PASSWORD, WebServer
 from tests.web.test_browser import ARTIFACTS, CHROMIUM, LAUNCH_ARGS
 from tests.web.test_employee import ANSWERS, interviewer
 from tests.web.test_review import Seeded, seed
+from tests.web.waiting import HANG_CAP_MS
 
 AXE = Path(__file__).with_name("node_modules") / "axe-core" / "axe.min.js"
 SEVERE = ("serious", "critical")
@@ -63,11 +64,11 @@ async def send(page: Any, answer: str) -> None:
 
     # The buttons come back once the previous reply has finished.
     stop = page.get_by_role("button", name="Arrêter l'entretien")
-    await expect(stop).to_be_visible(timeout=20_000)
+    await expect(stop).to_be_visible(timeout=HANG_CAP_MS)
     await page.fill("#chat-input", answer)
-    await expect(page.locator("#chat-submit")).to_be_enabled(timeout=20_000)
+    await expect(page.locator("#chat-submit")).to_be_enabled(timeout=HANG_CAP_MS)
     await page.locator("#chat-submit").click()
-    await expect(page.get_by_text(answer, exact=True)).to_be_visible(timeout=20_000)
+    await expect(page.get_by_text(answer, exact=True)).to_be_visible(timeout=HANG_CAP_MS)
 
 
 @pytest.mark.parametrize(("size", "device"), [("desktop", DESKTOP), ("phone", PHONE)])
@@ -88,9 +89,10 @@ async def test_the_employee_pages_pass_axe_and_say_what_is_true(
         )
         try:
             context = await browser.new_context(locale="fr-FR", **device)
+            context.set_default_timeout(HANG_CAP_MS)  # clicks too: no speed deadline
             page = await context.new_page()
             await page.goto(web.url)
-            await expect(page.locator("#email")).to_be_visible(timeout=20_000)
+            await expect(page.locator("#email")).to_be_visible(timeout=HANG_CAP_MS)
             await expect(page.get_by_text("Nom d'utilisateur", exact=True)).to_be_visible()
             assert await page.locator("#email").get_attribute("placeholder") != "me@example.com"
             assert await page.evaluate("document.documentElement.lang") == "fr"
@@ -102,7 +104,7 @@ async def test_the_employee_pages_pass_axe_and_say_what_is_true(
             await page.fill("#password", "pas le bon")
             await page.locator("button[type=submit]").click()
             wrong = page.get_by_text("Nom d'utilisateur ou mot de passe incorrect.").first
-            await expect(wrong).to_be_visible(timeout=20_000)
+            await expect(wrong).to_be_visible(timeout=HANG_CAP_MS)
             await page.screenshot(path=ARTIFACTS / f"a11y-{size}-1-wrong-password.png")
             # Chainlit's toast with the raw error code is neither shown nor read out.
             assert not await page.get_by_text("credentialssignin").is_visible()
@@ -110,7 +112,7 @@ async def test_the_employee_pages_pass_axe_and_say_what_is_true(
             await page.fill("#password", PASSWORD)
             await page.locator("button[type=submit]").click()
             agree = page.get_by_role("button", name="J'accepte")
-            await expect(agree).to_be_visible(timeout=20_000)
+            await expect(agree).to_be_visible(timeout=HANG_CAP_MS)
             await expect(page.get_by_text("enregistré sous un pseudonyme").last).to_be_visible()
             assert await page.get_by_text("Les LLMs peuvent se tromper").count() == 0
             for name in ("Commencer un nouvel entretien", "Envoyer la réponse"):
@@ -125,7 +127,7 @@ async def test_the_employee_pages_pass_axe_and_say_what_is_true(
 
             await agree.click()
             stop = page.get_by_role("button", name="Arrêter l'entretien")
-            await expect(stop).to_be_visible(timeout=20_000)
+            await expect(stop).to_be_visible(timeout=HANG_CAP_MS)
             assert await stop.locator("svg.lucide-square").count() == 0
             await page.screenshot(path=ARTIFACTS / f"a11y-{size}-3-interview.png")
             violations["interview"] = await severe_violations(page)
@@ -134,9 +136,9 @@ async def test_the_employee_pages_pass_axe_and_say_what_is_true(
             for number, answer in enumerate(ANSWERS, start=2):
                 await send(page, answer)
                 if number <= len(ANSWERS):  # each answer but the last gets a question back
-                    await expect(question).to_have_count(number, timeout=20_000)
+                    await expect(question).to_have_count(number, timeout=HANG_CAP_MS)
             confirm = page.get_by_role("button", name="C'est juste")
-            await expect(confirm).to_be_visible(timeout=30_000)
+            await expect(confirm).to_be_visible(timeout=HANG_CAP_MS)
             strike = page.get_by_role("button", name="Enlever du résumé : point 1")
             withdraw = page.get_by_role("button", name="Retirer mon entretien")
             colours = [
@@ -150,7 +152,7 @@ async def test_the_employee_pages_pass_axe_and_say_what_is_true(
             await withdraw.click()
             await page.get_by_role("button", name="Oui, tout effacer").click()
             await expect(page.get_by_text("Ont été effacés", exact=False)).to_be_visible(
-                timeout=20_000
+                timeout=HANG_CAP_MS
             )
             keep = page.get_by_role("button", name="Non, garder l'entretien")
             await expect(keep).to_have_count(0)
@@ -172,21 +174,25 @@ async def test_the_first_page_offers_the_interview_in_progress(
             executable_path=str(CHROMIUM), args=LAUNCH_ARGS, headless=True
         )
         try:
-            page = await (await browser.new_context(locale="fr-FR", **DESKTOP)).new_page()
+            context = await browser.new_context(locale="fr-FR", **DESKTOP)
+            context.set_default_timeout(HANG_CAP_MS)
+            page = await context.new_page()
             await page.goto(web.url)
             await page.fill("#email", "chloe")
             await page.fill("#password", PASSWORD)
             await page.locator("button[type=submit]").click()
-            await page.get_by_role("button", name="J'accepte").click(timeout=20_000)
+            await page.get_by_role("button", name="J'accepte").click(timeout=HANG_CAP_MS)
             await send(page, ANSWERS[0])
             thread = page.url
 
             await page.goto(web.url)
             resume = page.get_by_role("link", name="Le reprendre là où vous en étiez")
-            await expect(resume).to_be_visible(timeout=20_000)
+            await expect(resume).to_be_visible(timeout=HANG_CAP_MS)
             await page.screenshot(path=ARTIFACTS / "a11y-6-back-at-the-first-page.png")
             await resume.click()
-            await expect(page.get_by_text(ANSWERS[0], exact=True)).to_be_visible(timeout=20_000)
+            await expect(page.get_by_text(ANSWERS[0], exact=True)).to_be_visible(
+                timeout=HANG_CAP_MS
+            )
             assert page.url == thread
         finally:
             await browser.close()
@@ -219,13 +225,14 @@ async def test_the_facilitator_pages_pass_axe(
         )
         try:
             context = await browser.new_context(locale="fr-FR", **device)
+            context.set_default_timeout(HANG_CAP_MS)  # clicks too: no speed deadline
             page = await context.new_page()
             await page.goto(web.url)
             await page.fill("#email", "fanny")
             await page.fill("#password", PASSWORD)
             await page.locator("button[type=submit]").click()
             await expect(page.get_by_text("Ouvrir l'espace animateur")).to_be_visible(
-                timeout=20_000
+                timeout=HANG_CAP_MS
             )
             await page.goto(web.url + "/staff/")
             await expect(page.get_by_role("heading", name="Entretiens")).to_be_visible()
@@ -318,15 +325,16 @@ async def test_the_report_leadership_and_admin_pages_pass_axe(
         try:
             for user, paths in STAFF_PAGES.items():
                 context = await browser.new_context(locale="fr-FR", **device)
+                context.set_default_timeout(HANG_CAP_MS)  # clicks too: no speed deadline
                 page = await context.new_page()
                 await page.goto(web.url)
                 await page.fill("#email", user)
                 await page.fill("#password", PASSWORD)
                 await page.locator("button[type=submit]").click()
-                await expect(page.get_by_role("link").first).to_be_visible(timeout=20_000)
+                await expect(page.get_by_role("link").first).to_be_visible(timeout=HANG_CAP_MS)
                 for number, path in enumerate(paths, start=1):
                     await page.goto(web.url + path.format(p=published))
-                    await expect(page.locator("h1").first).to_be_visible(timeout=20_000)
+                    await expect(page.locator("h1").first).to_be_visible(timeout=HANG_CAP_MS)
                     name = f"staff-{size}-{user}-{number}"
                     await page.screenshot(path=ARTIFACTS / f"{name}.png", full_page=True)
                     violations[path] = await severe_violations(page)

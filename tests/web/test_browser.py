@@ -16,6 +16,7 @@ import pytest
 from assistant.interview.guide import load_guide
 from tests.ollama_server import OllamaTestServer
 from tests.web.server import PASSWORD, ROOT, WebServer
+from tests.web.waiting import HANG_CAP_MS
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = ROOT / "test-artifacts"
@@ -66,6 +67,7 @@ async def test_sign_in_consent_three_messages_and_reload(
             context = await browser.new_context(
                 locale="fr-FR", viewport={"width": 1280, "height": 900}
             )
+            context.set_default_timeout(HANG_CAP_MS)  # clicks too: no speed deadline
             page = await context.new_page()
             page.on("dialog", lambda dialog: dialogs.append(dialog.message))
             page.on(
@@ -81,12 +83,12 @@ async def test_sign_in_consent_three_messages_and_reload(
             await page.click("button[type=submit]")
 
             agree = page.get_by_role("button", name="J'accepte")
-            await expect(agree).to_be_visible(timeout=20_000)
+            await expect(agree).to_be_visible(timeout=HANG_CAP_MS)
             await expect(page.get_by_text("Acceptez-vous de commencer ?")).to_be_visible()
             await page.screenshot(path=ARTIFACTS / "web-2-consent.png")
             await agree.click()
             first_step = page.get_by_text("Étape 1/6 : Le métier tel qu'il est prévu")
-            await expect(first_step).to_be_visible(timeout=20_000)
+            await expect(first_step).to_be_visible(timeout=HANG_CAP_MS)
             await expect(page.get_by_text(FIRST_QUESTION, exact=True)).to_be_visible()
 
             for text, reply in zip(
@@ -96,7 +98,7 @@ async def test_sign_in_consent_three_messages_and_reload(
             ):
                 await page.fill("#chat-input", text)
                 await page.keyboard.press("Enter")
-                await expect(page.get_by_text(reply, exact=True)).to_be_visible(timeout=20_000)
+                await expect(page.get_by_text(reply, exact=True)).to_be_visible(timeout=HANG_CAP_MS)
             await expect(page.get_by_text(HOSTILE, exact=True)).to_be_visible()
             await page.screenshot(path=ARTIFACTS / "web-3-conversation.png", full_page=True)
             await _assert_inert(page)
@@ -105,7 +107,9 @@ async def test_sign_in_consent_three_messages_and_reload(
 
             await page.reload()
             for reply in [FIRST_QUESTION, *SHOWN]:
-                await expect(page.get_by_text(reply, exact=True)).to_be_attached(timeout=20_000)
+                await expect(page.get_by_text(reply, exact=True)).to_be_attached(
+                    timeout=HANG_CAP_MS
+                )
             await expect(page.get_by_text(HOSTILE, exact=True)).to_be_visible()
             await expect(page.get_by_text("En cours ·").first).to_be_visible()
             await expect(page.get_by_role("button", name="Retirer mon entretien")).to_be_visible()
@@ -149,18 +153,23 @@ async def test_on_a_phone_the_interview_fits_the_screen(
                 is_mobile=True,
                 has_touch=True,
             )
+            context.set_default_timeout(HANG_CAP_MS)  # clicks too: no speed deadline
             page = await context.new_page()
             await page.goto(web.url)
             await page.fill("#email", "bob")
             await page.fill("#password", PASSWORD)
             await page.tap("button[type=submit]")
             agree = page.get_by_role("button", name="J'accepte")
-            await expect(agree).to_be_visible(timeout=20_000)
+            await expect(agree).to_be_visible(timeout=HANG_CAP_MS)
             await agree.tap()
-            await expect(page.get_by_text(FIRST_QUESTION, exact=True)).to_be_visible(timeout=20_000)
+            await expect(page.get_by_text(FIRST_QUESTION, exact=True)).to_be_visible(
+                timeout=HANG_CAP_MS
+            )
             await page.fill("#chat-input", "Je prépare les repas des résidents.")
             await page.keyboard.press("Enter")
-            await expect(page.get_by_text(REPLIES[0], exact=True)).to_be_visible(timeout=20_000)
+            await expect(page.get_by_text(REPLIES[0], exact=True)).to_be_visible(
+                timeout=HANG_CAP_MS
+            )
             await page.screenshot(path=ARTIFACTS / "web-5-phone.png")
 
             overflow = await page.evaluate(
@@ -175,5 +184,88 @@ async def test_on_a_phone_the_interview_fits_the_screen(
                 assert box is not None
                 assert box["x"] >= 0
                 assert box["x"] + box["width"] <= 390
+        finally:
+            await browser.close()
+
+
+async def _signed_in_page(browser: object, web: WebServer, name: str, width: int) -> object:
+    from playwright.async_api import Browser, expect
+
+    assert isinstance(browser, Browser)
+    context = await browser.new_context(locale="fr-FR", viewport={"width": width, "height": 900})
+    context.set_default_timeout(HANG_CAP_MS)  # clicks too: no speed deadline
+    page = await context.new_page()
+    await page.goto(web.url)
+    await page.fill("#email", name)
+    await page.fill("#password", PASSWORD)
+    await page.click("button[type=submit]")
+    await expect(page.locator("#password")).to_have_count(0, timeout=HANG_CAP_MS)
+    return page
+
+
+@pytest.mark.parametrize("width", [1280, 390], ids=["desktop", "phone"])
+async def test_an_ended_interview_closes_its_box_and_its_name_and_staff_have_no_box(
+    web: WebServer, fake_ollama: OllamaTestServer, width: int
+) -> None:
+    from playwright.async_api import Page, async_playwright, expect
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    fake_ollama.respond_with(lambda body: FIRST_QUESTION)
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=LAUNCH_ARGS, headless=True
+        )
+        try:
+            page = await _signed_in_page(browser, web, "chloe", width)
+            assert isinstance(page, Page)
+            await page.get_by_role("button", name="J'accepte").click(timeout=HANG_CAP_MS)
+            await expect(page.get_by_text(FIRST_QUESTION, exact=True)).to_be_visible(
+                timeout=HANG_CAP_MS
+            )
+            await page.fill("#chat-input", "Je suis aide à domicile.")
+            await page.keyboard.press("Enter")
+            await expect(page.get_by_text(FIRST_QUESTION, exact=True)).to_have_count(
+                2, timeout=HANG_CAP_MS
+            )
+            await expect(page.locator("#message-composer")).to_be_visible()
+            await page.get_by_role("button", name="Arrêter l'entretien").click()
+            # Without a reload: no message box, and the list names it by its new status.
+            await expect(page.locator("#message-composer")).to_be_hidden(timeout=HANG_CAP_MS)
+            await expect(page.locator(".watermark")).to_be_hidden()
+            if width > 600:
+                await expect(page.get_by_text("Arrêté ·").first).to_be_visible(timeout=HANG_CAP_MS)
+            await page.screenshot(path=ARTIFACTS / f"web-ended-{width}.png", full_page=True)
+            with web.store() as store:
+                ended = f"{web.url}/thread/{store.interviews.where(limit=1)[0].id}"
+
+            # Withdrawn, then asked for again: one welcome, and Chainlit's error in French.
+            await page.get_by_role("button", name="Retirer mon entretien").click()
+            await page.get_by_role("button", name="Oui, tout effacer").click(timeout=HANG_CAP_MS)
+            await expect(page.get_by_text("effacé", exact=False).last).to_be_visible(
+                timeout=HANG_CAP_MS
+            )
+            await page.goto(ended)
+            await expect(page.get_by_text("Cet entretien n'existe plus")).to_be_visible(
+                timeout=HANG_CAP_MS
+            )
+            await expect(page.get_by_text("Acceptez-vous de commencer ?")).to_have_count(
+                1, timeout=HANG_CAP_MS
+            )
+            await expect(page.locator("#message-composer")).to_be_visible()  # a new one
+            await expect(page.get_by_text("Couldn't resume")).to_have_count(0)
+            await page.screenshot(path=ARTIFACTS / f"web-erased-reopened-{width}.png")
+            # Still one welcome once every message has arrived.
+            await page.wait_for_load_state("networkidle")
+            await expect(page.get_by_text("Acceptez-vous de commencer ?")).to_have_count(1)
+
+            for name in ("fanny", "lea", "adam"):
+                staff = await _signed_in_page(browser, web, name, width)
+                assert isinstance(staff, Page)
+                await expect(staff.locator("body.terrain-staff")).to_have_count(
+                    1, timeout=HANG_CAP_MS
+                )
+                await expect(staff.locator("#message-composer")).to_be_hidden()
+                await expect(staff.locator(".watermark")).to_be_hidden()
+                await staff.screenshot(path=ARTIFACTS / f"web-staff-{name}-{width}.png")
         finally:
             await browser.close()

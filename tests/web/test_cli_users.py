@@ -16,6 +16,7 @@ from assistant.auth import verify_password
 from assistant.cli import app
 from assistant.config import load_settings
 from assistant.store import Store
+from tests.web.waiting import HANG_CAP_SECONDS
 
 
 @pytest.fixture
@@ -117,7 +118,7 @@ def test_serve_on_a_taken_port_fails_in_one_line_before_announcing_anything(
             text=True,
             env=os.environ,
             check=False,
-            timeout=120,
+            timeout=HANG_CAP_SECONDS,  # against a hang only
         )
     assert result.returncode == 1
     assert result.stdout == ""

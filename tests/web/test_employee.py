@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
+import time
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 
 from assistant.interview.guide import load_guide
-from assistant.schemas import GuardRule, InterviewStatus, Phase, Speaker
+from assistant.schemas import GuardRule, InterviewStatus, JobKind, JobStatus, Phase, Speaker
 from tests.guard_checks import assert_reached_safely, guide_sources, instructions
 from tests.ollama_server import OllamaTestServer, compromised_responder
+from tests.test_extraction_logic import coded_reply
 from tests.web.client import WebClient, plain
 from tests.web.server import WebServer
+from tests.web.waiting import HANG_CAP_SECONDS
 
 # One answer per step, each with what the guide listens for (as in tests/test_interview.py).
 ANSWERS = [
@@ -38,6 +43,14 @@ def interviewer(body: dict[str, Any]) -> str:
     # Six words at most: a whole title would be a run of the instructions, which the guard
     # replaces ("Ce qui est prévu et ce qui se passe" has nine).
     return f"[{' '.join(step.split()[:6])}] Comment cela s'est-il passé ?"
+
+
+def interviewer_and_coder(body: dict[str, Any]) -> str:
+    """The interviewer; asked for findings, it codes the first employee turn it is shown."""
+    schema = body.get("format")
+    if isinstance(schema, dict) and "findings" in schema.get("properties", {}):
+        return coded_reply(body["messages"][-1]["content"], schema.get("title"))
+    return interviewer(body)
 
 
 async def consented(web: WebServer, name: str, language: str = "fr-FR") -> WebClient:
@@ -95,7 +108,9 @@ async def test_declining_keeps_only_the_refusal(web: WebServer) -> None:
     await client.connect()
     await client.wait_for(lambda: "Je refuse" in client.labels())
     await client.click("Je refuse")
-    await client.wait_for(lambda: "Retirer mon entretien" in client.labels())
+    await client.wait_for(lambda: "Seul votre refus est noté" in plain(client.last()))
+    await client.wait_for(lambda: closed_signals(client) == [client.thread_id])
+    assert client.labels() == []  # nothing was kept: nothing to withdraw
     interview, turns = interview_of(web, client.thread_id)
     assert interview.status == InterviewStatus.DECLINED
     assert interview.consent_given is False
@@ -198,12 +213,105 @@ async def test_reload_and_server_restart_resume_the_same_thread(web: WebServer) 
     await client.disconnect()
 
 
+def closed_signals(client: WebClient) -> list[str]:
+    """The conversations the server told the page to close the message box of."""
+    return [
+        data["thread"]
+        for event, data in client.events
+        if event == "window_message" and data.get("terrain") == "closed"
+    ]
+
+
+def list_refreshes(client: WebClient) -> int:
+    """How many times the server had the page read its conversation list again."""
+    return sum(
+        event == "first_interaction" and str(data.get("interaction")).startswith("ended-")
+        for event, data in client.events
+    )
+
+
+async def listed_names(client: WebClient) -> dict[str, str]:
+    async with client.http() as http:
+        listed = await http.post(
+            "/project/threads", json={"pagination": {"first": 20}, "filter": {}}
+        )
+    return {thread["id"]: thread["name"] for thread in listed.json()["data"]}
+
+
+def extraction_of(web: WebServer, interview_id: str) -> JobStatus | None:
+    with web.store() as store:
+        jobs = store.jobs.where(kind=JobKind.EXTRACTION)
+    return next((job.status for job in jobs if job.interview_id == interview_id), None)
+
+
 async def test_stop_ends_the_interview(web: WebServer) -> None:
     client = await consented(web, "alice")
     await client.click("Arrêter l'entretien")
     await client.wait_for(lambda: client.labels() == ["Retirer mon entretien"])
     interview, _ = interview_of(web, client.thread_id)
     assert interview.status == InterviewStatus.STOPPED
+    # Nothing said beyond consent: nothing to extract.
+    assert extraction_of(web, interview.id) is None
+    await client.disconnect()
+
+
+async def test_stopped_after_a_few_answers_is_extracted_by_the_servers_worker(
+    web: WebServer, fake_ollama: OllamaTestServer
+) -> None:
+    fake_ollama.respond_with(interviewer_and_coder)
+    client = await consented(web, "chloe")
+    for answer in ANSWERS[:3]:
+        await client.send(answer)
+    assert list_refreshes(client) == 0
+    await client.click("Arrêter l'entretien")
+    await client.wait_for(lambda: client.labels() == ["Retirer mon entretien"])
+    thread_id = client.thread_id
+    assert thread_id is not None
+    assert extraction_of(web, thread_id) in (JobStatus.QUEUED, JobStatus.RUNNING, JobStatus.DONE)
+    # The page closes the message box and reads its conversation list again, which names
+    # the interview by its new status.
+    await client.wait_for(
+        lambda: closed_signals(client) == [thread_id] and list_refreshes(client) > 0
+    )
+    assert (await listed_names(client))[thread_id].startswith("Arrêté")
+    # The worker `terrain serve` runs beside the app extracts it, with no one asking.
+    await wait_until(lambda: extraction_of(web, thread_id) == JobStatus.DONE, web)
+    with web.store() as store:
+        assert store.findings.where(interview_id=thread_id)
+    # Reopened, it stays closed to answers.
+    await client.disconnect()
+    await client.connect(thread_id)
+    await client.wait_for(lambda: closed_signals(client) == [thread_id])
+    await client.disconnect()
+
+
+async def wait_until(condition: Callable[[], bool], web: WebServer) -> None:
+    """Poll the condition: no deadline of the machine's speed, only a cap against a hang."""
+    deadline = time.monotonic() + HANG_CAP_SECONDS
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(
+                f"still not so after {HANG_CAP_SECONDS} s:\n{web.output()[-3000:]}"
+            )
+        await asyncio.sleep(0.2)
+
+
+async def test_a_reopened_erased_conversation_greets_once(web: WebServer) -> None:
+    client = await consented(web, "bob")
+    thread_id = client.thread_id
+    await client.click("Retirer mon entretien")
+    await client.wait_for(lambda: "Oui, tout effacer" in client.labels())
+    await client.click("Oui, tout effacer")
+    await client.wait_for(lambda: interview_of(web, thread_id)[0] is None)
+    await client.wait_for(lambda: closed_signals(client) == [thread_id])
+    await client.disconnect()
+
+    # The page asks for the erased conversation (a bookmark, the list before it refreshed).
+    await client.connect(thread_id)
+    await client.wait_for(lambda: client.resume_error is not None)
+    await client.wait_for(lambda: "J'accepte" in client.labels())
+    welcomes = [text for text in client.texts() if "Acceptez\\-vous de commencer" in text]
+    assert len(welcomes) == 1
     await client.disconnect()
 
 
@@ -360,4 +468,16 @@ async def test_a_compromised_model_reaches_the_page_only_through_the_guard(
     assert len(shown) >= len(asked)
     for text in shown:
         assert_reached_safely(text, sources=sources, max_run=web.settings.guard_max_shared_words)
+    await client.disconnect()
+
+
+@pytest.mark.parametrize("name", ["fanny", "lea", "adam"])
+async def test_staff_chats_get_no_answer_box_nor_the_employees_footer(
+    web: WebServer, name: str
+) -> None:
+    client = web.client(name)
+    await client.login()
+    await client.connect()
+    told = [data for event, data in client.events if event == "window_message"]
+    assert told == [{"terrain": "staff", "thread": None}]
     await client.disconnect()

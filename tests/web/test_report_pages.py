@@ -23,6 +23,7 @@ from tests.conftest import SettingsFactory
 from tests.report_scripts import Scripted, scripted
 from tests.report_store import store_study
 from tests.web.pages_client import PASSWORD, PagesClient, pages_client
+from tests.web.waiting import HANG_CAP_SECONDS
 
 ACCOUNTS = {
     "alice": UserRole.EMPLOYEE,
@@ -65,7 +66,7 @@ def _built(pages: PagesClient, **form: str) -> str:
         303,
         "/staff/report?done=building",
     )
-    state = BUILDER.wait(timeout=300)
+    state = BUILDER.wait(timeout=HANG_CAP_SECONDS)
     assert not state.running
     assert state.error is None
     page = pages.get("/staff/report")
@@ -273,4 +274,5 @@ def test_every_report_leadership_and_admin_route_answers_only_its_roles(
             answer = pages.get(path) if route.method == "GET" else pages.post(path, {})
             refused = answer.status_code == 403
             assert refused == (role not in route.roles), (route.method, path, name)
-    BUILDER.wait(timeout=300)  # the build the facilitator's POST started ends with the test
+    # The build the facilitator's POST started ends with the test.
+    BUILDER.wait(timeout=HANG_CAP_SECONDS)

@@ -18,12 +18,13 @@ from tests.report_scripts import scripted
 from tests.report_store import store_study
 from tests.web.client import WebClient, plain
 from tests.web.server import ACCOUNTS, WebServer
+from tests.web.waiting import HANG_CAP_SECONDS
 
 TITLE = "Biens relationnels dans le travail réel"
 CSRF = re.compile(r'name="csrf" value="([0-9a-f]+)"')
 QUOTE_FORM = re.compile(r'action="/staff/report/quotes/(q[0-9a-f]{8})"')
 # How long the server's worker may take to republish (it loads spaCy first).
-REPUBLISH_TIMEOUT = 240.0
+REPUBLISH_TIMEOUT = HANG_CAP_SECONDS  # a cap against a hang, not a timing
 
 
 @pytest.fixture(scope="module")

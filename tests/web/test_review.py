@@ -423,8 +423,8 @@ def test_the_export_names_no_one_and_runs_no_formula(pages: PagesClient, seeded:
     assert {row.pseudonym for row in rows} == {seeded.pseudonym}
     as_csv = pages.get("/staff/findings.csv")
     assert as_csv.headers["content-type"].startswith("text/csv")
-    cells = list(csv.reader(io.StringIO(as_csv.text)))
-    assert cells[0][0] == "pseudonym"
+    cells = list(csv.reader(io.StringIO(as_csv.content.decode("utf-8-sig")), delimiter=";"))
+    assert cells[0][0] == "Pseudonyme"
     spare = next(row for row in cells if row[2] == seeded.spare)
     assert spare[5] == '\'=HYPERLINK("http://x")'
     assert spare[6] == "'@résidente"
@@ -454,3 +454,65 @@ def test_the_jobs_page_says_when_no_worker_is_alive(pages: PagesClient) -> None:
     assert "Aucun processus d'extraction" not in page
     store.workers.forget("worker-1")
     assert "Aucun processus d'extraction" in html.unescape(pages.get("/staff/jobs").text)
+
+
+@pytest.mark.parametrize(
+    ("language", "separator", "header", "code", "status"),
+    [
+        ("fr", ";", "Étape de la chaîne de valeur", "Empathie", "proposé"),
+        ("en", ",", "Value-chain stage", "Empathy", "proposed"),
+    ],
+)
+def test_the_csv_opens_in_a_spreadsheet_of_the_staffs_language(
+    pages: PagesClient,
+    seeded: Seeded,
+    language: str,
+    separator: str,
+    header: str,
+    code: str,
+    status: str,
+) -> None:
+    """A BOM (UTF-8 read as such), the language's list separator, and words, not ids."""
+    body = pages.http.get("/staff/findings.csv", headers={"Accept-Language": language}).content
+    assert body.startswith("\ufeff".encode())
+    table = list(csv.reader(io.StringIO(body.decode("utf-8-sig")), delimiter=separator))
+    assert header in table[0]
+    assert all(len(row) == len(table[0]) == 14 for row in table)
+    empathy = next(row for row in table if row[2] == seeded.empathy)
+    assert empathy[3] == code
+    assert empathy[7] == status
+    assert "emotional_intelligence" not in body.decode("utf-8-sig")
+    # The JSON stays for programs: identifiers, as stored.
+    [as_json] = [
+        row
+        for row in EXPORT.validate_json(pages.get("/staff/findings.json").content)
+        if row.finding_id == seeded.empathy
+    ]
+    assert as_json.code == "empathy"
+
+
+def test_the_interview_list_shows_a_stopped_interview_with_its_extraction(
+    pages: PagesClient,
+) -> None:
+    """Stopped after a few answers: queued for extraction like a closed one, and shown so."""
+    store = pages.store
+    interview = store.interviews.create(language="fr")
+    store.interviews.record_consent(interview.id, given=True, version="t")
+    store.interviews.add_turn(
+        interview.id,
+        speaker=Speaker.EMPLOYEE,
+        text="Hier, je suis restée avec Mme R. avant la toilette.",
+        phase=Phase.EPISODE,
+    )
+    store.interviews.add_turn(
+        interview.id,
+        speaker=Speaker.INTERVIEWER,
+        text="Entendu, nous arrêtons là.",
+        phase=Phase.EPISODE,
+        ending=InterviewStatus.STOPPED,
+    )
+    page = html.unescape(pages.get("/staff/interviews?show=stopped").text)
+    row = page.split(interview.pseudonym, 1)[1].split("</tr>", 1)[0]
+    assert "arrêté" in row
+    assert "en attente" in row  # its extraction, queued when it stopped
+    assert "Extraction en attente (1)" in page

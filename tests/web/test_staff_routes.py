@@ -17,6 +17,7 @@ from assistant.store import Store
 from assistant.web.pages.routes import PREFIX, ROUTES, UNKNOWN_PAGE, StaffRoute, page, router
 from tests.web.server import ACCOUNTS, PASSWORD, WebServer
 from tests.web.test_review import Seeded, seed
+from tests.web.waiting import HANG_CAP_SECONDS
 
 # One account per role; None: nobody signed in.
 AS = {
@@ -136,7 +137,7 @@ def test_every_staff_route_answers_only_its_roles(
             http = (
                 await _signed_in(web, name)
                 if name
-                else httpx.AsyncClient(base_url=web.url, timeout=60)
+                else httpx.AsyncClient(base_url=web.url, timeout=HANG_CAP_SECONDS)
             )
             async with http:
                 token = await _token(http) if name else ""

@@ -8,7 +8,8 @@ from __future__ import annotations
 from fastapi import Depends
 from fastapi.responses import Response
 
-from assistant.findings.export import ExportedFinding, as_csv, as_json, exported
+from assistant.findings.codebook import load_codebook
+from assistant.findings.export import ExportedFinding, as_csv, as_json, csv_labels, exported
 from assistant.masking import interview_mask
 from assistant.schemas import AccessKind
 from assistant.web.pages.access import Viewer, viewer
@@ -48,8 +49,15 @@ def export(who: Viewer = Depends(viewer)) -> Response:  # noqa: B008
 
 @page("/findings.csv", roles=FACILITATORS)
 def findings_csv(who: Viewer = Depends(viewer)) -> Response:  # noqa: B008
+    web = who.texts.web
+    labels = csv_labels(
+        who.language,
+        load_codebook(who.runtime.settings.codebook),
+        web.finding_statuses,
+        web.finding_origins,
+    )
     return Response(
-        as_csv(_rows(who, "csv")),
+        as_csv(_rows(who, "csv"), labels),
         media_type="text/csv; charset=utf-8",
         headers=_attachment("terrain-findings.csv"),
     )
