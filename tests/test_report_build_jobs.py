@@ -175,7 +175,10 @@ def test_a_failed_build_says_why_and_is_retried_on_the_jobs_page(
 
     shown = _page(other)
     assert "La dernière construction a échoué : TERRAIN_CHAT_MODEL names no model" in shown
-    assert 'href="/staff/jobs#report-builds"' in shown
+    assert "La relancer depuis la page « Extractions »" in shown
+    english = html.unescape(other.http.get("/staff/report", headers={"Accept-Language": "en"}).text)
+    assert "The last build failed: TERRAIN_CHAT_MODEL names no model" in english
+    assert "Retry it from the “Extractions” page" in english
     assert REFRESH not in shown
     listed = _page(other, "/staff/jobs")
     assert "Constructions du rapport" in listed

@@ -112,7 +112,7 @@ class ReportPageTexts:
     build_phases: dict[str, str]  # ReportBuildPhase value -> what is being done
     build_progress: str  # {calls} {kept} {dropped}
     build_auto_refresh: str  # {seconds}
-    build_retry: str  # the link to the jobs page, where a failed build is retried
+    build_retry: str  # {page}: the link to the jobs page, where a failed build is retried
 
 
 FR = ReportPageTexts(
@@ -274,8 +274,8 @@ FR = ReportPageTexts(
         "dit pourquoi dans chacune."
     ),
     build_queued=(
-        "Construction demandée par {by} à {at} : elle attend le processus de fond (worker), "
-        "qui la prend dans quelques secondes."
+        "Construction demandée par {by} à {at} : elle attend son tour auprès du processus de "
+        "fond (worker)."
     ),
     build_waits="Elle a été interrompue et reprendra du début : {reason}",
     build_no_worker=(
@@ -293,7 +293,7 @@ FR = ReportPageTexts(
         "Appels au modèle : {calls} · synthèses gardées : {kept} · textes écartés : {dropped}"
     ),
     build_auto_refresh="Cette page se recharge d'elle-même toutes les {seconds} secondes.",
-    build_retry="La relancer depuis la page des tâches",
+    build_retry="La relancer depuis la page « {page} »",
 )
 
 EN = ReportPageTexts(
@@ -449,10 +449,7 @@ EN = ReportPageTexts(
         " {dropped} draft(s) left out, and {sections} section(s) without a narrative: the "
         "draft says why in each."
     ),
-    build_queued=(
-        "Build asked by {by} at {at}: it waits for the background worker, which takes it "
-        "within seconds."
-    ),
+    build_queued=("Build asked by {by} at {at}: it waits for its turn with the background worker."),
     build_waits="It was interrupted and will start again from the beginning: {reason}",
     build_no_worker=(
         "No background worker has been heard from in {seconds} s: the build will wait for one "
@@ -467,7 +464,7 @@ EN = ReportPageTexts(
     },
     build_progress="Model calls: {calls} · narratives kept: {kept} · drafts left out: {dropped}",
     build_auto_refresh="This page reloads by itself every {seconds} seconds.",
-    build_retry="Retry it from the jobs page",
+    build_retry="Retry it from the “{page}” page",
 )
 
 
