@@ -305,3 +305,10 @@ def test_the_command_line_builds_through_the_same_job_or_queues_it(
     refused = runner.invoke(app, ["report", "build", "--no-model"])
     assert refused.exit_code == 1
     assert "already queued or running" in " ".join(refused.output.split())
+
+    # `terrain worker --once` (the step `terrain serve`'s worker runs too) builds it.
+    worked = runner.invoke(app, ["worker", "--once", "--json"])
+    assert worked.exit_code == 0, worked.output
+    ran = json.loads(worked.stdout)
+    assert [(j["kind"], j["status"]) for j in ran["jobs"]] == [("report_build", "done")]
+    assert ran["jobs"][0]["result"]["narratives"] == "unavailable"  # no model listens
