@@ -251,6 +251,7 @@ class JobKind(StrEnum):
     EXTRACTION = "extract"  # one per interview
     REPUBLISH = "republish"  # report versions an erasure withdrew, published again without it
     RETENTION = "retention"  # interviews past TERRAIN_RETENTION_DAYS erased (a record, done)
+    REPORT_BUILD = "report_build"  # the report's draft built by the worker; one at a time
 
 
 class JobStatus(StrEnum):
@@ -275,6 +276,10 @@ class Job(Record):
     result: dict[str, Any] = Field(default_factory=dict)
     input_digest: str | None = Field(
         default=None, description="Digest of the input its last finished run read."
+    )
+    params: dict[str, Any] = Field(
+        default_factory=dict,
+        description="What the job was asked to do (a report build: ReportBuildRequest).",
     )
     created_at: datetime
     updated_at: datetime
@@ -364,3 +369,31 @@ class WorkerHeartbeat(Record):
     pid: int
     started_at: datetime
     seen_at: datetime
+
+
+class ReportBuildRequest(BaseModel):
+    """What a report build was asked for (a REPORT_BUILD job's ``params``)."""
+
+    requested_by: str = Field(description="The account (or command-line user) who asked.")
+    include_proposed: bool = Field(default=False, description="Count unreviewed findings too.")
+    with_model: bool = Field(default=True, description="Have the model write the narratives.")
+
+
+class ReportBuildPhase(StrEnum):
+    READING = "reading"  # the ended interviews and their findings read from the database
+    SECTIONS = "sections"  # the redactor loaded, the sections computed (no model)
+    NARRATIVES = "narratives"  # the model writing the narratives
+    SAVING = "saving"  # the draft stored in place of the previous one
+    DONE = "done"
+
+
+class ReportBuildProgress(BaseModel):
+    """How a report build stands (a REPORT_BUILD job's ``result``, written as it goes, so that
+    any server process can show it)."""
+
+    phase: ReportBuildPhase
+    model_calls: int = Field(default=0, description="Requests to the model so far.")
+    narratives_kept: int = Field(default=0, description="Narratives checked and kept so far.")
+    narratives_dropped: int = Field(
+        default=0, description="Drafts dropped so far (citing no finding, or malformed)."
+    )

@@ -56,6 +56,7 @@ BOTH_DATABASES = frozenset(
         "test_report_publishing.py",
         "test_erasure_leaves_no_copy.py",
         "test_retention.py",
+        "test_report_build_jobs.py",
     }
 )
 

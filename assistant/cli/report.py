@@ -17,8 +17,9 @@ from assistant.wording import counted
 
 if TYPE_CHECKING:
     from assistant.config import Settings
+    from assistant.report.build_jobs import ReportBuildJobs
     from assistant.report.records import Report
-    from assistant.schemas import ReportVersion
+    from assistant.schemas import Job, ReportBuildProgress, ReportVersion
     from assistant.store import Store
 
 report_app = typer.Typer(
@@ -46,6 +47,15 @@ VersionOption = Annotated[
     int | None,
     typer.Option("--version", min=1, help="A published version's number (default: the draft)."),
 ]
+
+
+# What the progress bar says in each phase of a build.
+_PHASES = {
+    "reading": "Reading the interviews",
+    "sections": "Computing the sections",
+    "narratives": "Writing the narratives (model calls)",
+    "saving": "Saving the draft",
+}
 
 
 def _say(text: str) -> None:
@@ -84,6 +94,14 @@ def build(
     no_model: Annotated[
         bool, typer.Option("--no-model", help="Build without narratives, calling no model.")
     ] = False,
+    queue: Annotated[
+        bool,
+        typer.Option(
+            "--queue",
+            help="Queue the build for the worker and return at once; the staff report page "
+            "shows how it stands.",
+        ),
+    ] = False,
     actor: Actor = None,
     as_json: JsonFlag = False,
 ) -> None:
@@ -91,43 +109,52 @@ def build(
     draft and its quote decisions).
 
     The narratives are written by the configured chat model; when it cannot be reached, the
-    draft is complete but for them, and this says so. Exits with status 1 only on failure.
+    draft is complete but for them, and this says so. The build runs here, as a report-build
+    job this command holds (the staff report page shows its progress; one build at a time,
+    wherever it was asked); with --queue, the worker runs it instead. Exits with status 1 only
+    on failure.
     """
-    import asyncio
-
-    from assistant.llm import chat_model_for
-    from assistant.report.publishing import build_draft, quotes_of, report_of
+    from assistant.report.build_jobs import ReportBuildJobs
+    from assistant.report.publishing import quotes_of, report_of
+    from assistant.schemas import JobStatus, ReportBuildRequest
 
     config = settings()
     store = _store(config)
-    model = None if no_model else chat_model_for(config)
-    show = not as_json and sys.stdout.isatty() and model is not None
+    request = ReportBuildRequest(
+        requested_by=actor or getpass.getuser(),
+        include_proposed=include_proposed,
+        with_model=not no_model,
+    )
     try:
-        if show:
-            with progress_bar() as bar:
-                task = bar.add_task("Writing the narratives", total=None)
-                draft = asyncio.run(
-                    build_draft(
-                        store,
-                        config,
-                        model,
-                        actor=actor or getpass.getuser(),
-                        include_proposed=include_proposed,
-                        on_model_call=lambda: bar.advance(task),
-                    )
-                )
-        else:
-            draft = asyncio.run(
-                build_draft(
-                    store,
-                    config,
-                    model,
-                    actor=actor or getpass.getuser(),
-                    include_proposed=include_proposed,
-                )
-            )
-    except TerrainError as error:
+        job = store.jobs.queue_report_build(
+            request.model_dump(mode="json"),
+            lease_seconds=None if queue else config.job_lease_seconds,
+        )
+    except TerrainError as error:  # another build is queued or running
         fail(escape(str(error)))
+    if queue:
+        if as_json:
+            print_json({"queued": job})
+        else:
+            _say(
+                f"Report build {job.id} queued: the worker runs it (`terrain worker`, or the "
+                "one `terrain serve` starts); the staff report page shows how it stands."
+            )
+        return
+    runner = ReportBuildJobs.from_settings(config, store)
+    show = not as_json and sys.stdout.isatty() and not no_model
+    try:
+        ended = _run_build(runner, job, show=show)
+    except KeyboardInterrupt:
+        # Stopped on purpose: not given to a worker to run again.
+        store.jobs.fail(job.id, error="stopped from the command line before it ended")
+        errors.print("Stopped; the previous draft is unchanged.")
+        raise typer.Exit(130) from None
+    if ended is None or ended.status != JobStatus.DONE:
+        fail(escape(ended.error or "the build did not end") if ended else "the build was lost")
+    draft = store.reports.draft()
+    if draft is None:
+        fail("The build ended but no draft is stored.")
     report = report_of(draft)
     pending = len(quotes_of(draft))
     if as_json:
@@ -139,6 +166,25 @@ def build(
         f"{counted(pending, 'quote')} await approval: `terrain report show` lists them, "
         "`terrain report approve` / `drop` decide, then `terrain report publish`."
     )
+
+
+def _run_build(runner: ReportBuildJobs, job: Job, *, show: bool) -> Job | None:
+    """The build, run here; on a terminal, a bar of its phases and model calls."""
+    import asyncio
+
+    if not show:
+        return asyncio.run(runner.run_claimed(job))
+    with progress_bar() as bar:
+        task = bar.add_task("Building the report", total=None)
+
+        async def on_progress(progress: ReportBuildProgress) -> None:
+            bar.update(
+                task,
+                description=_PHASES.get(progress.phase, "Building the report"),
+                completed=progress.model_calls,
+            )
+
+        return asyncio.run(runner.run_claimed(job, on_progress))
 
 
 def _summary(version: ReportVersion, report: Report | None) -> dict[str, object]:

@@ -1,5 +1,5 @@
-"""`terrain worker`: the worker (extraction, and republishing after an erasure) as a process of
-its own."""
+"""`terrain worker`: the worker (extraction, report builds asked on the staff pages, and
+republishing after an erasure) as a process of its own."""
 
 from __future__ import annotations
 
@@ -26,8 +26,9 @@ def worker(
     ] = False,
     as_json: JsonFlag = False,
 ) -> None:
-    """Run extraction jobs as interviews end (or are imported), and republish the report after
-    an erasure, until stopped (SIGTERM or Ctrl-C).
+    """Run extraction jobs as interviews end (or are imported), build the report when a
+    facilitator asks on the staff pages, and republish it after an erasure, until stopped
+    (SIGTERM or Ctrl-C).
 
     `terrain serve` already runs one; start more, on this machine or another one sharing the
     database, when extraction falls behind: each job runs in exactly one worker. A worker that
@@ -42,6 +43,7 @@ def worker(
 
     from assistant.findings.jobs import ExtractionJobs
     from assistant.findings.worker import Retention, Worker
+    from assistant.report.build_jobs import ReportBuildJobs
     from assistant.report.republishing import RepublishJobs
     from assistant.schemas import JobStatus
     from assistant.store import Store
@@ -55,7 +57,11 @@ def worker(
         runner = Worker(
             ExtractionJobs.from_settings(config, store),
             poll_seconds=config.worker_poll_seconds,
-            other_jobs=[RepublishJobs.from_settings(config, store), Retention(store, config)],
+            other_jobs=[
+                RepublishJobs.from_settings(config, store),
+                ReportBuildJobs.from_settings(config, store),
+                Retention(store, config),
+            ],
             heartbeats=store.workers,
         )
         if once:
@@ -111,6 +117,9 @@ def _say_ended(job: Job) -> None:
     if job.kind == JobKind.REPUBLISH:
         _say_republished(job)
         return
+    if job.kind == JobKind.REPORT_BUILD:
+        _say_built(job)
+        return
     if job.kind == JobKind.RETENTION:
         erased = counted(int(job.result.get("erased", 0)), "interview")
         console.print(f"[green]✓[/] retention: {erased} erased", highlight=False)
@@ -134,3 +143,14 @@ def _say_republished(job: Job) -> None:
     pairs = zip(job.result.get("replaced", []), job.result.get("republished", []), strict=False)
     done = ", ".join(f"version {old} as {new}" for old, new in pairs) or "nothing left to do"
     console.print(f"[green]✓[/] report republished after an erasure: {done}", highlight=False)
+
+
+def _say_built(job: Job) -> None:
+    from assistant.schemas import JobStatus
+
+    if job.status != JobStatus.DONE:
+        errors.print(f"[red]✗[/] report build: {escape(job.error or '')}", highlight=False)
+        return
+    findings = counted(int(job.result.get("findings", 0)), "finding")
+    narratives = counted(int(job.result.get("narratives_kept", 0)), "narrative")
+    console.print(f"[green]✓[/] report draft built: {findings}, {narratives}", highlight=False)

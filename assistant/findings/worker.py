@@ -1,6 +1,7 @@
 """The worker: runs queued extraction jobs by itself, as soon as interviews end, and the other
-queued jobs it is given (republishing the report after an erasure, and erasing the interviews
-past their retention, :class:`Retention`).
+queued jobs it is given (republishing the report after an erasure, building the report's draft
+when a facilitator asks, :mod:`assistant.report.build_jobs`, and erasing the interviews past
+their retention, :class:`Retention`).
 
 It runs as its own process: ``terrain worker``, which ``terrain serve`` also starts beside the
 web app (a process, so that extraction never holds up the loop that serves the interviews; see

@@ -6,6 +6,8 @@ arguments (records, settings, a model or None), so those adapters stay thin.
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -27,8 +29,11 @@ from assistant.report.records import (
 )
 from assistant.report.sections import SectionBuilder, is_draft, selected_findings
 from assistant.report.texts import text_for
-from assistant.schemas import Finding
+from assistant.schemas import Finding, ReportBuildPhase, ReportBuildProgress
 from assistant.tokens import TokenCounter
+
+# Told how a build stands, as it goes (the worker writes it to the database).
+ProgressCallback = Callable[[ReportBuildProgress], Awaitable[None]]
 
 
 class _Redaction:
@@ -132,15 +137,39 @@ async def build_report(
     options: ReportOptions | None = None,
     redactor: Redactor | None = None,
     now: datetime | None = None,
+    on_progress: ProgressCallback | None = None,
 ) -> Report:
     """The whole report. With ``model`` None, or no model reachable, it is complete but for
-    its narratives, and says so in ``report.narratives``."""
+    its narratives, and says so in ``report.narratives``. ``on_progress`` is awaited as the
+    sections start, then after each model call and each narrative kept or dropped.
+
+    The sections (the redactor's spaCy pipeline loads then) are computed in a thread, so that
+    the caller's event loop is never held for that long."""
+
+    async def tell(progress: ReportBuildProgress) -> None:
+        if on_progress is not None:
+            await on_progress(progress)
+
     options = options or ReportOptions(language=settings.language)
     redactor = redactor or default_redactor(inputs.known_names, inputs.allowed_terms)
-    built = _build_sections(inputs, codebook, options, redactor, now)
+    await tell(ReportBuildProgress(phase=ReportBuildPhase.SECTIONS))
+    built = await asyncio.to_thread(_build_sections, inputs, codebook, options, redactor, now)
     report = built.report
     if model is None:
         return report
+    writer: NarrativeWriter | None = None
+
+    async def narrated() -> None:
+        if writer is not None:
+            await tell(
+                ReportBuildProgress(
+                    phase=ReportBuildPhase.NARRATIVES,
+                    model_calls=writer.calls,
+                    narratives_kept=writer.kept,
+                    narratives_dropped=writer.dropped,
+                )
+            )
+
     writer = NarrativeWriter(
         model=model,
         codebook=codebook,
@@ -149,7 +178,9 @@ async def build_report(
         language=options.language,
         sources=inputs.sources,
         redact=built.redaction.text,
+        on_progress=narrated,
     )
+    await narrated()
     outcome = await writer.write(report.themes, built.material())
     unreviewed = {
         f.id for findings in built.theme_findings.values() for f in findings if is_draft(f)

@@ -15,7 +15,7 @@ dropped. Drafts are redacted again before they are kept.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -97,8 +97,12 @@ class NarrativeWriter:
         language: str,
         sources: Sequence[SourceSection],
         redact: Callable[[str], str],
+        on_progress: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
+        """``on_progress`` is awaited after each model call and each narrative kept or
+        dropped; it reads :attr:`calls`, :attr:`kept` and :attr:`dropped`."""
         self.model = model
+        self.on_progress = on_progress
         self.codebook = codebook
         self.counter = counter
         self.budget = budget
@@ -108,6 +112,7 @@ class NarrativeWriter:
         self.calls = 0
         self.largest = 0
         self.dropped = 0
+        self.kept = 0
         self.dropped_sections: list[DroppedNarrative] = []
         self.theme_prompt = load_prompt(THEME_PROMPT_ID, language)
         self.reduce_prompt = load_prompt(REDUCE_PROMPT_ID, language)
@@ -129,15 +134,24 @@ class NarrativeWriter:
                 except StructuredOutputError as error:
                     self.calls += error.attempts - 1
                     self._drop(theme.code, DropReason.MALFORMED)
+                    await self._progressed()
                     continue
                 if narrative is None:
                     self._drop(theme.code, DropReason.NO_CITATION)
                 else:
                     syntheses[theme.code] = narrative
+                    self.kept += 1
+                await self._progressed()
             recommendations = await self._recommendations(themes, syntheses)
+            self.kept += len(recommendations)
+            await self._progressed()
         except (ModelError, BudgetError) as error:
             return Outcome({}, [], self._status(NarrativeState.UNAVAILABLE, str(error)))
         return Outcome(syntheses, recommendations, self._status(NarrativeState.WRITTEN))
+
+    async def _progressed(self) -> None:
+        if self.on_progress is not None:
+            await self.on_progress()
 
     def _drop(self, theme: str | None, reason: DropReason, count: int = 1) -> None:
         self.dropped += count
@@ -294,6 +308,7 @@ class NarrativeWriter:
         self.calls += 1
         result = await request_structured(self.model, messages, schema)
         self.calls += result.attempts - 1
+        await self._progressed()
         return result.value
 
     def _theme_text(self, code_id: str) -> Trusted:

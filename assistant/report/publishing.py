@@ -16,17 +16,20 @@ refuses it), and its content is cleared once it is replaced.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 from assistant.config import Settings
 from assistant.errors import TerrainError
 from assistant.findings.codebook import Codebook, load_codebook
-from assistant.llm.port import ChatMessage, ChatModel, JsonSchema, ModelResponse
+from assistant.llm.port import ChatModel
 from assistant.personal_data.redaction import Redactor, default_redactor
 from assistant.report.build import (
+    ProgressCallback,
     build_report,
     build_sections_report,
     edit_narrative,
@@ -49,6 +52,8 @@ from assistant.schemas import (
     Interview,
     InterviewStatus,
     QuoteDecision,
+    ReportBuildPhase,
+    ReportBuildProgress,
     ReportStatus,
     ReportVersion,
     Speaker,
@@ -186,29 +191,6 @@ def codebook_for(settings: Settings) -> Codebook:
     return load_codebook(settings.codebook)
 
 
-class _Counted(ChatModel):
-    """The model, telling ``on_call`` after each request (the command line's progress bar)."""
-
-    def __init__(self, model: ChatModel, on_call: Callable[[], None]) -> None:
-        self.model = model
-        self.on_call = on_call
-
-    @property
-    def name(self) -> str:
-        return self.model.name
-
-    async def request(
-        self, messages: Sequence[ChatMessage], *, json_schema: JsonSchema | None = None
-    ) -> ModelResponse:
-        try:
-            return await self.model.request(messages, json_schema=json_schema)
-        finally:
-            self.on_call()
-
-    def stream(self, messages: Sequence[ChatMessage]) -> AsyncIterator[str]:
-        return self.model.stream(messages)
-
-
 # -------------------------------------------------------------------------- the draft
 
 
@@ -220,14 +202,23 @@ async def build_draft(
     actor: str,
     include_proposed: bool = False,
     redactor: Redactor | None = None,
-    on_model_call: Callable[[], None] | None = None,
+    on_progress: ProgressCallback | None = None,
 ) -> ReportVersion:
     """Build the report from every ended interview and store it as the draft (replacing the
-    previous draft and its decisions). With ``model`` None, narratives are missing."""
-    inputs = gather_inputs(store, settings)
+    previous draft and its decisions). With ``model`` None, narratives are missing.
+
+    The one build of the draft: the worker's REPORT_BUILD jobs (:mod:`.build_jobs`) and
+    ``terrain report build`` both call it. ``on_progress`` is awaited at each phase, model call
+    and narrative kept or dropped. The database reads, the redactor and the sections run in a
+    thread, so that the caller's loop (the worker's heartbeat and lease) keeps going."""
+
+    async def tell(progress: ReportBuildProgress) -> None:
+        if on_progress is not None:
+            await on_progress(progress)
+
+    await tell(ReportBuildProgress(phase=ReportBuildPhase.READING))
+    inputs = await asyncio.to_thread(gather_inputs, store, settings)
     options = options_for(settings, include_proposed=include_proposed)
-    if model is not None and on_model_call is not None:
-        model = _Counted(model, on_model_call)
     report = await build_report(
         inputs,
         settings,
@@ -235,13 +226,27 @@ async def build_draft(
         codebook=codebook_for(settings),
         options=options,
         redactor=redactor or default_redactor(inputs.known_names, inputs.allowed_terms),
+        on_progress=on_progress,
+    )
+    narratives = report.narratives
+    await tell(
+        ReportBuildProgress(
+            phase=ReportBuildPhase.SAVING,
+            model_calls=narratives.model_calls,
+            narratives_kept=len(report.recommendations)
+            + sum(t.synthesis is not None for t in report.themes),
+            narratives_dropped=narratives.dropped,
+        )
     )
     used = selected_findings(inputs.findings, inputs.interviews, include_proposed)
-    return store.reports.save_draft(
-        report.model_dump(mode="json"),
-        finding_ids=[f.id for f in used],
-        interview_ids=[i.id for i in inputs.interviews],
-        built_by=actor,
+    return await asyncio.to_thread(
+        partial(
+            store.reports.save_draft,
+            report.model_dump(mode="json"),
+            finding_ids=[f.id for f in used],
+            interview_ids=[i.id for i in inputs.interviews],
+            built_by=actor,
+        )
     )
 
 

@@ -8,6 +8,7 @@ See :mod:`.store`.
 from assistant.store.errors import (
     FindingNotFoundError,
     InterviewNotFoundError,
+    JobBusyError,
     JobClaimLostError,
     JobNotFoundError,
     StorageUnavailableError,
@@ -22,6 +23,7 @@ from assistant.store.store import Store
 __all__ = [
     "FindingNotFoundError",
     "InterviewNotFoundError",
+    "JobBusyError",
     "JobClaimLostError",
     "JobNotFoundError",
     "NoDraftError",

@@ -65,6 +65,19 @@ class JobClaimLostError(StoreError):
         self.job_id = job_id
 
 
+class JobBusyError(StoreError):
+    """Another job of the same kind is already queued or running, and that kind runs one at a
+    time (a report build): ``busy`` is that job."""
+
+    def __init__(self, busy_id: str) -> None:
+        super().__init__(
+            f"Another job of this kind ({busy_id!r}) is already queued or running; it runs one "
+            "at a time.",
+            fix="Wait for it to end (the jobs page, /staff/jobs, shows it), then try again.",
+        )
+        self.busy_id = busy_id
+
+
 class UserNotFoundError(StoreError):
     """No account has this user name."""
 

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from assistant.schemas import Job, JobKind, JobStatus
 from assistant.store.database import Repository, guarded
-from assistant.store.errors import JobClaimLostError, JobNotFoundError
+from assistant.store.errors import JobBusyError, JobClaimLostError, JobNotFoundError
 from assistant.store.interviews import interview_row
 from assistant.store.models import JobRow
 from assistant.store.queueing import enqueue_in
@@ -60,6 +60,77 @@ class JobRepository(Repository):
                 if attempt == 2:
                     raise
         raise AssertionError("unreachable")  # pragma: no cover
+
+    @guarded("queueing a report build")
+    def queue_report_build(
+        self, params: dict[str, Any], *, lease_seconds: float | None = None
+    ) -> Job:
+        """Queue a report build asked with ``params``; with ``lease_seconds``, the build is
+        claimed at once by the caller, who runs it (the command line), under that lease.
+
+        One build at a time: raises JobBusyError, naming the build already queued or running,
+        whichever process queued it (the database's unique index decides between two at once).
+        """
+        kind = JobKind.REPORT_BUILD.value
+        active = and_(
+            JobRow.kind == kind,
+            JobRow.status.in_((JobStatus.QUEUED.value, JobStatus.RUNNING.value)),
+        )
+        try:
+            with self._db.writing() as session:
+                busy = session.scalar(select(JobRow.id).where(active).limit(1))
+                if busy is not None:
+                    raise JobBusyError(busy)
+                now = self._db.now()
+                claimed = lease_seconds is not None
+                row = JobRow(
+                    id=uuid.uuid4().hex,
+                    kind=kind,
+                    interview_id=None,
+                    status=(JobStatus.RUNNING if claimed else JobStatus.QUEUED).value,
+                    attempts=1 if claimed else 0,
+                    error=None,
+                    result={},
+                    input_digest=None,
+                    params=dict(params),
+                    claim=uuid.uuid4().hex if claimed else None,
+                    lease_expires_at=now + timedelta(seconds=lease_seconds or 0)
+                    if claimed
+                    else None,
+                    created_at=now,
+                    updated_at=now,
+                )
+                session.add(row)
+                session.flush()
+                return Job.model_validate(row)
+        except IntegrityError:
+            # Another process queued one between our look and our insert (PostgreSQL).
+            with self._db.reading() as session:
+                busy = session.scalar(select(JobRow.id).where(active).limit(1))
+            raise JobBusyError(busy or "?") from None
+
+    @guarded("finding the latest job")
+    def latest(self, kind: JobKind) -> Job | None:
+        """The ``kind`` job queued last, or None."""
+        query = (
+            select(JobRow)
+            .where(JobRow.kind == JobKind(kind).value)
+            .order_by(JobRow.created_at.desc(), JobRow.id.desc())
+            .limit(1)
+        )
+        with self._db.reading() as session:
+            row = session.scalar(query)
+            return None if row is None else Job.model_validate(row)
+
+    @guarded("recording a job's progress")
+    def progress(self, job_id: str, *, claim: str, progress: dict[str, Any]) -> Job:
+        """Record how a running job stands, as its result so far (JSON), for every process
+        to show. Raises JobClaimLostError if the job is no longer held under ``claim``."""
+        with self._db.writing() as session:
+            row = self._held(session, job_id, claim)
+            row.result = dict(progress)
+            row.updated_at = self._db.now()
+            return Job.model_validate(row)
 
     @guarded("claiming a job")
     def claim_next(
@@ -189,19 +260,32 @@ class JobRepository(Repository):
         """Queue a DONE or FAILED job again (its input changed, or on purpose), error cleared.
 
         Its attempts, result and input digest are kept until it next ends. A queued or running
-        job is returned unchanged (a running one belongs to a worker). Raises JobNotFoundError.
+        job is returned unchanged (a running one belongs to a worker). Raises JobNotFoundError,
+        and JobBusyError for a report build while another one is queued or running.
         """
-        with self._db.writing() as session:
-            row = session.get(JobRow, job_id, with_for_update=True)
-            if row is None:
-                raise JobNotFoundError(job_id)
-            if row.status in (JobStatus.DONE.value, JobStatus.FAILED.value):
-                row.status = JobStatus.QUEUED.value
-                row.error = None
-                row.claim = None
-                row.lease_expires_at = None
-                row.updated_at = self._db.now()
-            return Job.model_validate(row)
+        try:
+            with self._db.writing() as session:
+                row = session.get(JobRow, job_id, with_for_update=True)
+                if row is None:
+                    raise JobNotFoundError(job_id)
+                if row.status in (JobStatus.DONE.value, JobStatus.FAILED.value):
+                    row.status = JobStatus.QUEUED.value
+                    row.error = None
+                    row.claim = None
+                    row.lease_expires_at = None
+                    row.updated_at = self._db.now()
+                    session.flush()
+                return Job.model_validate(row)
+        except IntegrityError:
+            # The one-report-build-at-a-time index: another build waits or runs.
+            with self._db.reading() as session:
+                busy = session.scalar(
+                    select(JobRow.id).where(
+                        JobRow.kind == JobKind.REPORT_BUILD.value,
+                        JobRow.status.in_((JobStatus.QUEUED.value, JobStatus.RUNNING.value)),
+                    )
+                )
+            raise JobBusyError(busy or "?") from None
 
     @guarded("recording a job's failure")
     def fail(self, job_id: str, *, error: str, claim: str | None = None) -> Job:

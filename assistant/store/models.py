@@ -31,6 +31,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.sql.expression import false
@@ -199,6 +200,11 @@ class FindingChangeRow(Base):
     at: Mapped[datetime]
 
 
+# The report build that is waiting or under way (kind and status values of schemas.JobKind and
+# JobStatus), at most one: the condition of JobRow's partial unique index.
+ACTIVE_REPORT_BUILD = "kind = 'report_build' AND status IN ('queued', 'running')"
+
+
 class JobRow(Base):
     """A unit of deferred work; at most one per (kind, interview), so enqueueing is idempotent.
     A republish job names no interview (it follows an erasure); at most one of them waits.
@@ -206,10 +212,22 @@ class JobRow(Base):
     ``input_digest`` is the digest of what the job's last finished run read (for an extraction,
     the transcript), so that a changed input can be told from an unchanged one. A running job
     is leased: ``claim`` names the worker's claim, ``lease_expires_at`` when it runs out.
+    ``params`` holds what the job was asked (a report build's options). At most one report
+    build is queued or running at a time, whichever process asked for it (a partial unique
+    index: two facilitators on two web processes cannot start two).
     """
 
     __tablename__ = "jobs"
-    __table_args__ = (UniqueConstraint("kind", "interview_id"),)
+    __table_args__ = (
+        UniqueConstraint("kind", "interview_id"),
+        Index(
+            "uq_jobs_one_report_build",
+            "kind",
+            unique=True,
+            sqlite_where=text(ACTIVE_REPORT_BUILD),
+            postgresql_where=text(ACTIVE_REPORT_BUILD),
+        ),
+    )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     kind: Mapped[str] = mapped_column(String(64))
@@ -221,6 +239,7 @@ class JobRow(Base):
     error: Mapped[str | None] = mapped_column(Text)
     result: Mapped[dict[str, Any]]
     input_digest: Mapped[str | None] = mapped_column(String(64))
+    params: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default=text("'{}'"))
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     claim: Mapped[str | None] = mapped_column(String(32))

@@ -48,6 +48,7 @@ def enqueue_in(session: Session, kind: JobKind, interview_id: str, now: datetime
             error=None,
             result={},
             input_digest=None,
+            params={},
             claim=None,
             lease_expires_at=None,
             created_at=now,

@@ -1,5 +1,6 @@
-"""The jobs for facilitators, extractions and the report's republications after an erasure:
-their state and why one failed, and a retry; and the last erasure past the retention."""
+"""The jobs for facilitators, extractions, the report's builds and its republications after an
+erasure: their state and why one failed, and a retry; and the last erasure past the
+retention."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from assistant.findings.worker import SILENT_SECONDS
 from assistant.schemas import Job, JobKind, JobStatus
-from assistant.store import JobNotFoundError
+from assistant.store import JobBusyError, JobNotFoundError
 from assistant.web.pages.access import Viewer, viewer
 from assistant.web.pages.interviews import FACILITATORS
 from assistant.web.pages.problems import NotFound
@@ -44,6 +45,10 @@ def jobs(done: str | None = None, who: Viewer = Depends(viewer)) -> Response:  #
         JobLine(job, when(texts, job.created_at))
         for job in reversed(store.jobs.where(kind=JobKind.REPUBLISH))
     ]
+    builds = [
+        JobLine(job, str(job.params.get("requested_by", "")))
+        for job in reversed(store.jobs.where(kind=JobKind.REPORT_BUILD))
+    ]
     retention = [
         texts.retention_done.format(
             count=job.result.get("erased", 0), when=when(texts, job.created_at)
@@ -59,6 +64,7 @@ def jobs(done: str | None = None, who: Viewer = Depends(viewer)) -> Response:  #
         current=PREFIX + JOBS,
         extractions=extractions,
         republications=republications,
+        builds=builds,
         retention=retention[0] if retention else None,
         retryable=JobStatus.FAILED,
         notice=done if done in texts.notices else None,
@@ -72,5 +78,10 @@ def retry(job_id: str, who: Viewer = Depends(viewer)) -> Response:  # noqa: B008
         job = who.runtime.store.jobs.requeue(job_id)
     except JobNotFoundError:
         raise NotFound(who) from None
-    done = "requeued" if job.kind is JobKind.EXTRACTION else "republish_requeued"
+    except JobBusyError:  # a report build, while another one waits or runs
+        return RedirectResponse(f"{PREFIX}{JOBS}?done=report_build_busy", status_code=303)
+    done = {
+        JobKind.EXTRACTION: "requeued",
+        JobKind.REPORT_BUILD: "report_build_requeued",
+    }.get(job.kind, "republish_requeued")
     return RedirectResponse(f"{PREFIX}{JOBS}?done={done}", status_code=303)

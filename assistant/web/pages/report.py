@@ -2,28 +2,28 @@
 narratives, approve or drop each quote, publish, export, and the published versions.
 
 Building calls the model for the narratives, for minutes, and loads the redactor's spaCy
-pipeline: it runs in a thread of its own (:class:`DraftBuilder`), never in the loop that serves
-the interviews, and the page says how it stands. A build lost to a server restart leaves the
-previous draft as it was; the page then offers to build again.
+pipeline: the page only queues a report-build job (:mod:`assistant.report.build_jobs`), which
+the worker runs, and shows how it stands from the database, reloading itself meanwhile; so any
+web process shows the same build, and none holds one. A build whose worker stops goes back to
+the queue; one that fails says why, and is retried on the jobs page.
 """
 
 from __future__ import annotations
 
 import asyncio
-import threading
-from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from dataclasses import dataclass
 from typing import Any
 
 from fastapi import Depends, Form
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from assistant.errors import TerrainError
+from assistant.findings.worker import SILENT_SECONDS
+from assistant.report.build_jobs import build_progress, build_request, queue_build
 from assistant.report.publishing import (
     UnknownQuoteError,
     UnreviewedQuotesError,
     WithdrawnVersionError,
-    build_draft,
     decide_quote,
     draft_qdpx,
     edit_draft_narrative,
@@ -34,15 +34,24 @@ from assistant.report.publishing import (
     with_approved_quotes,
 )
 from assistant.report.records import Narrative, NarrativeState
-from assistant.schemas import AccessKind, QuoteDecision, ReportStatus, ReportVersion
-from assistant.store import NoDraftError
+from assistant.schemas import (
+    AccessKind,
+    Job,
+    JobKind,
+    JobStatus,
+    QuoteDecision,
+    ReportBuildProgress,
+    ReportBuildRequest,
+    ReportStatus,
+    ReportVersion,
+)
+from assistant.store import JobBusyError, NoDraftError, Store
 from assistant.web.pages.access import Viewer, bounded_number, viewer
 from assistant.web.pages.interviews import FACILITATORS
 from assistant.web.pages.problems import NotFound
 from assistant.web.pages.report_texts import report_page_texts
 from assistant.web.pages.routes import PREFIX, page
 from assistant.web.pages.templating import render
-from assistant.web.runtime import Runtime
 
 REPORT = "/report"
 LEADERSHIP_FORMATS = ("html", "pdf", "md", "json")
@@ -56,74 +65,37 @@ MEDIA_TYPES = {
 }
 
 
+# How often the page reloads itself while a build waits or runs.
+REFRESH_SECONDS = 5
+
+
 @dataclass(frozen=True)
-class BuildState:
-    running: bool = False
-    started_by: str | None = None
-    started_at: datetime | None = None
-    error: str | None = None
+class BuildView:
+    """The latest report build as the page shows it, read from the database (any web
+    process shows the same): who asked and when, how it stands, why it failed."""
+
+    job: Job
+    request: ReportBuildRequest
+    progress: ReportBuildProgress | None
+
+    @property
+    def active(self) -> bool:
+        return self.job.status in (JobStatus.QUEUED, JobStatus.RUNNING)
+
+    @property
+    def running(self) -> bool:
+        return self.job.status == JobStatus.RUNNING
+
+    @property
+    def failed(self) -> bool:
+        return self.job.status == JobStatus.FAILED
 
 
-class DraftBuilder:
-    """One draft build at a time, in a thread, and how the last one stands."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self.state = BuildState()
-        self._thread: threading.Thread | None = None
-
-    def start(
-        self, runtime: Runtime, *, actor: str, include_proposed: bool, with_model: bool
-    ) -> bool:
-        """Start a build; False (and nothing started) while another one runs."""
-        with self._lock:
-            if self.state.running:
-                return False
-            self.state = BuildState(running=True, started_by=actor, started_at=datetime.now(UTC))
-            self._thread = threading.Thread(
-                target=self._build,
-                args=(runtime, actor, include_proposed, with_model),
-                name="terrain-report-build",
-                daemon=True,
-            )
-            self._thread.start()
-            return True
-
-    def wait(self, timeout: float | None = None) -> BuildState:
-        """The state once the running build (if any) has ended, or ``timeout`` has passed."""
-        thread = self._thread
-        if thread is not None:
-            thread.join(timeout)
-        return self.state
-
-    def _build(
-        self, runtime: Runtime, actor: str, include_proposed: bool, with_model: bool
-    ) -> None:
-        error: str | None = None
-        try:
-            model = None
-            if with_model:
-                from assistant.llm import chat_model_for
-
-                model = chat_model_for(runtime.settings)
-            asyncio.run(
-                build_draft(
-                    runtime.store,
-                    runtime.settings,
-                    model,
-                    actor=actor,
-                    include_proposed=include_proposed,
-                )
-            )
-        except TerrainError as problem:
-            error = str(problem)
-        except Exception as problem:  # the page must say it ended, whatever happened
-            error = f"unexpected error: {problem!r}"
-        with self._lock:
-            self.state = replace(self.state, running=False, error=error)
-
-
-BUILDER = DraftBuilder()
+def _latest_build(store: Store) -> BuildView | None:
+    job = store.jobs.latest(JobKind.REPORT_BUILD)
+    if job is None:
+        return None
+    return BuildView(job, build_request(job), build_progress(job))
 
 
 def _back(done: str | None = None, problem: str | None = None, anchor: str = "") -> Response:
@@ -167,10 +139,17 @@ async def report_page(
 ) -> Response:
     r = report_page_texts(who.language)
     store = who.runtime.store
-    draft, versions, read = await asyncio.gather(
+    draft, versions, read, build = await asyncio.gather(
         asyncio.to_thread(store.reports.draft),
         asyncio.to_thread(store.reports.versions),
         asyncio.to_thread(store.reports.latest_published),
+        asyncio.to_thread(_latest_build, store),
+    )
+    # A build that waits while no worker is alive would wait for ever: the page says so.
+    workers = (
+        len(await asyncio.to_thread(store.workers.alive, SILENT_SECONDS))
+        if build is not None and build.active
+        else None
     )
     context: dict[str, Any] = {"draft": draft}
     if draft is not None:
@@ -192,7 +171,10 @@ async def report_page(
         who,
         current=PREFIX + REPORT,
         r=r,
-        build=BUILDER.state,
+        build=build,
+        workers=workers,
+        silent_seconds=int(SILENT_SECONDS),
+        refresh_seconds=REFRESH_SECONDS,
         versions=versions,
         read=read,
         published=ReportStatus.PUBLISHED,
@@ -212,13 +194,16 @@ async def build(
     narratives: str = Form("model"),
     who: Viewer = Depends(viewer),  # noqa: B008
 ) -> Response:
-    started = BUILDER.start(
-        who.runtime,
-        actor=who.account.name,
+    request = ReportBuildRequest(
+        requested_by=who.account.name,
         include_proposed=include_proposed is not None,
         with_model=narratives != "none",
     )
-    return _back(done="building") if started else _back(problem="busy")
+    try:
+        await asyncio.to_thread(queue_build, who.runtime.store, request)
+    except JobBusyError:
+        return _back(problem="busy")
+    return _back(done="building")
 
 
 @page(REPORT + "/quotes/{quote_id}", roles=FACILITATORS, method="POST")

@@ -19,7 +19,7 @@ class ReportPageTexts:
     build_with_model: str
     build_without_model: str
     build_button: str
-    building: str  # {by} {at}
+    building: str  # {by} {at} {phase}
     build_failed: str  # {reason}
     refresh: str
     no_draft: str
@@ -105,6 +105,14 @@ class ReportPageTexts:
     cancel: str
     erased: str  # {names}
     narratives_dropped: str  # {dropped} {sections}
+    # a build queued for the worker, or under way (its progress read from the database)
+    build_queued: str  # {by} {at}
+    build_waits: str  # {reason}: why a build that had started waits again
+    build_no_worker: str  # {seconds}
+    build_phases: dict[str, str]  # ReportBuildPhase value -> what is being done
+    build_progress: str  # {calls} {kept} {dropped}
+    build_auto_refresh: str  # {seconds}
+    build_retry: str  # {page}: the link to the jobs page, where a failed build is retried
 
 
 FR = ReportPageTexts(
@@ -119,9 +127,7 @@ FR = ReportPageTexts(
     build_with_model="Rédigées par le modèle (quelques minutes)",
     build_without_model="Sans synthèses (aucun appel au modèle)",
     build_button="Construire le brouillon",
-    building=(
-        "Construction en cours, lancée par {by} à {at}. Rechargez la page pour voir où elle en est."
-    ),
+    building="Construction en cours, demandée par {by} à {at} : {phase}.",
     build_failed="La dernière construction a échoué : {reason}",
     refresh="Recharger",
     no_draft="Aucun brouillon pour l'instant : construisez-en un.",
@@ -189,7 +195,7 @@ FR = ReportPageTexts(
         "published": "Version publiée : la direction la lit désormais.",
     },
     problems={
-        "busy": "Une construction est déjà en cours : attendez qu'elle finisse.",
+        "busy": "Une construction est déjà demandée ou en cours : attendez qu'elle finisse.",
         "no_draft": "Il n'y a plus de brouillon (il a peut-être été reconstruit ou retiré).",
         "pending": (
             "Des citations attendent encore une décision : rien n'a été publié. Approuvez ou "
@@ -267,6 +273,27 @@ FR = ReportPageTexts(
         " {dropped} texte(s) écarté(s), {sections} section(s) sans synthèse : le brouillon "
         "dit pourquoi dans chacune."
     ),
+    build_queued=(
+        "Construction demandée par {by} à {at} : elle attend son tour auprès du processus de "
+        "fond (worker)."
+    ),
+    build_waits="Elle a été interrompue et reprendra du début : {reason}",
+    build_no_worker=(
+        "Aucun processus de fond (worker) ne donne signe de vie depuis {seconds} s : la "
+        "construction attendra qu'il démarre. Redémarrez terrain serve, ou lancez terrain worker."
+    ),
+    build_phases={
+        "reading": "lecture des entretiens et des constats",
+        "sections": "calcul des sections et masquage des données personnelles",
+        "narratives": "rédaction des synthèses par le modèle",
+        "saving": "enregistrement du brouillon",
+        "done": "terminée",
+    },
+    build_progress=(
+        "Appels au modèle : {calls} · synthèses gardées : {kept} · textes écartés : {dropped}"
+    ),
+    build_auto_refresh="Cette page se recharge d'elle-même toutes les {seconds} secondes.",
+    build_retry="La relancer depuis la page « {page} »",
 )
 
 EN = ReportPageTexts(
@@ -281,7 +308,7 @@ EN = ReportPageTexts(
     build_with_model="Written by the model (a few minutes)",
     build_without_model="No narratives (no model call)",
     build_button="Build the draft",
-    building="Building, started by {by} at {at}. Reload the page to see how it stands.",
+    building="Building, asked by {by} at {at}: {phase}.",
     build_failed="The last build failed: {reason}",
     refresh="Reload",
     no_draft="No draft yet: build one.",
@@ -347,7 +374,7 @@ EN = ReportPageTexts(
         "published": "Version published: leadership now reads it.",
     },
     problems={
-        "busy": "A build is already running: wait for it to finish.",
+        "busy": "A build is already queued or running: wait for it to finish.",
         "no_draft": "There is no draft any more (it may have been rebuilt or withdrawn).",
         "pending": (
             "Some quotes still await a decision: nothing was published. Approve or drop each one."
@@ -422,6 +449,22 @@ EN = ReportPageTexts(
         " {dropped} draft(s) left out, and {sections} section(s) without a narrative: the "
         "draft says why in each."
     ),
+    build_queued=("Build asked by {by} at {at}: it waits for its turn with the background worker."),
+    build_waits="It was interrupted and will start again from the beginning: {reason}",
+    build_no_worker=(
+        "No background worker has been heard from in {seconds} s: the build will wait for one "
+        "to start. Restart terrain serve, or start terrain worker."
+    ),
+    build_phases={
+        "reading": "reading the interviews and findings",
+        "sections": "computing the sections and masking personal data",
+        "narratives": "the model writing the narratives",
+        "saving": "saving the draft",
+        "done": "done",
+    },
+    build_progress="Model calls: {calls} · narratives kept: {kept} · drafts left out: {dropped}",
+    build_auto_refresh="This page reloads by itself every {seconds} seconds.",
+    build_retry="Retry it from the “{page}” page",
 )
 
 

@@ -105,6 +105,11 @@ class PageTexts:
     # workers (the jobs page): {count} alive; none heard from in {seconds} s
     workers_running: str
     no_worker: str
+    # report builds (the jobs page)
+    report_builds_title: str
+    report_builds_intro: str
+    report_builds_columns: tuple[str, ...]
+    report_builds_empty: str
 
 
 FR = PageTexts(
@@ -216,6 +221,11 @@ FR = PageTexts(
         "added": "Constat ajouté.",
         "requeued": "Extraction relancée : elle est en attente.",
         "republish_requeued": "Republication relancée : elle est en attente.",
+        "report_build_requeued": "Construction du rapport relancée : elle est en attente.",
+        "report_build_busy": (
+            "Une autre construction du rapport est déjà demandée ou en cours : rien n'a été "
+            "relancé."
+        ),
     },
     problems={
         "not_said": (
@@ -292,6 +302,13 @@ FR = PageTexts(
         "les extractions en attente ne se feront pas. Redémarrez terrain serve, ou lancez "
         "terrain worker."
     ),
+    report_builds_title="Constructions du rapport",
+    report_builds_intro=(
+        "Les brouillons du rapport demandés depuis la page Rapport (ou par terrain report "
+        "build), construits un à la fois par le processus de fond."
+    ),
+    report_builds_columns=("Demandée par", "État", "Essais", "Raison", "Mise à jour", ""),
+    report_builds_empty="Aucune construction demandée.",
 )
 
 EN = PageTexts(
@@ -403,6 +420,9 @@ EN = PageTexts(
         "added": "Finding added.",
         "requeued": "Extraction queued again.",
         "republish_requeued": "Republication queued again.",
+        "report_build_requeued": "Report build queued again.",
+        "report_build_busy": "Another report build is already queued or running: nothing was "
+        "queued again.",
     },
     problems={
         "not_said": (
@@ -474,6 +494,13 @@ EN = PageTexts(
         "No extraction worker is running (none heard from in the last {seconds} s): queued "
         "extractions will wait. Restart terrain serve, or start terrain worker."
     ),
+    report_builds_title="Report builds",
+    report_builds_intro=(
+        "The report drafts asked for on the Report page (or by terrain report build), built one "
+        "at a time by the background worker."
+    ),
+    report_builds_columns=("Asked by", "State", "Attempts", "Reason", "Updated", ""),
+    report_builds_empty="No report build asked for.",
 )
 
 
