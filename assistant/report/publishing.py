@@ -34,6 +34,7 @@ from assistant.report.build import (
 from assistant.report.exports import render_pdf, report_json
 from assistant.report.qdpx import QdpxExport, build_qdpx
 from assistant.report.records import (
+    InterviewProfile,
     Narrative,
     Report,
     ReportInputs,
@@ -146,6 +147,13 @@ def known_names(store: Store, settings: Settings, interviews: Sequence[Interview
     return names
 
 
+def profiles_of(interviews: Sequence[Interview]) -> dict[str, InterviewProfile]:
+    """Each interview's group, as it kept it when it started (never the account's now)."""
+    return {
+        i.id: InterviewProfile(role=i.job, site=i.site) for i in interviews if i.job or i.site
+    }
+
+
 def employee_turns(turns: Sequence[Turn]) -> list[Turn]:
     """Only what the employee said: what the report may show in quotation marks as theirs."""
     return [turn for turn in turns if turn.speaker == Speaker.EMPLOYEE]
@@ -166,6 +174,7 @@ def gather_inputs(
     return ReportInputs(
         interviews=interviews,
         findings=findings,
+        profiles=profiles_of(interviews),
         known_names=known_names(store, settings, interviews),
         allowed_terms=company_terms(settings.data_dir),
         employee_words={i.id: employee_turns(store.interviews.turns(i.id)) for i in interviews},
