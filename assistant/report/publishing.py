@@ -149,9 +149,7 @@ def known_names(store: Store, settings: Settings, interviews: Sequence[Interview
 
 def profiles_of(interviews: Sequence[Interview]) -> dict[str, InterviewProfile]:
     """Each interview's group, as it kept it when it started (never the account's now)."""
-    return {
-        i.id: InterviewProfile(role=i.job, site=i.site) for i in interviews if i.job or i.site
-    }
+    return {i.id: InterviewProfile(role=i.job, site=i.site) for i in interviews if i.job or i.site}
 
 
 def employee_turns(turns: Sequence[Turn]) -> list[Turn]:

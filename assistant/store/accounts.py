@@ -160,7 +160,8 @@ class AccountRepository(Repository):
     ) -> None:
         """Users made (each with its password hash, or None) and users changed, all in one
         transaction: either every one is, or none (:class:`UserExistsError` or
-        :class:`UserNotFoundError` if the accounts moved meanwhile)."""
+        :class:`UserNotFoundError` if the accounts moved meanwhile). Each is dated now."""
+        now = self._db.now()
         with self._db.writing() as session:
             for user, password_hash in new:
                 if session.get(UserRow, user.name) is not None:
@@ -171,7 +172,7 @@ class AccountRepository(Repository):
                         role=user.role.value,
                         display_name=user.display_name,
                         password_hash=password_hash,
-                        created_at=user.created_at,
+                        created_at=now,
                         disabled=False,
                         **user.profile.model_dump(),
                     )
