@@ -17,7 +17,6 @@ from __future__ import annotations
 import csv
 import io
 import secrets
-import unicodedata
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -31,11 +30,10 @@ from assistant.auth import (
     skeleton,
 )
 from assistant.errors import TerrainError
+from assistant.profiles import profile_of
 from assistant.schemas import (
-    MAX_PROFILE_CHARS,
     PROFILE_FIELDS,
     AccountUpdate,
-    Profile,
     User,
     UserRole,
 )
@@ -80,17 +78,6 @@ class ImportResult:
 
 class AccountFileError(TerrainError):
     """A file that cannot be read as accounts at all (no header, unknown columns)."""
-
-
-def profile_value(value: str | None) -> str | None:
-    """A profile cell cleaned (one line, spaces collapsed), None when empty; ValueError when
-    longer than MAX_PROFILE_CHARS."""
-    if value is None:
-        return None
-    cleaned = " ".join(clean_text(unicodedata.normalize("NFKC", value)).split())
-    if len(cleaned) > MAX_PROFILE_CHARS:
-        raise ValueError(f"at most {MAX_PROFILE_CHARS} characters")
-    return cleaned or None
 
 
 def _rows(text: str) -> list[tuple[int, dict[str, str]]]:
@@ -203,12 +190,7 @@ def _plan(
             f"Unknown role {shorten(role_cell)!r}: use {', '.join(r.value for r in UserRole)}."
         ) from None
     display_name = check_display_name(cells.get("display_name"))
-    profile: dict[str, str | None] = {}
-    for column in PROFILE_FIELDS:
-        try:
-            profile[column] = profile_value(cells.get(column))
-        except ValueError as error:
-            raise AuthError(f"The {column} has {error}.") from None
+    profile = profile_of(cells)
     current = existing.get(name)
     if current is None:
         other = looks.get(skeleton(name))
@@ -219,10 +201,10 @@ def _plan(
             role=role or UserRole.EMPLOYEE,
             display_name=display_name,
             created_at=_epoch(),
-            **profile,
+            **profile.model_dump(),
         )
         return _Planned(line, name, user, None)
-    wanted = current.profile.merged(Profile(**profile))
+    wanted = current.profile.merged(profile)
     change = AccountUpdate(
         role=role if role is not None and role != current.role else None,
         display_name=(
