@@ -262,6 +262,11 @@ class Settings(BaseSettings):
         description="Largest request body the web app accepts, in KB; a larger one is refused "
         "from its declared length, before it is read.",
     )
+    staff_language: Literal["fr", "en"] | None = Field(
+        default=None,
+        description="Language of the facilitators' research export (the QDPX codebook, "
+        "variables and memos), whatever the interviews' languages; unset means `language`.",
+    )
 
     @field_validator("ollama_host", "chroma_url")
     @classmethod

@@ -47,6 +47,7 @@ from assistant.report.render_markdown import render_markdown
 from assistant.report.sections import selected_findings
 from assistant.retrieval.people import company_people, company_terms
 from assistant.schemas import (
+    Finding,
     Interview,
     InterviewStatus,
     QuoteDecision,
@@ -341,7 +342,19 @@ def draft_qdpx(store: Store, settings: Settings) -> QdpxExport:
         codebook_for(settings),
         include_proposed=report_of(draft).include_proposed,
         mask_third_parties=settings.mask_third_parties,
+        language=settings.staff_language or settings.language,
+        reviewers=last_reviewers(store, findings),
     )
+
+
+def last_reviewers(store: Store, findings: Sequence[Finding]) -> dict[str, str]:
+    """By finding id, the facilitator whose review action on it was the last (none: absent)."""
+    wanted = {f.id for f in findings}
+    last: dict[str, str] = {}
+    for change in sorted(store.findings.changes(), key=lambda c: (c.at, c.id)):
+        if change.finding_id in wanted:
+            last[change.finding_id] = change.actor
+    return last
 
 
 # -------------------------------------------------------------------------- erasure
