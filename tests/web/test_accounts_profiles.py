@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import html
+import re
+import shutil
+import subprocess
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -51,3 +55,36 @@ def test_a_new_account_gets_its_profile_and_a_too_long_one_is_refused(
     nadia = pages.store.accounts.get("nadia")
     assert nadia is not None
     assert nadia.job is None  # refused whole: nothing changed
+
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+
+
+def test_screenshots_of_the_accounts_page_with_profiles(pages: PagesClient) -> None:
+    """The page as a browser shows it, desktop and phone (kept in test-artifacts/, looked at)."""
+    chromium = shutil.which("chromium") or "/usr/bin/chromium"
+    if not Path(chromium).exists():
+        pytest.skip("no Chromium here")
+    for name, (job, site, team) in {
+        "sam": ("auxiliaire de vie", "Valence", "équipe A"),
+        "nadia": ("coordinatrice", "Crest", ""),
+    }.items():
+        pages.post(
+            f"/staff/admin/accounts/{name}/profile", {"job": job, "site": site, "team": team}
+        )
+    page = pages.get("/staff/admin/accounts").text
+    css = pages.get("/staff/static/staff.css").text
+    page = re.sub(r'<link rel="stylesheet"[^>]*>', f"<style>{css}</style>", page)
+    page = page.replace("<details", "<details open", 2)
+    ARTIFACTS.mkdir(exist_ok=True)
+    source = ARTIFACTS / "accounts-profiles.html"
+    source.write_text(page, encoding="utf-8")
+    for size, width in (("desktop", 1280), ("phone", 390)):
+        shot = ARTIFACTS / f"accounts-profiles-{size}.png"
+        subprocess.run(
+            [chromium, "--headless", "--no-sandbox", "--disable-gpu",
+             "--disable-background-networking", f"--window-size={width},1400",
+             f"--screenshot={shot}", source.as_uri()],
+            check=True, capture_output=True, timeout=120,
+        )  # fmt: skip
+        assert shot.stat().st_size > 10_000
