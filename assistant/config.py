@@ -262,6 +262,12 @@ class Settings(BaseSettings):
         description="Largest request body the web app accepts, in KB; a larger one is refused "
         "from its declared length, before it is read.",
     )
+    auth_profile_fields: str = Field(
+        default="",
+        description="With single sign-on, where each profile field comes from: "
+        "'job=HEADER_OR_CLAIM,site=…,team=…' (a header with TERRAIN_AUTH_HEADER, a claim of "
+        "the provider's user data with OAuth); a value given at sign-on replaces the account's.",
+    )
     staff_language: Literal["fr", "en"] | None = Field(
         default=None,
         description="Language of the facilitators' research export (the QDPX codebook, "

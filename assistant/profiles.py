@@ -44,3 +44,34 @@ def set_profile(store: Store, name: str, values: Mapping[str, str | None]) -> Us
     return store.accounts.update(
         stored_user_name(store, name), AccountUpdate(profile=profile_of(values))
     )
+
+
+def sign_on_sources(setting: str) -> dict[str, str]:
+    """``job=X-Job,site=X-Site`` as {field: header or claim}; ValueError for an unknown field."""
+    sources: dict[str, str] = {}
+    for item in filter(None, (part.strip() for part in setting.split(","))):
+        field, _, source = item.partition("=")
+        field = field.strip().casefold()
+        if field not in PROFILE_FIELDS or not source.strip():
+            raise ValueError(f"{item!r}: write job=NAME, site=NAME or team=NAME")
+        sources[field] = source.strip()
+    return sources
+
+
+def update_from_sign_on(
+    store: Store, name: str, sources: Mapping[str, str], given: Mapping[str, object]
+) -> User | None:
+    """The profile fields single sign-on gives (``given``: its headers or claims, read by the
+    names ``sources`` maps) replace the account's; the others stay. None if nothing is given,
+    or a value is unusable (then nothing changes)."""
+    values = {field: str(given[source]) for field, source in sources.items() if given.get(source)}
+    account = store.accounts.get(name)
+    if not values or account is None:
+        return None
+    try:
+        wanted = account.profile.merged(profile_of(values))
+    except AuthError:
+        return None
+    if wanted == account.profile:
+        return account
+    return store.accounts.update(name, AccountUpdate(profile=wanted))

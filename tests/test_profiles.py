@@ -204,3 +204,24 @@ def test_interviews_imported_with_speakers_keep_no_profile_by_default(tmp_store:
         language="fr", source="x", turns=[(Speaker.EMPLOYEE, "bonjour")]
     )
     assert interview.profile == Profile()
+
+
+def test_single_sign_on_fills_the_profile_from_the_named_headers_or_claims(
+    tmp_store: Store,
+) -> None:
+    from assistant.auth import single_sign_on_account
+    from assistant.profiles import sign_on_sources, update_from_sign_on
+
+    account = single_sign_on_account(tmp_store, "lina")
+    assert account is not None
+    sources = sign_on_sources("job=x-job, site=x-site")
+    given = {"x-job": "aide  à domicile", "x-site": "Crest", "x-other": "ignored"}
+    changed = update_from_sign_on(tmp_store, "lina", sources, given)
+    assert changed is not None
+    assert changed.profile == Profile(job="aide à domicile", site="Crest")
+    update_from_sign_on(tmp_store, "lina", sources, {"x-site": "Valence"})  # job stays
+    lina = tmp_store.accounts.get("lina")
+    assert lina is not None
+    assert lina.profile == Profile(job="aide à domicile", site="Valence")
+    with pytest.raises(ValueError, match="job=NAME"):
+        sign_on_sources("grade=x-grade")
