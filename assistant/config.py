@@ -287,6 +287,15 @@ class Settings(BaseSettings):
             raise ValueError("expected an http:// or https:// URL")
         return value
 
+    @field_validator("auth_profile_fields")
+    @classmethod
+    def _profile_sources(cls, value: str) -> str:
+        for item in filter(None, (part.strip() for part in value.split(","))):
+            field, _, source = item.partition("=")
+            if field.strip().casefold() not in ("job", "site", "team") or not source.strip():
+                raise ValueError(f"{item!r}: write job=NAME, site=NAME, team=NAME, comma-separated")
+        return value
+
     @property
     def chroma_dir(self) -> Path:
         return self.data_dir / "chroma"

@@ -225,3 +225,12 @@ def test_single_sign_on_fills_the_profile_from_the_named_headers_or_claims(
     assert lina.profile == Profile(job="aide à domicile", site="Valence")
     with pytest.raises(ValueError, match="job=NAME"):
         sign_on_sources("grade=x-grade")
+
+
+def test_a_profile_fields_setting_that_names_no_field_is_refused_at_start() -> None:
+    from assistant.config import load_settings
+    from assistant.errors import TerrainError
+
+    with pytest.raises(TerrainError, match="TERRAIN_AUTH_PROFILE_FIELDS"):
+        load_settings(auth_profile_fields="grade=X-Grade")
+    assert load_settings(auth_profile_fields="job=X-Job").auth_profile_fields == "job=X-Job"
