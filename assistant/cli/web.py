@@ -105,7 +105,8 @@ def users_add(
 
 @users_app.command("list")
 def users_list(as_json: JsonFlag = False) -> None:
-    """List the users: name, role, display name, creation date, disabled (never passwords)."""
+    """List the users: name, role, display name, creation date, disabled, job · site · team
+    (never passwords)."""
     from assistant.store import Store
 
     config = settings()
@@ -123,8 +124,10 @@ def users_list(as_json: JsonFlag = False) -> None:
     for user in users:
         shown = f" ({user.display_name})" if user.display_name else ""
         state = "\tdisabled" if user.disabled else ""
+        profile = " · ".join(value for value in user.profile.model_dump().values() if value)
+        profile = f"\t{profile}" if profile else ""
         console.print(
-            f"{user.name}{shown}\t{user.role.value}\t{user.created_at:%Y-%m-%d}{state}",
+            f"{user.name}{shown}\t{user.role.value}\t{user.created_at:%Y-%m-%d}{state}{profile}",
             highlight=False,
         )
 
