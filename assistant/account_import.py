@@ -17,6 +17,7 @@ from __future__ import annotations
 import csv
 import io
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -120,10 +121,19 @@ class _Planned:
 
 
 def import_accounts(
-    store: Store, text: str, *, dry_run: bool = False, sign_on_only: bool = False
+    store: Store,
+    text: str,
+    *,
+    dry_run: bool = False,
+    sign_on_only: bool = False,
+    on_planned: Callable[[int], None] | None = None,
+    on_hashed: Callable[[], None] | None = None,
 ) -> ImportResult:
     """Check every line of ``text`` (a CSV file), then store the good ones in one transaction
-    (none with ``dry_run``). :class:`AccountFileError` if the file cannot be read at all."""
+    (none with ``dry_run``). :class:`AccountFileError` if the file cannot be read at all.
+
+    ``on_planned`` is told how many passwords will be hashed (about half a second each:
+    Argon2id is slow on purpose), ``on_hashed`` after each."""
     rows = _rows(text)
     existing = {user.name: user for user in store.accounts.all()}
     looks = {skeleton(name): name for name in existing}
@@ -156,6 +166,8 @@ def import_accounts(
     if dry_run:
         return ImportResult(reports, dry_run=True)
     by_line = {report.line: report for report in reports}
+    if on_planned is not None and not sign_on_only:
+        on_planned(sum(1 for plan in planned if plan.new is not None))
     new: list[tuple[User, str | None]] = []
     for plan in planned:
         if plan.new is None:
@@ -165,6 +177,8 @@ def import_accounts(
             hash_password(password, (plan.name, plan.new.display_name)) if password else None
         )
         by_line[plan.line].password = password
+        if on_hashed is not None and password is not None:
+            on_hashed()
         new.append((plan.new, password_hash))
     changed = [(plan.name, plan.change) for plan in planned if plan.change is not None]
     if new or changed:

@@ -4,13 +4,22 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
+from contextlib import ExitStack
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
 
-from assistant.cli.common import JsonFlag, console, errors, fail, print_json, settings
+from assistant.cli.common import (
+    JsonFlag,
+    console,
+    errors,
+    fail,
+    print_json,
+    progress_bar,
+    settings,
+)
 from assistant.errors import TerrainError
 from assistant.vocabulary import UserRole
 
@@ -270,8 +279,26 @@ def users_import(
     config = settings()
     try:
         text = _read_accounts_file(file)
-        with Store.open(config) as store:
-            result = import_accounts(store, text, dry_run=dry_run, sign_on_only=sign_on_only)
+        with Store.open(config) as store, ExitStack() as stack:
+            progress = stack.enter_context(progress_bar()) if sys.stdout.isatty() else None
+            task = progress.add_task("Hashing passwords", total=0) if progress else None
+
+            def planned(total: int) -> None:
+                if progress is not None and task is not None:
+                    progress.update(task, total=total)
+
+            def hashed() -> None:
+                if progress is not None and task is not None:
+                    progress.advance(task)
+
+            result = import_accounts(
+                store,
+                text,
+                dry_run=dry_run,
+                sign_on_only=sign_on_only,
+                on_planned=planned,
+                on_hashed=hashed,
+            )
     except (AccountFileError, TerrainError) as error:
         fail(escape(str(error)))
     passwords = [(line.name, line.password) for line in result.lines if line.password]
