@@ -10,10 +10,16 @@ from pathlib import Path
 import pytest
 import xmlschema
 from lxml import etree
+from typer.testing import CliRunner
 
+from assistant.cli.app import app
 from assistant.findings.codebook import Codebook, load_codebook
 from assistant.report.qdpx import SCHEMA_DIR, build_qdpx, guid, validate_project
+from assistant.schemas import ReviewAction
+from assistant.store import Store
+from tests.conftest import SettingsFactory
 from tests.report_scripts import scripted
+from tests.report_store import store_study
 
 Q = {"q": "urn:QDA-XML:project:1.0"}
 SHARED_SCHEMA = Path(__file__).resolve().parents[2] / "shared" / "refi-qda" / "Project.xsd"
@@ -95,3 +101,43 @@ def test_each_coding_has_its_memo_and_its_reviewer(codebook: Codebook) -> None:
     codings = root.findall(".//q:Coding", Q)
     assert codings[0].get("creatingUser") == users["claire"]
     assert {c.get("creatingUser") for c in codings[1:]} == {users["Terrain"]}
+
+
+@pytest.mark.parametrize("staff_language", ["en", "fr"])
+def test_the_exported_qdpx_follows_the_staff_language_setting(
+    make_settings: SettingsFactory,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    codebook: Codebook,
+    staff_language: str,
+) -> None:
+    settings = make_settings()
+    for name, value in {
+        "TERRAIN_DATA_DIR": str(settings.data_dir),
+        "OLLAMA_HOST": "http://127.0.0.1:9",  # nothing listens there
+        "TERRAIN_REPORT_MIN_PEOPLE": "3",
+        "TERRAIN_STAFF_LANGUAGE": staff_language,
+        "TERRAIN_LANGUAGE": "fr",
+    }.items():
+        monkeypatch.setenv(name, value)
+    script = scripted(12)
+    with Store.open(settings) as store:
+        stored = store_study(store, script)
+        reviewed = script.findings[0]
+        store.findings.review(reviewed.id, actor="claire", action=ReviewAction.ACCEPT)
+    assert CliRunner().invoke(app, ["report", "build", "--no-model"]).exit_code == 0
+    out = tmp_path / "study.qdpx"
+    result = CliRunner().invoke(
+        app, ["report", "export", "--format", "qdpx", "--draft", "--out", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    with zipfile.ZipFile(out) as archive:
+        project = archive.read("project.qde")
+    assert validate_project(project) == []
+    root = etree.fromstring(project)
+    names = {code.get("name") for code in root.iterfind(".//q:Code", Q)}
+    assert {code.label.in_language(staff_language) for code in codebook.codes} <= names
+    assert len(root.findall(".//q:Case", Q)) == len(stored)
+    users = {u.get("guid"): u.get("name") for u in root.iterfind(".//q:User", Q)}
+    creators = {users[c.get("creatingUser")] for c in root.iterfind(".//q:Coding", Q)}
+    assert creators == {"claire", "Terrain"}
