@@ -135,8 +135,11 @@ def import_accounts(
     ``on_planned`` is told how many passwords will be hashed (about half a second each:
     Argon2id is slow on purpose), ``on_hashed`` after each."""
     rows = _rows(text)
-    existing = {user.name: user for user in store.accounts.all()}
-    looks = {skeleton(name): name for name in existing}
+    accounts = store.accounts.all()
+    # An account made before names were normalised ("Alice") is found by its normalised name.
+    existing = {normalise_user_name(user.name): user for user in accounts}
+    existing.update({user.name: user for user in accounts})
+    looks = {skeleton(user.name): user.name for user in accounts}
     seen: dict[str, int] = {}
     reports: list[LineReport] = []
     planned: list[_Planned] = []
@@ -172,9 +175,8 @@ def import_accounts(
     for plan in planned:
         if plan.new is None:
             continue
-        password = None if sign_on_only else secrets.token_urlsafe(INVITATION_PASSWORD_BYTES)
-        password_hash = (
-            hash_password(password, (plan.name, plan.new.display_name)) if password else None
+        password, password_hash = (
+            (None, None) if sign_on_only else _invitation(plan.name, plan.new.display_name)
         )
         by_line[plan.line].password = password
         if on_hashed is not None and password is not None:
@@ -218,6 +220,9 @@ def _plan(
             **profile.model_dump(),
         )
         return _Planned(line, name, user, None)
+    name = current.name
+    if name in seen:
+        raise AuthError(f"The user {name!r} is already on line {seen[name]}.")
     wanted = current.profile.merged(profile)
     change = AccountUpdate(
         role=role if role is not None and role != current.role else None,
@@ -228,6 +233,17 @@ def _plan(
     )
     nothing = change.role is None and change.display_name is None and change.profile is None
     return _Planned(line, name, None, None if nothing else change)
+
+
+def _invitation(name: str, display_name: str | None) -> tuple[str, str]:
+    """A random password and its hash, under the same rules as any (a random one of 20
+    characters passes them; another is drawn in the unlikely case it does not)."""
+    while True:
+        password = secrets.token_urlsafe(INVITATION_PASSWORD_BYTES)
+        try:
+            return password, hash_password(password, (name, display_name))
+        except AuthError:
+            continue
 
 
 def shorten(text: str) -> str:

@@ -234,3 +234,15 @@ def test_a_profile_fields_setting_that_names_no_field_is_refused_at_start() -> N
     with pytest.raises(TerrainError, match="TERRAIN_AUTH_PROFILE_FIELDS"):
         load_settings(auth_profile_fields="grade=X-Grade")
     assert load_settings(auth_profile_fields="job=X-Job").auth_profile_fields == "job=X-Job"
+
+
+def test_a_line_for_an_account_made_before_names_were_normalised_updates_it(
+    tmp_store: Store,
+) -> None:
+    tmp_store.accounts.add("Alice", UserRole.EMPLOYEE)  # as made before normalisation
+    result = import_accounts(tmp_store, "name,site\nalice,Crest\n", sign_on_only=True)
+    assert [(line.name, line.action) for line in result.lines] == [("Alice", LineAction.UPDATED)]
+    assert [user.name for user in tmp_store.accounts.all()] == ["Alice"]
+    alice = tmp_store.accounts.get("Alice")
+    assert alice is not None
+    assert alice.site == "Crest"
