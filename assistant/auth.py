@@ -30,7 +30,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 from assistant.errors import TerrainError
-from assistant.schemas import AccountUpdate, User, UserRole
+from assistant.schemas import AccountUpdate, Profile, User, UserRole
 from assistant.store import Store, UserExistsError
 from assistant.text import clean_text, shortened
 
@@ -366,6 +366,7 @@ def add_user(
     password: str | None,
     *,
     display_name: str | None = None,
+    profile: Profile | None = None,
 ) -> User:
     """A new user; ``password`` None makes an account that only single sign-on can open."""
     name = check_user_name(name)
@@ -375,7 +376,11 @@ def add_user(
     password_hash = hash_password(password, inputs) if password is not None else None
     try:
         return store.accounts.add(
-            name, UserRole(role), password_hash=password_hash, display_name=display_name
+            name,
+            UserRole(role),
+            password_hash=password_hash,
+            display_name=display_name,
+            profile=profile,
         )
     except UserExistsError:
         raise AuthError(f"The user {name!r} already exists.") from None

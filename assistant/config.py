@@ -262,6 +262,17 @@ class Settings(BaseSettings):
         description="Largest request body the web app accepts, in KB; a larger one is refused "
         "from its declared length, before it is read.",
     )
+    auth_profile_fields: str = Field(
+        default="",
+        description="With single sign-on, where each profile field comes from: "
+        "'job=HEADER_OR_CLAIM,site=…,team=…' (a header with TERRAIN_AUTH_HEADER, a claim of "
+        "the provider's user data with OAuth); a value given at sign-on replaces the account's.",
+    )
+    staff_language: Literal["fr", "en"] | None = Field(
+        default=None,
+        description="Language of the facilitators' research export (the QDPX codebook, "
+        "variables and memos), whatever the interviews' languages; unset means `language`.",
+    )
 
     model_provider: Literal["ollama", "openai"] = Field(
         default="ollama",
@@ -304,6 +315,15 @@ class Settings(BaseSettings):
             value = f"http://{value}"
         if not value.startswith(("http://", "https://")):
             raise ValueError("expected an http:// or https:// URL")
+        return value
+
+    @field_validator("auth_profile_fields")
+    @classmethod
+    def _profile_sources(cls, value: str) -> str:
+        for item in filter(None, (part.strip() for part in value.split(","))):
+            field, _, source = item.partition("=")
+            if field.strip().casefold() not in ("job", "site", "team") or not source.strip():
+                raise ValueError(f"{item!r}: write job=NAME, site=NAME, team=NAME, comma-separated")
         return value
 
     @property

@@ -63,6 +63,13 @@ class Interview(Record):
     )
     created_at: datetime
     updated_at: datetime
+    job: str | None = Field(default=None, description="The employee's job when it started.")
+    site: str | None = Field(default=None, description="The employee's site when it started.")
+    team: str | None = Field(default=None, description="The employee's team when it started.")
+
+    @property
+    def profile(self) -> Profile:
+        return Profile(job=self.job, site=self.site, team=self.team)
 
 
 class Turn(Record):
@@ -108,6 +115,35 @@ class User(Record):
     token_version: int = Field(
         default=0, description="Raised to end the account's open sessions (sign-in tokens)."
     )
+    job: str | None = None
+    site: str | None = None
+    team: str | None = None
+
+    @property
+    def profile(self) -> Profile:
+        return Profile(job=self.job, site=self.site, team=self.team)
+
+
+PROFILE_FIELDS = ("job", "site", "team")
+MAX_PROFILE_CHARS = 200
+
+
+class Profile(BaseModel):
+    """A person's job, site and team (free text, each None when unknown): what reports and
+    researchers' exports group people by. An interview keeps the one its employee had when it
+    started."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    job: str | None = Field(default=None, max_length=MAX_PROFILE_CHARS)
+    site: str | None = Field(default=None, max_length=MAX_PROFILE_CHARS)
+    team: str | None = Field(default=None, max_length=MAX_PROFILE_CHARS)
+
+    def merged(self, other: Profile) -> Profile:
+        """This profile, with what ``other`` gives in place of what it has."""
+        return Profile(
+            job=other.job or self.job, site=other.site or self.site, team=other.team or self.team
+        )
 
 
 class AccountUpdate(BaseModel):
@@ -118,6 +154,10 @@ class AccountUpdate(BaseModel):
     role: UserRole | None = None
     disabled: bool | None = None
     password_hash: str | None = Field(default=None, repr=False)
+    profile: Profile | None = Field(
+        default=None, description="The new job, site and team (all three; None: unknown)."
+    )
+    display_name: str | None = None
 
 
 # ------------------------------------------------------------------------------- findings

@@ -185,23 +185,31 @@ def test_jobs_done_before_0005_are_extracted_once_more(
 ) -> None:
     command.upgrade(alembic_config(db_url), "0004")
     assert "input_digest" not in job_columns(db_url)
-    with Store(db_url) as old:  # 0004 knows no input_digest: write the rows as it would
-        interview_id = closed_interview(old, with_turn=False)
-        engine = sqlalchemy.create_engine(db_url)
-        with engine.begin() as connection:
-            connection.exec_driver_sql(
-                'INSERT INTO turns (interview_id, "index", speaker, text, phase, scripted, '
-                "complete, created_at) VALUES (?, 0, 'employee', ?, 'episode', 0, 1, "
-                "'2026-11-30 09:00:00')",
-                (interview_id, SAID),
-            )
-            connection.exec_driver_sql(
-                "INSERT INTO jobs (id, kind, interview_id, status, attempts, error, result, "
-                "created_at, updated_at) VALUES ('j1', ?, ?, 'done', 1, NULL, '{}', "
-                "'2026-11-30 10:00:00', '2026-11-30 10:00:00')",
-                (EXTRACTION, interview_id),
-            )
-        engine.dispose()
+    # 0004 knows no input_digest (nor later columns): write the rows as it would.
+    interview_id = "0" * 32
+    engine = sqlalchemy.create_engine(db_url)
+    with engine.begin() as connection:
+        connection.exec_driver_sql(
+            "INSERT INTO interviews (id, pseudonym, language, status, phase, state, "
+            "flagged, consent_given, consent_at, consent_version, prompt_versions, "
+            "prompt_digests, source, created_at, updated_at) VALUES (?, 'p-0004', 'fr', "
+            "'closed', 'done', '{}', 0, 1, '2026-11-30 09:00:00', 'test', '{}', '{}', "
+            "'terrain', '2026-11-30 09:00:00', '2026-11-30 09:00:00')",
+            (interview_id,),
+        )
+        connection.exec_driver_sql(
+            'INSERT INTO turns (interview_id, "index", speaker, text, phase, scripted, '
+            "complete, created_at) VALUES (?, 0, 'employee', ?, 'episode', 0, 1, "
+            "'2026-11-30 09:00:00')",
+            (interview_id, SAID),
+        )
+        connection.exec_driver_sql(
+            "INSERT INTO jobs (id, kind, interview_id, status, attempts, error, result, "
+            "created_at, updated_at) VALUES ('j1', ?, ?, 'done', 1, NULL, '{}', "
+            "'2026-11-30 10:00:00', '2026-11-30 10:00:00')",
+            (EXTRACTION, interview_id),
+        )
+    engine.dispose()
     with Store(db_url) as upgraded:
         upgraded.migrate()
         [job] = upgraded.jobs.where()

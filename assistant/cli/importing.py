@@ -46,6 +46,18 @@ def import_transcripts(
             "second interview of them.",
         ),
     ] = False,
+    job: Annotated[
+        str | None,
+        typer.Option("--job", help="The employees' job, for every file (instead of its 'role')."),
+    ] = None,
+    site: Annotated[
+        str | None,
+        typer.Option("--site", help="The employees' site, for every file (instead of its own)."),
+    ] = None,
+    team: Annotated[
+        str | None,
+        typer.Option("--team", help="The employees' team, for every file (instead of its own)."),
+    ] = None,
 ) -> None:
     """Import transcripts of interviews held elsewhere, one closed interview per file.
 
@@ -61,6 +73,9 @@ def import_transcripts(
     another format) is refused, naming the interview it became; --allow-duplicate imports it
     anyway, as a second interview.
 
+    Each interview keeps the employee's profile, which reports group people by: a JSON file's
+    `role` (the job), `site` and `team`, or what --job, --site and --team give for every file.
+
     Prints each new interview's id (with --json, a list of {id, source, …}). Exits with status
     1 if any file could not be imported.
     """
@@ -70,6 +85,12 @@ def import_transcripts(
 
     if language is not None and language not in SUPPORTED_LANGUAGES:
         fail(escape(f"Unknown language {language!r}: use {' or '.join(SUPPORTED_LANGUAGES)}."))
+    from assistant.schemas import Profile
+
+    try:
+        given = Profile(job=_given(job), site=_given(site), team=_given(team))
+    except ValueError as error:
+        fail(escape(f"Invalid --job, --site or --team: {error}"))
     config = settings()
     parsed: list[tuple[Path, ImportedTranscript]] = []
     failed = 0
@@ -96,6 +117,7 @@ def import_transcripts(
                         consent_version=IMPORTED_CONSENT_VERSION,
                         content_digest=transcript.content_digest,
                         allow_duplicate=allow_duplicate,
+                        profile=transcript.profile.merged(given),
                     )
                 except DuplicateTranscriptError as error:
                     failed += 1
@@ -115,6 +137,7 @@ def import_transcripts(
                     "pseudonym": interview.pseudonym,
                     "language": interview.language,
                     "turns": len(transcript.turns),
+                    **interview.profile.model_dump(),
                 }
                 for transcript, interview in imported
             ]
@@ -142,6 +165,10 @@ def _say_extraction_queued(count: int) -> None:
     )
 
 
+def _given(value: str | None) -> str | None:
+    return (" ".join(value.split()) or None) if value is not None else None
+
+
 def _report(error: TerrainError) -> None:
     errors.print(f"[bold red]Error:[/] {escape(str(error))}", highlight=False, soft_wrap=True)
 
@@ -160,7 +187,12 @@ def _show(transcript: ImportedTranscript, interview: Interview) -> None:
     console.print(
         f"[green]✓[/] {escape(transcript.source)} → interview {interview.id} "
         f"({interview.pseudonym}), {len(transcript.turns)} turns, "
-        f"language {interview.language}{guessed}",
+        f"language {interview.language}{guessed}"
+        + "".join(
+            f", {field} {escape(value)}"
+            for field, value in interview.profile.model_dump().items()
+            if value
+        ),
         highlight=False,
         soft_wrap=True,
     )

@@ -4,11 +4,22 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
+from contextlib import ExitStack
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
+from rich.markup import escape
 
-from assistant.cli.common import JsonFlag, console, errors, fail, print_json, settings
+from assistant.cli.common import (
+    JsonFlag,
+    console,
+    errors,
+    fail,
+    print_json,
+    progress_bar,
+    settings,
+)
 from assistant.errors import TerrainError
 from assistant.vocabulary import UserRole
 
@@ -103,7 +114,8 @@ def users_add(
 
 @users_app.command("list")
 def users_list(as_json: JsonFlag = False) -> None:
-    """List the users: name, role, display name, creation date, disabled (never passwords)."""
+    """List the users: name, role, display name, creation date, disabled, job · site · team
+    (never passwords)."""
     from assistant.store import Store
 
     config = settings()
@@ -121,8 +133,10 @@ def users_list(as_json: JsonFlag = False) -> None:
     for user in users:
         shown = f" ({user.display_name})" if user.display_name else ""
         state = "\tdisabled" if user.disabled else ""
+        profile = " · ".join(value for value in user.profile.model_dump().values() if value)
+        profile = f"\t{profile}" if profile else ""
         console.print(
-            f"{user.name}{shown}\t{user.role.value}\t{user.created_at:%Y-%m-%d}{state}",
+            f"{user.name}{shown}\t{user.role.value}\t{user.created_at:%Y-%m-%d}{state}{profile}",
             highlight=False,
         )
 
@@ -212,3 +226,155 @@ def users_unlock(name: Annotated[str, typer.Argument(help="User name.")]) -> Non
         fail(error)
     said = "unlocked, its failed sign-ins forgotten" if had else "was not locked"
     console.print(f"{name} {said}.", highlight=False)
+
+
+@users_app.command("import")
+def users_import(
+    file: Annotated[
+        Path,
+        typer.Argument(
+            help="CSV file: a header line (name,role,display_name,job,site,team), then one "
+            "line per user.",
+            show_default=False,
+        ),
+    ],
+    dry_run: Annotated[
+        bool,
+        typer.Option(
+            "--dry-run", help="Check every line and say what would be done; change nothing."
+        ),
+    ] = False,
+    sign_on_only: Annotated[
+        bool,
+        typer.Option(
+            "--sign-on-only",
+            help="No passwords: the new accounts sign in through single sign-on only.",
+        ),
+    ] = False,
+    passwords_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--passwords-file",
+            help="Write the new accounts' invitation passwords to this new file (CSV "
+            "name,password, readable by you only) instead of printing them.",
+        ),
+    ] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Create or update accounts in bulk from a CSV file.
+
+    Every line is checked first (user name, role, display name, job, site, team); a line with a
+    problem is reported by its number and left out, and the good lines are stored together, in
+    one transaction. A line naming an existing user changes its role, display name and profile
+    (empty cells leave them as they are). Each new account gets an invitation password to hand
+    out (printed, or written to --passwords-file), or none with --sign-on-only.
+
+    Exits with status 1 if any line was refused.
+    """
+    from assistant.account_import import AccountFileError, LineAction, import_accounts
+    from assistant.store import Store
+
+    if passwords_file is not None and passwords_file.exists():
+        fail(escape(f"{passwords_file} exists already: name a new file for the passwords."))
+    config = settings()
+    try:
+        text = _read_accounts_file(file)
+        with Store.open(config) as store, ExitStack() as stack:
+            progress = stack.enter_context(progress_bar()) if sys.stdout.isatty() else None
+            task = progress.add_task("Hashing passwords", total=0) if progress else None
+
+            def planned(total: int) -> None:
+                if progress is not None and task is not None:
+                    progress.update(task, total=total)
+
+            def hashed() -> None:
+                if progress is not None and task is not None:
+                    progress.advance(task)
+
+            result = import_accounts(
+                store,
+                text,
+                dry_run=dry_run,
+                sign_on_only=sign_on_only,
+                on_planned=planned,
+                on_hashed=hashed,
+            )
+    except (AccountFileError, TerrainError) as error:
+        fail(escape(str(error)))
+    passwords = [(line.name, line.password) for line in result.lines if line.password]
+    if passwords_file is not None and passwords:
+        _write_passwords(passwords_file, passwords)
+    shown = passwords_file is None
+    if as_json:
+        print_json(
+            {
+                "dry_run": result.dry_run,
+                **{action.value: result.count(action) for action in LineAction},
+                "lines": [
+                    {
+                        "line": line.line,
+                        "name": line.name,
+                        "action": line.action.value,
+                        "problem": line.problem,
+                        **({"password": line.password} if shown and line.password else {}),
+                    }
+                    for line in result.lines
+                ],
+            }
+        )
+    else:
+        for line in result.lines:
+            if line.action is LineAction.REFUSED:
+                problem = escape(line.problem or "")
+                errors.print(
+                    f"[red]✗[/] line {line.line} ({escape(line.name)}): {problem}",
+                    highlight=False,
+                    soft_wrap=True,
+                )
+            elif line.password and shown:
+                console.print(
+                    f"line {line.line}: {line.action.value} {escape(line.name)}\t"
+                    f"invitation password: {line.password}",
+                    highlight=False,
+                    soft_wrap=True,
+                )
+        would = "would be " if dry_run else ""
+        console.print(
+            f"{result.count(LineAction.CREATED)} {would}created, "
+            f"{result.count(LineAction.UPDATED)} {would}updated, "
+            f"{result.count(LineAction.UNCHANGED)} unchanged, "
+            f"{result.count(LineAction.REFUSED)} refused"
+            + (" (dry run: nothing was changed)." if dry_run else "."),
+            highlight=False,
+        )
+        if passwords_file is not None and passwords:
+            console.print(f"Invitation passwords written to {passwords_file}.", highlight=False)
+    if result.refused:
+        lines = ", ".join(str(line.line) for line in result.refused)
+        errors.print(
+            f"Refused line{'s' if len(result.refused) > 1 else ''}: {lines} "
+            "(fix them and import the file again: the lines stored are not changed twice).",
+            highlight=False,
+        )
+        raise typer.Exit(1)
+
+
+def _read_accounts_file(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError:
+        fail(escape(f"Cannot read {path}: it is not UTF-8 text. Save it as CSV UTF-8."))
+    except OSError as error:
+        fail(escape(f"Cannot read {path}: {error.strerror or error}."))
+
+
+def _write_passwords(path: Path, passwords: list[tuple[str, str]]) -> None:
+    """A new file only its owner can read: the invitation passwords, one per line."""
+    import csv
+    import os
+
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "w", newline="", encoding="utf-8") as out:
+        writer = csv.writer(out)
+        writer.writerow(["name", "password"])
+        writer.writerows(passwords)

@@ -60,6 +60,7 @@ from assistant.schemas import (
     InterviewStatus,
     InterviewUpdate,
     Phase,
+    Profile,
     Speaker,
     Turn,
 )
@@ -150,6 +151,7 @@ class InterviewSession:
         owner_key: str | None = None,
         streaming: bool = True,
         interview_id: str | None = None,
+        profile: Profile | None = None,
     ) -> InterviewSession:
         """A new interview, its framing and consent question already in the transcript.
 
@@ -169,6 +171,7 @@ class InterviewSession:
             prompt_versions={prompt.id: prompt.version for prompt in prompts},
             prompt_digests={prompt.id: prompt.digest for prompt in prompts},
             interview_id=interview_id,
+            profile=profile,  # the employee's job, site and team now: the interview keeps them
         )
         session = cls(deps, interview, streaming=streaming)
         await session._say(guide.welcome(deps.settings), scripted=True, prompt=guide.ref)

@@ -38,6 +38,7 @@ from assistant.report.build import (
 from assistant.report.exports import render_pdf, report_json
 from assistant.report.qdpx import QdpxExport, build_qdpx
 from assistant.report.records import (
+    InterviewProfile,
     Narrative,
     Report,
     ReportInputs,
@@ -49,6 +50,7 @@ from assistant.report.render_markdown import render_markdown
 from assistant.report.sections import selected_findings
 from assistant.retrieval.people import company_people, company_terms
 from assistant.schemas import (
+    Finding,
     Interview,
     InterviewStatus,
     QuoteDecision,
@@ -151,6 +153,11 @@ def known_names(store: Store, settings: Settings, interviews: Sequence[Interview
     return names
 
 
+def profiles_of(interviews: Sequence[Interview]) -> dict[str, InterviewProfile]:
+    """Each interview's group, as it kept it when it started (never the account's now)."""
+    return {i.id: InterviewProfile(role=i.job, site=i.site) for i in interviews if i.job or i.site}
+
+
 def employee_turns(turns: Sequence[Turn]) -> list[Turn]:
     """Only what the employee said: what the report may show in quotation marks as theirs."""
     return [turn for turn in turns if turn.speaker == Speaker.EMPLOYEE]
@@ -171,6 +178,7 @@ def gather_inputs(
     return ReportInputs(
         interviews=interviews,
         findings=findings,
+        profiles=profiles_of(interviews),
         known_names=known_names(store, settings, interviews),
         allowed_terms=company_terms(settings.data_dir),
         employee_words={i.id: employee_turns(store.interviews.turns(i.id)) for i in interviews},
@@ -339,7 +347,19 @@ def draft_qdpx(store: Store, settings: Settings) -> QdpxExport:
         codebook_for(settings),
         include_proposed=report_of(draft).include_proposed,
         mask_third_parties=settings.mask_third_parties,
+        language=settings.staff_language or settings.language,
+        reviewers=last_reviewers(store, findings),
     )
+
+
+def last_reviewers(store: Store, findings: Sequence[Finding]) -> dict[str, str]:
+    """By finding id, the facilitator whose review action on it was the last (none: absent)."""
+    wanted = {f.id for f in findings}
+    last: dict[str, str] = {}
+    for change in sorted(store.findings.changes(), key=lambda c: (c.at, c.id)):
+        if change.finding_id in wanted:
+            last[change.finding_id] = change.actor
+    return last
 
 
 # -------------------------------------------------------------------------- erasure

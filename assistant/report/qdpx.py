@@ -8,6 +8,13 @@ codings) and ``sources/<guid>.txt``, one plain-text transcript per interview. Ea
 quotes become selections of its transcript, coded with the finding's code; offsets count
 Unicode code points from 0, end exclusive, as the standard says.
 
+For researchers: one case per interview (named by its pseudonym) with its variables (the job,
+site and team it kept, its language); the codebook in the facilitators' language (the setting
+``staff_language``, never an interview's), its codes under one parent code (the codebook has no
+families of codes), codes the codebook no longer has under another; each coding's memo gives
+the finding's value-chain stage, counterpart, exposure to automation and the employee's
+reasons, and its user is the facilitator who last reviewed the finding (Terrain when none did).
+
 With ``mask_third_parties``, the transcripts and quotes are those facilitators read on the
 transcript page: the people employees mention masked (:mod:`assistant.masking`), the quotes'
 offsets those of the masked text.
@@ -43,6 +50,37 @@ _LABELS = {
     "fr": {Speaker.EMPLOYEE: "Personne", Speaker.INTERVIEWER: "Intervieweur"},
     "en": {Speaker.EMPLOYEE: "Person", Speaker.INTERVIEWER: "Interviewer"},
 }
+_WORDS = {
+    "fr": {
+        "job": "Métier",
+        "site": "Site",
+        "team": "Équipe",
+        "language": "Langue",
+        "codebook": "Codes Terrain",
+        "extra": "Codes hors du codebook",
+        "stage": "Étape",
+        "counterpart": "Interlocuteur",
+        "exposure": "Exposition à l'automatisation",
+        "reasons": "Raisons",
+        "activity": "Activité",
+        "status": "Statut",
+    },
+    "en": {
+        "job": "Job",
+        "site": "Site",
+        "team": "Team",
+        "language": "Language",
+        "codebook": "Terrain codes",
+        "extra": "Codes not in the codebook",
+        "stage": "Stage",
+        "counterpart": "Counterpart",
+        "exposure": "Exposure to automation",
+        "reasons": "Reasons",
+        "activity": "Activity",
+        "status": "Status",
+    },
+}
+VARIABLES = ("job", "site", "team", "language")
 _PALETTE = ("#1F77B4", "#FF7F0E", "#2CA02C", "#D62728", "#9467BD", "#8C564B", "#E377C2",
             "#7F7F7F", "#BCBD22", "#17BECF")  # fmt: skip
 
@@ -92,8 +130,14 @@ def build_qdpx(
     project_name: str = "Terrain",
     now: datetime | None = None,
     mask_third_parties: bool = False,
+    language: str = "en",
+    reviewers: Mapping[str, str] | None = None,
 ) -> QdpxExport:
-    """The ``.qdpx`` archive of these interviews (``transcripts`` by interview id)."""
+    """The ``.qdpx`` archive of these interviews (``transcripts`` by interview id), its
+    codebook, variables and memos in ``language``; ``reviewers``: by finding id, the
+    facilitator who last reviewed it."""
+    words = _WORDS.get(language, _WORDS["en"])
+    reviewers = reviewers or {}
     if mask_third_parties:
         masks = {i.id: interview_mask(i, transcripts.get(i.id, ())) for i in interviews}
         transcripts = {
@@ -117,11 +161,19 @@ def build_qdpx(
     )
     users = ET.SubElement(project, q + "Users")
     ET.SubElement(users, q + "User", guid=user, name="Terrain")
+    for reviewer in sorted(set(reviewers.values())):
+        ET.SubElement(users, q + "User", guid=guid("user", reviewer), name=reviewer)
     codes = ET.SubElement(ET.SubElement(project, q + "CodeBook"), q + "Codes")
-    language = interviews[0].language if interviews else "en"
+    family = ET.SubElement(
+        codes,
+        q + "Code",
+        guid=guid("family", codebook.id),
+        name=f"{words['codebook']} ({codebook.id} {codebook.version})",
+        isCodable="false",
+    )
     for number, code in enumerate(codebook.codes):
         element = ET.SubElement(
-            codes,
+            family,
             q + "Code",
             guid=guid("code", code.id),
             name=code.label.in_language(language),
@@ -131,8 +183,38 @@ def build_qdpx(
         ET.SubElement(element, q + "Description").text = code.definition.in_language(language)
     selected = selected_findings(findings, interviews, include_proposed)
     # Codes findings use that the codebook no longer has still need a target.
-    for extra in sorted({f.code for f in selected} - set(codebook.code_ids)):
-        ET.SubElement(codes, q + "Code", guid=guid("code", extra), name=extra, isCodable="true")
+    extras = sorted({f.code for f in selected} - set(codebook.code_ids))
+    if extras:
+        outside = ET.SubElement(
+            codes, q + "Code", guid=guid("family", "extra"), name=words["extra"], isCodable="false"
+        )
+        for extra in extras:
+            ET.SubElement(
+                outside, q + "Code", guid=guid("code", extra), name=extra, isCodable="true"
+            )
+    if interviews:
+        variables = ET.SubElement(project, q + "Variables")
+        for variable in VARIABLES:
+            ET.SubElement(
+                variables,
+                q + "Variable",
+                guid=guid("variable", variable),
+                name=words[variable],
+                typeOfVariable="Text",
+            )
+        cases = ET.SubElement(project, q + "Cases")
+        for interview in interviews:
+            case = ET.SubElement(
+                cases, q + "Case", guid=guid("case", interview.id), name=interview.pseudonym
+            )
+            values = {**interview.profile.model_dump(), "language": interview.language}
+            for variable in VARIABLES:
+                if values.get(variable):
+                    value = ET.SubElement(case, q + "VariableValue")
+                    ET.SubElement(value, q + "VariableRef", targetGUID=guid("variable", variable))
+                    ET.SubElement(value, q + "TextValue").text = str(values[variable])
+            ET.SubElement(case, q + "SourceRef", targetGUID=guid("source", interview.id))
+    stages = {stage.id: stage.label.in_language(language) for stage in codebook.value_chain}
     by_interview: dict[str, list[Finding]] = {}
     for finding in selected:
         by_interview.setdefault(finding.interview_id, []).append(finding)
@@ -171,14 +253,13 @@ def build_qdpx(
                     creatingUser=user,
                     creationDateTime=created,
                 )
-                ET.SubElement(
-                    selection, q + "Description"
-                ).text = f"{finding.id} ({finding.status.value}): {finding.activity or ''}"
+                ET.SubElement(selection, q + "Description").text = memo(finding, stages, words)
+                reviewed_by = reviewers.get(finding.id)
                 coding = ET.SubElement(
                     selection,
                     q + "Coding",
                     guid=guid("coding", finding.id, str(number)),
-                    creatingUser=user,
+                    creatingUser=guid("user", reviewed_by) if reviewed_by else user,
                 )
                 ET.SubElement(coding, q + "CodeRef", targetGUID=guid("code", finding.code))
                 codings += 1
@@ -192,6 +273,20 @@ def build_qdpx(
         for name, text in files.items():
             archive.writestr(name, text.encode("utf-8"))
     return QdpxExport(data=buffer.getvalue(), codings=codings, skipped_quotes=skipped)
+
+
+def memo(finding: Finding, stages: Mapping[str, str], words: Mapping[str, str]) -> str:
+    """What a researcher needs of the finding beside its quote, one item per line."""
+    lines = [
+        f"{finding.id} — {words['status']}: {finding.status.value}",
+        f"{words['activity']}: {finding.activity or ''}",
+        f"{words['stage']}: {stages.get(finding.value_chain_stage, finding.value_chain_stage)}",
+        f"{words['counterpart']}: {finding.counterpart or ''}",
+        f"{words['exposure']}: "
+        f"{finding.automation_exposure.value if finding.automation_exposure else ''}",
+        f"{words['reasons']}: {finding.automation_reasons or ''}",
+    ]
+    return "\n".join(lines)
 
 
 @lru_cache(maxsize=1)

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
-from assistant.schemas import AccountUpdate, User, UserRole
+from assistant.schemas import PROFILE_FIELDS, AccountUpdate, Profile, User, UserRole
 from assistant.store.database import Repository, guarded
 from assistant.store.errors import UserExistsError, UserNotFoundError
 from assistant.store.models import SignInFailuresRow, UserRow
@@ -25,12 +25,18 @@ class AccountRepository(Repository):
         *,
         password_hash: str | None = None,
         display_name: str | None = None,
+        profile: Profile | None = None,
     ) -> User:
         """A new user; :class:`UserExistsError` if the name is taken."""
         if not name.strip():
             raise ValueError("A user name cannot be empty.")
+        profile = profile or Profile()
         record = User(
-            name=name, role=UserRole(role), display_name=display_name, created_at=self._db.now()
+            name=name,
+            role=UserRole(role),
+            display_name=display_name,
+            created_at=self._db.now(),
+            **profile.model_dump(),
         )
         try:
             with self._db.writing() as session:
@@ -44,6 +50,7 @@ class AccountRepository(Repository):
                         password_hash=password_hash,
                         created_at=record.created_at,
                         disabled=False,
+                        **profile.model_dump(),
                     )
                 )
         except IntegrityError:
@@ -62,6 +69,14 @@ class AccountRepository(Repository):
                 row.role = UserRole(change.role).value
             if change.disabled is not None:
                 row.disabled = change.disabled
+            if change.profile is not None:
+                for field in PROFILE_FIELDS:
+                    setattr(row, field, getattr(change.profile, field))
+            if change.display_name is not None:
+                row.display_name = change.display_name
+            if change.role is None and change.disabled is None and change.password_hash is None:
+                # A profile or a display name says nothing of who may sign in: sessions go on.
+                return User.model_validate(row)
             if change.password_hash is not None:
                 row.password_hash = change.password_hash
             # Any change of who may sign in, or as what, ends the sessions already open.
@@ -138,6 +153,53 @@ class AccountRepository(Repository):
         with self._db.reading() as session:
             row = session.get(UserRow, name)
             return None if row is None else row.password_hash
+
+    @guarded("adding and changing users")
+    def add_and_update(
+        self, new: list[tuple[User, str | None]], changed: list[tuple[str, AccountUpdate]]
+    ) -> None:
+        """Users made (each with its password hash, or None) and users changed, all in one
+        transaction: either every one is, or none (:class:`UserExistsError` or
+        :class:`UserNotFoundError` if the accounts moved meanwhile). Each is dated now."""
+        now = self._db.now()
+        with self._db.writing() as session:
+            for user, password_hash in new:
+                if session.get(UserRow, user.name) is not None:
+                    raise UserExistsError(user.name)
+                session.add(
+                    UserRow(
+                        name=user.name,
+                        role=user.role.value,
+                        display_name=user.display_name,
+                        password_hash=password_hash,
+                        created_at=now,
+                        disabled=False,
+                        **user.profile.model_dump(),
+                    )
+                )
+            for name, change in changed:
+                row = session.get(UserRow, name, with_for_update=True)
+                if row is None:
+                    raise UserNotFoundError(name)
+                if change.profile is not None:
+                    for field in PROFILE_FIELDS:
+                        setattr(row, field, getattr(change.profile, field))
+                if change.display_name is not None:
+                    row.display_name = change.display_name
+                if change.role is not None and row.role != change.role.value:
+                    row.role = change.role.value
+                    row.token_version += 1
+
+    @guarded("listing profile values")
+    def profile_values(self) -> dict[str, list[str]]:
+        """The jobs, sites and teams accounts have, each sorted: what forms suggest."""
+        values: dict[str, list[str]] = {}
+        with self._db.reading() as session:
+            for field in PROFILE_FIELDS:
+                column = getattr(UserRow, field)
+                found = session.scalars(select(column).where(column.is_not(None)).distinct())
+                values[field] = sorted({value for value in found if value}, key=str.casefold)
+        return values
 
     @guarded("listing users")
     def all(self) -> list[User]:

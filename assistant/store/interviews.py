@@ -27,6 +27,7 @@ from assistant.schemas import (
     JobKind,
     JobStatus,
     Phase,
+    Profile,
     Speaker,
     Turn,
 )
@@ -163,11 +164,13 @@ class InterviewRepository(Repository):
         prompt_digests: Mapping[str, str] | None = None,
         source: str = "terrain",
         interview_id: str | None = None,
+        profile: Profile | None = None,
     ) -> Interview:
         """A new interview, in progress at the consent phase; a pseudonym is drawn if not given.
 
         ``interview_id`` (32 lowercase hex digits) lets an adapter choose the id, as the web app
         does so that its conversation and the interview share one id; a new one otherwise.
+        ``profile``: the employee's job, site and team now, kept by the interview for good.
         """
         if interview_id is not None and not re.fullmatch(r"[0-9a-f]{32}", interview_id):
             raise ValueError("An interview id is 32 lowercase hexadecimal digits.")
@@ -184,6 +187,7 @@ class InterviewRepository(Repository):
                 source=source,
                 created_at=now,
                 updated_at=now,
+                **(profile or Profile()).model_dump(),
             ),
             pseudonym=pseudonym,
         )
@@ -200,6 +204,7 @@ class InterviewRepository(Repository):
         owner_key: str | None = None,
         content_digest: str | None = None,
         allow_duplicate: bool = False,
+        profile: Profile | None = None,
     ) -> Interview:
         """An interview held elsewhere (a transcript), stored whole in one transaction.
 
@@ -266,6 +271,7 @@ class InterviewRepository(Repository):
                 source=source,
                 created_at=now,
                 updated_at=now,
+                **(profile or Profile()).model_dump(),
             ),
             fill=add_turns,
         )

@@ -106,6 +106,10 @@ class InterviewRow(Base):
     updated_at: Mapped[datetime]
     # An imported transcript's digest of its turns, so that importing it again can be refused.
     content_digest: Mapped[str | None] = mapped_column(String(64), index=True)
+    # The employee's profile when the interview started (copied, never followed after).
+    job: Mapped[str | None] = mapped_column(String(200))
+    site: Mapped[str | None] = mapped_column(String(200))
+    team: Mapped[str | None] = mapped_column(String(200))
 
 
 class TurnRow(Base):
@@ -139,6 +143,10 @@ class UserRow(Base):
     disabled: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # Written into each sign-in token; raised to end every open session of the account.
     token_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # The person's profile (free text): what reports group people by.
+    job: Mapped[str | None] = mapped_column(String(200))
+    site: Mapped[str | None] = mapped_column(String(200))
+    team: Mapped[str | None] = mapped_column(String(200))
 
 
 class SignInFailuresRow(Base):

@@ -21,7 +21,7 @@ import re
 from pathlib import Path
 
 from assistant.retrieval.analysis import guess_language
-from assistant.schemas import Speaker
+from assistant.schemas import Profile, Speaker
 from assistant.text import fold_case_and_accents
 from assistant.transcripts.json_format import parse_json
 from assistant.transcripts.model import (
@@ -63,8 +63,9 @@ def parse_transcript(
     format_ = _format_of(path, text)
     file_language: str | None = None
     speakers: dict[str, Speaker] = {}
+    profile = Profile()
     if format_ is TranscriptFormat.JSON:
-        turns, file_language = parse_json(path, text)
+        turns, file_language, profile = parse_json(path, text)
     elif format_ is TranscriptFormat.VTT:
         turns, speakers = parse_vtt(path, text, labels)
     else:
@@ -89,6 +90,7 @@ def parse_transcript(
         language_guessed=chosen is None,
         turns=turns,
         speakers=speakers,
+        profile=profile,
     )
 
 

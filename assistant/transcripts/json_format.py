@@ -1,7 +1,8 @@
 """JSON transcripts: ``{"turns": [{"speaker": "...", "text": "..."}], "language": "fr"}``.
 
 Speakers are ``interviewer`` or ``assistant`` (the interviewer's side) and ``employee`` or
-``participant`` (the employee's), in any case; other keys are ignored.
+``participant`` (the employee's), in any case. ``role`` (the employee's job), ``site`` and
+``team``, when given, become the interview's profile; other keys are ignored.
 """
 
 from __future__ import annotations
@@ -10,10 +11,10 @@ import json
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from assistant.errors import describe_validation_error
-from assistant.schemas import Speaker
+from assistant.schemas import MAX_PROFILE_CHARS, Profile, Speaker
 from assistant.transcripts.model import ImportedTurn, TranscriptFormatError
 
 _JSON_SPEAKERS = {
@@ -36,10 +37,21 @@ class _JsonTranscript(BaseModel):
 
     turns: list[_JsonTurn]
     language: str | None = None
+    role: str | None = Field(default=None, max_length=MAX_PROFILE_CHARS)
+    site: str | None = Field(default=None, max_length=MAX_PROFILE_CHARS)
+    team: str | None = Field(default=None, max_length=MAX_PROFILE_CHARS)
+
+    @property
+    def profile(self) -> Profile:
+        def given(value: str | None) -> str | None:
+            return (" ".join(value.split()) or None) if value is not None else None
+
+        return Profile(job=given(self.role), site=given(self.site), team=given(self.team))
 
 
-def parse_json(path: Path, text: str) -> tuple[list[ImportedTurn], str | None]:
-    """The turns of a JSON transcript, and the language it gives (None if it gives none)."""
+def parse_json(path: Path, text: str) -> tuple[list[ImportedTurn], str | None, Profile]:
+    """The turns of a JSON transcript, the language it gives (None if it gives none) and the
+    employee's profile it gives (its ``role``, ``site`` and ``team``)."""
     try:
         data: Any = json.loads(text)
     except json.JSONDecodeError as error:
@@ -83,7 +95,7 @@ def parse_json(path: Path, text: str) -> tuple[list[ImportedTurn], str | None]:
                 fix="Remove the empty turn, or fill in what was said.",
             )
         turns.append(ImportedTurn(speaker=speaker, text=said))
-    return turns, parsed.language
+    return turns, parsed.language, parsed.profile
 
 
 def _json_kind(data: Any) -> str:

@@ -11,7 +11,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field
 
 from assistant.errors import TerrainError
-from assistant.schemas import Speaker
+from assistant.schemas import Profile, Speaker
 
 
 class TranscriptFormatError(TerrainError):
@@ -55,6 +55,10 @@ class ImportedTranscript(BaseModel):
     speakers: dict[str, Speaker] = Field(
         default_factory=dict,
         description="Each speaker label found in the file and the side it was read as.",
+    )
+    profile: Profile = Field(
+        default_factory=Profile,
+        description="The employee's job (the file's 'role'), site and team, as the file gives.",
     )
 
     @property

@@ -33,6 +33,7 @@ from assistant.auth import (
     end_sessions,
     single_sign_on_account,
 )
+from assistant.profiles import sign_on_sources, update_from_sign_on
 from assistant.schemas import UserRole
 from assistant.web import employee, pages, sessions, staff
 from assistant.web.datalayer import TerrainDataLayer
@@ -203,7 +204,24 @@ async def _header_login(headers: Headers) -> cl.User | None:
     if not name:
         return None
     account = await asyncio.to_thread(single_sign_on_account, runtime().store, name)
+    if account is not None:
+        await _profile_from_sign_on(account.name, {k.casefold(): v for k, v in headers.items()})
     return None if account is None else _chainlit_user(account)
+
+
+async def _profile_from_sign_on(name: str, given: dict[str, object]) -> None:
+    """The job, site and team the proxy's headers or the provider's claims give, when the
+    setting names them (TERRAIN_AUTH_PROFILE_FIELDS)."""
+    setting = runtime().settings.auth_profile_fields
+    if not setting:
+        return
+    try:
+        named = sign_on_sources(setting)
+    except ValueError:  # `terrain doctor` and the lead's review name it; sign-on goes on
+        return
+    sources = {field: source.casefold() for field, source in named.items()}
+    folded = {str(key).casefold(): value for key, value in given.items()}
+    await asyncio.to_thread(update_from_sign_on, runtime().store, name, sources, folded)
 
 
 if runtime().settings.auth_header:
@@ -221,6 +239,8 @@ async def _oauth_login(
     account = await asyncio.to_thread(
         single_sign_on_account, runtime().store, default_user.identifier
     )
+    if account is not None:
+        await _profile_from_sign_on(account.name, dict(raw_user_data))
     return None if account is None else _chainlit_user(account)
 
 

@@ -199,11 +199,13 @@ async def _consent(runtime: Runtime, chat: EmployeeChat, said: str) -> None:
     """
     if chat.session is None:
         deps = await runtime.deps()
+        account = await asyncio.to_thread(runtime.store.accounts.get, chat.user_name)
         chat.session = await InterviewSession.begin(
             deps,
             language=chat.language,
             owner_key=runtime.owners.key_of(chat.user_name),
             interview_id=chat.interview_id,
+            profile=account.profile if account is not None else None,
         )
     await _respond(chat, chat.session.respond(said))
 

@@ -14,10 +14,12 @@ from fastapi.responses import RedirectResponse, Response
 from assistant.auth import add_user, reset_password, set_disabled, set_role
 from assistant.errors import TerrainError
 from assistant.privacy import erase_interview, erase_user, erasure_plan, interviews_of_user
+from assistant.profiles import profile_of, set_profile
 from assistant.schemas import Interview, UserRole
 from assistant.store import InterviewNotFoundError
 from assistant.text import shortened
 from assistant.web.pages.access import Viewer, viewer
+from assistant.web.pages.profile_texts import profile_texts
 from assistant.web.pages.report_texts import report_page_texts
 from assistant.web.pages.routes import PREFIX, page
 from assistant.web.pages.templating import render
@@ -35,7 +37,9 @@ async def _accounts_view(
     who: Viewer, *, done: str | None = None, problem: str | None = None
 ) -> Response:
     """The accounts page; with ``problem``, the reason a change was refused (nothing changed)."""
-    users = await asyncio.to_thread(who.runtime.store.accounts.all)
+    store = who.runtime.store
+    users = await asyncio.to_thread(store.accounts.all)
+    suggested = await asyncio.to_thread(store.accounts.profile_values)
     return render(
         "accounts.html",
         who,
@@ -46,6 +50,8 @@ async def _accounts_view(
         roles=list(UserRole),
         done=done,
         problem=problem,
+        p=profile_texts(who.language),
+        suggested=suggested,
     )
 
 
@@ -72,14 +78,23 @@ async def add_account(
     role: str = Form(UserRole.EMPLOYEE.value),
     password: str = Form(""),
     display_name: str = Form(""),
+    job: str = Form(""),
+    site: str = Form(""),
+    team: str = Form(""),
     who: Viewer = Depends(viewer),  # noqa: B008
 ) -> Response:
     store = who.runtime.store
     try:
         chosen = UserRole(role)
+        profile = profile_of({"job": job, "site": site, "team": team})
         await asyncio.to_thread(
             lambda: add_user(
-                store, name, chosen, password, display_name=display_name.strip() or None
+                store,
+                name,
+                chosen,
+                password,
+                display_name=display_name.strip() or None,
+                profile=profile,
             )
         )
     except (TerrainError, ValueError) as error:
@@ -115,6 +130,24 @@ async def change_password(
 ) -> Response:
     store = who.runtime.store
     return await _change(who, name, lambda: reset_password(store, name, password))
+
+
+@page(ACCOUNTS + "/{name}/profile", roles=ADMINS, method="POST")
+async def change_profile(
+    name: str,
+    job: str = Form(""),
+    site: str = Form(""),
+    team: str = Form(""),
+    who: Viewer = Depends(viewer),  # noqa: B008
+) -> Response:
+    """A profile says nothing of who may sign in: an administrator may change their own."""
+    store = who.runtime.store
+    values = {"job": job, "site": site, "team": team}
+    try:
+        await asyncio.to_thread(set_profile, store, name, values)
+    except (TerrainError, ValueError) as error:
+        return await _accounts_view(who, problem=str(error))
+    return _saved(name)
 
 
 # -- erasure ---------------------------------------------------------------------------------

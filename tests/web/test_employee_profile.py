@@ -1,0 +1,20 @@
+"""An interview held in the web app keeps the profile its employee had when it started."""
+
+from __future__ import annotations
+
+from assistant.schemas import AccountUpdate, Profile
+from tests.web.server import WebServer
+from tests.web.test_employee import consented, interview_of
+
+
+async def test_an_interview_started_in_the_web_app_keeps_the_profile_it_started_with(
+    web: WebServer,
+) -> None:
+    with web.store() as store:
+        store.accounts.update("chloe", AccountUpdate(profile=Profile(job="aide", site="Crest")))
+    client = await consented(web, "chloe")
+    with web.store() as store:
+        store.accounts.update("chloe", AccountUpdate(profile=Profile(job="cadre", site="Lyon")))
+    interview, _ = interview_of(web, client.thread_id)
+    assert interview.profile == Profile(job="aide", site="Crest")
+    await client.disconnect()
