@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -122,7 +123,8 @@ async def test_a_case_pinning_another_prompt_version_is_flagged_and_strict_makes
     options = SuiteOptions(settings=eval_settings, cases_dir=tmp_path)
     [flagged] = (await run_suite(options, select_cases(options), lambda _: None)).cases
     # The French pin does not apply to an English case.
-    assert flagged.pinned == ["interview.guide: pinned 1.0.0, ran 1.2.1"]
+    guide = tomllib.loads((ROOT / "prompts" / "interview.guide.en.toml").read_text("utf-8"))
+    assert flagged.pinned == [f"interview.guide: pinned 1.0.0, ran {guide['version']}"]
     assert flagged.status == Status.PASS
     strict = SuiteOptions(settings=eval_settings, cases_dir=tmp_path, strict_versions=True)
     [refused] = (await run_suite(strict, select_cases(strict), lambda _: None)).cases
