@@ -45,13 +45,16 @@ def suppress(
     min_people: int,
     *,
     fixed: frozenset[K] = frozenset(),
+    initial: set[K] | frozenset[K] = frozenset(),
 ) -> set[K]:
     """The keys to hide: primary suppression, then complementary until a fixed point.
 
     ``fixed`` keys are never hidden (a total published elsewhere, such as the report's number
-    of people); their lines protect their members by hiding more members instead.
+    of people); their lines protect their members by hiding more members instead. ``initial``
+    keys are hidden from the start (an audit's choice: :mod:`assistant.report.disclosure`).
     """
     hidden = {key for key, value in counts.items() if 0 < value < min_people and key not in fixed}
+    hidden |= set(initial) - fixed
     changed = True
     while changed:
         changed = False
