@@ -12,8 +12,12 @@ minus the others) nor a hidden total (sum of the members) can be worked out.
 Zeros hide with the rest because a hidden count known to be at least one can be pinned: two
 hidden members of a shown total that leave 2 between them are both 1. With zeros hidden,
 "fewer than k" may be none, and no such sum pins a hidden one.
-``tests/test_report_anonymity_proof.py`` checks with integer linear bounds, on generated
-tables, that no hidden count below the threshold can be pinned down from what a report shows.
+
+Line-wise rules cannot see a pin through a chain of lines: the heatmap's suppression is then
+audited by integer programming (:mod:`assistant.report.disclosure`), which hides more until
+nothing is pinned. ``tests/test_report_anonymity_proof.py`` checks with integer linear
+bounds, on generated tables, that no hidden count below the threshold can be pinned down from
+what a report shows.
 
 Totals here count *distinct people*: one person can sit in several cells of a row, so a row's
 total is at most the sum of its cells, not equal to it. Subtracting the visible cells from a
