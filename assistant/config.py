@@ -225,7 +225,7 @@ class Settings(BaseSettings):
         default=1.0,
         ge=0,
         description="The first wait after sign_in_delay_after failures, in seconds; it doubles "
-        "at each further failure (at most 5 minutes).",
+        "at each further failure, up to assistant.auth.MAX_WAIT_SECONDS.",
     )
     sign_in_lock_after: int = Field(
         default=10,

@@ -1,9 +1,10 @@
 """What Terrain's texts promise people, computed from the settings that keep each promise.
 
 A text that states a rule (the report's anonymity thresholds, how long interviews are kept, how
-long an interview lasts) never writes its figure: it names a placeholder (``$min_people``,
-``$min_people_for_quotes``, ``$retention``, ``$interview_minutes``), filled here from the
-settings the code enforces. Figures are written in digits, in every language, so that a text
+long an interview lasts, whether facilitators read the people an employee mentions) never
+writes it itself: it names a placeholder (``$min_people``, ``$min_people_for_quotes``,
+``$retention``, ``$interview_minutes``, ``$third_parties``), filled here from the settings the
+code enforces. Figures are written in digits, in every language, so that a text
 and the report that applies it say the same thing the same way.
 """
 
@@ -37,6 +38,32 @@ def retention_sentence(settings: Settings, language: str) -> str:
     return erased.format(days=(one if days == 1 else many).format(n=days))
 
 
+_THIRD_PARTIES = {
+    "fr": (
+        "Les personnes dont vous parlez (bénéficiaires, proches, collègues) n'y sont pas "
+        "masquées : les facilitateurs lisent leurs noms et ce que vous en dites tels que vous "
+        "les écrivez.",
+        "Les personnes dont vous parlez (bénéficiaires, proches, collègues) y sont masquées : "
+        "leurs noms, numéros de téléphone, adresses e-mail et postales, dates de naissance et "
+        "détails de santé sont remplacés par des étiquettes.",
+    ),
+    "en": (
+        "The people you mention (beneficiaries, relatives, colleagues) are not masked there: "
+        "facilitators read their names and what you say of them as you write them.",
+        "The people you mention (beneficiaries, relatives, colleagues) are masked there: their "
+        "names, phone numbers, e-mail and postal addresses, dates of birth and health details "
+        "are replaced by labels.",
+    ),
+}
+
+
+def third_parties_sentence(settings: Settings, language: str) -> str:
+    """What facilitators read of the people an employee mentions, from
+    ``TERRAIN_MASK_THIRD_PARTIES``."""
+    shown, masked = _THIRD_PARTIES.get(language, _THIRD_PARTIES["en"])
+    return masked if settings.mask_third_parties else shown
+
+
 def rule_values(settings: Settings, language: str) -> dict[str, str]:
     """Each placeholder a text may use to state a rule, as the settings make it."""
     return {
@@ -44,6 +71,7 @@ def rule_values(settings: Settings, language: str) -> dict[str, str]:
         "min_people_for_quotes": str(settings.report_min_people_for_quotes),
         "retention": retention_sentence(settings, language),
         "interview_minutes": str(settings.interview_minutes),
+        "third_parties": third_parties_sentence(settings, language),
     }
 
 

@@ -66,6 +66,7 @@ def main() -> None:
                 "interviews": size,
                 "findings": len(script.findings),
                 "themes_shown": len(report.themes),
+                "heatmap_hidden_cells": sum(1 for c in report.heatmap.cells if c.people is None),
                 "deterministic_s": round(deterministic, 3),
                 "with_narratives_s": round(whole, 2),
                 "model_calls": full.narratives.model_calls,
@@ -75,9 +76,44 @@ def main() -> None:
             print(run, flush=True)
             runs.append(run)
         figures["runs"] = runs
+        figures["disclosure_audit"] = audit_figures(codebook)
         figures["calls_per_finding"] = [round(r["model_calls"] / r["findings"], 3) for r in runs]
         figures["within_budget"] = all(r["largest_prompt_tokens"] <= r["budget"] for r in runs)
     emit(figures)
+
+
+def audit_figures(codebook: object) -> dict[str, object]:
+    """Suppression with the disclosure audit on the whole codebook's heatmap (every stage ×
+    every code) filled with random small counts, k = 5: the worst case for the audit, which
+    only runs where something is hidden."""
+    import random
+
+    from assistant.report.anonymity import Line
+    from assistant.report.disclosure import protect
+
+    stages, codes = codebook.stage_ids, codebook.code_ids  # type: ignore[attr-defined]
+    timings, hidden = [], []
+    for seed in range(20):
+        rng = random.Random(seed)
+        sizes = (0, 0, 1, 1, 2, 3, 4, 5, 6, 8, 12, 20)
+        counts = {(s, c): rng.choice(sizes) for s in stages for c in codes}
+        counts |= {("stage", s): sum(counts[(s, c)] for c in codes) for s in stages}
+        counts |= {("code", c): sum(counts[(s, c)] for s in stages) for c in codes}
+        counts[("all", "")] = sum(counts[("stage", s)] for s in stages)
+        lines = [Line([(s, c) for c in codes], ("stage", s)) for s in stages]
+        lines += [Line([(s, c) for s in stages], ("code", c)) for c in codes]
+        lines += [Line([("stage", s) for s in stages], ("all", ""))]
+        lines += [Line([("code", c) for c in codes], ("all", ""))]
+        started = time.perf_counter()
+        hidden.append(len(protect(counts, lines, 5, fixed=frozenset({("all", "")}))))
+        timings.append(time.perf_counter() - started)
+    return {
+        "tables": len(timings),
+        "cells": len(stages) * len(codes),
+        "hidden_mean": round(sum(hidden) / len(hidden), 1),
+        "protect_max_s": round(max(timings), 3),
+        "protect_mean_s": round(sum(timings) / len(timings), 3),
+    }
 
 
 if __name__ == "__main__":

@@ -1,7 +1,8 @@
 """Every text that states a rule says what the settings enforce: the report's anonymity
-thresholds, how long interviews are kept and how long one lasts, in French and English, wherever
-an employee or a staff member reads it (the welcome and consent, the answer on who sees what,
-the "Lisez-moi" page, leadership's card). And no text writes such a figure itself."""
+thresholds, how long interviews are kept and how long one lasts, whether facilitators read the
+people an employee mentions masked, in French and English, wherever an employee or a staff
+member reads it (the welcome and consent, the answer on who sees what, the "Lisez-moi" page,
+leadership's card). And no text writes such a figure itself."""
 
 from __future__ import annotations
 
@@ -98,6 +99,30 @@ def test_the_lisez_moi_page_chainlit_serves_states_the_settings(changed: Setting
         for fragment in SAYS[language].values():
             assert fragment in text, (language, fragment)
     assert "$" not in page
+
+
+MASKED = {
+    "fr": "y sont masquées : leurs noms, numéros de téléphone",
+    "en": "are masked there: their names, phone numbers",
+}
+NOT_MASKED = {"fr": "n'y sont pas masquées", "en": "are not masked there"}
+
+
+@pytest.mark.parametrize("mask", [True, False])
+def test_who_sees_what_and_the_lisez_moi_state_the_masking_of_third_parties_as_set(
+    make_settings: SettingsFactory, mask: bool
+) -> None:
+    """``TERRAIN_MASK_THIRD_PARTIES`` false: no text claims that facilitators read the people
+    an employee mentions masked."""
+    settings = make_settings(mask_third_parties=mask)
+    page = _one_line((prepare_app_root(settings) / "chainlit.md").read_text(encoding="utf-8"))
+    french, _, english = page.partition("## English")
+    for language, lisez_moi in (("fr", french), ("en", english)):
+        answer = _one_line(confidentiality_answer(load_guide(language), settings))
+        for said in (answer, lisez_moi):
+            claims = MASKED[language] in said
+            denies = NOT_MASKED[language] in said
+            assert (claims, denies) == (mask, not mask), (language, said)
 
 
 @pytest.mark.parametrize("language", LANGUAGES)

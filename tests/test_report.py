@@ -86,6 +86,29 @@ def build(
     )
 
 
+@pytest.mark.parametrize(
+    ("language", "label", "legend"),
+    [
+        ("fr", "masqué", "une case masquée réunit moins de 4 personnes, ou est masquée"),
+        ("en", "hidden", "a hidden cell holds fewer than 4 people, or is hidden so that"),
+    ],
+)
+def test_every_hidden_number_has_one_true_label_and_the_legend_states_the_threshold(
+    report_settings: Settings, codebook: Codebook, language: str, label: str, legend: str
+) -> None:
+    """A cell hidden only to protect another may hold the threshold or more: no hidden number
+    says "fewer than k"; all carry the same label, which the legend explains with the
+    report's threshold."""
+    report = build(scripted(12), report_settings, codebook, language=language, min_people=4)
+    assert any(cell.people is None for cell in report.heatmap.cells)
+    for text in (render_markdown(report), html.unescape(render_html(report))):
+        assert legend in text
+        cells = re.findall(r"\| ([^|\n]+?) (?=\|)", text)  # Markdown table cells
+        cells += re.findall(r"<td[^>]*>([^<]*)</td>", text)  # HTML table cells
+        assert [c for c in cells if "moins de" in c or "fewer than" in c] == []
+        assert label in cells
+
+
 def test_a_theme_of_three_people_is_hidden_and_quotes_need_ten_people(
     report_settings: Settings, codebook: Codebook
 ) -> None:
@@ -98,7 +121,9 @@ def test_a_theme_of_three_people_is_hidden_and_quotes_need_ten_people(
     assert report.withheld.themes >= 1
     assert report.heatmap.code_totals["mediation"] is None
     assert report.heatmap.cell("coordination_planning", "mediation").people is None  # type: ignore[union-attr]
-    assert "moins de 5" in render_html(report)
+    html = render_html(report)
+    assert "masqué" in html
+    assert "une case masquée réunit moins de 5 personnes, ou est masquée" in html
 
     nine = build(scripted(9), report_settings, codebook)
     assert not nine.quotes_allowed

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import random
 
+from assistant.findings.codebook import load_codebook
 from assistant.report.anonymity import Line, suppress
+from assistant.report.disclosure import pinned, protect
 
 Key = tuple[str, str]
 
@@ -99,3 +101,62 @@ def test_totals_of_distinct_people_are_at_most_the_sum_of_their_cells() -> None:
     people = {("s1", "a"): {"p1", "p2"}, ("s1", "b"): {"p2", "p3"}}
     distinct = len(set().union(*people.values()))
     assert distinct == 3 < sum(len(v) for v in people.values())
+
+
+# ------------------------------------------------------- the audit of chains of lines
+
+# The whole codebook's map (every stage × every code, as the report lists them), k = 2, people
+# in ten cells: a table found by a random search.
+CHAIN_ROWS = load_codebook().stage_ids
+CHAIN_COLS = load_codebook().code_ids
+CHAIN = dict.fromkeys(((r, c) for r in CHAIN_ROWS for c in CHAIN_COLS), 0) | {
+    ("reception_intake", "care"): 9,
+    ("reception_intake", "exemplarity"): 2,
+    ("reception_intake", "experience_sharing"): 4,
+    ("reception_intake", "empathy"): 2,
+    ("service_delivery", "care"): 3,
+    ("service_delivery", "exemplarity"): 1,
+    ("service_delivery", "experience_sharing"): 1,
+    ("follow_up", "care"): 1,
+    ("follow_up", "exemplarity"): 2,
+    ("follow_up", "experience_sharing"): 2,
+}
+
+
+def test_the_audit_sees_a_pin_through_a_chain_that_line_rules_miss() -> None:
+    counts = additive_counts(CHAIN, CHAIN_ROWS, CHAIN_COLS)
+    lines = table_lines(CHAIN_ROWS, CHAIN_COLS)
+    fixed = frozenset({("all", "")})
+    line_wise = suppress(counts, lines, 2, fixed=fixed)
+    assert all(sum(k in line_wise for k in (*ln.members, ln.total)) != 1 for ln in lines)
+    # follow-up × care (1 person): moving its person anywhere else forces the service-delivery
+    # row below the 3 it shows.
+    assert pinned(counts, lines, line_wise, 2) == [("follow_up", "care")]
+
+    protected = protect(counts, lines, 2, fixed=fixed)
+    assert protected > line_wise
+    assert pinned(counts, lines, protected, 2) == []
+    assert protect(counts, lines, 2, fixed=fixed) == protected  # deterministic
+
+
+def test_protect_leaves_no_pin_on_random_tables() -> None:
+    """Tables shaped like the report's map (8 stages × 10 codes, people in the first 3 × 4):
+    4 of these 60 have a pin after line-wise suppression alone."""
+    rng = random.Random(7)
+    sizes = (0, 0, 1, 1, 1, 2, 2, 3, 4, 5, 6, 7, 9, 12)
+    rows, cols = [f"stage{i}" for i in range(8)], [f"code{j}" for j in range(10)]
+    lines = table_lines(rows, cols)
+    everyone = frozenset({("all", "")})
+    pins_before = 0
+    for _ in range(60):
+        cells = {(r, c): 0 for r in rows for c in cols}
+        cells |= {(r, c): rng.choice(sizes) for r in rows[:3] for c in cols[:4]}
+        counts = additive_counts(cells, rows, cols)
+        k = rng.randint(2, 6)
+        fixed = everyone if counts[("all", "")] >= k else frozenset()
+        line_wise = suppress(counts, lines, k, fixed=fixed)
+        pins_before += bool(pinned(counts, lines, line_wise, k, below=everyone))
+        hidden = protect(counts, lines, k, fixed=fixed, below=everyone)
+        assert hidden >= line_wise
+        assert pinned(counts, lines, hidden, k, below=everyone) == []
+    assert pins_before == 4  # the property is not vacuous

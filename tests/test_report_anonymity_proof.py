@@ -31,8 +31,9 @@ reproducible); the whole module takes under a minute.
 
 Status: the properties found pinned counts in main's report (two hidden ones beside shown
 zeros, a report under the threshold listing its cells, unsuppressed language counts, exposure
-rows of ones), now fixed. One kind of leak is still open and marked ``xfail``: in the heatmap,
-a pin through a chain of several lines, which line-wise suppression cannot see.
+rows of ones), now fixed; and, in the heatmap, a pin through a chain of several lines, which
+line-wise suppression cannot see, now closed by the report's own audit
+(:mod:`assistant.report.disclosure`, the same kind of integer bounds).
 """
 
 from __future__ import annotations
@@ -44,7 +45,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import numpy as np
-import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from scipy.optimize import Bounds, LinearConstraint, milp
@@ -355,10 +355,6 @@ def test_no_small_count_is_shown_or_pinned_in_rows_and_groups(people: list[Perso
         assert system.pinned(k) == []
 
 
-@pytest.mark.xfail(
-    reason="Known leak, left open: in the heatmap, a pin can run through a chain of lines "
-    "that line-wise complementary suppression does not see (see the test below)."
-)
 @settings(RUN, phases=[Phase.explicit, Phase.reuse, Phase.generate])  # no shrinking
 @given(people=additive_tables(), k=st.integers(2, 6))
 def test_no_hidden_heatmap_count_is_pinned_when_totals_are_sums(
@@ -397,17 +393,12 @@ def test_the_bounds_find_a_pinned_count_where_there_is_one() -> None:
     assert pinned(hidden) == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Known leak, left open: line-wise complementary suppression cannot rule out a pin "
-    "that runs through a chain of lines; the report needs an audit by integer programming "
-    "(or a protection-interval rule) in assistant/report/anonymity.py.",
-)
-def test_a_pin_through_a_chain_of_lines_is_still_possible() -> None:
+def test_a_pin_through_a_chain_of_lines_is_protected() -> None:
     """Found by a random search over additive tables (14 of 150 tables had a pinned count
-    after the fix, 54 of 150 before): here, with k = 2, follow-up × care (1 person) is pinned,
-    because moving its person anywhere else forces the service-delivery row below the 3 it
-    shows."""
+    after line-wise suppression alone, 54 of 150 before it): here, with k = 2, line-wise
+    suppression left follow-up × care (1 person) pinned, because moving its person anywhere
+    else forces the service-delivery row below the 3 it shows. The audit
+    (:mod:`assistant.report.disclosure`) sees the chain and hides one more cell."""
     table = {
         ("reception_intake", "care"): 9,
         ("reception_intake", "exemplarity"): 2,

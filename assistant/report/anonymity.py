@@ -12,8 +12,12 @@ minus the others) nor a hidden total (sum of the members) can be worked out.
 Zeros hide with the rest because a hidden count known to be at least one can be pinned: two
 hidden members of a shown total that leave 2 between them are both 1. With zeros hidden,
 "fewer than k" may be none, and no such sum pins a hidden one.
-``tests/test_report_anonymity_proof.py`` checks with integer linear bounds, on generated
-tables, that no hidden count below the threshold can be pinned down from what a report shows.
+
+Line-wise rules cannot see a pin through a chain of lines: the heatmap's suppression is then
+audited by integer programming (:mod:`assistant.report.disclosure`), which hides more until
+nothing is pinned. ``tests/test_report_anonymity_proof.py`` checks with integer linear
+bounds, on generated tables, that no hidden count below the threshold can be pinned down from
+what a report shows.
 
 Totals here count *distinct people*: one person can sit in several cells of a row, so a row's
 total is at most the sum of its cells, not equal to it. Subtracting the visible cells from a
@@ -45,13 +49,16 @@ def suppress(
     min_people: int,
     *,
     fixed: frozenset[K] = frozenset(),
+    initial: set[K] | frozenset[K] = frozenset(),
 ) -> set[K]:
     """The keys to hide: primary suppression, then complementary until a fixed point.
 
     ``fixed`` keys are never hidden (a total published elsewhere, such as the report's number
-    of people); their lines protect their members by hiding more members instead.
+    of people); their lines protect their members by hiding more members instead. ``initial``
+    keys are hidden from the start (an audit's choice: :mod:`assistant.report.disclosure`).
     """
     hidden = {key for key, value in counts.items() if 0 < value < min_people and key not in fixed}
+    hidden |= set(initial) - fixed
     changed = True
     while changed:
         changed = False

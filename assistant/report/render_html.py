@@ -115,7 +115,7 @@ def _svg_text(
 
 def _count(report: Report, value: int | None) -> str:
     if value is None:
-        return text_for(report.language, "fewer_than", n=report.min_people)
+        return text_for(report.language, "hidden")
     return str(value)
 
 
@@ -227,7 +227,8 @@ def _about(report: Report, t: _Texts) -> str:
 
 def _notices(report: Report, t: _Texts) -> list[str]:
     notes = [
-        f'<p class="note">{t("anonymity", n=report.min_people, q=report.min_people_for_quotes)}</p>'
+        _p("note", t("anonymity", n=report.min_people, q=report.min_people_for_quotes)),
+        _p("note", t("hidden_legend", n=report.min_people)),
     ]
     w = report.withheld
     others = w.counterparts + w.gaps + w.automation_rows + w.groups
@@ -374,7 +375,7 @@ def _heatmap(report: Report, t: _Texts) -> str:
 
 
 def _short(report: Report, value: int | None) -> str:
-    return f"<{report.min_people}" if value is None else str(value)
+    return "–" if value is None else str(value)  # as a hidden cell: see "hidden_legend"
 
 
 def _cell_look(cell: HeatCell | None, peak: int) -> tuple[str, str, str]:

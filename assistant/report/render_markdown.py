@@ -14,7 +14,7 @@ def render_markdown(report: Report) -> str:
         return text_for(report.language, key, **values)
 
     def count(value: int | None) -> str:
-        return t("fewer_than", n=report.min_people) if value is None else str(value)
+        return t("hidden") if value is None else str(value)
 
     def label(text: str) -> str:
         return t("unknown") if text == "unknown" else _cell(text)
@@ -27,6 +27,7 @@ def render_markdown(report: Report) -> str:
     out += [f"## {t('summary')}", "", *(f"- {line}" for line in summary_lines(report)), ""]
     out += [f"## {t('about')}", ""]
     out += [t("anonymity", n=report.min_people, q=report.min_people_for_quotes), ""]
+    out += [t("hidden_legend", n=report.min_people), ""]
     w = report.withheld
     others = w.counterparts + w.gaps + w.automation_rows + w.groups
     withheld = t(

@@ -23,6 +23,7 @@ from typing import TypeVar
 from assistant.findings.codebook import Codebook
 from assistant.findings.evidence import verify
 from assistant.report.anonymity import Line, shown, suppress
+from assistant.report.disclosure import protect
 from assistant.report.records import (
     UNKNOWN,
     AutomationRow,
@@ -184,8 +185,18 @@ class SectionBuilder:
         lines += [Line([(s, c) for s in stages], ("code", c)) for c in codes]
         lines.append(Line([("stage", s) for s in stages], ("all", "")))
         lines.append(Line([("code", c) for c in codes], ("all", "")))
-        hidden = suppress(
-            counts, lines, self.min_people, fixed=self._published(counts, ("all", ""))
+        # What else the report shows about these cells: each theme's number of findings, and
+        # the report's, bound the sums of their cells' people.
+        findings_of: Counter[str] = Counter(finding.code for finding in findings)
+        ceilings = [([(s, c) for s in stages], findings_of[c]) for c in codes]
+        ceilings.append(([(s, c) for s in stages for c in codes], len(findings)))
+        hidden = protect(
+            counts,
+            lines,
+            self.min_people,
+            fixed=self._published(counts, ("all", "")),
+            ceilings=ceilings,
+            below=frozenset({("all", "")}),  # coverage says "fewer than k" of it
         )
         # Cells with findings, and the empty ones hidden with them (so that "fewer than k"
         # may be none: see assistant.report.anonymity).

@@ -12,7 +12,13 @@ TEXTS: dict[str, dict[str, str]] = {
         ),
         "draft": "brouillon",
         "includes_drafts": "inclut des brouillons",
-        "fewer_than": "moins de {n}",
+        # Every hidden number carries the same label: primary and complementary suppression
+        # cannot be told apart, and "fewer than k" would be false of a complement.
+        "hidden": "masqué",
+        "hidden_legend": (
+            "« masqué » (– sur la carte) : une case masquée réunit moins de {n} personnes, "
+            "ou est masquée pour qu'une telle case ne puisse pas se déduire."
+        ),
         "anonymity": (
             "Règles d'anonymat : un nombre n'est affiché que s'il couvre au moins {n} personnes "
             "distinctes ; les citations n'apparaissent que si le rapport couvre au moins {q} "
@@ -85,7 +91,11 @@ TEXTS: dict[str, dict[str, str]] = {
         ),
         "draft": "draft",
         "includes_drafts": "includes drafts",
-        "fewer_than": "fewer than {n}",
+        "hidden": "hidden",
+        "hidden_legend": (
+            "“hidden” (– on the map): a hidden cell holds fewer than {n} people, or is "
+            "hidden so that such a cell cannot be deduced."
+        ),
         "anonymity": (
             "Anonymity rules: a number is shown only when it covers at least {n} distinct "
             "people; quotes appear only when the report covers at least {q} people and their "
