@@ -1,7 +1,8 @@
 """The leadership report's records: what it holds, once, as pydantic models.
 
-A count that covers fewer people than the report's ``min_people`` is ``None``: renderers show
-"fewer than N", and the JSON export carries ``null``. Everything textual in a :class:`Report`
+A count that covers fewer people than the report's ``min_people``, or that would let such a
+count be deduced, is ``None``: renderers show it as hidden, and the JSON export carries
+``null``. Everything textual in a :class:`Report`
 has been redacted; a report is therefore safe for leadership as a whole, and every renderer is
 a pure function of it.
 """
