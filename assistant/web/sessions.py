@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import json
+import logging
 from collections.abc import Awaitable, Callable, MutableMapping
 from contextvars import ContextVar
 from typing import Any
@@ -24,8 +25,10 @@ from urllib.parse import urlsplit
 
 from assistant.auth import Account, account_of
 from assistant.config import Settings
-from assistant.store import Store
+from assistant.store import Store, StoreError
 from assistant.web.texts import language_from
+
+log = logging.getLogger(__name__)
 
 # The address of the client of the request being served (for sign-in throttling).
 CLIENT_ADDRESS: ContextVar[str | None] = ContextVar("terrain_client_address", default=None)
@@ -93,7 +96,10 @@ def guard_chainlit_api(store: Callable[[], Store]) -> None:
     from fastapi import Depends, HTTPException
 
     async def checked_user(token: str = Depends(reuseable_oauth)) -> Any:
-        account = await asyncio.to_thread(account_of_token, store(), token)
+        try:
+            account = await asyncio.to_thread(account_of_token, store(), token)
+        except StoreError as error:
+            raise HTTPException(status_code=503, detail="The database cannot be read") from error
         if account is None:
             raise HTTPException(status_code=401, detail="Invalid authentication token")
         return await get_current_user(token)
@@ -116,7 +122,11 @@ def guard_socket_events(store: Callable[[], Store]) -> None:
         async def connect(sid: str, environ: dict[str, Any], auth: Any = None) -> Any:
             cookies = cookie_parser(environ.get("HTTP_COOKIE", ""))
             token = get_token_from_cookies(cookies)
-            if await asyncio.to_thread(account_of_token, store(), token) is None:
+            try:
+                account = await asyncio.to_thread(account_of_token, store(), token)
+            except StoreError as error:
+                raise ConnectionRefusedError("the database cannot be read") from error
+            if account is None:
                 raise ConnectionRefusedError("authentication failed")
             return await handler(sid, environ, auth)
 
@@ -126,7 +136,15 @@ def guard_socket_events(store: Callable[[], Store]) -> None:
         async def event(sid: str, *args: Any) -> Any:
             session = WebsocketSession.get(sid)
             token = session.token if session is not None else None
-            if await asyncio.to_thread(account_of_token, store(), token) is None:
+            try:
+                current = await asyncio.to_thread(account_of_token, store(), token) is not None
+            except StoreError as error:
+                # The database cannot tell (restarting, full, read-only). The handler meets the
+                # same failure and tells the employee in their language; disconnecting instead
+                # would leave their message without a word.
+                log.warning("Session check skipped, the database cannot be read: %s", error)
+                current = True
+            if not current:
                 await sio.disconnect(sid)
                 return None
             return await handler(sid, *args)
