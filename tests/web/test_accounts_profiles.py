@@ -14,6 +14,7 @@ import pytest
 from assistant.schemas import Profile, UserRole
 from tests.conftest import SettingsFactory
 from tests.web.pages_client import PagesClient, pages_client
+from tests.web.waiting import HANG_CAP_SECONDS
 
 ACCOUNTS = {"adam": UserRole.ADMIN, "sam": UserRole.EMPLOYEE, "nadia": UserRole.EMPLOYEE}
 
@@ -85,6 +86,6 @@ def test_screenshots_of_the_accounts_page_with_profiles(pages: PagesClient) -> N
             [chromium, "--headless", "--no-sandbox", "--disable-gpu",
              "--disable-background-networking", f"--window-size={width},1400",
              f"--screenshot={shot}", source.as_uri()],
-            check=True, capture_output=True, timeout=120,
+            check=True, capture_output=True, timeout=HANG_CAP_SECONDS,
         )  # fmt: skip
         assert shot.stat().st_size > 10_000

@@ -20,10 +20,11 @@ from tests.web.pages_client import PagesClient, pages_client
 from tests.web.server import ROOT, free_port
 from tests.web.test_browser import CHROMIUM, LAUNCH_ARGS
 from tests.web.test_privacy_pages import ACCOUNTS, SAID, THIRD_PARTY, seed
+from tests.web.waiting import HANG_CAP_MS, HANG_CAP_SECONDS
 
 ARTIFACTS = ROOT / "test-artifacts"
 SELECTED = "[personne A] oublie ses repas"
-TIMEOUT = 60_000  # ms: the first masked page loads spaCy's pipeline
+TIMEOUT = HANG_CAP_MS  # the first masked page loads spaCy's pipeline: waits end when it is shown
 
 if not CHROMIUM.exists() and not os.environ.get("CI"):
     pytest.skip(
@@ -43,7 +44,7 @@ def served(make_settings: SettingsFactory) -> Iterator[tuple[PagesClient, str]]:
         )
         thread = threading.Thread(target=server.run, daemon=True)
         thread.start()
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + HANG_CAP_SECONDS
         while not server.started:
             assert time.monotonic() < deadline, "the pages' server did not start"
             time.sleep(0.05)
@@ -51,7 +52,7 @@ def served(make_settings: SettingsFactory) -> Iterator[tuple[PagesClient, str]]:
             yield pages, f"http://127.0.0.1:{port}"
         finally:
             server.should_exit = True
-            thread.join(timeout=30)
+            thread.join(timeout=HANG_CAP_SECONDS)
 
 
 def _cookie(name: str, url: str) -> dict[str, str]:

@@ -19,6 +19,7 @@ from assistant.auth import set_disabled
 from tests.ollama_server import OllamaTestServer
 from tests.web.client import WebClient
 from tests.web.server import ACCOUNTS, PASSWORD, WebServer
+from tests.web.waiting import HANG_CAP_MS, HANG_CAP_SECONDS
 
 pytestmark = pytest.mark.slow
 
@@ -97,7 +98,7 @@ async def test_a_disabled_accounts_open_socket_is_closed_at_its_next_event(
     with web.store() as store:
         set_disabled(store, "dora", True)
     await client.send_nowait("Bonjour, je continue.")
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + HANG_CAP_SECONDS
     while sio.connected and time.monotonic() < deadline:
         await asyncio.sleep(0.1)
     assert not sio.connected
@@ -117,7 +118,7 @@ async def _handshake(web: WebServer, client: WebClient, origin: str) -> bool:
             headers={"Cookie": client.cookie_header, "Origin": origin},
             auth={"sessionId": "origin-test", "clientType": "webapp", "userEnv": "{}"},
             transports=["websocket"],
-            wait_timeout=10,
+            wait_timeout=int(HANG_CAP_SECONDS),
         )
     except socketio.exceptions.ConnectionError:
         return False
@@ -205,7 +206,7 @@ async def test_the_sign_in_page_shows_the_lock_in_the_browser(web: WebServer) ->
                 await page.fill("#password", PASSWORD)  # the right one, refused while locked
                 await page.click("button[type=submit]")
                 shown = page.get_by_text("la connexion à ce compte est suspendue pour un moment")
-                await expect(shown).to_be_visible(timeout=20_000)
+                await expect(shown).to_be_visible(timeout=HANG_CAP_MS)
                 await page.screenshot(path=ARTIFACTS / f"web-sign-in-locked-{name}.png")
                 await context.close()
         finally:
