@@ -102,7 +102,9 @@ def test_the_facilitator_reads_no_third_party_on_the_page_or_in_the_exports(
         "Elle a la maladie d'[santé]",
     ]
     assert (row["activity"], row["counterpart"]) == ("repas de [personne A]", "[personne A]")
-    cells = next(r for r in csv.reader(io.StringIO(exported_csv)) if r[2] == finding_id)
+    # French staff: a semicolon-separated file behind a BOM, for their spreadsheet.
+    table = csv.reader(io.StringIO(exported_csv.lstrip("\ufeff")), delimiter=";")
+    cells = next(r for r in table if len(r) > 2 and r[2] == finding_id)
     assert "[personne A], son numéro c'est le [téléphone]" in cells[-1]
     # The stored transcript and the finding are unchanged: quotes keep their exact offsets.
     (turn,) = [t for t in pages.store.interviews.turns(interview_id) if t.index == 1]
