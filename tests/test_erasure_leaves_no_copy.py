@@ -29,6 +29,7 @@ from assistant.privacy import owner_key
 from assistant.report.publishing import publish
 from assistant.report.republishing import RepublishJobs
 from assistant.schemas import (
+    AccessKind,
     FindingEdit,
     InterviewStatus,
     InterviewUpdate,
@@ -161,6 +162,19 @@ def test_erasing_a_pseudonym_from_the_command_line_leaves_no_copy(
     assert copies(marker) > 0
     erase_command("--pseudonym", erased.pseudonym)
     assert copies(marker) == 0
+
+
+def test_erasing_an_interview_a_facilitator_read_leaves_no_copy_of_its_link_in_the_access_log(
+    store: Store, copies: Copies
+) -> None:
+    erased = store.interviews.get(interview_saying(store, new_marker()))
+    assert erased is not None
+    store.access.record("fanny", AccessKind.TRANSCRIPT, interview_id=erased.id)
+    assert copies(erased.pseudonym) > 0
+    erase_command("--pseudonym", erased.pseudonym)
+    assert [entry.pseudonym for entry in store.access.entries()] == [None]  # the entry stays
+    assert copies(erased.pseudonym) == 0
+    assert copies(erased.id) == 0
 
 
 def test_an_employee_withdrawing_in_the_chat_leaves_no_copy(

@@ -40,6 +40,7 @@ from assistant.store.errors import (
     TurnNotFoundError,
 )
 from assistant.store.models import (
+    AccessRow,
     FindingChangeRow,
     FindingRow,
     InterviewRow,
@@ -52,10 +53,11 @@ from assistant.store.queueing import queue_extraction_on_end
 from assistant.store.reports import withdraw_using
 
 PSEUDONYM_ATTEMPTS = 20
-# What erasing an interview deletes from, or changes: the tables whose old copies go after it.
+# What erasing an interview deletes from, or changes: the tables whose old copies go after it
+# (the access log's entries lose their link to the interview: its id and pseudonym).
 ERASED_TABLES = tuple(
     row.__tablename__
-    for row in (TurnRow, FindingRow, FindingChangeRow, JobRow, InterviewRow, ReportRow)
+    for row in (TurnRow, FindingRow, FindingChangeRow, JobRow, InterviewRow, ReportRow, AccessRow)
 )
 # Writers are serialised (BEGIN IMMEDIATE on SQLite, the interview's row lock on PostgreSQL),
 # so the next turn index cannot race; the retry is a second line of defence.
