@@ -23,7 +23,8 @@ async def main() -> dict[str, object]:
     quiet()
     from assistant.evaluation.assertions import Status
     from assistant.evaluation.cache import CacheMode
-    from assistant.evaluation.cases import CaseKind, load_cases
+    from assistant.evaluation.case_files import load_cases
+    from assistant.evaluation.cases import CaseKind
     from assistant.evaluation.runner import RunOptions, run_cases
 
     originals = [c for c in load_cases(ROOT / "evals") if c.kind != CaseKind.PERSONA]

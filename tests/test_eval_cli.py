@@ -11,13 +11,8 @@ from typer.testing import CliRunner
 
 from assistant.cli.app import app
 from assistant.evaluation.assertions import Status
-from assistant.evaluation.cases import (
-    AssertionSpec,
-    Case,
-    CaseFilter,
-    case_file_schema,
-    collect_cases,
-)
+from assistant.evaluation.case_files import CaseFilter, case_file_schema, collect_cases
+from assistant.evaluation.cases import AssertionSpec, Case
 from assistant.evaluation.results import load_results
 from tests.test_cli_startup import heavy_among, help_of, top_level_modules_after
 

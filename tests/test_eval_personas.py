@@ -9,7 +9,8 @@ import pytest
 
 from assistant.config import Settings
 from assistant.evaluation.assertions import Status
-from assistant.evaluation.cases import CaseKind, load_case_file, load_cases
+from assistant.evaluation.case_files import load_case_file, load_cases
+from assistant.evaluation.cases import CaseKind
 from assistant.evaluation.runner import RunOptions, run_cases
 from tests.conftest import SettingsFactory
 

@@ -9,7 +9,8 @@ import pytest
 
 from assistant.config import Settings
 from assistant.evaluation.assertions import Status
-from assistant.evaluation.cases import Case, CaseKind, ReportExpectations, load_cases
+from assistant.evaluation.case_files import load_cases
+from assistant.evaluation.cases import Case, CaseKind, ReportExpectations
 from assistant.evaluation.runner import RunOptions, run_cases
 from tests.conftest import SettingsFactory
 

@@ -12,7 +12,8 @@ from assistant.cli.app import app
 from assistant.config import Settings
 from assistant.evaluation.assertions import Status
 from assistant.evaluation.cache import CacheMode
-from assistant.evaluation.cases import CaseKind, load_cases
+from assistant.evaluation.case_files import load_cases
+from assistant.evaluation.cases import CaseKind
 from assistant.evaluation.results import RunResults, load_results
 from assistant.evaluation.suite import SuiteOptions, run_suite, write_results
 from tests.conftest import SettingsFactory

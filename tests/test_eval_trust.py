@@ -14,8 +14,8 @@ from typer.testing import CliRunner
 from assistant.cli.app import app
 from assistant.config import Settings
 from assistant.evaluation.assertions import Status
-from assistant.evaluation.cases import collect_cases
-from assistant.evaluation.report import html, pair_html, word_diff
+from assistant.evaluation.case_files import collect_cases
+from assistant.evaluation.report_html import html, pair_html, word_diff
 from assistant.evaluation.results import RunResults, load_results
 from assistant.evaluation.suite import (
     COMPROMISED_TAG,

@@ -114,7 +114,7 @@ def run(
     import asyncio
 
     from assistant.evaluation.cache import CacheMode
-    from assistant.evaluation.cases import CaseFilter
+    from assistant.evaluation.case_files import CaseFilter
     from assistant.evaluation.suite import SuiteOptions, run_suite, select_cases, write_results
 
     if record and replay:
@@ -215,7 +215,7 @@ def compare(
     Exits with status 1 on a regression (a missing case is one), and refuses runs of
     different models, settings or repeats.
     """
-    from assistant.evaluation.report import comparison_lines, junit_xml
+    from assistant.evaluation.report_ci import comparison_lines, junit_xml
     from assistant.evaluation.results import compare as compare_runs
     from assistant.evaluation.results import load_results
 
@@ -250,7 +250,7 @@ def validate(
     ] = Path("evals"),
 ) -> None:
     """Check case files without running them: every problem with its file and line."""
-    from assistant.evaluation.cases import collect_cases
+    from assistant.evaluation.case_files import collect_cases
 
     loaded = collect_cases(path)
     for error in loaded.errors:
@@ -265,7 +265,7 @@ def schema() -> None:
     """Print the JSON Schema of a case file (for editors; also in evals/case.schema.json)."""
     import json
 
-    from assistant.evaluation.cases import case_file_schema
+    from assistant.evaluation.case_files import case_file_schema
 
     print(json.dumps(case_file_schema(), indent=1, ensure_ascii=False))
 
@@ -286,7 +286,7 @@ def view(
     ] = True,
 ) -> None:
     """Show a run's report, or two runs side by side, as one self-contained HTML page."""
-    from assistant.evaluation.report import html, pair_html
+    from assistant.evaluation.report_html import html, pair_html
     from assistant.evaluation.results import RESULTS_FILE, load_results
 
     try:

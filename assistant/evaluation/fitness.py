@@ -19,7 +19,8 @@ from pathlib import Path
 from pydantic import BaseModel
 
 from assistant.config import Settings
-from assistant.evaluation.cases import Case, CaseKind, load_case_file
+from assistant.evaluation.case_files import load_case_file
+from assistant.evaluation.cases import Case, CaseKind
 from assistant.evaluation.results import RunResults
 from assistant.evaluation.runner import RunOptions, run_cases
 from assistant.interview.rules import language_of

@@ -10,15 +10,10 @@ from pathlib import Path
 
 from assistant.config import Settings
 from assistant.evaluation.cache import CacheMode
-from assistant.evaluation.cases import (
-    DEFAULT_PATTERN,
-    Case,
-    CaseError,
-    CaseFilter,
-    LoadedCases,
-    collect_cases,
-)
-from assistant.evaluation.report import html, markdown
+from assistant.evaluation.case_files import DEFAULT_PATTERN, CaseFilter, LoadedCases, collect_cases
+from assistant.evaluation.cases import Case, CaseError
+from assistant.evaluation.report import markdown
+from assistant.evaluation.report_html import html
 from assistant.evaluation.results import RESULTS_FILE, RunResults
 from assistant.evaluation.runner import (
     SCRIPTED_JUDGE,
