@@ -52,7 +52,7 @@ from assistant.llm.port import (
     ModelResponse,
     Role,
 )
-from assistant.llm.retry import RetryPolicy, with_retries
+from assistant.llm.retry import RetryPolicy, embed_in_batches, patience_from, with_retries
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
@@ -97,12 +97,8 @@ class OllamaProvider:
     def from_settings(cls, settings: Settings) -> OllamaProvider:
         return cls(
             host=settings.ollama_host,
-            connect_timeout=settings.connect_timeout,
-            request_timeout=settings.request_timeout,
-            retry=RetryPolicy(retries=settings.max_retries, backoff=settings.retry_backoff),
-            temperature=settings.temperature,
             context_window=settings.context_window,
-            embed_batch_size=settings.embed_batch_size,
+            **patience_from(settings),
         )
 
     @property
@@ -286,25 +282,19 @@ class OllamaEmbedder(Embedder):
         return self._model
 
     async def embed(self, texts: Sequence[str]) -> list[list[float]]:
-        vectors: list[list[float]] = []
-        size = self._provider.embed_batch_size
-        for start in range(0, len(texts), size):
-            batch = list(texts[start : start + size])
-            vectors.extend(await self._embed_batch(batch))
-        return vectors
+        async def embed_batch(batch: list[str]) -> Sequence[Sequence[float]]:
+            async def embed() -> Sequence[Sequence[float]]:
+                async with self._provider.client() as client:
+                    return (await client.embed(model=self._model, input=batch)).embeddings
 
-    async def _embed_batch(self, batch: list[str]) -> list[list[float]]:
-        async def embed() -> list[list[float]]:
-            async with self._provider.client() as client:
-                response = await client.embed(model=self._model, input=batch)
-            return [list(vector) for vector in response.embeddings]
+            return await self._provider.call(self._model, embed)
 
-        vectors = await self._provider.call(self._model, embed)
-        if len(vectors) != len(batch):
-            raise ModelResponseError(
-                f"Ollama returned {len(vectors)} embeddings for {len(batch)} texts."
-            )
-        return vectors
+        return await embed_in_batches(
+            texts,
+            batch_size=self._provider.embed_batch_size,
+            embed_batch=embed_batch,
+            server="Ollama",
+        )
 
 
 def chat_model(settings: Settings, model: str | None = None) -> OllamaChatModel:

@@ -49,7 +49,7 @@ from assistant.llm.errors import (
     ModelUnavailableError,
 )
 from assistant.llm.port import ChatMessage, ChatModel, Embedder, JsonSchema, ModelResponse, Role
-from assistant.llm.retry import RetryPolicy, with_retries
+from assistant.llm.retry import RetryPolicy, embed_in_batches, patience_from, with_retries
 
 if TYPE_CHECKING:
     from langchain_core.messages import BaseMessage
@@ -110,12 +110,8 @@ class OpenAIProvider:
         return cls(
             base_url=base_url,
             api_key=key.get_secret_value() if key else None,
-            connect_timeout=settings.connect_timeout,
-            request_timeout=settings.request_timeout,
-            retry=RetryPolicy(retries=settings.max_retries, backoff=settings.retry_backoff),
-            temperature=settings.temperature,
-            embed_batch_size=settings.embed_batch_size,
             thinking=settings.openai_thinking,
+            **patience_from(settings),
         )
 
     @property
@@ -433,23 +429,18 @@ class OpenAIEmbedder(Embedder):
         return self._embedders[loop]
 
     async def embed(self, texts: Sequence[str]) -> list[list[float]]:
-        vectors: list[list[float]] = []
-        size = self._provider.embed_batch_size
-        for start in range(0, len(texts), size):
-            batch = list(texts[start : start + size])
-            vectors.extend(await self._embed_batch(batch))
-        return vectors
+        async def embed_batch(batch: list[str]) -> Sequence[Sequence[float]]:
+            async def embed() -> Sequence[Sequence[float]]:
+                return await self._embeddings().aembed_documents(batch)
 
-    async def _embed_batch(self, batch: list[str]) -> list[list[float]]:
-        async def embed() -> list[list[float]]:
-            return await self._embeddings().aembed_documents(batch)
+            return await self._provider.call(self._model, embed)
 
-        vectors = await self._provider.call(self._model, embed)
-        if len(vectors) != len(batch):
-            raise ModelResponseError(
-                f"{SERVER} returned {len(vectors)} embeddings for {len(batch)} texts."
-            )
-        return [list(vector) for vector in vectors]
+        return await embed_in_batches(
+            texts,
+            batch_size=self._provider.embed_batch_size,
+            embed_batch=embed_batch,
+            server=SERVER,
+        )
 
 
 def chat_model(settings: Settings, model: str | None = None) -> OpenAIChatModel:
