@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
+from assistant import i18n
 from assistant.errors import TerrainError
 from assistant.schemas import AccountUpdate, Profile, User, UserRole
 from assistant.store import Store, UserExistsError
@@ -54,7 +55,19 @@ _USER_NAME = re.compile(r"^[\w][\w.@+-]{0,127}$")
 
 
 class AuthError(TerrainError):
-    """A user or a password that cannot be accepted; the message says why."""
+    """A user or a password that cannot be accepted; the message says why.
+
+    The message is an English template (a message id of the catalogs) filled with ``values``,
+    so that each adapter can say it in its reader's language (:meth:`in_language`)."""
+
+    def __init__(self, message: str, /, **values: object) -> None:
+        self.message_id = message
+        self.values = values
+        super().__init__(message.format(**values) if values else message)
+
+    def in_language(self, language: str) -> str:
+        translated = i18n.gettext(language, self.message_id)
+        return translated.format(**self.values) if self.values else translated
 
 
 @lru_cache(maxsize=1)
@@ -83,9 +96,9 @@ def check_password_rules(password: str, user_inputs: Iterable[str | None] = ()) 
     normalised = normalise_password(password)
     length = len(normalised)
     if length < MIN_PASSWORD_CHARS:
-        raise AuthError(f"A password needs at least {MIN_PASSWORD_CHARS} characters.")
+        raise AuthError("A password needs at least {count} characters.", count=MIN_PASSWORD_CHARS)
     if length > MAX_PASSWORD_CHARS:
-        raise AuthError(f"A password has at most {MAX_PASSWORD_CHARS} characters.")
+        raise AuthError("A password has at most {count} characters.", count=MAX_PASSWORD_CHARS)
     from zxcvbn import zxcvbn  # imported here: it loads its word lists (a few tenths of a second)
 
     words = [word for given in user_inputs if given for word in _parts(given)]
@@ -99,10 +112,15 @@ def check_password_rules(password: str, user_inputs: Iterable[str | None] = ()) 
         feedback = estimate.get("feedback") or {}
         hints = [feedback.get("warning") or "", *(feedback.get("suggestions") or [])]
         why = " ".join(hint.strip() for hint in hints if hint and hint.strip())
+        if why:  # zxcvbn's own hint, in English only
+            raise AuthError(
+                "This password is too easy to guess: {why} "
+                "Choose a longer one, several unrelated words for instance.",
+                why=why,
+            )
         raise AuthError(
-            "This password is too easy to guess"
-            + (f": {why}" if why else ".")
-            + " Choose a longer one, several unrelated words for instance."
+            "This password is too easy to guess. "
+            "Choose a longer one, several unrelated words for instance."
         )
 
 
@@ -131,8 +149,9 @@ def check_user_name(name: str) -> str:
     name = normalise_user_name(name)
     if not _USER_NAME.fullmatch(name):
         raise AuthError(
-            f"Invalid user name {shortened(clean_text(name))!r}: use 1 to 128 letters, digits "
-            "and . _ @ + - (starting with a letter, a digit or _)."
+            "Invalid user name {name!r}: use 1 to 128 letters, digits "
+            "and . _ @ + - (starting with a letter, a digit or _).",
+            name=shortened(clean_text(name)),
         )
     return name
 
@@ -158,7 +177,9 @@ def check_display_name(display_name: str | None) -> str | None:
         return None
     cleaned = " ".join(clean_text(unicodedata.normalize("NFKC", display_name)).split())
     if len(cleaned) > MAX_DISPLAY_NAME_CHARS:
-        raise AuthError(f"A display name has at most {MAX_DISPLAY_NAME_CHARS} characters.")
+        raise AuthError(
+            "A display name has at most {count} characters.", count=MAX_DISPLAY_NAME_CHARS
+        )
     return cleaned or None
 
 
@@ -192,10 +213,12 @@ def check_not_confusable(store: Store, name: str) -> None:
     wanted = skeleton(name)
     for user in store.accounts.all():
         if normalise_user_name(user.name) == name:
-            raise AuthError(f"The user {name!r} already exists.")
+            raise AuthError("The user {name!r} already exists.", name=name)
         if skeleton(user.name) == wanted:
             raise AuthError(
-                f"The user name {name!r} looks like the existing {user.name!r}: choose another."
+                "The user name {name!r} looks like the existing {existing!r}: choose another.",
+                name=name,
+                existing=user.name,
             )
 
 
@@ -227,6 +250,8 @@ class Account:
     role: UserRole
     display_name: str | None = None
     token_version: int = 0
+    # An administrator's password (invitation, reset): nothing else until the person's own.
+    password_temporary: bool = False
 
 
 def account_of(store: Store, name: str) -> Account | None:
@@ -240,6 +265,7 @@ def account_of(store: Store, name: str) -> Account | None:
         role=user.role,
         display_name=user.display_name,
         token_version=user.token_version,
+        password_temporary=user.password_temporary,
     )
 
 
@@ -367,8 +393,10 @@ def add_user(
     *,
     display_name: str | None = None,
     profile: Profile | None = None,
+    temporary: bool = False,
 ) -> User:
-    """A new user; ``password`` None makes an account that only single sign-on can open."""
+    """A new user; ``password`` None makes an account that only single sign-on can open;
+    ``temporary``: the password is handed to the person, who must choose their own."""
     name = check_user_name(name)
     display_name = check_display_name(display_name)
     check_not_confusable(store, name)
@@ -379,11 +407,12 @@ def add_user(
             name,
             UserRole(role),
             password_hash=password_hash,
+            password_temporary=temporary,
             display_name=display_name,
             profile=profile,
         )
     except UserExistsError:
-        raise AuthError(f"The user {name!r} already exists.") from None
+        raise AuthError("The user {name!r} already exists.", name=name) from None
 
 
 def set_disabled(store: Store, name: str, disabled: bool) -> User:
@@ -393,11 +422,28 @@ def set_disabled(store: Store, name: str, disabled: bool) -> User:
 
 
 def reset_password(store: Store, name: str, password: str) -> User:
-    """Give the user a new password (the old one stops working at once)."""
+    """Give the user a new password (the old one stops working at once). The administrator
+    knows it, so it is temporary: the person chooses their own at their next sign-in."""
     name = stored_user_name(store, name)
     user = store.accounts.get(name)
     inputs = (name, user.display_name if user else None)
-    return store.accounts.update(name, AccountUpdate(password_hash=hash_password(password, inputs)))
+    change = AccountUpdate(password_hash=hash_password(password, inputs), password_temporary=True)
+    return store.accounts.update(name, change)
+
+
+def choose_password(store: Store, name: str, current: str, new: str) -> User:
+    """The person replaces their password with one of their own: ``current`` must be right,
+    ``new`` must follow the rules and differ from it. Every other open session ends."""
+    user = store.accounts.get(name)
+    if user is None or user.disabled:
+        raise AuthError("This account cannot sign in.")
+    if not verify_password(store.accounts.password_hash_of(name), current):
+        raise AuthError("The current password is wrong; nothing was changed.")
+    if normalise_password(new) == normalise_password(current):
+        raise AuthError("The new password must differ from the one given to you.")
+    inputs = (name, user.display_name)
+    change = AccountUpdate(password_hash=hash_password(new, inputs), password_temporary=False)
+    return store.accounts.update(name, change)
 
 
 def set_role(store: Store, name: str, role: UserRole) -> User:

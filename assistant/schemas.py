@@ -118,6 +118,11 @@ class User(Record):
     job: str | None = None
     site: str | None = None
     team: str | None = None
+    password_temporary: bool = Field(
+        default=False,
+        description="The password was given by an administrator (an invitation or a reset): "
+        "the person chooses their own before anything else.",
+    )
 
     @property
     def profile(self) -> Profile:
@@ -154,6 +159,11 @@ class AccountUpdate(BaseModel):
     role: UserRole | None = None
     disabled: bool | None = None
     password_hash: str | None = Field(default=None, repr=False)
+    password_temporary: bool = Field(
+        default=True,
+        description="With a new password hash: whether it was given by someone else (true), "
+        "or chosen by the person (false).",
+    )
     profile: Profile | None = Field(
         default=None, description="The new job, site and team (all three; None: unknown)."
     )

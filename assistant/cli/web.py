@@ -89,6 +89,15 @@ def users_add(
             "--no-password", help="No password: the account signs in through single sign-on only."
         ),
     ] = False,
+    temporary: Annotated[
+        bool,
+        typer.Option(
+            "--temporary",
+            help="The password is handed to someone else: they must choose their own at their "
+            "first sign-in, before anything else (give it for any account you make for another "
+            "person).",
+        ),
+    ] = False,
 ) -> None:
     """Add a user. The password is asked twice, never echoed: at least 10 characters, and
     not easy to guess (common passwords, repeats, the user's own name are refused).
@@ -106,10 +115,13 @@ def users_add(
         if password is not None:
             check_password_rules(password, (name, display_name))
         with Store.open(config) as store:
-            user = add_user(store, name, role, password, display_name=display_name)
+            user = add_user(
+                store, name, role, password, display_name=display_name, temporary=temporary
+            )
     except (AuthError, TerrainError) as error:
         fail(error)
-    console.print(f"Added {user.name} ({user.role.value}).", highlight=False)
+    then = " They choose their own password at their first sign-in." if temporary else ""
+    console.print(f"Added {user.name} ({user.role.value}).{then}", highlight=False)
 
 
 @users_app.command("list")
@@ -184,7 +196,8 @@ def users_reset_password(
     ] = False,
 ) -> None:
     """Give a user a new password, asked twice, never echoed (the same rules as `users add`).
-    The old one stops working at once, and the user's open sessions end."""
+    The old one stops working at once, and the user's open sessions end. The new one is
+    temporary: you know it, so the user chooses their own at their next sign-in."""
     from assistant.auth import AuthError, check_password_rules, check_user_name, reset_password
 
     try:
@@ -194,7 +207,10 @@ def users_reset_password(
     except AuthError as error:
         fail(error)
     user = _change_account(name, lambda store: reset_password(store, name, password))
-    console.print(f"New password set for {user.name}.", highlight=False)
+    console.print(
+        f"New password set for {user.name}: they choose their own at their next sign-in.",
+        highlight=False,
+    )
 
 
 @users_app.command("set-role")

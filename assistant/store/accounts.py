@@ -24,6 +24,7 @@ class AccountRepository(Repository):
         role: UserRole,
         *,
         password_hash: str | None = None,
+        password_temporary: bool = False,
         display_name: str | None = None,
         profile: Profile | None = None,
     ) -> User:
@@ -36,6 +37,7 @@ class AccountRepository(Repository):
             role=UserRole(role),
             display_name=display_name,
             created_at=self._db.now(),
+            password_temporary=password_temporary and password_hash is not None,
             **profile.model_dump(),
         )
         try:
@@ -48,6 +50,7 @@ class AccountRepository(Repository):
                         role=record.role.value,
                         display_name=record.display_name,
                         password_hash=password_hash,
+                        password_temporary=record.password_temporary,
                         created_at=record.created_at,
                         disabled=False,
                         **profile.model_dump(),
@@ -79,6 +82,7 @@ class AccountRepository(Repository):
                 return User.model_validate(row)
             if change.password_hash is not None:
                 row.password_hash = change.password_hash
+                row.password_temporary = change.password_temporary
             # Any change of who may sign in, or as what, ends the sessions already open.
             row.token_version += 1
             return User.model_validate(row)
@@ -172,6 +176,8 @@ class AccountRepository(Repository):
                         role=user.role.value,
                         display_name=user.display_name,
                         password_hash=password_hash,
+                        # An invitation: the administrator knows it, the person replaces it.
+                        password_temporary=password_hash is not None,
                         created_at=now,
                         disabled=False,
                         **user.profile.model_dump(),

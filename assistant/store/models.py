@@ -147,6 +147,8 @@ class UserRow(Base):
     job: Mapped[str | None] = mapped_column(String(200))
     site: Mapped[str | None] = mapped_column(String(200))
     team: Mapped[str | None] = mapped_column(String(200))
+    # Set when an administrator gave the password (invitation, reset): it must be replaced.
+    password_temporary: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class SignInFailuresRow(Base):

@@ -23,12 +23,13 @@ from assistant.web.pages import home as home
 from assistant.web.pages import interviews as interviews
 from assistant.web.pages import jobs as jobs
 from assistant.web.pages import leadership as leadership
+from assistant.web.pages import password as password
 from assistant.web.pages import report as report
 from assistant.web.pages import review as review
 from assistant.web.pages import transcript as transcript
-from assistant.web.pages.access import LOGIN_PAGE, Refused, SignInNeeded
+from assistant.web.pages.access import LOGIN_PAGE, PasswordToChoose, Refused, SignInNeeded
 from assistant.web.pages.problems import NotFound
-from assistant.web.pages.routes import PREFIX, ROUTES, UNKNOWN_PAGE, page, router
+from assistant.web.pages.routes import PASSWORD_PAGE, PREFIX, ROUTES, UNKNOWN_PAGE, page, router
 from assistant.web.pages.templating import render
 
 __all__ = ["ROUTES", "install"]
@@ -41,6 +42,10 @@ STATIC_FOLDER = Path(__file__).resolve().parents[1] / "static"
 
 async def _sign_in(request: Request, error: Exception) -> Response:
     return RedirectResponse(LOGIN_PAGE, status_code=303)
+
+
+async def _choose_password(request: Request, error: Exception) -> Response:
+    return RedirectResponse(PREFIX + PASSWORD_PAGE, status_code=303)
 
 
 async def _refused(request: Request, error: Exception) -> Response:
@@ -71,4 +76,5 @@ def install(app: FastAPI) -> None:
     app.router.routes[0:0] = ours
     app.add_exception_handler(SignInNeeded, _sign_in)
     app.add_exception_handler(Refused, _refused)
+    app.add_exception_handler(PasswordToChoose, _choose_password)
     app.add_exception_handler(NotFound, _not_found)

@@ -50,6 +50,11 @@ class SignInNeeded(Exception):
     """No valid sign-in: the browser is sent to the sign-in page."""
 
 
+class PasswordToChoose(Exception):
+    """The account's password was given by an administrator: the person chooses their own
+    before any other page (see :func:`assistant.auth.choose_password`)."""
+
+
 class Refused(Exception):
     """The request is not allowed (403): a role that may not, an account disabled, a form
     without its token. ``reason`` is a key of :attr:`PageTexts.refusals`."""
@@ -145,10 +150,15 @@ async def viewer(request: Request, rt: Runtime = Depends(current_runtime)) -> Vi
     )
 
 
-def allowing(roles: frozenset[UserRole]) -> Callable[[Viewer], Awaitable[Viewer]]:
-    """A dependency refusing anyone whose current role is not in ``roles``."""
+def allowing(
+    roles: frozenset[UserRole], *, with_temporary_password: bool = False
+) -> Callable[[Viewer], Awaitable[Viewer]]:
+    """A dependency refusing anyone whose current role is not in ``roles``, and sending anyone
+    whose password is temporary to choose their own (unless ``with_temporary_password``)."""
 
     async def check(who: Viewer = Depends(viewer)) -> Viewer:  # noqa: B008
+        if who.account.password_temporary and not with_temporary_password:
+            raise PasswordToChoose
         if who.account.role not in roles:
             raise Refused("role", who, who.language)
         return who

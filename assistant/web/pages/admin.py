@@ -95,6 +95,8 @@ async def add_account(
                 password,
                 display_name=display_name.strip() or None,
                 profile=profile,
+                # The administrator typed it: the person chooses their own at first sign-in.
+                temporary=True,
             )
         )
     except (TerrainError, ValueError) as error:

@@ -18,6 +18,8 @@ from assistant.schemas import UserRole
 from assistant.web.pages.access import allowing, checked_form
 
 PREFIX = "/staff"
+# The one page a person whose password an administrator gave may open: where they choose theirs.
+PASSWORD_PAGE = "/password"  # noqa: S105 - an address, not a password
 # Every other address under PREFIX: served last, after the stylesheets (see pages.install).
 UNKNOWN_PAGE = "/{unknown:path}"
 Method = Literal["GET", "POST"]
@@ -53,7 +55,7 @@ def page(
     route = StaffRoute(method=method, path=PREFIX + path, roles=allowed, nav=nav)
     if any((r.method, r.path) == (method, route.path) for r in ROUTES):
         raise ValueError(f"The staff route {method} {route.path} is declared twice.")
-    checks = [Depends(allowing(allowed))]
+    checks = [Depends(allowing(allowed, with_temporary_password=path == PASSWORD_PAGE))]
     if method == "POST":
         checks.append(Depends(checked_form))
 
