@@ -25,6 +25,7 @@ from fastapi import Request, Response
 from fastapi.responses import JSONResponse
 from starlette.datastructures import Headers
 
+from assistant import i18n
 from assistant.auth import (
     Account,
     SignInLimits,
@@ -38,6 +39,7 @@ from assistant.schemas import UserRole
 from assistant.web import employee, pages, sessions, staff
 from assistant.web.datalayer import TerrainDataLayer
 from assistant.web.launch import install_security_headers
+from assistant.web.pages.routes import PASSWORD_PAGE, PREFIX
 from assistant.web.runtime import Runtime, runtime
 from assistant.web.texts import Texts, language_from, texts_for
 
@@ -251,6 +253,23 @@ if get_configured_oauth_providers():
 # -- conversations ---------------------------------------------------------------------------
 
 
+async def _password_told(account: Account) -> bool:
+    """A password an administrator gave opens nothing but the page to choose one's own: say so,
+    with the link, and take no answer (True) until it is done."""
+    if not account.password_temporary:
+        return False
+    language = _language()
+    said = i18n.gettext(
+        language,
+        "The password you signed in with was given to you by an administrator, who knows it. "
+        "Before anything else, [choose your own password]({address}): from then on, nobody "
+        "but you knows it.",
+    ).format(address=PREFIX + PASSWORD_PAGE)
+    await employee.tell_page(employee.STAFF_SIGNAL)  # no answer box
+    await cl.Message(content=said, author=_texts().assistant_name).send()
+    return True
+
+
 @cl.on_chat_start
 @employee.store_failures_told(_texts)
 async def _chat_start() -> None:
@@ -258,6 +277,8 @@ async def _chat_start() -> None:
     account = await _account()
     if account is None:
         await cl.Message(content=texts.no_account, author=texts.assistant_name).send()
+        return
+    if await _password_told(account):
         return
     if account.role == UserRole.EMPLOYEE:
         await employee.start(runtime(), account.name, _language())
@@ -275,6 +296,8 @@ async def _chat_resume(thread: ThreadDict) -> None:
     interview = None
     if account is not None:
         interview = await rt.employee_owns(account.name, thread["id"])
+    if account is not None and await _password_told(account):
+        return
     if account is not None and account.role != UserRole.EMPLOYEE:
         await employee.tell_page(employee.STAFF_SIGNAL)
     if account is None or interview is None:
@@ -290,6 +313,8 @@ async def _on_message(message: cl.Message) -> None:
     account = await _account()
     if account is None:
         await cl.Message(content=texts.no_account, author=texts.assistant_name).send()
+        return
+    if await _password_told(account):
         return
     rt = runtime()
     if account.role == UserRole.EMPLOYEE:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from assistant.schemas import AccountUpdate, Profile
+from assistant.auth import reset_password
+from assistant.schemas import AccountUpdate, Profile, UserRole
+from tests.web.client import WebClient
 from tests.web.server import WebServer
 from tests.web.test_employee import consented, interview_of
 
@@ -17,4 +19,25 @@ async def test_an_interview_started_in_the_web_app_keeps_the_profile_it_started_
         store.accounts.update("chloe", AccountUpdate(profile=Profile(job="cadre", site="Lyon")))
     interview, _ = interview_of(web, client.thread_id)
     assert interview.profile == Profile(job="aide", site="Crest")
+    await client.disconnect()
+
+
+async def test_a_temporary_password_opens_no_interview_until_the_employee_chose_their_own(
+    web: WebServer,
+) -> None:
+    given = "donne-par-un-administrateur"
+    web.add_accounts({"tessa": UserRole.EMPLOYEE})
+    with web.store() as store:
+        reset_password(store, "tessa", given)
+        before = len(store.interviews.where())
+    client = WebClient(web.url, "tessa", given, language="fr-FR")
+    await client.login()
+    await client.connect()
+    await client.wait_for_text("choisissez le vôtre")
+    assert "/staff/password" in client.last()
+    await client.send("Je voudrais commencer.")
+    await client.wait_for(lambda: len(client.texts("assistant_message")) >= 2)
+    assert "choisissez le vôtre" in client.last()
+    with web.store() as store:
+        assert len(store.interviews.where()) == before  # nothing started, nothing stored
     await client.disconnect()
