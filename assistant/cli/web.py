@@ -7,6 +7,7 @@ from collections.abc import Callable
 from contextlib import ExitStack
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
+from urllib.parse import urlsplit
 
 import typer
 from rich.markup import escape
@@ -24,6 +25,7 @@ from assistant.errors import TerrainError
 from assistant.vocabulary import UserRole
 
 if TYPE_CHECKING:
+    from assistant.config import Settings
     from assistant.schemas import User
     from assistant.store import Store
 
@@ -45,6 +47,7 @@ def serve(
 
     config = settings()
     try:
+        _check_not_the_model_server(config, host, port)
         check_address(host, port)
         with Store.open(config):  # migrated and reachable before anyone signs in
             pass
@@ -52,6 +55,22 @@ def serve(
         serve_web(config, host, port)
     except TerrainError as error:
         fail(error)
+
+
+def _check_not_the_model_server(config: Settings, host: str, port: int) -> None:
+    """vLLM's default port is Terrain's too: the web app must not take the address that
+    TERRAIN_OPENAI_BASE_URL gives the model server (its requests would reach Terrain)."""
+    if config.model_provider != "openai":
+        return
+    model = urlsplit(config.openai_base_url)
+    local = {"127.0.0.1", "localhost", "::1", "0.0.0.0", host}  # noqa: S104 - names compared
+    if model.hostname in local and (model.port or 80) == port:
+        raise TerrainError(
+            f"The model server's address ({config.openai_base_url}, TERRAIN_OPENAI_BASE_URL) "
+            f"is this machine's port {port}, where the web app would listen.",
+            fix="Start the web app on another port (`terrain serve --port 8080`), or the "
+            "model server on another one and set TERRAIN_OPENAI_BASE_URL to it.",
+        )
 
 
 users_app = typer.Typer(

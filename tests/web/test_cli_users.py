@@ -126,3 +126,14 @@ def test_serve_on_a_taken_port_fails_in_one_line_before_announcing_anything(
     assert f"Port {port} on 127.0.0.1 is already in use" in line
     assert "--port" in line
     assert "available at" not in result.stdout + result.stderr
+
+
+def test_serve_refuses_the_port_the_model_server_is_configured_on(
+    data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TERRAIN_MODEL_PROVIDER", "openai")
+    monkeypatch.setenv("TERRAIN_OPENAI_BASE_URL", "http://localhost:8123/v1")
+    result = CliRunner().invoke(app, ["serve", "--port", "8123"])
+    assert result.exit_code == 1
+    assert "TERRAIN_OPENAI_BASE_URL" in result.output
+    assert "terrain serve --port 8080" in result.output
