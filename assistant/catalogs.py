@@ -18,13 +18,25 @@ from pathlib import Path
 from typing import Any
 
 from babel.messages.catalog import Catalog
-from babel.messages.extract import extract_from_dir
+from babel.messages.extract import extract, extract_from_dir
 from babel.messages.extract import extract_python as babel_extract_python
 from babel.messages.frontend import parse_keywords
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po, write_po
 
 from assistant import i18n
+
+__all__ = [
+    "COMMAND",
+    "KEYWORDS",
+    "Catalog",
+    "Gaps",
+    "extract",
+    "extract_python",
+    "extracted",
+    "gaps",
+    "update",
+]
 
 ROOT = Path(__file__).resolve().parents[1]
 COMMAND = "make messages"
