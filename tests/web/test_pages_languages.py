@@ -5,6 +5,7 @@ it is shown (in English), and nothing may be recorded."""
 from __future__ import annotations
 
 import html
+import json
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
@@ -24,6 +25,8 @@ from assistant.schemas import (
     Speaker,
     UserRole,
 )
+from assistant.web.appearance import chainlit_words, script_words
+from assistant.web.launch import prepare_app_root
 from assistant.web.pages.profile_texts import profile_texts
 from assistant.web.pages.report_texts import report_page_texts
 from assistant.web.pages.routes import ROUTES
@@ -135,7 +138,29 @@ def test_every_fixed_text_of_the_chat_and_the_report_exists_in_each_language(
     for form in report_texts._counted(language).values():
         for count in (0, 1, 2):
             form(count)
+    chainlit_words(language)
+    script_words(language)
     assert _missing(language) == before == []
+
+
+def test_the_chats_chrome_speaks_from_the_catalogs(make_settings: SettingsFactory) -> None:
+    """Chainlit's translation files and the page script get Terrain's words from the catalogs,
+    for every language of Chainlit's: its own where Terrain has a catalog, else the default's."""
+    root = prepare_app_root(make_settings(language="fr"))
+    folder = root / ".chainlit" / "translations"
+
+    def title(name: str) -> str:
+        said = json.loads((folder / name).read_text(encoding="utf-8"))
+        return str(said["auth"]["login"]["title"])
+
+    assert title("fr-FR.json") == "Connectez-vous à Terrain"
+    assert title("en-US.json") == "Sign in to Terrain"
+    assert title("de-DE.json") == "Connectez-vous à Terrain"  # the default, no catalog for de
+    script = (root / "public" / "terrain.js").read_text(encoding="utf-8")
+    words = json.loads(script.split("window.terrainWords = ", 1)[1].split(";\n", 1)[0])
+    assert set(words) == set(i18n.languages())
+    assert words["fr"]["labels"]["#chat-input"] == "Votre réponse"
+    assert words["en"]["labels"]["#chat-input"] == "Your answer"
 
 
 def test_a_page_whose_message_the_catalog_lacks_is_caught(
