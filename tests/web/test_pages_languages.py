@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import html
 import json
+import logging
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
@@ -31,7 +32,7 @@ from assistant.web.pages.profile_texts import profile_texts
 from assistant.web.pages.report_texts import report_page_texts
 from assistant.web.pages.routes import ROUTES
 from assistant.web.pages.texts import page_texts
-from assistant.web.texts import texts_for
+from assistant.web.texts import language_from, texts_for
 from tests.conftest import SettingsFactory
 from tests.web.pages_client import PagesClient, pages_client
 
@@ -179,3 +180,20 @@ def test_a_page_whose_message_the_catalog_lacks_is_caught(
     finally:
         i18n.MISSING.discard(("fr", lacking))
         page_texts.cache_clear()
+
+
+def test_a_language_without_a_catalog_is_refused_by_every_table_and_mapped_in_one_place(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """No table falls back to English by itself; the browser's language is the one place where
+    a language Terrain does not speak becomes the default, and the log says so."""
+    for table in (texts_for, page_texts, report_page_texts, profile_texts):
+        with pytest.raises(i18n.UnsupportedLanguage, match="'sv'"):
+            table("sv")
+    with pytest.raises(i18n.UnsupportedLanguage):
+        report_texts.text_for("sv", "title")
+    with caplog.at_level(logging.INFO, logger="assistant.web.texts"):
+        assert language_from("sv-SE,sv;q=0.9", "en") == "en"
+    assert "'sv'" in caplog.text
+    with pytest.raises(i18n.UnsupportedLanguage):
+        language_from("fr", "sv")  # a default Terrain cannot speak is an error, not a guess
