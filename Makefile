@@ -8,7 +8,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 LINTED := assistant tests $(wildcard benchmarks)
 
-.PHONY: run test test-fast lint typecheck unit bench format clean
+.PHONY: run test test-fast lint typecheck unit bench format messages clean
 
 $(VENV)/.synced: pyproject.toml uv.lock | $(UV)
 	$(UV) sync --locked
@@ -54,6 +54,10 @@ test-fast: $(VENV)/.synced
 ## bench: every benchmark in benchmarks/, each printing one JSON object on its last line
 bench: $(VENV)/.synced
 	@set -e; for script in benchmarks/[!_]*.py; do echo "== $$script"; $(BIN)/python $$script; done
+
+## messages: bring the catalogs (assistant/locale/*/LC_MESSAGES/terrain.po) in step with the code, then compile them
+messages: $(VENV)/.synced
+	$(BIN)/python -m assistant.catalogs
 
 format: $(VENV)/.synced
 	$(BIN)/ruff check --fix $(LINTED)

@@ -15,6 +15,7 @@ is an error instead of a silent fallback.
 from __future__ import annotations
 
 import gettext as _gettext
+import logging
 from functools import cache
 from io import BytesIO
 from pathlib import Path
@@ -25,6 +26,8 @@ from babel.messages.pofile import read_po
 DOMAIN = "terrain"
 LOCALE_DIR = Path(__file__).resolve().parent / "locale"
 SOURCE_LANGUAGE = "en"  # the message ids' language: its catalog may leave every msgstr empty
+
+logger = logging.getLogger(__name__)
 
 
 class UnsupportedLanguage(ValueError):
@@ -54,11 +57,52 @@ def N_(message: str) -> str:  # the name Babel and xgettext look for
     return message
 
 
+class _Untranslated(_gettext.NullTranslations):
+    """What a catalog falls back to for a message it lacks: the English text, said in the log
+    once per message and kept in :data:`MISSING` (which the tests read)."""
+
+    def __init__(self, language: str) -> None:
+        super().__init__()
+        self.language = language
+
+    def _missed(self, message: str, context: str | None = None) -> None:
+        key = (self.language, f"{context}\x04{message}" if context else message)
+        if key not in MISSING:
+            MISSING.add(key)
+            logger.warning("No %s translation of the message %r: shown in English.", *key)
+
+    def gettext(self, message: str) -> str:
+        self._missed(message)
+        return message
+
+    def ngettext(self, msgid1: str, msgid2: str, n: int) -> str:
+        self._missed(msgid1)
+        return super().ngettext(msgid1, msgid2, n)
+
+    def pgettext(self, context: str, message: str) -> str:
+        self._missed(message, context)
+        return message
+
+    def npgettext(self, context: str, msgid1: str, msgid2: str, n: int) -> str:
+        self._missed(msgid1, context)
+        return super().npgettext(context, msgid1, msgid2, n)
+
+
+MISSING: set[tuple[str, str]] = set()  # (language, message id) asked for and not in its catalog
+
+
 @cache
 def translation(language: str) -> _gettext.NullTranslations:
     """The catalog of ``language`` (one of :func:`languages`)."""
     if language not in languages():
         raise UnsupportedLanguage(language)
+    found = _compiled(language)
+    if language != SOURCE_LANGUAGE:
+        found.add_fallback(_Untranslated(language))
+    return found
+
+
+def _compiled(language: str) -> _gettext.NullTranslations:
     po, mo = catalog_path(language), catalog_path(language, ".mo")
     if mo.exists() and (not po.exists() or mo.stat().st_mtime >= po.stat().st_mtime):
         with mo.open("rb") as compiled:

@@ -14,54 +14,36 @@ from pathlib import Path
 from string import Template
 
 from assistant.config import Settings
-
-_RETENTION = {
-    "fr": (
-        "Les entretiens sont conservés jusqu'à ce qu'on les efface.",
-        "Les entretiens sont effacés {days} après leur fin.",
-        ("{n} jour", "{n} jours"),
-    ),
-    "en": (
-        "Interviews are kept until someone erases them.",
-        "Interviews are erased {days} after they end.",
-        ("{n} day", "{n} days"),
-    ),
-}
+from assistant.i18n import translation
 
 
 def retention_sentence(settings: Settings, language: str) -> str:
     """How long an interview is kept, from ``TERRAIN_RETENTION_DAYS``."""
-    kept, erased, (one, many) = _RETENTION.get(language, _RETENTION["en"])
+    catalog = translation(language)
     days = settings.retention_days
     if days is None:
-        return kept
-    return erased.format(days=(one if days == 1 else many).format(n=days))
-
-
-_THIRD_PARTIES = {
-    "fr": (
-        "Les personnes dont vous parlez (bénéficiaires, proches, collègues) n'y sont pas "
-        "masquées : les facilitateurs lisent leurs noms et ce que vous en dites tels que vous "
-        "les écrivez.",
-        "Les personnes dont vous parlez (bénéficiaires, proches, collègues) y sont masquées : "
-        "leurs noms, numéros de téléphone, adresses e-mail et postales, dates de naissance et "
-        "détails de santé sont remplacés par des étiquettes.",
-    ),
-    "en": (
-        "The people you mention (beneficiaries, relatives, colleagues) are not masked there: "
-        "facilitators read their names and what you say of them as you write them.",
-        "The people you mention (beneficiaries, relatives, colleagues) are masked there: their "
-        "names, phone numbers, e-mail and postal addresses, dates of birth and health details "
-        "are replaced by labels.",
-    ),
-}
+        return catalog.gettext("Interviews are kept until someone erases them.")
+    return catalog.ngettext(
+        "Interviews are erased {days} day after they end.",
+        "Interviews are erased {days} days after they end.",
+        days,
+    ).format(days=days)
 
 
 def third_parties_sentence(settings: Settings, language: str) -> str:
     """What facilitators read of the people an employee mentions, from
     ``TERRAIN_MASK_THIRD_PARTIES``."""
-    shown, masked = _THIRD_PARTIES.get(language, _THIRD_PARTIES["en"])
-    return masked if settings.mask_third_parties else shown
+    _ = translation(language).gettext
+    if settings.mask_third_parties:
+        return _(
+            "The people you mention (beneficiaries, relatives, colleagues) are masked there: "
+            "their names, phone numbers, e-mail and postal addresses, dates of birth and health "
+            "details are replaced by labels."
+        )
+    return _(
+        "The people you mention (beneficiaries, relatives, colleagues) are not masked there: "
+        "facilitators read their names and what you say of them as you write them."
+    )
 
 
 def rule_values(settings: Settings, language: str) -> dict[str, str]:

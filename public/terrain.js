@@ -2,58 +2,16 @@
 // buttons that only show an icon, a label for the message box, where the keyboard starts,
 // Chainlit's untranslatable messages, and a message box closed where no answer is taken.
 // Chainlit renders (and re-renders) its elements at any time, so every change is re-applied
-// whenever the page changes. `terrain serve` writes the installation's default language first.
+// whenever the page changes. `terrain serve` writes the words and the default language first.
 (() => {
   "use strict";
-  const WORDS = {
-    fr: {
-      "#sidebar-trigger-button": "Afficher ou masquer la liste des entretiens",
-      "#search-chats-button": "Rechercher dans mes entretiens",
-      "#new-chat-button": "Commencer un nouvel entretien",
-      "#chat-submit": "Envoyer la réponse",
-      "#thread-options": "Options de l'entretien",
-      "#theme-toggle": "Changer de thème (clair ou sombre)",
-      "#password-toggle": "Afficher le mot de passe",
-      "#chat-input": "Votre réponse",
-      "#user-nav-button": "Mon compte",
-      "#readme-button": "Lisez-moi",
-      "button:has(> svg.lucide-arrow-down)": "Aller au dernier message",
-      "button:has(> svg.lucide-copy)": "Copier le message",
-      "button[data-sidebar=rail]": "Afficher ou masquer la liste des entretiens",
-    },
-    en: {
-      "#sidebar-trigger-button": "Show or hide the list of interviews",
-      "#search-chats-button": "Search my interviews",
-      "#new-chat-button": "Begin a new interview",
-      "#chat-submit": "Send the answer",
-      "#thread-options": "Interview options",
-      "#theme-toggle": "Switch theme (light or dark)",
-      "#password-toggle": "Show the password",
-      "#chat-input": "Your answer",
-      "#user-nav-button": "My account",
-      "#readme-button": "Read me",
-      "button:has(> svg.lucide-arrow-down)": "Go to the latest message",
-      "button:has(> svg.lucide-copy)": "Copy the message",
-      "button[data-sidebar=rail]": "Show or hide the list of interviews",
-    },
-  };
-  // Chainlit's own words that its translation files cannot reach (written into its code).
-  const CHAINLIT_SAYS = {
-    fr: {
-      "Couldn't resume chat: Thread not found.":
-        "Cet entretien n'existe plus : il a été retiré ou effacé. Un nouvel entretien vous est proposé.",
-      "Couldn't resume chat": "Impossible de rouvrir cet entretien. Un nouvel entretien vous est proposé.",
-    },
-    en: {
-      "Couldn't resume chat: Thread not found.":
-        "This interview no longer exists: it was withdrawn or erased. A new one is offered.",
-      "Couldn't resume chat": "This interview could not be reopened. A new one is offered.",
-    },
-  };
-  const fallback = window.terrainDefaultLanguage === "en" ? "en" : "fr";
+  // The words, from Terrain's catalogs (assistant/web/appearance.py writes them first, with
+  // the installation's default language): names by selector, and Chainlit's own messages.
+  const WORDS = window.terrainWords || {};
+  const fallback = window.terrainDefaultLanguage in WORDS ? window.terrainDefaultLanguage : "fr";
   const browser = (navigator.language || "").toLowerCase().split("-")[0];
   const language = browser in WORDS ? browser : fallback;
-  const words = WORDS[language];
+  const words = WORDS[language].labels;
 
   // Chainlit gives some of these elements no id: find them by what they contain.
   function markUnnamed() {
@@ -95,7 +53,7 @@
   }
 
   function translateChainlit() {
-    const says = CHAINLIT_SAYS[language];
+    const says = WORDS[language].chainlit;
     for (const toast of document.querySelectorAll("[data-sonner-toast] [data-title]")) {
       const said = toast.textContent.trim();
       if (said in says) toast.textContent = says[said];

@@ -107,7 +107,7 @@ async def test_a_failing_classifier_is_an_error_of_its_case_with_its_id(
     [case] = results.cases
     assert case.status == Status.ERROR
     assert case.attempts[0].error == (
-        "case classifier.broken: the safety classifier gave no verdict on 1 message(s)"
+        "case classifier.broken: messages the safety classifier gave no verdict on: 1"
     )
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from babel.messages.pofile import read_po
 
 from assistant.auth import Account
 from assistant.config import Settings
@@ -187,15 +188,22 @@ def texts_of(path: Path) -> Iterator[str]:
                 yield node.value
     elif path.suffix == ".toml":
         yield from _strings(tomllib.loads(source))
+    elif path.suffix == ".po":  # a catalog: each message in English and in its language
+        with path.open("rb") as catalog:
+            for message in read_po(catalog):
+                for text in (message.id, message.string):
+                    yield from [text] if isinstance(text, str) else (text or [])
     else:
         yield source
 
 
 def shown_texts() -> list[Path]:
     """Every file whose words reach a person: the guide and prompts, the app's modules (web
-    texts, staff pages, CLI, report texts), the "Lisez-moi" page, Chainlit's translations."""
+    texts, staff pages, CLI, report texts), their catalogs in every language, the "Lisez-moi"
+    page, Chainlit's translations."""
     files = [ROOT / "chainlit.md", *sorted((ROOT / "prompts").glob("*.toml"))]
     files += sorted((ROOT / "assistant").rglob("*.py"))
+    files += sorted((ROOT / "assistant" / "locale").glob("*/LC_MESSAGES/*.po"))
     files += sorted((ROOT / ".chainlit" / "translations").glob("*.json"))
     return files
 
@@ -209,6 +217,14 @@ def test_no_text_writes_a_threshold_a_retention_or_a_length_itself() -> None:
         for match in pattern.finditer(" ".join(text.split()))
     ]
     assert found == []
+
+
+def test_the_catalogs_are_searched_for_written_figures() -> None:
+    """A French catalog's translation is read as well as its English message id."""
+    searched = [path for path in shown_texts() if path.suffix == ".po"]
+    assert {path.parts[-3] for path in searched} >= {"en", "fr"}
+    french = [text for path in searched if path.parts[-3] == "fr" for text in texts_of(path)]
+    assert "Espace équipe" in french
 
 
 def test_the_search_for_written_figures_finds_the_old_wordings() -> None:

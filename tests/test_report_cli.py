@@ -54,7 +54,9 @@ def test_build_approve_publish_list_show_export(tmp_path: Path) -> None:
 
     refused = invoke("publish")
     assert refused.exit_code == 1
-    assert f"{len(quotes)} quote(s) of the draft await approval" in " ".join(refused.output.split())
+    assert f"Quotes of the draft that await approval: {len(quotes)}" in " ".join(
+        refused.output.split()
+    )
     assert invoke("approve", "q00000000").exit_code == 1  # no such quote
 
     assert invoke("drop", quotes[0]["id"]).exit_code == 0

@@ -78,7 +78,7 @@ def test_publishing_refuses_unreviewed_quotes_and_keeps_only_approved_ones(
     quotes = quotes_of(draft)
     assert quotes
     assert all(q.decision is None for q in quotes)
-    with pytest.raises(UnreviewedQuotesError, match=f"{len(quotes)} quote"):
+    with pytest.raises(UnreviewedQuotesError, match=f"await approval: {len(quotes)};"):
         publish(tmp_store, actor="claire")
     with pytest.raises(NoPublishedReportError):
         latest_published_report(tmp_store)

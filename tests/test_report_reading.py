@@ -247,7 +247,7 @@ def test_under_the_thresholds_each_hidden_part_says_what_would_show_it(
     assert with_findings is not None
     assert "Citations" in text
     assert f"il en faut {10 - with_findings} de plus" in text
-    assert "au plus 4 personne(s) de plus" in text
+    assert "au plus 4 personnes de plus" in text
     rendered = html.unescape(render_html(report))
     assert "Ce qui permettrait d'en montrer plus" in rendered
     assert "Personnes interrogées" in rendered

@@ -62,7 +62,7 @@ def test_the_worker_erases_ended_interviews_past_the_retention_and_says_so(
     assert run_retention(settings, after_days=29) == []  # none ended 30 days ago yet
     caplog.set_level(logging.INFO, logger="assistant.findings.worker")
     [recorded] = run_retention(settings, after_days=31)
-    assert "Retention: 1 interview(s) ended more than 30 days ago erased." in caplog.text
+    assert "Retention: interviews ended more than 30 days ago erased: 1." in caplog.text
     with Store.open(settings) as store:
         assert store.interviews.get(old) is None
         assert store.interviews.get(in_progress) is not None  # not ended: kept
@@ -107,7 +107,7 @@ def test_the_jobs_page_shows_the_last_retention(retention_settings: Settings) ->
         pages.sign_in("fanny")
         page = pages.get("/staff/jobs").text
     on = recorded.created_at.astimezone().strftime("%d/%m/%Y")
-    assert "Conservation : 2 entretien(s) effacé(s) le " + on in page
+    assert "Conservation : 2 entretiens effacés le " + on in page
 
 
 def run(*args: str) -> tuple[int, str]:

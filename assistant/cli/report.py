@@ -213,8 +213,8 @@ def _show_counts(report: Report) -> None:
     if coverage.people is None:
         people += str(report.min_people)
     _say(
-        f"{people} people, {len(report.themes)} theme(s) shown; "
-        f"{coverage.draft_findings} unreviewed finding(s) counted; "
+        f"people: {people}; themes shown: {len(report.themes)}; "
+        f"unreviewed findings counted: {coverage.draft_findings}; "
         f"quotes {'shown' if report.quotes_allowed else 'withheld (too few people)'}."
     )
 
@@ -229,7 +229,7 @@ def _say_narratives(report: Report) -> None:
         _say(f"Narratives written ({status.model_calls} model calls): {kept} kept.")
         if status.dropped_sections:
             _say(
-                f"{len(status.dropped_sections)} section(s) left without a narrative "
+                f"Sections left without a narrative: {len(status.dropped_sections)} "
                 "(the model's answers were malformed or cited nothing): the draft says why."
             )
     elif state == NarrativeState.UNAVAILABLE:

@@ -121,7 +121,7 @@ async def score_extraction(
     codes = ", ".join(sorted({finding.code for finding in findings})) or "none"
     return Attempt(
         raw=None,
-        delivered=f"{len(findings)} finding(s): {codes}",
+        delivered=f"findings: {len(findings)}, codes: {codes}",
         assertions=assertions,
         metrics={"precision": precision, "recall": recall, "findings": len(findings)},
     )

@@ -294,8 +294,8 @@ class Runner:
                 "classifier_failures": classifier.failures,
             },
             error=(
-                f"case {case.id}: the safety classifier gave no verdict on "
-                f"{classifier.failures} message(s)"
+                f"case {case.id}: messages the safety classifier gave no verdict on: "
+                f"{classifier.failures}"
                 if classifier.failures and not case.classifier_fails
                 else None
             ),

@@ -18,9 +18,11 @@ import io
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+from babel.numbers import get_decimal_symbol
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
 from assistant.findings.codebook import Codebook
+from assistant.i18n import translation
 from assistant.schemas import (
     AutomationExposure,
     Finding,
@@ -135,52 +137,33 @@ class CsvLabels:
     byte_order_mark: bool = False
 
 
-HEADERS = {
-    "fr": (
-        "Pseudonyme",
-        "Langue de l'entretien",
-        "Constat (identifiant)",
-        "Code",
-        "Étape de la chaîne de valeur",
-        "Activité",
-        "Interlocuteur",
-        "Statut",
-        "Origine",
-        "Code proposé par le modèle",
-        "Exposition à l'automatisation",
-        "Confiance",
-        "Tours cités",
-        "Citations",
-    ),
-    "en": (
-        "Pseudonym",
-        "Interview language",
-        "Finding (id)",
-        "Code",
-        "Value-chain stage",
-        "Activity",
-        "Counterpart",
-        "Status",
-        "Origin",
-        "Code the model proposed",
-        "Exposure to automation",
-        "Confidence",
-        "Turns quoted",
-        "Quotes",
-    ),
-}
-EXPOSURES = {
-    "fr": {
-        AutomationExposure.AUTOMATABLE: "automatisable",
-        AutomationExposure.AUGMENTED: "assistée par un outil",
-        AutomationExposure.HUMAN_ESSENTIAL: "essentiellement humaine",
-    },
-    "en": {
-        AutomationExposure.AUTOMATABLE: "automatable",
-        AutomationExposure.AUGMENTED: "augmented by a tool",
-        AutomationExposure.HUMAN_ESSENTIAL: "human-essential",
-    },
-}
+def _headers(language: str) -> tuple[str, ...]:
+    _ = translation(language).gettext
+    return (
+        _("Pseudonym"),
+        _("Interview language"),
+        _("Finding (id)"),
+        _("Code"),
+        _("Value-chain stage"),
+        _("Activity"),
+        _("Counterpart"),
+        _("Status"),
+        _("Origin"),
+        _("Code the model proposed"),
+        _("Exposure to automation"),
+        _("Confidence"),
+        _("Turns quoted"),
+        _("Quotes"),
+    )
+
+
+def _exposures(language: str) -> dict[AutomationExposure, str]:
+    _ = translation(language).gettext
+    return {
+        AutomationExposure.AUTOMATABLE: _("automatable"),
+        AutomationExposure.AUGMENTED: _("augmented by a tool"),
+        AutomationExposure.HUMAN_ESSENTIAL: _("human-essential"),
+    }
 
 
 def csv_labels(
@@ -189,22 +172,24 @@ def csv_labels(
     statuses: Mapping[FindingStatus, str],
     origins: Mapping[FindingOrigin, str],
 ) -> CsvLabels:
-    """The CSV for a spreadsheet in ``language`` (fr or en): the codebook's labels for codes
-    and stages, and the pages' words for statuses (``statuses``) and origins (``origins``)."""
-    language = language if language in HEADERS else "en"
+    """The CSV for a spreadsheet in ``language`` (one of :func:`assistant.i18n.languages`): the
+    codebook's labels for codes and stages, and the pages' words for statuses (``statuses``) and
+    origins (``origins``). Its decimal mark is the language's (Babel's locale data); where that
+    is a comma, spreadsheets separate a list's values with a semicolon."""
+    decimal_mark = get_decimal_symbol(language)
     codes = {code.id: code.label.in_language(language) for code in codebook.codes}
     stages = {stage.id: stage.label.in_language(language) for stage in codebook.value_chain}
     return CsvLabels(
-        separator=";" if language == "fr" else ",",
-        decimal_mark="," if language == "fr" else ".",
-        headers=dict(zip(CSV_COLUMNS, HEADERS[language], strict=True)),
+        separator=";" if decimal_mark == "," else ",",
+        decimal_mark=decimal_mark,
+        headers=dict(zip(CSV_COLUMNS, _headers(language), strict=True)),
         words={
             "code": codes,
             "proposed_code": codes,
             "value_chain_stage": stages,
             "status": {status.value: word for status, word in statuses.items()},
             "origin": {origin.value: word for origin, word in origins.items()},
-            "automation_exposure": {e.value: word for e, word in EXPOSURES[language].items()},
+            "automation_exposure": {e.value: word for e, word in _exposures(language).items()},
         },
         byte_order_mark=True,
     )

@@ -68,9 +68,9 @@ class Retention:
         if not erased:
             return []
         log.info(
-            "Retention: %d interview(s) ended more than %d days ago erased.",
-            len(erased),
+            "Retention: interviews ended more than %d days ago erased: %d.",
             self.settings.retention_days,
+            len(erased),
         )
         recorded = await asyncio.to_thread(self.store.jobs.where, kind=JobKind.RETENTION)
         ended = recorded[-1:]

@@ -305,7 +305,7 @@ def publish(store: Store, *, actor: str) -> ReportVersion:
     pending = [q for q in quotes_of(draft) if q.decision is None]
     if pending:
         raise UnreviewedQuotesError(
-            f"{len(pending)} quote(s) of the draft await approval; nothing was published.",
+            f"Quotes of the draft that await approval: {len(pending)}; nothing was published.",
             fix="Approve or drop each one (terrain report show lists them), then publish.",
         )
     frozen = with_approved_quotes(report_of(draft), dict(draft.quote_decisions))

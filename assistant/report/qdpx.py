@@ -39,6 +39,7 @@ from xml.etree import ElementTree as ET
 from lxml import etree
 
 from assistant.findings.codebook import Codebook
+from assistant.i18n import translation
 from assistant.masking import interview_mask
 from assistant.report.sections import selected_findings
 from assistant.schemas import Finding, Interview, Speaker, Turn
@@ -46,40 +47,34 @@ from assistant.schemas import Finding, Interview, Speaker, Turn
 NAMESPACE = "urn:QDA-XML:project:1.0"
 SCHEMA_DIR = Path(__file__).resolve().parent / "schemas"
 _GUIDS = uuid.UUID("5b0f3c1e-6a0d-4f55-9f0e-2f6c3c9a7e41")  # namespace for stable guids
-_LABELS = {
-    "fr": {Speaker.EMPLOYEE: "Personne", Speaker.INTERVIEWER: "Intervieweur"},
-    "en": {Speaker.EMPLOYEE: "Person", Speaker.INTERVIEWER: "Interviewer"},
-}
-_WORDS = {
-    "fr": {
-        "job": "Métier",
-        "site": "Site",
-        "team": "Équipe",
-        "language": "Langue",
-        "codebook": "Codes Terrain",
-        "extra": "Codes hors du codebook",
-        "stage": "Étape",
-        "counterpart": "Interlocuteur",
-        "exposure": "Exposition à l'automatisation",
-        "reasons": "Raisons",
-        "activity": "Activité",
-        "status": "Statut",
-    },
-    "en": {
-        "job": "Job",
-        "site": "Site",
-        "team": "Team",
-        "language": "Language",
-        "codebook": "Terrain codes",
-        "extra": "Codes not in the codebook",
-        "stage": "Stage",
-        "counterpart": "Counterpart",
-        "exposure": "Exposure to automation",
-        "reasons": "Reasons",
-        "activity": "Activity",
-        "status": "Status",
-    },
-}
+
+
+def _labels(language: str) -> dict[Speaker, str]:
+    pgettext = translation(language).pgettext
+    return {
+        Speaker.EMPLOYEE: pgettext("transcript speaker", "Person"),
+        Speaker.INTERVIEWER: pgettext("transcript speaker", "Interviewer"),
+    }
+
+
+def _words(language: str) -> dict[str, str]:
+    _ = translation(language).gettext
+    return {
+        "job": _("Job"),
+        "site": _("Site"),
+        "team": _("Team"),
+        "language": _("Language"),
+        "codebook": _("Terrain codes"),
+        "extra": _("Codes not in the codebook"),
+        "stage": _("Stage"),
+        "counterpart": _("Counterpart"),
+        "exposure": _("Exposure to automation"),
+        "reasons": _("Reasons"),
+        "activity": _("Activity"),
+        "status": _("Status"),
+    }
+
+
 VARIABLES = ("job", "site", "team", "language")
 _PALETTE = ("#1F77B4", "#FF7F0E", "#2CA02C", "#D62728", "#9467BD", "#8C564B", "#E377C2",
             "#7F7F7F", "#BCBD22", "#17BECF")  # fmt: skip
@@ -100,7 +95,7 @@ class Transcript:
 
 def transcript_text(interview: Interview, turns: Sequence[Turn]) -> Transcript:
     """Turns numbered from 1 as people read them, each with its speaker, one per paragraph."""
-    labels = _LABELS.get(interview.language, _LABELS["en"])
+    labels = _labels(interview.language)
     pieces: list[str] = []
     starts: dict[int, int] = {}
     position = 0
@@ -136,7 +131,7 @@ def build_qdpx(
     """The ``.qdpx`` archive of these interviews (``transcripts`` by interview id), its
     codebook, variables and memos in ``language``; ``reviewers``: by finding id, the
     facilitator who last reviewed it."""
-    words = _WORDS.get(language, _WORDS["en"])
+    words = _words(language)
     reviewers = reviewers or {}
     if mask_third_parties:
         masks = {i.id: interview_mask(i, transcripts.get(i.id, ())) for i in interviews}

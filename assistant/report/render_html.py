@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from html import escape
 
+from assistant.report import texts
 from assistant.report.records import (
     HeatCell,
     Narrative,
@@ -235,8 +236,8 @@ def _notices(report: Report, t: _Texts) -> list[str]:
     notes.append(
         _p(
             "note",
-            t(
-                "withheld",
+            texts.withheld(
+                report.language,
                 cells=w.cells,
                 themes=w.themes,
                 quotes=w.quotes,
@@ -440,8 +441,8 @@ def _theme(report: Report, t: _Texts, theme: Theme) -> str:
         f"<h3>{escape(theme.label)}{_draft_mark(t, theme.drafts)}</h3>",
         _p(
             "meta",
-            t(
-                "theme_counts",
+            texts.theme_counts(
+                report.language,
                 people=theme.people,
                 episodes=theme.episodes,
                 interviews=theme.interviews,
@@ -466,11 +467,12 @@ def _narrative(t: _Texts, narrative: Narrative) -> str:
     if narrative.sources:
         cited = "; ".join(f"{s.file} § {s.section}" for s in narrative.sources)
         sources = f" · {t('cites')}: {escape(cited)}"
+    support = escape(texts.counted_for(t.language, "supported_by", len(narrative.finding_ids)))
     return (
         f'<div class="narrative"><p>{escape(narrative.text)}</p>'
         + _p(
             "provenance",
-            f"{provenance} · {t('supported_by', n=len(narrative.finding_ids))}{sources}",
+            f"{provenance} · {support}{sources}",
         )
         + "</div>"
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from assistant.report import texts
 from assistant.report.records import HeatCell, Narrative, NarrativeState, Report
 from assistant.report.summary import summary_lines, threshold_hints
 from assistant.report.texts import text_for
@@ -30,8 +31,8 @@ def render_markdown(report: Report) -> str:
     out += [t("hidden_legend", n=report.min_people), ""]
     w = report.withheld
     others = w.counterparts + w.gaps + w.automation_rows + w.groups
-    withheld = t(
-        "withheld",
+    withheld = texts.withheld(
+        report.language,
         cells=w.cells,
         themes=w.themes,
         quotes=w.quotes,
@@ -93,15 +94,15 @@ def render_markdown(report: Report) -> str:
         out += [t("no_theme"), ""]
     for theme in report.themes:
         out += [f"### {theme.label}{draft(theme.drafts)}", ""]
-        counts = t(
-            "theme_counts",
+        counts = texts.theme_counts(
+            report.language,
             people=theme.people,
             episodes=theme.episodes,
             interviews=theme.interviews,
         )
         out += [counts, ""]
         if theme.synthesis is not None:
-            out += [*_narrative(t, theme.synthesis), ""]
+            out += [*_narrative(t, report.language, theme.synthesis), ""]
         elif theme.code in dropped:
             out += [f"> {t('narrative_dropped_' + dropped[theme.code])}", ""]
         for quote in theme.quotes:
@@ -161,7 +162,7 @@ def render_markdown(report: Report) -> str:
     if report.recommendations:
         out += [f"## {t('recommendations')}", ""]
         for number, narrative in enumerate(report.recommendations, start=1):
-            first, *rest = _narrative(t, narrative)
+            first, *rest = _narrative(t, report.language, narrative)
             out += [f"{number}. {first}", *(f"   {line}" for line in rest), ""]
     return "\n".join(out).rstrip() + "\n"
 
@@ -178,13 +179,13 @@ def _heat(count: Callable[[int | None], str], cell: HeatCell | None) -> str:
     return f"{cell.people} ({cell.episodes}){'*' if cell.drafts else ''}"
 
 
-def _narrative(t: Callable[..., str], narrative: Narrative) -> list[str]:
+def _narrative(t: Callable[..., str], language: str, narrative: Narrative) -> list[str]:
     provenance = t("drafted_by", model=narrative.drafted_by_model, prompt=narrative.prompt)
     if narrative.drafts:
         provenance += f" ({t('includes_drafts')})"
     if narrative.edited:
         provenance += ", " + t("edited_by", editor=narrative.edited_by or "?")
-    support = t("supported_by", n=len(narrative.finding_ids))
+    support = texts.counted_for(language, "supported_by", len(narrative.finding_ids))
     lines = [narrative.text, f"*{provenance} · {support}*"]
     if narrative.sources:
         cited = "; ".join(f"{s.file} § {s.section}" for s in narrative.sources)

@@ -214,7 +214,7 @@ class SectionBuilder:
         self.withheld["cells"] = sum(1 for cell in heat_cells if cell.people is None)
         visible_codes = {c for c in codes if ("code", c) not in hidden}
         heatmap = Heatmap(
-            stages=[Label(id=s, label=self._stage_label(s)) for s in stages],
+            stages=[Label(id=stage, label=self._stage_label(stage)) for stage in stages],
             codes=[Label(id=c, label=self._code_label(c)) for c in codes],
             cells=heat_cells,
             stage_totals={s: shown(counts[("stage", s)], ("stage", s), hidden) for s in stages},

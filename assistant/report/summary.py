@@ -29,7 +29,7 @@ with everything hidden it says so instead of guessing.
 from __future__ import annotations
 
 from assistant.report.records import AutomationRow, NarrativeState, Report
-from assistant.report.texts import text_for
+from assistant.report.texts import counted_for, text_for
 
 _TOP_THEMES = 3
 
@@ -127,12 +127,15 @@ def threshold_hints(report: Report) -> list[str]:
     def t(key: str, **values: object) -> str:
         return text_for(report.language, key, **values)
 
+    def counted(key: str, count: int, **values: object) -> str:
+        return counted_for(report.language, key, count, **values)
+
     k, q = report.min_people, report.min_people_for_quotes
     most = k - 1
     hints = []
     c = report.coverage
     if c.people is None:
-        hints.append(t("hint_total", most=most))
+        hints.append(counted("hint_total", most, most=most))
     if not report.quotes_allowed:
         if c.people_with_findings is not None:
             hints.append(t("hint_quotes_exact", q=q, more=q - c.people_with_findings))
@@ -141,22 +144,24 @@ def threshold_hints(report: Report) -> list[str]:
     heat = report.heatmap
     hidden_codes = [code.label for code in heat.codes if heat.code_totals.get(code.id, 0) is None]
     if hidden_codes:
-        hints.append(t("hint_themes", labels=", ".join(hidden_codes), most=most))
+        hints.append(counted("hint_themes", most, labels=", ".join(hidden_codes), most=most))
     hidden_stages = [s.label for s in heat.stages if heat.stage_totals.get(s.id, 0) is None]
     if hidden_stages:
-        hints.append(t("hint_stages", labels=", ".join(hidden_stages), most=most))
+        hints.append(counted("hint_stages", most, labels=", ".join(hidden_stages), most=most))
     w = report.withheld
     if w.cells:
-        hints.append(t("hint_cells", cells=w.cells, n=k, most=most))
+        hints.append(counted("hint_cells", w.cells, cells=w.cells, n=k, most=most))
     for key, count in (
         ("hint_rows_counterparts", w.counterparts),
         ("hint_rows_gaps", w.gaps),
         ("hint_rows_automation", w.automation_rows),
     ):
         if count:
-            hints.append(t("hint_rows", what=t(key), count=count, n=k, most=most))
+            rows = counted("rows", count, n=k)
+            hints.append(counted("hint_rows", most, what=t(key), rows=rows, most=most))
     if w.groups:
-        hints.append(t("hint_groups", count=w.groups, most=most))
+        groups = counted("groups", w.groups)
+        hints.append(counted("hint_groups", most, groups=groups, most=most))
     return hints
 
 

@@ -226,8 +226,8 @@ class Database:
                     broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
                     if broken:
                         raise StoreError(
-                            f"Migrating the database {self.url} would break {len(broken)} "
-                            "link(s) between tables; nothing was changed.",
+                            f"Migrating the database {self.url} would break links between "
+                            f"tables ({len(broken)}); nothing was changed.",
                             fix="Report this as a bug in Terrain, with the version you run.",
                         )
         except CommandError as error:

@@ -25,6 +25,7 @@ from urllib.parse import urlsplit
 
 from assistant.auth import Account, account_of
 from assistant.config import Settings
+from assistant.i18n import N_, gettext
 from assistant.store import Store, StoreError
 from assistant.web.texts import language_from
 
@@ -41,15 +42,9 @@ Receive = Callable[[], Awaitable[Any]]
 Send = Callable[[Any], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
-REFUSALS = {
-    "too_large": {
-        "fr": "La requête est trop volumineuse (au plus {limit} Ko) : rien n'a été enregistré.",
-        "en": "The request is too large (at most {limit} KB): nothing was saved.",
-    },
-    "uploads": {
-        "fr": "L'envoi de fichiers est désactivé ici.",
-        "en": "Sending files is turned off here.",
-    },
+REFUSALS = {  # marked here, translated where a refusal is sent
+    "too_large": N_("The request is too large (at most {limit} KB): nothing was saved."),
+    "uploads": N_("Sending files is turned off here."),
 }
 
 
@@ -309,7 +304,7 @@ async def _refuse(
     headers = {key.lower(): value for key, value in scope.get("headers", [])}
     accept = headers.get(b"accept-language", b"").decode("latin-1") or None
     language = language_from(accept, "fr")
-    text = REFUSALS[reason][language].format(limit=limit)
+    text = gettext(language, REFUSALS[reason]).format(limit=limit)
     body = json.dumps({"detail": text}, ensure_ascii=False).encode()
     await send(
         {

@@ -1,9 +1,13 @@
-"""The web app's own words, in French and English (the interview's words are the guide's)."""
+"""The web app's own words, from the catalogs of :mod:`assistant.i18n` (the interview's words
+are the guide's)."""
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
+from functools import cache
 
+from assistant.i18n import UnsupportedLanguage, languages, translation
 from assistant.schemas import (
     FindingOrigin,
     FindingStatus,
@@ -13,7 +17,7 @@ from assistant.schemas import (
     UserRole,
 )
 
-LANGUAGES = ("fr", "en")
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -68,230 +72,146 @@ class Texts:
     store_failed: str
 
 
-FR = Texts(
-    language="fr",
-    assistant_name="Terrain",
-    agree_label="J'accepte",
-    decline_label="Je refuse",
-    agree_said="Oui, j'accepte.",
-    decline_said="Non, je refuse.",
-    consent_first=(
-        "Pour commencer, choisissez « J'accepte » ou « Je refuse » sous le message d'accueil. "
-        "Rien n'est enregistré avant votre réponse."
-    ),
-    stop_label="Arrêter l'entretien",
-    withdraw_label="Retirer mon entretien",
-    withdraw_confirm=(
-        "Retirer votre entretien l'efface définitivement : tous vos messages, toutes les "
-        "questions, le résumé, et le lien entre son pseudonyme et votre compte. "
-        "Rien ne pourra être récupéré. Confirmez-vous l'effacement ?"
-    ),
-    withdraw_yes="Oui, tout effacer",
-    withdraw_no="Non, garder l'entretien",
-    withdrawn=(
-        "C'est fait. Ont été effacés : l'entretien {pseudonym} commencé le {date}, "
-        "ses {turns} messages (les vôtres et ceux de Terrain), et le lien entre ce pseudonyme "
-        "et votre compte. Il n'en reste rien dans la base de Terrain."
-    ),
-    withdraw_cancelled="Rien n'a été effacé ; l'entretien continue.",
-    nothing_to_withdraw=(
-        "Aucun entretien n'est enregistré dans cette conversation : rien à effacer."
-    ),
-    erased=(
-        "Cet entretien a été effacé. Pour en commencer un autre, ouvrez une nouvelle conversation."
-    ),
-    ongoing="Vous avez un entretien en cours, commencé le {date}.",
-    ongoing_link="Le reprendre là où vous en étiez",
-    summary_confirm_label="C'est juste",
-    summary_correct_label="Corriger",
-    summary_strike_label="Enlever du résumé : point {number}",
-    summary_confirm_said="Oui, c'est juste.",
-    correct_prompt="Écrivez votre correction dans votre prochain message.",
-    struck="Point retiré du résumé : {point}",
-    not_allowed="Cette action n'est pas permise avec votre rôle.",
-    not_found="Cet entretien n'existe pas ou n'est pas accessible.",
-    no_account="Votre compte n'existe plus ; reconnectez-vous ou contactez un administrateur.",
-    staff_pages={
-        UserRole.FACILITATOR: (
-            "## Espace animateur",
-            "Les entretiens, leurs transcriptions, la revue des constats, les extractions et "
-            "le rapport sont dans l'espace animateur.",
-            "Ouvrir l'espace animateur",
-        ),
-        UserRole.LEADERSHIP: (
-            "## Rapport",
-            "Le dernier rapport publié se lit sur sa page, avec son PDF et son HTML à "
-            "télécharger. Il est anonyme : aucun thème ni aucun chiffre qui concerne moins de "
-            "$min_people personnes n'y figure, aucune citation s'il porte sur moins de "
-            "$min_people_for_quotes personnes ; la direction n'a pas accès aux entretiens "
-            "eux-mêmes.",
-            "Lire le rapport",
-        ),
-        UserRole.ADMIN: (
-            "## Administration",
-            "Les comptes (ajout, désactivation, mot de passe, rôle) et l'effacement des "
-            "entretiens d'une personne sont dans les pages d'administration.",
-            "Ouvrir l'administration",
-        ),
-    },
-    speakers={Speaker.INTERVIEWER: "Terrain", Speaker.EMPLOYEE: "Salarié·e"},
-    statuses={
-        InterviewStatus.IN_PROGRESS: "en cours",
-        InterviewStatus.CLOSED: "terminé",
-        InterviewStatus.DECLINED: "refusé",
-        InterviewStatus.STOPPED: "arrêté",
-    },
-    phases={
-        Phase.CONSENT: "consentement",
-        Phase.ROLE: "le métier",
-        Phase.EPISODE: "un moment précis",
-        Phase.PEOPLE: "les personnes",
-        Phase.GAP: "prévu et réel",
-        Phase.AUTOMATION: "outils",
-        Phase.CLOSING: "conclusion",
-        Phase.DONE: "fini",
-    },
-    finding_statuses={
-        FindingStatus.PROPOSED: "proposé",
-        FindingStatus.ACCEPTED: "accepté",
-        FindingStatus.EDITED: "code modifié",
-        FindingStatus.REJECTED: "rejeté",
-    },
-    finding_origins={FindingOrigin.MODEL: "modèle", FindingOrigin.FACILITATOR: "facilitateur"},
-    thread_name="{status} · {date}",
-    date_format="%d/%m/%Y %H:%M",
-    roles={
-        UserRole.EMPLOYEE: "salarié·e",
-        UserRole.FACILITATOR: "facilitateur·rice",
-        UserRole.LEADERSHIP: "direction",
-        UserRole.ADMIN: "administrateur·rice",
-    },
-    cannot_save=(
-        "Terrain ne peut rien enregistrer pour le moment : l'espace de stockage du serveur a un "
-        "problème que son administrateur doit régler. Ce qui était déjà enregistré est gardé. "
-        "Copiez votre dernier message et renvoyez-le plus tard."
-    ),
-    store_failed=(
-        "Votre message n'a pas pu être traité à cause d'une erreur du serveur. Ce qui était "
-        "déjà enregistré est gardé ; réessayez dans un instant."
-    ),
-)
-
-EN = Texts(
-    language="en",
-    assistant_name="Terrain",
-    agree_label="I agree",
-    decline_label="I decline",
-    agree_said="Yes, I agree.",
-    decline_said="No, I decline.",
-    consent_first=(
-        'To begin, choose "I agree" or "I decline" below the welcome message. Nothing is '
-        "recorded before you answer."
-    ),
-    stop_label="Stop the interview",
-    withdraw_label="Withdraw my interview",
-    withdraw_confirm=(
-        "Withdrawing your interview erases it for good: all your messages, all the questions, "
-        "the summary, and the link between its pseudonym and your account. Nothing can be "
-        "recovered. Do you confirm the erasure?"
-    ),
-    withdraw_yes="Yes, erase everything",
-    withdraw_no="No, keep the interview",
-    withdrawn=(
-        "Done. Erased: the interview {pseudonym} started on {date}, its {turns} messages "
-        "(yours and Terrain's), and the link between this pseudonym and your account. "
-        "Nothing of it remains in Terrain's database."
-    ),
-    withdraw_cancelled="Nothing was erased; the interview goes on.",
-    nothing_to_withdraw="No interview is recorded in this conversation: nothing to erase.",
-    erased="This interview was erased. To begin another one, open a new conversation.",
-    ongoing="You have an interview in progress, started on {date}.",
-    ongoing_link="Resume it where you left off",
-    summary_confirm_label="That's right",
-    summary_correct_label="Correct it",
-    summary_strike_label="Leave out of the summary: point {number}",
-    summary_confirm_said="Yes, that's right.",
-    correct_prompt="Write your correction in your next message.",
-    struck="Point struck from the summary: {point}",
-    not_allowed="Your role does not allow this action.",
-    not_found="This interview does not exist or is not accessible.",
-    no_account="Your account no longer exists; sign in again or contact an administrator.",
-    staff_pages={
-        UserRole.FACILITATOR: (
-            "## Facilitator pages",
-            "The interviews, their transcripts, the review of findings, the extractions and "
-            "the report are in the facilitator pages.",
-            "Open the facilitator pages",
-        ),
-        UserRole.LEADERSHIP: (
-            "## Report",
-            "The latest published report is read on its page, with its PDF and HTML to "
-            "download. It is anonymous: no theme or count that concerns fewer than $min_people "
-            "people appears in it, and no quote unless it covers at least "
-            "$min_people_for_quotes people; leadership has no access to the interviews "
-            "themselves.",
-            "Read the report",
-        ),
-        UserRole.ADMIN: (
-            "## Administration",
-            "Accounts (add, disable, password, role) and erasing a person's interviews are in "
-            "the administration pages.",
-            "Open the administration",
-        ),
-    },
-    speakers={Speaker.INTERVIEWER: "Terrain", Speaker.EMPLOYEE: "Employee"},
-    statuses={
-        InterviewStatus.IN_PROGRESS: "in progress",
-        InterviewStatus.CLOSED: "closed",
-        InterviewStatus.DECLINED: "declined",
-        InterviewStatus.STOPPED: "stopped",
-    },
-    phases={
-        Phase.CONSENT: "consent",
-        Phase.ROLE: "the job",
-        Phase.EPISODE: "one moment",
-        Phase.PEOPLE: "the people",
-        Phase.GAP: "planned and real",
-        Phase.AUTOMATION: "tools",
-        Phase.CLOSING: "closing",
-        Phase.DONE: "done",
-    },
-    finding_statuses={
-        FindingStatus.PROPOSED: "proposed",
-        FindingStatus.ACCEPTED: "accepted",
-        FindingStatus.EDITED: "code changed",
-        FindingStatus.REJECTED: "rejected",
-    },
-    finding_origins={FindingOrigin.MODEL: "model", FindingOrigin.FACILITATOR: "facilitator"},
-    thread_name="{status} · {date}",
-    date_format="%Y-%m-%d %H:%M",
-    roles={
-        UserRole.EMPLOYEE: "employee",
-        UserRole.FACILITATOR: "facilitator",
-        UserRole.LEADERSHIP: "leadership",
-        UserRole.ADMIN: "administrator",
-    },
-    cannot_save=(
-        "Terrain cannot save anything right now: the server's storage has a problem that its "
-        "administrator must fix. What was saved before is kept. Copy your last message and "
-        "send it again later."
-    ),
-    store_failed=(
-        "Your message could not be handled because of a server error. What was saved before "
-        "is kept; try again in a moment."
-    ),
-)
-
-
+@cache
 def texts_for(language: str) -> Texts:
-    return FR if language == "fr" else EN
+    """The web app's words in ``language`` (one of :func:`assistant.i18n.languages`)."""
+    catalog = translation(language)
+    _, pgettext = catalog.gettext, catalog.pgettext
+    return Texts(
+        language=language,
+        assistant_name=_("Terrain"),
+        agree_label=_("I agree"),
+        decline_label=_("I decline"),
+        agree_said=_("Yes, I agree."),
+        decline_said=_("No, I decline."),
+        consent_first=_(
+            'To begin, choose "I agree" or "I decline" below the welcome message. '
+            "Nothing is recorded before you answer."
+        ),
+        stop_label=_("Stop the interview"),
+        withdraw_label=_("Withdraw my interview"),
+        withdraw_confirm=_(
+            "Withdrawing your interview erases it for good: all your messages, all the"
+            " questions, the summary, and the link between its pseudonym and your "
+            "account. Nothing can be recovered. Do you confirm the erasure?"
+        ),
+        withdraw_yes=_("Yes, erase everything"),
+        withdraw_no=_("No, keep the interview"),
+        withdrawn=_(
+            "Done. Erased: the interview {pseudonym} started on {date}, its {turns} "
+            "messages (yours and Terrain's), and the link between this pseudonym and "
+            "your account. Nothing of it remains in Terrain's database."
+        ),
+        withdraw_cancelled=_("Nothing was erased; the interview goes on."),
+        nothing_to_withdraw=_("No interview is recorded in this conversation: nothing to erase."),
+        erased=_("This interview was erased. To begin another one, open a new conversation."),
+        ongoing=_("You have an interview in progress, started on {date}."),
+        ongoing_link=_("Resume it where you left off"),
+        summary_confirm_label=_("That's right"),
+        summary_correct_label=_("Correct it"),
+        summary_strike_label=_("Leave out of the summary: point {number}"),
+        summary_confirm_said=_("Yes, that's right."),
+        correct_prompt=_("Write your correction in your next message."),
+        struck=_("Point struck from the summary: {point}"),
+        not_allowed=_("Your role does not allow this action."),
+        not_found=_("This interview does not exist or is not accessible."),
+        no_account=_("Your account no longer exists; sign in again or contact an administrator."),
+        staff_pages={
+            UserRole.FACILITATOR: (
+                _("## Facilitator pages"),
+                _(
+                    "The interviews, their transcripts, the review of findings, "
+                    "the extractions and the report are in the facilitator pages."
+                ),
+                _("Open the facilitator pages"),
+            ),
+            UserRole.LEADERSHIP: (
+                _("## Report"),
+                _(
+                    "The latest published report is read on its page, with its PDF"
+                    " and HTML to download. It is anonymous: no theme or count "
+                    "that concerns fewer than $min_people people appears in it, "
+                    "and no quote unless it covers at least $min_people_for_quotes"
+                    " people; leadership has no access to the interviews "
+                    "themselves."
+                ),
+                _("Read the report"),
+            ),
+            UserRole.ADMIN: (
+                _("## Administration"),
+                _(
+                    "Accounts (add, disable, password, role) and erasing a "
+                    "person's interviews are in the administration pages."
+                ),
+                _("Open the administration"),
+            ),
+        },
+        speakers={Speaker.INTERVIEWER: _("Terrain"), Speaker.EMPLOYEE: _("Employee")},
+        statuses={
+            InterviewStatus.IN_PROGRESS: _("in progress"),
+            InterviewStatus.CLOSED: _("closed"),
+            InterviewStatus.DECLINED: _("declined"),
+            InterviewStatus.STOPPED: _("stopped"),
+        },
+        phases={
+            Phase.CONSENT: _("consent"),
+            Phase.ROLE: _("the job"),
+            Phase.EPISODE: _("one moment"),
+            Phase.PEOPLE: _("the people"),
+            Phase.GAP: _("planned and real"),
+            Phase.AUTOMATION: _("tools"),
+            Phase.CLOSING: _("closing"),
+            Phase.DONE: pgettext("phases", "done"),
+        },
+        finding_statuses={
+            FindingStatus.PROPOSED: _("proposed"),
+            FindingStatus.ACCEPTED: _("accepted"),
+            FindingStatus.EDITED: _("code changed"),
+            FindingStatus.REJECTED: _("rejected"),
+        },
+        finding_origins={
+            FindingOrigin.MODEL: _("model"),
+            FindingOrigin.FACILITATOR: pgettext("finding_origins", "facilitator"),
+        },
+        thread_name=_("{status} · {date}"),
+        date_format=_("%Y-%m-%d %H:%M"),
+        roles={
+            UserRole.EMPLOYEE: _("employee"),
+            UserRole.FACILITATOR: pgettext("roles", "facilitator"),
+            UserRole.LEADERSHIP: _("leadership"),
+            UserRole.ADMIN: _("administrator"),
+        },
+        cannot_save=_(
+            "Terrain cannot save anything right now: the server's storage has a "
+            "problem that its administrator must fix. What was saved before is kept. "
+            "Copy your last message and send it again later."
+        ),
+        store_failed=_(
+            "Your message could not be handled because of a server error. What was "
+            "saved before is kept; try again in a moment."
+        ),
+    )
 
 
 def language_from(accept_language: str | None, default: str) -> str:
-    """``fr`` or ``en`` from a browser's language tag (``fr-FR``, ``en-US``…), else ``default``."""
+    """The language of a browser's first tag (``fr-FR``, ``en-US``…) when Terrain speaks it,
+    else ``default``: the one place where a language Terrain has no catalog for turns into
+    another, said in the log (every text table refuses an unknown language)."""
+    if default not in languages():
+        raise UnsupportedLanguage(default)
     if accept_language:
         primary = accept_language.split(",")[0].split(";")[0].strip().lower()
         base = primary.split("-")[0]
-        if base in LANGUAGES:
+        if base in languages():
             return base
-    return default if default in LANGUAGES else "fr"
+        if base and base not in _NOTICED:
+            _NOTICED.add(base)
+            log.info(
+                "A browser asks for %r, which Terrain has no catalog for: %r is used.",
+                base,
+                default,
+            )
+    return default
+
+
+_NOTICED: set[str] = set()  # the unknown languages already logged, each once

@@ -20,7 +20,7 @@ import pytest
 from assistant.auth import add_user
 from assistant.schemas import Speaker
 from assistant.store import Store
-from assistant.web.texts import FR
+from assistant.web.texts import texts_for
 from tests.faults.conftest import CAP_SECONDS, ServerFactory, recovered
 from tests.ollama_server import OllamaTestServer
 from tests.postgres import _as_postgres_user, _free_port, _run
@@ -32,7 +32,7 @@ from tests.web.test_employee import ANSWERS, consented, interviewer
 pytestmark = pytest.mark.slow
 EMPLOYEES = ("alice", "bob", "chloe")
 AFTER_RESTART = 2  # messages each employee gets answered once the database is back
-REFUSED = {plain(FR.store_failed), plain(FR.cannot_save)}
+REFUSED = {plain(texts_for("fr").store_failed), plain(texts_for("fr").cannot_save)}
 
 
 @dataclass

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from assistant.schemas import Speaker
-from assistant.web.texts import FR
+from assistant.web.texts import texts_for
 from tests.faults.conftest import ServerFactory, recovered
 from tests.ollama_server import OllamaTestServer
 from tests.web.client import WebClient, plain
@@ -50,7 +50,7 @@ async def refused_until_told(client: WebClient, texts: list[str]) -> list[str]:
     answered: list[str] = []
     for text in texts:
         await client.send(text)
-        if plain(client.last()) == plain(FR.cannot_save):
+        if plain(client.last()) == plain(texts_for("fr").cannot_save):
             return answered
         answered.append(text)
     raise AssertionError(f"never refused; last message: {client.last()!r}")
@@ -58,7 +58,7 @@ async def refused_until_told(client: WebClient, texts: list[str]) -> list[str]:
 
 def assert_told_without_details(client: WebClient, web: WebServer) -> None:
     shown = " ".join(client.texts())
-    assert plain(FR.cannot_save) in [plain(text) for text in client.texts()]
+    assert plain(texts_for("fr").cannot_save) in [plain(text) for text in client.texts()]
     for detail in (str(web.data_dir), "terrain.db", "sqlite", "SQLite", "disk I/O", "Fix:"):
         assert detail not in shown
 
@@ -74,7 +74,7 @@ async def test_a_full_disk_is_told_to_the_employee_logged_once_and_the_interview
     filled_answers = [f"{ANSWERS[1]} ({number}) " + "détail " * 300 for number in range(12)]
     answered = await refused_until_told(client, filled_answers)
     await client.send(ANSWERS[2])  # still full: told again
-    assert plain(client.last()) == plain(FR.cannot_save)
+    assert plain(client.last()) == plain(texts_for("fr").cannot_save)
     assert_told_without_details(client, web)
     log = web.output()
     full = [line for line in log.splitlines() if "its disk is full" in line]
@@ -88,7 +88,7 @@ async def test_a_full_disk_is_told_to_the_employee_logged_once_and_the_interview
     freed_at = time.monotonic()
     await client.send(ANSWERS[3])
     seconds = time.monotonic() - freed_at
-    assert plain(client.last()) != plain(FR.cannot_save)
+    assert plain(client.last()) != plain(texts_for("fr").cannot_save)
     with web.store() as store:
         turns = store.interviews.turns(client.thread_id or "")
     said = [turn.text for turn in turns if turn.speaker == Speaker.EMPLOYEE]
@@ -118,7 +118,7 @@ async def test_a_read_only_database_is_told_to_the_employee_logged_once_and_then
     subprocess.run(["chattr", "+i", *files], check=True, timeout=60)
     try:
         await client.send(ANSWERS[1])
-        assert plain(client.last()) == plain(FR.cannot_save)
+        assert plain(client.last()) == plain(texts_for("fr").cannot_save)
         await client.send(ANSWERS[1])
         assert_told_without_details(client, web)
         read_only = [line for line in web.output().splitlines() if "is read-only" in line]
@@ -130,7 +130,7 @@ async def test_a_read_only_database_is_told_to_the_employee_logged_once_and_then
     fixed_at = time.monotonic()
     await client.send(ANSWERS[2])
     seconds = time.monotonic() - fixed_at
-    assert plain(client.last()) != plain(FR.cannot_save)
+    assert plain(client.last()) != plain(texts_for("fr").cannot_save)
     with web.store() as store:
         turns = store.interviews.turns(client.thread_id or "")
     said = [turn.text for turn in turns if turn.speaker == Speaker.EMPLOYEE]

@@ -349,7 +349,7 @@ async def _admin_erases(browser: Browser, web: WebServer, user: str, interview_i
     await page.goto(f"{web.url}/staff/admin/erase")
     await page.locator("#erase-user").fill(user)
     await page.locator("#erase-user").press("Enter")
-    await expect(page.get_by_text("1 entretien(s)", exact=False)).to_be_visible()
+    await expect(page.get_by_text("1 entretien,", exact=False)).to_be_visible()
     await expect(
         page.get_by_text("republiées sans ces entretiens : 1.", exact=False)
     ).to_be_visible()

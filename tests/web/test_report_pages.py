@@ -225,7 +225,9 @@ def test_the_admin_erases_after_the_confirmation_and_the_worker_republishes(
 
     pages.sign_in("adam")
     plan = html.unescape(pages.get(f"/staff/admin/erase?pseudonym={erased.pseudonym}").text)
-    assert f"1 entretien(s), {turns} tour(s) de parole et {findings} constat(s)" in plan
+    french_plural = {True: "s", False: ""}  # French: 0 and 1 take the singular
+    turned, found = french_plural[turns > 1], french_plural[findings > 1]
+    assert f"1 entretien, {turns} tour{turned} de parole et {findings} constat{found}" in plan
     assert "republiées sans ces entretiens : 1." in plan
     assert pages.store.interviews.get(erased.id) is not None  # the page erased nothing
 

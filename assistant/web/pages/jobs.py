@@ -10,6 +10,7 @@ from fastapi import Depends
 from fastapi.responses import RedirectResponse, Response
 
 from assistant.findings.worker import SILENT_SECONDS
+from assistant.i18n import ngettext
 from assistant.schemas import Job, JobKind, JobStatus
 from assistant.store import JobBusyError, JobNotFoundError
 from assistant.web.pages.access import Viewer, viewer
@@ -50,9 +51,12 @@ def jobs(done: str | None = None, who: Viewer = Depends(viewer)) -> Response:  #
         for job in reversed(store.jobs.where(kind=JobKind.REPORT_BUILD))
     ]
     retention = [
-        texts.retention_done.format(
-            count=job.result.get("erased", 0), when=when(texts, job.created_at)
-        )
+        ngettext(
+            who.language,
+            "Retention: {count} interview erased on {when}.",
+            "Retention: {count} interviews erased on {when}.",
+            job.result.get("erased", 0),
+        ).format(count=job.result.get("erased", 0), when=when(texts, job.created_at))
         for job in store.jobs.where(kind=JobKind.RETENTION)[-1:]
     ]
     workers = store.workers.alive(SILENT_SECONDS)

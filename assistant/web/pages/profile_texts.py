@@ -1,8 +1,12 @@
-"""The accounts page's words for profiles (job, site, team), in French and English."""
+"""The accounts page's words for profiles (job, site, team), from the catalogs of
+:mod:`assistant.i18n`."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
+
+from assistant.i18n import translation
 
 
 @dataclass(frozen=True)
@@ -14,29 +18,18 @@ class ProfileTexts:
     hint: str
 
 
-_TEXTS = {
-    "fr": ProfileTexts(
-        column="Profil",
-        fields={"job": "Métier", "site": "Site", "team": "Équipe"},
-        change="Profil de {name}",
-        save="Enregistrer le profil",
-        hint=(
-            "Texte libre ; les valeurs déjà utilisées sont proposées. Les entretiens déjà "
-            "commencés gardent le profil qu'ils avaient."
-        ),
-    ),
-    "en": ProfileTexts(
-        column="Profile",
-        fields={"job": "Job", "site": "Site", "team": "Team"},
-        change="Profile of {name}",
-        save="Save the profile",
-        hint=(
-            "Free text; the values already in use are suggested. Interviews already started "
-            "keep the profile they had."
-        ),
-    ),
-}
-
-
+@cache
 def profile_texts(language: str) -> ProfileTexts:
-    return _TEXTS.get(language, _TEXTS["en"])
+    """The profile words of the accounts page in ``language``."""
+    catalog = translation(language)
+    _ = catalog.gettext
+    return ProfileTexts(
+        column=_("Profile"),
+        fields={"job": _("Job"), "site": _("Site"), "team": _("Team")},
+        change=_("Profile of {name}"),
+        save=_("Save the profile"),
+        hint=_(
+            "Free text; the values already in use are suggested. Interviews already "
+            "started keep the profile they had."
+        ),
+    )

@@ -19,6 +19,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from assistant.errors import TerrainError
 from assistant.findings.worker import SILENT_SECONDS
+from assistant.i18n import gettext, ngettext
 from assistant.report.build_jobs import build_progress, build_request, queue_build
 from assistant.report.publishing import (
     UnknownQuoteError,
@@ -116,14 +117,27 @@ def _narratives(version: ReportVersion) -> list[Narrative]:
     return [t.synthesis for t in report.themes if t.synthesis] + list(report.recommendations)
 
 
+def _dropped(language: str, texts: int, sections: int) -> str:
+    left_out = ngettext(language, "{count} draft left out", "{count} drafts left out", texts)
+    without = ngettext(
+        language,
+        "{count} section without a narrative",
+        "{count} sections without a narrative",
+        sections,
+    )
+    return gettext(language, "{texts}, and {sections}: the draft says why in each.").format(
+        texts=left_out.format(count=texts), sections=without.format(count=sections)
+    )
+
+
 def _narrative_state(version: ReportVersion, who: Viewer) -> str:
     r = report_page_texts(who.language)
     narratives = report_of(version).narratives
     if narratives.state == NarrativeState.WRITTEN:
         written = r.narratives_written.format(calls=narratives.model_calls)
         if narratives.dropped:
-            written += r.narratives_dropped.format(
-                dropped=narratives.dropped, sections=len(narratives.dropped_sections)
+            written += " " + _dropped(
+                who.language, narratives.dropped, len(narratives.dropped_sections)
             )
         return written
     if narratives.state == NarrativeState.UNAVAILABLE:
