@@ -31,6 +31,7 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 
 from assistant import i18n
 from assistant.errors import TerrainError
+from assistant.i18n import N_
 from assistant.schemas import AccountUpdate, Profile, User, UserRole
 from assistant.store import Store, UserExistsError
 from assistant.text import clean_text, shortened
@@ -96,17 +97,21 @@ def check_password_rules(password: str, user_inputs: Iterable[str | None] = ()) 
     normalised = normalise_password(password)
     length = len(normalised)
     if length < MIN_PASSWORD_CHARS:
-        raise AuthError("A password needs at least {count} characters.", count=MIN_PASSWORD_CHARS)
+        raise AuthError(
+            N_("A password needs at least {count} characters."), count=MIN_PASSWORD_CHARS
+        )
     if length > MAX_PASSWORD_CHARS:
-        raise AuthError("A password has at most {count} characters.", count=MAX_PASSWORD_CHARS)
+        raise AuthError(N_("A password has at most {count} characters."), count=MAX_PASSWORD_CHARS)
     from zxcvbn import zxcvbn  # imported here: it loads its word lists (a few tenths of a second)
 
     words = [word for given in user_inputs if given for word in _parts(given)]
     estimate = zxcvbn(normalised[:_ESTIMATED_CHARS], user_inputs=words)
     if _own_characters(normalised, words) < MIN_OWN_CHARS:
         raise AuthError(
-            "This password is too easy to guess: it is mostly the user's own name. "
-            "Choose a longer one, several unrelated words for instance."
+            N_(
+                "This password is too easy to guess: it is mostly the user's own name. "
+                "Choose a longer one, several unrelated words for instance."
+            )
         )
     if int(estimate["score"]) < PASSWORD_MIN_SCORE:
         feedback = estimate.get("feedback") or {}
@@ -114,13 +119,17 @@ def check_password_rules(password: str, user_inputs: Iterable[str | None] = ()) 
         why = " ".join(hint.strip() for hint in hints if hint and hint.strip())
         if why:  # zxcvbn's own hint, in English only
             raise AuthError(
-                "This password is too easy to guess: {why} "
-                "Choose a longer one, several unrelated words for instance.",
+                N_(
+                    "This password is too easy to guess: {why} "
+                    "Choose a longer one, several unrelated words for instance."
+                ),
                 why=why,
             )
         raise AuthError(
-            "This password is too easy to guess. "
-            "Choose a longer one, several unrelated words for instance."
+            N_(
+                "This password is too easy to guess. "
+                "Choose a longer one, several unrelated words for instance."
+            )
         )
 
 
@@ -149,8 +158,10 @@ def check_user_name(name: str) -> str:
     name = normalise_user_name(name)
     if not _USER_NAME.fullmatch(name):
         raise AuthError(
-            "Invalid user name {name!r}: use 1 to 128 letters, digits "
-            "and . _ @ + - (starting with a letter, a digit or _).",
+            N_(
+                "Invalid user name {name!r}: use 1 to 128 letters, digits "
+                "and . _ @ + - (starting with a letter, a digit or _)."
+            ),
             name=shortened(clean_text(name)),
         )
     return name
@@ -178,7 +189,7 @@ def check_display_name(display_name: str | None) -> str | None:
     cleaned = " ".join(clean_text(unicodedata.normalize("NFKC", display_name)).split())
     if len(cleaned) > MAX_DISPLAY_NAME_CHARS:
         raise AuthError(
-            "A display name has at most {count} characters.", count=MAX_DISPLAY_NAME_CHARS
+            N_("A display name has at most {count} characters."), count=MAX_DISPLAY_NAME_CHARS
         )
     return cleaned or None
 
@@ -213,10 +224,10 @@ def check_not_confusable(store: Store, name: str) -> None:
     wanted = skeleton(name)
     for user in store.accounts.all():
         if normalise_user_name(user.name) == name:
-            raise AuthError("The user {name!r} already exists.", name=name)
+            raise AuthError(N_("The user {name!r} already exists."), name=name)
         if skeleton(user.name) == wanted:
             raise AuthError(
-                "The user name {name!r} looks like the existing {existing!r}: choose another.",
+                N_("The user name {name!r} looks like the existing {existing!r}: choose another."),
                 name=name,
                 existing=user.name,
             )
@@ -412,7 +423,7 @@ def add_user(
             profile=profile,
         )
     except UserExistsError:
-        raise AuthError("The user {name!r} already exists.", name=name) from None
+        raise AuthError(N_("The user {name!r} already exists."), name=name) from None
 
 
 def set_disabled(store: Store, name: str, disabled: bool) -> User:
@@ -436,11 +447,11 @@ def choose_password(store: Store, name: str, current: str, new: str) -> User:
     ``new`` must follow the rules and differ from it. Every other open session ends."""
     user = store.accounts.get(name)
     if user is None or user.disabled:
-        raise AuthError("This account cannot sign in.")
+        raise AuthError(N_("This account cannot sign in."))
     if not verify_password(store.accounts.password_hash_of(name), current):
-        raise AuthError("The current password is wrong; nothing was changed.")
+        raise AuthError(N_("The current password is wrong; nothing was changed."))
     if normalise_password(new) == normalise_password(current):
-        raise AuthError("The new password must differ from the one given to you.")
+        raise AuthError(N_("The new password must differ from the one given to you."))
     inputs = (name, user.display_name)
     change = AccountUpdate(password_hash=hash_password(new, inputs), password_temporary=False)
     return store.accounts.update(name, change)

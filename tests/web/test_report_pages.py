@@ -183,7 +183,7 @@ def test_the_admin_manages_accounts_but_not_their_own(pages: PagesClient) -> Non
         "/staff/admin/accounts", {"name": "olga", "role": "employee", "password": "court"}
     )
     assert too_short.status_code == 400
-    assert "at least 10 characters" in too_short.text
+    assert "au moins 10 caractères" in too_short.text
     assert pages.store.accounts.get("olga") is None
 
     assert pages.post("/staff/admin/accounts/nora/role", {"role": "leadership"}).status_code == 303

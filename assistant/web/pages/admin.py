@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 from fastapi import Depends, Form
 from fastapi.responses import RedirectResponse, Response
 
-from assistant.auth import add_user, reset_password, set_disabled, set_role
+from assistant.auth import AuthError, add_user, reset_password, set_disabled, set_role
 from assistant.errors import TerrainError
 from assistant.privacy import erase_interview, erase_user, erasure_plan, interviews_of_user
 from assistant.profiles import profile_of, set_profile
@@ -68,7 +68,7 @@ async def _change(who: Viewer, name: str, change: Callable[[], object]) -> Respo
     try:
         await asyncio.to_thread(change)
     except (TerrainError, ValueError) as error:
-        return await _accounts_view(who, problem=str(error))
+        return await _accounts_view(who, problem=_said(error, who))
     return _saved(name)
 
 
@@ -100,7 +100,7 @@ async def add_account(
             )
         )
     except (TerrainError, ValueError) as error:
-        return await _accounts_view(who, problem=str(error))
+        return await _accounts_view(who, problem=_said(error, who))
     return _saved(name.strip())
 
 
@@ -148,8 +148,13 @@ async def change_profile(
     try:
         await asyncio.to_thread(set_profile, store, name, values)
     except (TerrainError, ValueError) as error:
-        return await _accounts_view(who, problem=str(error))
+        return await _accounts_view(who, problem=_said(error, who))
     return _saved(name)
+
+
+def _said(error: Exception, who: Viewer) -> str:
+    """The error in the reader's language when it is one of the catalogs' (auth's)."""
+    return error.in_language(who.language) if isinstance(error, AuthError) else str(error)
 
 
 # -- erasure ---------------------------------------------------------------------------------
