@@ -20,6 +20,7 @@ from typing import Any
 import pytest
 
 from assistant.auth import add_user
+from assistant.findings.worker import SILENT_SECONDS
 from assistant.schemas import InterviewStatus, JobKind, JobStatus, Speaker, UserRole
 from assistant.store import Store
 from tests.deploy.topology import (
@@ -235,6 +236,9 @@ async def test_an_employee_whose_replica_dies_goes_on_through_the_other_and_the_
             return any(j.interview_id == thread_id and j.status is JobStatus.DONE for j in jobs)
 
         await poll(extracted, "the worker extracted the interview")
+        # By `terrain worker` alone: the replicas (--no-worker) run none beside them.
+        beating = {beat.pid for beat in store.workers.alive(SILENT_SECONDS)}
+        assert beating == {worker.pid for worker in web.workers}
         [finding] = store.findings.where(interview_id=thread_id)
         # Verbatim evidence from the employee's own words.
         assert any(finding.evidence[0].text in text for text in said(web, thread_id))
