@@ -186,6 +186,9 @@ class Topology:
     ollama_url: str
     secret: str = field(default_factory=lambda: secrets.token_hex(32))
     extra_env: dict[str, str] = field(default_factory=dict)
+    # One data folder for every process (the retrieval files written by `terrain ingest`
+    # are still per folder); None: a folder of its own for each.
+    shared_data_dir: Path | None = None
     chroma_url: str = ""
     proxy_port: int = 0
     replicas: list[Process] = field(default_factory=list)
@@ -199,6 +202,7 @@ class Topology:
 
     def environment(self, data_dir: Path) -> dict[str, str]:
         """What every Terrain process of the topology shares, and its own data folder."""
+        data_dir = self.shared_data_dir or data_dir
         return server_environment(data_dir, self.ollama_url) | {
             "TERRAIN_DATABASE_URL": self.database_url,
             "TERRAIN_CHROMA_URL": self.chroma_url,
@@ -297,13 +301,24 @@ def topology(
     replicas: int = 2,
     workers: int = 1,
     extra_env: dict[str, str] | None = None,
+    shared_data_dir: Path | None = None,
+    prepare: Callable[[Topology], None] | None = None,
 ) -> Iterator[Topology]:
     """Chroma, ``replicas`` web replicas, ``workers`` workers and nginx in front, all stopped
-    at the end (whatever a test killed already)."""
-    started = Topology(folder, database_url, ollama_url, extra_env=dict(extra_env or {}))
+    at the end (whatever a test killed already). ``prepare`` runs once Chroma is up, before
+    any Terrain process starts."""
+    started = Topology(
+        folder,
+        database_url,
+        ollama_url,
+        extra_env=dict(extra_env or {}),
+        shared_data_dir=shared_data_dir,
+    )
     with ExitStack() as stack:
         stack.callback(_stop_all, started)
         start_chroma(started)
+        if prepare is not None:
+            prepare(started)
         for number in range(1, replicas + 1):
             start_replica(started, number)
         for number in range(1, workers + 1):
