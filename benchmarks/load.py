@@ -30,6 +30,11 @@ event-loop lag is reported beside it.
 nothing of Terrain, which streams the same reply at the same pace: the floor that Chainlit
 itself sets on this machine (no database, so no lost-turn check).
 
+``--replicas 1,2`` runs the burst through nginx (``deploy/nginx/terrain.conf``) in front of
+that many ``terrain serve --no-worker`` replicas, with one ``terrain worker`` extracting
+meanwhile, all on a throwaway PostgreSQL and a Chroma server (tests/deploy/topology.py), once
+per count in the same run: the overhead's p95 and the messages answered per second of each.
+
 Run from the repository root::
 
     .venv/bin/python benchmarks/load.py [--scenario paced|burst|both] [--employees 50]
@@ -67,7 +72,9 @@ from assistant.schemas import (
     Speaker,
     UserRole,
 )
+from tests.deploy.topology import UPSTREAM_HEADER, Process, Topology, topology
 from tests.ollama_server import DEFAULT_QUESTION, ORDINARY_VERDICT, split_tokens
+from tests.postgres import postgres_cluster
 from tests.web.client import WebClient
 from tests.web.server import PASSWORD, WebServer, free_port, server_environment
 
@@ -457,6 +464,137 @@ def figures_of(run: Run, think: float, lost: int | None, *, classified: bool) ->
     return figures
 
 
+# -- several replicas behind nginx ----------------------------------------------------------
+
+
+@dataclass
+class ReplicatedServer:
+    """The proxy in front of the replicas; ``pid`` (the first replica's) is only what the
+    scenario's protocol asks: CPU per message is not measured across replicas."""
+
+    topology: Topology
+
+    @property
+    def pid(self) -> int:
+        return self.topology.replicas[0].pid
+
+    def client(self, name: str) -> WebClient:
+        return WebClient(self.topology.url, name, PASSWORD, language="fr-FR")
+
+
+@dataclass
+class DirectReplica:
+    """One replica reached without the proxy: to warm each one up before the clock starts
+    (through the proxy, the warm-up account reaches only the replica its cookie hashes to)."""
+
+    process: Process
+    port: int
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+    def client(self, name: str) -> WebClient:
+        return WebClient(f"http://127.0.0.1:{self.port}", name, PASSWORD, language="fr-FR")
+
+
+async def warm_up_each(started: Topology) -> None:
+    for replica in started.replicas:
+        await warm_up(DirectReplica(replica, started.replica_port(replica)), WARM_UP_ACCOUNT)
+
+
+async def replicas_used(employees: list[Employee]) -> dict[str, int]:
+    """How many employees nginx sent to each replica (by its answer's upstream header)."""
+    counts: dict[str, int] = {}
+    for employee in employees:
+        async with employee.client.http() as http:
+            answer = await http.get("/health")
+        address = answer.headers.get(UPSTREAM_HEADER, "?")
+        counts[address] = counts.get(address, 0) + 1
+    return counts
+
+
+def replicated_scenario(
+    replicas: int, args: argparse.Namespace, database_url: str
+) -> dict[str, object]:
+    """The burst through nginx in front of ``replicas`` replicas (one worker beside them)."""
+    names = [f"employee{n:03d}" for n in range(args.employees)]
+    with tempfile.TemporaryDirectory(prefix="terrain-load-replicas-") as name, fake_model() as url:
+        folder = Path(name)
+        shared = folder / "data"
+        # This process reads and writes the same database (accounts, jobs, lost turns).
+        os.environ["TERRAIN_DATABASE_URL"] = database_url
+        web = WebServer(data_dir=shared, ollama_url=url)
+
+        def prepare(started: Topology) -> None:
+            os.environ["TERRAIN_CHROMA_URL"] = started.chroma_url
+            print("Ingesting knowledge/ into the Chroma server…", file=sys.stderr)
+            subprocess.run(
+                [sys.executable, "-c", "from assistant.cli import main; main()", "ingest"],
+                cwd=ROOT,
+                env=started.environment(shared),
+                stdout=subprocess.DEVNULL,
+                check=True,
+            )
+            web.add_accounts(dict.fromkeys([WARM_UP_ACCOUNT, *names], UserRole.EMPLOYEE))
+            queue_extractions(web, args.extracting)
+
+        print(f"Burst through nginx, {replicas} replica(s): starting…", file=sys.stderr)
+        with topology(
+            folder,
+            database_url=database_url,
+            ollama_url=url,
+            replicas=replicas,
+            workers=1,
+            shared_data_dir=shared,
+            prepare=prepare,
+        ) as started:
+            asyncio.run(warm_up_each(started))
+            run = asyncio.run(drive(ReplicatedServer(started), names, args.messages, 0.0))
+            spread = asyncio.run(replicas_used(run.employees))
+            lost = lost_turns(web, run.employees)
+            extracted = extractions_ended(web)
+    figures = figures_of(run, 0.0, lost, classified=True)
+    for key in ("server_cpu_ms_per_turn", "server_cpu_share", "goals_met"):
+        figures.pop(key, None)
+    turns = int(str(figures["turns_sent"]))
+    return {
+        "replicas": replicas,
+        "messages_per_s": round(turns / run.seconds, 2) if run.seconds else None,
+        **figures,
+        "employees_per_replica": sorted(spread.values(), reverse=True),
+        "extraction_jobs_ended_by_the_worker": extracted,
+    }
+
+
+def run_replicas(args: argparse.Namespace) -> None:
+    counts = [int(part) for part in args.replicas.split(",") if part.strip()]
+    with postgres_cluster() as cluster:
+        results = []
+        for count in counts:
+            cluster.empty()
+            results.append(replicated_scenario(count, args, cluster.url))
+    for figures in results:
+        print(
+            f"burst, {figures['replicas']} replica(s): {figures['errors']} errors, "
+            f"{figures['lost_turns']} lost turns, overhead p95 {figures.get('overhead_p95_ms')} ms,"
+            f" {figures['messages_per_s']} messages/s",
+            file=sys.stderr,
+        )
+    emit(
+        {
+            "benchmark": "web_load_replicas",
+            "scenario": "burst",
+            "employees": args.employees,
+            "messages_per_employee": args.messages + 1,
+            "extracting": args.extracting,
+            "model_ttft_s": TTFT_SECONDS,
+            "model_tokens_per_s": TOKENS_PER_SECOND,
+            "runs": results,
+        }
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scenario", choices=["paced", "burst", "both"], default="both")
@@ -476,8 +614,17 @@ def main() -> None:
         action="store_true",
         help="measure Chainlit alone (benchmarks/_bare_chainlit_app.py) instead of Terrain",
     )
+    parser.add_argument(
+        "--replicas",
+        default=None,
+        help="comma-separated replica counts (e.g. 1,2): the burst through nginx in front of "
+        "that many `terrain serve --no-worker`, on PostgreSQL and a Chroma server",
+    )
     args = parser.parse_args()
     quiet()
+    if args.replicas:
+        run_replicas(args)
+        return
     names = ["paced", "burst"] if args.scenario == "both" else [args.scenario]
     results = {name: scenario(name, args) for name in names}
     for name, figures in results.items():

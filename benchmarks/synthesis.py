@@ -5,14 +5,28 @@ no model), then the narratives with an in-process scripted model, counting model
 largest prompt in tokens. Goals: model calls grow linearly with the interviews, no prompt
 exceeds ``prompt_token_budget``, and the deterministic part of the 1,000-interview report takes
 under 10 s. spaCy's pipeline is loaded once, before any timing.
+
+``--workers 1,2 [--database postgresql|sqlite]`` measures instead the worker's throughput with
+that many ``terrain worker`` processes sharing one database (a throwaway PostgreSQL by
+default), against the fake Ollama at a real model's pace (300 ms to the first token, then 40
+tokens per second per stream): ``--interviews`` scripted transcripts imported at once (each
+queues its extraction), the time until every extraction has ended, then one report build
+(narratives included, the extracted findings counted) as the worker's job. Each count starts
+on an emptied database, its workers up (a fresh heartbeat each) before the clock starts.
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
+import json
+import re
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from _common import ROOT, emit, quiet
 
@@ -20,6 +34,21 @@ SIZES = (10, 100, 1000)
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--workers",
+        default=None,
+        help="comma-separated worker counts (e.g. 1,2): the worker's throughput instead",
+    )
+    parser.add_argument("--database", choices=["postgresql", "sqlite"], default="postgresql")
+    parser.add_argument(
+        "--interviews", type=int, default=24, help="transcripts to extract (--workers)"
+    )
+    args = parser.parse_args()
+    if args.workers:
+        quiet()
+        workers_throughput([int(n) for n in args.workers.split(",") if n.strip()], args)
+        return
     quiet()
     from assistant.config import load_settings
     from assistant.findings.codebook import load_codebook
@@ -80,6 +109,179 @@ def main() -> None:
         figures["calls_per_finding"] = [round(r["model_calls"] / r["findings"], 3) for r in runs]
         figures["within_budget"] = all(r["largest_prompt_tokens"] <= r["budget"] for r in runs)
     emit(figures)
+
+
+# -- the worker's throughput -------------------------------------------------------------
+
+TTFT_SECONDS = 0.3
+TOKENS_PER_SECOND = 40.0
+_EMPLOYEE_LINE = re.compile(r"^\[(\d+)\] (?:Personne|Person) : (.*)$", re.MULTILINE)
+
+
+def paced_model(body: dict[str, Any]) -> str:
+    """The fake model's answers: extraction codes the first employee turn it is shown (its
+    last sentence, verbatim); the report's prompts get the tests' scripted report answers."""
+    from tests.report_fakes import report_answer
+
+    schema = body.get("format")
+    title = schema.get("title") if isinstance(schema, dict) else None
+    prompt = body["messages"][-1]["content"]
+    if isinstance(schema, dict) and "findings" in schema.get("properties", {}):
+        lines = _EMPLOYEE_LINE.findall(prompt)
+        if not lines:
+            return json.dumps({"findings": []})
+        number, text = lines[0]
+        quote = [part.strip(". ") for part in text.split(". ") if part.strip(". ")][-1]
+        return json.dumps(
+            {
+                "findings": [
+                    {
+                        "code": "empathy",
+                        "activity": "écoute",
+                        "counterpart": "bénéficiaire",
+                        "value_chain_stage": "service_delivery",
+                        "quotes": [{"turn": int(number), "text": quote}],
+                        "prescribed_gap": None,
+                        "gap_passage": None,
+                        "automation_exposure": "human_essential",
+                        "automation_reasons": "il faut être là",
+                        "confidence": 0.8,
+                    }
+                ]
+            }
+        )
+    if title == "RepairOutput":
+        return json.dumps({"quotes": []})
+    return report_answer(prompt, title)
+
+
+@contextmanager
+def database(kind: str, folder: Path) -> Iterator[Any]:
+    """A function that gives an emptied database's URL, each time it is called."""
+    if kind == "sqlite":
+        count = iter(range(1000))
+        yield lambda: f"sqlite:///{folder / f'terrain-{next(count)}.sqlite3'}"
+        return
+    from tests.postgres import postgres_cluster
+
+    with postgres_cluster() as cluster:
+
+        def emptied() -> str:
+            cluster.empty()
+            return cluster.url
+
+        yield emptied
+
+
+def workers_throughput(counts: list[int], args: argparse.Namespace) -> None:
+    from assistant.store import Store
+    from tests.deploy.topology import Process, terrain_command
+    from tests.ollama_server import OllamaTestServer
+    from tests.report_scripts import scripted
+    from tests.web.server import CHAT_MODEL, EMBED_MODEL, server_environment
+
+    script = scripted(args.interviews)
+    runs: list[dict[str, object]] = []
+    with tempfile.TemporaryDirectory(prefix="terrain-workers-") as name:
+        folder = Path(name)
+        with database(args.database, folder) as emptied:
+            for count in counts:
+                url = emptied()
+                with Store(url) as store:
+                    store.migrate()
+                with OllamaTestServer(models=(CHAT_MODEL, EMBED_MODEL)) as model:
+                    model.time_to_first_token = TTFT_SECONDS
+                    model.tokens_per_second = TOKENS_PER_SECOND
+                    model.respond_with(paced_model)
+                    env = server_environment(folder / f"data-{count}", model.url) | {
+                        "TERRAIN_DATABASE_URL": url,
+                        "TERRAIN_WORKER_POLL_SECONDS": "0.2",
+                        "TERRAIN_REPORT_MIN_PEOPLE": "3",
+                        "TERRAIN_REPORT_MIN_PEOPLE_FOR_QUOTES": "3",
+                        "TERRAIN_REQUEST_TIMEOUT": "120",
+                    }
+                    workers = [
+                        Process(
+                            f"worker {n}",
+                            terrain_command("worker"),
+                            env,
+                            folder / f"worker-{count}-{n}.log",
+                        ).start()
+                        for n in range(count)
+                    ]
+                    try:
+                        runs.append(_timed_jobs(url, script, workers, count))
+                    finally:
+                        for worker in workers:
+                            worker.stop()
+                print(runs[-1], flush=True)
+    emit(
+        {
+            "benchmark": "worker_throughput",
+            "database": args.database,
+            "interviews": args.interviews,
+            "model_ttft_s": TTFT_SECONDS,
+            "model_tokens_per_s_per_stream": TOKENS_PER_SECOND,
+            "runs": runs,
+        }
+    )
+
+
+def _timed_jobs(url: str, script: Any, workers: list[Any], count: int) -> dict[str, object]:
+    from assistant.findings.worker import SILENT_SECONDS
+    from assistant.report.build_jobs import queue_build
+    from assistant.schemas import JobKind, JobStatus, ReportBuildRequest
+    from assistant.store import Store
+    from tests.deploy.topology import wait_until
+
+    ended = (JobStatus.DONE, JobStatus.FAILED)
+    with Store(url) as store:
+        pids = {worker.pid for worker in workers}
+
+        def beating() -> bool:
+            for worker in workers:
+                if not worker.running():
+                    raise RuntimeError(f"{worker.name} exited:\n{worker.output()[-2000:]}")
+            return pids <= {beat.pid for beat in store.workers.alive(SILENT_SECONDS)}
+
+        wait_until(beating, "the workers starting", cap=600)
+        started = time.perf_counter()
+        for interview in script.interviews:
+            store.interviews.import_transcript(
+                language=interview.language,
+                source="scripted",
+                turns=[(turn.speaker, turn.text) for turn in script.turns[interview.id]],
+                owner_key=interview.owner_key,
+            )
+
+        def extracted() -> bool:
+            jobs = store.jobs.where(kind=JobKind.EXTRACTION)
+            return len(jobs) == len(script.interviews) and all(j.status in ended for j in jobs)
+
+        wait_until(extracted, "the extractions", cap=3600)
+        extraction_s = time.perf_counter() - started
+        jobs = store.jobs.where(kind=JobKind.EXTRACTION)
+        done = sum(job.status is JobStatus.DONE for job in jobs)
+        findings = len(store.findings.where())
+        started = time.perf_counter()
+        queue_build(store, ReportBuildRequest(requested_by="benchmark", include_proposed=True))
+
+        def built() -> bool:
+            return all(j.status in ended for j in store.jobs.where(kind=JobKind.REPORT_BUILD))
+
+        wait_until(built, "the report build", cap=3600)
+        build_s = time.perf_counter() - started
+        [build] = store.jobs.where(kind=JobKind.REPORT_BUILD)
+    return {
+        "workers": count,
+        "extractions": len(jobs),
+        "extractions_done": done,
+        "findings": findings,
+        "extraction_s": round(extraction_s, 2),
+        "extractions_per_min": round(60 * len(jobs) / extraction_s, 1),
+        "report_build": build.status.value,
+        "report_build_s": round(build_s, 2),
+    }
 
 
 def audit_figures(codebook: object) -> dict[str, object]:

@@ -35,11 +35,21 @@ def serve(
         str, typer.Option(help="Address to listen on (0.0.0.0 for every interface).")
     ] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")] = 8000,
+    worker: Annotated[
+        bool,
+        typer.Option(
+            "--worker/--no-worker",
+            help="Run an extraction worker beside the app (the default); --no-worker for a "
+            "replica behind a proxy, with `terrain worker` processes run apart.",
+        ),
+    ] = True,
 ) -> None:
     """Start the web app: employees' interviews, facilitators' reading, sign-in by role.
 
     Headless (no browser is opened). Accounts come from `terrain users add`; there are no
-    default credentials. Stop it with Ctrl-C.
+    default credentials. Stop it with Ctrl-C. Several replicas (--no-worker) can share one
+    database, one Chroma server and one TERRAIN_SECRET_KEY behind a proxy with sticky
+    sessions: see docs/deploying-replicas.md.
     """
     from assistant.store import Store
     from assistant.web.launch import check_address
@@ -52,7 +62,7 @@ def serve(
         with Store.open(config):  # migrated and reachable before anyone signs in
             pass
         console.print(f"Terrain web app on http://{host}:{port} (Ctrl-C to stop)", highlight=False)
-        serve_web(config, host, port)
+        serve_web(config, host, port, with_worker=worker)
     except TerrainError as error:
         fail(error)
 

@@ -30,8 +30,9 @@ def worker(
     facilitator asks on the staff pages, and republish it after an erasure, until stopped
     (SIGTERM or Ctrl-C).
 
-    `terrain serve` already runs one; start more, on this machine or another one sharing the
-    database, when extraction falls behind: each job runs in exactly one worker. A worker that
+    `terrain serve` already runs one (unless started with --no-worker, as web replicas behind
+    a proxy are); start more, on this machine or another one sharing the database, when
+    extraction falls behind: each job runs in exactly one worker. A worker that
     dies leaves its job to the others once its lease runs out (TERRAIN_JOB_LEASE_SECONDS); one
     stopped gives its job back at once. A job the model fails ends failed with its reason and
     the worker goes on; when the model cannot be reached, the job waits in the queue and the

@@ -34,7 +34,7 @@ import sys
 import threading
 import time
 from collections.abc import Awaitable, Callable, Iterator, MutableMapping
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager, nullcontext, suppress
 from pathlib import Path
 from typing import Any
 
@@ -280,9 +280,10 @@ def _as_background_child() -> None:
             ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
-def serve(settings: Settings, host: str, port: int) -> None:
+def serve(settings: Settings, host: str, port: int, *, with_worker: bool = True) -> None:
     """Run the web app in this process until it is stopped (Ctrl-C or SIGTERM), with an
-    extraction worker beside it (:func:`extraction_worker`), started and stopped with it."""
+    extraction worker beside it (:func:`extraction_worker`), started and stopped with it,
+    unless ``with_worker`` is false (a replica whose workers run apart)."""
     prepare_app_root(settings)
     for name in FOREIGN_VARIABLES:
         os.environ.pop(name, None)
@@ -293,7 +294,7 @@ def serve(settings: Settings, host: str, port: int) -> None:
 
     config.run.headless = True  # never open a browser on the server
     config.run.watch = False
-    with extraction_worker():
+    with extraction_worker() if with_worker else nullcontext():
         run_chainlit(str(APP_FILE))
 
 
