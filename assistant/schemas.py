@@ -423,6 +423,9 @@ class ReportBuildRequest(BaseModel):
     requested_by: str = Field(description="The account (or command-line user) who asked.")
     include_proposed: bool = Field(default=False, description="Count unreviewed findings too.")
     with_model: bool = Field(default=True, description="Have the model write the narratives.")
+    campaign_id: str = Field(
+        default="default", description="The campaign whose interviews the report draws on."
+    )
 
 
 class ReportBuildPhase(StrEnum):
