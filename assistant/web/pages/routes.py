@@ -36,7 +36,17 @@ class StaffRoute:
 
 ROUTES: list[StaffRoute] = []
 # The header's menu, in this order (whatever order the modules are imported in).
-MENU = ("interviews", "jobs", "export", "report", "leadership", "accounts", "erase", "audit")
+MENU = (
+    "interviews",
+    "jobs",
+    "export",
+    "report",
+    "campaigns",
+    "leadership",
+    "accounts",
+    "erase",
+    "audit",
+)
 
 
 def page(
