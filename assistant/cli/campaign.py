@@ -234,5 +234,5 @@ def participation(name: CampaignName, as_json: JsonFlag = False) -> None:
         _say(
             f"  {group.field}={group.value}: {group.invited} invited, {group.started} started, "
             f"{group.finished} finished, {group.withdrawn} withdrawn — "
-            f"{needed_text(config.language, group, result.min_people)}"
+            + needed_text("en", group, result.min_people)
         )
