@@ -258,8 +258,8 @@ def needed_text(language: str, group: GroupParticipation, min_people: int) -> st
     if group.needed == 0:
         return ngettext(
             language,
-            "Reported (the report shows groups of {min_people} person or more)",
-            "Reported (the report shows groups of {min_people} people or more)",
+            "Yes (the report shows groups of {min_people} person or more)",
+            "Yes (the report shows groups of {min_people} people or more)",
             min_people,
         ).format(min_people=min_people)
     return ngettext(

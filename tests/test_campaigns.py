@@ -252,7 +252,9 @@ def test_participation_counts_people_per_group_and_what_each_needs(
     assert needed_text("en", short, 4) == (
         "1 more person needed (the report shows groups of 4 or more)"
     )
-    assert needed_text("fr", nurse, 3).startswith("Dans le rapport")
+    assert needed_text("fr", nurse, 3) == (
+        "Oui (le rapport montre les groupes d'au moins 3 personnes)"
+    )
 
 
 def _disabled() -> AccountUpdate:

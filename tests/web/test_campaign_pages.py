@@ -5,7 +5,11 @@ from __future__ import annotations
 
 import asyncio
 import html
+import re
+import shutil
+import subprocess
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -26,6 +30,7 @@ from assistant.store import Store
 from tests.conftest import SettingsFactory
 from tests.report_scripts import scripted
 from tests.web.pages_client import PagesClient, pages_client
+from tests.web.waiting import HANG_CAP_SECONDS
 
 ACCOUNTS = {
     "fanny": UserRole.FACILITATOR,
@@ -133,7 +138,7 @@ def test_the_participation_page_counts_each_group_and_says_what_it_needs(
     assert "Le rapport montre un groupe dès que 3 personnes y ont mené" in page
     assert "Par métier" in page
     assert "encore 3 personnes (le rapport montre les groupes d'au moins 3)" in page  # aide
-    assert "Dans le rapport (il montre les groupes d'au moins 3 personnes)" in page  # nurses
+    assert "Oui (le rapport montre les groupes d'au moins 3 personnes)" in page  # nurses
     pages.http.headers["Accept-Language"] = "en"
     english = text_of(pages.get(f"/staff/campaigns/{campaign_id}/participation"))
     assert "3 more people needed (the report shows groups of 3 or more)" in english
@@ -197,3 +202,29 @@ def test_leadership_reads_each_campaigns_latest_report(
     report = text_of(pages.get("/staff/report"))
     assert '<select id="build-campaign" name="campaign">' in report
     assert f'<option value="{june}">Juin</option>' in report
+
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+
+
+def test_screenshots_of_the_participation_page(pages: PagesClient, page_settings: Settings) -> None:
+    """The page as Chromium shows it, desktop and phone (kept in test-artifacts/, looked at)."""
+    chromium = shutil.which("chromium") or "/usr/bin/chromium"
+    if not Path(chromium).exists():
+        pytest.skip("no Chromium here")
+    campaign_id = seed_participation(pages.store, page_settings)
+    page = pages.get(f"/staff/campaigns/{campaign_id}/participation").text
+    css = pages.get("/staff/static/staff.css").text
+    page = re.sub(r'<link rel="stylesheet"[^>]*>', f"<style>{css}</style>", page)
+    ARTIFACTS.mkdir(exist_ok=True)
+    source = ARTIFACTS / "campaign-participation.html"
+    source.write_text(page, encoding="utf-8")
+    for size, width in (("desktop", 1280), ("phone", 390)):
+        shot = ARTIFACTS / f"campaign-participation-{size}.png"
+        subprocess.run(
+            [chromium, "--headless", "--no-sandbox", "--disable-gpu",
+             "--disable-background-networking", f"--window-size={width},1400",
+             f"--screenshot={shot}", source.as_uri()],
+            check=True, capture_output=True, timeout=HANG_CAP_SECONDS,
+        )  # fmt: skip
+        assert shot.stat().st_size > 10_000
