@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import html
+import json
 import re
 import shutil
 import subprocess
@@ -228,3 +229,20 @@ def test_screenshots_of_the_participation_page(pages: PagesClient, page_settings
             check=True, capture_output=True, timeout=HANG_CAP_SECONDS,
         )  # fmt: skip
         assert shot.stat().st_size > 10_000
+
+
+def test_the_findings_export_is_per_campaign_when_asked(pages: PagesClient) -> None:
+    store = pages.store
+    march = open_campaign(store, name="Mars", actor="fanny").id
+    _study(store, march, 1)
+    _study(store, DEFAULT_CAMPAIGN_ID, 2)
+    in_march = {
+        f.id for f in store.findings.where() if f.id.startswith("1-")
+    }  # _study's ids start with its seed
+    everything = json.loads(pages.get("/staff/findings.json").content)
+    only_march = json.loads(pages.get(f"/staff/findings.json?campaign={march}").content)
+    assert {row["finding_id"] for row in only_march} == in_march
+    assert len(everything) > len(only_march) > 0
+    page = text_of(pages.get("/staff/export"))
+    assert "Les constats d'une campagne :" in page
+    assert f'href="/staff/findings.csv?campaign={march}"' in page
