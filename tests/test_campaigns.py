@@ -414,3 +414,22 @@ def test_the_campaign_commands_open_list_show_close_and_count(
     assert code == 0
     assert "participation" in out
     assert "default" in out
+
+
+def test_imported_transcripts_join_the_campaign_named(
+    settings: Settings, store: Store, tmp_path: Path
+) -> None:
+    campaign = open_campaign(store, name="archives", actor="c")
+    transcript = tmp_path / "visite.txt"
+    transcript.write_text(
+        "Intervieweur : Que faites-vous le matin ?\n"
+        "Salarié(e) : Je prépare les tournées avec l'équipe de nuit.\n",
+        encoding="utf-8",
+    )
+    code, _, err = cli("import", str(transcript), "--lang", "fr", "--campaign", "ARCHIVES")
+    assert code == 0, err
+    [imported] = store.interviews.where(campaign_id=campaign.id)
+    assert imported.source.endswith("visite.txt")
+    code, _, err = cli("import", str(transcript), "--campaign", "nothing")
+    assert code == 1
+    assert "no campaign 'nothing'" in err
