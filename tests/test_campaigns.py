@@ -9,6 +9,7 @@ import json
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy
@@ -43,7 +44,8 @@ from assistant.schemas import (
 from assistant.store import Store
 from assistant.store.campaigns import CampaignExistsError, CampaignNotFoundError
 from assistant.store.migrations import alembic_config
-from tests.conftest import SettingsFactory
+from tests.conftest import CHAT_MODEL, EMBED_MODEL, SettingsFactory
+from tests.ollama_server import OllamaTestServer
 from tests.report_scripts import scripted
 
 DAY = date(2027, 3, 10)
@@ -433,3 +435,33 @@ def test_imported_transcripts_join_the_campaign_named(
     code, _, err = cli("import", str(transcript), "--campaign", "nothing")
     assert code == 1
     assert "no campaign 'nothing'" in err
+
+
+def test_a_terminal_interview_joins_an_open_campaign_in_its_language(
+    store: Store, monkeypatch: pytest.MonkeyPatch, ollama_server: OllamaTestServer
+) -> None:
+    campaign = open_campaign(store, name="calls", actor="c", language="en", focus="night calls")
+    close_campaign(store, open_campaign(store, name="old", actor="c").name)
+    monkeypatch.setenv("OLLAMA_HOST", ollama_server.url)
+    monkeypatch.setenv("TERRAIN_CHAT_MODEL", CHAT_MODEL)
+    monkeypatch.setenv("TERRAIN_EMBED_MODEL", EMBED_MODEL)
+    monkeypatch.setenv("TERRAIN_MAX_RETRIES", "0")
+    systems: list[str] = []
+
+    def interviewer(body: dict[str, Any]) -> str:
+        systems.append(body["messages"][0]["content"])
+        return "What happened then?"
+
+    ollama_server.respond_with(interviewer)
+    result = CliRunner().invoke(
+        app, ["interview", "--campaign", "calls", "--json"], input="yes\nI answer calls.\n/stop\n"
+    )
+    assert result.exit_code == 0, result.output
+    held = store.interviews.get(json.loads(result.stdout)["id"])
+    assert held is not None
+    assert (held.campaign_id, held.language) == (campaign.id, "en")
+    assert systems
+    assert all("night calls" in system for system in systems)
+    refused = CliRunner().invoke(app, ["interview", "--campaign", "old"], input="")
+    assert refused.exit_code == 1
+    assert "not open today" in refused.stderr
