@@ -29,7 +29,14 @@ from assistant.config import Settings
 from assistant.interview.session import InterviewSession, SessionDeps
 from assistant.llm.testing import ModelRequest, ScriptedChatModel
 from assistant.privacy import owner_key
-from assistant.report.publishing import build_draft, decide_quote, publish, quotes_of, report_of
+from assistant.report.publishing import (
+    build_draft,
+    decide_quote,
+    publish,
+    quotes_of,
+    report_of,
+    republish_after_erasure,
+)
 from assistant.schemas import (
     DEFAULT_CAMPAIGN_ID,
     AccountUpdate,
@@ -348,6 +355,13 @@ def test_two_campaigns_give_two_reports(store: Store, settings: Settings) -> Non
     assert {f.split("-")[0] for f in first.finding_ids} == {march}
     assert store.reports.latest_published() == second  # the newest, whichever campaign
     assert store.reports.latest_published(DEFAULT_CAMPAIGN_ID) is None
+    # An erasure republishes March's version without the interview: still March's.
+    store.interviews.erase(sorted(in_march)[0])
+    [replacement] = republish_after_erasure(store, settings)
+    assert replacement.campaign_id == march
+    assert store.reports.latest_published(march) == replacement
+    assert len(replacement.interview_ids) == 3
+    assert store.reports.latest_published(june) == second
 
 
 # -- the command line ----------------------------------------------------------------------------
