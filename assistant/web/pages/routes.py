@@ -41,9 +41,9 @@ MENU = (
     "jobs",
     "export",
     "report",
-    "campaigns",
     "leadership",
     "accounts",
+    "campaigns",  # after the accounts: an admin's first page stays theirs
     "erase",
     "audit",
 )
