@@ -214,14 +214,21 @@ def test_screenshots_of_the_participation_page(pages: PagesClient, page_settings
     if not Path(chromium).exists():
         pytest.skip("no Chromium here")
     campaign_id = seed_participation(pages.store, page_settings)
-    page = pages.get(f"/staff/campaigns/{campaign_id}/participation").text
     css = pages.get("/staff/static/staff.css").text
-    page = re.sub(r'<link rel="stylesheet"[^>]*>', f"<style>{css}</style>", page)
     ARTIFACTS.mkdir(exist_ok=True)
-    source = ARTIFACTS / "campaign-participation.html"
+    for name, path in (
+        ("campaign-participation", f"/staff/campaigns/{campaign_id}/participation"),
+        ("campaigns", "/staff/campaigns"),
+    ):
+        _shoot(chromium, name, pages.get(path).text, css)
+
+
+def _shoot(chromium: str, name: str, page: str, css: str) -> None:
+    page = re.sub(r'<link rel="stylesheet"[^>]*>', f"<style>{css}</style>", page)
+    source = ARTIFACTS / f"{name}.html"
     source.write_text(page, encoding="utf-8")
     for size, width in (("desktop", 1280), ("phone", 390)):
-        shot = ARTIFACTS / f"campaign-participation-{size}.png"
+        shot = ARTIFACTS / f"{name}-{size}.png"
         subprocess.run(
             [chromium, "--headless", "--no-sandbox", "--disable-gpu",
              "--disable-background-networking", f"--window-size={width},1400",
