@@ -6,7 +6,7 @@ JSON. Nothing here knows how it is persisted or shown.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
@@ -66,6 +66,9 @@ class Interview(Record):
     job: str | None = Field(default=None, description="The employee's job when it started.")
     site: str | None = Field(default=None, description="The employee's site when it started.")
     team: str | None = Field(default=None, description="The employee's team when it started.")
+    campaign_id: str = Field(
+        default="default", description="The campaign it belongs to (DEFAULT_CAMPAIGN_ID)."
+    )
 
     @property
     def profile(self) -> Profile:
@@ -381,6 +384,9 @@ class ReportVersion(Record):
     replaces: int | None = Field(
         default=None, description="The number of the withdrawn version this one replaces."
     )
+    campaign_id: str | None = Field(
+        default=None, description="The campaign whose interviews it drew on."
+    )
 
 
 class AccessKind(StrEnum):
@@ -427,6 +433,9 @@ class ReportBuildRequest(BaseModel):
     requested_by: str = Field(description="The account (or command-line user) who asked.")
     include_proposed: bool = Field(default=False, description="Count unreviewed findings too.")
     with_model: bool = Field(default=True, description="Have the model write the narratives.")
+    campaign_id: str = Field(
+        default="default", description="The campaign whose interviews the report draws on."
+    )
 
 
 class ReportBuildPhase(StrEnum):
@@ -447,3 +456,68 @@ class ReportBuildProgress(BaseModel):
     narratives_dropped: int = Field(
         default=0, description="Drafts dropped so far (citing no finding, or malformed)."
     )
+
+
+# -- campaigns ---------------------------------------------------------------------------------
+
+# The campaign the interviews held before campaigns existed went into (migration 0015), and
+# every interview created without naming one.
+DEFAULT_CAMPAIGN_ID = "default"
+MAX_CAMPAIGN_NAME_CHARS = 200
+EVERYONE = "everyone"
+
+
+class CampaignStatus(StrEnum):
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class CampaignGroup(BaseModel):
+    """A group invited to a campaign: everyone with this job, site or team (``field``), or
+    everyone (``field`` "everyone", no value)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    field: str = Field(description="'job', 'site', 'team' or 'everyone'.")
+    value: str | None = None
+
+    def includes(self, profile: Profile) -> bool:
+        if self.field == EVERYONE:
+            return True
+        mine = getattr(profile, self.field, None)
+        wanted = self.value
+        return mine is not None and wanted is not None and mine.casefold() == wanted.casefold()
+
+    @property
+    def label(self) -> str:
+        return EVERYONE if self.field == EVERYONE else f"{self.field}={self.value}"
+
+
+class Campaign(Record):
+    """A round of interviews: who is invited, when, and what the interviewer keeps to."""
+
+    id: str
+    name: str
+    status: CampaignStatus = CampaignStatus.OPEN
+    opens_on: date | None = Field(default=None, description="First day open; None: at once.")
+    closes_on: date | None = Field(default=None, description="Last day open; None: no end.")
+    focus: str = Field(default="", description="What the interviewer keeps to, in its prompt.")
+    language: str | None = Field(
+        default=None, description="The interviews' language (its guide); None: the employee's."
+    )
+    groups: list[CampaignGroup] = Field(
+        default_factory=list, description="Who is invited; empty: everyone."
+    )
+    opened_by: str
+    created_at: datetime
+    closed_at: datetime | None = None
+
+    def invites(self, profile: Profile) -> bool:
+        return not self.groups or any(group.includes(profile) for group in self.groups)
+
+    def is_open_on(self, day: date) -> bool:
+        return (
+            self.status == CampaignStatus.OPEN
+            and (self.opens_on is None or self.opens_on <= day)
+            and (self.closes_on is None or day <= self.closes_on)
+        )

@@ -195,13 +195,13 @@ async def test_prompts_from_another_folder_are_the_ones_evaluated_and_recorded(
     edited = tmp_path / "prompts"
     shutil.copytree(ROOT / "prompts", edited)
     system = edited / "interviewer.system.en.toml"
-    text = system.read_text(encoding="utf-8").replace('version = "1.1.0"', 'version = "1.2.0"', 1)
+    text = system.read_text(encoding="utf-8").replace('version = "1.2.0"', 'version = "1.3.0"', 1)
     system.write_text(
         text.replace("Rules, without exception:", "Rules (edited):"), encoding="utf-8"
     )
     results = await _run(eval_settings, pattern="interviewer/phases.yaml", prompts_dir=edited)
-    assert results.prompts["interviewer.system.en"] == "1.2.0"
+    assert results.prompts["interviewer.system.en"] == "1.3.0"
     assert all(case.status == Status.PASS for case in results.cases)
     assert (await _run(eval_settings, pattern="interviewer/phases.yaml")).prompts[
         "interviewer.system.en"
-    ] == "1.1.0"
+    ] == "1.2.0"

@@ -146,7 +146,7 @@ async def test_a_full_interview_covers_every_phase_and_closes_on_a_confirmed_sum
     )
     questions = [t for t in turns if t.text == QUESTION]
     assert questions
-    assert all(t.prompt == "interviewer.system@1.1.0" for t in questions)
+    assert all(t.prompt == "interviewer.system@1.2.0" for t in questions)
     assert all((t.model, t.scripted) == (model.name, False) for t in questions)
     # Every question was streamed; the summary alone is a structured request.
     structured = [r for r in model.requests if r.json_schema is not None]

@@ -50,6 +50,7 @@ TABLES = {
     "access_log",
     "workers",
     "sign_in_failures",
+    "campaigns",
 }
 
 

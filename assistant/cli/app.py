@@ -14,6 +14,7 @@ import typer
 
 import assistant
 from assistant.cli.audit import audit
+from assistant.cli.campaign import campaign_app
 from assistant.cli.common import JsonFlag, console, print_json, settings
 from assistant.cli.erase import erase
 from assistant.cli.evaluation import eval_app
@@ -113,6 +114,7 @@ app.command()(extract)
 app.command()(review)
 app.command(name="import")(import_transcripts)
 app.add_typer(report_app, name="report")
+app.add_typer(campaign_app, name="campaign")
 app.add_typer(eval_app, name="eval")
 app.command()(worker)
 app.command()(erase)

@@ -58,6 +58,14 @@ def import_transcripts(
         str | None,
         typer.Option("--team", help="The employees' team, for every file (instead of its own)."),
     ] = None,
+    campaign: Annotated[
+        str | None,
+        typer.Option(
+            "--campaign",
+            help="The campaign the interviews join (`terrain campaign list`; default: the "
+            "campaign named 'default').",
+        ),
+    ] = None,
 ) -> None:
     """Import transcripts of interviews held elsewhere, one closed interview per file.
 
@@ -85,7 +93,7 @@ def import_transcripts(
 
     if language is not None and language not in SUPPORTED_LANGUAGES:
         fail(escape(f"Unknown language {language!r}: use {' or '.join(SUPPORTED_LANGUAGES)}."))
-    from assistant.schemas import Profile
+    from assistant.schemas import DEFAULT_CAMPAIGN_ID, Profile
 
     try:
         given = Profile(job=_given(job), site=_given(site), team=_given(team))
@@ -107,6 +115,12 @@ def import_transcripts(
         except TerrainError as error:
             fail(escape(str(error)))
         with store:
+            try:
+                campaign_id = (
+                    DEFAULT_CAMPAIGN_ID if campaign is None else store.campaigns.named(campaign).id
+                )
+            except TerrainError as error:
+                fail(escape(str(error)))
             for path, transcript in parsed:
                 try:
                     interview = store.interviews.import_transcript(
@@ -118,6 +132,7 @@ def import_transcripts(
                         content_digest=transcript.content_digest,
                         allow_duplicate=allow_duplicate,
                         profile=transcript.profile.merged(given),
+                        campaign_id=campaign_id,
                     )
                 except DuplicateTranscriptError as error:
                     failed += 1

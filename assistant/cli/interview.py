@@ -36,6 +36,14 @@ def interview(
     resume: Annotated[
         str | None, typer.Option("--resume", help="Continue the interview with this id.")
     ] = None,
+    campaign: Annotated[
+        str | None,
+        typer.Option(
+            "--campaign",
+            help="The open campaign the interview joins, in its language unless --lang "
+            "(default: the campaign named 'default').",
+        ),
+    ] = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Hold an interview in the terminal, with the same guide and rules as the web app.
@@ -53,6 +61,9 @@ def interview(
 
     config = settings()
     language = lang or config.language
+    campaign_id = None
+    if campaign is not None and resume is None:
+        campaign_id, language = _campaign(config, campaign, lang)
     if language not in ("fr", "en"):
         fail(f"Unknown language {language!r}: use fr or en.")
     interactive = sys.stdin.isatty()
@@ -61,7 +72,15 @@ def interview(
     # Ctrl-C into a cancellation; around a blocking read it would swallow it).
     with asyncio.Runner() as runner:
         try:
-            _run(runner, config, language, resume, interactive=interactive, as_json=as_json)
+            _run(
+                runner,
+                config,
+                language,
+                resume,
+                interactive=interactive,
+                as_json=as_json,
+                campaign_id=campaign_id,
+            )
         except TerrainError as error:
             fail(error)
 
@@ -74,8 +93,9 @@ def _run(
     *,
     interactive: bool,
     as_json: bool,
+    campaign_id: str | None = None,
 ) -> None:
-    session = runner.run(_open(config, language, resume))
+    session = runner.run(_open(config, language, resume, campaign_id))
     quiet = as_json and not interactive
     view = TerminalView(session.guide)
     try:
@@ -141,14 +161,34 @@ def _run(
         )
 
 
-async def _open(config: Settings, language: str, resume: str | None) -> InterviewSession:
+def _campaign(config: Settings, name: str, lang: str | None) -> tuple[str, str]:
+    """The open campaign named ``name`` (its id) and the interview's language."""
+    from assistant.store import Store
+
+    try:
+        with Store.open(config) as store:
+            chosen = store.campaigns.named(name)
+            today = store.now().date()
+    except TerrainError as error:
+        fail(error)
+    if not chosen.is_open_on(today):
+        fail(f"The campaign {chosen.name!r} is not open today: see terrain campaign show.")
+    return chosen.id, lang or chosen.language or config.language
+
+
+async def _open(
+    config: Settings, language: str, resume: str | None, campaign_id: str | None = None
+) -> InterviewSession:
     from assistant.interview.factory import session_deps
     from assistant.interview.session import InterviewSession
+    from assistant.schemas import DEFAULT_CAMPAIGN_ID
 
     deps = await session_deps(config)
     if resume:
         return await InterviewSession.resume(deps, resume)
-    return await InterviewSession.begin(deps, language=language)
+    return await InterviewSession.begin(
+        deps, language=language, campaign_id=campaign_id or DEFAULT_CAMPAIGN_ID
+    )
 
 
 def _events_for(session: InterviewSession, line: str) -> AsyncIterator[SessionEvent]:

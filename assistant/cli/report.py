@@ -43,6 +43,14 @@ Actor = Annotated[
     str | None,
     typer.Option("--as", help="Who does it, as the report records it (default: your login)."),
 ]
+CampaignOption = Annotated[
+    str | None,
+    typer.Option(
+        "--campaign",
+        help="The campaign whose interviews it draws on (`terrain campaign list`; default: "
+        "the campaign named 'default').",
+    ),
+]
 VersionOption = Annotated[
     int | None,
     typer.Option("--version", min=1, help="A published version's number (default: the draft)."),
@@ -67,6 +75,17 @@ def _store(config: Settings) -> Store:
 
     try:
         return Store.open(config)
+    except TerrainError as error:
+        fail(escape(str(error)))
+
+
+def _campaign_id(store: Store, name: str | None) -> str:
+    from assistant.schemas import DEFAULT_CAMPAIGN_ID
+
+    if name is None:
+        return DEFAULT_CAMPAIGN_ID
+    try:
+        return store.campaigns.named(name).id
     except TerrainError as error:
         fail(escape(str(error)))
 
@@ -103,10 +122,12 @@ def build(
         ),
     ] = False,
     actor: Actor = None,
+    campaign: CampaignOption = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """Build the report draft from every ended interview's findings (replacing the previous
-    draft and its quote decisions).
+    """Build the report draft from the findings of every ended interview of one campaign
+    (replacing the previous draft and its quote decisions). The draft, and each version
+    published from it, records its campaign.
 
     The narratives are written by the configured chat model; when it cannot be reached, the
     draft is complete but for them, and this says so. The build runs here, as a report-build
@@ -124,6 +145,7 @@ def build(
         requested_by=actor or getpass.getuser(),
         include_proposed=include_proposed,
         with_model=not no_model,
+        campaign_id=_campaign_id(store, campaign),
     )
     try:
         job = store.jobs.queue_report_build(
@@ -199,6 +221,7 @@ def _summary(version: ReportVersion, report: Report | None) -> dict[str, object]
         "withdrawn_at": version.withdrawn_at,
         "withdrawn_reason": version.withdrawn_reason,
         "replaces": version.replaces,
+        "campaign_id": version.campaign_id,
         "interviews": len(version.interview_ids),
         "findings": len(version.finding_ids),
         "people": report.coverage.people if report else None,
@@ -410,6 +433,10 @@ def export(
     draft: Annotated[
         bool, typer.Option("--draft", help="Export the draft, for facilitators.")
     ] = False,
+    campaign: Annotated[
+        str | None,
+        typer.Option("--campaign", help="The latest published version of this campaign."),
+    ] = None,
 ) -> None:
     """Write the latest published version (or --version N, or the --draft) as HTML, PDF,
     Markdown or JSON. qdpx (REFI-QDA, for qualitative-analysis software) holds the
@@ -434,7 +461,8 @@ def export(
             elif number is not None:
                 version = _version_or_draft(store, number)
             else:
-                version = latest_published_report(store)[0]
+                chosen = None if campaign is None else _campaign_id(store, campaign)
+                version = latest_published_report(store, chosen)[0]
             data = leadership_file(report_of(version), file_format.value)
         out.write_bytes(data)
     except OSError as error:

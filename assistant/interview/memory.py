@@ -34,6 +34,7 @@ class PromptContext:
     target_minutes: int
     max_questions: int
     canary: str = ""  # written into the instructions: a reply showing it leaked them
+    focus: str = ""  # the campaign's focus, which the interviewer keeps to (staff-written data)
 
 
 def build_messages(
@@ -69,6 +70,7 @@ def _system(context: PromptContext, *, notes: str, documents: Trusted) -> str:
         memory=notes or "-",
         documents=documents or "-",
         canary=Trusted(context.canary),
+        campaign_focus=context.focus or "-",
     )
 
 

@@ -27,6 +27,7 @@ from string import Template
 
 from pydantic import BaseModel, Field
 
+from assistant.campaigns import focus_of
 from assistant.config import Settings
 from assistant.interview.classifier import SafetyClassifier, SafetyVerdict
 from assistant.interview.decisions import Route, SafetyDecision
@@ -55,6 +56,7 @@ from assistant.prompts import PromptFile, load_prompt
 from assistant.retrieval.records import Collection
 from assistant.retrieval.search import Hit, Retriever
 from assistant.schemas import (
+    DEFAULT_CAMPAIGN_ID,
     GuardRule,
     Interview,
     InterviewStatus,
@@ -133,6 +135,7 @@ class InterviewSession:
         self.state = SessionState.model_validate(interview.state)
         # Written into the instructions the model is given: a reply showing it leaked them.
         self.canary = deps.canary or f"TERRAIN-{secrets.token_hex(6)}"
+        self.focus = ""  # the campaign's, read by begin and resume
 
     def _speak(self, language: str) -> None:
         """Take the guide and prompts of ``language``."""
@@ -152,6 +155,7 @@ class InterviewSession:
         streaming: bool = True,
         interview_id: str | None = None,
         profile: Profile | None = None,
+        campaign_id: str = DEFAULT_CAMPAIGN_ID,
     ) -> InterviewSession:
         """A new interview, its framing and consent question already in the transcript.
 
@@ -172,8 +176,10 @@ class InterviewSession:
             prompt_digests={prompt.id: prompt.digest for prompt in prompts},
             interview_id=interview_id,
             profile=profile,  # the employee's job, site and team now: the interview keeps them
+            campaign_id=campaign_id,
         )
         session = cls(deps, interview, streaming=streaming)
+        session.focus = await asyncio.to_thread(focus_of, deps.store, campaign_id)
         await session._say(guide.welcome(deps.settings), scripted=True, prompt=guide.ref)
         return session
 
@@ -183,7 +189,9 @@ class InterviewSession:
     ) -> InterviewSession:
         """The interview as stored. Its last message may be the employee's, never answered
         (the server was killed while the model answered): :meth:`answer_unanswered` answers it."""
-        return cls(deps, await _stored(deps.store, interview_id), streaming=streaming)
+        session = cls(deps, await _stored(deps.store, interview_id), streaming=streaming)
+        session.focus = await asyncio.to_thread(focus_of, deps.store, session.interview.campaign_id)
+        return session
 
     async def unanswered(self) -> Turn | None:
         """The employee's last message when nothing answered it (only a reply cut off in the
@@ -722,6 +730,7 @@ class InterviewSession:
             target_minutes=self.deps.settings.interview_minutes,
             max_questions=self.deps.settings.interview_max_questions,
             canary=self.canary,
+            focus=self.focus,
         )
         prompt = build_messages(
             context, turns, documents, self.deps.counter, self.deps.settings.prompt_token_budget

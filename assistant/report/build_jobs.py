@@ -166,6 +166,7 @@ class ReportBuildJobs:
                 actor=request.requested_by,
                 include_proposed=request.include_proposed,
                 on_progress=recorded,
+                campaign_id=request.campaign_id,
             )
             result = _finished(draft)
             if on_progress is not None:

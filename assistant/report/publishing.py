@@ -50,6 +50,7 @@ from assistant.report.render_markdown import render_markdown
 from assistant.report.sections import selected_findings
 from assistant.retrieval.people import company_people, company_terms
 from assistant.schemas import (
+    DEFAULT_CAMPAIGN_ID,
     Finding,
     Interview,
     InterviewStatus,
@@ -137,8 +138,13 @@ def with_approved_quotes(report: Report, decisions: dict[str, QuoteDecision]) ->
 # -------------------------------------------------------------------------- inputs
 
 
-def ended_interviews(store: Store) -> list[Interview]:
-    return [i for status in ENDED for i in store.interviews.where(status=status)]
+def ended_interviews(store: Store, campaign_id: str | None = None) -> list[Interview]:
+    """The ended interviews (of one campaign, when given)."""
+    return [
+        i
+        for status in ENDED
+        for i in store.interviews.where(status=status, campaign_id=campaign_id)
+    ]
 
 
 def known_names(store: Store, settings: Settings, interviews: Sequence[Interview]) -> set[str]:
@@ -169,12 +175,21 @@ def gather_inputs(
     *,
     interview_ids: set[str] | None = None,
     finding_ids: set[str] | None = None,
+    campaign_id: str | None = None,
 ) -> ReportInputs:
-    """The ended interviews and their findings (only those of the given ids, when given)."""
+    """The ended interviews and their findings (only those of the given ids, and of one
+    campaign, when given)."""
     interviews = [
-        i for i in ended_interviews(store) if interview_ids is None or i.id in interview_ids
+        i
+        for i in ended_interviews(store, campaign_id)
+        if interview_ids is None or i.id in interview_ids
     ]
-    findings = [f for f in store.findings.where() if finding_ids is None or f.id in finding_ids]
+    of_interviews = {i.id for i in interviews}
+    findings = [
+        f
+        for f in store.findings.where()
+        if (finding_ids is None or f.id in finding_ids) and f.interview_id in of_interviews
+    ]
     return ReportInputs(
         interviews=interviews,
         findings=findings,
@@ -211,9 +226,11 @@ async def build_draft(
     include_proposed: bool = False,
     redactor: Redactor | None = None,
     on_progress: ProgressCallback | None = None,
+    campaign_id: str = DEFAULT_CAMPAIGN_ID,
 ) -> ReportVersion:
-    """Build the report from every ended interview and store it as the draft (replacing the
-    previous draft and its decisions). With ``model`` None, narratives are missing.
+    """Build the report from every ended interview of the campaign and store it as the draft
+    (replacing the previous draft and its decisions), recording its campaign. With ``model``
+    None, narratives are missing.
 
     The one build of the draft: the worker's REPORT_BUILD jobs (:mod:`.build_jobs`) and
     ``terrain report build`` both call it. ``on_progress`` is awaited at each phase, model call
@@ -225,7 +242,9 @@ async def build_draft(
             await on_progress(progress)
 
     await tell(ReportBuildProgress(phase=ReportBuildPhase.READING))
-    inputs = await asyncio.to_thread(gather_inputs, store, settings)
+    inputs = await asyncio.to_thread(
+        partial(gather_inputs, store, settings, campaign_id=campaign_id)
+    )
     options = options_for(settings, include_proposed=include_proposed)
     report = await build_report(
         inputs,
@@ -254,6 +273,7 @@ async def build_draft(
             finding_ids=[f.id for f in used],
             interview_ids=[i.id for i in inputs.interviews],
             built_by=actor,
+            campaign_id=campaign_id,
         )
     )
 
@@ -312,9 +332,11 @@ def publish(store: Store, *, actor: str) -> ReportVersion:
     return store.reports.publish_draft(frozen.model_dump(mode="json"), actor=actor)
 
 
-def latest_published_report(store: Store) -> tuple[ReportVersion, Report]:
-    """What leadership reads."""
-    version = store.reports.latest_published()
+def latest_published_report(
+    store: Store, campaign_id: str | None = None
+) -> tuple[ReportVersion, Report]:
+    """What leadership reads (of one campaign, when given)."""
+    version = store.reports.latest_published(campaign_id)
     if version is None:
         raise NoPublishedReportError("No report is published yet.")
     return version, report_of(version)

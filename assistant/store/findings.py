@@ -22,7 +22,7 @@ from assistant.schemas import (
 )
 from assistant.store.database import Repository, as_utc, guarded, reason
 from assistant.store.errors import FindingNotFoundError, InterviewNotFoundError, StoreError
-from assistant.store.interviews import interview_row
+from assistant.store.interview_erasure import interview_row
 from assistant.store.models import FindingChangeRow, FindingRow, InterviewRow
 
 # What a facilitator's review does to a finding's status.

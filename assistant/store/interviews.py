@@ -1,9 +1,8 @@
-"""Interviews and their turns: creating, importing, reading, changing, erasing.
+"""Interviews and their turns: creating, importing, reading, changing (erasing: its own
+module, :mod:`.interview_erasure`, of which this repository is made).
 
-Erasing an interview (or refusing consent) deletes what it holds in every aggregate: turns,
-findings with their audit trail, and jobs, in the same commit, which also withdraws every
-published report version that drew on it and queues the job that republishes them without it
-(:mod:`assistant.report.republishing`).
+Every interview belongs to a campaign: the one it names, or the default one
+(:mod:`.campaigns`).
 """
 
 from __future__ import annotations
@@ -15,50 +14,44 @@ from datetime import datetime
 from enum import Enum
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, CursorResult, Select, delete, func, select, update
+from sqlalchemy import CursorResult, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from assistant.schemas import (
+    DEFAULT_CAMPAIGN_ID,
     GuardRule,
     Interview,
     InterviewStatus,
     InterviewUpdate,
-    JobKind,
-    JobStatus,
     Phase,
     Profile,
     Speaker,
     Turn,
 )
-from assistant.store.access_log import forget_interview
-from assistant.store.database import Repository, guarded
+from assistant.store.campaigns import CampaignNotFoundError, ensure_default
+from assistant.store.database import guarded
 from assistant.store.errors import (
     DuplicateTranscriptError,
     InterviewNotFoundError,
     StoreError,
     TurnNotFoundError,
 )
+from assistant.store.interview_erasure import (
+    ERASED_TABLES,
+    InterviewErasure,
+    delete_content,
+    interview_row,
+)
 from assistant.store.models import (
-    AccessRow,
-    FindingChangeRow,
-    FindingRow,
+    CampaignRow,
     InterviewRow,
-    JobRow,
-    ReportRow,
     TurnRow,
 )
 from assistant.store.pseudonyms import new_pseudonym
 from assistant.store.queueing import queue_extraction_on_end
-from assistant.store.reports import withdraw_using
 
 PSEUDONYM_ATTEMPTS = 20
-# What erasing an interview deletes from, or changes: the tables whose old copies go after it
-# (the access log's entries lose their link to the interview: its id and pseudonym).
-ERASED_TABLES = tuple(
-    row.__tablename__
-    for row in (TurnRow, FindingRow, FindingChangeRow, JobRow, InterviewRow, ReportRow, AccessRow)
-)
 # Writers are serialised (BEGIN IMMEDIATE on SQLite, the interview's row lock on PostgreSQL),
 # so the next turn index cannot race; the retry is a second line of defence.
 ADD_TURN_ATTEMPTS = 2
@@ -69,31 +62,15 @@ def _plain(value: Any) -> Any:
     return value.value if isinstance(value, Enum) else value
 
 
-def interview_row(session: Session, interview_id: str) -> InterviewRow:
-    """The interview's row; InterviewNotFoundError if there is none."""
-    row = session.get(InterviewRow, interview_id)
-    if row is None:
-        raise InterviewNotFoundError(interview_id)
-    return row
+def _check_campaign(session: Session, campaign_id: str, now: datetime) -> None:
+    """The interview's campaign exists: the default one is made again if it was emptied."""
+    if campaign_id == DEFAULT_CAMPAIGN_ID:
+        ensure_default(session, now)
+    elif session.get(CampaignRow, campaign_id) is None:
+        raise CampaignNotFoundError(campaign_id)
 
 
-def _delete_content(session: Session, interview_id: str, now: datetime) -> None:
-    """Delete what the interview holds: turns, findings with their audit trail, and jobs;
-    withdraw the report versions that drew on it and discard a draft that did.
-
-    Explicit deletes, not only the foreign keys' ON DELETE CASCADE: erasure must not depend on
-    the database enforcing them.
-    """
-    of_interview = select(FindingRow.id).where(FindingRow.interview_id == interview_id)
-    session.execute(delete(FindingChangeRow).where(FindingChangeRow.finding_id.in_(of_interview)))
-    session.execute(delete(FindingRow).where(FindingRow.interview_id == interview_id))
-    session.execute(delete(JobRow).where(JobRow.interview_id == interview_id))
-    session.execute(delete(TurnRow).where(TurnRow.interview_id == interview_id))
-    withdraw_using(session, [interview_id], now)
-    forget_interview(session, interview_id)  # the access log keeps no link to it
-
-
-class InterviewRepository(Repository):
+class InterviewRepository(InterviewErasure):
     """Interviews and turns (``store.interviews``)."""
 
     # -- creating ----------------------------------------------------------------------------
@@ -119,6 +96,7 @@ class InterviewRepository(Repository):
                         )
                     if pseudonym is None and self._pseudonym_taken(session, record.pseudonym):
                         continue
+                    _check_campaign(session, record.campaign_id, record.created_at)
                     session.add(
                         InterviewRow(**{k: _plain(v) for k, v in record.model_dump().items()})
                     )
@@ -167,12 +145,14 @@ class InterviewRepository(Repository):
         source: str = "terrain",
         interview_id: str | None = None,
         profile: Profile | None = None,
+        campaign_id: str = DEFAULT_CAMPAIGN_ID,
     ) -> Interview:
         """A new interview, in progress at the consent phase; a pseudonym is drawn if not given.
 
         ``interview_id`` (32 lowercase hex digits) lets an adapter choose the id, as the web app
         does so that its conversation and the interview share one id; a new one otherwise.
         ``profile``: the employee's job, site and team now, kept by the interview for good.
+        ``campaign_id``: the campaign it belongs to (CampaignNotFoundError if there is none).
         """
         if interview_id is not None and not re.fullmatch(r"[0-9a-f]{32}", interview_id):
             raise ValueError("An interview id is 32 lowercase hexadecimal digits.")
@@ -190,6 +170,7 @@ class InterviewRepository(Repository):
                 created_at=now,
                 updated_at=now,
                 **(profile or Profile()).model_dump(),
+                campaign_id=campaign_id,
             ),
             pseudonym=pseudonym,
         )
@@ -207,6 +188,7 @@ class InterviewRepository(Repository):
         content_digest: str | None = None,
         allow_duplicate: bool = False,
         profile: Profile | None = None,
+        campaign_id: str = DEFAULT_CAMPAIGN_ID,
     ) -> Interview:
         """An interview held elsewhere (a transcript), stored whole in one transaction.
 
@@ -274,6 +256,7 @@ class InterviewRepository(Repository):
                 created_at=now,
                 updated_at=now,
                 **(profile or Profile()).model_dump(),
+                campaign_id=campaign_id,
             ),
             fill=add_turns,
         )
@@ -293,9 +276,10 @@ class InterviewRepository(Repository):
         owner_key: str | None = None,
         status: InterviewStatus | None = None,
         limit: int | None = None,
+        campaign_id: str | None = None,
     ) -> list[Interview]:
-        """Interviews, newest first, optionally only those of one owner key and/or in one
-        status, and at most ``limit`` of them."""
+        """Interviews, newest first, optionally only those of one owner key, in one status
+        and/or of one campaign, and at most ``limit`` of them."""
         query = select(InterviewRow).order_by(
             InterviewRow.created_at.desc(), InterviewRow.id.desc()
         )
@@ -303,6 +287,8 @@ class InterviewRepository(Repository):
             query = query.where(InterviewRow.owner_key == owner_key)
         if status is not None:
             query = query.where(InterviewRow.status == InterviewStatus(status).value)
+        if campaign_id is not None:
+            query = query.where(InterviewRow.campaign_id == campaign_id)
         if limit is not None:
             query = query.limit(limit)
         with self._db.reading() as session:
@@ -390,7 +376,7 @@ class InterviewRepository(Repository):
                 row.status = InterviewStatus.DECLINED.value
                 row.phase = Phase.DONE.value
                 row.state = {}
-                _delete_content(session, interview_id, self._db.now())
+                delete_content(session, interview_id, self._db.now())
             declined = Interview.model_validate(row)
         if not given:
             self._db.leave_no_copy(ERASED_TABLES)
@@ -499,83 +485,3 @@ class InterviewRepository(Repository):
         # The words struck out must not stay behind in the database's files either.
         self._db.leave_no_copy((TurnRow.__tablename__, InterviewRow.__tablename__))
         return revised
-
-    # -- erasing -----------------------------------------------------------------------------
-
-    @guarded("erasing an interview")
-    def erase(self, interview_id: str) -> None:
-        """Delete the interview, its turns, findings (with their audit trail) and jobs, in one
-        commit, then the copies the database keeps of them (:func:`leave_no_copy`)."""
-        with self._db.writing() as session:
-            row = interview_row(session, interview_id)
-            _delete_content(session, interview_id, self._db.now())
-            session.delete(row)
-        self._db.leave_no_copy(ERASED_TABLES)
-
-    @guarded("erasing an owner's interviews")
-    def erase_owned_by(self, owner_key: str) -> list[Interview]:
-        """Delete every interview of ``owner_key``, with all they hold, in one commit; returns
-        the interviews erased (as they were), newest first."""
-        if not owner_key.strip():
-            raise ValueError("An owner key cannot be empty.")
-        return self._erase_where(InterviewRow.owner_key == owner_key)
-
-    @guarded("erasing the interviews past their retention")
-    def erase_unchanged_since(self, moment: datetime, *, dry_run: bool = False) -> list[Interview]:
-        """Delete every interview not in progress whose last change (its end) is before
-        ``moment``, with all they hold, in one commit, which also records the erasure as a done
-        RETENTION job (how many, until when) when there were any; returns them, newest first.
-        With ``dry_run``, only returns them."""
-        condition = (InterviewRow.updated_at < moment) & (
-            InterviewRow.status != InterviewStatus.IN_PROGRESS.value
-        )
-        if dry_run:
-            with self._db.reading() as session:
-                return [Interview.model_validate(r) for r in session.scalars(_newest(condition))]
-
-        def record(session: Session, erased: list[Interview]) -> None:
-            now = self._db.now()
-            session.add(
-                JobRow(
-                    id=uuid.uuid4().hex,
-                    kind=JobKind.RETENTION.value,
-                    interview_id=None,
-                    status=JobStatus.DONE.value,
-                    attempts=1,
-                    error=None,
-                    result={"erased": len(erased), "ended_before": moment.isoformat()},
-                    input_digest=None,
-                    claim=None,
-                    lease_expires_at=None,
-                    created_at=now,
-                    updated_at=now,
-                )
-            )
-
-        return self._erase_where(condition, record=record)
-
-    def _erase_where(
-        self,
-        condition: ColumnElement[bool],
-        *,
-        record: Callable[[Session, list[Interview]], None] | None = None,
-    ) -> list[Interview]:
-        with self._db.writing() as session:
-            rows = list(session.scalars(_newest(condition)))
-            erased = [Interview.model_validate(row) for row in rows]
-            for row in rows:
-                _delete_content(session, row.id, self._db.now())
-                session.delete(row)
-            if erased and record is not None:
-                record(session, erased)
-        if erased:
-            self._db.leave_no_copy(ERASED_TABLES)
-        return erased
-
-
-def _newest(condition: ColumnElement[bool]) -> Select[InterviewRow]:
-    return (
-        select(InterviewRow)
-        .where(condition)
-        .order_by(InterviewRow.created_at.desc(), InterviewRow.id.desc())
-    )

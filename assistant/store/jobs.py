@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from assistant.schemas import Job, JobKind, JobStatus
 from assistant.store.database import Repository, guarded
 from assistant.store.errors import JobBusyError, JobClaimLostError, JobNotFoundError
-from assistant.store.interviews import interview_row
+from assistant.store.interview_erasure import interview_row
 from assistant.store.models import JobRow
 from assistant.store.queueing import enqueue_in
 

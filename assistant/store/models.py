@@ -14,12 +14,13 @@ An interview row never names its employee: ``owner_key`` is a keyed hash of the 
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
     Boolean,
+    Date,
     DateTime,
     Dialect,
     Float,
@@ -84,6 +85,24 @@ class Base(DeclarativeBase):
     }
 
 
+class CampaignRow(Base):
+    """A round of interviews (:class:`assistant.schemas.Campaign`); ``groups`` as JSON."""
+
+    __tablename__ = "campaigns"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    status: Mapped[str] = mapped_column(String(32))
+    opens_on: Mapped[date | None] = mapped_column(Date)
+    closes_on: Mapped[date | None] = mapped_column(Date)
+    focus: Mapped[str] = mapped_column(Text)
+    language: Mapped[str | None] = mapped_column(String(16))
+    groups: Mapped[list[dict[str, str]]] = mapped_column(JSON)
+    opened_by: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime]
+    closed_at: Mapped[datetime | None]
+
+
 class InterviewRow(Base):
     __tablename__ = "interviews"
 
@@ -110,6 +129,7 @@ class InterviewRow(Base):
     job: Mapped[str | None] = mapped_column(String(200))
     site: Mapped[str | None] = mapped_column(String(200))
     team: Mapped[str | None] = mapped_column(String(200))
+    campaign_id: Mapped[str] = mapped_column(String(32), ForeignKey("campaigns.id"), index=True)
 
 
 class TurnRow(Base):
@@ -279,6 +299,7 @@ class ReportRow(Base):
     withdrawn_at: Mapped[datetime | None]
     withdrawn_reason: Mapped[str | None] = mapped_column(String(32))
     replaces: Mapped[int | None] = mapped_column(Integer, unique=True)
+    campaign_id: Mapped[str | None] = mapped_column(String(32))
 
 
 class AccessRow(Base):

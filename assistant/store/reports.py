@@ -24,6 +24,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from assistant.schemas import (
+    DEFAULT_CAMPAIGN_ID,
     JobKind,
     JobStatus,
     QuoteDecision,
@@ -106,8 +107,10 @@ class ReportRepository(Repository):
         finding_ids: Sequence[str],
         interview_ids: Sequence[str],
         built_by: str,
+        campaign_id: str = DEFAULT_CAMPAIGN_ID,
     ) -> ReportVersion:
-        """Store a newly built draft in place of the previous one (its decisions go with it)."""
+        """Store a newly built draft in place of the previous one (its decisions go with it),
+        built from the interviews of ``campaign_id``."""
         with self._db.writing() as session:
             session.execute(delete(ReportRow).where(ReportRow.status == ReportStatus.DRAFT.value))
             row = ReportRow(
@@ -119,6 +122,7 @@ class ReportRepository(Repository):
                 quote_decisions={},
                 built_by=built_by,
                 built_at=self._db.now(),
+                campaign_id=campaign_id,
             )
             session.add(row)
             session.flush()
@@ -201,6 +205,7 @@ class ReportRepository(Repository):
                     published_by=actor,
                     published_at=now,
                     replaces=withdrawn.number,
+                    campaign_id=withdrawn.campaign_id,
                 )
                 session.add(row)
                 old = session.scalar(select(ReportRow).where(ReportRow.id == withdrawn.id))
@@ -251,15 +256,17 @@ class ReportRepository(Repository):
             return None if row is None else ReportVersion.model_validate(row)
 
     @guarded("reading the published report")
-    def latest_published(self) -> ReportVersion | None:
+    def latest_published(self, campaign_id: str | None = None) -> ReportVersion | None:
         """What leadership reads: the published version standing for the newest publication
-        (a replacement stands where the version it replaces stood)."""
+        (a replacement stands where the version it replaces stood), of one campaign when
+        ``campaign_id`` is given (a replacement keeps its campaign)."""
+        query = select(ReportRow.number, ReportRow.replaces, ReportRow.status).where(
+            ReportRow.number.is_not(None)
+        )
+        if campaign_id is not None:
+            query = query.where(ReportRow.campaign_id == campaign_id)
         with self._db.reading() as session:
-            numbered = session.execute(
-                select(ReportRow.number, ReportRow.replaces, ReportRow.status).where(
-                    ReportRow.number.is_not(None)
-                )
-            ).all()
+            numbered = session.execute(query).all()
             replaces = {number: replaced for number, replaced, _status in numbered}
 
             def first_of(number: int) -> int:

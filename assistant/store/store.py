@@ -24,6 +24,7 @@ from types import TracebackType
 from assistant.config import Settings
 from assistant.store.access_log import AccessLogRepository
 from assistant.store.accounts import AccountRepository
+from assistant.store.campaigns import CampaignRepository
 from assistant.store.database import Clock, Database
 from assistant.store.errors import StoreError
 from assistant.store.findings import FindingRepository
@@ -48,6 +49,7 @@ class Store:
         self.reports = ReportRepository(self._database)
         self.access = AccessLogRepository(self._database)
         self.workers = WorkerRepository(self._database)
+        self.campaigns = CampaignRepository(self._database)
 
     @classmethod
     def open(cls, settings: Settings, *, clock: Clock = utc_now) -> Store:

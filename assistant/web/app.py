@@ -358,7 +358,11 @@ async def _employee_action(action: cl.Action) -> None:
         return
     rt, chat = found
     name = action.name
-    if name in (employee.AGREE, employee.DECLINE):
+    if name == employee.CAMPAIGN:
+        campaign = action.payload.get("campaign")
+        if isinstance(campaign, str):
+            await employee.choose_campaign(rt, chat, campaign)
+    elif name in (employee.AGREE, employee.DECLINE):
         await employee.consent(rt, chat, given=name == employee.AGREE)
     elif name == employee.STOP:
         await employee.stop(chat)

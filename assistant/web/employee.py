@@ -17,11 +17,13 @@ from typing import Any, ParamSpec
 
 import chainlit as cl
 
+from assistant.campaigns import open_to
 from assistant.errors import TerrainError
+from assistant.i18n import N_, gettext
 from assistant.interview.events import EventKind, SessionEvent
 from assistant.interview.guide import Guide, load_guide
 from assistant.interview.session import InterviewSession
-from assistant.schemas import Interview, InterviewStatus, Phase, Speaker
+from assistant.schemas import DEFAULT_CAMPAIGN_ID, Interview, InterviewStatus, Phase, Speaker
 from assistant.store import InterviewNotFoundError, StorageUnavailableError, StoreError
 from assistant.text import contains_phrase
 from assistant.web import render
@@ -33,6 +35,9 @@ log = logging.getLogger(__name__)
 P = ParamSpec("P")
 
 CHAT_KEY = "terrain_employee"
+_NO_CAMPAIGN_YET = N_(
+    "Choose a campaign first; with none open to you, there is no interview to hold."
+)
 STREAM_INTERVAL = 0.1  # seconds between two updates of a streaming message
 
 AGREE = "terrain_consent_yes"
@@ -44,7 +49,9 @@ WITHDRAW_CANCEL = "terrain_withdraw_cancel"
 SUMMARY_CONFIRM = "terrain_summary_confirm"
 SUMMARY_CORRECT = "terrain_summary_correct"
 SUMMARY_STRIKE = "terrain_summary_strike"
+CAMPAIGN = "terrain_campaign"
 ACTIONS = (
+    CAMPAIGN,
     AGREE,
     DECLINE,
     STOP,
@@ -62,6 +69,7 @@ class EmployeeChat:
     user_name: str
     language: str
     interview_id: str
+    campaign_id: str | None = None  # chosen before consent: the campaign the interview joins
     session: InterviewSession | None = None
     erased: bool = False
     awaiting_correction: bool = False
@@ -123,7 +131,45 @@ async def start(runtime: Runtime, user_name: str, language: str) -> None:
         line = texts.ongoing.format(date=render.when(texts, interview.created_at))
         link = f"[{render.literal(texts.ongoing_link)}](/thread/{interview.id})"
         await _say(f"{render.literal(line)} {link}", texts).send()
-    await tell_page(OPEN_SIGNAL, interview_id)
+    account = await asyncio.to_thread(runtime.store.accounts.get, user_name)
+    offered = await asyncio.to_thread(open_to, runtime.store, account)
+    if not offered:
+        plain = gettext(language, "No interview campaign is open to you at the moment.")
+        await _say(render.literal(plain), texts).send()
+        return
+    if len(offered) > 1:  # the employee chooses; the framing follows their choice
+        asked = _say(
+            render.literal(gettext(language, "Which campaign is this interview for?")), texts
+        )
+        await asked.send()
+        chat.anchor = asked.id
+        buttons = [
+            _button(CAMPAIGN, {"interview": interview_id, "campaign": c.id}, c.name)
+            for c in offered
+        ]
+        await _show(chat, buttons)
+        return
+    await _open_campaign(runtime, chat, offered[0].id)
+
+
+async def choose_campaign(runtime: Runtime, chat: EmployeeChat, campaign_id: str) -> None:
+    async with chat.lock:
+        await _open_campaign(runtime, chat, campaign_id)
+
+
+async def _open_campaign(runtime: Runtime, chat: EmployeeChat, campaign_id: str) -> None:
+    """The campaign the interview will join (one of those open to the employee), then the
+    framing and the consent buttons, in the campaign's language when it has one."""
+    if chat.session is not None or chat.campaign_id is not None:
+        return  # chosen already (a second click)
+    account = await asyncio.to_thread(runtime.store.accounts.get, chat.user_name)
+    offered = {c.id: c for c in await asyncio.to_thread(open_to, runtime.store, account)}
+    if campaign_id not in offered:
+        return
+    chat.campaign_id = campaign_id
+    chat.language = offered[campaign_id].language or chat.language
+    texts = chat.texts
+    await tell_page(OPEN_SIGNAL, chat.interview_id)
     welcome = _say(render.message(chat.guide.welcome(runtime.settings)), texts)
     await welcome.send()
     chat.anchor = welcome.id
@@ -164,6 +210,9 @@ async def on_message(runtime: Runtime, chat: EmployeeChat, text: str) -> None:
         texts = chat.texts
         if chat.erased:
             await _say(texts.erased, texts).send()
+            return
+        if chat.session is None and chat.campaign_id is None:
+            await _say(render.literal(gettext(chat.language, _NO_CAMPAIGN_YET)), texts).send()
             return
         if chat.session is None:
             words = chat.guide.words
@@ -206,6 +255,7 @@ async def _consent(runtime: Runtime, chat: EmployeeChat, said: str) -> None:
             owner_key=runtime.owners.key_of(chat.user_name),
             interview_id=chat.interview_id,
             profile=account.profile if account is not None else None,
+            campaign_id=chat.campaign_id or DEFAULT_CAMPAIGN_ID,
         )
     await _respond(chat, chat.session.respond(said))
 

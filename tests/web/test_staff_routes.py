@@ -113,6 +113,7 @@ def _url(route: StaffRoute, seeded: Seeded, job_id: str) -> str:
         narrative_id="n0",
         file_format="html",
         number=1,
+        campaign_id="default",
         # Not an account the walk signs in with: each change ends that account's sessions.
         name="chloe",
     )

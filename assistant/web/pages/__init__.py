@@ -16,6 +16,7 @@ from starlette.staticfiles import StaticFiles
 
 from assistant.web.pages import admin as admin
 from assistant.web.pages import audit as audit
+from assistant.web.pages import campaigns as campaigns
 from assistant.web.pages import exports as exports
 
 # Importing an area declares its routes, in the order of the menu.

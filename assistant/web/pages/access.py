@@ -39,6 +39,8 @@ FIELD_CHARS = {
     "words": 2000,
     "text": 20000,  # a report's narrative
     "interviews": 20000,  # the erasure's confirmed interview ids
+    "focus": 2000,  # a campaign's
+    "groups": 2000,  # a campaign's, one per line
 }
 DEFAULT_FIELD_CHARS = 200
 # The longest query parameter or path parameter: past it, the address is refused, never echoed.

@@ -1,14 +1,18 @@
-"""Leadership's page: the latest published report, and its HTML and PDF to download; nothing
-else (no draft, no transcript, no interview)."""
+"""Leadership's page: the latest published report (of a campaign, chosen among those with a
+published version), and its HTML and PDF to download; nothing else (no draft, no transcript,
+no interview, no participation figure: the report's groups are the only ones leadership
+reads, under the report's anonymity rules)."""
 
 from __future__ import annotations
 
 import asyncio
+from urllib.parse import quote
 
 from fastapi import Depends
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from assistant.errors import TerrainError
+from assistant.i18n import gettext
 from assistant.report.publishing import (
     NoPublishedReportError,
     latest_published_report,
@@ -16,6 +20,7 @@ from assistant.report.publishing import (
 )
 from assistant.report.render_html import render_fragment
 from assistant.schemas import AccessKind, UserRole
+from assistant.store import Store
 from assistant.web.pages.access import Viewer, viewer
 from assistant.web.pages.report_texts import report_page_texts
 from assistant.web.pages.routes import PREFIX, page
@@ -25,15 +30,30 @@ LEADERSHIP = "/leadership"
 READERS = (UserRole.LEADERSHIP,)
 
 
+def _published_campaigns(store: Store) -> list[tuple[str, str]]:
+    """(id, name) of each campaign with a published version, newest campaign first."""
+    return [
+        (campaign.id, campaign.name)
+        for campaign in store.campaigns.all()
+        if store.reports.latest_published(campaign.id) is not None
+    ]
+
+
 @page(LEADERSHIP, roles=READERS, nav="leadership")
-async def leadership(who: Viewer = Depends(viewer)) -> Response:  # noqa: B008
+async def leadership(
+    campaign: str | None = None,
+    who: Viewer = Depends(viewer),  # noqa: B008
+) -> Response:
     """The report set in the page itself (no frame: one scroll, the page's), with the links
-    to download it."""
+    to download it; with ``campaign``, that campaign's latest version (else the newest)."""
+    store = who.runtime.store
     try:
-        version, report = await asyncio.to_thread(latest_published_report, who.runtime.store)
+        version, report = await asyncio.to_thread(latest_published_report, store, campaign)
         content: str | None = render_fragment(report)
     except NoPublishedReportError:
         version, content = None, None
+    published = await asyncio.to_thread(_published_campaigns, store)
+    chosen = campaign or (version.campaign_id if version is not None else None)
     return render(
         "leadership.html",
         who,
@@ -41,14 +61,23 @@ async def leadership(who: Viewer = Depends(viewer)) -> Response:  # noqa: B008
         r=report_page_texts(who.language),
         version=version,
         report_content=content,
+        campaign_links=published if len(published) > 1 else [],
+        campaign_chosen=chosen,
+        campaign_query=f"campaign={quote(campaign)}&" if campaign else "",
+        campaigns_heading=gettext(who.language, "Campaigns"),
     )
 
 
-async def _file(who: Viewer, file_format: str) -> tuple[int | None, bytes] | None:
-    """The latest published version's number and file; None when none is published (any
-    more: an erasure may have withdrawn it since the page was shown)."""
+async def _file(
+    who: Viewer, file_format: str, campaign: str | None = None
+) -> tuple[int | None, bytes] | None:
+    """The latest published version's number and file (of ``campaign``, when given); None
+    when none is published (any more: an erasure may have withdrawn it since the page was
+    shown)."""
     try:
-        version, report = await asyncio.to_thread(latest_published_report, who.runtime.store)
+        version, report = await asyncio.to_thread(
+            latest_published_report, who.runtime.store, campaign
+        )
     except NoPublishedReportError:
         return None
     return version.number, await asyncio.to_thread(leadership_file, report, file_format)
@@ -70,9 +99,13 @@ def _to_page() -> Response:
 
 
 @page(LEADERSHIP + "/report.html", roles=READERS)
-async def report_html(download: bool = False, who: Viewer = Depends(viewer)) -> Response:  # noqa: B008
+async def report_html(
+    download: bool = False,
+    campaign: str | None = None,
+    who: Viewer = Depends(viewer),  # noqa: B008
+) -> Response:
     """The report's own HTML file: shown in the page, or downloaded."""
-    found = await _file(who, "html")
+    found = await _file(who, "html", campaign)
     if found is None:
         return _to_page()
     number, data = found
@@ -87,9 +120,12 @@ async def report_html(download: bool = False, who: Viewer = Depends(viewer)) -> 
 
 
 @page(LEADERSHIP + "/report.pdf", roles=READERS)
-async def report_pdf(who: Viewer = Depends(viewer)) -> Response:  # noqa: B008
+async def report_pdf(
+    campaign: str | None = None,
+    who: Viewer = Depends(viewer),  # noqa: B008
+) -> Response:
     try:
-        found = await _file(who, "pdf")
+        found = await _file(who, "pdf", campaign)
     except TerrainError:  # WeasyPrint cannot run here: the page still offers the HTML
         found = None
     if found is None:

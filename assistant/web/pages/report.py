@@ -36,6 +36,7 @@ from assistant.report.publishing import (
 )
 from assistant.report.records import Narrative, NarrativeState
 from assistant.schemas import (
+    DEFAULT_CAMPAIGN_ID,
     AccessKind,
     Job,
     JobKind,
@@ -153,11 +154,12 @@ async def report_page(
 ) -> Response:
     r = report_page_texts(who.language)
     store = who.runtime.store
-    draft, versions, read, build = await asyncio.gather(
+    draft, versions, read, build, campaigns = await asyncio.gather(
         asyncio.to_thread(store.reports.draft),
         asyncio.to_thread(store.reports.versions),
         asyncio.to_thread(store.reports.latest_published),
         asyncio.to_thread(_latest_build, store),
+        asyncio.to_thread(store.campaigns.all),
     )
     # A build that waits while no worker is alive would wait for ever: the page says so.
     workers = (
@@ -165,7 +167,16 @@ async def report_page(
         if build is not None and build.active
         else None
     )
-    context: dict[str, Any] = {"draft": draft}
+    names = {campaign.id: campaign.name for campaign in campaigns}
+    context: dict[str, Any] = {
+        "draft": draft,
+        # The campaign a build draws on; which one the draft and each version drew on.
+        "campaign_choices": list(names.items()),
+        "campaign_label": gettext(who.language, "Campaign"),
+        "campaign_of": lambda version: gettext(who.language, "Campaign: {name}").format(
+            name=names.get(version.campaign_id or "", version.campaign_id or "")
+        ),
+    }
     if draft is not None:
         report = report_of(draft)
         quotes = quotes_of(draft)
@@ -206,12 +217,16 @@ async def report_page(
 async def build(
     include_proposed: str | None = Form(None),
     narratives: str = Form("model"),
+    campaign: str = Form(DEFAULT_CAMPAIGN_ID),
     who: Viewer = Depends(viewer),  # noqa: B008
 ) -> Response:
+    if await asyncio.to_thread(who.runtime.store.campaigns.get, campaign) is None:
+        raise NotFound(who)
     request = ReportBuildRequest(
         requested_by=who.account.name,
         include_proposed=include_proposed is not None,
         with_model=narratives != "none",
+        campaign_id=campaign,
     )
     try:
         await asyncio.to_thread(queue_build, who.runtime.store, request)

@@ -38,7 +38,17 @@ class StaffRoute:
 
 ROUTES: list[StaffRoute] = []
 # The header's menu, in this order (whatever order the modules are imported in).
-MENU = ("interviews", "jobs", "export", "report", "leadership", "accounts", "erase", "audit")
+MENU = (
+    "interviews",
+    "jobs",
+    "export",
+    "report",
+    "leadership",
+    "accounts",
+    "campaigns",  # after the accounts: an admin's first page stays theirs
+    "erase",
+    "audit",
+)
 
 
 def page(

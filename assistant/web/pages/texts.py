@@ -127,6 +127,7 @@ def page_texts(language: str) -> PageTexts:
             "jobs": _("Extractions"),
             "export": _("Findings export"),
             "report": _("Report"),
+            "campaigns": _("Campaigns"),
             "leadership": _("Report"),
             "accounts": _("Accounts"),
             "erase": _("Erasure"),
