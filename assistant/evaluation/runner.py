@@ -239,10 +239,10 @@ class Runner:
             classifier=(classifier := WatchedClassifier(model)),
             canary=CANARY,
         )
-        session = await InterviewSession.begin(deps, language=case.language, streaming=False)
+        session = await InterviewSession.begin(deps, language=case.language)
         interview_id = session.interview.id
         await asyncio.to_thread(self._prepare, interview_id, case, session.guide.ref)
-        session = await InterviewSession.resume(deps, interview_id, streaming=False)
+        session = await InterviewSession.resume(deps, interview_id)
         events = [event async for event in session.respond(case.message)]
         # What reached the employee: the interviewer's messages, or the question a withdrawal
         # asked in words is confirmed with.

@@ -20,10 +20,9 @@ import chainlit as cl
 from assistant.errors import TerrainError
 from assistant.interview.events import EventKind, SessionEvent
 from assistant.interview.guide import Guide, load_guide
-from assistant.interview.session import InterviewSession
+from assistant.interview.session import InterviewSession, answers_consent
 from assistant.schemas import Interview, InterviewStatus, Phase, Speaker
 from assistant.store import InterviewNotFoundError, StorageUnavailableError, StoreError
-from assistant.text import contains_phrase
 from assistant.web import render
 from assistant.web.datalayer import step_id
 from assistant.web.runtime import Runtime
@@ -166,9 +165,8 @@ async def on_message(runtime: Runtime, chat: EmployeeChat, text: str) -> None:
             await _say(texts.erased, texts).send()
             return
         if chat.session is None:
-            words = chat.guide.words
-            if contains_phrase(text, words.no) or contains_phrase(text, words.yes):
-                await _consent(runtime, chat, text)  # a typed yes or no counts as the button
+            if answers_consent(chat.language, text):  # a typed yes or no counts as the button
+                await _consent(runtime, chat, text)
             else:
                 await _say(render.literal(texts.consent_first), texts).send()
             return
