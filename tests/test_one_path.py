@@ -81,7 +81,7 @@ async def _through_the_web(settings: Settings, store: Store) -> tuple[list[str],
     from chainlit.context import init_http_context
     from chainlit.emitter import BaseChainlitEmitter
 
-    from assistant.interview.deps import SessionDeps
+    from assistant.interview.session import SessionDeps
     from assistant.web import employee, render
     from assistant.web.runtime import OwnerIndex, Runtime
 
