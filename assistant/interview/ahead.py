@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
-from assistant.interview.classifier import SafetyClassifier, SafetyVerdict
+from assistant.interview.classifier import SafetyVerdict
 from assistant.interview.flow import Plan
 from assistant.interview.guard import GuardVerdict
 from assistant.interview.interviewer import model_question
@@ -44,11 +44,13 @@ def answering(interview_id: str) -> Iterator[bool]:
         _ANSWERING.discard(interview_id)
 
 
-def classifying(
-    classifier: SafetyClassifier, text: str, language: str
-) -> asyncio.Task[SafetyVerdict | None]:
-    """The classifier reading ``text``, started now."""
-    return asyncio.create_task(classifier.classify(text, language))
+def classifying(session: InterviewSession, text: str) -> asyncio.Task[SafetyVerdict | None] | None:
+    """The classifier reading ``text``, started now; never before consent (None then, or
+    without a classifier)."""
+    classifier = session.deps.classifier
+    if classifier is None or session.phase == Phase.CONSENT:
+        return None
+    return asyncio.create_task(classifier.classify(text, session.interview.language))
 
 
 def ask_ahead(

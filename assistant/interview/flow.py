@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from string import Template
 
 from assistant.config import Settings
 from assistant.interview.guide import Guide, PhaseSpec
@@ -14,6 +15,16 @@ from assistant.interview.safety import Concern, concern_in
 from assistant.interview.state import ClosingStep, SessionState
 from assistant.schemas import Phase, Speaker, Turn
 from assistant.text import contains_phrase
+
+
+def unfit_message(guide: Guide, settings: Settings, text: str) -> str | None:
+    """Why the employee's (cleaned) message cannot be taken, to tell them; None: it can."""
+    if not text:
+        return guide.messages.empty
+    limit = settings.max_message_chars
+    if len(text) > limit:
+        return Template(guide.messages.too_long).substitute(limit=limit)
+    return None
 
 
 class ConsentAnswer(StrEnum):

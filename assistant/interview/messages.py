@@ -13,6 +13,9 @@ MessageId = Literal[
     "no_such_point",
     "interview_over",
     "quoted",
+    "language_name",
+    "step",
+    "closing_title",
 ]
 
 MESSAGES: dict[str, dict[MessageId, str]] = {
@@ -26,6 +29,11 @@ MESSAGES: dict[str, dict[MessageId, str]] = {
         "interview_over": "Cet entretien est terminé ; vous pouvez en commencer un nouveau.",
         # The employee's own words, quoted in a summary written without a model.
         "quoted": "« {words} »",
+        # The interview's language, named in it (the safety classifier's prompt says it).
+        "language_name": "français",
+        # Where the interview stands, as the web app and the terminal show it.
+        "step": "Étape {number}/{total} : {title}",
+        "closing_title": "Résumé et conclusion",
     },
     "en": {
         "one_question_reminder": (
@@ -35,6 +43,9 @@ MESSAGES: dict[str, dict[MessageId, str]] = {
         "no_such_point": "That number is not in the summary: give a number from 1 to {last}.",
         "interview_over": "This interview is over; you can start a new one.",
         "quoted": "“{words}”",
+        "language_name": "English",
+        "step": "Step {number} of {total}: {title}",
+        "closing_title": "Summary and closing",
     },
 }
 FALLBACK_LANGUAGE = "en"

@@ -27,12 +27,12 @@ import secrets
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime
-from string import Template
 
 from assistant.interview import ahead, flow, interviewer, route_handlers, summary
 from assistant.interview.deps import SessionDeps
 from assistant.interview.events import EventKind, SessionEvent
 from assistant.interview.flow import ConsentAnswer, Plan
+from assistant.interview.guard import GuardVerdict
 from assistant.interview.guide import GUIDE_PROMPT_ID, Guide, load_guide
 from assistant.interview.messages import message
 from assistant.interview.safety import Concern, concern_in
@@ -155,16 +155,12 @@ class InterviewSession:
             if turn is None:
                 return
             log.info("Answering a message the interviewer had not answered (resumed).")
-            if turn.phase != self.phase:
-                # The phase moved on with this message before the session ended: only the
-                # question it leads to is missing.
-                events = (
-                    summary.offer_summary(self)
-                    if self.phase == Phase.CLOSING
-                    else interviewer.ask(self, turn)
-                )
-            else:
-                events = self._answer(turn, correcting=False)
+            # The phase may have moved on with this message before the session ended: then only
+            # the question it leads to is missing.
+            moved_on = turn.phase != self.phase
+            events = (
+                self._question_after(turn) if moved_on else self._answer(turn, correcting=False)
+            )
             async for event in events:
                 yield event
 
@@ -245,21 +241,14 @@ class InterviewSession:
     async def _respond(self, text: str, *, correcting: bool) -> AsyncIterator[SessionEvent]:
         # Cleaned before anything reads it: the model, the guard and the store see one text.
         text = clean_text(text).strip()
-        messages = self.guide.messages
         await self._refresh()
         if self.is_over:
             yield SessionEvent(EventKind.NOTICE, message(self.guide.language, "interview_over"))
             return
-        if not text:
-            yield SessionEvent(EventKind.NOTICE, messages.empty)
+        unfit = flow.unfit_message(self.guide, self.deps.settings, text)
+        if unfit is not None:
+            yield SessionEvent(EventKind.NOTICE, unfit)
             return
-        limit = self.deps.settings.max_message_chars
-        if len(text) > limit:
-            yield SessionEvent(
-                EventKind.NOTICE, Template(messages.too_long).substitute(limit=limit)
-            )
-            return
-
         with ahead.answering(self.interview.id):
             self.state.count_activity(self.deps.clock())
             turn = await self.writer.add_turn(speaker=Speaker.EMPLOYEE, text=text, phase=self.phase)
@@ -275,10 +264,7 @@ class InterviewSession:
                 yield event
             return
         # Safety routes (issue 15): the cue words, then the classifier for what they miss.
-        classifier = self.deps.classifier
-        classifying = None
-        if concern is None and classifier is not None and self.phase != Phase.CONSENT:
-            classifying = ahead.classifying(classifier, text, self.interview.language)
+        classifying = ahead.classifying(self, text) if concern is None else None
         asking = self.phase not in (Phase.CONSENT, Phase.CLOSING)  # in a phase with questions
         planned = self._planned(text) if asking else None
         # The next question is asked of the model while the classifier reads the message: the
@@ -306,13 +292,16 @@ class InterviewSession:
         if plan.phase != self.phase:
             await self._move_to(plan.phase)
             yield SessionEvent(EventKind.PHASE, phase=plan.phase)
-        events = (
-            summary.offer_summary(self)
-            if plan.phase == Phase.CLOSING
-            else interviewer.ask(self, turn, asked)
-        )
-        async for event in events:
+        async for event in self._question_after(turn, asked):
             yield event
+
+    def _question_after(
+        self, turn: Turn, asked: asyncio.Task[GuardVerdict] | None = None
+    ) -> AsyncIterator[SessionEvent]:
+        """What the interviewer says next in this phase: the summary, in closing."""
+        if self.phase == Phase.CLOSING:
+            return summary.offer_summary(self)
+        return interviewer.ask(self, turn, asked)
 
     def _planned(self, text: str) -> Plan:
         return flow.plan_answer(self.guide, self.deps.settings, self.state, self.phase, text)
