@@ -24,7 +24,7 @@ from _common import bench_settings, emit, latency_summary, next_turn, paragraph,
 from retrieval import build_index, build_records
 
 from assistant.interview.guide import load_guide
-from assistant.interview.memory import PromptContext, build_messages
+from assistant.interview.prompt_builder import PromptContext, build_messages
 from assistant.interview.session import SYSTEM_PROMPT_ID, InterviewSession, SessionDeps
 from assistant.interview.state import SessionState
 from assistant.llm import (

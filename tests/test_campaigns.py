@@ -295,7 +295,7 @@ async def test_an_interview_in_a_campaign_keeps_its_focus_in_the_interviewer_pro
     assert all("the handover between day and night teams" in p for p in prompts)
     # Resumed (another process, a restart), it keeps the focus too.
     resumed = await InterviewSession.resume(deps, session.interview.id)
-    assert resumed.focus == campaign.focus
+    assert resumed.interviewer.focus == campaign.focus
     # An interview of the default campaign has no focus: the prompt says so, and names none.
     plain = await InterviewSession.begin(deps, language="fr")
     before = len(model.requests)

@@ -128,7 +128,7 @@ def deps_for(settings: Settings, store: Store, model: Model, **changes: Any) -> 
 
 
 async def consented(deps: SessionDeps, language: str) -> InterviewSession:
-    session = await InterviewSession.begin(deps, language=language, streaming=False)
+    session = await InterviewSession.begin(deps, language=language)
     await collect(session.respond(CONSENT[language]))
     return session
 
@@ -162,6 +162,11 @@ class ClassifierAfterTheQuestion(ScriptedChatModel):
         elif json_schema is None:
             self.asked.set()
         return await super().request(messages, json_schema=json_schema)
+
+    async def stream(self, messages: Sequence[ChatMessage]) -> AsyncIterator[str]:
+        self.asked.set()  # the interviewer's question, asked (its reply is read whole)
+        async for piece in super().stream(messages):
+            yield piece
 
 
 def _one_model(settings: Settings, store: Store, model: ScriptedChatModel) -> SessionDeps:

@@ -132,7 +132,7 @@ async def test_a_case_pinning_another_prompt_version_is_flagged_and_strict_makes
 
 
 def test_the_shipped_cases_pin_the_versions_they_run_with() -> None:
-    from assistant.evaluation.runner import pinned_differences
+    from assistant.evaluation.prompt_pins import pinned_differences
 
     assert [
         (case.id, pinned_differences(case))

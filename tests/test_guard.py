@@ -198,7 +198,10 @@ async def test_a_compromised_model_never_reaches_the_employee(
     # Every question the model wrote was replaced by the guide's, naming the rule it broke.
     assert len(replaced) == len(ANSWERS[language]) - 1
     assert all(t.scripted and t.model is None for t in replaced)
-    assert [t.guard_rule for t in replaced] == [EXPECTED_RULE[a] for a in model.obeyed[:-1]]
+    # A string of questions is asked for again, once: the attack obeyed then is the one judged.
+    judged = [attack for attack in model.obeyed[:-1] if attack != Attack.QUESTIONS]
+    assert [t.guard_rule for t in replaced] == [EXPECTED_RULE[a] for a in judged]
+    assert Attack.QUESTIONS in model.obeyed
     assert set(model.obeyed) == set(Attack)
     # The summary's points carried a link: the employee got the extracted summary instead.
     summary = turns[-1]

@@ -237,15 +237,16 @@ def test_a_compromised_model_reaches_the_terminal_only_through_the_guard(
     assert result.exit_code == 0, result.output
     turns = json.loads(result.stdout)["turns"]
     asked = [turn for turn in turns if turn["speaker"] == "interviewer"][1:]
-    # Each of the model's six attacks, then its first again: all replaced, each naming its rule.
+    # The model's attacks in turn, all replaced, each naming its rule. A string of questions is
+    # asked for again, once: the next attack (another language) answers in its place.
     assert [turn["guard_rule"] for turn in asked] == [
         "leak",
         "link",
-        "questions",
-        "questions",
-        "language",
+        "questions",  # advice: no question
+        "language",  # a string of questions, asked again
         "length",
         "leak",
+        "link",
     ]
     assert all(turn["scripted"] for turn in asked)
     systems = [

@@ -238,17 +238,24 @@ async def test_a_reply_cut_off_then_lost_leaves_the_message_unanswered_until_res
 # ------------------------------------------------------------------------------ one question
 
 
-async def test_a_streamed_reply_with_two_questions_reaches_the_employee_as_one(
+async def test_a_reply_with_two_questions_is_asked_for_again_once(
     deps: SessionDeps, model: ScriptedChatModel
 ) -> None:
     session = await InterviewSession.begin(deps, language="fr")
-    model.queue("Quel est votre métier ? Et depuis combien de temps le faites-vous ?")
+    model.queue("Quel est votre métier ? Et depuis quand ?", "Quel est votre métier, ici ?")
     events = await collect(session.respond("oui"))
-    assert streamed(events) == "Quel est votre métier ?"
-    assert messages(events)[-1] == "Quel est votre métier ?"
+    # Shown only once checked: the second reply, as stored.
+    assert streamed(events) == "Quel est votre métier, ici ?"
+    assert messages(events)[-1] == "Quel est votre métier, ici ?"
     last = (await session.transcript())[-1]
-    assert (last.text, last.scripted, last.guard_rule) == ("Quel est votre métier ?", False, None)
-    assert len(model.requests) == 1  # a streamed reply is trimmed, not regenerated
+    assert (last.text, last.scripted, last.guard_rule) == (
+        "Quel est votre métier, ici ?",
+        False,
+        None,
+    )
+    first, again = model.requests
+    assert again.messages[:-1] == first.messages
+    assert (again.last.role, "une seule question" in again.last.content) == ("system", True)
 
 
 async def test_nothing_is_shown_before_the_whole_reply_is_checked(
@@ -256,45 +263,34 @@ async def test_nothing_is_shown_before_the_whole_reply_is_checked(
 ) -> None:
     by_character = ScriptedChatModel(split=list)
     session = await InterviewSession.begin(make_deps(model=by_character), language="fr")
-    by_character.queue("D'accord. Quel est votre métier ? Et depuis quand ?")
+    by_character.queue(
+        "D'accord. Quel est votre métier ? Et depuis quand ?",
+        "D'accord. Quel est votre métier ? Et où ?",
+    )
     events = await collect(session.respond("oui"))
     tokens = [event.text for event in events if event.kind == EventKind.TOKEN]
     assert tokens == ["D'accord. Quel est votre métier ?"]
     assert messages(events)[-1] == "D'accord. Quel est votre métier ?"
 
 
-async def test_without_streaming_a_two_question_reply_is_regenerated_once(
+async def test_still_two_questions_after_asking_again_keeps_the_first(
     deps: SessionDeps, model: ScriptedChatModel
 ) -> None:
-    session = await InterviewSession.begin(deps, language="fr", streaming=False)
-    model.queue("Quel est votre métier ? Et depuis quand ?", "Quel est votre métier, ici ?")
-    events = await collect(session.respond("oui"))
-    assert streamed(events) == ""
-    assert messages(events)[-1] == "Quel est votre métier, ici ?"
-    first, again = model.requests
-    assert not first.streamed
-    assert again.messages[:-1] == first.messages
-    assert (again.last.role, "une seule question" in again.last.content) == ("system", True)
-
-
-async def test_still_two_questions_after_regeneration_keeps_the_first(
-    deps: SessionDeps, model: ScriptedChatModel
-) -> None:
-    session = await InterviewSession.begin(deps, language="en", streaming=False)
+    session = await InterviewSession.begin(deps, language="en")
     model.queue("What is your job? Since when?", "What do you do? And where?")
     events = await collect(session.respond("yes"))
     assert messages(events)[-1] == "What do you do?"
     assert "single question" in model.requests[-1].last.content
+    assert len(model.requests) == 2  # asked again once, not more
 
 
-@pytest.mark.parametrize("streaming", [True, False])
 async def test_a_reply_over_the_message_limit_is_replaced_by_the_guides_question(
-    make_deps: DepsFactory, make_settings: SettingsFactory, streaming: bool
+    make_deps: DepsFactory, make_settings: SettingsFactory
 ) -> None:
     # Cut to the limit, it would lose its question, which comes last.
     model = ScriptedChatModel()
     deps = make_deps(settings=make_settings(max_question_chars=100), model=model)
-    session = await InterviewSession.begin(deps, language="fr", streaming=streaming)
+    session = await InterviewSession.begin(deps, language="fr")
     model.queue("Je vous écoute. " * 12 + "Que s'est-il passé ?")
     events = await collect(session.respond("oui"))
     first_question = session.guide.phases[0].questions[0]
@@ -369,18 +365,6 @@ async def test_a_failing_model_gives_way_to_the_guides_questions_in_order(
         assert messages(events) == [question]
         assert events[-1].scripted
     assert len(model.requests) == 2
-
-
-async def test_without_streaming_a_cut_answer_gives_way_to_the_guide(
-    deps: SessionDeps, model: ScriptedChatModel
-) -> None:
-    session = await InterviewSession.begin(deps, language="fr", streaming=False)
-    model.queue(CutOff("Quel est votre"))
-    events = await collect(session.respond("oui"))
-    role = session.guide.phase(Phase.ROLE)
-    assert role is not None
-    assert messages(events) == [role.questions[0]]  # nothing of the cut answer is shown
-    assert all(event.complete for event in events)
 
 
 async def test_without_any_model_the_guide_carries_the_interview_to_its_end(

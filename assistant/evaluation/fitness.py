@@ -24,7 +24,7 @@ from assistant.evaluation.cases import Case, CaseKind
 from assistant.evaluation.results import RunResults
 from assistant.evaluation.runner import RunOptions, run_cases
 from assistant.interview.rules import language_of
-from assistant.interview.session import SUMMARY_PROMPT_ID, SummaryPoints
+from assistant.interview.summary import SUMMARY_PROMPT_ID, SummaryPoints
 from assistant.llm.errors import ModelError
 from assistant.llm.port import ChatMessage, ChatModel
 from assistant.llm.structured import request_structured

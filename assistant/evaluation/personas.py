@@ -133,7 +133,7 @@ async def run_persona(
         classifier=SafetyClassifier(interviewer),
         canary=CANARY,
     )
-    session = await InterviewSession.begin(deps, language=case.language, streaming=False)
+    session = await InterviewSession.begin(deps, language=case.language)
     system = ChatMessage.system(persona_prompt(case, persona))
     # The user sees the interviewer's messages as the other side's, its own as its own.
     seen: list[ChatMessage] = []

@@ -17,14 +17,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from assistant.config import Settings
-from assistant.errors import TerrainError
 from assistant.evaluation.assertions import CANARY, Status, check
 from assistant.evaluation.cache import CachedChatModel, CacheMissError, CacheMode
 from assistant.evaluation.cases import AssertionSpec, Case, CaseError, CaseKind, Passage
 from assistant.evaluation.classifier_fixtures import is_classifier_request, scripted_verdicts
 from assistant.evaluation.extraction_scoring import score_extraction
 from assistant.evaluation.judge import (
-    JUDGE_PROMPT_ID,
     JudgeError,
     agreement,
     judge,
@@ -32,6 +30,7 @@ from assistant.evaluation.judge import (
     render_conversation,
 )
 from assistant.evaluation.personas import run_persona, scripted_interviewer, scripted_user
+from assistant.evaluation.prompt_pins import pinned_differences, prompt_digests, prompt_versions
 from assistant.evaluation.recording import RecordingChatModel
 from assistant.evaluation.report_scoring import score_report
 from assistant.evaluation.results import (
@@ -41,13 +40,12 @@ from assistant.evaluation.results import (
     Exchange,
     RunResults,
 )
-from assistant.interview.classifier import SAFETY_PROMPT_ID, SafetyClassifier, SafetyVerdict
+from assistant.interview.classifier import SafetyClassifier, SafetyVerdict
 from assistant.interview.events import EventKind
-from assistant.interview.session import SYSTEM_PROMPT_ID, InterviewSession, SessionDeps
+from assistant.interview.session import InterviewSession, SessionDeps
 from assistant.llm.errors import ModelError
 from assistant.llm.port import ChatModel
 from assistant.llm.testing import ModelRequest, ScriptedChatModel, ScriptExhaustedError
-from assistant.prompts import load_prompt
 from assistant.report import Redactor, default_redactor
 from assistant.retrieval.records import Collection
 from assistant.retrieval.search import Hit, Retriever, SearchMode, SearchResult
@@ -56,15 +54,6 @@ from assistant.store import Store
 
 SCRIPTED_MODEL = "scripted-fixtures"
 SCRIPTED_JUDGE = "scripted-judge"
-_EVALUATED_PROMPTS = (
-    SYSTEM_PROMPT_ID,
-    "interview.guide",
-    "interview.summary",
-    SAFETY_PROMPT_ID,
-    "findings.extract",
-    "findings.repair",
-    JUDGE_PROMPT_ID,
-)
 
 
 def scripted_model(case: Case) -> ChatModel:
@@ -239,10 +228,10 @@ class Runner:
             classifier=(classifier := WatchedClassifier(model)),
             canary=CANARY,
         )
-        session = await InterviewSession.begin(deps, language=case.language, streaming=False)
+        session = await InterviewSession.begin(deps, language=case.language)
         interview_id = session.interview.id
         await asyncio.to_thread(self._prepare, interview_id, case, session.guide.ref)
-        session = await InterviewSession.resume(deps, interview_id, streaming=False)
+        session = await InterviewSession.resume(deps, interview_id)
         events = [event async for event in session.respond(case.message)]
         # What reached the employee: the interviewer's messages, or the question a withdrawal
         # asked in words is confirmed with.
@@ -386,55 +375,6 @@ def _count_calls(attempt: Attempt, model: RecordingChatModel) -> None:
     attempt.prompt_tokens = sum(call.prompt_tokens or 0 for call in model.calls)
     attempt.completion_tokens = sum(call.completion_tokens or 0 for call in model.calls)
     attempt.seconds = round(sum(call.seconds for call in model.calls), 4)
-
-
-def _evaluated(languages: Sequence[str]) -> list[tuple[str, str]]:
-    pairs = [
-        (prompt_id, language)
-        for prompt_id in _EVALUATED_PROMPTS
-        for language in languages
-        if prompt_id != JUDGE_PROMPT_ID
-    ]
-    return [*pairs, (JUDGE_PROMPT_ID, "en")]
-
-
-def prompt_versions(languages: Sequence[str]) -> dict[str, str]:
-    return {f"{pid}.{lang}": load_prompt(pid, lang).version for pid, lang in _evaluated(languages)}
-
-
-def prompt_digests(languages: Sequence[str]) -> dict[str, str]:
-    return {f"{pid}.{lang}": load_prompt(pid, lang).digest for pid, lang in _evaluated(languages)}
-
-
-def pinned_differences(case: Case) -> list[str]:
-    """The prompts whose version the case was written for is not the one it runs with. A pin
-    is ``id`` (any language) or ``id.fr`` / ``id.en`` (cases in that language only)."""
-    found = []
-    for key, pinned in sorted(case.prompts.items()):
-        prompt_id, _, suffix = key.rpartition(".")
-        if suffix not in ("fr", "en"):
-            prompt_id = key
-        elif suffix != case.language:
-            continue
-        try:
-            used = _version_for(prompt_id, case.language)
-        except TerrainError as error:
-            found.append(f"{key}: pinned {pinned}, {error.message}")
-            continue
-        if used != pinned:
-            found.append(f"{key}: pinned {pinned}, ran {used}")
-    return found
-
-
-def _version_for(prompt_id: str, language: str) -> str:
-    """The version of the prompt a case in ``language`` runs with (the judge's and the
-    personas' prompts are in English only)."""
-    try:
-        return load_prompt(prompt_id, language).version
-    except TerrainError:
-        if language == "en":
-            raise
-        return load_prompt(prompt_id, "en").version
 
 
 def case_error_result(error: CaseError) -> CaseResult:

@@ -14,16 +14,13 @@ from enum import StrEnum
 
 from pydantic import BaseModel, Field
 
+from assistant.interview.messages import language_name
 from assistant.llm import ChatMessage, ChatModel, ModelError, request_structured
 from assistant.prompts import PromptFile, load_prompt
 
 log = logging.getLogger(__name__)
 
 SAFETY_PROMPT_ID = "interview.safety"
-_LANGUAGE_NAMES = {
-    "fr": {"fr": "français", "en": "anglais"},
-    "en": {"fr": "French", "en": "English"},
-}
 
 
 class SafetyCategory(StrEnum):
@@ -60,8 +57,7 @@ class SafetyClassifier:
 
     async def classify(self, text: str, language: str) -> SafetyVerdict | None:
         prompt = self.prompt(language)
-        names = _LANGUAGE_NAMES.get(language, _LANGUAGE_NAMES["en"])
-        request = prompt.render(language=names.get(language, language), message=text)
+        request = prompt.render(language=language_name(language), message=text)
         try:
             verdict = await request_structured(
                 self.model, [ChatMessage.user(request)], SafetyVerdict

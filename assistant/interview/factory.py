@@ -7,7 +7,7 @@ import logging
 
 from assistant.config import Settings
 from assistant.interview.classifier import SafetyClassifier
-from assistant.interview.session import SessionDeps
+from assistant.interview.deps import SessionDeps
 from assistant.llm import chat_model_for, embedder_for
 from assistant.retrieval.knowledge_base import KnowledgeBase
 from assistant.store import Store

@@ -7,10 +7,8 @@ terminal interview show the same line, so it is written once, here.
 from __future__ import annotations
 
 from assistant.interview.guide import Guide
+from assistant.interview.messages import message
 from assistant.schemas import Phase
-
-_STEP = {"fr": "Étape {number}/{total} : {title}", "en": "Step {number} of {total}: {title}"}
-_CLOSING_TITLE = {"fr": "Résumé et conclusion", "en": "Summary and closing"}
 
 
 def steps(guide: Guide) -> list[Phase]:
@@ -25,7 +23,6 @@ def step_line(guide: Guide, phase: Phase) -> str | None:
     if phase not in order:
         return None
     spec = guide.phase(phase)
-    title = spec.title if spec is not None else _CLOSING_TITLE[guide.language]
-    return _STEP[guide.language].format(
-        number=order.index(phase) + 1, total=len(order), title=title
-    )
+    language = guide.language
+    title = spec.title if spec is not None else message(language, "closing_title")
+    return message(language, "step", number=order.index(phase) + 1, total=len(order), title=title)

@@ -8,12 +8,10 @@ the interview again. Nothing is stored before the employee has answered the cons
 from __future__ import annotations
 
 import asyncio
-import functools
-import logging
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from typing import Any, ParamSpec
+from typing import Any
 
 import chainlit as cl
 
@@ -22,23 +20,22 @@ from assistant.errors import TerrainError
 from assistant.i18n import N_, gettext
 from assistant.interview.events import EventKind, SessionEvent
 from assistant.interview.guide import Guide, load_guide
-from assistant.interview.session import InterviewSession
+from assistant.interview.session import InterviewSession, answers_consent
 from assistant.schemas import DEFAULT_CAMPAIGN_ID, Interview, InterviewStatus, Phase, Speaker
-from assistant.store import InterviewNotFoundError, StorageUnavailableError, StoreError
-from assistant.text import contains_phrase
+from assistant.store import InterviewNotFoundError, StoreError
 from assistant.web import render
+from assistant.web.chat_page import CLOSED_SIGNAL, OPEN_SIGNAL, tell_store_failure
+from assistant.web.chat_page import STAFF_SIGNAL as STAFF_SIGNAL  # the app's handlers use these
+from assistant.web.chat_page import store_failures_told as store_failures_told
+from assistant.web.chat_page import tell_page as tell_page
 from assistant.web.datalayer import step_id
 from assistant.web.runtime import Runtime
 from assistant.web.texts import Texts, texts_for
-
-log = logging.getLogger(__name__)
-P = ParamSpec("P")
 
 CHAT_KEY = "terrain_employee"
 _NO_CAMPAIGN_YET = N_(
     "Choose a campaign first; with none open to you, there is no interview to hold."
 )
-STREAM_INTERVAL = 0.1  # seconds between two updates of a streaming message
 
 AGREE = "terrain_consent_yes"
 DECLINE = "terrain_consent_no"
@@ -215,9 +212,8 @@ async def on_message(runtime: Runtime, chat: EmployeeChat, text: str) -> None:
             await _say(render.literal(gettext(chat.language, _NO_CAMPAIGN_YET)), texts).send()
             return
         if chat.session is None:
-            words = chat.guide.words
-            if contains_phrase(text, words.no) or contains_phrase(text, words.yes):
-                await _consent(runtime, chat, text)  # a typed yes or no counts as the button
+            if answers_consent(chat.language, text):  # a typed yes or no counts as the button
+                await _consent(runtime, chat, text)
             else:
                 await _say(render.literal(texts.consent_first), texts).send()
             return
@@ -385,66 +381,24 @@ async def _respond(chat: EmployeeChat, events: AsyncIterator[SessionEvent]) -> N
         await show_closed(chat)
 
 
-async def tell_store_failure(error: StoreError, texts: Texts) -> None:
-    """Tell the person, in their language, that the database failed: never its address nor its
-    words. A full disk or a read-only database is logged once, with the fix, by the store; any
-    other failure is logged here."""
-    if isinstance(error, StorageUnavailableError):
-        await _say(render.literal(texts.cannot_save), texts).send()
-        return
-    log.error("A conversation's request failed: %s", error)
-    await _say(render.literal(texts.store_failed), texts).send()
-
-
-def store_failures_told(
-    texts_now: Callable[[], Texts],
-) -> Callable[[Callable[P, Awaitable[None]]], Callable[P, Awaitable[None]]]:
-    """A Chainlit handler whose store failures (the database unreachable, full, read-only) are
-    told by :func:`tell_store_failure`, in the language ``texts_now()`` gives, instead of
-    reaching Chainlit, which shows an exception's text as it is."""
-
-    def decorate(handler: Callable[P, Awaitable[None]]) -> Callable[P, Awaitable[None]]:
-        @functools.wraps(handler)
-        async def told(*args: P.args, **kwargs: P.kwargs) -> None:
-            try:
-                await handler(*args, **kwargs)
-            except StoreError as error:
-                await tell_store_failure(error, texts_now())
-
-        return told
-
-    return decorate
-
-
 async def _render(chat: EmployeeChat, events: AsyncIterator[SessionEvent]) -> str | None:
-    """Stream tokens into a message, then replace them by the stored text; the withdrawal
-    question when the employee asked to withdraw (the caller asks for confirmation).
-
-    The first piece goes out at once; later ones are sent together every
-    ``STREAM_INTERVAL`` seconds, which reads the same and costs the server and the browser a
-    fraction of the messages (a model sends 20 to 100 pieces a second).
-    """
+    """Show the session's events; the withdrawal question when the employee asked to withdraw
+    (the caller asks for confirmation). The interviewer's reply, checked whole by the session
+    before any of it is given here, is streamed into its message, then replaced by the text as
+    stored."""
     texts = chat.texts
-    loop = asyncio.get_running_loop()
     streaming: cl.Message | None = None
-    pending = ""
-    sent_at = 0.0
-    line_start = True
     withdrawal_asked = None
     async for event in events:
         if event.kind == EventKind.TOKEN:
-            pending += render.fragment(event.text, line_start=line_start)
-            line_start = render.ends_at_line_start(event.text, before=line_start)
-            if streaming is None or loop.time() - sent_at >= STREAM_INTERVAL:
-                streaming = streaming or _say("", texts)
-                await streaming.stream_token(pending)
-                pending, sent_at = "", loop.time()
+            streaming = streaming or _say("", texts)
+            await streaming.stream_token(render.fragment(event.text, line_start=True))
         elif event.kind == EventKind.MESSAGE:
             message = streaming or _say("", texts)
             message.content = render.message(event.text)
             await message.send()
             chat.anchor = chat.said = message.id
-            streaming, pending = None, ""
+            streaming = None
         elif event.kind == EventKind.NOTICE:
             await _say(f"_{render.literal(event.text)}_", texts).send()
         elif event.kind == EventKind.REVISED and chat.said is not None:
@@ -462,24 +416,11 @@ async def _render(chat: EmployeeChat, events: AsyncIterator[SessionEvent]) -> st
         elif event.kind == EventKind.ENDED:
             chat.ended = True
     if streaming is not None:  # a stream with no final message: keep what was shown
-        if pending:
-            await streaming.stream_token(pending)
         await streaming.send()
     return withdrawal_asked
 
 
 # -- the page around the conversation --------------------------------------------------------
-
-# What the page's script (public/terrain.js) is told, as a window message: it closes the
-# message box of a conversation that takes no more answers, and of staff members' chats.
-OPEN_SIGNAL = "open"  # the conversation shown takes answers
-CLOSED_SIGNAL = "closed"
-STAFF_SIGNAL = "staff"
-
-
-async def tell_page(signal: str, thread_id: str | None = None) -> None:
-    """Send the page's script ``signal`` (about the conversation ``thread_id``)."""
-    await cl.context.emitter.send_window_message({"terrain": signal, "thread": thread_id})
 
 
 async def show_closed(chat: EmployeeChat) -> None:

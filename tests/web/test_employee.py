@@ -439,15 +439,16 @@ async def test_a_compromised_model_reaches_the_page_only_through_the_guard(
         await client.send(answer)
     _, turns = interview_of(web, client.thread_id)
     asked = [turn for turn in turns if turn.speaker == Speaker.INTERVIEWER][1:]
-    # Each of the model's six attacks, then its first again: all replaced, each naming its rule.
+    # The model's attacks in turn, all replaced, each naming its rule. A string of questions is
+    # asked for again, once: the next attack (another language) answers in its place.
     assert [turn.guard_rule for turn in asked] == [
         GuardRule.LEAK,
         GuardRule.LINK,
-        GuardRule.QUESTIONS,
-        GuardRule.QUESTIONS,
-        GuardRule.LANGUAGE,
+        GuardRule.QUESTIONS,  # advice: no question
+        GuardRule.LANGUAGE,  # a string of questions, asked again
         GuardRule.LENGTH,
         GuardRule.LEAK,
+        GuardRule.LINK,
     ]
     systems = [
         instructions(request.body["messages"][0]["content"])
