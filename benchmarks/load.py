@@ -28,7 +28,10 @@ event-loop lag is reported beside it.
 
 ``--bare-chainlit`` runs the same scenarios against ``_bare_chainlit_app.py``, Chainlit with
 nothing of Terrain, which streams the same reply at the same pace: the floor that Chainlit
-itself sets on this machine (no database, so no lost-turn check).
+itself sets on this machine (no database, so no lost-turn check). ``--against-bare`` runs each
+scenario on Terrain, then on bare Chainlit, and gives both servers' CPU per message and their
+ratio (goal: at most ``GOAL_CPU_RATIO``). ``--py-spy FOLDER`` samples the server with py-spy
+while the clock runs and prints the functions that hold its CPU most.
 
 Run from the repository root::
 
@@ -50,13 +53,14 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
 import httpx
 from _common import ROOT, emit, latency_summary, percentile, quiet
+from _profile import print_top, sampling
 
 from assistant.schemas import (
     InterviewStatus,
@@ -79,6 +83,7 @@ ANSWERS = [
     "Souvent un collègue m'aide quand il y a beaucoup de livraisons.",
 ]
 GOAL_P95_OVERHEAD_MS = 100.0
+GOAL_CPU_RATIO = 2.0  # Terrain's server CPU per message over bare Chainlit's, same run
 WARM_UP_ACCOUNT = "warmup"
 BARE_APP = ROOT / "benchmarks" / "_bare_chainlit_app.py"
 
@@ -193,7 +198,9 @@ async def warm_up(server: Server, name: str) -> None:
         raise RuntimeError(f"warming up failed: {employee.errors[0]}")
 
 
-async def drive(server: Server, names: list[str], messages: int, think: float) -> Run:
+async def drive(
+    server: Server, names: list[str], messages: int, think: float, profile: Path | None = None
+) -> Run:
     await warm_up(server, WARM_UP_ACCOUNT)
     employees = [Employee(server.client(name)) for name in names]
     start = asyncio.Event()
@@ -211,12 +218,15 @@ async def drive(server: Server, names: list[str], messages: int, think: float) -
     lags: list[float] = []
     done = asyncio.Event()
     watcher = asyncio.create_task(watch_lag(lags, done))
-    cpu_before = cpu_seconds(server.pid)
-    began = time.perf_counter()
-    start.set()
-    await asyncio.gather(*tasks)
-    seconds = time.perf_counter() - began
-    cpu_after = cpu_seconds(server.pid)
+    with sampling(server.pid, profile) if profile else nullcontext():
+        cpu_before = cpu_seconds(server.pid)
+        began = time.perf_counter()
+        start.set()
+        await asyncio.gather(*tasks)
+        seconds = time.perf_counter() - began
+        cpu_after = cpu_seconds(server.pid)
+    if profile:
+        print_top(profile)
     done.set()
     await watcher
     used = None if cpu_before is None or cpu_after is None else cpu_after - cpu_before
@@ -381,22 +391,26 @@ def bare_server(folder: Path) -> Iterator[BareServer]:
 # -- one scenario -------------------------------------------------------------------------
 
 
-def scenario(name: str, args: argparse.Namespace) -> dict[str, object]:
+def scenario(name: str, args: argparse.Namespace, *, bare_chainlit: bool) -> dict[str, object]:
     think = args.think if name == "paced" else 0.0
     names = [f"employee{n:03d}" for n in range(args.employees)]
     lost: int | None = None
     extracted: int | None = None
+    profile = None
+    if args.py_spy:
+        args.py_spy.mkdir(parents=True, exist_ok=True)
+        profile = args.py_spy / f"{name}-{'bare' if bare_chainlit else 'terrain'}.txt"
     with tempfile.TemporaryDirectory(prefix="terrain-load-") as folder:
         print(f"Scenario {name}: starting the server…", file=sys.stderr)
-        if args.bare_chainlit:
+        if bare_chainlit:
             with bare_server(Path(folder)) as bare:
-                run = asyncio.run(drive(bare, names, args.messages, think))
+                run = asyncio.run(drive(bare, names, args.messages, think, profile))
         else:
             with terrain_server(Path(folder), names, args.extracting) as terrain:
-                run = asyncio.run(drive(terrain, names, args.messages, think))
+                run = asyncio.run(drive(terrain, names, args.messages, think, profile))
                 lost = lost_turns(terrain.web, run.employees)
                 extracted = extractions_ended(terrain.web)
-    figures = figures_of(run, think, lost, classified=not args.bare_chainlit)
+    figures = figures_of(run, think, lost, classified=not bare_chainlit)
     if extracted is not None:
         figures["extraction_jobs_ended_by_the_server_worker"] = extracted
     return figures
@@ -457,6 +471,16 @@ def figures_of(run: Run, think: float, lost: int | None, *, classified: bool) ->
     return figures
 
 
+def compare_with_bare(figures: dict[str, object], bare: dict[str, object]) -> None:
+    """Bare Chainlit's figures beside Terrain's, from the same run, and the CPU ratio."""
+    for key in ("server_cpu_ms_per_turn", "overhead_p50_ms", "overhead_p95_ms", "errors"):
+        figures[f"bare_chainlit_{key}"] = bare.get(key)
+    ours, theirs = figures.get("server_cpu_ms_per_turn"), bare.get("server_cpu_ms_per_turn")
+    if isinstance(ours, float) and isinstance(theirs, float) and theirs > 0:
+        figures["cpu_ratio_to_bare_chainlit"] = round(ours / theirs, 2)
+        figures["cpu_goal_met"] = ours / theirs <= GOAL_CPU_RATIO
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scenario", choices=["paced", "burst", "both"], default="both")
@@ -476,10 +500,24 @@ def main() -> None:
         action="store_true",
         help="measure Chainlit alone (benchmarks/_bare_chainlit_app.py) instead of Terrain",
     )
+    parser.add_argument(
+        "--against-bare",
+        action="store_true",
+        help="after each scenario, run it on bare Chainlit too and give the CPU ratio",
+    )
+    parser.add_argument(
+        "--py-spy",
+        type=Path,
+        metavar="FOLDER",
+        help="sample the server with py-spy while the clock runs; collapsed stacks go here",
+    )
     args = parser.parse_args()
     quiet()
     names = ["paced", "burst"] if args.scenario == "both" else [args.scenario]
-    results = {name: scenario(name, args) for name in names}
+    results = {name: scenario(name, args, bare_chainlit=args.bare_chainlit) for name in names}
+    if args.against_bare and not args.bare_chainlit:
+        for name, figures in results.items():
+            compare_with_bare(figures, scenario(name, args, bare_chainlit=True))
     for name, figures in results.items():
         print(
             f"{name}: {figures['errors']} errors, {figures['lost_turns']} lost turns, "
@@ -488,6 +526,14 @@ def main() -> None:
             f"{figures.get('server_cpu_ms_per_turn')} ms of server CPU a message",
             file=sys.stderr,
         )
+        if "cpu_ratio_to_bare_chainlit" in figures:
+            print(
+                f"{name}: bare Chainlit {figures['bare_chainlit_server_cpu_ms_per_turn']} ms of "
+                f"server CPU a message, overhead p95 {figures['bare_chainlit_overhead_p95_ms']} "
+                f"ms; Terrain/bare CPU ratio {figures['cpu_ratio_to_bare_chainlit']} "
+                f"(goal <= {GOAL_CPU_RATIO})",
+                file=sys.stderr,
+            )
     emit(
         {
             "benchmark": "web_load_bare_chainlit" if args.bare_chainlit else "web_load",
