@@ -83,6 +83,7 @@ ANSWERS = [
     "Souvent un collègue m'aide quand il y a beaucoup de livraisons.",
 ]
 GOAL_P95_OVERHEAD_MS = 100.0
+IDLE_SECONDS = 3.0
 GOAL_CPU_RATIO = 2.0  # Terrain's server CPU per message over bare Chainlit's, same run
 WARM_UP_ACCOUNT = "warmup"
 BARE_APP = ROOT / "benchmarks" / "_bare_chainlit_app.py"
@@ -126,6 +127,7 @@ class Run:
     seconds: float
     server_cpu_seconds: float | None
     client_lags: list[float]
+    idle_cpu_share: float | None = None
 
 
 async def watch_lag(lags: list[float], stop: asyncio.Event) -> None:
@@ -198,6 +200,19 @@ async def warm_up(server: Server, name: str) -> None:
         raise RuntimeError(f"warming up failed: {employee.errors[0]}")
 
 
+async def idle_cpu_share(pid: int) -> float | None:
+    """The server's CPU per second while fifty sockets are open and nobody sends anything
+    (``IDLE_SECONDS``): what it spends whatever the messages, so that a run slowed down by a
+    loaded machine, which lasts longer, is charged for it (``server_cpu_ms_per_turn_net``)."""
+    before = cpu_seconds(pid)
+    began = time.perf_counter()
+    await asyncio.sleep(IDLE_SECONDS)
+    after = cpu_seconds(pid)
+    if before is None or after is None:
+        return None
+    return (after - before) / (time.perf_counter() - began)
+
+
 async def drive(
     server: Server, names: list[str], messages: int, think: float, profile: Path | None = None
 ) -> Run:
@@ -215,6 +230,7 @@ async def drive(
     ):
         await asyncio.sleep(0.1)
     print("Everyone signed in and asked for consent; now answering…", file=sys.stderr)
+    idle = await idle_cpu_share(server.pid)
     lags: list[float] = []
     done = asyncio.Event()
     watcher = asyncio.create_task(watch_lag(lags, done))
@@ -230,7 +246,7 @@ async def drive(
     done.set()
     await watcher
     used = None if cpu_before is None or cpu_after is None else cpu_after - cpu_before
-    return Run(employees, seconds, used, lags)
+    return Run(employees, seconds, used, lags, idle)
 
 
 def lost_turns(server: WebServer, employees: list[Employee]) -> int:
@@ -445,6 +461,10 @@ def figures_of(run: Run, think: float, lost: int | None, *, classified: bool) ->
         # What one answered message costs the server, whatever the pacing.
         figures["server_cpu_ms_per_turn"] = round(1000 * run.server_cpu_seconds / turns, 2)
         figures["server_cpu_share"] = round(run.server_cpu_seconds / run.seconds, 2)
+        if run.idle_cpu_share is not None:
+            figures["server_idle_cpu_share"] = round(run.idle_cpu_share, 3)
+            net = run.server_cpu_seconds - run.idle_cpu_share * run.seconds
+            figures["server_cpu_ms_per_turn_net"] = round(1000 * max(net, 0.0) / turns, 2)
     for name, overheads in (("overhead", everything), ("answers", answers), ("consent", consents)):
         if overheads:
             summary = latency_summary(overheads)
@@ -473,12 +493,16 @@ def figures_of(run: Run, think: float, lost: int | None, *, classified: bool) ->
 
 def compare_with_bare(figures: dict[str, object], bare: dict[str, object]) -> None:
     """Bare Chainlit's figures beside Terrain's, from the same run, and the CPU ratio."""
-    for key in ("server_cpu_ms_per_turn", "overhead_p50_ms", "overhead_p95_ms", "errors"):
+    keys = ("server_cpu_ms_per_turn", "server_cpu_ms_per_turn_net", "server_idle_cpu_share")
+    for key in (*keys, "overhead_p50_ms", "overhead_p95_ms", "errors"):
         figures[f"bare_chainlit_{key}"] = bare.get(key)
     ours, theirs = figures.get("server_cpu_ms_per_turn"), bare.get("server_cpu_ms_per_turn")
     if isinstance(ours, float) and isinstance(theirs, float) and theirs > 0:
         figures["cpu_ratio_to_bare_chainlit"] = round(ours / theirs, 2)
         figures["cpu_goal_met"] = ours / theirs <= GOAL_CPU_RATIO
+    ours, theirs = figures.get("server_cpu_ms_per_turn_net"), bare.get("server_cpu_ms_per_turn_net")
+    if isinstance(ours, float) and isinstance(theirs, float) and theirs > 0:
+        figures["cpu_ratio_to_bare_chainlit_net"] = round(ours / theirs, 2)
 
 
 def main() -> None:
@@ -523,15 +547,19 @@ def main() -> None:
             f"{name}: {figures['errors']} errors, {figures['lost_turns']} lost turns, "
             f"overhead p50 {figures.get('overhead_p50_ms')} ms, "
             f"p95 {figures.get('overhead_p95_ms')} ms, "
-            f"{figures.get('server_cpu_ms_per_turn')} ms of server CPU a message",
+            f"{figures.get('server_cpu_ms_per_turn')} ms of server CPU a message "
+            f"({figures.get('server_cpu_ms_per_turn_net')} ms beyond its idle "
+            f"{figures.get('server_idle_cpu_share')} s/s)",
             file=sys.stderr,
         )
         if "cpu_ratio_to_bare_chainlit" in figures:
             print(
                 f"{name}: bare Chainlit {figures['bare_chainlit_server_cpu_ms_per_turn']} ms of "
                 f"server CPU a message, overhead p95 {figures['bare_chainlit_overhead_p95_ms']} "
-                f"ms; Terrain/bare CPU ratio {figures['cpu_ratio_to_bare_chainlit']} "
-                f"(goal <= {GOAL_CPU_RATIO})",
+                f"ms ({figures['bare_chainlit_server_cpu_ms_per_turn_net']} ms beyond its idle); "
+                f"Terrain/bare CPU ratio {figures['cpu_ratio_to_bare_chainlit']} "
+                f"(goal <= {GOAL_CPU_RATIO}), beyond idle "
+                f"{figures.get('cpu_ratio_to_bare_chainlit_net')}",
                 file=sys.stderr,
             )
     emit(

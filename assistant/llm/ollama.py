@@ -21,6 +21,7 @@ exception.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import ssl
 import time
@@ -70,8 +71,11 @@ _CONNECTION_ERRORS: tuple[type[BaseException], ...] = (
 
 # Forgotten with their loop: a closed loop's connections are closed with it.
 _clients_by_loop: weakref.WeakKeyDictionary[
-    asyncio.AbstractEventLoop, dict[tuple[str, float, float], ollama.AsyncClient]
+    asyncio.AbstractEventLoop, dict[tuple[str, float, float, int], ollama.AsyncClient]
 ] = weakref.WeakKeyDictionary()
+# Clients per loop and server, used in turn (see OllamaProvider.client).
+CLIENTS_PER_LOOP = 8
+_turns = itertools.count()
 
 
 @lru_cache(maxsize=1)
@@ -116,7 +120,12 @@ class OllamaProvider:
         the tests each run their own)."""
         loop = asyncio.get_running_loop()
         clients = _clients_by_loop.setdefault(loop, {})
-        key = (self.host, self.connect_timeout, self.request_timeout)
+        # Requests take turns over a few clients: httpx's pool looks at each of its connections
+        # (and, for each idle one, at all of them) whenever a request starts or ends, so that
+        # one pool holding the streams of fifty interviews spent more CPU choosing a
+        # connection than reading the reply. A few pools of a dozen connections cost little.
+        shard = next(_turns) % CLIENTS_PER_LOOP
+        key = (self.host, self.connect_timeout, self.request_timeout, shard)
         if key not in clients:
             clients[key] = ollama.AsyncClient(
                 host=self.host, timeout=self.timeout, verify=_tls_context()
@@ -199,13 +208,18 @@ class OllamaChatModel(ChatModel):
 
         self._provider = provider
         self._model = model
-        self._chat: BaseChatModel = ChatOllama(
-            model=model,
-            base_url=provider.host,
-            temperature=provider.temperature,
-            num_ctx=provider.context_window,
-            client_kwargs={"timeout": provider.timeout, "verify": _tls_context()},
-        )
+        # Each ChatOllama holds its own connection pool: requests take turns over a few, for
+        # the reason given in OllamaProvider.client.
+        self._chats: list[BaseChatModel] = [
+            ChatOllama(
+                model=model,
+                base_url=provider.host,
+                temperature=provider.temperature,
+                num_ctx=provider.context_window,
+                client_kwargs={"timeout": provider.timeout, "verify": _tls_context()},
+            )
+            for _ in range(CLIENTS_PER_LOOP)
+        ]
 
     @property
     def name(self) -> str:
@@ -219,8 +233,10 @@ class OllamaChatModel(ChatModel):
         started = time.perf_counter()
         lc_messages = _to_langchain(messages)
 
+        chat = self._chats[next(_turns) % len(self._chats)]
+
         async def invoke() -> AIMessage:
-            answer = await self._chat.ainvoke(lc_messages, format=json_schema)
+            answer = await chat.ainvoke(lc_messages, format=json_schema)
             assert isinstance(answer, AIMessage)
             return answer
 

@@ -32,6 +32,11 @@ log = logging.getLogger(__name__)
 
 # The address of the client of the request being served (for sign-in throttling).
 CLIENT_ADDRESS: ContextVar[str | None] = ContextVar("terrain_client_address", default=None)
+# The account the token of the event or request being handled was checked against, a moment
+# ago, from the store: the handler reads it here instead of from the store again
+# (Runtime.account). Set for one Socket.IO event or one API request, and seen by the tasks
+# it starts (a task copies the context it is created in).
+CHECKED_ACCOUNT: ContextVar[Account | None] = ContextVar("terrain_checked_account", default=None)
 TOKEN_VERSION = "token_version"  # noqa: S105 - the key in the token's user metadata
 UPLOAD_PATH = "/project/file"
 HSTS = b"max-age=31536000"
@@ -102,6 +107,7 @@ def guard_chainlit_api(store: Callable[[], Store]) -> None:
             raise HTTPException(status_code=503, detail="The database cannot be read") from error
         if account is None:
             raise HTTPException(status_code=401, detail="Invalid authentication token")
+        CHECKED_ACCOUNT.set(account)  # in this request's context only
         return await get_current_user(token)
 
     app.dependency_overrides[get_current_user] = checked_user
@@ -136,8 +142,10 @@ def guard_socket_events(store: Callable[[], Store]) -> None:
         async def event(sid: str, *args: Any) -> Any:
             session = WebsocketSession.get(sid)
             token = session.token if session is not None else None
+            account: Account | None = None
             try:
-                current = await asyncio.to_thread(account_of_token, store(), token) is not None
+                account = await asyncio.to_thread(account_of_token, store(), token)
+                current = account is not None
             except StoreError as error:
                 # The database cannot tell (restarting, full, read-only). The handler meets the
                 # same failure and tells the employee in their language; disconnecting instead
@@ -147,7 +155,11 @@ def guard_socket_events(store: Callable[[], Store]) -> None:
             if not current:
                 await sio.disconnect(sid)
                 return None
-            return await handler(sid, *args)
+            checked = CHECKED_ACCOUNT.set(account)
+            try:
+                return await handler(sid, *args)
+            finally:
+                CHECKED_ACCOUNT.reset(checked)
 
         return event
 
