@@ -726,9 +726,10 @@ class InterviewSession:
         prompt = build_messages(
             context, turns, documents, self.deps.counter, self.deps.settings.prompt_token_budget
         )
-        # The guard works off the event loop, where other interviews are answered: its checks
-        # take milliseconds, but the language detector loads its models (~2 s) at first use.
-        guard = await asyncio.to_thread(self._guard, sources=[prompt[0].content], turns=turns)
+        # Built on the event loop (it only keeps its sources); its checks work off the loop,
+        # where other interviews are answered: they take milliseconds, but the language
+        # detector loads its models (~2 s) at first use.
+        guard = self._guard(sources=[prompt[0].content], turns=turns)
         if self.streaming:
             # Buffered whole: no piece reaches the employee before the guard has read them all.
             try:
