@@ -18,8 +18,12 @@ import asyncio
 import ipaddress
 import json
 import logging
+import os
+import time
 from collections.abc import Awaitable, Callable, MutableMapping
 from contextvars import ContextVar
+from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -85,13 +89,39 @@ def account_of_token(store: Store, token: str | None) -> Account | None:
     """:func:`current_account` of a Chainlit sign-in token (None for a bad or expired one)."""
     if not token:
         return None
-    from chainlit.auth.jwt import decode_jwt
-
-    try:
-        user = decode_jwt(token)
-    except Exception:  # expired, forged or garbled: no account, whatever the reason
+    claims = _claims_of(token, os.environ.get("CHAINLIT_AUTH_SECRET") or "")
+    if claims is None or claims.expires <= _now():
         return None
-    return current_account(store, user.identifier, user.metadata)
+    return current_account(store, claims.identifier, claims.metadata)
+
+
+def _now() -> float:
+    return time.time()
+
+
+@dataclass(frozen=True)
+class Claims:
+    identifier: str
+    metadata: object
+    expires: float  # seconds since the epoch
+
+
+@lru_cache(maxsize=1024)
+def _claims_of(token: str, secret: str) -> Claims | None:
+    """What a token signed with ``secret`` says (None if its signature fails, or it is
+    garbled), read as Chainlit's ``decode_jwt`` reads it. A token's signature and claims never
+    change, so they are checked once, at its first event; its expiry is compared with the
+    clock at every event by the caller, and whether its account may still use it is read from
+    the store every time (:func:`current_account`)."""
+    import jwt
+
+    if not secret:
+        return None
+    try:
+        claims = jwt.decode(token, secret, algorithms=["HS256"], options={"verify_exp": False})
+        return Claims(str(claims["identifier"]), claims.get("metadata"), float(claims["exp"]))
+    except Exception:  # forged or garbled, or without a name or an expiry: no account
+        return None
 
 
 def guard_chainlit_api(store: Callable[[], Store]) -> None:

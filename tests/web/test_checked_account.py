@@ -4,12 +4,16 @@ event, not twice, and only for that event and that user."""
 from __future__ import annotations
 
 import asyncio
+import time
 
-from assistant.auth import Account, account_of, set_disabled
+import pytest
+
+from assistant.auth import Account, account_of, end_sessions, set_disabled
 from assistant.schemas import UserRole
 from assistant.store import Store
+from assistant.web import sessions
 from assistant.web.runtime import OwnerIndex, Runtime
-from assistant.web.sessions import CHECKED_ACCOUNT
+from assistant.web.sessions import CHECKED_ACCOUNT, account_of_token
 from tests.conftest import SettingsFactory
 
 
@@ -38,3 +42,40 @@ async def test_the_handler_uses_the_events_checked_account_and_reads_otherwise(
         # The next event has no checked account: read from the store, which refuses Dora.
         assert CHECKED_ACCOUNT.get() is None
         assert await runtime.account("dora") is None
+
+
+def _token(secret: str, name: str, version: int, expires: float) -> str:
+    import jwt
+
+    claims = {"identifier": name, "metadata": {"token_version": version}, "exp": int(expires)}
+    return jwt.encode(claims | {"iat": int(time.time())}, secret, algorithm="HS256")
+
+
+def test_a_tokens_signature_is_checked_once_its_expiry_and_account_every_time(
+    make_settings: SettingsFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    secret = "s" * 64
+    monkeypatch.setenv("CHAINLIT_AUTH_SECRET", secret)
+    with Store.open(make_settings()) as store:
+        store.accounts.add("dora", UserRole.EMPLOYEE)
+        token = _token(secret, "dora", 0, time.time() + 60)
+        first = account_of_token(store, token)
+        assert first is not None
+        assert first.name == "dora"
+        assert account_of_token(store, token) == first  # its claims from the cache
+        assert account_of_token(store, _token("f" * 64, "dora", 0, time.time() + 60)) is None
+        assert account_of_token(store, token[:-2]) is None  # garbled
+        assert account_of_token(store, _token(secret, "dora", 0, time.time() - 1)) is None
+        # Signed out: the same token, its claims cached, is refused at once.
+        end_sessions(store, "dora")
+        assert account_of_token(store, token) is None
+        # Expired since it was cached: refused too.
+        fresh = _token(secret, "dora", 1, time.time() + 60)
+        assert account_of_token(store, fresh) is not None
+        later = time.time() + 61
+        monkeypatch.setattr(sessions, "_now", lambda: later)
+        assert account_of_token(store, fresh) is None
+        # Another secret (rotated): the cached claims are not used.
+        monkeypatch.setenv("CHAINLIT_AUTH_SECRET", "r" * 64)
+        monkeypatch.setattr(sessions, "_now", lambda: later - 60)
+        assert account_of_token(store, fresh) is None
