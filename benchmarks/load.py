@@ -96,11 +96,18 @@ def model_seconds(reply: str) -> float:
 
 def cpu_seconds(pid: int) -> float | None:
     """CPU time (user + system) a process has used so far, where ``/proc`` tells it."""
+    times = cpu_times(pid)
+    return None if times is None else sum(times)
+
+
+def cpu_times(pid: int) -> tuple[float, float] | None:
+    """User and system CPU time a process has used so far, where ``/proc`` tells it."""
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
     except OSError:
         return None
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    tick = os.sysconf("SC_CLK_TCK")
+    return int(fields[11]) / tick, int(fields[12]) / tick
 
 
 class Server(Protocol):
@@ -128,6 +135,7 @@ class Run:
     server_cpu_seconds: float | None
     client_lags: list[float]
     idle_cpu_share: float | None = None
+    server_system_seconds: float | None = None  # the kernel's part of server_cpu_seconds
 
 
 async def watch_lag(lags: list[float], stop: asyncio.Event) -> None:
@@ -235,18 +243,21 @@ async def drive(
     done = asyncio.Event()
     watcher = asyncio.create_task(watch_lag(lags, done))
     with sampling(server.pid, profile) if profile else nullcontext():
-        cpu_before = cpu_seconds(server.pid)
+        cpu_before = cpu_times(server.pid)
         began = time.perf_counter()
         start.set()
         await asyncio.gather(*tasks)
         seconds = time.perf_counter() - began
-        cpu_after = cpu_seconds(server.pid)
+        cpu_after = cpu_times(server.pid)
     if profile:
         print_top(profile)
     done.set()
     await watcher
-    used = None if cpu_before is None or cpu_after is None else cpu_after - cpu_before
-    return Run(employees, seconds, used, lags, idle)
+    used = system = None
+    if cpu_before is not None and cpu_after is not None:
+        system = cpu_after[1] - cpu_before[1]
+        used = cpu_after[0] - cpu_before[0] + system
+    return Run(employees, seconds, used, lags, idle, system)
 
 
 def lost_turns(server: WebServer, employees: list[Employee]) -> int:
@@ -461,6 +472,10 @@ def figures_of(run: Run, think: float, lost: int | None, *, classified: bool) ->
         # What one answered message costs the server, whatever the pacing.
         figures["server_cpu_ms_per_turn"] = round(1000 * run.server_cpu_seconds / turns, 2)
         figures["server_cpu_share"] = round(run.server_cpu_seconds / run.seconds, 2)
+        if run.server_system_seconds is not None:
+            figures["server_system_cpu_ms_per_turn"] = round(
+                1000 * run.server_system_seconds / turns, 2
+            )
         if run.idle_cpu_share is not None:
             figures["server_idle_cpu_share"] = round(run.idle_cpu_share, 3)
             net = run.server_cpu_seconds - run.idle_cpu_share * run.seconds
@@ -493,7 +508,12 @@ def figures_of(run: Run, think: float, lost: int | None, *, classified: bool) ->
 
 def compare_with_bare(figures: dict[str, object], bare: dict[str, object]) -> None:
     """Bare Chainlit's figures beside Terrain's, from the same run, and the CPU ratio."""
-    keys = ("server_cpu_ms_per_turn", "server_cpu_ms_per_turn_net", "server_idle_cpu_share")
+    keys = (
+        "server_cpu_ms_per_turn",
+        "server_cpu_ms_per_turn_net",
+        "server_system_cpu_ms_per_turn",
+        "server_idle_cpu_share",
+    )
     for key in (*keys, "overhead_p50_ms", "overhead_p95_ms", "errors"):
         figures[f"bare_chainlit_{key}"] = bare.get(key)
     ours, theirs = figures.get("server_cpu_ms_per_turn"), bare.get("server_cpu_ms_per_turn")
