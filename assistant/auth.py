@@ -268,11 +268,11 @@ class Account:
 def account_of(store: Store, name: str) -> Account | None:
     """The current record of user ``name``; None if there is no such user any more or the
     account is disabled, so that a disabled account's open sessions are refused at once."""
-    user = store.accounts.get(name)
+    user = store.accounts.standing(name)
     if user is None or user.disabled:
         return None
     return Account(
-        name=user.name,
+        name=name,
         role=user.role,
         display_name=user.display_name,
         token_version=user.token_version,

@@ -102,10 +102,22 @@ class TokenCounter:
     # Chat templates wrap each message in a few tokens of role markers.
     PER_MESSAGE_OVERHEAD = 4
 
+    # Counts of texts up to this long are kept (the transcript's turns and the passages are
+    # counted again at every message; a whole prompt is new each time): at most about
+    # CACHED_TEXTS * CACHED_TEXT_CHARS characters held.
+    CACHED_TEXT_CHARS = 4000
+    CACHED_TEXTS = 4096
+
     def __init__(self, encoding_name: str = "o200k_base") -> None:
         self.encoding = get_encoding(encoding_name)
+        self._cached_count = lru_cache(maxsize=self.CACHED_TEXTS)(self._encoded_length)
 
     def count(self, text: str) -> int:
+        if len(text) > self.CACHED_TEXT_CHARS:
+            return self._encoded_length(text)
+        return self._cached_count(text)
+
+    def _encoded_length(self, text: str) -> int:
         return len(self.encoding.encode(text, disallowed_special=()))
 
     def count_messages(self, contents: Iterable[str]) -> int:

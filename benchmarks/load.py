@@ -28,7 +28,10 @@ event-loop lag is reported beside it.
 
 ``--bare-chainlit`` runs the same scenarios against ``_bare_chainlit_app.py``, Chainlit with
 nothing of Terrain, which streams the same reply at the same pace: the floor that Chainlit
-itself sets on this machine (no database, so no lost-turn check).
+itself sets on this machine (no database, so no lost-turn check). ``--against-bare`` runs each
+scenario on Terrain, then on bare Chainlit, and gives both servers' CPU per message and their
+ratio (goal: at most ``GOAL_CPU_RATIO``). ``--py-spy FOLDER`` samples the server with py-spy
+while the clock runs and prints the functions that hold its CPU most.
 
 ``--replicas 1,2`` runs the burst through nginx (``deploy/nginx/terrain.conf``) in front of
 that many ``terrain serve --no-worker`` replicas, with one ``terrain worker`` extracting
@@ -55,13 +58,14 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
 import httpx
 from _common import ROOT, emit, latency_summary, percentile, quiet
+from _profile import print_top, sampling
 
 from assistant.schemas import (
     InterviewStatus,
@@ -86,6 +90,8 @@ ANSWERS = [
     "Souvent un collègue m'aide quand il y a beaucoup de livraisons.",
 ]
 GOAL_P95_OVERHEAD_MS = 100.0
+IDLE_SECONDS = 3.0
+GOAL_CPU_RATIO = 2.0  # Terrain's server CPU per message over bare Chainlit's, same run
 WARM_UP_ACCOUNT = "warmup"
 BARE_APP = ROOT / "benchmarks" / "_bare_chainlit_app.py"
 
@@ -97,11 +103,18 @@ def model_seconds(reply: str) -> float:
 
 def cpu_seconds(pid: int) -> float | None:
     """CPU time (user + system) a process has used so far, where ``/proc`` tells it."""
+    times = cpu_times(pid)
+    return None if times is None else sum(times)
+
+
+def cpu_times(pid: int) -> tuple[float, float] | None:
+    """User and system CPU time a process has used so far, where ``/proc`` tells it."""
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
     except OSError:
         return None
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    tick = os.sysconf("SC_CLK_TCK")
+    return int(fields[11]) / tick, int(fields[12]) / tick
 
 
 class Server(Protocol):
@@ -128,6 +141,8 @@ class Run:
     seconds: float
     server_cpu_seconds: float | None
     client_lags: list[float]
+    idle_cpu_share: float | None = None
+    server_system_seconds: float | None = None  # the kernel's part of server_cpu_seconds
 
 
 async def watch_lag(lags: list[float], stop: asyncio.Event) -> None:
@@ -200,7 +215,22 @@ async def warm_up(server: Server, name: str) -> None:
         raise RuntimeError(f"warming up failed: {employee.errors[0]}")
 
 
-async def drive(server: Server, names: list[str], messages: int, think: float) -> Run:
+async def idle_cpu_share(pid: int) -> float | None:
+    """The server's CPU per second while fifty sockets are open and nobody sends anything
+    (``IDLE_SECONDS``): what it spends whatever the messages, so that a run slowed down by a
+    loaded machine, which lasts longer, is charged for it (``server_cpu_ms_per_turn_net``)."""
+    before = cpu_seconds(pid)
+    began = time.perf_counter()
+    await asyncio.sleep(IDLE_SECONDS)
+    after = cpu_seconds(pid)
+    if before is None or after is None:
+        return None
+    return (after - before) / (time.perf_counter() - began)
+
+
+async def drive(
+    server: Server, names: list[str], messages: int, think: float, profile: Path | None = None
+) -> Run:
     await warm_up(server, WARM_UP_ACCOUNT)
     employees = [Employee(server.client(name)) for name in names]
     start = asyncio.Event()
@@ -215,19 +245,26 @@ async def drive(server: Server, names: list[str], messages: int, think: float) -
     ):
         await asyncio.sleep(0.1)
     print("Everyone signed in and asked for consent; now answering…", file=sys.stderr)
+    idle = await idle_cpu_share(server.pid)
     lags: list[float] = []
     done = asyncio.Event()
     watcher = asyncio.create_task(watch_lag(lags, done))
-    cpu_before = cpu_seconds(server.pid)
-    began = time.perf_counter()
-    start.set()
-    await asyncio.gather(*tasks)
-    seconds = time.perf_counter() - began
-    cpu_after = cpu_seconds(server.pid)
+    with sampling(server.pid, profile) if profile else nullcontext():
+        cpu_before = cpu_times(server.pid)
+        began = time.perf_counter()
+        start.set()
+        await asyncio.gather(*tasks)
+        seconds = time.perf_counter() - began
+        cpu_after = cpu_times(server.pid)
+    if profile:
+        print_top(profile)
     done.set()
     await watcher
-    used = None if cpu_before is None or cpu_after is None else cpu_after - cpu_before
-    return Run(employees, seconds, used, lags)
+    used = system = None
+    if cpu_before is not None and cpu_after is not None:
+        system = cpu_after[1] - cpu_before[1]
+        used = cpu_after[0] - cpu_before[0] + system
+    return Run(employees, seconds, used, lags, idle, system)
 
 
 def lost_turns(server: WebServer, employees: list[Employee]) -> int:
@@ -388,22 +425,26 @@ def bare_server(folder: Path) -> Iterator[BareServer]:
 # -- one scenario -------------------------------------------------------------------------
 
 
-def scenario(name: str, args: argparse.Namespace) -> dict[str, object]:
+def scenario(name: str, args: argparse.Namespace, *, bare_chainlit: bool) -> dict[str, object]:
     think = args.think if name == "paced" else 0.0
     names = [f"employee{n:03d}" for n in range(args.employees)]
     lost: int | None = None
     extracted: int | None = None
+    profile = None
+    if args.py_spy:
+        args.py_spy.mkdir(parents=True, exist_ok=True)
+        profile = args.py_spy / f"{name}-{'bare' if bare_chainlit else 'terrain'}.txt"
     with tempfile.TemporaryDirectory(prefix="terrain-load-") as folder:
         print(f"Scenario {name}: starting the server…", file=sys.stderr)
-        if args.bare_chainlit:
+        if bare_chainlit:
             with bare_server(Path(folder)) as bare:
-                run = asyncio.run(drive(bare, names, args.messages, think))
+                run = asyncio.run(drive(bare, names, args.messages, think, profile))
         else:
             with terrain_server(Path(folder), names, args.extracting) as terrain:
-                run = asyncio.run(drive(terrain, names, args.messages, think))
+                run = asyncio.run(drive(terrain, names, args.messages, think, profile))
                 lost = lost_turns(terrain.web, run.employees)
                 extracted = extractions_ended(terrain.web)
-    figures = figures_of(run, think, lost, classified=not args.bare_chainlit)
+    figures = figures_of(run, think, lost, classified=not bare_chainlit)
     if extracted is not None:
         figures["extraction_jobs_ended_by_the_server_worker"] = extracted
     return figures
@@ -438,6 +479,14 @@ def figures_of(run: Run, think: float, lost: int | None, *, classified: bool) ->
         # What one answered message costs the server, whatever the pacing.
         figures["server_cpu_ms_per_turn"] = round(1000 * run.server_cpu_seconds / turns, 2)
         figures["server_cpu_share"] = round(run.server_cpu_seconds / run.seconds, 2)
+        if run.server_system_seconds is not None:
+            figures["server_system_cpu_ms_per_turn"] = round(
+                1000 * run.server_system_seconds / turns, 2
+            )
+        if run.idle_cpu_share is not None:
+            figures["server_idle_cpu_share"] = round(run.idle_cpu_share, 3)
+            net = run.server_cpu_seconds - run.idle_cpu_share * run.seconds
+            figures["server_cpu_ms_per_turn_net"] = round(1000 * max(net, 0.0) / turns, 2)
     for name, overheads in (("overhead", everything), ("answers", answers), ("consent", consents)):
         if overheads:
             summary = latency_summary(overheads)
@@ -595,6 +644,25 @@ def run_replicas(args: argparse.Namespace) -> None:
     )
 
 
+def compare_with_bare(figures: dict[str, object], bare: dict[str, object]) -> None:
+    """Bare Chainlit's figures beside Terrain's, from the same run, and the CPU ratio."""
+    keys = (
+        "server_cpu_ms_per_turn",
+        "server_cpu_ms_per_turn_net",
+        "server_system_cpu_ms_per_turn",
+        "server_idle_cpu_share",
+    )
+    for key in (*keys, "overhead_p50_ms", "overhead_p95_ms", "errors"):
+        figures[f"bare_chainlit_{key}"] = bare.get(key)
+    ours, theirs = figures.get("server_cpu_ms_per_turn"), bare.get("server_cpu_ms_per_turn")
+    if isinstance(ours, float) and isinstance(theirs, float) and theirs > 0:
+        figures["cpu_ratio_to_bare_chainlit"] = round(ours / theirs, 2)
+        figures["cpu_goal_met"] = ours / theirs <= GOAL_CPU_RATIO
+    ours, theirs = figures.get("server_cpu_ms_per_turn_net"), bare.get("server_cpu_ms_per_turn_net")
+    if isinstance(ours, float) and isinstance(theirs, float) and theirs > 0:
+        figures["cpu_ratio_to_bare_chainlit_net"] = round(ours / theirs, 2)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scenario", choices=["paced", "burst", "both"], default="both")
@@ -620,21 +688,47 @@ def main() -> None:
         help="comma-separated replica counts (e.g. 1,2): the burst through nginx in front of "
         "that many `terrain serve --no-worker`, on PostgreSQL and a Chroma server",
     )
+    parser.add_argument(
+        "--against-bare",
+        action="store_true",
+        help="after each scenario, run it on bare Chainlit too and give the CPU ratio",
+    )
+    parser.add_argument(
+        "--py-spy",
+        type=Path,
+        metavar="FOLDER",
+        help="sample the server with py-spy while the clock runs; collapsed stacks go here",
+    )
     args = parser.parse_args()
     quiet()
     if args.replicas:
         run_replicas(args)
         return
     names = ["paced", "burst"] if args.scenario == "both" else [args.scenario]
-    results = {name: scenario(name, args) for name in names}
+    results = {name: scenario(name, args, bare_chainlit=args.bare_chainlit) for name in names}
+    if args.against_bare and not args.bare_chainlit:
+        for name, figures in results.items():
+            compare_with_bare(figures, scenario(name, args, bare_chainlit=True))
     for name, figures in results.items():
         print(
             f"{name}: {figures['errors']} errors, {figures['lost_turns']} lost turns, "
             f"overhead p50 {figures.get('overhead_p50_ms')} ms, "
             f"p95 {figures.get('overhead_p95_ms')} ms, "
-            f"{figures.get('server_cpu_ms_per_turn')} ms of server CPU a message",
+            f"{figures.get('server_cpu_ms_per_turn')} ms of server CPU a message "
+            f"({figures.get('server_cpu_ms_per_turn_net')} ms beyond its idle "
+            f"{figures.get('server_idle_cpu_share')} s/s)",
             file=sys.stderr,
         )
+        if "cpu_ratio_to_bare_chainlit" in figures:
+            print(
+                f"{name}: bare Chainlit {figures['bare_chainlit_server_cpu_ms_per_turn']} ms of "
+                f"server CPU a message, overhead p95 {figures['bare_chainlit_overhead_p95_ms']} "
+                f"ms ({figures['bare_chainlit_server_cpu_ms_per_turn_net']} ms beyond its idle); "
+                f"Terrain/bare CPU ratio {figures['cpu_ratio_to_bare_chainlit']} "
+                f"(goal <= {GOAL_CPU_RATIO}), beyond idle "
+                f"{figures.get('cpu_ratio_to_bare_chainlit_net')}",
+                file=sys.stderr,
+            )
     emit(
         {
             "benchmark": "web_load_bare_chainlit" if args.bare_chainlit else "web_load",

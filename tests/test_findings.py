@@ -199,7 +199,7 @@ def test_kappa_edge_cases() -> None:
 
 # ------------------------------------------------------------------------------ extraction
 # Extraction's logic is tested on the in-process model (test_extraction_logic.py); here, the
-# whole path once, through langchain-ollama and the fake Ollama server.
+# whole path once, through the Ollama adapter and the fake Ollama server.
 
 
 def extraction_reply(*, invent: bool = False) -> Any:

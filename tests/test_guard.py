@@ -7,6 +7,8 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from assistant.interview.events import EventKind
 from assistant.interview.guard import OutputGuard, guide_texts
@@ -227,3 +229,42 @@ async def test_the_employee_names_the_attack_and_it_is_still_caught(
     assert model.obeyed[-1] == Attack.LEAK
     assert "interviewing" not in " ".join(e.text for e in events)
     assert (await session.transcript())[-1].guard_rule == GuardRule.LEAK
+
+
+# -- the leak check looks from the message's side: the same verdicts as every run's set -------
+
+_VOCABULARY = ["the", "visit", "ends", "care", "record", "signed", "family", "home", "we"]
+
+
+def _leaks_by_every_run(text: str, sources: list[str], said: list[str], length: int) -> bool:
+    """The leak rule as written: a run of the message among the sources' runs, less the
+    employee's."""
+    from assistant.interview.rules import runs, words
+
+    forbidden = {run for source in sources for run in runs(words(source), length)}
+    forbidden -= {run for answer in said for run in runs(words(answer), length)}
+    return any(run in forbidden for run in runs(words(text), length))
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    text=st.lists(st.sampled_from(_VOCABULARY), max_size=12).map(" ".join),
+    sources=st.lists(st.lists(st.sampled_from(_VOCABULARY), max_size=30).map(" ".join), max_size=3),
+    said=st.lists(st.lists(st.sampled_from(_VOCABULARY), max_size=15).map(" ".join), max_size=3),
+    shared=st.integers(min_value=0, max_value=3),
+)
+def test_the_leak_check_finds_exactly_the_runs_of_the_sources_not_said(
+    text: str, sources: list[str], said: list[str], shared: int
+) -> None:
+    checked = OutputGuard(
+        language="en", max_chars=10_000, max_shared_words=shared, sources=sources, said=said
+    )
+    leaked = checked.check(f"{text}?").rule == GuardRule.LEAK
+    assert leaked == _leaks_by_every_run(f"{text}?", sources, said, shared + 1)
+
+
+def test_a_guard_checks_its_sources_at_each_message_not_only_the_first() -> None:
+    checked = guard()
+    assert checked.check("Where do you work, and since when?").rule is None
+    leaked = "So the home visit lasts thirty minutes and ends with the care record signed?"
+    assert checked.check(leaked).rule == GuardRule.LEAK

@@ -94,3 +94,25 @@ def test_truncate_keeps_a_prefix_within_the_budget() -> None:
     assert text.startswith(short)
     assert counter.count(short) <= 25
     assert counter.truncate("court", 25) == "court"
+
+
+def test_counts_of_short_texts_are_kept_and_equal_to_a_fresh_count() -> None:
+    counter = TokenCounter()
+    cached = counter._cached_count
+    for text in SAMPLES:
+        assert counter.count(text) == len(counter.encoding.encode(text, disallowed_special=()))
+    misses = cached.cache_info().misses
+    assert [counter.count(text) for text in SAMPLES] == [counter.count(t) for t in SAMPLES]
+    assert cached.cache_info().misses == misses  # counted again from the cache
+    assert cached.cache_info().hits >= 2 * len(SAMPLES)
+
+
+def test_long_texts_are_counted_each_time_and_the_cache_is_bounded() -> None:
+    counter = TokenCounter()
+    cached = counter._cached_count
+    long_text = "mot " * (TokenCounter.CACHED_TEXT_CHARS // 4 + 1)
+    assert counter.count(long_text) == len(counter.encoding.encode(long_text))
+    assert cached.cache_info().currsize == 0
+    for number in range(TokenCounter.CACHED_TEXTS + 10):
+        counter.count(f"texte {number}")
+    assert cached.cache_info().currsize == TokenCounter.CACHED_TEXTS

@@ -24,8 +24,9 @@ is buffered and checked once it is complete.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from assistant.interview.guide import Guide
 from assistant.interview.rules import (
@@ -41,6 +42,8 @@ from assistant.vocabulary import GuardRule
 _NOT_ALPHANUMERIC = re.compile(r"[^a-z0-9]")
 # A first "question" shorter than this ("Really?", "D'accord ?") is no question to keep alone.
 MIN_WORDS_OF_A_QUESTION = 3
+# Texts up to this long have their words kept between messages (see _words_of).
+_CACHED_TEXT_CHARS = 4000
 
 
 @dataclass(frozen=True)
@@ -62,8 +65,14 @@ def guide_texts(guide: Guide) -> list[str]:
 
 
 class OutputGuard:
-    """The rules for one prompt: its leak sources are read once, then any number of messages
-    (a reply, its regeneration) are checked against them."""
+    """The rules for one prompt: any number of messages (a reply, its regeneration) are
+    checked against its leak sources.
+
+    A message is short and a prompt long: a leak is looked for from the message's side. Its
+    runs of words are sought in the sources' words, where a source word opens one of them
+    (a set lookup per word, no tuple built), and only a run found there is then sought in what
+    the employee said. Nothing is read before a message is checked, and the words of texts met
+    again (the guide's, the employee's earlier answers) are folded once per process."""
 
     def __init__(
         self,
@@ -78,10 +87,9 @@ class OutputGuard:
         self.language = language
         self.max_chars = max_chars
         self._run = max_shared_words + 1
-        own_words = {run for text in said for run in runs(words(text), self._run)}
-        self._forbidden = {
-            run for text in sources for run in runs(words(text), self._run)
-        } - own_words
+        self._sources = list(sources)
+        self._source_words: list[Sequence[str]] | None = None
+        self._said = list(said)
         # Its random last part alone is enough to tell: "TERRAIN-" is only there to be seen.
         self._canary = _NOT_ALPHANUMERIC.split(fold_for_matching(canary))[-1]
 
@@ -120,10 +128,50 @@ class OutputGuard:
     def _leaks(self, text: str) -> bool:
         if self._canary and self._canary in _NOT_ALPHANUMERIC.sub("", fold_for_matching(text)):
             return True
-        return any(run in self._forbidden for run in runs(words(text), self._run))
+        wanted = set(runs(words(text), self._run))
+        if not wanted:
+            return False
+        if self._source_words is None:  # read at the first check, kept for the next ones
+            self._source_words = [_words_of(text) for text in self._sources]
+        shared = _found_in(wanted, self._source_words, self._run)
+        if not shared:
+            return False
+        return bool(shared - _found_in(shared, map(_words_of, self._said), self._run))
 
     def _in_another_language(self, text: str) -> bool:
         if len(words(text)) < MIN_WORDS_TO_JUDGE_LANGUAGE:
             return False
         found = language_of(text)
         return found is not None and found != self.language
+
+
+def _found_in(
+    wanted: set[tuple[str, ...]], texts: Iterable[Sequence[str]], length: int
+) -> set[tuple[str, ...]]:
+    """The runs of ``wanted`` (each ``length`` words) that occur in one of ``texts`` (each
+    given as its words)."""
+    openers = {run[0] for run in wanted}
+    found: set[tuple[str, ...]] = set()
+    for sequence in texts:
+        for start in range(len(sequence) - length + 1):
+            if sequence[start] in openers:
+                run = tuple(sequence[start : start + length])
+                if run in wanted:
+                    found.add(run)
+                    if len(found) == len(wanted):
+                        return found
+    return found
+
+
+@lru_cache(maxsize=4096)
+def _words_of_cached(text: str) -> tuple[str, ...]:
+    return tuple(words(text))
+
+
+def _words_of(text: str) -> Sequence[str]:
+    """The folded words of ``text``; those of short texts (the guide's, the employee's
+    answers, met at every turn) are kept, not those of a whole prompt, which is new each
+    time."""
+    if len(text) > _CACHED_TEXT_CHARS:
+        return words(text)
+    return _words_of_cached(text)

@@ -85,9 +85,10 @@ class Interviewer:
         prompt = build_messages(
             context, turns, documents, self.deps.counter, settings.prompt_token_budget
         )
-        # The guard works off the event loop, where other interviews are answered: its checks
-        # take milliseconds, but the language detector loads its models (~2 s) at first use.
-        guard = await asyncio.to_thread(self.guard, guide, sources=[prompt[0].content], turns=turns)
+        # Built on the event loop (it only keeps its sources); its checks work off the loop,
+        # where other interviews are answered: they take milliseconds, but the language
+        # detector loads its models (~2 s) at first use.
+        guard = self.guard(guide, sources=[prompt[0].content], turns=turns)
         verdict = await self._checked(model, guard, await self._reply(model, prompt, guard))
         if _ask_again(verdict):
             # The validator's retry: the one place a reply is asked for again.

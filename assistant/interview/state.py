@@ -3,8 +3,10 @@ process resumes exactly where the conversation stopped."""
 
 from __future__ import annotations
 
+import copy
 from datetime import datetime
-from enum import StrEnum
+from enum import Enum, StrEnum
+from typing import Any, Self
 
 from pydantic import BaseModel, Field
 
@@ -35,6 +37,14 @@ class SessionState(BaseModel):
     # Set by a safeguarding disclosure: the next message says whether to go on or stop.
     paused_for_safeguarding: bool = False
 
+    def __deepcopy__(self, memo: dict[int, Any] | None = None) -> Self:
+        """The copy ``model_copy(deep=True)`` makes, for the session to change apart at every
+        turn: containers copied, immutable values shared. ``copy.deepcopy`` visits each enum,
+        number and date of the state instead, about ten times slower."""
+        copied = self.__copy__()
+        copied.__dict__.update({name: _copy_of(value) for name, value in self.__dict__.items()})
+        return copied
+
     @property
     def total_questions(self) -> int:
         return sum(self.questions.values())
@@ -44,3 +54,16 @@ class SessionState(BaseModel):
             pause = (now - self.last_activity).total_seconds()
             self.active_seconds += min(max(pause, 0.0), MAX_COUNTED_PAUSE_SECONDS)
         self.last_activity = now
+
+
+_IMMUTABLE = (str, int, float, bool, Enum, datetime, type(None))
+
+
+def _copy_of(value: object) -> object:
+    if isinstance(value, _IMMUTABLE):
+        return value
+    if isinstance(value, dict):
+        return {key: _copy_of(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_copy_of(item) for item in value]
+    return copy.deepcopy(value)  # a model (a safety decision) or anything else: the full way

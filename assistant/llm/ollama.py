@@ -1,26 +1,24 @@
-"""The Ollama adapter: the only module that imports ``ollama`` and ``langchain_ollama``.
+"""The Ollama adapter: the only module that imports ``ollama``.
 
 Why each library is here:
 
-- langchain-core and langchain-ollama: whole answers (structured output included) go through
-  LangChain's ``BaseChatModel``, built here as ``ChatOllama``. That interface is what lets
-  Terrain talk to another local model server that LangChain supports by changing this one
-  constructor, with the message types and JSON-schema output handled the same way.
-- ollama: streamed answers, embeddings and server queries (version, pulled models). Streaming
-  skips LangChain because its per-piece machinery costs about twice the CPU of the reply
-  itself, and a server holding many interviews at once streams all the time; embeddings and
-  server queries gain nothing from a wrapper.
+- ollama: answers, streamed or whole (structured output included: the JSON schema goes as
+  Ollama's ``format``), embeddings and server queries (version, pulled models). Whole answers
+  are streamed too and joined here, as langchain-ollama's ``ChatOllama`` did: its per-piece
+  machinery (a message object and a merge per piece, callbacks) cost several times the CPU of
+  reading the answer, and the safety classifier asks for one at every employee message. The
+  other model servers go through LangChain's OpenAI integration
+  (:mod:`assistant.llm.openai_compatible`).
 - httpx: timeouts, connection errors, and the one endpoint the ollama client lacks.
 
-LangChain is imported when a chat model is built, not with this module: embedding a query
-(``terrain ask``, ingest) never pays for it. Both libraries raise their own exceptions;
-:func:`_translate` maps them onto the port's typed errors so that callers never see a library
-exception.
+The library raises its own exceptions; :func:`_translate` maps them onto the port's typed
+errors so that callers never see a library exception.
 """
 
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import ssl
 import time
@@ -29,7 +27,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import TYPE_CHECKING, TypeVar
+from typing import TypeVar
 
 import httpx
 import ollama
@@ -50,13 +48,8 @@ from assistant.llm.port import (
     Embedder,
     JsonSchema,
     ModelResponse,
-    Role,
 )
 from assistant.llm.retry import RetryPolicy, embed_in_batches, patience_from, with_retries
-
-if TYPE_CHECKING:
-    from langchain_core.language_models import BaseChatModel
-    from langchain_core.messages import AIMessage, BaseMessage
 
 T = TypeVar("T")
 
@@ -70,8 +63,11 @@ _CONNECTION_ERRORS: tuple[type[BaseException], ...] = (
 
 # Forgotten with their loop: a closed loop's connections are closed with it.
 _clients_by_loop: weakref.WeakKeyDictionary[
-    asyncio.AbstractEventLoop, dict[tuple[str, float, float], ollama.AsyncClient]
+    asyncio.AbstractEventLoop, dict[tuple[str, float, float, int], ollama.AsyncClient]
 ] = weakref.WeakKeyDictionary()
+# Clients per loop and server, used in turn (see OllamaProvider.client).
+CLIENTS_PER_LOOP = 8
+_turns = itertools.count()
 
 
 @lru_cache(maxsize=1)
@@ -112,7 +108,12 @@ class OllamaProvider:
         the tests each run their own)."""
         loop = asyncio.get_running_loop()
         clients = _clients_by_loop.setdefault(loop, {})
-        key = (self.host, self.connect_timeout, self.request_timeout)
+        # Requests take turns over a few clients: httpx's pool looks at each of its connections
+        # (and, for each idle one, at all of them) whenever a request starts or ends, so that
+        # one pool holding the streams of fifty interviews spent more CPU choosing a
+        # connection than reading the reply. A few pools of a dozen connections cost little.
+        shard = next(_turns) % CLIENTS_PER_LOOP
+        key = (self.host, self.connect_timeout, self.request_timeout, shard)
         if key not in clients:
             clients[key] = ollama.AsyncClient(
                 host=self.host, timeout=self.timeout, verify=_tls_context()
@@ -173,69 +174,61 @@ def _translate(error: BaseException, *, model: str, provider: OllamaProvider) ->
     return ModelResponseError(f"Unexpected failure talking to Ollama: {error!r}")
 
 
-def _to_langchain(messages: Sequence[ChatMessage]) -> list[BaseMessage]:
-    from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
-
-    kinds: dict[Role, type[BaseMessage]] = {
-        Role.SYSTEM: SystemMessage,
-        Role.USER: HumanMessage,
-        Role.ASSISTANT: AIMessage,
-    }
-    return [kinds[message.role](content=message.content) for message in messages]
-
-
-def _text_of(message: AIMessage) -> str:
-    content = message.content
-    return content if isinstance(content, str) else str(message.text)
+def _payload(messages: Sequence[ChatMessage]) -> list[dict[str, str]]:
+    return [{"role": message.role.value, "content": message.content} for message in messages]
 
 
 class OllamaChatModel(ChatModel):
     def __init__(self, provider: OllamaProvider, model: str) -> None:
-        from langchain_ollama import ChatOllama
-
         self._provider = provider
         self._model = model
-        self._chat: BaseChatModel = ChatOllama(
-            model=model,
-            base_url=provider.host,
-            temperature=provider.temperature,
-            num_ctx=provider.context_window,
-            client_kwargs={"timeout": provider.timeout, "verify": _tls_context()},
-        )
 
     @property
     def name(self) -> str:
         return self._model
 
+    def _options(self) -> dict[str, float | int]:
+        return {"temperature": self._provider.temperature, "num_ctx": self._provider.context_window}
+
     async def request(
         self, messages: Sequence[ChatMessage], *, json_schema: JsonSchema | None = None
     ) -> ModelResponse:
-        from langchain_core.messages import AIMessage
-
+        """The whole answer, streamed from Ollama (its timeout then bounds the wait between
+        two pieces, not a long answer's whole time) and joined here."""
         started = time.perf_counter()
-        lc_messages = _to_langchain(messages)
+        payload = _payload(messages)
+        async with self._provider.client() as client:
 
-        async def invoke() -> AIMessage:
-            answer = await self._chat.ainvoke(lc_messages, format=json_schema)
-            assert isinstance(answer, AIMessage)
-            return answer
+            async def invoke() -> tuple[str, ChatResponse | None]:
+                parts = await client.chat(
+                    model=self._model,
+                    messages=payload,
+                    stream=True,
+                    options=self._options(),
+                    format=json_schema,
+                )
+                received: list[str] = []
+                last: ChatResponse | None = None
+                async for part in parts:
+                    if text := part.message.content:
+                        received.append(text)
+                    last = part
+                return "".join(received), last
 
-        answer = await self._provider.call(self._model, invoke)
-        usage = answer.usage_metadata
+            text, last = await self._provider.call(self._model, invoke)
+        if last is None:
+            raise ModelResponseError("Ollama's answer could not be read: it sent nothing.")
         return ModelResponse(
-            text=_text_of(answer),
+            text=text,
             model=self._model,
-            prompt_tokens=usage["input_tokens"] if usage else None,
-            completion_tokens=usage["output_tokens"] if usage else None,
+            prompt_tokens=last.prompt_eval_count,
+            completion_tokens=last.eval_count,
             seconds=time.perf_counter() - started,
         )
 
     async def stream(self, messages: Sequence[ChatMessage]) -> AsyncIterator[str]:
-        payload = [{"role": message.role.value, "content": message.content} for message in messages]
-        options = {
-            "temperature": self._provider.temperature,
-            "num_ctx": self._provider.context_window,
-        }
+        payload = _payload(messages)
+        options = self._options()
         async with self._provider.client() as client:
 
             async def open_stream() -> tuple[AsyncIterator[ChatResponse], ChatResponse | None]:

@@ -8,9 +8,11 @@ again; a second failure raises :class:`StructuredOutputError` rather than passin
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from functools import lru_cache
+from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
@@ -36,6 +38,18 @@ class Structured(Generic[T]):
     responses: tuple[ModelResponse, ...]
 
 
+def json_schema_of(schema: type[BaseModel]) -> dict[str, Any]:
+    """``schema.model_json_schema()``, generated once per class (pydantic takes about a
+    millisecond each time, and the safety classifier asks at every answer); each caller gets
+    its own copy to change."""
+    return json.loads(_json_schema_text(schema))  # type: ignore[no-any-return]
+
+
+@lru_cache(maxsize=64)
+def _json_schema_text(schema: type[BaseModel]) -> str:
+    return json.dumps(schema.model_json_schema())
+
+
 async def request_structured(
     model: ChatModel,
     messages: Sequence[ChatMessage],
@@ -44,7 +58,7 @@ async def request_structured(
     repair_attempts: int = 1,
 ) -> Structured[T]:
     """Ask ``model`` for an instance of ``schema``; see the module docstring for the policy."""
-    json_schema = schema.model_json_schema()
+    json_schema = json_schema_of(schema)
     conversation = list(messages)
     responses: list[ModelResponse] = []
     last_error = ""

@@ -5,13 +5,33 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.exc import IntegrityError
 
 from assistant.schemas import PROFILE_FIELDS, AccountUpdate, Profile, User, UserRole
 from assistant.store.database import Repository, guarded
 from assistant.store.errors import UserExistsError, UserNotFoundError
 from assistant.store.models import SignInFailuresRow, UserRow
+
+
+@dataclass(frozen=True)
+class Standing:
+    """Whether and as whom a user may be signed in (:meth:`AccountRepository.standing`)."""
+
+    role: UserRole
+    display_name: str | None
+    token_version: int
+    disabled: bool
+    password_temporary: bool
+
+
+_STANDING = select(
+    UserRow.role,
+    UserRow.display_name,
+    UserRow.token_version,
+    UserRow.disabled,
+    UserRow.password_temporary,
+).where(UserRow.name == bindparam("name"))
 
 
 class AccountRepository(Repository):
@@ -144,6 +164,22 @@ class AccountRepository(Repository):
         with self._db.writing() as session:
             result = session.execute(delete(SignInFailuresRow).where(SignInFailuresRow.key == key))
             return bool(getattr(result, "rowcount", 0))
+
+    @guarded("reading whether a user may sign in")
+    def standing(self, name: str) -> Standing | None:
+        """What the web app checks of a signed-in user at every request, read alone (the
+        whole record, profile included, costs twice the CPU); None if there is no such user."""
+        with self._db.reading() as session:
+            row = session.execute(_STANDING, {"name": name}).first()
+        if row is None:
+            return None
+        return Standing(
+            role=UserRole(row.role),
+            display_name=row.display_name,
+            token_version=row.token_version,
+            disabled=bool(row.disabled),
+            password_temporary=bool(row.password_temporary),
+        )
 
     @guarded("reading a user")
     def get(self, name: str) -> User | None:

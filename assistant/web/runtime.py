@@ -19,6 +19,7 @@ from assistant.interview.session import SessionDeps
 from assistant.privacy import owner_key
 from assistant.schemas import Interview, UserRole
 from assistant.store import Store
+from assistant.web.sessions import CHECKED_ACCOUNT
 
 log = logging.getLogger(__name__)
 
@@ -78,9 +79,13 @@ class Runtime:
         return self._deps
 
     async def account(self, user_name: str | None) -> Account | None:
-        """The user's current record: roles are read from the store on every request."""
+        """The user's current record: roles are read from the store on every request (once:
+        the record the request's token was just checked against, when it is this user's)."""
         if not user_name:
             return None
+        checked = CHECKED_ACCOUNT.get()
+        if checked is not None and checked.name == user_name:
+            return checked
         return await asyncio.to_thread(account_of, self.store, user_name)
 
     async def employee_owns(self, user_name: str, interview_id: str) -> Interview | None:

@@ -18,8 +18,12 @@ import asyncio
 import ipaddress
 import json
 import logging
+import os
+import time
 from collections.abc import Awaitable, Callable, MutableMapping
 from contextvars import ContextVar
+from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -33,6 +37,11 @@ log = logging.getLogger(__name__)
 
 # The address of the client of the request being served (for sign-in throttling).
 CLIENT_ADDRESS: ContextVar[str | None] = ContextVar("terrain_client_address", default=None)
+# The account the token of the event or request being handled was checked against, a moment
+# ago, from the store: the handler reads it here instead of from the store again
+# (Runtime.account). Set for one Socket.IO event or one API request, and seen by the tasks
+# it starts (a task copies the context it is created in).
+CHECKED_ACCOUNT: ContextVar[Account | None] = ContextVar("terrain_checked_account", default=None)
 TOKEN_VERSION = "token_version"  # noqa: S105 - the key in the token's user metadata
 UPLOAD_PATH = "/project/file"
 HSTS = b"max-age=31536000"
@@ -75,13 +84,39 @@ def account_of_token(store: Store, token: str | None) -> Account | None:
     """:func:`current_account` of a Chainlit sign-in token (None for a bad or expired one)."""
     if not token:
         return None
-    from chainlit.auth.jwt import decode_jwt
-
-    try:
-        user = decode_jwt(token)
-    except Exception:  # expired, forged or garbled: no account, whatever the reason
+    claims = _claims_of(token, os.environ.get("CHAINLIT_AUTH_SECRET") or "")
+    if claims is None or claims.expires <= _now():
         return None
-    return current_account(store, user.identifier, user.metadata)
+    return current_account(store, claims.identifier, claims.metadata)
+
+
+def _now() -> float:
+    return time.time()
+
+
+@dataclass(frozen=True)
+class Claims:
+    identifier: str
+    metadata: object
+    expires: float  # seconds since the epoch
+
+
+@lru_cache(maxsize=1024)
+def _claims_of(token: str, secret: str) -> Claims | None:
+    """What a token signed with ``secret`` says (None if its signature fails, or it is
+    garbled), read as Chainlit's ``decode_jwt`` reads it. A token's signature and claims never
+    change, so they are checked once, at its first event; its expiry is compared with the
+    clock at every event by the caller, and whether its account may still use it is read from
+    the store every time (:func:`current_account`)."""
+    import jwt
+
+    if not secret:
+        return None
+    try:
+        claims = jwt.decode(token, secret, algorithms=["HS256"], options={"verify_exp": False})
+        return Claims(str(claims["identifier"]), claims.get("metadata"), float(claims["exp"]))
+    except Exception:  # forged or garbled, or without a name or an expiry: no account
+        return None
 
 
 def guard_chainlit_api(store: Callable[[], Store]) -> None:
@@ -97,6 +132,7 @@ def guard_chainlit_api(store: Callable[[], Store]) -> None:
             raise HTTPException(status_code=503, detail="The database cannot be read") from error
         if account is None:
             raise HTTPException(status_code=401, detail="Invalid authentication token")
+        CHECKED_ACCOUNT.set(account)  # in this request's context only
         return await get_current_user(token)
 
     app.dependency_overrides[get_current_user] = checked_user
@@ -131,8 +167,10 @@ def guard_socket_events(store: Callable[[], Store]) -> None:
         async def event(sid: str, *args: Any) -> Any:
             session = WebsocketSession.get(sid)
             token = session.token if session is not None else None
+            account: Account | None = None
             try:
-                current = await asyncio.to_thread(account_of_token, store(), token) is not None
+                account = await asyncio.to_thread(account_of_token, store(), token)
+                current = account is not None
             except StoreError as error:
                 # The database cannot tell (restarting, full, read-only). The handler meets the
                 # same failure and tells the employee in their language; disconnecting instead
@@ -142,7 +180,11 @@ def guard_socket_events(store: Callable[[], Store]) -> None:
             if not current:
                 await sio.disconnect(sid)
                 return None
-            return await handler(sid, *args)
+            checked = CHECKED_ACCOUNT.set(account)
+            try:
+                return await handler(sid, *args)
+            finally:
+                CHECKED_ACCOUNT.reset(checked)
 
         return event
 
