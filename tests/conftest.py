@@ -57,6 +57,7 @@ BOTH_DATABASES = frozenset(
         "test_erasure_leaves_no_copy.py",
         "test_retention.py",
         "test_report_build_jobs.py",
+        "test_shared_knowledge.py",
     }
 )
 

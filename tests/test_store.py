@@ -50,6 +50,11 @@ TABLES = {
     "access_log",
     "workers",
     "sign_in_failures",
+    # The knowledge base's shared state (issue 26).
+    "pending_passages",
+    "document_people",
+    "lexical_index",
+    "ingest_runs",
 }
 
 
