@@ -18,7 +18,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Iterator, Mapping, Sequence
-from functools import cached_property
+from functools import cached_property, partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -121,21 +121,37 @@ class KnowledgeBase:
             tokenizer=self.settings.tokenizer,
         )
         knowledge = (await asyncio.to_thread(lambda: self.database)).knowledge
+        run: str | None = None
+
+        def record_run() -> None:
+            # Before the first write: until the run ends, readers check the saved index
+            # against the stores. A run that writes nothing records nothing.
+            nonlocal run
+            run = knowledge.ingest_started()
+
         ingestor = Ingestor(
-            self.store, self.pending, self.embedder, options, embed_model=self.settings.embed_model
+            self.store,
+            self.pending,
+            self.embedder,
+            options,
+            embed_model=self.settings.embed_model,
+            before_writing=record_run,
         )
         before = await asyncio.to_thread(knowledge.lexical_state)
-        run = await asyncio.to_thread(knowledge.ingest_started)
         report = await ingestor.run(
             files, prune=prune, reindex=reindex, on_file=on_file, on_vectors=on_vectors
         )
         # Another ingest under way or dead before this one may have written passages the saved
         # index and people lack: bring both in line with the stores then, as after a change.
         behind = before.token is None or before.ingests_under_way > 0
-        if report.changed or behind or await asyncio.to_thread(self._lexical_is_stale):
+        wrote = run is not None
+        if report.changed or behind or (wrote and await asyncio.to_thread(self._lexical_is_stale)):
+            if run is None:
+                await asyncio.to_thread(record_run)
+            assert run is not None
             await asyncio.to_thread(self._publish_all, run)
-        else:
-            await asyncio.to_thread(knowledge.publish, ingest=run)
+        elif run is not None:
+            await asyncio.to_thread(partial(knowledge.publish, ingest=run))
         return report
 
     def _publish_all(self, run: str) -> None:
@@ -204,8 +220,8 @@ class KnowledgeBase:
         the database's (one small query), else loaded. If the database cannot be read, the one
         loaded last (a search goes on; the next one checks again)."""
         try:
-            state = self.database.knowledge.lexical_state()
-            if self._loaded is not None and self._loaded[0] == state.token:
+            token = self.database.knowledge.lexical_token()
+            if self._loaded is not None and self._loaded[0] == token:
                 return self._loaded[1]
             saved = self.database.knowledge.lexical_index()
         except TerrainError as error:

@@ -39,9 +39,9 @@ class PendingPassages:
         """Every waiting file of ``collection``, by source, with its hash and chunk ids."""
         ids: dict[str, list[str]] = {}
         hashes: dict[str, str] = {}
-        for passage in self._knowledge.pending(collection.value):
-            ids.setdefault(passage.source, []).append(passage.id)
-            hashes[passage.source] = passage.content_hash
+        for source, content_hash, chunk_id in self._knowledge.pending_files(collection.value):
+            ids.setdefault(source, []).append(chunk_id)
+            hashes[source] = content_hash
         return {source: IndexedFile(hashes[source], tuple(ids[source])) for source in ids}
 
     def put(self, records: Iterable[ChunkRecord]) -> None:

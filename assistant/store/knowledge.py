@@ -54,7 +54,7 @@ class SavedLexicalIndex:
 
 @dataclass(frozen=True)
 class LexicalState:
-    """What a reader checks before each search: one small row and a count."""
+    """The saved index's token and marker, and how many ingests are recorded as under way."""
 
     token: str | None
     marker: str | None
@@ -112,16 +112,26 @@ class KnowledgeRepository(Repository):
             return int(session.scalar(select(func.count()).select_from(PendingPassageRow)) or 0)
 
     @guarded("reading passages without vectors")
-    def pending(self, collection: str | None = None) -> list[PendingPassage]:
-        """The waiting passages (of ``collection`` only, when given), by id."""
+    def pending(self) -> list[PendingPassage]:
+        """The waiting passages, by id."""
         query = select(PendingPassageRow).order_by(PendingPassageRow.id)
-        if collection is not None:
-            query = query.where(PendingPassageRow.collection == collection)
         with self._db.reading() as session:
             return [
                 PendingPassage(row.id, row.collection, row.source, row.content_hash, row.record)
                 for row in session.scalars(query)
             ]
+
+    @guarded("reading passages without vectors")
+    def pending_files(self, collection: str) -> list[tuple[str, str, str]]:
+        """(source, content hash, id) of each waiting passage of ``collection``, by id: what
+        an ingest compares files with, without reading the passages."""
+        query = (
+            select(PendingPassageRow.source, PendingPassageRow.content_hash, PendingPassageRow.id)
+            .where(PendingPassageRow.collection == collection)
+            .order_by(PendingPassageRow.id)
+        )
+        with self._db.reading() as session:
+            return [(row[0], row[1], row[2]) for row in session.execute(query)]
 
     # ------------------------------------------------------------- people named
 
@@ -147,6 +157,14 @@ class KnowledgeRepository(Repository):
             running = session.scalar(select(func.count()).select_from(IngestRunRow)) or 0
         token, marker = (saved[0], saved[1]) if saved else (None, None)
         return LexicalState(token, marker, int(running))
+
+    @guarded("checking the lexical index")
+    def lexical_token(self) -> str | None:
+        """The saved index's token (None before any): what a process checks before a search."""
+        with self._db.reading() as session:
+            return session.scalar(
+                select(LexicalIndexRow.token).where(LexicalIndexRow.id == _LEXICAL_ROW)
+            )
 
     @guarded("reading the lexical index")
     def lexical_index(self) -> SavedLexicalIndex | None:
