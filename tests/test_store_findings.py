@@ -108,7 +108,7 @@ def assert_utc(moment: datetime) -> None:
     assert moment.utcoffset() == timedelta(0)
 
 
-HEAD_REVISION = "0014"
+HEAD_REVISION = "0016"
 
 
 # -- migrations 0002 and 0003 -------------------------------------------------------------------
