@@ -58,6 +58,7 @@ BOTH_DATABASES = frozenset(
         "test_retention.py",
         "test_report_build_jobs.py",
         "test_campaigns.py",
+        "test_shared_knowledge.py",
     }
 )
 

@@ -567,8 +567,7 @@ async def test_a_search_after_an_interrupted_ingest_reads_the_store_again(
     ingested: KnowledgeBase,
 ) -> None:
     # An ingest that died after writing a passage to Chroma, before the lexical index caught up.
-    flag = ingested.settings.data_dir / "ingest-in-progress"
-    flag.touch()
+    ingested.database.knowledge.ingest_started()
     record = next(ingested.store.records())
     space = ingested.store.embedding_space()
     assert space is not None

@@ -57,8 +57,8 @@ def _naming_the_documents_people(script: Scripted) -> Scripted:
     return script
 
 
-async def _ingest(settings: Settings, folder: Path) -> None:
-    base = KnowledgeBase(settings, embedder=None)
+async def _ingest(settings: Settings, folder: Path, store: Store) -> None:
+    base = KnowledgeBase(settings, embedder=None, database=store)
     report = await base.ingest(base.files([folder], None), prune=True)
     assert report.ok
 
@@ -88,8 +88,8 @@ def test_a_person_named_in_a_company_document_is_absent_from_every_leadership_fi
     tmp_store: Store, make_settings: SettingsFactory, company: Path
 ) -> None:
     settings = make_settings(report_min_people=3, report_min_people_for_quotes=3)
-    asyncio.run(_ingest(settings, company))
-    assert {"Josiane Ferrand", "Bertrand Vasseur"} <= company_people(settings.data_dir)
+    asyncio.run(_ingest(settings, company, tmp_store))
+    assert {"Josiane Ferrand", "Bertrand Vasseur"} <= company_people(tmp_store)
     store_study(tmp_store, _naming_the_documents_people(scripted(12)))
 
     quotes, files = _published_files(tmp_store, settings)
@@ -113,23 +113,23 @@ def test_without_the_documents_the_same_quote_is_not_shown_redacted(
 
 
 def test_names_follow_their_document_when_it_changes_or_is_removed(
-    make_settings: SettingsFactory, company: Path
+    make_settings: SettingsFactory, company: Path, tmp_store: Store
 ) -> None:
     settings = make_settings()
-    asyncio.run(_ingest(settings, company))
-    first = load_people(settings.data_dir)
+    asyncio.run(_ingest(settings, company, tmp_store))
+    first = load_people(tmp_store)
     assert set(first.documents) == {"astreinte.md"}
 
     (company / "astreinte.md").write_text(PROCEDURE.replace("Bertrand Vasseur", "Odile Marchal"))
-    asyncio.run(_ingest(settings, company))
-    names = company_people(settings.data_dir)
+    asyncio.run(_ingest(settings, company, tmp_store))
+    names = company_people(tmp_store)
     assert "Odile Marchal" in names
     assert "Bertrand Vasseur" not in names
 
     (company / "astreinte.md").unlink()
     (company / "notes.md").write_text("Rien de particulier.\n", encoding="utf-8")
-    asyncio.run(_ingest(settings, company))
-    assert company_people(settings.data_dir) == set()
+    asyncio.run(_ingest(settings, company, tmp_store))
+    assert company_people(tmp_store) == set()
 
 
 def test_only_what_reads_as_a_name_is_kept() -> None:

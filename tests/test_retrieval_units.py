@@ -116,15 +116,14 @@ def test_lexical_search_ranks_and_filters() -> None:
     assert LexicalIndex.build([]).search("visite", 3) == []
 
 
-def test_saved_lexical_index_round_trips(tmp_path: pytest.TempPathFactory) -> None:
+def test_saved_lexical_index_round_trips() -> None:
     index = LexicalIndex.build([_record("a", "accueil du public"), _record("b", "facturation")])
-    directory = tmp_path / "lexical"  # type: ignore[operator]
-    index.save(directory)
-    index.save(directory)  # replacing a saved index works too
-    loaded = LexicalIndex.load(directory)
-    assert loaded is not None
-    assert LexicalIndex.saved_marker(directory) == index.marker == loaded.marker
+    loaded = LexicalIndex.from_blobs(index.records_blob(), index.bm25_blob())
+    assert loaded.marker == index.marker
+    assert loaded.records == index.records
     assert [r.id for r, _ in loaded.search("accueillir", 2)] == ["a"]
+    empty = LexicalIndex.build([])
+    assert LexicalIndex.from_blobs(empty.records_blob(), empty.bm25_blob()).search("a", 1) == []
 
 
 def test_fusion_rewards_agreement_and_keeps_margins() -> None:

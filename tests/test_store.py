@@ -51,6 +51,11 @@ TABLES = {
     "workers",
     "sign_in_failures",
     "campaigns",
+    # The knowledge base's shared state (issue 26).
+    "pending_passages",
+    "document_people",
+    "lexical_index",
+    "ingest_runs",
 }
 
 

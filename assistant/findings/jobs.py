@@ -45,6 +45,7 @@ from assistant.schemas import (
 )
 from assistant.store import InterviewNotFoundError, JobClaimLostError, Store
 from assistant.store.jobs import DEFAULT_LEASE_SECONDS
+from assistant.store.leases import keep_leased
 from assistant.store.queueing import said_beyond_consent
 from assistant.tokens import TokenCounter
 from assistant.vocabulary import NotQueuedReason, QueuedBecause
@@ -56,8 +57,6 @@ EXTRACTION = JobKind.EXTRACTION
 # a worker that died; a leased one is claimed again once its lease runs out.
 STALE_AFTER_SECONDS = 3600.0
 STOPPED_REASON = "its worker stopped before it ended; it runs again from the start"
-# How many times a worker renews its job's lease within one lease's length.
-RENEWALS_PER_LEASE = 3
 
 
 NOT_QUEUED_DETAILS = {
@@ -229,7 +228,15 @@ class ExtractionJobs:
             self.store.jobs.claim_next, EXTRACTION, lease_seconds=self.lease_seconds
         ):
             claim = job.claim or ""  # claim_next always gives one
-            renewing = asyncio.create_task(self._keep_leased(job.id, claim))
+            renewing = asyncio.create_task(
+                keep_leased(
+                    self.store.jobs,
+                    job.id,
+                    claim=claim,
+                    lease_seconds=self.lease_seconds,
+                    what="job",
+                )
+            )
             try:
                 return await self._run(job, claim)
             except asyncio.CancelledError:
@@ -244,19 +251,6 @@ class ExtractionJobs:
                 with suppress(asyncio.CancelledError):
                     await renewing
         return None
-
-    async def _keep_leased(self, job_id: str, claim: str) -> None:
-        """Renew the job's lease while it runs, well before it would run out."""
-        while True:
-            await asyncio.sleep(self.lease_seconds / RENEWALS_PER_LEASE)
-            try:
-                await asyncio.to_thread(
-                    self.store.jobs.renew, job_id, claim=claim, lease_seconds=self.lease_seconds
-                )
-            except JobClaimLostError:
-                return  # settling the job will say so
-            except TerrainError as error:  # the database is briefly unavailable: try again
-                log.warning("Could not renew the lease of job %s: %s", job_id, error)
 
     async def _run(self, job: Job, claim: str) -> Job:
         store = self.store

@@ -24,7 +24,7 @@ async def session_deps(settings: Settings, store: Store | None = None) -> Sessio
     if store is None:
         store = await asyncio.to_thread(Store.open, settings)
     try:
-        base = KnowledgeBase(settings, embedder_for(settings))
+        base = KnowledgeBase(settings, embedder_for(settings), store)
         retriever = await asyncio.to_thread(base.retriever)
     except Exception as error:
         log.warning("Retrieval unavailable, questions will not cite documents: %s", error)

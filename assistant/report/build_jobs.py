@@ -36,13 +36,12 @@ from assistant.schemas import (
 )
 from assistant.store import JobClaimLostError, Store
 from assistant.store.jobs import DEFAULT_LEASE_SECONDS
+from assistant.store.leases import keep_leased
 
 log = logging.getLogger(__name__)
 
 REPORT_BUILD = JobKind.REPORT_BUILD
 STOPPED_REASON = "its worker stopped before it ended; it runs again from the start"
-# How many times a running build's lease is renewed within one lease's length.
-RENEWALS_PER_LEASE = 3
 # Chooses the model for a build asked with narratives (None: none can be made).
 ModelFactory = Callable[[Settings], ChatModel]
 
@@ -103,7 +102,15 @@ class ReportBuildJobs:
         """Run a build this process holds, its progress recorded as it goes (and told to
         ``on_progress``); the job as it ended, or None if another worker took it meanwhile."""
         claim = job.claim or ""
-        renewing = asyncio.create_task(self._keep_leased(job.id, claim))
+        renewing = asyncio.create_task(
+            keep_leased(
+                self.store.jobs,
+                job.id,
+                claim=claim,
+                lease_seconds=self.lease_seconds,
+                what="report build",
+            )
+        )
         try:
             return await self._run(job, claim, on_progress)
         except asyncio.CancelledError:
@@ -118,18 +125,6 @@ class ReportBuildJobs:
             renewing.cancel()
             with suppress(asyncio.CancelledError):
                 await renewing
-
-    async def _keep_leased(self, job_id: str, claim: str) -> None:
-        while True:
-            await asyncio.sleep(self.lease_seconds / RENEWALS_PER_LEASE)
-            try:
-                await asyncio.to_thread(
-                    self.store.jobs.renew, job_id, claim=claim, lease_seconds=self.lease_seconds
-                )
-            except JobClaimLostError:
-                return  # settling the job will say so
-            except TerrainError as error:  # the database is briefly unavailable: try again
-                log.warning("Could not renew the lease of report build %s: %s", job_id, error)
 
     async def _run(
         self,

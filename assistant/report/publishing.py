@@ -151,7 +151,9 @@ def known_names(store: Store, settings: Settings, interviews: Sequence[Interview
     """Names the redactor must hide whatever its model says: account names and display
     names, the interviews' pseudonyms, and the people named in the company's ingested
     documents (found at ingest)."""
-    names = {interview.pseudonym for interview in interviews} | company_people(settings.data_dir)
+    names = {interview.pseudonym for interview in interviews} | company_people(
+        store, settings.data_dir
+    )
     for account in store.accounts.all():
         names.add(account.name)
         if account.display_name:
@@ -195,7 +197,7 @@ def gather_inputs(
         findings=findings,
         profiles=profiles_of(interviews),
         known_names=known_names(store, settings, interviews),
-        allowed_terms=company_terms(settings.data_dir),
+        allowed_terms=company_terms(store),
         employee_words={i.id: employee_turns(store.interviews.turns(i.id)) for i in interviews},
         sources=load_source_catalogue(Path(settings.knowledge_dir) / "sources", settings.language),
     )

@@ -213,9 +213,17 @@ class Ingestor:
     embedder: Embedder | None
     options: ChunkingOptions = field(default_factory=ChunkingOptions)
     embed_model: str = ""  # named in the advice when there is no embedder
+    # Called once, before the run's first write to the stores (an unchanged run writes none).
+    before_writing: Callable[[], None] | None = None
 
     def __post_init__(self) -> None:
         self._tokens = TokenCounter(self.options.tokenizer)
+        self._wrote = False
+
+    def _writing(self) -> None:
+        if not self._wrote and self.before_writing is not None:
+            self.before_writing()
+        self._wrote = True
 
     async def run(
         self,
@@ -272,6 +280,7 @@ class Ingestor:
             return False
 
         def move() -> None:
+            self._writing()
             self.pending.put(self.store.records())
             self.store.reset()
             self.store.claim(gate.model, len(probe[0]))
@@ -319,6 +328,7 @@ class Ingestor:
         old_ids: Sequence[str],
     ) -> None:
         """Write a file's new passages, then remove its old ones."""
+        self._writing()
         new_ids = {record.id for record in records}
         stale = [chunk_id for chunk_id in old_ids if chunk_id not in new_ids]
         if vectors is not None:
@@ -347,6 +357,7 @@ class Ingestor:
                 on_vectors(start + len(batch), len(waiting))
 
     def _move_to_store(self, records: list[ChunkRecord], vectors: list[list[float]]) -> None:
+        self._writing()
         self.store.add(records, vectors)
         self.pending.remove([record.id for record in records])
 
@@ -387,6 +398,8 @@ class Ingestor:
             for record in [*self.store.records(), *self.pending.records()]
             if record.origin in origins and (record.collection, record.source) not in present
         ]
+        if stale:
+            self._writing()
         self.store.delete([record.id for record in stale])
         self.pending.remove([record.id for record in stale])
         return sorted({record.source for record in stale})

@@ -3,27 +3,42 @@
 Its passages are those in Chroma (with their vectors) and the pending ones (without, yet); the
 lexical index is built from both, so that search finds every passage ingested. The people the
 company's documents name are read from both as well (:mod:`assistant.retrieval.people`).
+
+Nothing of it is held by one process: the vector store (a Chroma server when several processes
+search) and the database hold it all, and every process that shares the two answers the same.
+An ingest, whichever process runs it, records itself in the database while it writes, then
+saves the lexical index and the people named in one transaction; a process searching checks
+the database's index token before each search and loads a newer index when there is one. The
+vector store and the database go together: two databases over one Chroma server would each
+keep an index of their own.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator, Sequence
-from functools import cached_property
+import logging
+from collections.abc import Iterator, Mapping, Sequence
+from functools import cached_property, partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pydantic import BaseModel
 
 from assistant.config import Settings
+from assistant.errors import TerrainError
 from assistant.llm import Embedder
 from assistant.retrieval.chroma import open_chroma
+from assistant.retrieval.legacy import adopt_local_files
 from assistant.retrieval.lexical import LexicalIndex, corpus_marker
 from assistant.retrieval.pending import PendingPassages
 from assistant.retrieval.records import ChunkRecord, Collection
 from assistant.retrieval.search import Retriever
 from assistant.retrieval.vector_store import VectorStore
+from assistant.store import Store
+from assistant.store.knowledge import DocumentNames
 from assistant.wording import counted
+
+log = logging.getLogger(__name__)
 
 
 class IndexStatus(BaseModel):
@@ -55,11 +70,28 @@ if TYPE_CHECKING:
 
 
 class KnowledgeBase:
-    def __init__(self, settings: Settings, embedder: Embedder | None) -> None:
+    """``database``: the store to share the index's state through (opened from ``settings``
+    when not given)."""
+
+    def __init__(
+        self, settings: Settings, embedder: Embedder | None, database: Store | None = None
+    ) -> None:
         self.settings = settings
         self.embedder = embedder
-        self.lexical_dir = settings.data_dir / "lexical"
-        self.pending = PendingPassages(settings.data_dir / "pending-passages.sqlite3")
+        self._given_database = database
+        # The lexical index this object loaded, with the database's token for it: reused while
+        # the token is the database's (checked before each search), never served after.
+        self._loaded: tuple[str, LexicalIndex] | None = None
+
+    @cached_property
+    def database(self) -> Store:
+        store = self._given_database or Store.open(self.settings)
+        adopt_local_files(self.settings.data_dir, store)
+        return store
+
+    @cached_property
+    def pending(self) -> PendingPassages:
+        return PendingPassages(self.database)
 
     @cached_property
     def store(self) -> VectorStore:
@@ -81,7 +113,6 @@ class KnowledgeBase:
     ) -> IngestReport:
         """Index ``files``; with ``reindex``, embed every passage again with the embedder."""
         from assistant.retrieval.ingest import ChunkingOptions, Ingestor
-        from assistant.retrieval.people import people_file, update_people
 
         options = ChunkingOptions(
             max_tokens=self.settings.chunk_tokens,
@@ -89,26 +120,71 @@ class KnowledgeBase:
             max_bytes=int(self.settings.max_file_mb * 1_000_000),
             tokenizer=self.settings.tokenizer,
         )
+        knowledge = (await asyncio.to_thread(lambda: self.database)).knowledge
+        run: str | None = None
+
+        def record_run() -> None:
+            # Before the first write: until the run ends, readers check the saved index
+            # against the stores. A run that writes nothing records nothing.
+            nonlocal run
+            run = knowledge.ingest_started()
+
         ingestor = Ingestor(
-            self.store, self.pending, self.embedder, options, embed_model=self.settings.embed_model
+            self.store,
+            self.pending,
+            self.embedder,
+            options,
+            embed_model=self.settings.embed_model,
+            before_writing=record_run,
         )
-        self.settings.data_dir.mkdir(parents=True, exist_ok=True)
-        self._writing_flag.touch()
+        before = await asyncio.to_thread(knowledge.lexical_state)
         report = await ingestor.run(
             files, prune=prune, reindex=reindex, on_file=on_file, on_vectors=on_vectors
         )
-        if report.changed or self._lexical_is_stale():
-            self.rebuild_lexical_index()
-        if report.changed or not people_file(self.settings.data_dir).exists():
-            await asyncio.to_thread(update_people, self.settings.data_dir, self.records())
-        # Only once the lexical index matches the store: a crash before leaves the flag, and
-        # the next search checks the store again.
-        self._writing_flag.unlink(missing_ok=True)
+        # Another ingest under way or dead before this one may have written passages the saved
+        # index and people lack: bring both in line with the stores then, as after a change.
+        behind = before.token is None or before.ingests_under_way > 0
+        wrote = run is not None
+        if report.changed or behind or (wrote and await asyncio.to_thread(self._lexical_is_stale)):
+            if run is None:
+                await asyncio.to_thread(record_run)
+            assert run is not None
+            await asyncio.to_thread(self._publish_all, run)
+        elif run is not None:
+            await asyncio.to_thread(partial(knowledge.publish, ingest=run))
         return report
+
+    def _publish_all(self, run: str) -> None:
+        """Save the lexical index and the people named of the stores' passages as they are
+        now, and end the ingest ``run``, in one transaction."""
+        from assistant.retrieval.people import as_stored, load_people, people_after
+
+        records = list(self.records())
+        index = LexicalIndex.build(records)
+        people = people_after(load_people(self.database), records)
+        self._save(index, people=as_stored(people), run=run)
+
+    def _save(
+        self,
+        index: LexicalIndex,
+        *,
+        people: Mapping[str, DocumentNames] | None = None,
+        run: str | None = None,
+    ) -> None:
+        token = self.database.knowledge.publish(
+            marker=index.marker,
+            records=index.records_blob(),
+            bm25=index.bm25_blob(),
+            passages=len(index.records),
+            people=people,
+            ingest=run,
+        )
+        assert token is not None
+        self._loaded = (token, index)
 
     def without_vectors(self) -> int:
         """How many passages wait for a vector (read without opening the vector store)."""
-        return len(set(self.pending.ids()))
+        return self.pending.count()
 
     def status(self) -> IndexStatus:
         space = self.store.embedding_space()
@@ -128,33 +204,49 @@ class KnowledgeBase:
         yield from (record for record in self.store.records() if record.id not in ids)
 
     def rebuild_lexical_index(self) -> LexicalIndex:
+        """Build the lexical index from the stores and save it for every process."""
         index = LexicalIndex.build(self.records())
-        index.save(self.lexical_dir)
+        self._save(index)
         return index
 
     def lexical_index(self) -> LexicalIndex:
-        """The saved lexical index, rebuilt first if it is missing or behind the store."""
+        """The saved lexical index, rebuilt first if there is none or it is behind the stores."""
         if self._lexical_is_stale():
             return self.rebuild_lexical_index()
-        return LexicalIndex.load(self.lexical_dir) or self.rebuild_lexical_index()
+        return self.current_lexical_index()
+
+    def current_lexical_index(self) -> LexicalIndex:
+        """The lexical index the database holds now: the one loaded already while its token is
+        the database's (one small query), else loaded. If the database cannot be read, the one
+        loaded last (a search goes on; the next one checks again)."""
+        try:
+            token = self.database.knowledge.lexical_token()
+            if self._loaded is not None and self._loaded[0] == token:
+                return self._loaded[1]
+            saved = self.database.knowledge.lexical_index()
+        except TerrainError as error:
+            if self._loaded is None:
+                raise
+            log.warning("Cannot check the lexical index, searching the one loaded: %s", error)
+            return self._loaded[1]
+        if saved is None:
+            return self.rebuild_lexical_index()
+        index = LexicalIndex.from_blobs(saved.records, saved.bm25)
+        self._loaded = (saved.token, index)
+        return index
 
     def retriever(self) -> Retriever:
-        return Retriever(lambda: self.store, self.lexical_index(), self.embedder)
+        """A retriever that searches the newest lexical index saved, whoever saved it."""
+        self.lexical_index()
+        return Retriever(lambda: self.store, self.current_lexical_index, self.embedder)
 
     def _lexical_is_stale(self) -> bool:
-        saved = LexicalIndex.saved_marker(self.lexical_dir)
-        if saved is not None and self._only_writer() and not self._writing_flag.exists():
-            # Every write to a local index goes through ingest(), which rebuilds the lexical
-            # index before lowering the flag: without the flag, the two agree.
+        """No index saved, or an ingest under way (or dead) and the saved index's passages
+        are not the stores'. Without an ingest under way, the saved index is the stores':
+        every write goes through ingest(), which saves the index before it ends."""
+        state = self.database.knowledge.lexical_state()
+        if state.token is None:
+            return True
+        if not state.ingests_under_way:
             return False
-        return saved != corpus_marker(set(self.store.chunk_ids()) | set(self.pending.ids()))
-
-    def _only_writer(self) -> bool:
-        """Whether only this machine's ingest writes the vector store (a local Chroma folder;
-        a Chroma server may be written by other machines)."""
-        return not self.settings.chroma_url
-
-    @property
-    def _writing_flag(self) -> Path:
-        """Present while an ingest may have written passages the lexical index lacks."""
-        return self.settings.data_dir / "ingest-in-progress"
+        return state.marker != corpus_marker(set(self.store.chunk_ids()) | set(self.pending.ids()))

@@ -2,16 +2,22 @@
 
 Chroma holds the passages that have a vector and the pending store those still without one;
 this index is derived from both and rebuilt whenever an ingest changes anything, so they never
-drift apart. It is saved next to the vector store with the chunk records it was built from, and
-a marker of the chunk ids, so that a stale copy is detected.
+drift apart. It is saved in the database (``store.knowledge``) with the chunk records it was
+built from and a marker of the chunk ids, so that a stale copy is detected.
+
+Why the database rather than rebuilding it from the vector store in each process: building
+costs seconds per 10,000 passages (analysis and indexing), and a process must not answer from
+a copy older than another's. The saved copy carries a token, new at each save: a process
+reuses the copy it loaded while the token is the database's, and loads the new one otherwise.
 """
 
 from __future__ import annotations
 
+import gzip
 import hashlib
-import json
-import shutil
+import io
 import tempfile
+import zipfile
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
@@ -21,10 +27,6 @@ import numpy.typing as npt
 
 from assistant.retrieval.analysis import passage_terms, query_terms
 from assistant.retrieval.records import ChunkRecord
-
-_RECORDS_FILE = "chunks.jsonl"
-_MARKER_FILE = "marker.json"
-_BM25_DIR = "bm25"
 
 
 def corpus_marker(chunk_ids: Iterable[str]) -> str:
@@ -56,41 +58,37 @@ class LexicalIndex:
         bm25.index(corpus, show_progress=False)
         return cls(kept, bm25)
 
-    def save(self, directory: Path) -> None:
-        """Write the index atomically: a reader sees the old copy or the new, never half."""
-        directory.parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(dir=directory.parent, prefix=".lexical-"))
-        with (staging / _RECORDS_FILE).open("w", encoding="utf-8") as out:
-            for record in self.records:
-                out.write(record.model_dump_json() + "\n")
-        if self._bm25 is not None:
-            self._bm25.save(str(staging / _BM25_DIR), show_progress=False)
-        (staging / _MARKER_FILE).write_text(json.dumps({"marker": self.marker}))
-        backup = directory.with_name(directory.name + ".old")
-        if directory.exists():
-            directory.rename(backup)
-        staging.rename(directory)
-        shutil.rmtree(backup, ignore_errors=True)
+    def records_blob(self) -> bytes:
+        """The passages, as compressed JSON lines."""
+        lines = "".join(record.model_dump_json() + "\n" for record in self.records)
+        return gzip.compress(lines.encode(), compresslevel=1)
+
+    def bm25_blob(self) -> bytes | None:
+        """bm25s's own files, in one zip (None for an empty index)."""
+        if self._bm25 is None:
+            return None
+        with tempfile.TemporaryDirectory(prefix="terrain-bm25-") as folder:
+            self._bm25.save(folder, show_progress=False)
+            packed = io.BytesIO()
+            with zipfile.ZipFile(packed, "w", zipfile.ZIP_STORED) as archive:
+                for path in sorted(Path(folder).iterdir()):
+                    archive.write(path, path.name)
+        return packed.getvalue()
 
     @classmethod
-    def load(cls, directory: Path) -> LexicalIndex | None:
-        """The saved index, or None if there is none (or it is unreadable: rebuild it)."""
-        try:
-            with (directory / _RECORDS_FILE).open(encoding="utf-8") as lines:
-                records = [ChunkRecord.model_validate_json(line) for line in lines]
-            bm25 = None
-            if records:
-                bm25 = bm25s.BM25.load(str(directory / _BM25_DIR), show_progress=False)
-        except (OSError, ValueError):
-            return None
-        return cls(records, bm25)
-
-    @staticmethod
-    def saved_marker(directory: Path) -> str | None:
-        try:
-            return str(json.loads((directory / _MARKER_FILE).read_text())["marker"])
-        except (OSError, ValueError, KeyError):
-            return None
+    def from_blobs(cls, records: bytes, bm25: bytes | None) -> LexicalIndex:
+        """The index :meth:`records_blob` and :meth:`bm25_blob` saved."""
+        kept = [
+            ChunkRecord.model_validate_json(line)
+            for line in gzip.decompress(records).splitlines()
+            if line
+        ]
+        if not kept or bm25 is None:
+            return cls(kept, None)
+        with tempfile.TemporaryDirectory(prefix="terrain-bm25-") as folder:
+            with zipfile.ZipFile(io.BytesIO(bm25)) as archive:
+                archive.extractall(folder)
+            return cls(kept, bm25s.BM25.load(folder, show_progress=False))
 
     def search(
         self, query: str, k: int, filters: Mapping[str, str | int] | None = None

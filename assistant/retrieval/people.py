@@ -4,24 +4,28 @@ A procedure or an organisation chart names the people an employee talks about ("
 Ferrand"), and an employee quoting them later may name them by a first name or a surname alone.
 At ingest, the company's documents (never the essay's sources) are read for person names
 (:mod:`assistant.personal_data.names`). They are kept per document, with the hash of the
-content they were read from, in ``people-named.json`` beside the index, so that a document
-unchanged is not read again and a document changed or removed takes its names with it.
+content they were read from, so that a document unchanged is not read again and a document
+changed or removed takes its names with it.
+
+They are kept in the database (``store.knowledge``), written in the same transaction as the
+lexical index of the same passages: a report built by any worker, on any machine, redacts the
+same people. Deriving them from the vector store at each report instead would mean running
+spaCy over every company passage each time.
 
 spaCy loads only when a company document is new or changed, never to read the names.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from pathlib import Path
 
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field
 
 from assistant.personal_data.names import names_and_terms_in
 from assistant.retrieval.records import ChunkRecord, Collection
-
-PEOPLE_FILE = "people-named.json"
+from assistant.store import Store
+from assistant.store.knowledge import DocumentNames
 
 
 class DocumentPeople(BaseModel):
@@ -30,7 +34,7 @@ class DocumentPeople(BaseModel):
     terms: list[str] | None = Field(
         default=None,
         description="The document's own proper nouns that name no one (its products, sites, "
-        "services); None in a file written before they were read (the document is read again).",
+        "services); None when kept by a version that did not read them (it is read again).",
     )
 
 
@@ -50,34 +54,38 @@ class PeopleNamed(BaseModel):
         return {t for t in terms if t.casefold() not in name_words}
 
 
-def people_file(data_dir: Path) -> Path:
-    return data_dir / PEOPLE_FILE
+def load_people(store: Store) -> PeopleNamed:
+    """What the last ingest found (nothing before any ingest)."""
+    return PeopleNamed(
+        documents={
+            source: DocumentPeople(
+                content_hash=found.content_hash, names=found.names, terms=found.terms
+            )
+            for source, found in store.knowledge.people().items()
+        }
+    )
 
 
-def load_people(data_dir: Path) -> PeopleNamed:
-    """What the last ingest found (nothing, before any ingest or if the file is unreadable:
-    the next ingest writes it again)."""
-    try:
-        return PeopleNamed.model_validate_json(people_file(data_dir).read_text(encoding="utf-8"))
-    except (OSError, ValidationError):
-        return PeopleNamed()
+def company_people(store: Store, data_dir: Path | None = None) -> set[str]:
+    """The person names of the company's ingested documents. ``data_dir``: a data folder that
+    may still hold a previous version's file of them, moved into the database first (a report
+    built before the next ingest redacts them all the same)."""
+    if data_dir is not None:
+        from assistant.retrieval.legacy import adopt_local_files
+
+        adopt_local_files(data_dir, store)
+    return load_people(store).names()
 
 
-def company_people(data_dir: Path) -> set[str]:
-    """The person names of the company's ingested documents."""
-    return load_people(data_dir).names()
-
-
-def company_terms(data_dir: Path) -> set[str]:
+def company_terms(store: Store) -> set[str]:
     """The company's own products, sites and services named in its ingested documents: the
     report's redaction must not take them for people."""
-    return load_people(data_dir).terms()
+    return load_people(store).terms()
 
 
-def update_people(data_dir: Path, records: Iterable[ChunkRecord]) -> PeopleNamed:
-    """Bring the file in line with the company passages in the index: read the documents new
-    or changed since, forget those removed. Writes the file only when it changed."""
-    previous = load_people(data_dir)
+def people_after(previous: PeopleNamed, records: Iterable[ChunkRecord]) -> PeopleNamed:
+    """The people named in the company passages of ``records``: the documents new or changed
+    since ``previous`` are read, those removed forgotten."""
     passages: dict[str, list[ChunkRecord]] = {}
     for record in records:
         if record.collection == Collection.COMPANY:
@@ -92,10 +100,11 @@ def update_people(data_dir: Path, records: Iterable[ChunkRecord]) -> PeopleNamed
         texts = [c.text for c in sorted(chunks, key=lambda c: c.chunk_index)]
         names, terms = names_and_terms_in(texts)
         documents[source] = DocumentPeople(content_hash=content_hash, names=names, terms=terms)
-    current = PeopleNamed(documents=documents)
-    if current != previous or not people_file(data_dir).exists():
-        data_dir.mkdir(parents=True, exist_ok=True)
-        temporary = people_file(data_dir).with_suffix(".tmp")
-        temporary.write_text(json.dumps(current.model_dump(), ensure_ascii=False, indent=1))
-        temporary.replace(people_file(data_dir))
-    return current
+    return PeopleNamed(documents=documents)
+
+
+def as_stored(people: PeopleNamed) -> dict[str, DocumentNames]:
+    return {
+        source: DocumentNames(document.content_hash, document.names, document.terms)
+        for source, document in people.documents.items()
+    }

@@ -84,11 +84,12 @@ class Retriever:
     def __init__(
         self,
         open_store: Callable[[], VectorStore] | None,
-        lexical: LexicalIndex,
+        lexical: LexicalIndex | Callable[[], LexicalIndex],
         embedder: Embedder | None,
     ) -> None:
         """``open_store`` gives the vector store, called at the first dense search (None:
-        lexical search only)."""
+        lexical search only). ``lexical`` is the lexical index, or what gives the current one
+        before each search (another process may have saved a newer one)."""
         self._open_store = open_store
         self._store: VectorStore | None = None
         self._space: EmbeddingSpace | None = None
@@ -107,7 +108,12 @@ class Retriever:
         wanted = dict(filters or {})
         depth = max(4 * k, 20)
         lexical_filters = wanted | ({"collection": collection.value} if collection else {})
-        lexical = self._lexical.search(query, depth, lexical_filters)
+        index = (
+            self._lexical
+            if isinstance(self._lexical, LexicalIndex)
+            else await asyncio.to_thread(self._lexical)
+        )
+        lexical = index.search(query, depth, lexical_filters)
         dense = await self._dense(query, depth, collection, wanted)
         if dense is None:
             hits = [

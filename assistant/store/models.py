@@ -27,6 +27,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -328,3 +329,54 @@ class WorkerRow(Base):
     pid: Mapped[int] = mapped_column(Integer)
     started_at: Mapped[datetime]
     seen_at: Mapped[datetime]
+
+
+# ---------------------------------------------------------------- the shared knowledge base
+# Derived from the company's documents (never from transcripts): what every process reads so
+# that any replica searches and redacts the same (:mod:`assistant.store.knowledge`).
+
+
+class PendingPassageRow(Base):
+    """A passage indexed for lexical search whose vector is still to be computed."""
+
+    __tablename__ = "pending_passages"
+
+    id: Mapped[str] = mapped_column(String(1000), primary_key=True)
+    collection: Mapped[str] = mapped_column(String(32), index=True)
+    source: Mapped[str] = mapped_column(Text)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    record: Mapped[str] = mapped_column(Text)
+
+
+class DocumentPeopleRow(Base):
+    """The people one company document names (and its proper nouns that name no one)."""
+
+    __tablename__ = "document_people"
+
+    source: Mapped[str] = mapped_column(String(1000), primary_key=True)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    names: Mapped[list[str]] = mapped_column(JSON)
+    terms: Mapped[list[str] | None] = mapped_column(JSON)
+
+
+class LexicalIndexRow(Base):
+    """The lexical index as last built (one row): its passages and its BM25 arrays."""
+
+    __tablename__ = "lexical_index"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token: Mapped[str] = mapped_column(String(32))
+    marker: Mapped[str] = mapped_column(String(64))
+    passages: Mapped[int] = mapped_column(Integer)
+    records: Mapped[bytes] = mapped_column(LargeBinary)
+    bm25: Mapped[bytes | None] = mapped_column(LargeBinary)
+    built_at: Mapped[datetime]
+
+
+class IngestRunRow(Base):
+    """An ingest under way (or one that died): the lexical index may lag the stores."""
+
+    __tablename__ = "ingest_runs"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    started_at: Mapped[datetime]

@@ -30,6 +30,7 @@ from assistant.store.errors import StoreError
 from assistant.store.findings import FindingRepository
 from assistant.store.interviews import InterviewRepository
 from assistant.store.jobs import JobRepository
+from assistant.store.knowledge import KnowledgeRepository
 from assistant.store.models import utc_now
 from assistant.store.reports import ReportRepository
 from assistant.store.workers import WorkerRepository
@@ -50,6 +51,7 @@ class Store:
         self.access = AccessLogRepository(self._database)
         self.workers = WorkerRepository(self._database)
         self.campaigns = CampaignRepository(self._database)
+        self.knowledge = KnowledgeRepository(self._database)
 
     @classmethod
     def open(cls, settings: Settings, *, clock: Clock = utc_now) -> Store:
