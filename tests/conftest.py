@@ -113,6 +113,13 @@ def postgres() -> Iterator[PostgresCluster]:
 
 
 @pytest.fixture
+def postgres_url(postgres: PostgresCluster) -> str:
+    """The session's PostgreSQL test database, emptied (tests/postgres.py)."""
+    postgres.empty()
+    return postgres.url
+
+
+@pytest.fixture
 def database_url(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str | None:
     """None: the test's store is a SQLite file of its own (the default). In the modules of
     ``BOTH_DATABASES``, also the URL of the PostgreSQL test database, migrated and emptied,

@@ -46,8 +46,7 @@ from tests.conftest import SettingsFactory
 from tests.postgres import PostgresCluster
 from tests.report_scripts import Scripted, scripted
 from tests.report_store import store_study
-from tests.test_report_publishing import approve_all, drafted
-from tests.test_store_findings import finding
+from tests.support.records import approve_all, drafted, finding
 
 Copies = Callable[[str], int]
 

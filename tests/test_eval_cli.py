@@ -19,7 +19,7 @@ from assistant.evaluation.cases import (
     collect_cases,
 )
 from assistant.evaluation.results import load_results
-from tests.test_cli_startup import heavy_among, help_of, top_level_modules_after
+from tests.support.startup import heavy_among, help_of, top_level_modules_after
 
 EVALS = Path(__file__).resolve().parent.parent / "evals"
 

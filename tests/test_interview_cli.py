@@ -18,7 +18,7 @@ from assistant.store import Store
 from tests.conftest import CHAT_MODEL, EMBED_MODEL
 from tests.guard_checks import assert_reached_safely, guide_sources, instructions
 from tests.ollama_server import OllamaTestServer, compromised_responder, free_port_url
-from tests.test_guard import ANSWERS as PHASE_ANSWERS
+from tests.support.answers import PHASE_ANSWERS
 
 
 @pytest.fixture

@@ -21,7 +21,6 @@ from assistant.report.publishing import (
     NoPublishedReportError,
     UnreviewedQuotesError,
     WithdrawnVersionError,
-    build_draft,
     decide_quote,
     latest_published_report,
     publish,
@@ -35,13 +34,13 @@ from assistant.schemas import (
     JobStatus,
     QuoteDecision,
     ReportStatus,
-    ReportVersion,
     WithdrawalReason,
 )
 from assistant.store import Store
 from tests.conftest import SettingsFactory
 from tests.report_scripts import Scripted, scripted
 from tests.report_store import store_study
+from tests.support.records import approve_all, drafted
 
 
 @pytest.fixture
@@ -53,15 +52,6 @@ def report_settings(make_settings: SettingsFactory) -> Settings:
 def study(tmp_store: Store) -> tuple[Scripted, dict[str, str]]:
     script = scripted(12)
     return script, store_study(tmp_store, script)
-
-
-def drafted(store: Store, settings: Settings) -> ReportVersion:
-    return asyncio.run(build_draft(store, settings, None, actor="claire"))
-
-
-def approve_all(store: Store, draft: ReportVersion) -> None:
-    for quote in quotes_of(draft):
-        decide_quote(store, quote.id, QuoteDecision.APPROVED)
 
 
 def run_republishing(store: Store, settings: Settings) -> list[Job]:

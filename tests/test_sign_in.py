@@ -23,10 +23,7 @@ from assistant.cli import app
 from assistant.config import load_settings
 from assistant.schemas import UserRole
 from assistant.store import Store
-from tests.test_store_findings import SettableClock
-from tests.test_store_postgres import postgres_url
-
-__all__ = ["postgres_url"]  # the fixture, for the PostgreSQL test
+from tests.support.records import SettableClock
 
 GOOD = "correct horse battery"
 WEAK = ["aaaaaaaaaa", "password12", "1234567890"]

@@ -23,10 +23,8 @@ from assistant.llm.testing import Fail, ModelRequest, Reply, ScriptedChatModel
 from assistant.schemas import JobKind, JobStatus
 from assistant.store import JobClaimLostError, Store
 from tests.ollama_server import OllamaTestServer
-from tests.test_extraction_logic import coded_reply
-from tests.test_findings import extraction_reply
-from tests.test_findings_jobs import closed_interview
-from tests.test_store_findings import SettableClock
+from tests.support.extraction import coded_reply, extraction_reply
+from tests.support.records import SettableClock, closed_interview
 
 EXTRACTION = JobKind.EXTRACTION
 TERRAIN = Path(sys.executable).with_name("terrain")

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from assistant.schemas import AccountUpdate, Profile
+from tests.support.employee_chat import consented, interview_of
 from tests.web.server import WebServer
-from tests.web.test_employee import consented, interview_of
 
 
 async def test_an_interview_started_in_the_web_app_keeps_the_profile_it_started_with(

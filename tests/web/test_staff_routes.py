@@ -15,8 +15,8 @@ from fastapi.routing import APIRoute
 from assistant.schemas import JobKind, UserRole
 from assistant.store import Store
 from assistant.web.pages.routes import PREFIX, ROUTES, UNKNOWN_PAGE, StaffRoute, page, router
+from tests.support.review import Seeded, seed
 from tests.web.server import ACCOUNTS, PASSWORD, WebServer
-from tests.web.test_review import Seeded, seed
 from tests.web.waiting import HANG_CAP_SECONDS
 
 # One account per role; None: nobody signed in.
