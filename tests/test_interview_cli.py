@@ -191,6 +191,7 @@ def test_messages_carry_no_line_break_of_the_terminals_making(
     assert f"Terrain: {paragraphs[0]}" in result.stdout.splitlines()
 
 
+@pytest.mark.slow
 def test_one_ctrl_c_stops_and_says_how_to_resume(environment: Path, tmp_path: Path) -> None:
     env = {
         **os.environ,

@@ -43,6 +43,8 @@ from tests.report_fakes import prompts_of, report_model, unreachable_model
 from tests.report_scripts import Scripted, scripted
 from tests.support.report import inputs_for
 
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "test-artifacts"
 

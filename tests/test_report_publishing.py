@@ -243,6 +243,7 @@ print(",".join(loaded) or "none")
 """
 
 
+@pytest.mark.slow
 def test_a_withdrawal_returns_without_loading_the_redactor_and_the_worker_republishes(
     make_settings: SettingsFactory, monkeypatch: pytest.MonkeyPatch
 ) -> None:

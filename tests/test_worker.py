@@ -153,6 +153,7 @@ def _marked_interviews(store: Store, count: int) -> dict[str, str]:
     return made
 
 
+@pytest.mark.slow
 def test_two_workers_on_one_database_run_each_job_exactly_once(
     settings: Settings, ollama_server: OllamaTestServer
 ) -> None:
@@ -184,6 +185,7 @@ def test_two_workers_on_one_database_run_each_job_exactly_once(
     assert [(job.status, job.attempts) for job in jobs] == [(JobStatus.DONE, 1)] * len(markers)
 
 
+@pytest.mark.slow
 def test_a_worker_killed_mid_job_leaves_it_to_another_worker(
     settings: Settings, ollama_server: OllamaTestServer
 ) -> None:

@@ -25,6 +25,8 @@ from tests.support.review import Seeded, seed
 from tests.web.server import PASSWORD, WebServer
 from tests.web.waiting import HANG_CAP_MS
 
+pytestmark = pytest.mark.slow
+
 AXE = Path(__file__).with_name("node_modules") / "axe-core" / "axe.min.js"
 SEVERE = ("serious", "critical")
 DESKTOP: dict[str, Any] = {"viewport": {"width": 1280, "height": 900}}

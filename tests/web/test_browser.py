@@ -18,6 +18,8 @@ from tests.support.browser import ARTIFACTS, CHROMIUM, LAUNCH_ARGS
 from tests.web.server import PASSWORD, WebServer
 from tests.web.waiting import HANG_CAP_MS
 
+pytestmark = pytest.mark.slow
+
 HOSTILE = "<img src=x onerror=alert(1)> [un lien](javascript:alert(1)) **gras**"
 FIRST_QUESTION = "Quel est votre métier ici ?"
 REPLIES = [

@@ -22,6 +22,8 @@ from tests.web.pages_client import PagesClient, pages_client
 from tests.web.server import ROOT, free_port
 from tests.web.waiting import HANG_CAP_MS, HANG_CAP_SECONDS
 
+pytestmark = pytest.mark.slow
+
 ARTIFACTS = ROOT / "test-artifacts"
 SELECTED = "[personne A] oublie ses repas"
 TIMEOUT = HANG_CAP_MS  # the first masked page loads spaCy's pipeline: waits end when it is shown

@@ -32,6 +32,8 @@ from tests.support.extraction import findings, proposed
 from tests.web.server import ACCOUNTS, PASSWORD, ROOT, WebServer
 from tests.web.waiting import HANG_CAP_MS
 
+pytestmark = pytest.mark.slow
+
 if TYPE_CHECKING:
     from playwright.async_api import Browser, Page
 

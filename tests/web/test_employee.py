@@ -19,6 +19,8 @@ from tests.web.client import WebClient, plain
 from tests.web.server import WebServer
 from tests.web.waiting import HANG_CAP_SECONDS
 
+pytestmark = pytest.mark.slow
+
 
 def interviewer_and_coder(body: dict[str, Any]) -> str:
     """The interviewer; asked for findings, it codes the first employee turn it is shown."""

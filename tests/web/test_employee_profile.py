@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
+
 from assistant.schemas import AccountUpdate, Profile
 from tests.support.employee_chat import consented, interview_of
 from tests.web.server import WebServer
+
+pytestmark = pytest.mark.slow
 
 
 async def test_an_interview_started_in_the_web_app_keeps_the_profile_it_started_with(

@@ -18,6 +18,8 @@ from tests.support.employee_chat import ANSWERS, consented, interview_of, interv
 from tests.support.extraction import extraction_reply
 from tests.web.server import ACCOUNTS, CHAT_MODEL, EMBED_MODEL, WebServer
 
+pytestmark = pytest.mark.slow
+
 KEY = "sk-serve-2b7e"
 EXTRACTION_WAIT = 120  # seconds at most; the poll ends as soon as the findings are stored
 

@@ -29,6 +29,8 @@ from tests.conftest import SettingsFactory
 from tests.support.privacy_pages import ACCOUNTS, SAID, THIRD_PARTY, seed
 from tests.web.pages_client import PagesClient, pages_client
 
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture
 def pages(make_settings: SettingsFactory) -> Iterator[PagesClient]:

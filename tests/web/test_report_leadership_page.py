@@ -21,6 +21,8 @@ from tests.support.report_pages import ACCOUNTS, _published
 from tests.support.report_reading import screenshots
 from tests.web.pages_client import PagesClient, pages_client
 
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture
 def pages(make_settings: SettingsFactory) -> Iterator[PagesClient]:

@@ -24,6 +24,8 @@ from tests.report_store import store_study
 from tests.support.report_pages import ACCOUNTS, QUOTE_FORM, _built, _published
 from tests.web.pages_client import PASSWORD, PagesClient, pages_client
 
+pytestmark = pytest.mark.slow
+
 ROLE_OF = {role: name for name, role in ACCOUNTS.items()}
 OURS = ("/staff/report", "/staff/leadership", "/staff/admin")
 

@@ -32,6 +32,8 @@ from tests.conftest import SettingsFactory
 from tests.support.review import Seeded, seed
 from tests.web.pages_client import PagesClient, pages_client
 
+pytestmark = pytest.mark.slow
+
 ACCOUNTS = {
     "alice": UserRole.EMPLOYEE,
     "fanny": UserRole.FACILITATOR,

@@ -19,6 +19,8 @@ from tests.support.review import Seeded, seed
 from tests.web.server import ACCOUNTS, PASSWORD, WebServer
 from tests.web.waiting import HANG_CAP_SECONDS
 
+pytestmark = pytest.mark.slow
+
 # One account per role; None: nobody signed in.
 AS = {
     UserRole.EMPLOYEE: "alice",
