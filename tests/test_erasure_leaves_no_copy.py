@@ -244,6 +244,7 @@ def _with_marker(script: Scripted, number: int, marker: str) -> None:
         script.findings[position] = found.model_copy(update={"evidence": evidence})
 
 
+@pytest.mark.slow
 def test_the_republishing_after_an_erasure_leaves_no_copy_of_the_withdrawn_version(
     store: Store, erasure_settings: Settings, copies: Copies
 ) -> None:

@@ -90,6 +90,7 @@ def test_publishing_refuses_unreviewed_quotes_and_keeps_only_approved_ones(
     assert len(shown) == len(quotes) - 1
 
 
+@pytest.mark.slow
 def test_erasing_an_interview_republishes_without_its_words_or_counts(
     tmp_store: Store, report_settings: Settings, study: tuple[Scripted, dict[str, str]]
 ) -> None:
@@ -151,6 +152,7 @@ def _every_rendering(report: Report) -> list[str]:
     return [report_json(report), render_html(report), render_markdown(report), pdf_text]
 
 
+@pytest.mark.slow
 def test_erasure_withdraws_every_version_that_used_the_interview_and_republishes_each(
     tmp_store: Store, report_settings: Settings, study: tuple[Scripted, dict[str, str]]
 ) -> None:

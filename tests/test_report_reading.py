@@ -35,6 +35,8 @@ from tests.support.browser import CHROMIUM
 from tests.support.report import inputs_for
 from tests.support.report_reading import ARTIFACTS, ROOT, screenshots
 
+pytestmark = pytest.mark.slow
+
 INTERVIEWER_COPY = "[10] Intervieweur : Qu'est-ce qu'elle vous a dit…"
 
 

@@ -163,6 +163,7 @@ def test_upgrading_a_0002_database_keeps_its_data(db_url: str) -> None:
         engine.dispose()
 
 
+@pytest.mark.slow
 def test_downgrading_0003_restores_the_old_columns(store: Store, db_url: str) -> None:
     sqlite_only(db_url)
     interview = store.interviews.create(language="fr", owner_key="owner:k2")
@@ -519,6 +520,7 @@ def test_finish_and_fail_a_missing_job(store: Store) -> None:
         store.jobs.fail("nope", error=" ")
 
 
+@pytest.mark.slow
 def test_requeue_stale_jobs_gives_back_a_dead_workers_jobs(db_url: str) -> None:
     clock = SettableClock()
     with Store(db_url, clock=clock) as store:

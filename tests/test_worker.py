@@ -235,6 +235,7 @@ def test_a_worker_killed_mid_job_leaves_it_to_another_worker(
     assert second.returncode == 0, stderr.decode()  # SIGTERM stops it cleanly
 
 
+@pytest.mark.slow
 def test_the_server_s_worker_extracts_a_closed_interview_and_stops_with_it(
     monkeypatch: pytest.MonkeyPatch, settings: Settings, ollama_server: OllamaTestServer
 ) -> None:
