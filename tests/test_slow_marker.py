@@ -39,7 +39,7 @@ def test_quick():
 
 
 def _run(
-    pytester: pytest.Pytester, *args: str, ini: str = "fast_test_cpu_budget = 0.3"
+    pytester: pytest.Pytester, *args: str, ini: str = "fast_test_cpu_budget = 0.1"
 ) -> pytest.RunResult:
     pytester.makeini(f"[pytest]\nmarkers =\n    slow: slow\n{ini}\n")
     # Only the plugin under test: the installed ones (LangSmith's, Hypothesis') cost seconds.
@@ -54,9 +54,7 @@ def test_an_unmarked_test_over_the_cpu_budget_fails_telling_to_mark_it(
     pytester.makepyfile(test_busy=BUSY)
     result = _run(pytester)
     result.assert_outcomes(passed=2, failed=1)
-    result.stdout.fnmatch_lines(
-        ["*test_busy is not marked slow but took * s of CPU (budget 0.3 s)*"]
-    )
+    result.stdout.fnmatch_lines(["*test_busy is not marked slow but took * s of CPU (budget * s)*"])
     result.stdout.fnmatch_lines(["*Mark it `@pytest.mark.slow`*"])
 
 
