@@ -8,11 +8,13 @@ is honoured as well as ``TERRAIN_OLLAMA_HOST`` because that is where Ollama user
 from __future__ import annotations
 
 import os
+import sys
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Literal, get_args, get_origin
 
 from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
+from pydantic.fields import FieldInfo
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -30,13 +32,15 @@ PositiveSeconds = Annotated[float, Field(gt=0)]
 
 
 def _default_data_dir() -> Path:
+    """`$XDG_DATA_HOME/terrain`, else `~/.local/share/terrain`"""
     xdg = os.environ.get("XDG_DATA_HOME")
     base = Path(xdg) if xdg else Path.home() / ".local" / "share"
     return base / "terrain"
 
 
 class Settings(BaseSettings):
-    """Everything an operator can set. Field docs double as the README's settings table."""
+    """Everything an operator can set. Field docs are the settings table of docs/settings.md
+    (`make settings-doc` writes it; tests/test_docs.py checks it is up to date)."""
 
     model_config = SettingsConfigDict(
         env_prefix=ENV_PREFIX,
@@ -141,13 +145,13 @@ class Settings(BaseSettings):
         ),
         min_length=1,
         description="Who to contact, shown when an employee reports that someone in their "
-        "care is being harmed.",
+        "care is being harmed (set your service's own channel).",
     )
     safety_min_confidence: float = Field(
         default=0.7,
         ge=0,
         le=1,
-        description="Least confidence at which the safety classifier's category routes a "
+        description="Least confidence (0–1) at which the safety classifier's category routes a "
         "message the guide's cue words did not catch.",
     )
     extraction_window_tokens: int = Field(
@@ -160,33 +164,40 @@ class Settings(BaseSettings):
         default=5.0,
         ge=0.1,
         le=3600,
-        description="Seconds an idle extraction worker waits before looking for jobs again.",
+        description="Seconds an idle extraction worker waits before looking for queued jobs again.",
     )
     doctor_min_free_mb: int = Field(
         default=1024,
         ge=0,
-        description="`terrain doctor` warns when the data folder's disk has less free space "
-        "than this, in MB: a full disk stops every interview from being saved.",
+        description="`terrain doctor` fails its free-space check when the disk holding the "
+        "data folder has less free space than this, in MB: with a full disk nothing can be "
+        "saved, and employees are told so.",
     )
     job_lease_seconds: float = Field(
         default=60.0,
         ge=5,
         le=86400,
-        description="Seconds a claimed job stays its worker's without renewal; a dead "
-        "worker's job is claimed again after this.",
+        description="Seconds a claimed job stays its worker's without renewal (the worker "
+        "renews it while it runs); a dead worker's job is claimed again after this.",
     )
     codebook: Path | None = Field(
-        default=None, description="Codebook file; unset means prompts/codebook.yaml."
+        default=None, description="Codebook file; unset means `prompts/codebook.yaml`."
     )
     report_min_people: int = Field(
-        default=5, ge=1, description="Fewest people a count in the report may cover."
+        default=5,
+        ge=1,
+        description="Fewest people a count in the leadership report may cover; below it the "
+        'report hides the count ("hidden").',
     )
     report_min_people_for_quotes: int = Field(
-        default=10, ge=1, description="Fewest people a report must cover to show any quote."
+        default=10,
+        ge=1,
+        description="Fewest people the report must cover before it shows any verbatim quote.",
     )
     secret_key: SecretStr | None = Field(
         default=None,
-        description="Secret for keyed hashes (owner keys); unset means one kept in the data dir.",
+        description="Secret for the keyed hashes (owner keys) that link employees to their "
+        "interviews; unset means one generated in the data dir (`secret.key`).",
     )
     chroma_url: str | None = Field(
         default=None,
@@ -200,38 +211,45 @@ class Settings(BaseSettings):
         default=None,
         ge=1,
         description="Days an ended interview is kept after its end; the worker then erases it "
-        "(its published reports stay). Unset means kept until erased by hand.",
+        "(by the same path as an erasure request) and the jobs page says how many went and "
+        "when. Published reports stay, republished without them. Unset means kept until "
+        'erased by hand. The consent text and the "Lisez-moi" page state it.',
     )
     auth_header: str | None = Field(
         default=None,
         min_length=1,
         description="HTTP header in which a trusted single sign-on proxy passes the user name "
-        "to the web app; unset (the default) turns header login off.",
+        "to the web app (e.g. `X-Forwarded-User`); unset turns header login off. Only set it "
+        "behind a proxy that strips this header from clients' requests.",
     )
     mask_third_parties: bool = Field(
         default=True,
         description="Replace the names, phone numbers, e-mail and postal addresses, dates of "
         "birth and health details of the people employees mention by labels in what "
-        "facilitators read (transcript pages, findings' exports, QDPX); false shows them.",
+        "facilitators read (transcript pages, findings' exports, QDPX); `false` shows them "
+        "(docs/privacy.md says what masking costs and misses).",
     )
     # -- sign-in and sessions (issue 21) --
     sign_in_delay_after: int = Field(
         default=3,
         ge=1,
         description="Failed sign-ins of one account after which each new try must wait "
-        "(sign_in_delay_seconds, doubling at each failure).",
+        "(TERRAIN_SIGN_IN_DELAY_SECONDS, doubling at each failure, up to "
+        "`assistant.auth.MAX_WAIT_SECONDS`).",
     )
     sign_in_delay_seconds: float = Field(
         default=1.0,
         ge=0,
-        description="The first wait after sign_in_delay_after failures, in seconds; it doubles "
-        "at each further failure, up to assistant.auth.MAX_WAIT_SECONDS.",
+        description="The first wait after TERRAIN_SIGN_IN_DELAY_AFTER failures, in seconds; it "
+        "doubles at each further failure, up to `assistant.auth.MAX_WAIT_SECONDS`; 0 turns "
+        "waits off (the lock remains).",
     )
     sign_in_lock_after: int = Field(
         default=10,
         ge=1,
-        description="Failed sign-ins of one account that lock it for sign_in_lock_minutes "
-        "(`terrain users unlock NAME` lifts the lock).",
+        description="Failed sign-ins of one account that lock it for "
+        "TERRAIN_SIGN_IN_LOCK_MINUTES (`terrain users unlock NAME` lifts the lock). Counted in "
+        "the database, so every process agrees.",
     )
     sign_in_lock_minutes: float = Field(
         default=15.0,
@@ -243,11 +261,12 @@ class Settings(BaseSettings):
         default=50,
         ge=1,
         description="Failed sign-ins from one client address (whatever the account) that lock "
-        "that address for sign_in_lock_minutes; waits start at half of it.",
+        "that address for TERRAIN_SIGN_IN_LOCK_MINUTES; waits start at half of it.",
     )
     trusted_proxies: str = Field(
         default="",
-        description="Comma-separated addresses of reverse proxies whose X-Forwarded-For and "
+        description="Comma-separated addresses (or networks) of reverse proxies whose "
+        "X-Forwarded-For and "
         "X-Forwarded-Proto are believed: the client's address for sign-in throttling, and "
         "HTTPS for Secure cookies and HSTS. Empty: no proxy is believed.",
     )
@@ -260,25 +279,29 @@ class Settings(BaseSettings):
         default=1024,
         ge=16,
         description="Largest request body the web app accepts, in KB; a larger one is refused "
-        "from its declared length, before it is read.",
+        "(413) from its declared length, before it is read.",
     )
     auth_profile_fields: str = Field(
         default="",
         description="With single sign-on, where each profile field comes from: "
-        "'job=HEADER_OR_CLAIM,site=…,team=…' (a header with TERRAIN_AUTH_HEADER, a claim of "
-        "the provider's user data with OAuth); a value given at sign-on replaces the account's.",
+        "'job=HEADER_OR_CLAIM,site=…,team=…', e.g. `job=X-Job,site=X-Site,team=X-Team` (a "
+        "header with TERRAIN_AUTH_HEADER, a claim of the provider's user data with OAuth); a "
+        "value given at sign-on replaces the account's, interviews already started keep "
+        "theirs. Header login: the proxy must strip these headers from clients' requests too.",
     )
     staff_language: Literal["fr", "en"] | None = Field(
         default=None,
         description="Language of the facilitators' research export (the QDPX codebook, "
-        "variables and memos), whatever the interviews' languages; unset means `language`.",
+        "variables and memos), whatever the interviews' languages; unset means "
+        "TERRAIN_LANGUAGE.",
     )
 
     model_provider: Literal["ollama", "openai"] = Field(
         default="ollama",
         description="Which kind of model server answers: `ollama`, or `openai` for an "
         "OpenAI-compatible server (vLLM, llama.cpp's llama-server, SGLang, LM Studio) at "
-        "TERRAIN_OPENAI_BASE_URL; the chat and embedding models are then its served model names.",
+        "TERRAIN_OPENAI_BASE_URL; the chat and embedding models are then its served model "
+        "names (docs/model-servers.md).",
     )
     openai_base_url: str = Field(
         default="http://127.0.0.1:8000/v1",
@@ -299,7 +322,8 @@ class Settings(BaseSettings):
     )
     openai_thinking: bool = Field(
         default=False,
-        description="Let a reasoning model of the OpenAI-compatible server think before it "
+        description="Let a reasoning model (Qwen3…) of the OpenAI-compatible server think "
+        "before it "
         "answers; false (the default) asks its chat template to skip thinking "
         "(`chat_template_kwargs: {enable_thinking: false}`), which structured output needs.",
     )
@@ -377,3 +401,80 @@ def load_settings(**overrides: object) -> Settings:
 def get_settings() -> Settings:
     """The process-wide settings, read once."""
     return load_settings()
+
+
+# -- the settings table of docs/settings.md, generated from the fields above ------------------
+
+TABLE_START = "<!-- settings table: generated from assistant/config.py by `make settings-doc` -->"
+TABLE_END = "<!-- end of the settings table -->"
+_LONG_DEFAULT = 40
+
+
+def _variables(name: str, field: FieldInfo) -> str:
+    alias = field.validation_alias
+    names = [
+        choice
+        for choice in (alias.choices if isinstance(alias, AliasChoices) else ())
+        if isinstance(choice, str) and choice.isupper()
+    ]
+    return " or ".join(f"`{variable}`" for variable in names or [ENV_PREFIX + name.upper()])
+
+
+def _shown_default(field: FieldInfo) -> str:
+    if field.default_factory is not None:
+        return (field.default_factory.__doc__ or "computed").strip()
+    value = field.default
+    if value is None:
+        return "unset"
+    if isinstance(value, bool):
+        return f"`{str(value).lower()}`"
+    if value == "":
+        return "empty"
+    if len(str(value)) > _LONG_DEFAULT:
+        return f'"{value}"'
+    return f"`{value}`"
+
+
+def _choices(annotation: object) -> list[str]:
+    if get_origin(annotation) is Literal:
+        return [str(choice) for choice in get_args(annotation)]
+    return [choice for argument in get_args(annotation) for choice in _choices(argument)]
+
+
+def settings_table() -> str:
+    """The settings as a Markdown table: each variable, its default and its field doc."""
+    rows = ["| variable | default | meaning |", "|---|---|---|"]
+    for name, field in Settings.model_fields.items():
+        meaning = field.description or ""
+        if choices := _choices(field.annotation):
+            meaning += " One of " + ", ".join(f"`{choice}`" for choice in choices) + "."
+        cells = (_variables(name, field), _shown_default(field), meaning)
+        rows.append("| " + " | ".join(cell.replace("|", "\\|") for cell in cells) + " |")
+    return "\n".join(rows) + "\n"
+
+
+def with_settings_table(document: str) -> str:
+    """``document`` with the generated table between its two markers."""
+    before, start, rest = document.partition(TABLE_START)
+    _, end, after = rest.partition(TABLE_END)
+    if not start or not end:
+        raise ValueError(f"the document lacks the markers {TABLE_START!r} and {TABLE_END!r}")
+    return f"{before}{TABLE_START}\n{settings_table()}{TABLE_END}{after}"
+
+
+def main(arguments: list[str]) -> int:
+    """``python -m assistant.config --markdown`` prints the table; ``--write FILE`` puts it
+    between the markers of FILE (``make settings-doc`` writes docs/settings.md)."""
+    if arguments == ["--markdown"]:
+        print(settings_table(), end="")
+        return 0
+    if len(arguments) == 2 and arguments[0] == "--write":
+        path = Path(arguments[1])
+        path.write_text(with_settings_table(path.read_text(encoding="utf-8")), encoding="utf-8")
+        return 0
+    print("usage: python -m assistant.config --markdown | --write FILE", file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

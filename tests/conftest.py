@@ -1,10 +1,9 @@
 """Shared fixtures: the network guard, the Ollama-protocol test server, isolated settings, a
-store of the test's own; and the ``slow`` marker, applied here so that it stays right as tests
-are added."""
+store of the test's own; and the ``slow`` marker's hooks (tests/support/slow_marker.py): each
+slow test declares it, and a test without it that goes over the fast tests' budget fails."""
 
 from __future__ import annotations
 
-import inspect
 import os
 import shutil
 import tempfile
@@ -19,6 +18,14 @@ from tests import network_guard
 from tests.ollama_server import OllamaTestServer
 from tests.postgres import PostgresCluster, PostgresMissingError, postgres_cluster
 
+# The slow marker, declared by each slow test or module and checked against a budget.
+from tests.support.slow_marker import (  # noqa: F401 (hooks pytest finds here)
+    pytest_addoption,
+    pytest_ignore_collect,
+    pytest_runtest_makereport,
+    pytest_runtest_setup,
+)
+
 CHAT_MODEL = "mistral-small3.2"
 EMBED_MODEL = "bge-m3"
 
@@ -26,23 +33,6 @@ EMBED_MODEL = "bge-m3"
 # Chainlit writes into its working folder as soon as it is imported: a throwaway one, never the
 # source tree, whichever tests are collected (tests/web/conftest.py does the same for its own).
 os.environ.setdefault("CHAINLIT_APP_ROOT", tempfile.mkdtemp(prefix="terrain-chainlit-"))
-
-TESTS = Path(__file__).parent
-# Fixtures that start a server process (the web app, Chroma) or ingest the whole knowledge/
-# folder: a test using one, even indirectly, takes seconds.
-SLOW_FIXTURES = frozenset({"web", "chroma_url", "knowledge_copy"})
-# Whole folders and modules: the web adapter (importing Chainlit alone takes seconds; most of
-# these tests drive `terrain serve` or a browser), the Chroma server's, the report's (its
-# redaction loads spaCy's French pipeline, half a minute) and the review in a real terminal.
-SLOW_PATHS = (
-    TESTS / "web",
-    TESTS / "faults",
-    TESTS / "test_chroma_server.py",
-    TESTS / "test_report.py",
-    TESTS / "test_report_redaction.py",
-    TESTS / "test_review_terminal.py",
-)
-
 
 # Modules whose tests run once on SQLite and once on a throwaway PostgreSQL: every test in them
 # that uses a store (``tmp_store``, ``make_settings``, ``settings``, or ``database_url``).
@@ -67,36 +57,6 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     network_guard.install()
 
 
-def _starts_a_process(item: pytest.Item) -> bool:
-    function = getattr(item, "function", None)
-    try:
-        source = inspect.getsource(function) if function is not None else ""
-    except (OSError, TypeError):
-        return False
-    return "subprocess." in source
-
-
-def _in_slow_path(path: Path) -> bool:
-    return any(path == slow or path.is_relative_to(slow) for slow in SLOW_PATHS)
-
-
-def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
-    """With the slow tests left out (``-m "not slow"``), do not even import their modules:
-    every test in them is slow, and importing them is what costs."""
-    if config.getoption("markexpr") == "not slow" and _in_slow_path(collection_path):
-        return True
-    return None
-
-
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Mark ``slow`` the tests in a slow path, those using a slow fixture and those that start
-    a process themselves (the installed command, a Python with the network blocked)."""
-    for item in items:
-        fixtures = set(getattr(item, "fixturenames", ()))
-        if _in_slow_path(item.path) or fixtures & SLOW_FIXTURES or _starts_a_process(item):
-            item.add_marker(pytest.mark.slow)
-
-
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "database_url" in metafunc.fixturenames and metafunc.definition.path.name in BOTH_DATABASES:
         # PostgreSQL's runs start a server (once per session): with the slow tests.
@@ -112,6 +72,13 @@ def postgres() -> Iterator[PostgresCluster]:
             yield cluster
     except PostgresMissingError as missing:
         pytest.skip(str(missing))
+
+
+@pytest.fixture
+def postgres_url(postgres: PostgresCluster) -> str:
+    """The session's PostgreSQL test database, emptied (tests/postgres.py)."""
+    postgres.empty()
+    return postgres.url
 
 
 @pytest.fixture

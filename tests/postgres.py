@@ -3,7 +3,7 @@ per session when this machine has PostgreSQL's programs (``initdb``, ``pg_ctl``)
 
 Each test gets the same migrated database, emptied (every table but alembic's truncated)
 before it runs: far quicker than a database per test. The server recycles no WAL segment
-(``wal_recycle=off``), as the README asks of a deployment that erases on PostgreSQL, so that a
+(``wal_recycle=off``), as docs/privacy.md asks of a deployment that erases on PostgreSQL, so that a
 byte search of its data folder after a checkpoint finds what the database still keeps, not
 what a recycled segment held once.
 """

@@ -14,7 +14,7 @@ from assistant.config import Settings
 from assistant.privacy import owner_key
 from assistant.schemas import Speaker, UserRole
 from assistant.store import Store
-from tests.test_findings_jobs import closed_interview
+from tests.support.records import closed_interview
 
 PASSWORD = "correct horse battery"
 

@@ -27,6 +27,8 @@ from assistant.retrieval.search import SearchMode
 from tests.conftest import EMBED_MODEL, SettingsFactory
 from tests.ollama_server import OllamaTestServer, free_port_url
 
+pytestmark = pytest.mark.slow
+
 STARTUP_TIMEOUT = 30.0
 VECTOR_STORE_CHECK = "Vector store opens"
 

@@ -103,6 +103,7 @@ def test_low_free_space_in_the_data_folder_is_reported_with_the_setting(
     assert CliRunner().invoke(app, ["doctor"]).exit_code == 0
 
 
+@pytest.mark.slow
 def test_the_installed_command_runs(environment: dict[str, str]) -> None:
     env = {**os.environ, **environment, "OLLAMA_HOST": free_port_url()}
     terrain = Path(sys.executable).with_name("terrain")

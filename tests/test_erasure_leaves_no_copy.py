@@ -46,8 +46,7 @@ from tests.conftest import SettingsFactory
 from tests.postgres import PostgresCluster
 from tests.report_scripts import Scripted, scripted
 from tests.report_store import store_study
-from tests.test_report_publishing import approve_all, drafted
-from tests.test_store_findings import finding
+from tests.support.records import approve_all, drafted, finding
 
 Copies = Callable[[str], int]
 
@@ -245,6 +244,7 @@ def _with_marker(script: Scripted, number: int, marker: str) -> None:
         script.findings[position] = found.model_copy(update={"evidence": evidence})
 
 
+@pytest.mark.slow
 def test_the_republishing_after_an_erasure_leaves_no_copy_of_the_withdrawn_version(
     store: Store, erasure_settings: Settings, copies: Copies
 ) -> None:

@@ -14,7 +14,7 @@ from assistant.evaluation.assertions import Status
 from assistant.evaluation.case_files import CaseFilter, case_file_schema, collect_cases
 from assistant.evaluation.cases import AssertionSpec, Case
 from assistant.evaluation.results import load_results
-from tests.test_cli_startup import heavy_among, help_of, top_level_modules_after
+from tests.support.startup import heavy_among, help_of, top_level_modules_after
 
 EVALS = Path(__file__).resolve().parent.parent / "evals"
 

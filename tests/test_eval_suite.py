@@ -62,6 +62,7 @@ def test_the_cases_cover_every_rule_and_both_languages() -> None:
     assert {case.language for case in extraction} == {"fr", "en"}
 
 
+@pytest.mark.slow
 async def test_every_case_passes_on_its_fixtures_and_matches_the_baseline(
     eval_settings: Settings,
 ) -> None:
@@ -83,6 +84,7 @@ async def test_raw_and_delivered_are_scored_apart(eval_settings: Settings) -> No
     assert verdicts["one_question/delivered"] == Status.PASS
 
 
+@pytest.mark.slow
 async def test_compare_fails_when_the_one_question_check_is_disabled(
     eval_settings: Settings, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
@@ -97,6 +99,7 @@ async def test_compare_fails_when_the_one_question_check_is_disabled(
     assert result.output.startswith("Regressions: ")
 
 
+@pytest.mark.slow
 async def test_compare_of_a_run_with_its_baseline_passes(
     eval_settings: Settings, tmp_path: Path
 ) -> None:

@@ -4,9 +4,6 @@ merging, and the company passage a gap cites. No HTTP, no LangChain."""
 from __future__ import annotations
 
 import json
-import re
-from datetime import UTC, datetime
-from typing import Any
 
 import pytest
 
@@ -17,74 +14,22 @@ from assistant.llm.testing import ModelRequest, ScriptedChatModel
 from assistant.retrieval.lexical import LexicalIndex
 from assistant.retrieval.records import ChunkRecord, Collection
 from assistant.retrieval.search import Retriever
-from assistant.schemas import Interview, Phase, Speaker, Turn
+from assistant.schemas import Interview, Speaker
 from assistant.tokens import TokenCounter
-
-NOW = datetime(2026, 11, 26, tzinfo=UTC)
-INVENTED = "elle m'a remerciée chaleureusement"
-
-
-def turn(index: int, text: str, speaker: Speaker = Speaker.EMPLOYEE) -> Turn:
-    return Turn(
-        id=index + 1,
-        interview_id="i1",
-        index=index,
-        speaker=speaker,
-        text=text,
-        phase=Phase.EPISODE,
-        created_at=NOW,
-    )
-
+from tests.support.extraction import (
+    INVENTED,
+    NOW,
+    TRANSCRIPT,
+    coded_reply,
+    findings,
+    proposed,
+    repaired,
+    turn,
+)
 
 INTERVIEW = Interview(
     id="i1", pseudonym="Participant-TEST", language="fr", created_at=NOW, updated_at=NOW
 )
-TRANSCRIPT = [
-    turn(0, "Pouvez-vous me raconter un moment précis ?", Speaker.INTERVIEWER),
-    turn(1, "Hier matin, Mme R. était inquiète. Je me suis assise avec elle et je l'ai écoutée."),
-    turn(2, "Qui d'autre était là ?", Speaker.INTERVIEWER),
-    turn(3, "Sa fille au téléphone. Je lui ai expliqué ce que j'avais vu, elle s'est calmée."),
-]
-
-
-def proposed(turn_index: int, quote: str, code: str = "empathy", **changes: Any) -> dict[str, Any]:
-    finding: dict[str, Any] = {
-        "code": code,
-        "activity": "écoute",
-        "counterpart": "bénéficiaire",
-        "value_chain_stage": "service_delivery",
-        "quotes": [{"turn": turn_index, "text": quote}],
-        "prescribed_gap": None,
-        "gap_passage": None,
-        "automation_exposure": "human_essential",
-        "automation_reasons": "il faut être là",
-        "confidence": 0.8,
-    }
-    return finding | changes
-
-
-def findings(*items: dict[str, Any]) -> str:
-    return json.dumps({"findings": list(items)})
-
-
-def repaired(*texts: str | None) -> str:
-    return json.dumps({"quotes": [{"id": i, "text": text} for i, text in enumerate(texts)]})
-
-
-_EMPLOYEE_LINE = re.compile(r"^\[(\d+)\] (?:Personne|Person) : (.*)$", re.MULTILINE)
-
-
-def coded_reply(prompt: str, schema_title: str | None, *, invent: bool = False) -> str:
-    """What a model that codes the first employee turn it is shown would answer (or one that
-    invents its quote); a repair request gets no correction."""
-    if schema_title == "RepairOutput":
-        return repaired(None)
-    lines = _EMPLOYEE_LINE.findall(prompt)
-    if not lines:
-        return findings()
-    number, text = lines[0]
-    last_sentence = [part.strip(". ") for part in text.split(". ") if part.strip(". ")][-1]
-    return findings(proposed(int(number), INVENTED if invent else last_sentence))
 
 
 def coder(request: ModelRequest) -> str:

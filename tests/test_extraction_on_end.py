@@ -20,7 +20,7 @@ from assistant.schemas import InterviewStatus, InterviewUpdate, JobKind, JobStat
 from assistant.store import Store
 from tests.conftest import CHAT_MODEL, EMBED_MODEL
 from tests.ollama_server import OllamaTestServer
-from tests.test_extraction_logic import coded_reply
+from tests.support.extraction import coded_reply
 
 FIXTURES = Path(__file__).parent / "fixtures" / "transcripts"
 ANSWERS = [

@@ -29,7 +29,7 @@ from assistant.tokens import TokenCounter
 from tests.ollama_server import OllamaTestServer
 
 # The transcript and turn helper are the logic tests' own: this file runs the same through HTTP.
-from tests.test_extraction_logic import NOW, TRANSCRIPT, coded_reply, turn
+from tests.support.extraction import NOW, TRANSCRIPT, extraction_reply, turn
 
 
 def interview(language: str = "fr") -> Interview:
@@ -200,18 +200,6 @@ def test_kappa_edge_cases() -> None:
 # ------------------------------------------------------------------------------ extraction
 # Extraction's logic is tested on the in-process model (test_extraction_logic.py); here, the
 # whole path once, through the Ollama adapter and the fake Ollama server.
-
-
-def extraction_reply(*, invent: bool = False) -> Any:
-    """A fake Ollama responder that codes the first employee turn it is shown (or invents its
-    quote), choosing its answer by the schema it is asked for."""
-
-    def reply(body: dict[str, Any]) -> str:
-        schema = body.get("format")
-        title = schema.get("title") if isinstance(schema, dict) else None
-        return coded_reply(body["messages"][-1]["content"], title, invent=invent)
-
-    return reply
 
 
 async def test_extraction_through_the_ollama_adapter(

@@ -25,7 +25,8 @@ from assistant.schemas import (
 from assistant.store import Store
 from tests.conftest import CHAT_MODEL, EMBED_MODEL
 from tests.ollama_server import OllamaTestServer
-from tests.test_findings import extraction_reply
+from tests.support.extraction import extraction_reply
+from tests.support.records import closed_interview
 
 
 @pytest.fixture
@@ -38,20 +39,6 @@ def environment(
     monkeypatch.setenv("TERRAIN_EMBED_MODEL", EMBED_MODEL)
     monkeypatch.setenv("TERRAIN_MAX_RETRIES", "0")
     return settings
-
-
-def closed_interview(store: Store) -> str:
-    interview = store.interviews.create(language="fr")
-    store.interviews.record_consent(interview.id, given=True, version="test")
-    for speaker, text in [
-        (Speaker.INTERVIEWER, "Pouvez-vous me raconter un moment précis ?"),
-        (Speaker.EMPLOYEE, "Hier, Mme R. était seule. Je suis restée un peu plus pour l'écouter."),
-    ]:
-        store.interviews.add_turn(interview.id, speaker=speaker, text=text, phase=Phase.EPISODE)
-    store.interviews.update(
-        interview.id, InterviewUpdate(status=InterviewStatus.CLOSED, phase=Phase.DONE)
-    )
-    return interview.id
 
 
 def run(*args: str) -> tuple[int, str]:

@@ -19,7 +19,7 @@ from assistant.schemas import GuardRule, Phase, Speaker
 from assistant.store import Store
 from tests.conftest import SettingsFactory
 from tests.guard_checks import assert_reached_safely, guide_sources, instructions
-from tests.test_interview import ANSWERS as FRENCH_ANSWERS
+from tests.support.answers import PHASE_ANSWERS as ANSWERS
 
 DepsFactory = Callable[..., SessionDeps]
 
@@ -147,20 +147,6 @@ async def collect(session_events: Any) -> list[Any]:
     return [event async for event in session_events]
 
 
-# One answer per phase, as in the whole interview of tests/test_interview.py.
-ANSWERS = {
-    "fr": FRENCH_ANSWERS[:8],
-    "en": [
-        "yes",
-        "I am a home carer, I look after elderly people in their homes.",
-        "Yesterday morning at Mrs R.'s, she was worried because her daughter had not called.",
-        "I sat down with her, let her talk, then helped her wash.",
-        "Her daughter was on the phone afterwards; my colleague the nurse came by too.",
-        "It brought her calm, and I felt that we trusted each other.",
-        "Normally the wash takes 30 minutes but in practice I ran over by 20 minutes.",
-        "The scheduling app does not know that I stay longer.",
-    ],
-}
 EXPECTED_RULE = {
     Attack.LEAK: GuardRule.LEAK,
     Attack.LINK: GuardRule.LINK,

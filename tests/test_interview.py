@@ -18,20 +18,7 @@ from assistant.schemas import InterviewStatus, JobKind, JobStatus, Phase, Speake
 from assistant.store import InterviewNotFoundError, Store
 from tests.conftest import SettingsFactory
 from tests.ollama_server import OllamaTestServer, Reply, free_port_url
-
-# One answer per phase, each carrying what the guide looks for in that phase.
-ANSWERS = [
-    "oui",
-    "Je suis auxiliaire de vie sociale, je m'occupe de personnes âgées à domicile.",
-    "Hier matin chez Mme R., elle était inquiète parce que sa fille ne l'appelait plus.",
-    "Je me suis assise avec elle, je l'ai laissée parler, puis j'ai fait la toilette.",
-    "Sa fille était au téléphone ensuite ; ma collègue infirmière est passée aussi.",
-    "Ça lui a apporté du calme, et moi j'ai senti qu'on avait confiance.",
-    "Normalement la toilette dure 30 minutes mais en réalité j'ai dépassé de 20 minutes.",
-    "L'application du planning ne sait pas que je reste plus longtemps.",
-    "Oui, c'est juste.",
-    "Non, c'est tout.",
-]
+from tests.support.answers import FRENCH_ANSWERS as ANSWERS
 
 
 def _phase_of(body: dict[str, Any]) -> str:

@@ -18,7 +18,7 @@ from assistant.store import Store
 from tests.conftest import CHAT_MODEL, EMBED_MODEL
 from tests.guard_checks import assert_reached_safely, guide_sources, instructions
 from tests.ollama_server import OllamaTestServer, compromised_responder, free_port_url
-from tests.test_guard import ANSWERS as PHASE_ANSWERS
+from tests.support.answers import PHASE_ANSWERS
 
 
 @pytest.fixture
@@ -191,6 +191,7 @@ def test_messages_carry_no_line_break_of_the_terminals_making(
     assert f"Terrain: {paragraphs[0]}" in result.stdout.splitlines()
 
 
+@pytest.mark.slow
 def test_one_ctrl_c_stops_and_says_how_to_resume(environment: Path, tmp_path: Path) -> None:
     env = {
         **os.environ,

@@ -38,6 +38,7 @@ def knowledge_copy(tmp_path: Path) -> Path:
     return target
 
 
+@pytest.mark.slow
 async def test_a_second_ingest_of_unchanged_files_embeds_nothing(
     settings: Settings, ollama_server: OllamaTestServer, knowledge_copy: Path
 ) -> None:
@@ -55,6 +56,7 @@ async def test_a_second_ingest_of_unchanged_files_embeds_nothing(
     assert second.chunks_written == 0  # the ≤ 5 % time goal is benchmarks/ingest.py's
 
 
+@pytest.mark.slow
 async def test_collections_follow_the_folders(settings: Settings, knowledge_copy: Path) -> None:
     base = _base(settings)
     files = base.files([knowledge_copy], None)
@@ -217,6 +219,7 @@ async def ingested(settings: Settings, knowledge_copy: Path) -> KnowledgeBase:
     return base
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("question", "source", "section_words"), QUESTIONS)
 async def test_the_answering_passage_is_in_the_top_five_hybrid_and_lexical(
     ingested: KnowledgeBase,
@@ -235,6 +238,7 @@ async def test_the_answering_passage_is_in_the_top_five_hybrid_and_lexical(
         assert any(s == source and section_words in section for s, section in found), found
 
 
+@pytest.mark.slow
 async def test_search_falls_back_to_lexical_when_the_embedder_is_down(
     ingested: KnowledgeBase, make_settings: SettingsFactory
 ) -> None:
@@ -250,6 +254,7 @@ async def test_search_falls_back_to_lexical_when_the_embedder_is_down(
     assert result.hits
 
 
+@pytest.mark.slow
 async def test_filters_keep_to_the_asked_collection(ingested: KnowledgeBase) -> None:
     result = await ingested.retriever().search(
         "biens relationnels Bruni", k=5, collection=Collection.SOURCES
@@ -287,6 +292,7 @@ async def test_citations_point_at_the_right_page_of_a_pdf(
         assert hit.citation.startswith("reglement.pdf, p. 2")
 
 
+@pytest.mark.slow
 def test_ask_json_has_the_documented_fields(
     ingested: KnowledgeBase, monkeypatch: pytest.MonkeyPatch, ollama_server: OllamaTestServer
 ) -> None:
@@ -545,6 +551,7 @@ print(json.dumps(sorted({name.split(".")[0] for name in sys.modules})))
 """
 
 
+@pytest.mark.slow
 async def test_a_lexical_ask_never_loads_chroma(
     ingested: KnowledgeBase, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -563,6 +570,7 @@ async def test_a_lexical_ask_never_loads_chroma(
     assert "chromadb" not in json.loads(modules)
 
 
+@pytest.mark.slow
 async def test_a_search_after_an_interrupted_ingest_reads_the_store_again(
     ingested: KnowledgeBase,
 ) -> None:
@@ -578,6 +586,7 @@ async def test_a_search_after_an_interrupted_ingest_reads_the_store_again(
     assert [record.id for record, _ in hits] == ["late-passage"]
 
 
+@pytest.mark.slow
 async def test_without_an_ingest_under_way_the_lexical_index_is_read_alone(
     ingested: KnowledgeBase,
 ) -> None:

@@ -618,6 +618,7 @@ IMPORTS_OF_A_READ = [
 ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("name", "content", "needed"), IMPORTS_OF_A_READ)
 def test_a_parser_is_imported_only_when_its_format_is_read(
     tmp_path: Path, name: str, content: str | None, needed: set[str]

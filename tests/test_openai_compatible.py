@@ -266,6 +266,7 @@ def test_the_factory_builds_the_configured_provider(
     assert isinstance(embedder_for(openai_settings), OpenAIEmbedder)
 
 
+@pytest.mark.slow
 def test_only_the_factory_and_the_doctor_know_which_provider_is_used() -> None:
     found = subprocess.run(
         [

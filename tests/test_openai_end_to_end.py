@@ -22,8 +22,8 @@ from tests.openai_server import OpenAITestServer
 from tests.report_fakes import report_answer
 from tests.report_scripts import scripted
 from tests.report_store import store_study
-from tests.test_findings import extraction_reply
-from tests.test_findings_jobs import closed_interview
+from tests.support.extraction import extraction_reply
+from tests.support.records import closed_interview
 
 KEY = "sk-e2e-51c0"
 KNOWLEDGE = """# Procédure de visite

@@ -21,13 +21,11 @@ from assistant.findings.codebook import Codebook, load_codebook
 from assistant.llm.testing import ScriptedChatModel
 from assistant.report import (
     Report,
-    ReportInputs,
     ReportOptions,
     build_qdpx,
     build_report,
     default_redactor,
     edit_narrative,
-    load_source_catalogue,
     render_html,
     render_markdown,
     render_pdf,
@@ -43,6 +41,9 @@ from tests import network_guard
 from tests.conftest import SettingsFactory
 from tests.report_fakes import prompts_of, report_model, unreachable_model
 from tests.report_scripts import Scripted, scripted
+from tests.support.report import inputs_for
+
+pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "test-artifacts"
@@ -56,16 +57,6 @@ def codebook() -> Codebook:
 @pytest.fixture
 def report_settings(make_settings: SettingsFactory) -> Settings:
     return make_settings()
-
-
-def inputs_for(script: Scripted) -> ReportInputs:
-    return ReportInputs(
-        interviews=script.interviews,
-        findings=script.findings,
-        profiles=script.profiles,
-        known_names=script.known_names,
-        sources=load_source_catalogue(ROOT / "knowledge" / "sources", "fr"),
-    )
 
 
 def build(

@@ -45,6 +45,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from scipy.optimize import Bounds, LinearConstraint, milp
@@ -339,6 +340,7 @@ RUN = settings(
 )
 
 
+@pytest.mark.slow
 @RUN
 @given(people=additive_tables(), k=st.integers(2, 6))
 def test_no_small_count_is_shown_or_pinned_in_rows_and_groups(people: list[Person], k: int) -> None:
@@ -355,6 +357,7 @@ def test_no_small_count_is_shown_or_pinned_in_rows_and_groups(people: list[Perso
         assert system.pinned(k) == []
 
 
+@pytest.mark.slow
 @settings(RUN, phases=[Phase.explicit, Phase.reuse, Phase.generate])  # no shrinking
 @given(people=additive_tables(), k=st.integers(2, 6))
 def test_no_hidden_heatmap_count_is_pinned_when_totals_are_sums(
@@ -364,6 +367,7 @@ def test_no_hidden_heatmap_count_is_pinned_when_totals_are_sums(
     assert heatmap_system(people, sections, k, additive=True).pinned(k) == []
 
 
+@pytest.mark.slow
 @RUN
 @given(people=general_tables(), k=st.integers(2, 6))
 def test_no_hidden_count_is_pinned_when_people_sit_in_several_cells(

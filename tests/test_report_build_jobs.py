@@ -280,6 +280,7 @@ def test_a_build_whose_worker_stops_goes_back_to_the_queue(
     assert "Elle a été interrompue et reprendra du début" in _page(pages)
 
 
+@pytest.mark.slow
 def test_the_command_line_builds_through_the_same_job_or_queues_it(
     pages: PagesClient, study_settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -41,6 +41,7 @@ def shown(*args: str) -> dict[str, list[dict[str, str]]]:
     return data
 
 
+@pytest.mark.slow
 @pytest.mark.usefixtures("report_env")
 def test_build_approve_publish_list_show_export(tmp_path: Path) -> None:
     assert invoke("publish").exit_code == 1  # no draft yet
@@ -87,6 +88,7 @@ def test_build_approve_publish_list_show_export(tmp_path: Path) -> None:
     assert json.loads((tmp_path / "report.json").read_text())["min_people"] == 3
 
 
+@pytest.mark.slow
 @pytest.mark.usefixtures("report_env")
 def test_qdpx_is_the_drafts_only_and_schema_prints(tmp_path: Path) -> None:
     assert invoke("build", "--no-model").exit_code == 0
@@ -103,6 +105,7 @@ def test_qdpx_is_the_drafts_only_and_schema_prints(tmp_path: Path) -> None:
     assert invoke("export", "--format", "html", "--out", str(tmp_path / "x.html")).exit_code == 1
 
 
+@pytest.mark.slow
 def test_a_withdrawn_version_is_listed_but_neither_shown_nor_exported(
     report_env: Settings, tmp_path: Path
 ) -> None:

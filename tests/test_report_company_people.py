@@ -84,6 +84,7 @@ def _published_files(store: Store, settings: Settings) -> tuple[list[str], dict[
     return quotes, files
 
 
+@pytest.mark.slow
 def test_a_person_named_in_a_company_document_is_absent_from_every_leadership_file(
     tmp_store: Store, make_settings: SettingsFactory, company: Path
 ) -> None:

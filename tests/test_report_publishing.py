@@ -21,7 +21,6 @@ from assistant.report.publishing import (
     NoPublishedReportError,
     UnreviewedQuotesError,
     WithdrawnVersionError,
-    build_draft,
     decide_quote,
     latest_published_report,
     publish,
@@ -35,13 +34,13 @@ from assistant.schemas import (
     JobStatus,
     QuoteDecision,
     ReportStatus,
-    ReportVersion,
     WithdrawalReason,
 )
 from assistant.store import Store
 from tests.conftest import SettingsFactory
 from tests.report_scripts import Scripted, scripted
 from tests.report_store import store_study
+from tests.support.records import approve_all, drafted
 
 
 @pytest.fixture
@@ -53,15 +52,6 @@ def report_settings(make_settings: SettingsFactory) -> Settings:
 def study(tmp_store: Store) -> tuple[Scripted, dict[str, str]]:
     script = scripted(12)
     return script, store_study(tmp_store, script)
-
-
-def drafted(store: Store, settings: Settings) -> ReportVersion:
-    return asyncio.run(build_draft(store, settings, None, actor="claire"))
-
-
-def approve_all(store: Store, draft: ReportVersion) -> None:
-    for quote in quotes_of(draft):
-        decide_quote(store, quote.id, QuoteDecision.APPROVED)
 
 
 def run_republishing(store: Store, settings: Settings) -> list[Job]:
@@ -100,6 +90,7 @@ def test_publishing_refuses_unreviewed_quotes_and_keeps_only_approved_ones(
     assert len(shown) == len(quotes) - 1
 
 
+@pytest.mark.slow
 def test_erasing_an_interview_republishes_without_its_words_or_counts(
     tmp_store: Store, report_settings: Settings, study: tuple[Scripted, dict[str, str]]
 ) -> None:
@@ -161,6 +152,7 @@ def _every_rendering(report: Report) -> list[str]:
     return [report_json(report), render_html(report), render_markdown(report), pdf_text]
 
 
+@pytest.mark.slow
 def test_erasure_withdraws_every_version_that_used_the_interview_and_republishes_each(
     tmp_store: Store, report_settings: Settings, study: tuple[Scripted, dict[str, str]]
 ) -> None:
@@ -253,6 +245,7 @@ print(",".join(loaded) or "none")
 """
 
 
+@pytest.mark.slow
 def test_a_withdrawal_returns_without_loading_the_redactor_and_the_worker_republishes(
     make_settings: SettingsFactory, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -7,6 +7,8 @@ import pytest
 from assistant.personal_data.redaction import Kind, default_redactor
 from tests.redaction_eval import evaluate, load_fixture
 
+pytestmark = pytest.mark.slow
+
 
 def test_the_labelled_set_is_large_and_has_negatives() -> None:
     sentences = load_fixture()["sentences"]

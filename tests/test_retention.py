@@ -23,8 +23,7 @@ from assistant.store.models import utc_now
 from tests.conftest import SettingsFactory
 from tests.report_scripts import scripted
 from tests.report_store import store_study
-from tests.test_findings_jobs import closed_interview
-from tests.test_report_publishing import approve_all, drafted
+from tests.support.records import approve_all, closed_interview, drafted
 
 
 @pytest.fixture

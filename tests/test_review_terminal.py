@@ -27,6 +27,8 @@ from assistant.schemas import (
 from assistant.store import Store
 from tests.conftest import SettingsFactory
 
+pytestmark = pytest.mark.slow
+
 SAID = "J'ai noté [urgent] sur le cahier, puis j'ai rassuré Mme R. avant la toilette."
 # A safety net against a review waiting for input forever, not a measure of speed.
 HANG_GUARD_SECONDS = 60.0

@@ -4,8 +4,7 @@ fallbacks, consent, the closing summary and the prompt budget. No HTTP, no LangC
 from __future__ import annotations
 
 import asyncio
-import json
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -22,6 +21,7 @@ from assistant.schemas import GuardRule, InterviewStatus, JobKind, JobStatus, Ph
 from assistant.store import Store
 from assistant.tokens import TokenCounter
 from tests.conftest import SettingsFactory
+from tests.support.session import QUESTION, SUMMARY, collect, interviewer, messages, streamed
 
 # One answer per phase, each carrying what the guide looks for in that phase.
 ANSWERS = [
@@ -36,27 +36,6 @@ ANSWERS = [
     "Oui, c'est juste.",
     "Non, c'est tout.",
 ]
-QUESTION = "Comment cela s'est-il passé ?"
-SUMMARY = ["Vous accompagnez des personnes âgées.", "Hier matin, Mme R. était inquiète."]
-
-
-def interviewer(request: ModelRequest) -> str:
-    """A well-behaved model: one short question, or the summary when asked for its schema."""
-    if request.json_schema is not None:
-        return json.dumps({"points": SUMMARY})
-    return QUESTION
-
-
-async def collect(events: AsyncIterator[SessionEvent]) -> list[SessionEvent]:
-    return [event async for event in events]
-
-
-def messages(events: list[SessionEvent]) -> list[str]:
-    return [event.text for event in events if event.kind == EventKind.MESSAGE]
-
-
-def streamed(events: list[SessionEvent]) -> str:
-    return "".join(event.text for event in events if event.kind == EventKind.TOKEN)
 
 
 @pytest.fixture

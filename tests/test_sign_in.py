@@ -23,10 +23,7 @@ from assistant.cli import app
 from assistant.config import load_settings
 from assistant.schemas import UserRole
 from assistant.store import Store
-from tests.test_store_findings import SettableClock
-from tests.test_store_postgres import postgres_url
-
-__all__ = ["postgres_url"]  # the fixture, for the PostgreSQL test
+from tests.support.records import SettableClock
 
 GOOD = "correct horse battery"
 WEAK = ["aaaaaaaaaa", "password12", "1234567890"]
@@ -47,6 +44,7 @@ def store(tmp_path: Path, clock: SettableClock) -> Store:
     return opened
 
 
+@pytest.mark.slow
 def test_ten_wrong_passwords_lock_the_account_until_the_lock_ends_or_is_lifted(
     store: Store, clock: SettableClock, tmp_path: Path
 ) -> None:
@@ -68,6 +66,7 @@ def test_ten_wrong_passwords_lock_the_account_until_the_lock_ends_or_is_lifted(
     assert account.name == "adm1"
 
 
+@pytest.mark.slow
 def test_the_unlock_command_lifts_a_lock(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     data = tmp_path / "data"
     monkeypatch.setenv("TERRAIN_DATA_DIR", str(data))
@@ -89,6 +88,7 @@ def test_the_unlock_command_lifts_a_lock(tmp_path: Path, monkeypatch: pytest.Mon
     assert "No user named 'nobody'" in unknown.output
 
 
+@pytest.mark.slow
 def test_waits_grow_after_a_few_failures(store: Store, clock: SettableClock) -> None:
     limits = SignInLimits(delay_after=3, delay_seconds=1.0)
     for _ in range(3):
@@ -194,6 +194,7 @@ def test_an_account_named_before_names_were_normalised_still_signs_in(store: Sto
     assert account.name == "Zoé"
 
 
+@pytest.mark.slow
 def test_old_failures_are_forgotten_not_kept(store: Store, clock: SettableClock) -> None:
     for number in range(5):
         authenticate(store, f"nobody{number}", "wrong password!", address="10.0.0.7")

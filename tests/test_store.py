@@ -179,6 +179,7 @@ def test_an_in_memory_database_works_for_single_threaded_use() -> None:
         assert [t.text for t in store.interviews.turns(interview.id)] == ["hello"]
 
 
+@pytest.mark.slow
 def test_open_makes_the_database_in_the_data_dir(tmp_path: Path) -> None:
     settings = Settings(data_dir=tmp_path / "new" / "data")
     with Store.open(settings) as store:

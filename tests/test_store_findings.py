@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +18,6 @@ from alembic.script import ScriptDirectory
 
 from assistant.schemas import (
     AutomationExposure,
-    Finding,
     FindingEdit,
     FindingOrigin,
     FindingStatus,
@@ -28,7 +27,6 @@ from assistant.schemas import (
     PassageCitation,
     Phase,
     PrescribedGap,
-    Provenance,
     Quote,
     ReviewAction,
     Speaker,
@@ -43,11 +41,11 @@ from assistant.store import (
 from assistant.store.migrations import alembic_config
 from assistant.store.models import Base
 from tests.postgres import sqlite_only
+from tests.support.records import SAID, SettableClock, finding
 
 NEW_TABLES = {"findings", "finding_changes", "jobs"}
 EXTRACTION = JobKind.EXTRACTION
 ACCEPT, EDIT, REJECT = ReviewAction.ACCEPT, ReviewAction.EDIT, ReviewAction.REJECT
-SAID = "Je passe cinq minutes à rassurer Mme L. avant la toilette."
 
 
 @pytest.fixture
@@ -73,34 +71,6 @@ def interview_id(store: Store) -> str:
         interview.id, speaker=Speaker.EMPLOYEE, text=SAID, phase=Phase.EPISODE
     )
     return interview.id
-
-
-_counter = iter(range(1_000_000))
-
-
-def finding(interview_id: str, **overrides: Any) -> Finding:
-    start = SAID.index("rassurer")
-    values: dict[str, Any] = {
-        "id": f"f{next(_counter):06d}",
-        "interview_id": interview_id,
-        "code": "reassurance",
-        "activity": "toilette",
-        "counterpart": "bénéficiaire",
-        "value_chain_stage": "soin",
-        "evidence": [Quote(text="rassurer", turn_index=1, start=start, end=start + 8)],
-        "automation_exposure": AutomationExposure.HUMAN_ESSENTIAL,
-        "automation_reasons": "la confiance",
-        "confidence": 0.8,
-        "provenance": Provenance(
-            model="mistral-small3.2",
-            prompt="extract@1",
-            codebook="codebook@1",
-            created_at=datetime(2025, 3, 1, 10, 0, tzinfo=timezone(timedelta(hours=1))),
-        ),
-        "updated_at": datetime(2000, 1, 1, tzinfo=UTC),
-    }
-    values.update(overrides)
-    return Finding(**values)
 
 
 def assert_utc(moment: datetime) -> None:
@@ -193,6 +163,7 @@ def test_upgrading_a_0002_database_keeps_its_data(db_url: str) -> None:
         engine.dispose()
 
 
+@pytest.mark.slow
 def test_downgrading_0003_restores_the_old_columns(store: Store, db_url: str) -> None:
     sqlite_only(db_url)
     interview = store.interviews.create(language="fr", owner_key="owner:k2")
@@ -549,14 +520,7 @@ def test_finish_and_fail_a_missing_job(store: Store) -> None:
         store.jobs.fail("nope", error=" ")
 
 
-class SettableClock:
-    def __init__(self) -> None:
-        self.now = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
+@pytest.mark.slow
 def test_requeue_stale_jobs_gives_back_a_dead_workers_jobs(db_url: str) -> None:
     clock = SettableClock()
     with Store(db_url, clock=clock) as store:

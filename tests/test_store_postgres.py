@@ -12,20 +12,12 @@ import pytest
 
 from assistant.schemas import JobKind, JobStatus
 from assistant.store import JobClaimLostError, Store
-from tests.postgres import PostgresCluster
-from tests.test_store_findings import SettableClock
+from tests.support.records import SettableClock
 
 pytestmark = pytest.mark.slow
 EXTRACTION = JobKind.EXTRACTION
 WORKERS = 8
 JOBS = 120
-
-
-@pytest.fixture
-def postgres_url(postgres: PostgresCluster) -> str:
-    """The session's PostgreSQL test database, emptied (tests/postgres.py)."""
-    postgres.empty()
-    return postgres.url
 
 
 def test_workers_on_postgresql_claim_each_job_exactly_once(postgres_url: str) -> None:

@@ -44,6 +44,7 @@ def _reference_counts(name: str) -> list[int]:
     return [len(encoding.encode(text, disallowed_special=())) for text in SAMPLES]
 
 
+@pytest.mark.slow
 def test_counts_are_identical_with_the_network_blocked(tmp_path: Path) -> None:
     env = {**os.environ, "TIKTOKEN_CACHE_DIR": str(tmp_path / "empty-cache")}
     result = subprocess.run(

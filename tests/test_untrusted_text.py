@@ -12,10 +12,7 @@ from assistant.schemas import Phase, Speaker
 from assistant.store import Store
 from assistant.text import REPLACEMENT, clean_text
 from tests.conftest import SettingsFactory
-from tests.test_session_logic import QUESTION, collect, interviewer, messages, streamed
-from tests.test_store_postgres import postgres_url
-
-__all__ = ["postgres_url"]  # the fixture, for the PostgreSQL test below
+from tests.support.session import QUESTION, collect, interviewer, messages, streamed
 
 HOSTILE = ["J'ai fait\x00 la toilette.", "Le planning \udcff ne suit pas.", "Mme \u202eR. inquiète"]
 CLEANED = [

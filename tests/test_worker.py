@@ -23,10 +23,8 @@ from assistant.llm.testing import Fail, ModelRequest, Reply, ScriptedChatModel
 from assistant.schemas import JobKind, JobStatus
 from assistant.store import JobClaimLostError, Store
 from tests.ollama_server import OllamaTestServer
-from tests.test_extraction_logic import coded_reply
-from tests.test_findings import extraction_reply
-from tests.test_findings_jobs import closed_interview
-from tests.test_store_findings import SettableClock
+from tests.support.extraction import coded_reply, extraction_reply
+from tests.support.records import SettableClock, closed_interview
 
 EXTRACTION = JobKind.EXTRACTION
 TERRAIN = Path(sys.executable).with_name("terrain")
@@ -155,6 +153,7 @@ def _marked_interviews(store: Store, count: int) -> dict[str, str]:
     return made
 
 
+@pytest.mark.slow
 def test_two_workers_on_one_database_run_each_job_exactly_once(
     settings: Settings, ollama_server: OllamaTestServer
 ) -> None:
@@ -186,6 +185,7 @@ def test_two_workers_on_one_database_run_each_job_exactly_once(
     assert [(job.status, job.attempts) for job in jobs] == [(JobStatus.DONE, 1)] * len(markers)
 
 
+@pytest.mark.slow
 def test_a_worker_killed_mid_job_leaves_it_to_another_worker(
     settings: Settings, ollama_server: OllamaTestServer
 ) -> None:
@@ -235,6 +235,7 @@ def test_a_worker_killed_mid_job_leaves_it_to_another_worker(
     assert second.returncode == 0, stderr.decode()  # SIGTERM stops it cleanly
 
 
+@pytest.mark.slow
 def test_the_server_s_worker_extracts_a_closed_interview_and_stops_with_it(
     monkeypatch: pytest.MonkeyPatch, settings: Settings, ollama_server: OllamaTestServer
 ) -> None:

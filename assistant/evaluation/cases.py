@@ -304,7 +304,7 @@ class CaseFileError(TerrainError):
     def __init__(self, path: Path, problem: str) -> None:
         super().__init__(
             f"The evaluation case file {path} is not valid: {problem}",
-            fix="Correct the file (see the README's section on evaluations for the format).",
+            fix="Correct the file (see docs/evaluating.md for the format).",
         )
 
 

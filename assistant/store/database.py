@@ -262,7 +262,7 @@ class Database:
         switched to a new segment and checkpointed, so that the server removes the segments
         that held the erased rows (and, with ``wal_recycle=off``, does not keep them as
         recycled files). What this cannot reach (backups, replicas, the WAL archive, a row a
-        transaction still open may read) is said in the README.
+        transaction still open may read) is said in docs/privacy.md.
 
         Best effort: the erasure has committed; a failure here is logged, never raised.
         """

@@ -15,9 +15,9 @@ from assistant.interview.guide import load_guide
 from assistant.schemas import Speaker
 from tests.faults.conftest import CAP_SECONDS, ServerFactory, poll, recovered
 from tests.ollama_server import OllamaTestServer
+from tests.support.employee_chat import ANSWERS, consented, interviewer
 from tests.web.client import plain
 from tests.web.server import CHAT_MODEL, EMBED_MODEL
-from tests.web.test_employee import ANSWERS, consented, interviewer
 
 pytestmark = pytest.mark.slow
 LONG_QUESTION = "Pouvez-vous me décrire précisément ce que vous faisiez à ce moment-là ?"

@@ -25,9 +25,9 @@ from tests.faults.conftest import CAP_SECONDS, ServerFactory, recovered
 from tests.ollama_server import OllamaTestServer
 from tests.postgres import _as_postgres_user, _free_port, _run
 from tests.postgres import _program as _postgres_program
+from tests.support.employee_chat import ANSWERS, consented, interviewer
 from tests.web.client import WebClient, plain
 from tests.web.server import ACCOUNTS, PASSWORD
-from tests.web.test_employee import ANSWERS, consented, interviewer
 
 pytestmark = pytest.mark.slow
 EMPLOYEES = ("alice", "bob", "chloe")

@@ -16,10 +16,10 @@ from assistant.findings.worker import SILENT_SECONDS
 from assistant.schemas import JobKind, JobStatus, Speaker
 from tests.faults.conftest import CAP_SECONDS, ServerFactory, children, is_zombie, poll, recovered
 from tests.ollama_server import OllamaTestServer
-from tests.test_findings import extraction_reply
-from tests.test_findings_jobs import closed_interview
+from tests.support.employee_chat import ANSWERS, consented, interviewer
+from tests.support.extraction import extraction_reply
+from tests.support.records import closed_interview
 from tests.web.client import plain
-from tests.web.test_employee import ANSWERS, consented, interviewer
 
 pytestmark = pytest.mark.slow
 

@@ -17,9 +17,9 @@ from assistant.schemas import Speaker
 from assistant.web.texts import texts_for
 from tests.faults.conftest import ServerFactory, recovered
 from tests.ollama_server import OllamaTestServer
+from tests.support.employee_chat import ANSWERS, consented, interviewer
 from tests.web.client import WebClient, plain
 from tests.web.server import WebServer
-from tests.web.test_employee import ANSWERS, consented, interviewer
 
 pytestmark = pytest.mark.slow
 

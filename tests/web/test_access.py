@@ -17,6 +17,8 @@ from tests.ollama_server import OllamaTestServer
 from tests.web.client import LoginError, WebClient, plain
 from tests.web.server import ACCOUNTS, PASSWORD, WebServer
 
+pytestmark = pytest.mark.slow
+
 THREADS = {"pagination": {"first": 50}, "filter": {}}
 TRUSTED_HEADER = "X-Remote-User"
 

@@ -19,11 +19,13 @@ import pytest
 
 from assistant.schemas import JobKind
 from tests.ollama_server import OllamaTestServer
+from tests.support.browser import ARTIFACTS, CHROMIUM, LAUNCH_ARGS
+from tests.support.employee_chat import ANSWERS, interviewer
+from tests.support.review import Seeded, seed
 from tests.web.server import PASSWORD, WebServer
-from tests.web.test_browser import ARTIFACTS, CHROMIUM, LAUNCH_ARGS
-from tests.web.test_employee import ANSWERS, interviewer
-from tests.web.test_review import Seeded, seed
 from tests.web.waiting import HANG_CAP_MS
+
+pytestmark = pytest.mark.slow
 
 AXE = Path(__file__).with_name("node_modules") / "axe-core" / "axe.min.js"
 SEVERE = ("serious", "critical")

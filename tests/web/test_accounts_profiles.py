@@ -16,6 +16,8 @@ from tests.conftest import SettingsFactory
 from tests.web.pages_client import PagesClient, pages_client
 from tests.web.waiting import HANG_CAP_SECONDS
 
+pytestmark = pytest.mark.slow
+
 ACCOUNTS = {"adam": UserRole.ADMIN, "sam": UserRole.EMPLOYEE, "nadia": UserRole.EMPLOYEE}
 
 

@@ -15,6 +15,8 @@ from assistant.store import Store
 from tests.conftest import SettingsFactory
 from tests.web.pages_client import PagesClient, pages_client
 
+pytestmark = pytest.mark.slow
+
 ACCOUNTS = {"fanny": UserRole.FACILITATOR, "adam": UserRole.ADMIN}
 MEGABYTE = "x" * 1_000_000
 # What a refusal may repeat of the input, at most (the page's own text is longer).

@@ -9,27 +9,17 @@ never downloads a browser of its own. Locally, without Chromium, the test is ski
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 import pytest
 
 from assistant.interview.guide import load_guide
 from tests.ollama_server import OllamaTestServer
-from tests.web.server import PASSWORD, ROOT, WebServer
+from tests.support.browser import ARTIFACTS, CHROMIUM, LAUNCH_ARGS
+from tests.web.server import PASSWORD, WebServer
 from tests.web.waiting import HANG_CAP_MS
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARTIFACTS = ROOT / "test-artifacts"
-LAUNCH_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+pytestmark = pytest.mark.slow
+
 HOSTILE = "<img src=x onerror=alert(1)> [un lien](javascript:alert(1)) **gras**"
 FIRST_QUESTION = "Quel est votre métier ici ?"
 REPLIES = [

@@ -16,11 +16,13 @@ import uvicorn
 
 from assistant.schemas import FindingOrigin
 from tests.conftest import SettingsFactory
+from tests.support.browser import CHROMIUM, LAUNCH_ARGS
+from tests.support.privacy_pages import ACCOUNTS, SAID, THIRD_PARTY, seed
 from tests.web.pages_client import PagesClient, pages_client
 from tests.web.server import ROOT, free_port
-from tests.web.test_browser import CHROMIUM, LAUNCH_ARGS
-from tests.web.test_privacy_pages import ACCOUNTS, SAID, THIRD_PARTY, seed
 from tests.web.waiting import HANG_CAP_MS, HANG_CAP_SECONDS
+
+pytestmark = pytest.mark.slow
 
 ARTIFACTS = ROOT / "test-artifacts"
 SELECTED = "[personne A] oublie ses repas"

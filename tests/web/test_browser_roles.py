@@ -26,11 +26,13 @@ from assistant.schemas import FindingStatus, InterviewStatus, JobKind, JobStatus
 from tests.ollama_server import OllamaTestServer
 from tests.report_scripts import scripted
 from tests.report_store import store_study
-from tests.test_extraction_logic import findings, proposed
+from tests.support.browser import CHROMIUM, LAUNCH_ARGS
+from tests.support.employee_chat import ANSWERS, interviewer
+from tests.support.extraction import findings, proposed
 from tests.web.server import ACCOUNTS, PASSWORD, ROOT, WebServer
-from tests.web.test_browser import CHROMIUM, LAUNCH_ARGS
-from tests.web.test_employee import ANSWERS, interviewer
 from tests.web.waiting import HANG_CAP_MS
+
+pytestmark = pytest.mark.slow
 
 if TYPE_CHECKING:
     from playwright.async_api import Browser, Page

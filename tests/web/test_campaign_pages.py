@@ -33,6 +33,8 @@ from tests.report_scripts import scripted
 from tests.web.pages_client import PagesClient, pages_client
 from tests.web.waiting import HANG_CAP_SECONDS
 
+pytestmark = pytest.mark.slow
+
 ACCOUNTS = {
     "fanny": UserRole.FACILITATOR,
     "adam": UserRole.ADMIN,

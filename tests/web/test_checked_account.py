@@ -16,6 +16,8 @@ from assistant.web.runtime import OwnerIndex, Runtime
 from assistant.web.sessions import CHECKED_ACCOUNT, account_of_token
 from tests.conftest import SettingsFactory
 
+pytestmark = pytest.mark.slow
+
 
 async def test_the_handler_uses_the_events_checked_account_and_reads_otherwise(
     make_settings: SettingsFactory,

@@ -18,6 +18,8 @@ from assistant.config import load_settings
 from assistant.store import Store
 from tests.web.waiting import HANG_CAP_SECONDS
 
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture
 def data_dir(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:

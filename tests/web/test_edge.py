@@ -5,8 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from assistant.config import load_settings
 from assistant.web.sessions import client_of, only_own_origin, trusted_proxies
+
+pytestmark = pytest.mark.slow
 
 
 def _scope(peer: str, **headers: str) -> dict[str, Any]:

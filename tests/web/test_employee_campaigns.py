@@ -3,10 +3,14 @@ between, none is said plainly; the interview joins the campaign chosen."""
 
 from __future__ import annotations
 
+import pytest
+
 from assistant.campaigns import close_campaign, open_campaign
 from assistant.schemas import DEFAULT_CAMPAIGN_ID, AccountUpdate, Profile
 from tests.web.client import plain
 from tests.web.server import WebServer
+
+pytestmark = pytest.mark.slow
 
 
 async def test_an_employee_chooses_among_the_campaigns_open_to_them(web: WebServer) -> None:

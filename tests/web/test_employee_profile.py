@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import pytest
+
 from assistant.auth import reset_password
 from assistant.schemas import AccountUpdate, Profile, UserRole
+from tests.support.employee_chat import consented, interview_of
 from tests.web.client import WebClient
 from tests.web.server import WebServer
-from tests.web.test_employee import consented, interview_of
+
+pytestmark = pytest.mark.slow
 
 
 async def test_an_interview_started_in_the_web_app_keeps_the_profile_it_started_with(

@@ -6,11 +6,15 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
+
 from assistant.interview.guide import load_guide
 from tests.ollama_server import ORDINARY_VERDICT, OllamaTestServer
+from tests.support.employee_chat import consented, interview_of
 from tests.web.client import plain
 from tests.web.server import WebServer
-from tests.web.test_employee import consented, interview_of
+
+pytestmark = pytest.mark.slow
 
 
 def classifier(word: str, category: str, language: str | None = None) -> Any:

@@ -14,9 +14,11 @@ import pytest
 from assistant.schemas import InterviewStatus
 from tests.ollama_server import free_port_url
 from tests.openai_server import OpenAITestServer
-from tests.test_findings import extraction_reply
+from tests.support.employee_chat import ANSWERS, consented, interview_of, interviewer
+from tests.support.extraction import extraction_reply
 from tests.web.server import ACCOUNTS, CHAT_MODEL, EMBED_MODEL, WebServer
-from tests.web.test_employee import ANSWERS, consented, interview_of, interviewer
+
+pytestmark = pytest.mark.slow
 
 KEY = "sk-serve-2b7e"
 EXTRACTION_WAIT = 120  # seconds at most; the poll ends as soon as the findings are stored

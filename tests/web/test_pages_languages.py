@@ -36,6 +36,8 @@ from assistant.web.texts import language_from, texts_for
 from tests.conftest import SettingsFactory
 from tests.web.pages_client import PagesClient, pages_client
 
+pytestmark = pytest.mark.slow
+
 ACCOUNTS = {"fanny": UserRole.FACILITATOR, "lea": UserRole.LEADERSHIP, "adam": UserRole.ADMIN}
 SAID = "Hier soir je suis restée une heure de plus auprès de Mme R."
 

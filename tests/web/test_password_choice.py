@@ -15,6 +15,8 @@ from assistant.schemas import UserRole
 from tests.conftest import SettingsFactory
 from tests.web.pages_client import PASSWORD, PagesClient, pages_client
 
+pytestmark = pytest.mark.slow
+
 ACCOUNTS = {"fanny": UserRole.FACILITATOR, "adam": UserRole.ADMIN, "eve": UserRole.EMPLOYEE}
 GIVEN = "mot-de-passe-donne-par-adam"
 CHOSEN = "ma phrase a moi seule, longue"

@@ -16,9 +16,12 @@ from assistant.config import Settings
 from tests.conftest import SettingsFactory
 from tests.report_scripts import scripted
 from tests.report_store import store_study
-from tests.test_report_reading import CHROMIUM, screenshots
+from tests.support.browser import CHROMIUM
+from tests.support.report_pages import ACCOUNTS, _published
+from tests.support.report_reading import screenshots
 from tests.web.pages_client import PagesClient, pages_client
-from tests.web.test_report_pages import ACCOUNTS, _published
+
+pytestmark = pytest.mark.slow
 
 
 @pytest.fixture

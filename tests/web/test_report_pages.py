@@ -15,24 +15,19 @@ from pypdf import PdfReader
 
 from assistant.auth import authenticate
 from assistant.config import Settings
-from assistant.report.build_jobs import ReportBuildJobs
 from assistant.report.republishing import RepublishJobs
 from assistant.schemas import JobKind, JobStatus, ReportStatus, UserRole
 from assistant.web.pages import ROUTES
 from tests.conftest import SettingsFactory
 from tests.report_scripts import Scripted, scripted
 from tests.report_store import store_study
+from tests.support.report_pages import ACCOUNTS, QUOTE_FORM, _built, _published
 from tests.web.pages_client import PASSWORD, PagesClient, pages_client
 
-ACCOUNTS = {
-    "alice": UserRole.EMPLOYEE,
-    "fanny": UserRole.FACILITATOR,
-    "lea": UserRole.LEADERSHIP,
-    "adam": UserRole.ADMIN,
-}
+pytestmark = pytest.mark.slow
+
 ROLE_OF = {role: name for name, role in ACCOUNTS.items()}
 OURS = ("/staff/report", "/staff/leadership", "/staff/admin")
-QUOTE_FORM = re.compile(r'action="/staff/report/quotes/(q[0-9a-f]{8})"')
 
 
 @pytest.fixture
@@ -57,30 +52,6 @@ def pages(study_settings: Settings) -> Iterator[PagesClient]:
 def study(pages: PagesClient) -> tuple[Scripted, dict[str, str]]:
     script = scripted(12)
     return script, store_study(pages.store, script)
-
-
-def _built(pages: PagesClient, **form: str) -> str:
-    started = pages.post("/staff/report/build", form)
-    assert (started.status_code, started.headers["location"]) == (
-        303,
-        "/staff/report?done=building",
-    )
-    # The worker's step, as `terrain worker --once` runs it.
-    ended = asyncio.run(ReportBuildJobs.from_settings(pages.settings, pages.store).run_queued())
-    assert [job.status for job in ended] == [JobStatus.DONE], ended
-    page = pages.get("/staff/report")
-    assert page.status_code == 200
-    return html.unescape(page.text)
-
-
-def _published(pages: PagesClient) -> None:
-    page = _built(pages, narratives="none")
-    for quote in QUOTE_FORM.findall(page):
-        assert (
-            pages.post(f"/staff/report/quotes/{quote}", {"decision": "approved"}).status_code == 303
-        )
-    done = pages.post("/staff/report/publish", {})
-    assert done.headers["location"] == "/staff/report?done=published"
 
 
 @pytest.mark.usefixtures("study")

@@ -20,6 +20,8 @@ from tests.web.client import WebClient, plain
 from tests.web.server import ACCOUNTS, WebServer
 from tests.web.waiting import HANG_CAP_SECONDS
 
+pytestmark = pytest.mark.slow
+
 TITLE = "Biens relationnels dans le travail réel"
 CSRF = re.compile(r'name="csrf" value="([0-9a-f]+)"')
 QUOTE_FORM = re.compile(r'action="/staff/report/quotes/(q[0-9a-f]{8})"')

@@ -184,7 +184,7 @@ async def test_the_sign_in_page_shows_the_lock_in_the_browser(web: WebServer) ->
     """What a locked person reads, on a desktop and on a phone (screenshots in test-artifacts)."""
     from playwright.async_api import async_playwright, expect
 
-    from tests.web.test_browser import ARTIFACTS, CHROMIUM, LAUNCH_ARGS
+    from tests.support.browser import ARTIFACTS, CHROMIUM, LAUNCH_ARGS
 
     if not CHROMIUM.exists():
         pytest.skip("Debian's chromium is not installed (/usr/bin/chromium)")

@@ -23,9 +23,11 @@ from assistant.web.pages.routes import (
     page,
     router,
 )
+from tests.support.review import Seeded, seed
 from tests.web.server import ACCOUNTS, PASSWORD, WebServer
-from tests.web.test_review import Seeded, seed
 from tests.web.waiting import HANG_CAP_SECONDS
+
+pytestmark = pytest.mark.slow
 
 # One account per role; None: nobody signed in.
 AS = {

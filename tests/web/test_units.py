@@ -36,6 +36,8 @@ from assistant.web.runtime import OwnerIndex, Runtime
 from assistant.web.texts import language_from, texts_for
 from tests.conftest import SettingsFactory
 
+pytestmark = pytest.mark.slow
+
 HOSTILE = [
     "<img src=x onerror=alert(1)>",
     "[lien](javascript:alert(1))",
