@@ -45,14 +45,16 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from scipy.optimize import Bounds, LinearConstraint, milp
 
 from assistant.findings.codebook import Codebook, load_codebook
 from assistant.report.anonymity import Line, suppress
+from assistant.report.groups import EXPOSURES
 from assistant.report.records import InterviewProfile
-from assistant.report.sections import EXPOSURES, SectionBuilder, Sections
+from assistant.report.sections import SectionBuilder, Sections
 from assistant.schemas import (
     AutomationExposure,
     Finding,
@@ -69,6 +71,7 @@ STAGES = CODEBOOK.stage_ids[:3]
 CODES = CODEBOOK.code_ids[:4]
 ACTIVITIES = ("toilette", "visite")
 ROLES = ("auxiliaire", "infirmière", "coordinatrice")
+SITES = ("Valence", "Crest")
 LANGUAGES = ("fr", "en")
 SIZES = (0, 0, 1, 1, 1, 2, 2, 3, 4, 5, 6, 7, 9, 12)
 Key = Hashable
@@ -163,6 +166,7 @@ class Person:
     exposure: AutomationExposure | None
     role: str
     language: str
+    site: str = "Valence"
 
 
 def build(people: Sequence[Person], k: int) -> Sections:
@@ -177,7 +181,7 @@ def build(people: Sequence[Person], k: int) -> Sections:
             updated_at=NOW,
         )
         interviews.append(interview)
-        profiles[interview.id] = InterviewProfile(role=person.role)
+        profiles[interview.id] = InterviewProfile(role=person.role, site=person.site)
         for stage, code in sorted(person.cells):
             findings.append(
                 Finding(
@@ -204,6 +208,7 @@ def _person(draw: st.DrawFn, cells: frozenset[tuple[str, str]]) -> Person:
         exposure=draw(st.sampled_from([*AutomationExposure, None])),
         role=draw(st.sampled_from(ROLES)),
         language=draw(st.sampled_from(LANGUAGES)),
+        site=draw(st.sampled_from(SITES)),
     )
 
 
@@ -317,6 +322,88 @@ def groups_system(
     return system
 
 
+def group_tables_system(
+    people: Sequence[Person], sections: Sections, k: int, additive: bool
+) -> System:
+    """The heatmap's system, and what the sections by job and by site show beside it: each
+    group's people with a finding and its people per theme, stage and exposure (the groups
+    left out: unknown, maybe none), everyone's per exposure, and the coverage's people per
+    group. The attacker knows every job and site there is."""
+    system = heatmap_system(people, sections, k, additive)
+    views = {view.dimension: view for view in sections.groups}
+    columns = {
+        "code": [label.id for label in sections.heatmap.codes],
+        "stage": [label.id for label in sections.heatmap.stages],
+        "exposure": list(EXPOSURES),
+    }
+    totals: dict[str, Key] = {"code": "code", "stage": "stage", "exposure": "exposure"}
+
+    def values(person: Person, kind: str) -> set[str]:
+        if kind == "code":
+            return {code for _, code in person.cells}
+        if kind == "stage":
+            return {stage for stage, _ in person.cells}
+        return {person.exposure.value if person.exposure else "unknown"}
+
+    for kind in ("exposure",):
+        shown_totals = next(iter(views.values())).exposure.totals if views else {}
+        for exposure in EXPOSURES:
+            true = sum(1 for p in people if exposure in values(p, kind))
+            system.value(("exposure", exposure), shown_totals.get(exposure), true)
+            system.lower.setdefault(("exposure", exposure), 0)
+        members: list[Key] = [("exposure", e) for e in EXPOSURES]
+        _relate(system, ("all",), members, additive)
+    for dimension, names in (("role", ROLES), ("site", SITES)):
+        view = views.get(dimension)
+        listed = {
+            group.label: group.people
+            for group in (
+                sections.coverage.roles if dimension == "role" else sections.coverage.sites
+            )
+        }
+        tables = (
+            {"code": view.themes, "stage": view.stages, "exposure": view.exposure} if view else {}
+        )
+        rows = {kind: {row.label: row for row in table.rows} for kind, table in tables.items()}
+        for name in names:
+            members_of = [p for p in people if getattr(p, dimension) == name]
+            shown_row = rows.get("code", {}).get(name)
+            people_key = ("with", dimension, name)
+            system.value(people_key, shown_row.people if shown_row else None, len(members_of))
+            system.value(("cov", dimension, name), listed.get(name), len(members_of))
+            system.lower.setdefault(people_key, 0)
+            system.lower.setdefault(("cov", dimension, name), 0)
+            system.below([people_key], [("cov", dimension, name)])
+            for kind in ("code", "stage", "exposure"):
+                row = rows.get(kind, {}).get(name)
+                keys: list[Key] = []
+                for column in columns[kind]:
+                    key = ("group", dimension, name, kind, column)
+                    true = sum(1 for p in members_of if column in values(p, kind))
+                    system.value(key, row.cells.get(column) if row else None, true)
+                    keys.append(key)
+                _relate(system, people_key, keys, additive)
+        for kind in ("code", "stage", "exposure"):
+            for column in columns[kind]:
+                cells: list[Key] = [("group", dimension, n, kind, column) for n in names]
+                _relate(system, (totals[kind], column), cells, additive)
+                if kind == "code" and not additive and ("findings", column) in system.known:
+                    system.below(cells, [("findings", column)])
+        _relate(system, ("all",), [("with", dimension, n) for n in names], additive)
+        _relate(system, ("all",), [("cov", dimension, n) for n in names], additive)
+    return system
+
+
+def _relate(system: System, total: Key, members: Sequence[Key], additive: bool) -> None:
+    _maybe_zero(system, [total, *members])
+    if additive:
+        system.sum_is(total, members)
+    else:
+        system.below([total], members)
+        for member in members:
+            system.below([member], [total])
+
+
 def _maybe_zero(system: System, entries: Sequence[Key]) -> None:
     """A hidden entry is known to be one or more only where its line shows a zero: a report
     that hides the zeros of every line hiding something (zeros shown there prove it does not)
@@ -418,3 +505,62 @@ def test_a_pin_through_a_chain_of_lines_is_protected() -> None:
     ]
     sections = build(people, 2)
     assert heatmap_system(people, sections, 2, additive=True).pinned(2) == []
+
+
+@settings(RUN, phases=[Phase.explicit, Phase.reuse, Phase.generate])  # no shrinking
+@given(people=additive_tables(), k=st.integers(2, 6))
+def test_no_hidden_count_by_job_or_site_is_pinned_when_totals_are_sums(
+    people: list[Person], k: int
+) -> None:
+    sections = build(people, k)
+    system = group_tables_system(people, sections, k, additive=True)
+    assert system.shown_below(k) == []
+    assert system.pinned(k) == []
+
+
+@settings(RUN, phases=[Phase.explicit, Phase.reuse, Phase.generate])  # no shrinking
+@given(people=general_tables(), k=st.integers(2, 6))
+def test_no_hidden_count_by_job_or_site_is_pinned_when_people_sit_in_several_cells(
+    people: list[Person], k: int
+) -> None:
+    sections = build(people, k)
+    system = group_tables_system(people, sections, k, additive=False)
+    assert system.shown_below(k) == []
+    assert system.pinned(k) == []
+
+
+def test_without_complementary_suppression_a_job_is_given_away(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The property is not blind: six carers and one coordinator, all in one cell. Hiding only
+    the coordinator's counts (primary suppression) leaves the theme's total (7) beside the
+    carers' (6): the coordinator is 1, and the bounds say so; the report hides more."""
+    people = [
+        Person(frozenset({(STAGES[0], CODES[0])}), "toilette", None, role, "fr", "Valence")
+        for role in ["auxiliaire"] * 6 + ["coordinatrice"] + ["infirmière"] * 5
+    ]
+    protected = group_tables_system(people, build(people, 5), 5, additive=True)
+    assert protected.pinned(5) == []
+
+    def primary_only(
+        counts: dict[Key, int],
+        lines: Sequence[Line[Key]],
+        *_: object,
+        initial: frozenset[Key] = frozenset(),
+        **__: object,
+    ) -> set[Key]:
+        """Small counts hidden, and the zeros beside them; nothing hidden to protect them."""
+        hidden = {key for key, value in counts.items() if 0 < value < 5} | set(initial)
+        while zeros := {
+            key
+            for line in lines
+            if any(k in hidden for k in (*line.members, line.total))
+            for key in (*line.members, line.total)
+            if counts[key] == 0 and key not in hidden
+        }:
+            hidden |= zeros
+        return hidden
+
+    monkeypatch.setattr("assistant.report.heatmap.protect", primary_only)
+    exposed = group_tables_system(people, build(people, 5), 5, additive=True)
+    assert ("group", "role", "coordinatrice", "code", CODES[0]) in dict(exposed.pinned(5))

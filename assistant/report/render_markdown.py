@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from assistant.report.records import HeatCell, Narrative, NarrativeState, Report
+from assistant.report.render_groups import markdown_groups
 from assistant.report.summary import summary_lines, threshold_hints
 from assistant.report.texts import text_for
 
@@ -151,6 +152,7 @@ def render_markdown(report: Report) -> str:
                 out += [f"- {r} ({t('paraphrase')})" for r in automation.paraphrases]
                 out.append("")
         out += [t("reasons_note"), ""]
+    out += markdown_groups(report, count, label)
 
     if None in dropped and not report.recommendations:
         out += [

@@ -1,5 +1,6 @@
-"""Leadership's page: the latest published report, and its HTML and PDF to download; nothing
-else (no draft, no transcript, no interview)."""
+"""Leadership's page: the latest published report, and its HTML and PDF to download, and what
+changed between two published versions; nothing else (no draft, no transcript, no
+interview)."""
 
 from __future__ import annotations
 
@@ -9,19 +10,23 @@ from fastapi import Depends
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from assistant.errors import TerrainError
+from assistant.i18n import gettext
+from assistant.report.comparison import compare_versions
 from assistant.report.publishing import (
     NoPublishedReportError,
     latest_published_report,
     leadership_file,
 )
+from assistant.report.render_comparison import render_comparison
 from assistant.report.render_html import render_fragment
-from assistant.schemas import AccessKind, UserRole
+from assistant.schemas import AccessKind, ReportStatus, UserRole
 from assistant.web.pages.access import Viewer, viewer
 from assistant.web.pages.report_texts import report_page_texts
 from assistant.web.pages.routes import PREFIX, page
 from assistant.web.pages.templating import render
 
 LEADERSHIP = "/leadership"
+COMPARE = LEADERSHIP + "/compare"
 READERS = (UserRole.LEADERSHIP,)
 
 
@@ -41,6 +46,56 @@ async def leadership(who: Viewer = Depends(viewer)) -> Response:  # noqa: B008
         r=report_page_texts(who.language),
         version=version,
         report_content=content,
+        compare_link=gettext(who.language, "Compare two published versions"),
+    )
+
+
+@page(COMPARE, roles=READERS)
+async def compare(
+    before: int | None = None,
+    after: int | None = None,
+    who: Viewer = Depends(viewer),  # noqa: B008
+) -> Response:
+    """Two published versions side by side: by default the one before the latest, and the
+    latest. A version hidden from leadership (withdrawn) is neither offered nor compared."""
+    store = who.runtime.store
+    versions = await asyncio.to_thread(store.reports.versions)
+    numbers = [v.number for v in versions if v.status == ReportStatus.PUBLISHED and v.number]
+    if after is None and numbers:
+        after = numbers[0]
+    if before is None and len(numbers) > 1:
+        before = next(n for n in numbers if n != after)
+    content: str | None = None
+    problem: str | None = None
+    if before is not None and after is not None:
+        try:
+            comparison = await asyncio.to_thread(compare_versions, store, before, after)
+            content = render_comparison(comparison)
+        except TerrainError as error:
+            problem = str(error)
+    else:
+        problem = gettext(who.language, "Two published versions are needed to compare them.")
+    language = who.language
+    return render(
+        "leadership_compare.html",
+        who,
+        current=PREFIX + LEADERSHIP,
+        r=report_page_texts(language),
+        words={
+            key: gettext(language, text)
+            for key, text in (
+                ("title", "What changed between two versions"),
+                ("before", "Earlier version"),
+                ("after", "Later version"),
+                ("submit", "Compare"),
+                ("back", "Back to the report"),
+            )
+        },
+        numbers=numbers,
+        before=before,
+        after=after,
+        problem=problem,
+        comparison_content=content,
     )
 
 
