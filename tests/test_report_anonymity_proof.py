@@ -122,8 +122,9 @@ class System:
         lowest = [float(self.lower.get(key, 1)) for key in variables]
         return variables, constraints, Bounds(np.array(lowest), np.array(highest))
 
-    def extreme(self, key: Key, sign: float) -> float:
-        """The smallest (``sign`` 1) or largest (-1) integer value ``key`` can take."""
+    def solve(self, key: Key, sign: float) -> dict[Key, float]:
+        """A table consistent with what is shown, with ``key`` as small (``sign`` 1) or as
+        large (-1) as it can be; ``key`` infinite when it has no largest value."""
         variables, constraints, bounds = self._program()
         goal = np.zeros(len(variables))
         goal[variables.index(key)] = sign
@@ -131,21 +132,32 @@ class System:
             goal, integrality=np.ones(len(variables)), bounds=bounds, constraints=constraints
         )
         if result.status == 3:  # unbounded: the largest value has no limit
-            return math.inf
+            return {key: math.inf}
         assert result.status == 0, (result.message, self)  # the true table is feasible
-        return float(round(result.x[variables.index(key)]))
+        return {k: float(round(value)) for k, value in zip(variables, result.x, strict=True)}
+
+    def extreme(self, key: Key, sign: float) -> float:
+        """The smallest (``sign`` 1) or largest (-1) integer value ``key`` can take."""
+        return self.solve(key, sign)[key]
 
     def shown_below(self, k: int) -> list[tuple[Key, int]]:
         """Counts shown though they cover fewer than ``k`` people (but some)."""
         return [(key, value) for key, value in self.known.items() if 0 < value < k]
 
     def pinned(self, k: int) -> list[tuple[Key, int]]:
-        """The hidden counts below ``k`` whose smallest and largest values are their own."""
-        return [
-            (key, true)
-            for key, true in self.hidden.items()
-            if 1 <= true < k and self.extreme(key, -1.0) == true == self.extreme(key, 1.0)
-        ]
+        """The hidden counts below ``k`` whose smallest and largest values are their own.
+
+        Each table solved is one the attacker cannot rule out: any hidden count it gives
+        another value than its true one is free, and needs no program of its own."""
+        at_risk = {key: true for key, true in self.hidden.items() if 1 <= true < k}
+        free: set[Key] = set()
+        for key in at_risk:
+            for sign in (-1.0, 1.0):
+                if key in free:
+                    break
+                table = self.solve(key, sign)
+                free |= {other for other, value in table.items() if value != self.hidden[other]}
+        return [(key, true) for key, true in at_risk.items() if key not in free]
 
 
 def _combine(*parts: dict[Key, int]) -> dict[Key, int]:
