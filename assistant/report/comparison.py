@@ -90,6 +90,8 @@ def compare(before: Report, after: Report, before_number: int, after_number: int
             new.code_totals.get(code),
             people,
         )
+        if not _reported(change):
+            continue
         stages = []
         if change.direction != Direction.NOT_COMPARABLE:
             for stage in _ids(old.stage_totals, new.stage_totals):
@@ -123,8 +125,14 @@ def compare(before: Report, after: Report, before_number: int, after_number: int
         people_before=people[0],
         people_after=people[1],
         themes=themes,
-        stages=stage_changes,
+        stages=[change for change in stage_changes if _reported(change)],
     )
+
+
+def _reported(change: Change) -> bool:
+    """Whether either version shows someone there: a theme nobody named (or hidden) in both
+    says nothing worth a line."""
+    return bool(change.before or change.after)
 
 
 def _ids(old: dict[str, int | None], new: dict[str, int | None]) -> list[str]:

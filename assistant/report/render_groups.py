@@ -87,7 +87,7 @@ def _table(report: Report, table: GroupTable, group_name: str, caption: str) -> 
         + "</tr>"
     )
     html = (
-        f'<table class="heat"><caption>{title}</caption><thead><tr>'
+        f'<table class="heat"><thead><tr>'
         f'<th scope="col">{escape(group_name)}</th><th scope="col">{people}</th>{head}</tr></thead>'
         f"<tbody>{''.join(rows)}</tbody></table>"
     )
