@@ -26,6 +26,15 @@ are equal. No hidden count may be pinned. (That a hidden count lies between 1 an
 what the report itself says: "fewer than k". Counts of ``k`` or more hidden as complements may
 be worked out: they could have been shown.)
 
+**Groups.** Each person also has a job and a site; the report's sections by group (people per
+theme, stage and exposure in each job and each site shown, with everyone's totals) and its
+coverage (people per job and per site) join the heatmap in one system: they share its totals,
+so a hidden job's count must not follow from a theme's total minus the jobs shown, nor from
+the sites' breakdown of the same total. The attacker knows every job and site there is; a
+group not shown may hold anyone or no one. With complementary suppression switched off (only
+the small counts and their zeros hidden), the bounds find the hidden job: see
+``test_without_complementary_suppression_a_job_is_given_away``.
+
 Examples per run: ``EXAMPLES`` (80) for each property below (derandomised, so that a run is
 reproducible); the whole module takes under a minute.
 
