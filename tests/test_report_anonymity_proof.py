@@ -412,6 +412,13 @@ def group_tables_system(
                     system.below(cells, [("findings", column)])
         _relate(system, ("all",), [("with", dimension, n) for n in names], additive)
         _relate(system, ("all",), [("cov", dimension, n) for n in names], additive)
+        # A group the report does not show may not exist: none of its counts is known to be
+        # one or more, whatever zeros are shown beside them.
+        for name in names:
+            if name not in rows.get("code", {}):
+                for hidden_key in system.hidden:
+                    if isinstance(hidden_key, tuple) and hidden_key[1:3] == (dimension, name):
+                        system.lower[hidden_key] = 0
     return system
 
 
