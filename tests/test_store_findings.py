@@ -78,7 +78,7 @@ def assert_utc(moment: datetime) -> None:
     assert moment.utcoffset() == timedelta(0)
 
 
-HEAD_REVISION = "0018"
+HEAD_REVISION = "0017"
 
 
 # -- migrations 0002 and 0003 -------------------------------------------------------------------

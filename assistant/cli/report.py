@@ -1,4 +1,4 @@
-"""`terrain report`: build the draft, review its quotes, publish, list, show, export."""
+"""`terrain report`: build the draft, review its quotes, publish, list, show, compare, export."""
 
 from __future__ import annotations
 
@@ -470,6 +470,30 @@ def export(
     except TerrainError as error:
         fail(escape(str(error)))
     _say(f"Wrote {out} ({len(data):,} bytes).")
+
+
+@report_app.command()
+def compare(
+    before: Annotated[int, typer.Argument(min=1, help="The earlier published version's number.")],
+    after: Annotated[int, typer.Argument(min=1, help="The later published version's number.")],
+    as_json: JsonFlag = False,
+) -> None:
+    """What changed between two published versions: the themes that rose or fell (in people,
+    and in share of the people with a finding), in which value-chain stages. A figure hidden in
+    either version is not compared. Two campaigns compare through their latest versions."""
+    from assistant.report.comparison import compare_versions
+    from assistant.report.render_comparison import comparison_lines
+
+    store = _store(settings())
+    try:
+        comparison = compare_versions(store, before, after)
+    except TerrainError as error:
+        fail(escape(str(error)))
+    if as_json:
+        print_json(comparison.model_dump(mode="json"))
+        return
+    for line in comparison_lines(comparison):
+        _say(line)
 
 
 @report_app.command()

@@ -109,6 +109,7 @@ def _build_sections(
         counterparts=sections.counterparts,
         gaps=sections.gaps,
         automation=sections.automation,
+        groups=sections.groups,
         recommendations=[],
         withheld=sections.withheld,
         narratives=NarrativeStatus(state=NarrativeState.NOT_REQUESTED),

@@ -14,6 +14,8 @@ at a time until none is left.
   the members;
 - ``ceilings``: sums of counts known to be at most a shown number (a theme's number of
   findings bounds its cells' people);
+- ``orders``: sums of counts known to be at most other sums (a group's people with a finding
+  are at most its people interviewed, whether either is shown or hidden);
 - that a hidden entry is one or more when a line it belongs to shows a zero (zeros are hidden
   with the rest of a line, so a shown zero says its hidden neighbours are not empty), and zero
   or more otherwise;
@@ -47,13 +49,14 @@ def pinned(
     min_people: int,
     *,
     ceilings: Sequence[tuple[Sequence[K], int]] = (),
+    orders: Sequence[tuple[Sequence[K], Sequence[K]]] = (),
     below: frozenset[K] = frozenset(),
 ) -> list[K]:
     """The hidden keys whose count (below ``min_people``, above zero) can be worked out."""
     at_risk = sorted((key for key in hidden if 0 < counts[key] < min_people), key=repr)
     if not at_risk:
         return []
-    program = _Program(counts, lines, hidden, min_people, ceilings, below)
+    program = _Program(counts, lines, hidden, min_people, ceilings, orders, below)
     open_keys = set(at_risk)
     found: list[K] = []
     for key in at_risk:
@@ -75,13 +78,17 @@ def protect(
     *,
     fixed: frozenset[K] = frozenset(),
     ceilings: Sequence[tuple[Sequence[K], int]] = (),
+    orders: Sequence[tuple[Sequence[K], Sequence[K]]] = (),
     below: frozenset[K] = frozenset(),
+    initial: set[K] | frozenset[K] = frozenset(),
 ) -> set[K]:
     """Line-wise suppression, then one more hidden entry at a time while the audit finds a
     pinned count: the smallest shown member of a line of the first pinned key (ties: the first
     in the line), else the smallest shown entry of its lines, else of the table."""
-    hidden = suppress(counts, lines, min_people, fixed=fixed)
-    while found := pinned(counts, lines, hidden, min_people, ceilings=ceilings, below=below):
+    hidden = suppress(counts, lines, min_people, fixed=fixed, initial=initial)
+    while found := pinned(
+        counts, lines, hidden, min_people, ceilings=ceilings, orders=orders, below=below
+    ):
         extra = _next_to_hide(found[0], counts, lines, hidden, fixed)
         if extra is None:
             break  # everything that may be hidden is
@@ -121,6 +128,7 @@ class _Program(Generic[K]):
         hidden: set[K],
         min_people: int,
         ceilings: Sequence[tuple[Sequence[K], int]],
+        orders: Sequence[tuple[Sequence[K], Sequence[K]]],
         below: frozenset[K],
     ) -> None:
         self.variables = sorted(hidden, key=repr)
@@ -162,6 +170,13 @@ class _Program(Generic[K]):
                     relation({member: 1, line.total: -1}, -np.inf, 0.0)
         for keys, value in ceilings:
             relation(dict.fromkeys(keys, 1), -np.inf, float(value))
+        for small, large in orders:
+            weights: dict[K, int] = {}
+            for k in small:
+                weights[k] = weights.get(k, 0) + 1
+            for k in large:
+                weights[k] = weights.get(k, 0) - 1
+            relation(weights, -np.inf, 0.0)
         for key in below & hidden:
             highest[self.index[key]] = min_people - 1
         self.bounds = Bounds(lowest, highest)

@@ -171,6 +171,35 @@ class GroupCount(Frozen):
     people: int
 
 
+class GroupRow(Frozen):
+    """A group (a job, a site) at or above the threshold: its people with a finding, and its
+    people per column (theme, stage or exposure), None where hidden."""
+
+    label: str
+    people: int
+    cells: dict[str, int | None]
+
+
+class GroupTable(Frozen):
+    """Groups by columns; ``totals`` are everyone's per column (the heatmap's where they are
+    the same counts), ``people`` everyone's with a finding."""
+
+    columns: list[Label]
+    rows: list[GroupRow]
+    totals: dict[str, int | None]
+    people: int | None
+
+
+class GroupView(Frozen):
+    """One dimension (``role`` or ``site``): themes, value-chain stages and exposure to
+    automation, each by group. Quotes are never shown by group."""
+
+    dimension: str
+    themes: GroupTable
+    stages: GroupTable
+    exposure: GroupTable
+
+
 class Coverage(Frozen):
     interviews: int | None
     people: int | None = Field(description="People interviewed (ended interviews).")
@@ -196,6 +225,7 @@ class Withheld(Frozen):
     gaps: int = 0
     automation_rows: int = 0
     groups: int = 0
+    group_rows: int = Field(default=0, description="Groups left out of the sections by group.")
     narratives: int = 0
 
 
@@ -246,6 +276,9 @@ class Report(Frozen):
     counterparts: list[CountRow]
     gaps: list[GapGroup]
     automation: list[AutomationRow]
+    groups: list[GroupView] = Field(
+        default_factory=list, description="Themes, stages and exposure by job and by site."
+    )
     recommendations: list[Narrative]
     withheld: Withheld
     narratives: NarrativeStatus

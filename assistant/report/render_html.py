@@ -16,108 +16,23 @@ from assistant.report.records import (
     ShownQuote,
     Theme,
 )
+from assistant.report.render_groups import render_groups
+from assistant.report.render_parts import (
+    DARK_FROM,
+    HIDDEN_FILL,
+    SCALE,
+    STYLE,
+    Texts,
+    draft_mark,
+    label_of,
+    num_row,
+    para,
+    shown_count,
+    svg_text,
+    table_box,
+    thead,
+)
 from assistant.report.summary import narratives_kept, summary_lines, threshold_hints
-from assistant.report.texts import text_for
-
-# Blues from light to dark; text switches to white on the two darkest (contrast ≥ 4.5:1).
-_SCALE = ("#eef4fb", "#cfe0f3", "#9fc2e7", "#5b95d1", "#2a6bb0", "#174a80")
-_DARK_FROM = 4
-_HIDDEN_FILL = "#e4e4e4"
-_STYLE = """
-:root { color-scheme: light; }
-.terrain-report { font-family: "DejaVu Sans", "Liberation Sans", Arial, sans-serif;
-  color: #1a1a1a; margin: 2rem auto; max-width: 60rem; padding: 0 1rem; line-height: 1.45;
-  overflow-wrap: break-word; }
-.terrain-report h1 { font-size: 1.7rem; margin-bottom: .3rem; }
-.terrain-report h2 { font-size: 1.3rem; border-bottom: 2px solid #174a80;
-  padding-bottom: .2rem; margin-top: 2rem; }
-.terrain-report h3 { font-size: 1.08rem; margin-bottom: .3rem; }
-.terrain-report h1, .terrain-report h2, .terrain-report h3 { break-after: avoid;
-  page-break-after: avoid; }
-.terrain-report .meta, .terrain-report .note { color: #444; font-size: .92rem; }
-.terrain-report .notice { background: #fff4d6; border-left: 4px solid #8a6100;
-  padding: .5rem .8rem; }
-.terrain-report .summary { background: #f5f8fc; border-left: 4px solid #174a80;
-  padding: .4rem .9rem .4rem 1.6rem; }
-.terrain-report .summary li { margin: .25rem 0; }
-.terrain-report .draft { background: #fde2cf; color: #6b2e00; border-radius: 3px;
-  padding: 0 .3rem; font-size: .8rem; font-weight: bold; white-space: nowrap; }
-/* A table scrolls inside its own box, never the page. */
-.terrain-report .table-box { overflow-x: auto; max-width: 100%; margin: .6rem 0; }
-.terrain-report table { border-collapse: collapse; font-size: .9rem; width: auto; }
-.terrain-report th, .terrain-report td { border: 1px solid #b5b5b5; padding: .25rem .45rem;
-  text-align: left; vertical-align: top; }
-/* Headers wrap between words only: no break inside a word, no hyphen added (and whatever
-   the page around says, when the report is set inside leadership's page). */
-.terrain-report th { background: #f0f0f0; hyphens: manual; overflow-wrap: normal;
-  word-break: normal; white-space: normal; position: static; font-weight: bold; }
-.terrain-report td.num { text-align: right; white-space: nowrap; }
-.terrain-report td.zero { color: #595959; }
-.terrain-report table.heat { font-size: .8rem; }
-.terrain-report table.heat thead th { min-width: 5.5em; }
-.terrain-report table.auto td.reasons { min-width: 14rem; }
-.terrain-report caption { caption-side: top; text-align: left; color: #444;
-  padding-bottom: .3rem; }
-.terrain-report blockquote { margin: .4rem 0 .4rem 1rem; padding-left: .7rem;
-  border-left: 3px solid #9fc2e7; font-style: italic; }
-.terrain-report .narrative { background: #f5f8fc; padding: .5rem .8rem; border-radius: 4px; }
-.terrain-report .provenance { color: #444; font-size: .82rem; }
-.terrain-report .paraphrase { color: #444; }
-.terrain-report svg { max-width: 100%; height: auto; }
-@media (max-width: 40rem) {
-  .terrain-report { margin: 1rem auto; padding: 0 .6rem; }
-  .terrain-report h1 { font-size: 1.35rem; }
-  .terrain-report table { font-size: .82rem; }
-  /* Too small to read on a phone: the table below it holds the same figures. */
-  .terrain-report svg.heat-chart { display: none; }
-}
-@page { size: A4; margin: 16mm 14mm; }
-@page wide { size: A4 landscape; margin: 12mm 12mm; }
-@media print {
-  .terrain-report { margin: 0; max-width: none; padding: 0; font-size: 9.5pt; }
-  .terrain-report .table-box { overflow: visible; }
-  .terrain-report table { width: 100%; font-size: 8.5pt; }
-  .terrain-report tr, .terrain-report blockquote, .terrain-report svg,
-  .terrain-report .narrative, .terrain-report li { break-inside: avoid; }
-  .terrain-report .notice { border: 1px solid #8a6100; }
-  .terrain-report a { color: inherit; text-decoration: none; }
-  /* The two maps, wide by nature, print together on landscape pages, after the rest. */
-  .terrain-report section.wide { page: wide; }
-  .terrain-report table.heat { font-size: 7.5pt; }
-  .terrain-report table.heat thead th { min-width: 0; }
-  .terrain-report table.auto td.reasons { width: 38%; min-width: 0; }
-}
-"""
-
-
-def _p(css_class: str, content: str) -> str:
-    return f'<p class="{css_class}">{content}</p>'
-
-
-def _head(*labels: str) -> str:
-    cells = "".join(f'<th scope="col">{label}</th>' for label in labels)
-    return f"<thead><tr>{cells}</tr></thead>"
-
-
-def _row(header: str, *cells: str) -> str:
-    values = "".join(f'<td class="num">{cell}</td>' for cell in cells)
-    return f'<tr><th scope="row">{header}</th>{values}</tr>'
-
-
-def _svg_text(
-    x: float, y: float, content: str, *, anchor: str = "start", fill: str = "#1a1a1a", **extra: str
-) -> str:
-    attributes = "".join(f' {name}="{escape(value)}"' for name, value in extra.items())
-    return (
-        f'<text x="{x:g}" y="{y:g}" text-anchor="{anchor}" fill="{fill}"{attributes}>'
-        f"{escape(content)}</text>"
-    )
-
-
-def _count(report: Report, value: int | None) -> str:
-    if value is None:
-        return text_for(report.language, "hidden")
-    return str(value)
 
 
 def render_html(report: Report) -> str:
@@ -126,7 +41,7 @@ def render_html(report: Report) -> str:
         "<!DOCTYPE html>\n"
         f'<html lang="{escape(report.language)}">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-        f"<title>{escape(report.title)}</title>\n<style>{_STYLE}</style>\n</head>\n<body>\n"
+        f"<title>{escape(report.title)}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n"
         + _content(report)
         + "\n</body>\n</html>\n"
     )
@@ -135,16 +50,16 @@ def render_html(report: Report) -> str:
 def render_fragment(report: Report) -> str:
     """The report to set inside another page (leadership's): its style, scoped to it, and
     its content, with no document around them."""
-    return f"<style>{_STYLE}</style>\n" + _content(report, heading_level=2)
+    return f"<style>{STYLE}</style>\n" + _content(report, heading_level=2)
 
 
 def _content(report: Report, heading_level: int = 1) -> str:
     """The summary first, then the narratives a model wrote, then the detail; the two wide
     maps last, so that a printed report turns to landscape once, for them only."""
-    t = _Texts(report)
+    t = Texts(report)
     body = [
         f"<h1>{escape(report.title)}</h1>",
-        _p("meta", t("generated", date=report.generated_at.date(), codebook=report.codebook)),
+        para("meta", t("generated", date=report.generated_at.date(), codebook=report.codebook)),
         _summary(report, t),
         _narratives(report, t),
         _about(report, t),
@@ -154,6 +69,7 @@ def _content(report: Report, heading_level: int = 1) -> str:
         _gaps(report, t),
         _heatmap(report, t),
         _automation(report, t),
+        render_groups(report),
     ]
     html = "\n".join(part for part in body if part)
     if heading_level != 1:
@@ -169,23 +85,18 @@ def _shift_headings(html: str, by: int) -> str:
     return re.sub(r"<(/?)h([1-6])", shifted, html)
 
 
-def _table(label: str, table: str) -> str:
-    """A table in a box that scrolls sideways by itself on a narrow screen."""
-    return f'<div class="table-box" role="region" tabindex="0" aria-label="{label}">{table}</div>'
-
-
-def _summary(report: Report, t: _Texts) -> str:
+def _summary(report: Report, t: Texts) -> str:
     items = "".join(f"<li>{escape(line)}</li>" for line in summary_lines(report))
     return f"<section><h2>{t('summary')}</h2><ul class='summary'>{items}</ul></section>"
 
 
-def _narratives(report: Report, t: _Texts) -> str:
+def _narratives(report: Report, t: Texts) -> str:
     """The syntheses and recommendations a model wrote, or why a section has none."""
     status = report.narratives
     if status.state != NarrativeState.WRITTEN:
         return ""
     dropped = {d.theme: d.reason for d in status.dropped_sections}
-    html = [f"<section><h2>{t('narratives')}</h2>", _p("note", t("narratives_intro"))]
+    html = [f"<section><h2>{t('narratives')}</h2>", para("note", t("narratives_intro"))]
     if not narratives_kept(report):
         html.append(f'<p class="notice">{t("narratives_none_kept", calls=status.model_calls)}</p>')
     for theme in report.themes:
@@ -194,7 +105,7 @@ def _narratives(report: Report, t: _Texts) -> str:
         elif theme.code in dropped:
             html.append(
                 f"<h3>{escape(theme.label)}</h3>"
-                + _p("notice", t(f"narrative_dropped_{dropped[theme.code].value}"))
+                + para("notice", t(f"narrative_dropped_{dropped[theme.code].value}"))
             )
     if report.recommendations or None in dropped:
         html.append(f"<h3>{t('recommendations')}</h3>")
@@ -203,38 +114,30 @@ def _narratives(report: Report, t: _Texts) -> str:
             html.append(f"<ol>{items}</ol>")
         else:
             reason = dropped[None].value
-            html.append(_p("notice", t(f"recommendations_dropped_{reason}")))
+            html.append(para("notice", t(f"recommendations_dropped_{reason}")))
     html.append("</section>")
     return "".join(html)
 
 
-class _Texts:
-    def __init__(self, report: Report) -> None:
-        self.language = report.language
-
-    def __call__(self, key: str, **values: object) -> str:
-        return escape(text_for(self.language, key, **values))
-
-
-def _about(report: Report, t: _Texts) -> str:
+def _about(report: Report, t: Texts) -> str:
     html = [f"<section><h2>{t('about')}</h2>", *_notices(report, t)]
     hints = threshold_hints(report)
     if hints:
-        html.append(f"<h3>{t('hints')}</h3>" + _p("note", t("hints_intro", n=report.min_people)))
+        html.append(f"<h3>{t('hints')}</h3>" + para("note", t("hints_intro", n=report.min_people)))
         html.append("<ul>" + "".join(f"<li>{escape(h)}</li>" for h in hints) + "</ul>")
     html.append("</section>")
     return "".join(html)
 
 
-def _notices(report: Report, t: _Texts) -> list[str]:
+def _notices(report: Report, t: Texts) -> list[str]:
     notes = [
-        _p("note", t("anonymity", n=report.min_people, q=report.min_people_for_quotes)),
-        _p("note", t("hidden_legend", n=report.min_people)),
+        para("note", t("anonymity", n=report.min_people, q=report.min_people_for_quotes)),
+        para("note", t("hidden_legend", n=report.min_people)),
     ]
     w = report.withheld
     others = w.counterparts + w.gaps + w.automation_rows + w.groups
     notes.append(
-        _p(
+        para(
             "note",
             texts.withheld(
                 report.language,
@@ -262,17 +165,13 @@ def _notices(report: Report, t: _Texts) -> list[str]:
     return notes
 
 
-def _draft_mark(t: _Texts, draft: bool) -> str:
-    return f' <span class="draft">{t("draft")}</span>' if draft else ""
-
-
-def _coverage(report: Report, t: _Texts) -> str:
+def _coverage(report: Report, t: Texts) -> str:
     c = report.coverage
     rows = [
-        (t("interviews"), _count(report, c.interviews)),
-        (t("people_interviewed"), _count(report, c.people)),
-        (t("people_with_findings"), _count(report, c.people_with_findings)),
-        (t("findings"), _count(report, c.findings)),
+        (t("interviews"), shown_count(report, c.interviews)),
+        (t("people_interviewed"), shown_count(report, c.people)),
+        (t("people_with_findings"), shown_count(report, c.people_with_findings)),
+        (t("findings"), shown_count(report, c.findings)),
     ]
     if c.people is not None:
         rows.append(
@@ -283,27 +182,24 @@ def _coverage(report: Report, t: _Texts) -> str:
     )
     html = [
         f"<section><h2>{t('coverage')}</h2>"
-        + _table(t("coverage"), f"<table><tbody>{cells}</tbody></table>")
+        + table_box(t("coverage"), f"<table><tbody>{cells}</tbody></table>")
     ]
     for key, groups in (("roles", c.roles), ("sites", c.sites)):
         if not groups:
             continue
         body = "".join(
-            _row(escape(_label(report, g.label)), escape(_count(report, g.people))) for g in groups
+            num_row(escape(label_of(report, g.label)), escape(shown_count(report, g.people)))
+            for g in groups
         )
         html.append(
             f"<h3>{t(key)}</h3>"
-            + _table(t(key), f"<table>{_head(t(key), t('people'))}<tbody>{body}</tbody></table>")
+            + table_box(t(key), f"<table>{thead(t(key), t('people'))}<tbody>{body}</tbody></table>")
         )
     html.append("</section>")
     return "".join(html)
 
 
-def _label(report: Report, label: str) -> str:
-    return text_for(report.language, "unknown") if label == "unknown" else label
-
-
-def _heatmap(report: Report, t: _Texts) -> str:
+def _heatmap(report: Report, t: Texts) -> str:
     heat = report.heatmap
     if not heat.cells:
         return ""
@@ -320,10 +216,10 @@ def _heatmap(report: Report, t: _Texts) -> str:
     ]
     for j, code in enumerate(heat.codes):
         x = left + j * cell_w + cell_w / 2
-        svg.append(_svg_text(x, top - 6, code.label[:28], transform=f"rotate(-40 {x} {top - 6})"))
+        svg.append(svg_text(x, top - 6, code.label[:28], transform=f"rotate(-40 {x} {top - 6})"))
     for i, stage in enumerate(heat.stages):
         y = top + i * cell_h
-        svg.append(_svg_text(left - 6, y + cell_h / 2 + 4, stage.label[:30], anchor="end"))
+        svg.append(svg_text(left - 6, y + cell_h / 2 + 4, stage.label[:30], anchor="end"))
         for j, code in enumerate(heat.codes):
             x = left + j * cell_w
             cell = heat.cell(stage.id, code.id)
@@ -334,15 +230,13 @@ def _heatmap(report: Report, t: _Texts) -> str:
             )
             if label:
                 svg.append(
-                    _svg_text(
+                    svg_text(
                         x + cell_w / 2 - 1, y + cell_h / 2 + 4, label, anchor="middle", fill=ink
                     )
                 )
         total = heat.stage_totals.get(stage.id)
         svg.append(
-            _svg_text(
-                left + cell_w * len(heat.codes) + 8, y + cell_h / 2 + 4, _short(report, total)
-            )
+            svg_text(left + cell_w * len(heat.codes) + 8, y + cell_h / 2 + 4, _short(report, total))
         )
     svg.append("</svg>")
     table = [
@@ -357,21 +251,20 @@ def _heatmap(report: Report, t: _Texts) -> str:
             cell = heat.cell(stage.id, code.id)
             kind = "num" if cell else "num zero"
             table.append(f'<td class="{kind}">{_cell_text(report, t, cell)}</td>')
-        table.append(
-            f'<td class="num">{escape(_count(report, heat.stage_totals.get(stage.id)))}</td></tr>'
-        )
+        stage_total = shown_count(report, heat.stage_totals.get(stage.id))
+        table.append(f'<td class="num">{escape(stage_total)}</td></tr>')
     table.append(f'<tr><th scope="row">{t("total")}</th>')
     for code in heat.codes:
         table.append(
-            f'<td class="num">{escape(_count(report, heat.code_totals.get(code.id)))}</td>'
+            f'<td class="num">{escape(shown_count(report, heat.code_totals.get(code.id)))}</td>'
         )
     table.append(
-        f'<td class="num">{escape(_count(report, report.coverage.people_with_findings))}</td>'
+        f'<td class="num">{escape(shown_count(report, report.coverage.people_with_findings))}</td>'
         "</tr></tbody></table>"
     )
     return (
         f"<section class='heat wide'><h2>{t('heatmap')}</h2>{''.join(svg)}"
-        f"{_table(t('heatmap'), ''.join(table))}</section>"
+        f"{table_box(t('heatmap'), ''.join(table))}</section>"
     )
 
 
@@ -383,22 +276,22 @@ def _cell_look(cell: HeatCell | None, peak: int) -> tuple[str, str, str]:
     if cell is None:
         return "#ffffff", "", "#1a1a1a"
     if cell.people is None:
-        return _HIDDEN_FILL, "–", "#1a1a1a"
-    level = min(len(_SCALE) - 1, round(cell.people / peak * (len(_SCALE) - 1)))
-    ink = "#ffffff" if level >= _DARK_FROM else "#1a1a1a"
-    return _SCALE[level], f"{cell.people}{'*' if cell.drafts else ''}", ink
+        return HIDDEN_FILL, "–", "#1a1a1a"
+    level = min(len(SCALE) - 1, round(cell.people / peak * (len(SCALE) - 1)))
+    ink = "#ffffff" if level >= DARK_FROM else "#1a1a1a"
+    return SCALE[level], f"{cell.people}{'*' if cell.drafts else ''}", ink
 
 
-def _cell_text(report: Report, t: _Texts, cell: HeatCell | None) -> str:
+def _cell_text(report: Report, t: Texts, cell: HeatCell | None) -> str:
     if cell is None:
         return "0"
     if cell.people is None:
-        return escape(_count(report, None))
+        return escape(shown_count(report, None))
     mark = f' <span class="draft">{t("draft")}</span>' if cell.drafts else ""
     return f"{cell.people}&nbsp;({cell.episodes}){mark}"
 
 
-def _themes(report: Report, t: _Texts) -> str:
+def _themes(report: Report, t: Texts) -> str:
     html = [f"<section><h2>{t('themes')}</h2>"]
     if not report.themes:
         html.append(f"<p>{t('no_theme')}</p></section>")
@@ -410,7 +303,7 @@ def _themes(report: Report, t: _Texts) -> str:
     return "".join(html)
 
 
-def _strength_chart(report: Report, t: _Texts) -> str:
+def _strength_chart(report: Report, t: Texts) -> str:
     peak = max(theme.people for theme in report.themes)
     bar_h, left, width = 24, 230, 640
     height = bar_h * len(report.themes) + 10
@@ -436,10 +329,10 @@ def _strength_chart(report: Report, t: _Texts) -> str:
     return f"<h3>{t('strength')}</h3>" + "".join(svg)
 
 
-def _theme(report: Report, t: _Texts, theme: Theme) -> str:
+def _theme(report: Report, t: Texts, theme: Theme) -> str:
     html = [
-        f"<h3>{escape(theme.label)}{_draft_mark(t, theme.drafts)}</h3>",
-        _p(
+        f"<h3>{escape(theme.label)}{draft_mark(t, theme.drafts)}</h3>",
+        para(
             "meta",
             texts.theme_counts(
                 report.language,
@@ -454,13 +347,13 @@ def _theme(report: Report, t: _Texts, theme: Theme) -> str:
     return "".join(html)
 
 
-def _quote(t: _Texts, quote: ShownQuote) -> str:
-    return f"<blockquote>« {escape(quote.text)} »{_draft_mark(t, quote.draft)}</blockquote>"
+def _quote(t: Texts, quote: ShownQuote) -> str:
+    return f"<blockquote>« {escape(quote.text)} »{draft_mark(t, quote.draft)}</blockquote>"
 
 
-def _narrative(t: _Texts, narrative: Narrative) -> str:
+def _narrative(t: Texts, narrative: Narrative) -> str:
     provenance = t("drafted_by", model=narrative.drafted_by_model, prompt=narrative.prompt)
-    provenance += _draft_mark(t, narrative.drafts)
+    provenance += draft_mark(t, narrative.drafts)
     if narrative.edited:
         provenance += ", " + t("edited_by", editor=narrative.edited_by or "?")
     sources = ""
@@ -470,7 +363,7 @@ def _narrative(t: _Texts, narrative: Narrative) -> str:
     support = escape(texts.counted_for(t.language, "supported_by", len(narrative.finding_ids)))
     return (
         f'<div class="narrative"><p>{escape(narrative.text)}</p>'
-        + _p(
+        + para(
             "provenance",
             f"{provenance} · {support}{sources}",
         )
@@ -478,24 +371,24 @@ def _narrative(t: _Texts, narrative: Narrative) -> str:
     )
 
 
-def _counterparts(report: Report, t: _Texts) -> str:
+def _counterparts(report: Report, t: Texts) -> str:
     if not report.counterparts:
         return ""
     rows = "".join(
-        _row(
-            escape(_label(report, r.label)) + _draft_mark(t, r.drafts),
+        num_row(
+            escape(label_of(report, r.label)) + draft_mark(t, r.drafts),
             str(r.people),
             str(r.findings),
         )
         for r in report.counterparts
     )
     table = (
-        f"<table>{_head(t('counterpart'), t('people'), t('findings'))}<tbody>{rows}</tbody></table>"
+        f"<table>{thead(t('counterpart'), t('people'), t('findings'))}<tbody>{rows}</tbody></table>"
     )
-    return f"<section><h2>{t('counterparts')}</h2>{_table(t('counterparts'), table)}</section>"
+    return f"<section><h2>{t('counterparts')}</h2>{table_box(t('counterparts'), table)}</section>"
 
 
-def _gaps(report: Report, t: _Texts) -> str:
+def _gaps(report: Report, t: Texts) -> str:
     """One row per passage of the company's documents, with the people who describe a gap
     from it; the gaps that cite no passage are a row of their own, named as such."""
     if not report.gaps:
@@ -510,31 +403,31 @@ def _gaps(report: Report, t: _Texts) -> str:
             where = f"{escape(gap.source)}{section}{page}"
         said = "".join(f"<li>{escape(d)}</li>" for d in gap.descriptions)
         rows.append(
-            f'<tr><th scope="row">{where}{_draft_mark(t, gap.drafts)}</th>'
+            f'<tr><th scope="row">{where}{draft_mark(t, gap.drafts)}</th>'
             f'<td class="num">{gap.people}</td>'
             f"<td>{f'<ul>{said}</ul>' if said else ''}</td></tr>"
         )
-    head = _head(t("passage"), t("people"), t("descriptions"))
+    head = thead(t("passage"), t("people"), t("descriptions"))
     html = [
         f"<section><h2>{t('gaps')}</h2>",
-        _table(t("gaps"), f"<table>{head}<tbody>{''.join(rows)}</tbody></table>"),
+        table_box(t("gaps"), f"<table>{head}<tbody>{''.join(rows)}</tbody></table>"),
     ]
     if not report.quotes_allowed:
-        html.append(_p("note", t("gap_descriptions_later", q=report.min_people_for_quotes)))
+        html.append(para("note", t("gap_descriptions_later", q=report.min_people_for_quotes)))
     html.append("</section>")
     return "".join(html)
 
 
-def _automation(report: Report, t: _Texts) -> str:
+def _automation(report: Report, t: Texts) -> str:
     """Employees' own words in quotation marks; a reworded reason without, marked as such."""
     if not report.automation:
         return ""
     keys = ("automatable", "augmented", "human_essential", "unknown")
-    head = _head(t("activity"), t("people"), *(t(k) for k in keys), t("reasons"))
+    head = thead(t("activity"), t("people"), *(t(k) for k in keys), t("reasons"))
     rows = []
     for row in report.automation:
         cells = "".join(
-            f'<td class="num">{escape(_count(report, row.exposure.get(k)))}</td>' for k in keys
+            f'<td class="num">{escape(shown_count(report, row.exposure.get(k)))}</td>' for k in keys
         )
         said = [f"« {escape(r)} »" for r in row.reasons]
         said += [
@@ -542,13 +435,13 @@ def _automation(report: Report, t: _Texts) -> str:
             for r in row.paraphrases
         ]
         rows.append(
-            f'<tr><th scope="row">{escape(_label(report, row.activity))}'
-            f"{_draft_mark(t, row.drafts)}</th>"
+            f'<tr><th scope="row">{escape(label_of(report, row.activity))}'
+            f"{draft_mark(t, row.drafts)}</th>"
             f'<td class="num">{row.people}</td>{cells}'
             f'<td class="reasons">{"<br>".join(said)}</td></tr>'
         )
     table = f'<table class="auto">{head}<tbody>{"".join(rows)}</tbody></table>'
     return (
         f"<section class='wide'><h2>{t('automation')}</h2>"
-        f"{_table(t('automation'), table)}{_p('note', t('reasons_note'))}</section>"
+        f"{table_box(t('automation'), table)}{para('note', t('reasons_note'))}</section>"
     )

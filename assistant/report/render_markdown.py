@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 from assistant.report import texts
 from assistant.report.records import HeatCell, Narrative, NarrativeState, Report
+from assistant.report.render_groups import markdown_groups
 from assistant.report.summary import summary_lines, threshold_hints
 from assistant.report.texts import text_for
 
@@ -152,6 +153,7 @@ def render_markdown(report: Report) -> str:
                 out += [f"- {r} ({t('paraphrase')})" for r in automation.paraphrases]
                 out.append("")
         out += [t("reasons_note"), ""]
+    out += markdown_groups(report, count, label)
 
     if None in dropped and not report.recommendations:
         out += [

@@ -23,7 +23,8 @@ from typing import TypeVar
 from assistant.findings.codebook import Codebook
 from assistant.findings.evidence import verify
 from assistant.report.anonymity import Line, shown, suppress
-from assistant.report.disclosure import protect
+from assistant.report.groups import EXPOSURES, GroupCounts
+from assistant.report.heatmap import Disclosure, HeatmapCounts
 from assistant.report.records import (
     UNKNOWN,
     AutomationRow,
@@ -31,18 +32,17 @@ from assistant.report.records import (
     Coverage,
     GapGroup,
     GroupCount,
-    HeatCell,
+    GroupView,
     Heatmap,
     InterviewProfile,
-    Label,
     ShownQuote,
     Theme,
     Withheld,
 )
-from assistant.schemas import AutomationExposure, Finding, FindingStatus, Interview, Turn
+from assistant.report.texts import text_for
+from assistant.schemas import Finding, FindingStatus, Interview, Turn
 
 REPORTED_STATUSES = frozenset({FindingStatus.ACCEPTED, FindingStatus.EDITED})
-EXPOSURES = (*(e.value for e in AutomationExposure), UNKNOWN)
 _DESCRIPTIONS_PER_GAP = 5
 _REASONS_PER_ROW = 3
 # A transcript's layout copied into a text: a turn number in brackets, or a speaker's label.
@@ -106,6 +106,7 @@ class Sections:
     counterparts: list[CountRow]
     gaps: list[GapGroup]
     automation: list[AutomationRow]
+    groups: list[GroupView]
     withheld: Withheld
     quotes_allowed: bool
     theme_findings: dict[str, list[Finding]]
@@ -145,82 +146,40 @@ class SectionBuilder:
         people_of = {interview.id: person_key(interview) for interview in interviews}
         everyone = {people_of[f.interview_id] for f in findings}
         quotes_allowed = len(everyone) >= self.min_people_for_quotes
-        heatmap, visible_codes = self._heatmap(findings, people_of)
+        heat = HeatmapCounts(
+            findings,
+            people_of,
+            self.codebook.stage_ids,
+            self.codebook.code_ids,
+            lambda f: (f.interview_id, normalized(f.activity)),
+        )
+        groups = GroupCounts(interviews, findings, profiles, people_of, heat)
+        table = Disclosure()
+        heat.add_to(table, self.min_people)
+        groups.add_to(table, self.min_people)
+        hidden = table.protect(self.min_people)
+        heatmap = heat.shown(hidden, self._stage_label, self._code_label)
+        self.withheld["cells"] = sum(1 for cell in heatmap.cells if cell.people is None)
+        visible_codes = {c for c in heat.codes if ("code", c) not in hidden}
         themes, theme_findings = self._themes(findings, people_of, visible_codes, quotes_allowed)
+        labels = {"code": self._code_label, "stage": self._stage_label}
+        views, left_out = groups.views(
+            hidden, labels | {"exposure": self._exposure_label}, self.redact
+        )
+        self.withheld["group_rows"] = left_out
+        self.withheld["groups"] = groups.hidden_groups(hidden)
         return Sections(
-            coverage=self._coverage(interviews, findings, profiles, people_of),
+            coverage=self._coverage(interviews, findings, people_of, groups, hidden),
             heatmap=heatmap,
             themes=themes,
             counterparts=self._counterparts(findings, people_of),
             gaps=self._gaps(findings, people_of, quotes_allowed),
             automation=self._automation(findings, people_of, quotes_allowed),
+            groups=views,
             withheld=Withheld(**self.withheld),
             quotes_allowed=quotes_allowed,
             theme_findings=theme_findings,
         )
-
-    # ------------------------------------------------------------------------ heatmap
-
-    def _heatmap(
-        self, findings: Sequence[Finding], people_of: dict[str, str]
-    ) -> tuple[Heatmap, set[str]]:
-        cells: dict[tuple[str, str], Tally] = defaultdict(Tally)
-        stage_people: dict[str, set[str]] = defaultdict(set)
-        code_people: dict[str, set[str]] = defaultdict(set)
-        for finding in findings:
-            person = people_of[finding.interview_id]
-            cells[(finding.value_chain_stage, finding.code)].add(finding, person)
-            stage_people[finding.value_chain_stage].add(person)
-            code_people[finding.code].add(person)
-        stages = _ordered(self.codebook.stage_ids, stage_people)
-        codes = _ordered(self.codebook.code_ids, code_people)
-        counts: dict[tuple[str, str], int] = {key: len(t.people) for key, t in cells.items()}
-        counts |= {("stage", s): len(stage_people[s]) for s in stages}
-        counts |= {("code", c): len(code_people[c]) for c in codes}
-        counts[("all", "")] = len(set().union(*stage_people.values())) if stage_people else 0
-        for stage in stages:
-            for code in codes:
-                counts.setdefault((stage, code), 0)
-        lines = [Line([(s, c) for c in codes], ("stage", s)) for s in stages]
-        lines += [Line([(s, c) for s in stages], ("code", c)) for c in codes]
-        lines.append(Line([("stage", s) for s in stages], ("all", "")))
-        lines.append(Line([("code", c) for c in codes], ("all", "")))
-        # What else the report shows about these cells: each theme's number of findings, and
-        # the report's, bound the sums of their cells' people.
-        findings_of: Counter[str] = Counter(finding.code for finding in findings)
-        ceilings = [([(s, c) for s in stages], findings_of[c]) for c in codes]
-        ceilings.append(([(s, c) for s in stages for c in codes], len(findings)))
-        hidden = protect(
-            counts,
-            lines,
-            self.min_people,
-            fixed=self._published(counts, ("all", "")),
-            ceilings=ceilings,
-            below=frozenset({("all", "")}),  # coverage says "fewer than k" of it
-        )
-        # Cells with findings, and the empty ones hidden with them (so that "fewer than k"
-        # may be none: see assistant.report.anonymity).
-        listed = sorted(set(cells) | {key for key in hidden if key[0] in stages})
-        heat_cells = [
-            HeatCell(
-                stage=stage,
-                code=code,
-                people=shown(len(cells[(stage, code)].people), (stage, code), hidden),
-                episodes=shown(len(cells[(stage, code)].episodes), (stage, code), hidden),
-                drafts=cells[(stage, code)].drafts,
-            )
-            for stage, code in listed
-        ]
-        self.withheld["cells"] = sum(1 for cell in heat_cells if cell.people is None)
-        visible_codes = {c for c in codes if ("code", c) not in hidden}
-        heatmap = Heatmap(
-            stages=[Label(id=stage, label=self._stage_label(stage)) for stage in stages],
-            codes=[Label(id=c, label=self._code_label(c)) for c in codes],
-            cells=heat_cells,
-            stage_totals={s: shown(counts[("stage", s)], ("stage", s), hidden) for s in stages},
-            code_totals={c: shown(counts[("code", c)], ("code", c), hidden) for c in codes},
-        )
-        return heatmap, visible_codes
 
     def _stage_label(self, stage_id: str) -> str:
         stage = self.codebook.stage(stage_id)
@@ -229,6 +188,9 @@ class SectionBuilder:
     def _code_label(self, code_id: str) -> str:
         code = self.codebook.code(code_id)
         return code.label.in_language(self.language) if code else code_id
+
+    def _exposure_label(self, exposure: str) -> str:
+        return text_for(self.language, exposure)
 
     def _published(self, counts: Mapping[K, int], total: K) -> frozenset[K]:
         """The report's number of people, which coverage shows once it reaches the threshold."""
@@ -434,16 +396,15 @@ class SectionBuilder:
         self,
         interviews: Sequence[Interview],
         findings: Sequence[Finding],
-        profiles: dict[str, InterviewProfile],
         people_of: dict[str, str],
+        groups: GroupCounts,
+        hidden: set[Hashable],
     ) -> Coverage:
         everyone = set(people_of.values())
         enough = len(everyone) >= self.min_people
         # The heatmap's total, which its suppression already treats as published at the
         # threshold (``_published``): the people with a finding, beside the people interviewed.
         with_findings = {people_of[f.interview_id] for f in findings}
-        roles = self._groups(interviews, people_of, lambda i: profiles.get(i.id, _NO_PROFILE).role)
-        sites = self._groups(interviews, people_of, lambda i: profiles.get(i.id, _NO_PROFILE).site)
         return Coverage(
             interviews=len(interviews) if enough else None,
             people=len(everyone) if enough else None,
@@ -456,8 +417,8 @@ class SectionBuilder:
                 group.label: group.people or 0
                 for group in self._groups(interviews, people_of, lambda i: i.language)
             },
-            roles=roles,
-            sites=sites,
+            roles=groups.coverage("role", hidden, self.redact),
+            sites=groups.coverage("site", hidden, self.redact),
         )
 
     def _groups(
@@ -466,8 +427,8 @@ class SectionBuilder:
         people_of: dict[str, str],
         group_of: Callable[[Interview], str | None],
     ) -> list[GroupCount]:
-        """Groups of people, hidden below the threshold, so that no hidden one is recoverable
-        from the report's number of people minus the groups shown."""
+        """Groups of people (the languages), hidden below the threshold, so that no hidden one
+        is recoverable from the report's number of people minus the groups shown."""
         members: dict[str, set[str]] = defaultdict(set)
         for interview in interviews:
             members[group_of(interview) or UNKNOWN].add(people_of[interview.id])
@@ -478,21 +439,12 @@ class SectionBuilder:
         hidden = suppress(
             counts, [Line(list(members), "")], self.min_people, fixed=self._published(counts, "")
         )
-        self.withheld["groups"] += sum(1 for label in members if label in hidden)
         visible = [
             GroupCount(label=self.redact(label), people=counts[label])
             for label in members
             if label not in hidden
         ]
         return sorted(visible, key=lambda g: (-(g.people or 0), g.label))
-
-
-_NO_PROFILE = InterviewProfile()
-
-
-def _ordered(known: Sequence[str], present: Iterable[str]) -> list[str]:
-    """The codebook's ids in order, then any id findings use that the codebook lacks."""
-    return list(known) + sorted(set(present) - set(known))
 
 
 def _group(findings: Iterable[Finding], key: Callable[[Finding], G]) -> dict[G, list[Finding]]:

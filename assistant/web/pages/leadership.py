@@ -1,7 +1,7 @@
 """Leadership's page: the latest published report (of a campaign, chosen among those with a
-published version), and its HTML and PDF to download; nothing else (no draft, no transcript,
-no interview, no participation figure: the report's groups are the only ones leadership
-reads, under the report's anonymity rules)."""
+published version), its HTML and PDF to download, and what changed between two published
+versions; nothing else (no draft, no transcript, no interview, no participation figure: the
+report's groups are the only ones leadership reads, under the report's anonymity rules)."""
 
 from __future__ import annotations
 
@@ -13,13 +13,15 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from assistant.errors import TerrainError
 from assistant.i18n import gettext
+from assistant.report.comparison import compare_versions
 from assistant.report.publishing import (
     NoPublishedReportError,
     latest_published_report,
     leadership_file,
 )
+from assistant.report.render_comparison import render_comparison
 from assistant.report.render_html import render_fragment
-from assistant.schemas import AccessKind, UserRole
+from assistant.schemas import AccessKind, ReportStatus, UserRole
 from assistant.store import Store
 from assistant.web.pages.access import Viewer, viewer
 from assistant.web.pages.report_texts import report_page_texts
@@ -27,6 +29,7 @@ from assistant.web.pages.routes import PREFIX, page
 from assistant.web.pages.templating import render
 
 LEADERSHIP = "/leadership"
+COMPARE = LEADERSHIP + "/compare"
 READERS = (UserRole.LEADERSHIP,)
 
 
@@ -65,6 +68,56 @@ async def leadership(
         campaign_chosen=chosen,
         campaign_query=f"campaign={quote(campaign)}&" if campaign else "",
         campaigns_heading=gettext(who.language, "Campaigns"),
+        compare_link=gettext(who.language, "Compare two published versions"),
+    )
+
+
+@page(COMPARE, roles=READERS)
+async def compare(
+    before: int | None = None,
+    after: int | None = None,
+    who: Viewer = Depends(viewer),  # noqa: B008
+) -> Response:
+    """Two published versions side by side: by default the one before the latest, and the
+    latest. A version hidden from leadership (withdrawn) is neither offered nor compared."""
+    store = who.runtime.store
+    versions = await asyncio.to_thread(store.reports.versions)
+    numbers = [v.number for v in versions if v.status == ReportStatus.PUBLISHED and v.number]
+    if after is None and numbers:
+        after = numbers[0]
+    if before is None and len(numbers) > 1:
+        before = next(n for n in numbers if n != after)
+    content: str | None = None
+    problem: str | None = None
+    if before is not None and after is not None:
+        try:
+            comparison = await asyncio.to_thread(compare_versions, store, before, after)
+            content = render_comparison(comparison)
+        except TerrainError as error:
+            problem = str(error)
+    else:
+        problem = gettext(who.language, "Two published versions are needed to compare them.")
+    language = who.language
+    return render(
+        "leadership_compare.html",
+        who,
+        current=PREFIX + LEADERSHIP,
+        r=report_page_texts(language),
+        words={
+            key: gettext(language, text)
+            for key, text in (
+                ("title", "What changed between two versions"),
+                ("before", "Earlier version"),
+                ("after", "Later version"),
+                ("submit", "Compare"),
+                ("back", "Back to the report"),
+            )
+        },
+        numbers=numbers,
+        before=before,
+        after=after,
+        problem=problem,
+        comparison_content=content,
     )
 
 
