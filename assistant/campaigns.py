@@ -134,9 +134,13 @@ def open_to(store: Store, account: User | None, *, today: date | None = None) ->
     """The campaigns open today that invite this account (by its profile), oldest first."""
     day = today or store.now().date()
     profile = account.profile if account is not None else Profile()
+    campaigns = store.campaigns.all()
+    if not campaigns:  # a database emptied of every campaign: the default one comes back
+        store.campaigns.ensure_default()
+        campaigns = store.campaigns.all()
     return [
         campaign
-        for campaign in reversed(store.campaigns.all())
+        for campaign in reversed(campaigns)
         if campaign.is_open_on(day) and campaign.invites(profile)
     ]
 

@@ -55,7 +55,7 @@ def test_one_case_per_interview_with_its_variables_and_a_valid_project(
     xmlschema.XMLSchema(str(schema)).validate(project.decode("utf-8"))
     root = etree.fromstring(project)
     variables = {v.get("guid"): v.get("name") for v in root.iterfind(".//q:Variable", Q)}
-    assert list(variables.values()) == ["Métier", "Site", "Équipe", "Langue"]
+    assert list(variables.values()) == ["Métier", "Site", "Équipe", "Langue", "Campagne"]
     cases = root.findall(".//q:Case", Q)
     assert [case.get("name") for case in cases] == pseudonyms
     first = {
@@ -103,6 +103,7 @@ def test_each_coding_has_its_memo_and_its_reviewer(codebook: Codebook) -> None:
     assert {c.get("creatingUser") for c in codings[1:]} == {users["Terrain"]}
 
 
+@pytest.mark.slow  # the CLI exports with third parties masked: spaCy loads
 @pytest.mark.parametrize("staff_language", ["en", "fr"])
 def test_the_exported_qdpx_follows_the_staff_language_setting(
     make_settings: SettingsFactory,
@@ -141,3 +142,40 @@ def test_the_exported_qdpx_follows_the_staff_language_setting(
     users = {u.get("guid"): u.get("name") for u in root.iterfind(".//q:User", Q)}
     creators = {users[c.get("creatingUser")] for c in root.iterfind(".//q:Coding", Q)}
     assert creators == {"claire", "Terrain"}
+
+
+def test_each_case_names_its_campaign_and_each_memo_speaks_the_staff_language(
+    codebook: Codebook,
+) -> None:
+    script = scripted(4)
+    interviews = [i.model_copy(update={"campaign_id": "c-mars"}) for i in script.interviews]
+    reviewed = script.findings[0]
+    export = build_qdpx(
+        interviews,
+        script.turns,
+        script.findings,
+        codebook,
+        language="fr",
+        reviewers={reviewed.id: "claire"},
+        campaigns={"c-mars": "Domicile mars"},
+    )
+    with zipfile.ZipFile(io.BytesIO(export.data)) as archive:
+        root = etree.fromstring(archive.read("project.qde"))
+    variables = {v.get("name"): v.get("guid") for v in root.iterfind(".//q:Variable", Q)}
+    campaign_values = [
+        value.findtext("q:TextValue", namespaces=Q)
+        for value in root.iterfind(".//q:VariableValue", Q)
+        if value.find("q:VariableRef", Q).get("targetGUID") == variables["Campagne"]
+    ]
+    assert campaign_values == ["Domicile mars"] * len(interviews)
+    memos = [d.text or "" for d in root.iterfind(".//q:PlainTextSelection/q:Description", Q)]
+    assert memos
+    assert not any(": accepted" in memo or ": augmented" in memo for memo in memos)
+    # QualCoder takes a coding's coder from its selection: the reviewer owns both.
+    claire = guid("user", "claire")
+    selection = root.find(
+        f".//q:PlainTextSelection[@guid='{guid('selection', reviewed.id, '0')}']", Q
+    )
+    assert selection is not None
+    assert selection.get("creatingUser") == claire
+    assert selection.find("q:Coding", Q).get("creatingUser") == claire

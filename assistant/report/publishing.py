@@ -373,6 +373,7 @@ def draft_qdpx(store: Store, settings: Settings) -> QdpxExport:
         mask_third_parties=settings.mask_third_parties,
         language=settings.staff_language or settings.language,
         reviewers=last_reviewers(store, findings),
+        campaigns={campaign.id: campaign.name for campaign in store.campaigns.all()},
     )
 
 

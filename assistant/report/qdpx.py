@@ -42,7 +42,7 @@ from assistant.findings.codebook import Codebook
 from assistant.i18n import translation
 from assistant.masking import interview_mask
 from assistant.report.sections import selected_findings
-from assistant.schemas import Finding, Interview, Speaker, Turn
+from assistant.schemas import AutomationExposure, Finding, FindingStatus, Interview, Speaker, Turn
 
 NAMESPACE = "urn:QDA-XML:project:1.0"
 SCHEMA_DIR = Path(__file__).resolve().parent / "schemas"
@@ -64,6 +64,7 @@ def _words(language: str) -> dict[str, str]:
         "site": _("Site"),
         "team": _("Team"),
         "language": _("Language"),
+        "campaign": _("Campaign"),
         "codebook": _("Terrain codes"),
         "extra": _("Codes not in the codebook"),
         "stage": _("Stage"),
@@ -72,10 +73,18 @@ def _words(language: str) -> dict[str, str]:
         "reasons": _("Reasons"),
         "activity": _("Activity"),
         "status": _("Status"),
+        # A finding's status and exposure as the staff pages and the report name them.
+        FindingStatus.PROPOSED: _("proposed"),
+        FindingStatus.ACCEPTED: _("accepted"),
+        FindingStatus.EDITED: _("code changed"),
+        FindingStatus.REJECTED: _("rejected"),
+        AutomationExposure.AUTOMATABLE: _("automatable"),
+        AutomationExposure.AUGMENTED: _("augmented"),
+        AutomationExposure.HUMAN_ESSENTIAL: _("human-essential"),
     }
 
 
-VARIABLES = ("job", "site", "team", "language")
+VARIABLES = ("job", "site", "team", "language", "campaign")
 _PALETTE = ("#1F77B4", "#FF7F0E", "#2CA02C", "#D62728", "#9467BD", "#8C564B", "#E377C2",
             "#7F7F7F", "#BCBD22", "#17BECF")  # fmt: skip
 
@@ -127,10 +136,12 @@ def build_qdpx(
     mask_third_parties: bool = False,
     language: str = "en",
     reviewers: Mapping[str, str] | None = None,
+    campaigns: Mapping[str, str] | None = None,
 ) -> QdpxExport:
     """The ``.qdpx`` archive of these interviews (``transcripts`` by interview id), its
     codebook, variables and memos in ``language``; ``reviewers``: by finding id, the
-    facilitator who last reviewed it."""
+    facilitator who last reviewed it; ``campaigns``: campaign names by id (each case's
+    campaign variable)."""
     words = _words(language)
     reviewers = reviewers or {}
     if mask_third_parties:
@@ -202,7 +213,11 @@ def build_qdpx(
             case = ET.SubElement(
                 cases, q + "Case", guid=guid("case", interview.id), name=interview.pseudonym
             )
-            values = {**interview.profile.model_dump(), "language": interview.language}
+            values = {
+                **interview.profile.model_dump(),
+                "language": interview.language,
+                "campaign": (campaigns or {}).get(interview.campaign_id, interview.campaign_id),
+            }
             for variable in VARIABLES:
                 if values.get(variable):
                     value = ET.SubElement(case, q + "VariableValue")
@@ -238,6 +253,10 @@ def build_qdpx(
                 ):
                     skipped += 1
                     continue
+                reviewed_by = reviewers.get(finding.id)
+                # The reviewer owns the selection as well as the coding: QualCoder takes a
+                # coding's coder from its selection.
+                owner = guid("user", reviewed_by) if reviewed_by else user
                 selection = ET.SubElement(
                     source,
                     q + "PlainTextSelection",
@@ -245,16 +264,15 @@ def build_qdpx(
                     name=quote.text[:60],
                     startPosition=str(start + quote.start),
                     endPosition=str(start + quote.end),
-                    creatingUser=user,
+                    creatingUser=owner,
                     creationDateTime=created,
                 )
                 ET.SubElement(selection, q + "Description").text = memo(finding, stages, words)
-                reviewed_by = reviewers.get(finding.id)
                 coding = ET.SubElement(
                     selection,
                     q + "Coding",
                     guid=guid("coding", finding.id, str(number)),
-                    creatingUser=guid("user", reviewed_by) if reviewed_by else user,
+                    creatingUser=owner,
                 )
                 ET.SubElement(coding, q + "CodeRef", targetGUID=guid("code", finding.code))
                 codings += 1
@@ -272,13 +290,13 @@ def build_qdpx(
 
 def memo(finding: Finding, stages: Mapping[str, str], words: Mapping[str, str]) -> str:
     """What a researcher needs of the finding beside its quote, one item per line."""
+    exposure = finding.automation_exposure
     lines = [
-        f"{finding.id} — {words['status']}: {finding.status.value}",
+        f"{finding.id} — {words['status']}: {words[finding.status]}",
         f"{words['activity']}: {finding.activity or ''}",
         f"{words['stage']}: {stages.get(finding.value_chain_stage, finding.value_chain_stage)}",
         f"{words['counterpart']}: {finding.counterpart or ''}",
-        f"{words['exposure']}: "
-        f"{finding.automation_exposure.value if finding.automation_exposure else ''}",
+        f"{words['exposure']}: {words[exposure] if exposure else ''}",
         f"{words['reasons']}: {finding.automation_reasons or ''}",
     ]
     return "\n".join(lines)
