@@ -11,9 +11,15 @@ import pytest
 
 from assistant.config import Settings
 from assistant.interview.events import EventKind, SessionEvent
-from assistant.interview.session import InterviewSession, SessionDeps, Withdrawal
+from assistant.interview.session import (
+    SYSTEM_PROMPT_ID,
+    InterviewSession,
+    SessionDeps,
+    Withdrawal,
+)
 from assistant.interview.state import ClosingStep
 from assistant.llm import chat_model_for
+from assistant.prompts import load_prompt
 from assistant.schemas import InterviewStatus, JobKind, JobStatus, Phase, Speaker
 from assistant.store import InterviewNotFoundError, Store
 from tests.conftest import SettingsFactory
@@ -96,7 +102,7 @@ async def test_a_full_interview_covers_every_phase_and_closes_on_a_confirmed_sum
     assert employee == ANSWERS  # every message stored, verbatim, in order
     questions = [t for t in turns if t.speaker == Speaker.INTERVIEWER and t.text.startswith("[")]
     assert questions
-    assert all(t.prompt == "interviewer.system@1.1.0" for t in questions)
+    assert all(t.prompt == load_prompt(SYSTEM_PROMPT_ID, "fr").ref for t in questions)
     assert all(t.model == deps.settings.chat_model for t in questions)
 
 
