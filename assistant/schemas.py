@@ -12,9 +12,17 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from assistant.vocabulary import AccessKind as AccessKind
+from assistant.vocabulary import CampaignStatus as CampaignStatus
 from assistant.vocabulary import GuardRule as GuardRule
+from assistant.vocabulary import JobKind as JobKind
+from assistant.vocabulary import JobStatus as JobStatus
 from assistant.vocabulary import Phase as Phase
+from assistant.vocabulary import QuoteDecision as QuoteDecision
+from assistant.vocabulary import ReportBuildPhase as ReportBuildPhase
+from assistant.vocabulary import ReportStatus as ReportStatus
 from assistant.vocabulary import UserRole as UserRole
+from assistant.vocabulary import WithdrawalReason as WithdrawalReason
 
 
 class Speaker(StrEnum):
@@ -300,20 +308,6 @@ class FindingChange(Record):
     at: datetime
 
 
-class JobKind(StrEnum):
-    EXTRACTION = "extract"  # one per interview
-    REPUBLISH = "republish"  # report versions an erasure withdrew, published again without it
-    RETENTION = "retention"  # interviews past TERRAIN_RETENTION_DAYS erased (a record, done)
-    REPORT_BUILD = "report_build"  # the report's draft built by the worker; one at a time
-
-
-class JobStatus(StrEnum):
-    QUEUED = "queued"
-    RUNNING = "running"
-    DONE = "done"
-    FAILED = "failed"
-
-
 class Job(Record):
     """A unit of deferred work (an extraction, run by `terrain extract`), persisted so that a
     restart loses none."""
@@ -344,23 +338,6 @@ class Job(Record):
     )
 
 
-class ReportStatus(StrEnum):
-    DRAFT = "draft"  # the facilitators' working copy: at most one
-    PUBLISHED = "published"
-    WITHDRAWN = "withdrawn"
-
-
-class QuoteDecision(StrEnum):
-    """A facilitator's decision on a quote of the draft; a quote without one awaits review."""
-
-    APPROVED = "approved"
-    DROPPED = "dropped"
-
-
-class WithdrawalReason(StrEnum):
-    ERASURE = "erasure"  # an interview it drew on was erased
-
-
 class ReportVersion(Record):
     """The draft (``number`` None) or a published version of the leadership report.
 
@@ -387,15 +364,6 @@ class ReportVersion(Record):
     campaign_id: str | None = Field(
         default=None, description="The campaign whose interviews it drew on."
     )
-
-
-class AccessKind(StrEnum):
-    """What a staff member read or took away, as the access log records it."""
-
-    TRANSCRIPT = "transcript"  # an interview's page
-    FINDINGS_EXPORT = "findings_export"  # the findings' CSV or JSON
-    REPORT_EXPORT = "report_export"  # a facilitator's file of the draft or a version (QDPX too)
-    REPORT_DOWNLOAD = "report_download"  # leadership's HTML or PDF
 
 
 class AccessEntry(Record):
@@ -438,14 +406,6 @@ class ReportBuildRequest(BaseModel):
     )
 
 
-class ReportBuildPhase(StrEnum):
-    READING = "reading"  # the ended interviews and their findings read from the database
-    SECTIONS = "sections"  # the redactor loaded, the sections computed (no model)
-    NARRATIVES = "narratives"  # the model writing the narratives
-    SAVING = "saving"  # the draft stored in place of the previous one
-    DONE = "done"
-
-
 class ReportBuildProgress(BaseModel):
     """How a report build stands (a REPORT_BUILD job's ``result``, written as it goes, so that
     any server process can show it)."""
@@ -465,11 +425,6 @@ class ReportBuildProgress(BaseModel):
 DEFAULT_CAMPAIGN_ID = "default"
 MAX_CAMPAIGN_NAME_CHARS = 200
 EVERYONE = "everyone"
-
-
-class CampaignStatus(StrEnum):
-    OPEN = "open"
-    CLOSED = "closed"
 
 
 class CampaignGroup(BaseModel):

@@ -72,3 +72,56 @@ class GuardRule(StrEnum):
     QUESTIONS = "questions"  # no question, or mainly several
     LENGTH = "length"  # longer than TERRAIN_MAX_QUESTION_CHARS
     LANGUAGE = "language"  # written in another language than the interview's
+
+
+class JobKind(StrEnum):
+    EXTRACTION = "extract"  # one per interview
+    REPUBLISH = "republish"  # report versions an erasure withdrew, published again without it
+    RETENTION = "retention"  # interviews past TERRAIN_RETENTION_DAYS erased (a record, done)
+    REPORT_BUILD = "report_build"  # the report's draft built by the worker; one at a time
+
+
+class JobStatus(StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+
+class ReportStatus(StrEnum):
+    DRAFT = "draft"  # the facilitators' working copy: at most one
+    PUBLISHED = "published"
+    WITHDRAWN = "withdrawn"
+
+
+class QuoteDecision(StrEnum):
+    """A facilitator's decision on a quote of the draft; a quote without one awaits review."""
+
+    APPROVED = "approved"
+    DROPPED = "dropped"
+
+
+class WithdrawalReason(StrEnum):
+    ERASURE = "erasure"  # an interview it drew on was erased
+
+
+class AccessKind(StrEnum):
+    """What a staff member read or took away, as the access log records it."""
+
+    TRANSCRIPT = "transcript"  # an interview's page
+    FINDINGS_EXPORT = "findings_export"  # the findings' CSV or JSON
+    REPORT_EXPORT = "report_export"  # a facilitator's file of the draft or a version (QDPX too)
+    REPORT_DOWNLOAD = "report_download"  # leadership's HTML or PDF
+
+
+class ReportBuildPhase(StrEnum):
+    READING = "reading"  # the ended interviews and their findings read from the database
+    SECTIONS = "sections"  # the redactor loaded, the sections computed (no model)
+    NARRATIVES = "narratives"  # the model writing the narratives
+    SAVING = "saving"  # the draft stored in place of the previous one
+    DONE = "done"
+
+
+class CampaignStatus(StrEnum):
+    OPEN = "open"
+    CLOSED = "closed"

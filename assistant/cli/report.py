@@ -12,13 +12,13 @@ import typer
 from rich.markup import escape
 
 from assistant.cli.common import JsonFlag, console, errors, fail, print_json, progress_bar, settings
+from assistant.cli.report_display import say_narratives, show_counts, summary
 from assistant.errors import TerrainError
 from assistant.wording import counted
 
 if TYPE_CHECKING:
     from assistant.config import Settings
     from assistant.report.build_jobs import ReportBuildJobs
-    from assistant.report.records import Report
     from assistant.schemas import Job, ReportBuildProgress, ReportVersion
     from assistant.store import Store
 
@@ -180,10 +180,10 @@ def build(
     report = report_of(draft)
     pending = len(quotes_of(draft))
     if as_json:
-        print_json({"draft": _summary(draft, report), "quotes_awaiting": pending})
+        print_json({"draft": summary(draft, report), "quotes_awaiting": pending})
         return
-    _show_counts(report)
-    _say_narratives(report)
+    show_counts(report)
+    say_narratives(report)
     _say(
         f"{counted(pending, 'quote')} await approval: `terrain report show` lists them, "
         "`terrain report approve` / `drop` decide, then `terrain report publish`."
@@ -209,63 +209,6 @@ def _run_build(runner: ReportBuildJobs, job: Job, *, show: bool) -> Job | None:
         return asyncio.run(runner.run_claimed(job, on_progress))
 
 
-def _summary(version: ReportVersion, report: Report | None) -> dict[str, object]:
-    """The version's record; its counts only while it may be read (not once withdrawn)."""
-    return {
-        "number": version.number,
-        "status": version.status.value,
-        "built_by": version.built_by,
-        "built_at": version.built_at,
-        "published_by": version.published_by,
-        "published_at": version.published_at,
-        "withdrawn_at": version.withdrawn_at,
-        "withdrawn_reason": version.withdrawn_reason,
-        "replaces": version.replaces,
-        "campaign_id": version.campaign_id,
-        "interviews": len(version.interview_ids),
-        "findings": len(version.finding_ids),
-        "people": report.coverage.people if report else None,
-        "themes": len(report.themes) if report else None,
-        "narratives": report.narratives.state.value if report else None,
-    }
-
-
-def _show_counts(report: Report) -> None:
-    coverage = report.coverage
-    people = str(coverage.people) if coverage.people is not None else "fewer than "
-    if coverage.people is None:
-        people += str(report.min_people)
-    _say(
-        f"people: {people}; themes shown: {len(report.themes)}; "
-        f"unreviewed findings counted: {coverage.draft_findings}; "
-        f"quotes {'shown' if report.quotes_allowed else 'withheld (too few people)'}."
-    )
-
-
-def _say_narratives(report: Report) -> None:
-    from assistant.report.records import NarrativeState
-
-    state = report.narratives.state
-    if state == NarrativeState.WRITTEN:
-        status = report.narratives
-        kept = len(report.recommendations) + sum(1 for t in report.themes if t.synthesis)
-        _say(f"Narratives written ({status.model_calls} model calls): {kept} kept.")
-        if status.dropped_sections:
-            _say(
-                f"Sections left without a narrative: {len(status.dropped_sections)} "
-                "(the model's answers were malformed or cited nothing): the draft says why."
-            )
-    elif state == NarrativeState.UNAVAILABLE:
-        errors.print(
-            "[yellow]The chat model could not be reached: the draft has no narratives.[/] "
-            f"{escape(report.narratives.detail)} Run `terrain doctor`, then build again.",
-            highlight=False,
-            soft_wrap=True,
-        )
-    else:
-        _say("No narratives (built without a model).")
-
-
 @report_app.command()
 def show(number: VersionOption = None, as_json: JsonFlag = False) -> None:
     """Show the draft (or a version): its counts, its quotes with their ids and decisions, and
@@ -283,7 +226,7 @@ def show(number: VersionOption = None, as_json: JsonFlag = False) -> None:
     if as_json:
         print_json(
             {
-                "version": _summary(version, report),
+                "version": summary(version, report),
                 "quotes": [
                     {
                         "id": q.id,
@@ -299,7 +242,7 @@ def show(number: VersionOption = None, as_json: JsonFlag = False) -> None:
         return
     title = "Draft" if version.number is None else f"Version {version.number}"
     _say(f"{title} ({version.status.value}), built by {version.built_by}.")
-    _show_counts(report)
+    show_counts(report)
     _say(f"Quotes ({len(quotes)}):")
     for q in quotes:
         decision = q.decision.value if q.decision else "awaiting approval"
@@ -383,7 +326,7 @@ def publish(actor: Actor = None, as_json: JsonFlag = False) -> None:
     except TerrainError as error:
         fail(escape(str(error)))
     if as_json:
-        print_json(_summary(version, report_of(version)))
+        print_json(summary(version, report_of(version)))
     else:
         _say(f"Published version {version.number}: leadership now reads it.")
 
@@ -402,7 +345,7 @@ def list_versions(as_json: JsonFlag = False) -> None:
         print_json(
             [
                 {
-                    **_summary(v, None if v.status == ReportStatus.WITHDRAWN else report_of(v)),
+                    **summary(v, None if v.status == ReportStatus.WITHDRAWN else report_of(v)),
                     "read_by_leadership": read is not None and v.id == read.id,
                 }
                 for v in versions
