@@ -29,6 +29,7 @@ from assistant.config import Settings
 from assistant.interview.session import InterviewSession, SessionDeps
 from assistant.llm.testing import ModelRequest, ScriptedChatModel
 from assistant.privacy import owner_key
+from assistant.report.comparison import compare_versions
 from assistant.report.publishing import (
     build_draft,
     decide_quote,
@@ -479,3 +480,28 @@ def test_a_terminal_interview_joins_an_open_campaign_in_its_language(
     refused = CliRunner().invoke(app, ["interview", "--campaign", "old"], input="")
     assert refused.exit_code == 1
     assert "not open today" in refused.stderr
+
+
+@pytest.mark.slow  # two reports of 12 and 20 people built and published
+def test_two_campaigns_compare_through_their_latest_published_versions(
+    store: Store, settings: Settings
+) -> None:
+    march = open_campaign(store, name="march", actor="c").id
+    june = open_campaign(store, name="june", actor="c").id
+    _study_in(store, march, 12, seed=3)
+    _study_in(store, june, 20, seed=4)
+    _publish(store, settings, march)
+    _publish(store, settings, june)
+    first, second = store.reports.latest_published(march), store.reports.latest_published(june)
+    assert first is not None
+    assert second is not None
+    assert first.number is not None
+    assert second.number is not None
+    comparison = compare_versions(store, first.number, second.number)
+    assert (comparison.people_before, comparison.people_after) == (12, 20)
+    compared = [theme for theme in comparison.themes if theme.change is not None]
+    assert compared, "no theme shown in both campaigns' reports"
+    for theme in compared:
+        assert theme.before is not None
+        assert theme.after is not None
+        assert theme.change == theme.after - theme.before
