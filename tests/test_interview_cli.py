@@ -119,12 +119,12 @@ def test_the_terminal_offers_stop_and_withdraw(
     kept = CliRunner().invoke(
         app, ["interview", "--resume", transcript["id"]], input="/withdraw\nnon\n"
     )
-    assert "Nothing was erased" in kept.output
+    assert "Rien n'a été effacé" in kept.output
     erased = CliRunner().invoke(
         app, ["interview", "--resume", transcript["id"]], input="/withdraw\noui\n"
     )
     assert erased.exit_code == 0, erased.output
-    assert "Erased" in erased.output
+    assert "Effacé : " in erased.output
     with Store.open(load_settings()) as store:
         assert store.interviews.get(transcript["id"]) is None
 

@@ -82,7 +82,7 @@ def test_a_withdrawal_asked_in_words_gets_the_terminals_confirmation(
     )
     assert declined.exit_code == 0, declined.output
     assert load_guide("fr").routes.withdrawal in declined.output
-    assert "Nothing was erased" in declined.output
+    assert "Rien n'a été effacé" in declined.output
 
     erased = CliRunner().invoke(
         app, ["interview", "--json"], input="oui\nJe veux tout retirer.\noui\n"

@@ -229,21 +229,26 @@ def _withdraw(
     runner: asyncio.Runner, session: InterviewSession, interactive: bool, *, quiet: bool
 ) -> bool:
     """Erase the interview once the employee confirms (a line: yes/oui); whether it was."""
-    errors.print(
-        "Tout effacer ? Tapez oui pour confirmer. / Erase everything? Type yes to confirm.",
-        style="yellow",
-    )
+    from assistant import i18n
+
+    language = session.interview.language
+    errors.print(i18n.gettext(language, "Erase everything? Type yes to confirm."), style="yellow")
     answer = _read(interactive)
     if answer is None or answer.strip().casefold() not in ("yes", "oui", "y", "o"):
-        errors.print("Rien n'a été effacé. / Nothing was erased.", style="dim")
+        errors.print(i18n.gettext(language, "Nothing was erased."), style="dim")
         return False
     withdrawal = runner.run(session.withdraw())
     if quiet:
         print_json({"id": session.interview.id, "withdrawn": True, "turns": withdrawal.turns})
     else:
+        erased = i18n.ngettext(
+            language,
+            "Erased: {pseudonym}, {count} message.",
+            "Erased: {pseudonym}, {count} messages.",
+            withdrawal.turns,
+        )
         errors.print(
-            f"Effacé / Erased: {withdrawal.pseudonym}, {withdrawal.turns} messages.",
-            highlight=False,
+            erased.format(pseudonym=withdrawal.pseudonym, count=withdrawal.turns), highlight=False
         )
     return True
 
