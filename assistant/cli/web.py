@@ -68,18 +68,19 @@ def serve(
 
 
 def _check_not_the_model_server(config: Settings, host: str, port: int) -> None:
-    """vLLM's default port is Terrain's too: the web app must not take the address that
-    TERRAIN_OPENAI_BASE_URL gives the model server (its requests would reach Terrain)."""
-    if config.model_provider != "openai":
-        return
-    model = urlsplit(config.openai_base_url)
+    """vLLM's default port is Terrain's too: the web app must not take the address the model
+    server is configured at on this machine (its requests would reach Terrain)."""
+    from assistant.llm import model_server
+
+    url, setting = model_server(config)
+    model = urlsplit(url)
     local = {"127.0.0.1", "localhost", "::1", "0.0.0.0", host}  # noqa: S104 - names compared
     if model.hostname in local and (model.port or 80) == port:
         raise TerrainError(
-            f"The model server's address ({config.openai_base_url}, TERRAIN_OPENAI_BASE_URL) "
-            f"is this machine's port {port}, where the web app would listen.",
+            f"The model server's address ({url}, {setting}) is this machine's port {port}, "
+            "where the web app would listen.",
             fix="Start the web app on another port (`terrain serve --port 8080`), or the "
-            "model server on another one and set TERRAIN_OPENAI_BASE_URL to it.",
+            f"model server on another one and set {setting} to it.",
         )
 
 

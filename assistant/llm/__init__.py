@@ -43,6 +43,7 @@ __all__ = [
     "StructuredOutputError",
     "chat_model_for",
     "embedder_for",
+    "model_server",
     "request_structured",
 ]
 
@@ -68,3 +69,10 @@ def embedder_for(settings: Settings, model: str | None = None) -> Embedder:
     from assistant.llm import ollama
 
     return ollama.embedder(settings, model)
+
+
+def model_server(settings: Settings) -> tuple[str, str]:
+    """The chat model server's URL, and the setting that gives it, whichever provider it is."""
+    if settings.model_provider == "openai":
+        return settings.openai_base_url, "TERRAIN_OPENAI_BASE_URL"
+    return settings.ollama_host, "OLLAMA_HOST"

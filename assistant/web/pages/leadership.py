@@ -104,14 +104,11 @@ async def compare(
         current=PREFIX + LEADERSHIP,
         r=report_page_texts(language),
         words={
-            key: gettext(language, text)
-            for key, text in (
-                ("title", "What changed between two versions"),
-                ("before", "Earlier version"),
-                ("after", "Later version"),
-                ("submit", "Compare"),
-                ("back", "Back to the report"),
-            )
+            "title": gettext(language, "What changed between two versions"),
+            "before": gettext(language, "Earlier version"),
+            "after": gettext(language, "Later version"),
+            "submit": gettext(language, "Compare"),
+            "back": gettext(language, "Back to the report"),
         },
         numbers=numbers,
         before=before,
