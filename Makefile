@@ -49,7 +49,7 @@ $(AXE): tests/web/package.json tests/web/package-lock.json
 # it does not have (measured in CONTRIBUTING.md, "Coverage").
 unit: $(VENV)/.synced $(if $(shell command -v npm 2>/dev/null),$(AXE))
 	$(BIN)/pytest -m "not slow" --cov --cov-report=term
-	$(BIN)/pytest -m slow
+	$(BIN)/pytest -m slow -n 2 --dist loadfile
 
 ## test-fast: the tests not marked slow (no server, process, spaCy or full ingest)
 test-fast: $(VENV)/.synced
