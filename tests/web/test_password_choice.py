@@ -4,7 +4,6 @@ nobody else knows it."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 
 import pytest
@@ -53,7 +52,7 @@ def test_choosing_a_password_ends_the_temporary_one_and_keeps_this_session(
 ) -> None:
     reset_password(pages.store, "fanny", GIVEN)
     pages.sign_in("fanny")
-    token = _csrf(pages)
+    token = pages.csrf()
     wrong = pages.http.post(
         "/staff/password",
         data={"current": "pas le bon", "new": CHOSEN, "again": CHOSEN, "csrf": token},
@@ -87,7 +86,7 @@ def test_an_employee_goes_back_to_the_chat_once_their_password_is_chosen(
     pages.sign_in("eve")
     form = pages.get("/staff/password")
     assert form.status_code == 200
-    token = _csrf_of(form.text)
+    token = pages.csrf()
     chosen = pages.http.post(
         "/staff/password", data={"current": GIVEN, "new": CHOSEN, "again": CHOSEN, "csrf": token}
     )
@@ -104,7 +103,7 @@ def test_the_same_password_again_and_a_weak_one_are_refused_in_the_readers_langu
     pages.sign_in("fanny")
     weak = pages.http.post(
         "/staff/password",
-        data={"current": GIVEN, "new": "court", "again": "court", "csrf": _csrf(pages)},
+        data={"current": GIVEN, "new": "court", "again": "court", "csrf": pages.csrf()},
     )
     assert weak.status_code == 400
     assert "Un mot de passe compte au moins 10 caractères." in weak.text
@@ -125,13 +124,3 @@ def test_accounts_made_for_someone_are_temporary_and_ones_own_is_not(pages: Page
     assert _temporary(pages, "zoe")
     choose_password(pages.store, "adam", PASSWORD, CHOSEN)
     assert not _temporary(pages, "adam")
-
-
-def _csrf(pages: PagesClient) -> str:
-    return _csrf_of(pages.get("/staff/password").text)
-
-
-def _csrf_of(html: str) -> str:
-    found = re.search(r'name="csrf" value="([0-9a-f]+)"', html)
-    assert found
-    return found.group(1)
