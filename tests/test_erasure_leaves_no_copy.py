@@ -87,9 +87,24 @@ def copies(erasure_settings: Settings, request: pytest.FixtureRequest) -> Copies
                 database = Path(make_url(opened.url).database or "")
             files = list(database.parent.glob(database.name + "*"))
             assert database in files
-        return sum(_read(path).count(needle) for path in files)
+        found = {path: _read(path).count(needle) for path in files}
+        return CopyCount({str(path): n for path, n in found.items() if n})
 
     return count
+
+
+class CopyCount(int):
+    """How many copies, and in which files: a failed assertion names where they are."""
+
+    places: dict[str, int]
+
+    def __new__(cls, places: dict[str, int]) -> CopyCount:
+        count = super().__new__(cls, sum(places.values()))
+        count.places = places
+        return count
+
+    def __repr__(self) -> str:
+        return f"{int(self)} copies in {self.places}"
 
 
 def _read(path: Path) -> bytes:

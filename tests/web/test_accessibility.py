@@ -19,7 +19,7 @@ import pytest
 
 from assistant.schemas import JobKind
 from tests.ollama_server import OllamaTestServer
-from tests.support.browser import ARTIFACTS, CHROMIUM, LAUNCH_ARGS
+from tests.support.browser import ARTIFACTS, CHROMIUM, LAUNCH_ARGS, send_answer
 from tests.support.employee_chat import ANSWERS, interviewer
 from tests.support.review import Seeded, seed
 from tests.web.server import PASSWORD, WebServer
@@ -61,16 +61,12 @@ async def severe_violations(page: Any) -> list[str]:
 
 
 async def send(page: Any, answer: str) -> None:
-    """Type an answer and send it once the page is ready (the previous reply finished)."""
+    """Send an answer once the interview's buttons are back (the previous reply finished)."""
     from playwright.async_api import expect
 
-    # The buttons come back once the previous reply has finished.
     stop = page.get_by_role("button", name="Arrêter l'entretien")
     await expect(stop).to_be_visible(timeout=HANG_CAP_MS)
-    await page.fill("#chat-input", answer)
-    await expect(page.locator("#chat-submit")).to_be_enabled(timeout=HANG_CAP_MS)
-    await page.locator("#chat-submit").click()
-    await expect(page.get_by_text(answer, exact=True)).to_be_visible(timeout=HANG_CAP_MS)
+    await send_answer(page, answer)
 
 
 @pytest.mark.parametrize(("size", "device"), [("desktop", DESKTOP), ("phone", PHONE)])

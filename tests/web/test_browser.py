@@ -14,7 +14,7 @@ import pytest
 
 from assistant.interview.guide import load_guide
 from tests.ollama_server import OllamaTestServer
-from tests.support.browser import ARTIFACTS, CHROMIUM, LAUNCH_ARGS
+from tests.support.browser import ARTIFACTS, CHROMIUM, LAUNCH_ARGS, send_answer
 from tests.web.server import PASSWORD, WebServer
 from tests.web.waiting import HANG_CAP_MS
 
@@ -86,8 +86,7 @@ async def test_sign_in_consent_three_messages_and_reload(
                 SHOWN,
                 strict=True,
             ):
-                await page.fill("#chat-input", text)
-                await page.keyboard.press("Enter")
+                await send_answer(page, text)
                 await expect(page.get_by_text(reply, exact=True)).to_be_visible(timeout=HANG_CAP_MS)
             await expect(page.get_by_text(HOSTILE, exact=True)).to_be_visible()
             await page.screenshot(path=ARTIFACTS / "web-3-conversation.png", full_page=True)
@@ -155,8 +154,7 @@ async def test_on_a_phone_the_interview_fits_the_screen(
             await expect(page.get_by_text(FIRST_QUESTION, exact=True)).to_be_visible(
                 timeout=HANG_CAP_MS
             )
-            await page.fill("#chat-input", "Je prépare les repas des résidents.")
-            await page.keyboard.press("Enter")
+            await send_answer(page, "Je prépare les repas des résidents.")
             await expect(page.get_by_text(REPLIES[0], exact=True)).to_be_visible(
                 timeout=HANG_CAP_MS
             )
@@ -212,8 +210,7 @@ async def test_an_ended_interview_closes_its_box_and_its_name_and_staff_have_no_
             await expect(page.get_by_text(FIRST_QUESTION, exact=True)).to_be_visible(
                 timeout=HANG_CAP_MS
             )
-            await page.fill("#chat-input", "Je suis aide à domicile.")
-            await page.keyboard.press("Enter")
+            await send_answer(page, "Je suis aide à domicile.")
             await expect(page.get_by_text(FIRST_QUESTION, exact=True)).to_have_count(
                 2, timeout=HANG_CAP_MS
             )

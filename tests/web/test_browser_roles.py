@@ -26,7 +26,7 @@ from assistant.schemas import FindingStatus, InterviewStatus, JobKind, JobStatus
 from tests.ollama_server import OllamaTestServer
 from tests.report_scripts import scripted
 from tests.report_store import store_study
-from tests.support.browser import CHROMIUM, LAUNCH_ARGS
+from tests.support.browser import CHROMIUM, LAUNCH_ARGS, send_answer
 from tests.support.employee_chat import ANSWERS, interviewer
 from tests.support.extraction import findings, proposed
 from tests.web.server import ACCOUNTS, PASSWORD, ROOT, WebServer
@@ -163,9 +163,7 @@ async def _employee_interviews(browser: Browser, web: WebServer) -> str:
     await agree.click()
     await expect(page.get_by_text("Étape 1/6", exact=False)).to_be_visible(timeout=TIMEOUT)
     for number, answer in enumerate(ANSWERS, start=1):
-        await page.fill("#chat-input", answer)
-        await page.keyboard.press("Enter")
-        await expect(page.get_by_text(answer, exact=True)).to_be_visible(timeout=TIMEOUT)
+        await send_answer(page, answer)
         # The next question (or the summary) arrives before the next answer is typed.
         await expect(page.locator("#chat-input")).to_be_editable(timeout=TIMEOUT)
         await _wait_for_turns(web, page, employee_turns=number + 1)
@@ -174,8 +172,7 @@ async def _employee_interviews(browser: Browser, web: WebServer) -> str:
     await page.screenshot(path=ARTIFACTS / "roles-1-employee-summary.png", full_page=True)
     await right.click()
     await expect(page.get_by_text("autre chose", exact=False).last).to_be_visible(timeout=TIMEOUT)
-    await page.fill("#chat-input", "Non, c'est tout.")
-    await page.keyboard.press("Enter")
+    await send_answer(page, "Non, c'est tout.")
     await expect(page.get_by_text("L'entretien est terminé", exact=False)).to_be_visible(
         timeout=TIMEOUT
     )
