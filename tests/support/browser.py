@@ -27,16 +27,34 @@ LAUNCH_ARGS = [
 ]
 
 
-async def send_answer(page: Any, answer: str) -> None:
-    """Type an answer and send it as a person does: once the page takes it.
+# Whether the composer takes an answer now: "ready" (the send button is enabled), "emptied"
+# (the page was drawn again and lost what was typed: Chainlit moves to the thread's address
+# after the first interaction, once it has fetched the thread list), else not yet (a reply's
+# task still runs: the stop button stands where the send button was).
+_COMPOSER_STATE = """() => {
+  const box = document.querySelector("#chat-input");
+  const send = document.querySelector("#chat-submit");
+  if (box && !box.value.trim()) return "emptied";
+  if (send && !send.disabled) return "ready";
+  return false;
+}"""
+# Clicks only a send button that is enabled, in the same turn of the page's script as the check.
+_SEND_IF_READY = """() => {
+  const send = document.querySelector("#chat-submit");
+  if (!send || send.disabled) return false;
+  send.click();
+  return true;
+}"""
 
-    While the previous reply's task still runs (its message may already show), Chainlit puts a
-    stop button where the send button was and ignores Enter; an answer sent then would stay in
-    the box. So this waits for the send button, then checks the answer went out."""
+
+async def send_answer(page: Any, answer: str) -> None:
+    """Type an answer and send it as a person does: once the page takes it, typing it again if
+    the page was drawn again meanwhile; then wait until it shows in the conversation."""
     from playwright.async_api import expect
 
-    await page.fill("#chat-input", answer)
-    submit = page.locator("#chat-submit")
-    await expect(submit).to_be_enabled(timeout=HANG_CAP_MS)
-    await submit.click()
+    while True:
+        await page.fill("#chat-input", answer)
+        state = await page.wait_for_function(_COMPOSER_STATE, timeout=HANG_CAP_MS)
+        if await state.json_value() == "ready" and await page.evaluate(_SEND_IF_READY):
+            break
     await expect(page.get_by_text(answer, exact=True).last).to_be_visible(timeout=HANG_CAP_MS)
