@@ -1,6 +1,7 @@
 // What Chainlit's pages cannot be told by configuration: the page's language, names for the
 // buttons that only show an icon, a label for the message box, where the keyboard starts,
-// Chainlit's untranslatable messages, and a message box closed where no answer is taken.
+// Chainlit's untranslatable messages, a message box closed where no answer is taken, and an
+// answer being typed kept when Chainlit draws the box again.
 // Chainlit renders (and re-renders) its elements at any time, so every change is re-applied
 // whenever the page changes. `terrain serve` writes the words and the default language first.
 (() => {
@@ -60,7 +61,33 @@
     }
   }
 
+  // Chainlit draws its message box again when it moves to the conversation's address (after
+  // the first answer or button, once it has fetched the list of conversations), and an answer
+  // being typed then would vanish. The box it replaced still holds the text: the new box of
+  // the same conversation is given it back. Nothing is stored; the text passes from one box
+  // to the next within the page.
+  let box = null; // the message box last seen, and the conversation it was for
+  let boxThread = null;
+  function keepDraft() {
+    const now = document.querySelector("#chat-input");
+    if (!now) return; // between two drawings: the old box is kept until a new one comes
+    if (now === box) {
+      boxThread = threadShown();
+      return;
+    }
+    const draft = box && !box.isConnected ? box.value : "";
+    const sameThread = boxThread !== null && threadShown() === boxThread;
+    box = now;
+    boxThread = threadShown();
+    if (!draft || now.value || !sameThread) return;
+    // Through the element's own setter and an input event, as typing does, so that Chainlit's
+    // state (which enables the send button) holds the text too.
+    Object.getOwnPropertyDescriptor(HTMLTextAreaElement.prototype, "value").set.call(now, draft);
+    now.dispatchEvent(new Event("input", { bubbles: true }));
+  }
+
   function apply() {
+    keepDraft();
     if (document.documentElement.lang !== language) document.documentElement.lang = language;
     document.body.classList.toggle("terrain-login", location.pathname.startsWith("/login"));
     document.body.classList.toggle("terrain-staff", staff);

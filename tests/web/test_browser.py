@@ -8,11 +8,13 @@ never downloads a browser of its own. Locally, without Chromium, the test is ski
 
 from __future__ import annotations
 
+import asyncio
 import os
 
 import pytest
 
 from assistant.interview.guide import load_guide
+from assistant.schemas import UserRole
 from tests.ollama_server import OllamaTestServer
 from tests.support.browser import ARTIFACTS, CHROMIUM, LAUNCH_ARGS, send_answer
 from tests.web.server import PASSWORD, WebServer
@@ -254,5 +256,45 @@ async def test_an_ended_interview_closes_its_box_and_its_name_and_staff_have_no_
                 await expect(staff.locator("#message-composer")).to_be_hidden()
                 await expect(staff.locator(".watermark")).to_be_hidden()
                 await staff.screenshot(path=ARTIFACTS / f"web-staff-{name}-{width}.png")
+        finally:
+            await browser.close()
+
+
+async def test_an_answer_being_typed_survives_the_move_to_the_conversations_address(
+    web: WebServer, fake_ollama: OllamaTestServer
+) -> None:
+    """Chainlit draws the message box again once it moves to the conversation's address (after
+    the consent, when the list of conversations has come): what the employee was typing stays
+    in the box and can be sent. The list is held back until the answer is typed, so that the
+    move comes after, whatever the machine's speed."""
+    from playwright.async_api import Page, Route, async_playwright, expect
+
+    fake_ollama.respond_with(lambda body: FIRST_QUESTION)
+    web.add_accounts({"dora": UserRole.EMPLOYEE})
+    typed = asyncio.Event()
+
+    async def after_typing(route: Route) -> None:
+        await typed.wait()
+        await route.continue_()
+
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=LAUNCH_ARGS, headless=True
+        )
+        try:
+            page = await _signed_in_page(browser, web, "dora", 1280)
+            assert isinstance(page, Page)
+            await page.route("**/project/threads", after_typing)
+            await page.get_by_role("button", name="J'accepte").click()
+            await expect(page.get_by_text(FIRST_QUESTION, exact=True)).to_be_visible()
+            draft = "Je travaille en cuisine depuis"
+            await page.fill("#chat-input", draft)
+            assert "/thread/" not in page.url
+            typed.set()
+            await page.wait_for_url("**/thread/**", timeout=HANG_CAP_MS)
+            await expect(page.locator("#chat-input")).to_have_value(draft)
+            await expect(page.locator("#chat-submit")).to_be_enabled()  # Chainlit has it too
+            await page.locator("#chat-submit").click()
+            await expect(page.get_by_text(draft, exact=True)).to_be_visible()
         finally:
             await browser.close()
