@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import re
 import tempfile
 import time
 from collections.abc import Iterator
@@ -115,41 +114,19 @@ def main() -> None:
 
 TTFT_SECONDS = 0.3
 TOKENS_PER_SECOND = 40.0
-_EMPLOYEE_LINE = re.compile(r"^\[(\d+)\] (?:Personne|Person) : (.*)$", re.MULTILINE)
 
 
 def paced_model(body: dict[str, Any]) -> str:
     """The fake model's answers: extraction codes the first employee turn it is shown (its
     last sentence, verbatim); the report's prompts get the tests' scripted report answers."""
     from tests.report_fakes import report_answer
+    from tests.support.extraction import coded_reply
 
     schema = body.get("format")
     title = schema.get("title") if isinstance(schema, dict) else None
     prompt = body["messages"][-1]["content"]
     if isinstance(schema, dict) and "findings" in schema.get("properties", {}):
-        lines = _EMPLOYEE_LINE.findall(prompt)
-        if not lines:
-            return json.dumps({"findings": []})
-        number, text = lines[0]
-        quote = [part.strip(". ") for part in text.split(". ") if part.strip(". ")][-1]
-        return json.dumps(
-            {
-                "findings": [
-                    {
-                        "code": "empathy",
-                        "activity": "écoute",
-                        "counterpart": "bénéficiaire",
-                        "value_chain_stage": "service_delivery",
-                        "quotes": [{"turn": int(number), "text": quote}],
-                        "prescribed_gap": None,
-                        "gap_passage": None,
-                        "automation_exposure": "human_essential",
-                        "automation_reasons": "il faut être là",
-                        "confidence": 0.8,
-                    }
-                ]
-            }
-        )
+        return coded_reply(prompt, title)
     if title == "RepairOutput":
         return json.dumps({"quotes": []})
     return report_answer(prompt, title)

@@ -9,14 +9,20 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.markup import escape
 
-from assistant.cli.common import JsonFlag, console, errors, fail, print_json, settings
+from assistant.cli.common import (
+    JsonFlag,
+    errors,
+    fail,
+    open_store,
+    print_json,
+    say,
+    settings,
+)
 from assistant.errors import TerrainError
 
 if TYPE_CHECKING:
     from assistant.campaigns import Participation
-    from assistant.config import Settings
     from assistant.schemas import Campaign
-    from assistant.store import Store
 
 campaign_app = typer.Typer(
     help="Campaigns: rounds of interviews, each with its dates, its focus, its language and the "
@@ -28,19 +34,6 @@ campaign_app = typer.Typer(
 )
 
 CampaignName = Annotated[str, typer.Argument(help="The campaign's name (any letter case).")]
-
-
-def _say(text: str) -> None:
-    console.print(text, markup=False, highlight=False, soft_wrap=True)
-
-
-def _store(config: Settings) -> Store:
-    from assistant.store import Store
-
-    try:
-        return Store.open(config)
-    except TerrainError as error:
-        fail(escape(str(error)))
 
 
 def _day(value: str | None, option: str) -> date | None:
@@ -66,12 +59,12 @@ def _describe(campaign: Campaign, interviews: int) -> None:
     from assistant.campaigns import groups_label
 
     days = f"{campaign.opens_on or '…'} → {campaign.closes_on or '…'}"
-    _say(f"{campaign.name}  ({campaign.status.value}, {days})")
-    _say(f"  invited: {groups_label(campaign)}")
-    _say(f"  language: {campaign.language or 'each employee’s own'}")
-    _say(f"  focus: {campaign.focus or '(none: the guide alone)'}")
+    say(f"{campaign.name}  ({campaign.status.value}, {days})")
+    say(f"  invited: {groups_label(campaign)}")
+    say(f"  language: {campaign.language or 'each employee’s own'}")
+    say(f"  focus: {campaign.focus or '(none: the guide alone)'}")
     opened = f"opened by {campaign.opened_by} on {campaign.created_at:%Y-%m-%d}"
-    _say(f"  interviews: {interviews}; {opened}")
+    say(f"  interviews: {interviews}; {opened}")
 
 
 @campaign_app.command("open")
@@ -118,7 +111,7 @@ def open_(
     from assistant.campaigns import open_campaign
 
     config = settings()
-    store = _store(config)
+    store = open_store(config)
     try:
         campaign = open_campaign(
             store,
@@ -137,14 +130,14 @@ def open_(
     if as_json:
         print_json(_campaign_json(campaign, 0))
     else:
-        _say(f"Opened the campaign {campaign.name}.")
+        say(f"Opened the campaign {campaign.name}.")
         _describe(campaign, 0)
 
 
 @campaign_app.command("list")
 def list_(as_json: JsonFlag = False) -> None:
     """Every campaign, newest first: status, days, groups invited, how many interviews."""
-    with _store(settings()) as store:
+    with open_store(settings()) as store:
         try:
             campaigns = store.campaigns.all()
             counts = store.campaigns.interview_counts()
@@ -162,7 +155,7 @@ def list_(as_json: JsonFlag = False) -> None:
 @campaign_app.command("show")
 def show(name: CampaignName, as_json: JsonFlag = False) -> None:
     """One campaign: its days, focus, language, groups invited and number of interviews."""
-    with _store(settings()) as store:
+    with open_store(settings()) as store:
         try:
             campaign = store.campaigns.named(name)
             count = store.campaigns.interview_counts().get(campaign.id, 0)
@@ -180,7 +173,7 @@ def close(name: CampaignName, as_json: JsonFlag = False) -> None:
     the reports built from them, stay."""
     from assistant.campaigns import close_campaign
 
-    with _store(settings()) as store:
+    with open_store(settings()) as store:
         try:
             campaign = close_campaign(store, name)
         except TerrainError as error:
@@ -188,7 +181,7 @@ def close(name: CampaignName, as_json: JsonFlag = False) -> None:
     if as_json:
         print_json(campaign.model_dump(mode="json"))
     else:
-        _say(f"Closed the campaign {campaign.name}.")
+        say(f"Closed the campaign {campaign.name}.")
 
 
 def _participation_json(result: Participation) -> dict[str, object]:
@@ -216,7 +209,7 @@ def participation(name: CampaignName, as_json: JsonFlag = False) -> None:
     from assistant.campaigns import participation as count
 
     config = settings()
-    with _store(config) as store:
+    with open_store(config) as store:
         try:
             result = count(store, config, store.campaigns.named(name))
         except TerrainError as error:
@@ -224,14 +217,14 @@ def participation(name: CampaignName, as_json: JsonFlag = False) -> None:
     if as_json:
         print_json(_participation_json(result))
         return
-    _say(
+    say(
         f"{result.campaign.name}: {result.invited} invited, {result.started} started, "
         f"{result.finished} finished, {result.withdrawn} withdrawn."
     )
     if not result.groups:
-        _say("No group: no invited account and no interview has a job, site or team.")
+        say("No group: no invited account and no interview has a job, site or team.")
     for group in result.groups:
-        _say(
+        say(
             f"  {group.field}={group.value}: {group.invited} invited, {group.started} started, "
             f"{group.finished} finished, {group.withdrawn} withdrawn — "
             + needed_text("en", group, result.min_people)

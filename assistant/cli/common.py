@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from rich.progress import Progress
 
     from assistant.config import Settings
+    from assistant.store import Store
 
 console = Console()
 errors = Console(stderr=True)
@@ -37,6 +38,23 @@ def settings() -> Settings:
         return load_settings()
     except TerrainError as error:
         fail(error, EXIT_BAD_SETTINGS)
+
+
+def say(text: str, *, to: Console = console) -> None:
+    """Print plain text: no markup, no highlighting, and no line breaks of Rich's own."""
+    to.print(text, markup=False, highlight=False, soft_wrap=True)
+
+
+def open_store(config: Settings) -> Store:
+    """The store ``config`` names; a command that cannot open it fails with the reason."""
+    from rich.markup import escape
+
+    from assistant.store import Store
+
+    try:
+        return Store.open(config)
+    except TerrainError as error:
+        fail(escape(str(error)))
 
 
 def print_json(data: Any) -> None:

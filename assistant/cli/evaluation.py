@@ -9,7 +9,14 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from assistant.cli.common import JsonFlag, console, fail, print_json, progress_bar, settings
+from assistant.cli.common import (
+    JsonFlag,
+    fail,
+    print_json,
+    progress_bar,
+    say,
+    settings,
+)
 from assistant.errors import TerrainError
 
 if TYPE_CHECKING:
@@ -25,10 +32,6 @@ eval_app = typer.Typer(
 class CacheChoice(StrEnum):
     RECORD = "record"
     REPLAY = "replay"
-
-
-def _say(text: str) -> None:
-    console.print(text, markup=False, highlight=False, soft_wrap=True)
 
 
 @eval_app.command("run")
@@ -159,7 +162,7 @@ def run(
         )
     else:
         _report(results)
-        _say("Written: " + ", ".join(str(path) for path in written))
+        say("Written: " + ", ".join(str(path) for path in written))
     if totals["fail"] or totals["error"]:
         raise typer.Exit(1)
 
@@ -173,19 +176,19 @@ def _report(results: RunResults) -> None:
             passed, runs = case.pass_rate()
             errors = [attempt.error for attempt in case.attempts if attempt.error]
             why = f"  {errors[0]}" if errors else ""
-            _say(f"{case.status.value:>5}  {case.id}  {passed}/{runs}{why}")
+            say(f"{case.status.value:>5}  {case.id}  {passed}/{runs}{why}")
         if case.pinned:
-            _say(f"      {case.id}: prompt versions differ: {'; '.join(case.pinned)}")
+            say(f"      {case.id}: prompt versions differ: {'; '.join(case.pinned)}")
     totals = results.totals()
-    _say(
+    say(
         f"{len(results.cases)} cases: {totals['pass']} passed, {totals['fail']} failed, "
         f"{totals['error']} errors."
     )
-    _say(f"Messages the output guard replaced: {guard_line(results)}.")
+    say(f"Messages the output guard replaced: {guard_line(results)}.")
     if false_alarms := safety_false_alarm_line(results):
-        _say(false_alarms)
+        say(false_alarms)
     for note in results.notes:
-        _say(note)
+        say(note)
 
 
 @eval_app.command("compare")
@@ -236,9 +239,9 @@ def compare(
         print_json(comparison)
     else:
         for mismatch in comparison.mismatches:
-            _say(f"Warning: the runs differ in {mismatch}.")
+            say(f"Warning: the runs differ in {mismatch}.")
         for line in comparison_lines(comparison):
-            _say(line)
+            say(line)
     if comparison.regressions:
         raise typer.Exit(1)
 
@@ -254,8 +257,8 @@ def validate(
 
     loaded = collect_cases(path)
     for error in loaded.errors:
-        _say(str(error))
-    _say(f"{len(loaded.cases)} valid cases, {len(loaded.errors)} with problems.")
+        say(str(error))
+    say(f"{len(loaded.cases)} valid cases, {len(loaded.errors)} with problems.")
     if loaded.errors:
         raise typer.Exit(1)
 
@@ -298,7 +301,7 @@ def view(
     target = out or folder / name
     page = pair_html(runs[0], runs[1]) if len(runs) == 2 else html(runs[0])
     target.write_text(page, encoding="utf-8")
-    _say(f"Written: {target}")
+    say(f"Written: {target}")
     if not serve:
         return
     _serve_file(target, port, RESULTS_FILE)
@@ -322,7 +325,7 @@ def _serve_file(page: Path, port: int, _: str) -> None:
             return
 
     server = ThreadingHTTPServer(("127.0.0.1", port), OnePage)
-    _say(f"Serving on http://127.0.0.1:{server.server_address[1]}/ (Ctrl-C to stop).")
+    say(f"Serving on http://127.0.0.1:{server.server_address[1]}/ (Ctrl-C to stop).")
     try:
         server.serve_forever()
     except KeyboardInterrupt:
@@ -351,6 +354,6 @@ def fitness(
         print_json(report)
     else:
         for line in report.lines():
-            _say(line)
+            say(line)
     if report.verdict != "fits":
         raise typer.Exit(1)

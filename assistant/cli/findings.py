@@ -9,16 +9,24 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 
-from assistant.cli.common import JsonFlag, console, errors, fail, print_json, progress_bar, settings
+from assistant.cli.common import (
+    JsonFlag,
+    console,
+    errors,
+    fail,
+    open_store,
+    print_json,
+    progress_bar,
+    say,
+    settings,
+)
 from assistant.errors import TerrainError
 from assistant.vocabulary import UNEXTRACTABLE, NotQueuedReason, QueuedBecause
 from assistant.wording import counted
 
 if TYPE_CHECKING:
-    from assistant.config import Settings
     from assistant.findings.agreement import FindingCounts
     from assistant.findings.jobs import ExtractionJobs, NotQueued, Queueing
     from assistant.schemas import Finding, Job
@@ -52,20 +60,6 @@ class Decision(StrEnum):
 
 REVIEW_PROMPT = "[a]ccept, [r]eject, [c]hange code, [s]kip, [q]uit? "
 REVIEW_ANSWERS = frozenset("arcsq")
-
-
-def _say(text: str, *, to: Console = console) -> None:
-    """Print plain text: no markup, no highlighting, and no line breaks of Rich's own."""
-    to.print(text, markup=False, highlight=False, soft_wrap=True)
-
-
-def _store(config: Settings) -> Store:
-    from assistant.store import Store
-
-    try:
-        return Store.open(config)
-    except TerrainError as error:
-        fail(escape(str(error)))
 
 
 def extract(
@@ -110,7 +104,7 @@ def extract(
     if bool(interview) == all_pending:
         fail("Give either --interview ID or --all-pending.")
     config = settings()
-    store = _store(config)
+    store = open_store(config)
     jobs = ExtractionJobs.from_settings(config, store)
     try:
         if interview:
@@ -162,7 +156,7 @@ def _show_extraction(
     if queueing.queued:
         reasons = Counter(queued.because for queued in queueing.queued)
         parts = [f"{n} {QUEUED_BECAUSE[reason]}" for reason, n in reasons.items()]
-        _say(f"Queued {counted(len(queueing.queued), 'interview')} ({', '.join(parts)}).")
+        say(f"Queued {counted(len(queueing.queued), 'interview')} ({', '.join(parts)}).")
     for job in finished:
         if job.status == JobStatus.DONE:
             line = f"[green]✓[/] {escape(name(job))}: "
@@ -184,12 +178,12 @@ def _show_extraction(
             soft_wrap=True,
         )
     if because is not None and not refused:
-        _say(f"Nothing to extract: {because}.")
+        say(f"Nothing to extract: {because}.")
         if any(left.reason == NotQueuedReason.UP_TO_DATE for left in queueing.not_queued):
-            _say("--force extracts again what is up to date.")
+            say("--force extracts again what is up to date.")
     elif finished and queueing.not_queued and not refused:
         left_out = _left_out(queueing.not_queued, named=named)
-        _say(f"Left out: {left_out}.")
+        say(f"Left out: {left_out}.")
 
 
 def _left_out(not_queued: list[NotQueued], *, named: bool) -> str:
@@ -273,7 +267,7 @@ def review(
     from assistant.schemas import FindingStatus, ReviewAction
 
     config = settings()
-    store = _store(config)
+    store = open_store(config)
     codebook = load_codebook(config.codebook)
     if show_agreement:
         result = agreement(store.findings.where(), codebook.code_ids)
@@ -281,14 +275,14 @@ def review(
             print_json(result)
             return
         if result.nothing_to_compare_because:
-            _say(f"Nothing to compare: {result.nothing_to_compare_because}.")
+            say(f"Nothing to compare: {result.nothing_to_compare_because}.")
         else:
             kappa = "undefined" if result.kappa is None else f"{result.kappa:.3f}"
-            _say(f"Reviewed findings: {result.units}; Cohen's κ overall: {kappa}")
+            say(f"Reviewed findings: {result.units}; Cohen's κ overall: {kappa}")
             for code_id, value in result.per_code.items():
                 shown = "undefined" if value is None else f"{value:.3f}"
-                _say(f"  {code_id}: κ = {shown}")
-        _say(f"Findings: {_all_kinds(result.findings)}.")
+                say(f"  {code_id}: κ = {shown}")
+        say(f"Findings: {_all_kinds(result.findings)}.")
         return
     if not interview:
         fail("Give --interview ID (or --agreement).")
@@ -302,14 +296,14 @@ def review(
         if as_json:
             print_json(added)
         else:
-            _say(f"Added finding {added.id} ({added.code}).")
+            say(f"Added finding {added.id} ({added.code}).")
         return
     proposed = store.findings.where(interview_id=interview, status=FindingStatus.PROPOSED)
     if not proposed:
         if as_json:
             print_json([])
         else:
-            _say(_nothing_to_review(store, interview))
+            say(_nothing_to_review(store, interview))
         return
     if accept_all:
         accepted = [
@@ -319,7 +313,7 @@ def review(
         if as_json:
             print_json(accepted)
         else:
-            _say(f"Accepted {counted(len(accepted), 'finding')}.")
+            say(f"Accepted {counted(len(accepted), 'finding')}.")
         return
     if not sys.stdin.isatty():
         fail("Interactive review needs a terminal; use --accept-all for scripts.")
@@ -370,7 +364,7 @@ def _review_interactively(
     left = len(proposed) - decided
     if left:
         summary += f" {left} still {'awaits' if left == 1 else 'await'} review."
-    _say(summary)
+    say(summary)
 
 
 def _review_one(store: Store, finding: Finding, reviewer: str, codes: list[str]) -> Decision | None:
@@ -385,7 +379,7 @@ def _review_one(store: Store, finding: Finding, reviewer: str, codes: list[str])
             f"  « {escape(quote.text)} » [dim](turn {quote.turn_number})[/]", highlight=False
         )
     if finding.prescribed_gap:
-        _say(f"  Gap: {finding.prescribed_gap.description}")
+        say(f"  Gap: {finding.prescribed_gap.description}")
     answer = _ask(REVIEW_PROMPT)
     while answer is not None and answer not in REVIEW_ANSWERS:
         answer = _ask("Please answer a, r, c, s or q: ")
@@ -393,15 +387,15 @@ def _review_one(store: Store, finding: Finding, reviewer: str, codes: list[str])
         return None
     if answer == "a":
         store.findings.review(finding.id, actor=reviewer, action=ReviewAction.ACCEPT)
-        _say("Accepted.")
+        say("Accepted.")
         return Decision.ACCEPTED
     if answer == "r":
         store.findings.review(finding.id, actor=reviewer, action=ReviewAction.REJECT)
-        _say("Rejected.")
+        say("Rejected.")
         return Decision.REJECTED
     if answer == "c":
         return _change_code(store, finding, reviewer, codes)
-    _say("Skipped: the finding awaits review.")
+    say("Skipped: the finding awaits review.")
     return Decision.SKIPPED
 
 
@@ -410,15 +404,15 @@ def _change_code(store: Store, finding: Finding, reviewer: str, codes: list[str]
 
     code = _ask(f"New code ({', '.join(codes)}): ", lower=False) or ""
     if code == finding.code:
-        _say(f"The code is already {code}: finding left as proposed.")
+        say(f"The code is already {code}: finding left as proposed.")
         return Decision.SKIPPED
     if code not in codes:
-        _say(f"Unknown code {code!r}: finding left as proposed.", to=errors)
+        say(f"Unknown code {code!r}: finding left as proposed.", to=errors)
         return Decision.SKIPPED
     store.findings.review(
         finding.id, actor=reviewer, action=ReviewAction.EDIT, edit=FindingEdit(code=code)
     )
-    _say(f"Code changed: {finding.code} → {code}.")
+    say(f"Code changed: {finding.code} → {code}.")
     return Decision.CODE_CHANGED
 
 

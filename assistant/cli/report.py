@@ -11,13 +11,21 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.markup import escape
 
-from assistant.cli.common import JsonFlag, console, errors, fail, print_json, progress_bar, settings
+from assistant.cli.common import (
+    JsonFlag,
+    errors,
+    fail,
+    open_store,
+    print_json,
+    progress_bar,
+    say,
+    settings,
+)
 from assistant.cli.report_display import say_narratives, show_counts, summary
 from assistant.errors import TerrainError
 from assistant.wording import counted
 
 if TYPE_CHECKING:
-    from assistant.config import Settings
     from assistant.report.build_jobs import ReportBuildJobs
     from assistant.schemas import Job, ReportBuildProgress, ReportVersion
     from assistant.store import Store
@@ -64,19 +72,6 @@ _PHASES = {
     "narratives": "Writing the narratives (model calls)",
     "saving": "Saving the draft",
 }
-
-
-def _say(text: str) -> None:
-    console.print(text, markup=False, highlight=False, soft_wrap=True)
-
-
-def _store(config: Settings) -> Store:
-    from assistant.store import Store
-
-    try:
-        return Store.open(config)
-    except TerrainError as error:
-        fail(escape(str(error)))
 
 
 def _campaign_id(store: Store, name: str | None) -> str:
@@ -140,7 +135,7 @@ def build(
     from assistant.schemas import JobStatus, ReportBuildRequest
 
     config = settings()
-    store = _store(config)
+    store = open_store(config)
     request = ReportBuildRequest(
         requested_by=actor or getpass.getuser(),
         include_proposed=include_proposed,
@@ -158,7 +153,7 @@ def build(
         if as_json:
             print_json({"queued": job})
         else:
-            _say(
+            say(
                 f"Report build {job.id} queued: the worker runs it (`terrain worker`, or the "
                 "one `terrain serve` starts); the staff report page shows how it stands."
             )
@@ -184,7 +179,7 @@ def build(
         return
     show_counts(report)
     say_narratives(report)
-    _say(
+    say(
         f"{counted(pending, 'quote')} await approval: `terrain report show` lists them, "
         "`terrain report approve` / `drop` decide, then `terrain report publish`."
     )
@@ -215,7 +210,7 @@ def show(number: VersionOption = None, as_json: JsonFlag = False) -> None:
     its narratives with their ids."""
     from assistant.report.publishing import quotes_of, report_of
 
-    store = _store(settings())
+    store = open_store(settings())
     try:
         version = _version_or_draft(store, number)
         report = report_of(version)
@@ -241,15 +236,15 @@ def show(number: VersionOption = None, as_json: JsonFlag = False) -> None:
         )
         return
     title = "Draft" if version.number is None else f"Version {version.number}"
-    _say(f"{title} ({version.status.value}), built by {version.built_by}.")
+    say(f"{title} ({version.status.value}), built by {version.built_by}.")
     show_counts(report)
-    _say(f"Quotes ({len(quotes)}):")
+    say(f"Quotes ({len(quotes)}):")
     for q in quotes:
         decision = q.decision.value if q.decision else "awaiting approval"
-        _say(f"  {q.id} [{q.theme}] {decision}: « {q.quote.text} »")
-    _say(f"Narratives ({len(narratives)}):")
+        say(f"  {q.id} [{q.theme}] {decision}: « {q.quote.text} »")
+    say(f"Narratives ({len(narratives)}):")
     for n in narratives:
-        _say(f"  {n.id} [{n.theme or 'recommendation'}]{' (edited)' if n.edited else ''}: {n.text}")
+        say(f"  {n.id} [{n.theme or 'recommendation'}]{' (edited)' if n.edited else ''}: {n.text}")
 
 
 def _decide(quote_ids: list[str], every: bool, approve: bool) -> None:
@@ -257,7 +252,7 @@ def _decide(quote_ids: list[str], every: bool, approve: bool) -> None:
     from assistant.schemas import QuoteDecision
 
     decision = QuoteDecision.APPROVED if approve else QuoteDecision.DROPPED
-    store = _store(settings())
+    store = open_store(settings())
     try:
         if every:
             quote_ids = [q.id for q in quotes_of(current_draft(store)) if q.decision is None]
@@ -267,7 +262,7 @@ def _decide(quote_ids: list[str], every: bool, approve: bool) -> None:
             decide_quote(store, quote, decision)
     except TerrainError as error:
         fail(escape(str(error)))
-    _say(f"{counted(len(quote_ids), 'quote')} {decision.value}.")
+    say(f"{counted(len(quote_ids), 'quote')} {decision.value}.")
 
 
 QuoteIds = Annotated[
@@ -300,14 +295,14 @@ def edit_narrative(
     from assistant.report.publishing import edit_draft_narrative
 
     config = settings()
-    store = _store(config)
+    store = open_store(config)
     try:
         edit_draft_narrative(
             store, narrative_id, text, settings=config, editor=actor or getpass.getuser()
         )
     except TerrainError as error:
         fail(escape(str(error)))
-    _say(f"Narrative {narrative_id} edited.")
+    say(f"Narrative {narrative_id} edited.")
 
 
 @report_app.command()
@@ -320,7 +315,7 @@ def publish(actor: Actor = None, as_json: JsonFlag = False) -> None:
     from assistant.report.publishing import publish as publish_draft
     from assistant.report.publishing import report_of
 
-    store = _store(settings())
+    store = open_store(settings())
     try:
         version = publish_draft(store, actor=actor or getpass.getuser())
     except TerrainError as error:
@@ -328,7 +323,7 @@ def publish(actor: Actor = None, as_json: JsonFlag = False) -> None:
     if as_json:
         print_json(summary(version, report_of(version)))
     else:
-        _say(f"Published version {version.number}: leadership now reads it.")
+        say(f"Published version {version.number}: leadership now reads it.")
 
 
 @report_app.command(name="list")
@@ -338,7 +333,7 @@ def list_versions(as_json: JsonFlag = False) -> None:
     from assistant.report.publishing import report_of
     from assistant.schemas import ReportStatus
 
-    store = _store(settings())
+    store = open_store(settings())
     versions = store.reports.versions()
     read = store.reports.latest_published()
     if as_json:
@@ -353,7 +348,7 @@ def list_versions(as_json: JsonFlag = False) -> None:
         )
         return
     if not versions:
-        _say("No version published yet.")
+        say("No version published yet.")
     for v in versions:
         line = f"{v.number}  {v.status.value}  {v.published_at:%Y-%m-%d %H:%M} by {v.published_by}"
         if v.replaces:
@@ -362,7 +357,7 @@ def list_versions(as_json: JsonFlag = False) -> None:
             line += f" (withdrawn: {v.withdrawn_reason.value})"
         if read is not None and v.id == read.id:
             line += "  ← leadership reads this one"
-        _say(line)
+        say(line)
 
 
 @report_app.command()
@@ -392,7 +387,7 @@ def export(
     )
 
     config = settings()
-    store = _store(config)
+    store = open_store(config)
     try:
         if file_format == ExportFormat.QDPX:
             if not draft:
@@ -412,7 +407,7 @@ def export(
         fail(f"Cannot write {escape(str(out))}: {escape(error.strerror or str(error))}.")
     except TerrainError as error:
         fail(escape(str(error)))
-    _say(f"Wrote {out} ({len(data):,} bytes).")
+    say(f"Wrote {out} ({len(data):,} bytes).")
 
 
 @report_app.command()
@@ -427,7 +422,7 @@ def compare(
     from assistant.report.comparison import compare_versions
     from assistant.report.render_comparison import comparison_lines
 
-    store = _store(settings())
+    store = open_store(settings())
     try:
         comparison = compare_versions(store, before, after)
     except TerrainError as error:
@@ -436,7 +431,7 @@ def compare(
         print_json(comparison.model_dump(mode="json"))
         return
     for line in comparison_lines(comparison):
-        _say(line)
+        say(line)
 
 
 @report_app.command()

@@ -35,6 +35,7 @@ from tests.ollama_server import OllamaTestServer
 from tests.postgres import PostgresCluster
 from tests.report_scripts import scripted
 from tests.report_store import store_study
+from tests.support.extraction import coded_reply
 from tests.web.client import WebClient, plain
 from tests.web.server import CHAT_MODEL, EMBED_MODEL, PASSWORD
 
@@ -47,7 +48,6 @@ ANSWERS = [
     "Ensuite j'ai noté la visite dans le cahier de liaison avant de partir.",
 ]
 STOP = "Arrêter l'entretien"
-_EMPLOYEE_LINE = re.compile(r"^\[(\d+)\] (?:Personne|Person) : (.*)$", re.MULTILINE)
 _CSRF = re.compile(r'name="csrf" value="([0-9a-f]+)"')
 _QUOTE_FORM = re.compile(r'action="/staff/report/quotes/(q[0-9a-f]{8})"')
 
@@ -57,24 +57,7 @@ def model(body: dict[str, Any]) -> str:
     the first employee turn it is shown; a summary's points when another schema is asked."""
     schema = body.get("format")
     if isinstance(schema, dict) and "findings" in schema.get("properties", {}):
-        lines = _EMPLOYEE_LINE.findall(body["messages"][-1]["content"])
-        if not lines:
-            return json.dumps({"findings": []})
-        number, text = lines[0]
-        quote = [part.strip(". ") for part in text.split(". ") if part.strip(". ")][-1]
-        finding = {
-            "code": "empathy",
-            "activity": "écoute",
-            "counterpart": "bénéficiaire",
-            "value_chain_stage": "service_delivery",
-            "quotes": [{"turn": int(number), "text": quote}],
-            "prescribed_gap": None,
-            "gap_passage": None,
-            "automation_exposure": "human_essential",
-            "automation_reasons": "il faut être là",
-            "confidence": 0.8,
-        }
-        return json.dumps({"findings": [finding]})
+        return coded_reply(body["messages"][-1]["content"], None)
     if isinstance(schema, dict) and schema.get("title") == "RepairOutput":
         return json.dumps({"quotes": []})
     if isinstance(schema, dict):
