@@ -131,9 +131,10 @@ DECLARED: tuple[ProcessState, ...] = (
         "in them checks the database's lexical index before each search",
     ),
     ProcessState(
-        "assistant.llm.ollama._clients_by_loop",
+        "assistant.llm.ollama._sessions_by_loop",
         Kept.MEMORY,
-        "HTTP clients to the model server, per event loop: connections, no answers kept",
+        "HTTP sessions to the model server, per event loop, closed with it: connections, "
+        "no answers kept",
     ),
     ProcessState(
         "assistant.llm.ollama._tls_context",
@@ -295,7 +296,7 @@ DECLARED: tuple[ProcessState, ...] = (
     ProcessState(
         "assistant.tokens.TokenCounter.__init__",
         Kept.MEMORY,
-        "token counts of short texts: a pure function of the text and the encoding",
+        "token counts and cut prefixes of short texts: pure functions of the text and the encoding",
     ),
     ProcessState(
         "assistant.web.sessions._claims_of",

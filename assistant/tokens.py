@@ -14,6 +14,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import os
+import re
 import shutil
 import tempfile
 import threading
@@ -32,6 +33,11 @@ _DOWNLOAD_URLS = {
 }
 SUPPORTED_ENCODINGS = tuple(_DOWNLOAD_URLS)
 _CACHE_ENV = "TIKTOKEN_CACHE_DIR"
+# Right after a line break and before a character that is neither blank nor "/": the
+# encodings' pre-tokenizer always ends a piece there (a run of line breaks is a piece of its own,
+# or ends a run of punctuation, which may go on only with "/"), and BPE never merges across
+# pieces. tests/test_tokens.py checks the counts against whole encodings.
+_PIECE_BOUNDARY = re.compile(r"(?<=\n)(?=[^\s/])")
 _install_lock = threading.Lock()
 
 
@@ -111,11 +117,20 @@ class TokenCounter:
     def __init__(self, encoding_name: str = "o200k_base") -> None:
         self.encoding = get_encoding(encoding_name)
         self._cached_count = lru_cache(maxsize=self.CACHED_TEXTS)(self._encoded_length)
+        self._cached_truncate = lru_cache(maxsize=self.CACHED_TEXTS)(self._truncated)
 
     def count(self, text: str) -> int:
-        if len(text) > self.CACHED_TEXT_CHARS:
-            return self._encoded_length(text)
-        return self._cached_count(text)
+        if len(text) <= self.CACHED_TEXT_CHARS:
+            return self._cached_count(text)
+        # A whole prompt is new at every message, but it is made of lines that are not: the
+        # instructions, the passages, the turns. It is cut where the tokenizer cuts anyway
+        # (_PIECE_BOUNDARY), so the sum of the pieces' counts is the whole's count.
+        return sum(
+            self._cached_count(piece)
+            if len(piece) <= self.CACHED_TEXT_CHARS
+            else self._encoded_length(piece)
+            for piece in _PIECE_BOUNDARY.split(text)
+        )
 
     def _encoded_length(self, text: str) -> int:
         return len(self.encoding.encode(text, disallowed_special=()))
@@ -125,6 +140,11 @@ class TokenCounter:
 
     def truncate(self, text: str, max_tokens: int) -> str:
         """The longest prefix of ``text`` that fits in ``max_tokens``."""
+        if len(text) <= self.CACHED_TEXT_CHARS:
+            return self._cached_truncate(text, max_tokens)  # earlier answers, at every message
+        return self._truncated(text, max_tokens)
+
+    def _truncated(self, text: str, max_tokens: int) -> str:
         tokens = self.encoding.encode(text, disallowed_special=())
         if len(tokens) <= max_tokens:
             return text

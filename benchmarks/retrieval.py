@@ -233,9 +233,8 @@ async def component_latencies(
     provider = OllamaProvider.from_settings(base.settings)
 
     async def client_setup(_: Query) -> None:
-        # What each embedding call pays before sending anything: a fresh ollama.AsyncClient.
-        async with provider.client():
-            pass
+        # What each embedding call pays before sending anything: finding the loop's session.
+        await provider.session()
 
     async def bm25(query: Query) -> None:
         wanted = {"collection": query.collection.value} if query.collection else {}

@@ -1,9 +1,10 @@
 """A fake Ollama server for tests: the part of Ollama's HTTP API that Terrain calls.
 
-Terrain streams chats (``/api/chat``, from the ``ollama`` client and from langchain-ollama's
-``ChatOllama``, which streams even a whole answer), embeds (``/api/embed``), and ``terrain
-doctor`` reads the version (``/api/version``) and the pulled models (``/api/tags``). The real
-clients work against this server unchanged; any other endpoint is a 404.
+Terrain's adapter (:mod:`assistant.llm.ollama`) streams chats (``/api/chat``, even a whole
+answer), embeds (``/api/embed``), and ``terrain doctor`` reads the version (``/api/version``)
+and the pulled models (``/api/tags``). The official clients (``ollama``, langchain-ollama's
+``ChatOllama``) work against this server unchanged too (tests/test_ollama_server.py checks it);
+any other endpoint is a 404.
 
 Tests script the answers (:meth:`~OllamaTestServer.queue`, :meth:`~OllamaTestServer.respond_with`),
 inject faults (:meth:`~OllamaTestServer.fail_next`, :attr:`Reply.fault`), pace the stream like a
@@ -398,7 +399,10 @@ def _shutdown_quietly(connection: socket.socket) -> None:
 
 class _HTTPServer(ThreadingHTTPServer):
     daemon_threads = True
-    request_queue_size = 64
+    # As a real server's listener (the kernel caps it at net.core.somaxconn): with a short queue,
+    # fifty interviews opening their connections at once saw some refused and retried by the
+    # kernel a second later, a delay no real model server adds.
+    request_queue_size = 4096
 
     def __init__(self, address: tuple[str, int], owner: OllamaTestServer) -> None:
         self.owner = owner

@@ -42,5 +42,5 @@ def test_building_an_embedder_does_not_load_langchain() -> None:
         "embedder_for(load_settings())"
     )
     loaded = top_level_modules_after(setup)
-    assert "ollama" in loaded
+    assert "aiohttp" in loaded
     assert [name for name in loaded if name.startswith("langchain")] == []

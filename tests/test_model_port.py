@@ -3,6 +3,9 @@ clients; and the retry policy, with its pauses recorded instead of waited."""
 
 from __future__ import annotations
 
+import asyncio
+import gc
+import warnings
 from dataclasses import replace
 
 import pytest
@@ -18,6 +21,7 @@ from assistant.llm import (
     StructuredOutputError,
     chat_model_for,
     embedder_for,
+    ollama,
     request_structured,
 )
 from assistant.llm.ollama import OllamaChatModel, OllamaProvider
@@ -222,3 +226,25 @@ async def test_embeddings_are_batched_and_keep_their_order(
     assert ollama_server.embed_calls == 3  # 32 + 32 + 6
     assert vectors[41] == (await embedder.embed([texts[41]]))[0]
     assert vectors[0] != vectors[1]
+
+
+def test_the_http_session_is_closed_with_its_event_loop(
+    settings: Settings, ollama_server: OllamaTestServer
+) -> None:
+    """Each command runs its own event loop: the adapter's connections end with it, without the
+    garbage collector's "Unclosed client session" warnings on the terminal."""
+    ollama_server.queue("Bonjour.")
+    model = chat_model_for(settings)
+    loops: list[asyncio.AbstractEventLoop] = []
+
+    async def ask() -> str:
+        loops.append(asyncio.get_running_loop())
+        return "".join([piece async for piece in model.stream(QUESTION)])
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        assert asyncio.run(ask()) == "Bonjour."
+        session_of_the_loop = ollama._sessions_by_loop.get(loops[0])
+        gc.collect()
+    assert not session_of_the_loop, "the loop's session was not forgotten when the loop ended"
+    assert not [w for w in caught if issubclass(w.category, ResourceWarning)]

@@ -8,8 +8,15 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
-from assistant.tokens import TokenCounter, cache_file_name, install_bundled_vocabularies
+from assistant.tokens import (
+    SUPPORTED_ENCODINGS,
+    TokenCounter,
+    cache_file_name,
+    install_bundled_vocabularies,
+)
 from tests.network_guard import NetworkAccessError, blocked_network
 
 SAMPLES = [
@@ -108,12 +115,48 @@ def test_counts_of_short_texts_are_kept_and_equal_to_a_fresh_count() -> None:
     assert cached.cache_info().hits >= 2 * len(SAMPLES)
 
 
-def test_long_texts_are_counted_each_time_and_the_cache_is_bounded() -> None:
+def test_a_long_text_is_counted_from_its_lines_and_the_cache_is_bounded() -> None:
     counter = TokenCounter()
     cached = counter._cached_count
-    long_text = "mot " * (TokenCounter.CACHED_TEXT_CHARS // 4 + 1)
+    line = "Le protocole dit trois visites ; en pratique, on s'adapte.\n"
+    long_text = line * (TokenCounter.CACHED_TEXT_CHARS // len(line) + 1)
     assert counter.count(long_text) == len(counter.encoding.encode(long_text))
-    assert cached.cache_info().currsize == 0
+    assert cached.cache_info().currsize == 1  # the line, counted once for all its copies
     for number in range(TokenCounter.CACHED_TEXTS + 10):
         counter.count(f"texte {number}")
     assert cached.cache_info().currsize == TokenCounter.CACHED_TEXTS
+
+
+# Characters where the tokenizer's pieces begin and end: line breaks, blanks, punctuation
+# (which may run on with line breaks and "/"), apostrophes, digits, accents, capitals.
+_TRICKY = st.text(alphabet="ab Éé'’.,:;/-\n\n\t 0123456789«»😊<|>", max_size=120)
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=_TRICKY, encoding=st.sampled_from(SUPPORTED_ENCODINGS))
+@example(text="Voir la procédure.\n/docs/visites", encoding="o200k_base")
+@example(text="Fin :\n\n  - la suite\n'est là", encoding="cl100k_base")
+def test_a_text_counted_by_pieces_counts_as_the_whole(text: str, encoding: str) -> None:
+    counter = TokenCounter(encoding)
+    counter.CACHED_TEXT_CHARS = 8  # every text but the shortest is counted by its pieces
+    assert counter.count(text) == len(counter.encoding.encode(text, disallowed_special=()))
+
+
+def test_every_prompt_and_knowledge_file_counts_as_a_whole() -> None:
+    counter = TokenCounter()
+    counter.CACHED_TEXT_CHARS = 0  # all by pieces
+    root = Path(__file__).resolve().parents[1]
+    files = sorted([*root.glob("prompts/**/*.md"), *root.glob("knowledge/**/*.md")])
+    assert len(files) > 10
+    for path in files:
+        text = path.read_text(encoding="utf-8")
+        assert counter.count(text) == len(counter.encoding.encode(text, disallowed_special=()))
+
+
+def test_cut_prefixes_of_short_texts_are_kept() -> None:
+    counter = TokenCounter()
+    answer = "Je suis passée chez Mme Martin avant l'heure prévue, parce qu'elle était seule."
+    expected = counter._truncated(answer, 5)
+    assert counter.truncate(answer, 5) == expected
+    assert counter.truncate(answer, 5) == expected
+    assert counter._cached_truncate.cache_info().hits == 1

@@ -1,37 +1,35 @@
-"""The Ollama adapter: the only module that imports ``ollama``.
+"""The Ollama adapter: Ollama's own HTTP API, spoken with aiohttp.
 
-Why each library is here:
+Terrain uses four endpoints: ``/api/chat`` (answers, always streamed: a structured answer sends
+its JSON schema as ``format`` and is joined here), ``/api/embed``, ``/api/version`` and
+``/api/tags`` (``terrain doctor``). Each answer arrives as lines of JSON, one per piece.
 
-- ollama: answers, streamed or whole (structured output included: the JSON schema goes as
-  Ollama's ``format``), embeddings and server queries (version, pulled models). Whole answers
-  are streamed too and joined here, as langchain-ollama's ``ChatOllama`` did: its per-piece
-  machinery (a message object and a merge per piece, callbacks) cost several times the CPU of
-  reading the answer, and the safety classifier asks for one at every employee message. The
-  other model servers go through LangChain's OpenAI integration
-  (:mod:`assistant.llm.openai_compatible`).
-- httpx: timeouts, connection errors, and the one endpoint the ollama client lacks.
+Why aiohttp rather than the ``ollama`` client, which sits on httpx: the interviewer streams a
+reply, the safety classifier asks for a verdict and retrieval embeds the query at every employee
+message, so the cost of one HTTP exchange is paid three times per message. With fifty streams at
+once, httpx's connection pool looked at every connection whenever a request started or ended,
+and the client validated every piece into a pydantic object; reading the same reply with
+aiohttp cost about a third of the CPU (``benchmarks/model_servers.py``). The other model servers
+go through LangChain's OpenAI integration (:mod:`assistant.llm.openai_compatible`).
 
-The library raises its own exceptions; :func:`_translate` maps them onto the port's typed
-errors so that callers never see a library exception.
+:func:`_translate` maps aiohttp's and the server's failures onto the port's typed errors, so
+that callers never see a library exception.
 """
 
 from __future__ import annotations
 
 import asyncio
-import itertools
 import json
 import ssl
 import time
 import weakref
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import TypeVar
+from typing import Any, TypeVar
 
-import httpx
-import ollama
-from ollama import ChatResponse
+import aiohttp
 
 from assistant.config import Settings
 from assistant.llm.errors import (
@@ -53,21 +51,26 @@ from assistant.llm.retry import RetryPolicy, embed_in_batches, patience_from, wi
 
 T = TypeVar("T")
 
-# Failures where nothing reached the model: safe to try again.
+# Failures where the request never reached the model (or a kept-alive connection the server
+# had closed): safe to try again.
 _CONNECTION_ERRORS: tuple[type[BaseException], ...] = (
     ConnectionError,
-    httpx.ConnectError,
-    httpx.ConnectTimeout,
+    aiohttp.ClientConnectorError,
+    aiohttp.ConnectionTimeoutError,
+    aiohttp.ServerDisconnectedError,
 )
+# A piece of an answer is one short line; an error line or a whole embedding batch is read
+# otherwise. The limit only bounds one line held in memory.
+_LINE_LIMIT_BYTES = 1 << 20
 
 
-# Forgotten with their loop: a closed loop's connections are closed with it.
-_clients_by_loop: weakref.WeakKeyDictionary[
-    asyncio.AbstractEventLoop, dict[tuple[str, float, float, int], ollama.AsyncClient]
-] = weakref.WeakKeyDictionary()
-# Clients per loop and server, used in turn (see OllamaProvider.client).
-CLIENTS_PER_LOOP = 8
-_turns = itertools.count()
+class OllamaServerError(Exception):
+    """Ollama answered with an error: an HTTP status, or an ``error`` line in a stream."""
+
+    def __init__(self, message: str, status: int | None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
 
 
 @lru_cache(maxsize=1)
@@ -75,6 +78,33 @@ def _tls_context() -> ssl.SSLContext:
     # Building a client loads the system's certificates again (about 20 ms); one context,
     # shared by every client, makes a client cost nothing.
     return ssl.create_default_context()
+
+
+# One HTTP session per event loop and server settings, so that connections are reused: a session
+# must not outlive its loop, and the CLI, the web app and the tests each run their own. Each is
+# closed when its loop shuts down (see _closed_with_the_loop).
+_sessions_by_loop: weakref.WeakKeyDictionary[
+    asyncio.AbstractEventLoop, dict[tuple[str, float, float], _LoopSession]
+] = weakref.WeakKeyDictionary()
+
+
+@dataclass
+class _LoopSession:
+    session: aiohttp.ClientSession
+    closer: AsyncGenerator[None, None]
+
+
+async def _closed_with_the_loop(
+    loop: asyncio.AbstractEventLoop, key: tuple[str, float, float], session: aiohttp.ClientSession
+) -> AsyncGenerator[None, None]:
+    """Suspended until the loop shuts down: ``asyncio.run`` (and every ``asyncio.Runner``)
+    finalises the async generators left open before closing the loop, which closes the session
+    with its connections instead of leaving them to the garbage collector's warnings."""
+    try:
+        yield
+    finally:
+        _sessions_by_loop.get(loop, {}).pop(key, None)
+        await session.close()
 
 
 @dataclass(frozen=True)
@@ -97,28 +127,41 @@ class OllamaProvider:
             **patience_from(settings),
         )
 
-    @property
-    def timeout(self) -> httpx.Timeout:
-        return httpx.Timeout(self.request_timeout, connect=self.connect_timeout)
+    async def session(self) -> aiohttp.ClientSession:
+        """This event loop's session for this server, made on first use."""
+        loop = asyncio.get_running_loop()
+        sessions = _sessions_by_loop.setdefault(loop, {})
+        key = (self.host, self.connect_timeout, self.request_timeout)
+        kept = sessions.get(key)
+        if kept is None or kept.session.closed:
+            session = aiohttp.ClientSession(
+                # No cap on connections: the server queues what it cannot run at once.
+                connector=aiohttp.TCPConnector(limit=0, ssl=_tls_context()),
+                # The read timeout bounds the wait between two pieces, not a long answer.
+                timeout=aiohttp.ClientTimeout(
+                    total=None, sock_connect=self.connect_timeout, sock_read=self.request_timeout
+                ),
+                read_bufsize=_LINE_LIMIT_BYTES,
+                trust_env=False,  # the configured URL, straight: no proxy from the environment
+            )
+            closer = _closed_with_the_loop(loop, key, session)
+            await anext(closer)
+            kept = sessions[key] = _LoopSession(session, closer)
+        return kept.session
 
     @asynccontextmanager
-    async def client(self) -> AsyncIterator[ollama.AsyncClient]:
-        """A client for this event loop, kept for the loop's life so that its connections
-        are reused (an httpx client must not outlive its loop, and the CLI, the web app and
-        the tests each run their own)."""
-        loop = asyncio.get_running_loop()
-        clients = _clients_by_loop.setdefault(loop, {})
-        # Requests take turns over a few clients: httpx's pool looks at each of its connections
-        # (and, for each idle one, at all of them) whenever a request starts or ends, so that
-        # one pool holding the streams of fifty interviews spent more CPU choosing a
-        # connection than reading the reply. A few pools of a dozen connections cost little.
-        shard = next(_turns) % CLIENTS_PER_LOOP
-        key = (self.host, self.connect_timeout, self.request_timeout, shard)
-        if key not in clients:
-            clients[key] = ollama.AsyncClient(
-                host=self.host, timeout=self.timeout, verify=_tls_context()
-            )
-        yield clients[key]
+    async def post(self, path: str, body: dict[str, Any]) -> AsyncIterator[aiohttp.ClientResponse]:
+        """The server's response to a POST of ``body`` as JSON, its status checked."""
+        session = await self.session()
+        async with session.post(f"{self.host}{path}", json=body) as response:
+            await _check_status(response)
+            yield response
+
+    async def get_json(self, path: str) -> Any:
+        session = await self.session()
+        async with session.get(f"{self.host}{path}") as response:
+            await _check_status(response)
+            return json.loads(await response.read())
 
     async def call(self, model: str, operation: Callable[[], Awaitable[T]]) -> T:
         """Run one Ollama operation with the retry policy and typed errors."""
@@ -129,14 +172,7 @@ class OllamaProvider:
 
     async def version(self) -> str:
         async def fetch() -> str:
-            # The ollama client has no public call for this endpoint.
-            async with httpx.AsyncClient(
-                base_url=self.host, timeout=self.timeout, verify=_tls_context()
-            ) as http:
-                response = await http.get("/api/version")
-            if response.status_code != httpx.codes.OK:
-                raise ollama.ResponseError(response.text, response.status_code)
-            return str(response.json().get("version", "unknown"))
+            return str((await self.get_json("/api/version")).get("version", "unknown"))
 
         return await self.call("", fetch)
 
@@ -144,16 +180,47 @@ class OllamaProvider:
         """Names of the models pulled on the server, with and without the ``:latest`` tag."""
 
         async def fetch() -> set[str]:
-            async with self.client() as client:
-                listing = await client.list()
             names: set[str] = set()
-            for entry in listing.models:
-                if entry.model:
-                    names.add(entry.model)
-                    names.add(entry.model.removesuffix(":latest"))
+            for entry in (await self.get_json("/api/tags")).get("models") or []:
+                name = entry.get("model") or entry.get("name")
+                if name:
+                    names.add(name)
+                    names.add(name.removesuffix(":latest"))
             return names
 
         return await self.call("", fetch)
+
+
+async def _check_status(response: aiohttp.ClientResponse) -> None:
+    if response.status == 200:
+        return
+    body = (await response.read()).decode(errors="replace")
+    try:
+        message = str(json.loads(body)["error"])
+    except (ValueError, KeyError, TypeError):
+        message = body.strip() or (response.reason or "")
+    raise OllamaServerError(message, response.status)
+
+
+def _piece(line: bytes) -> dict[str, Any]:
+    """One line of a streamed answer, as the server sent it; an error line raises."""
+    piece = json.loads(line)
+    if not isinstance(piece, dict):
+        raise ValueError(f"a piece of the answer is not a JSON object: {line[:80]!r}")
+    if "error" in piece:
+        raise OllamaServerError(str(piece["error"]), None)
+    return piece
+
+
+def _text_of(piece: dict[str, Any]) -> str:
+    message = piece.get("message")
+    return str(message.get("content") or "") if isinstance(message, dict) else ""
+
+
+async def _pieces(response: aiohttp.ClientResponse) -> AsyncIterator[dict[str, Any]]:
+    async for line in response.content:
+        if line.strip():
+            yield _piece(line)
 
 
 def _translate(error: BaseException, *, model: str, provider: OllamaProvider) -> ModelError:
@@ -161,15 +228,14 @@ def _translate(error: BaseException, *, model: str, provider: OllamaProvider) ->
         return error
     if isinstance(error, _CONNECTION_ERRORS):
         return ModelUnavailableError(provider.host)
-    if isinstance(error, httpx.TimeoutException):
+    if isinstance(error, TimeoutError):  # aiohttp's read timeout is one
         return ModelTimeoutError(model, provider.request_timeout)
-    if isinstance(error, ollama.ResponseError):
-        if error.status_code == 404 and "not found" in error.error.lower():
+    if isinstance(error, OllamaServerError):
+        if error.status == 404 and "not found" in error.message.lower():
             return ModelNotFoundError(model, provider.host)
-        return ModelResponseError(
-            f"Ollama answered with an error (HTTP {error.status_code}): {error.error}"
-        )
-    if isinstance(error, httpx.HTTPError | json.JSONDecodeError | ValueError):
+        status = "in its answer" if error.status is None else f"(HTTP {error.status})"
+        return ModelResponseError(f"Ollama answered with an error {status}: {error.message}")
+    if isinstance(error, aiohttp.ClientError | ValueError):  # JSON errors are ValueErrors
         return ModelResponseError(f"Ollama's answer could not be read: {error}")
     return ModelResponseError(f"Unexpected failure talking to Ollama: {error!r}")
 
@@ -187,8 +253,21 @@ class OllamaChatModel(ChatModel):
     def name(self) -> str:
         return self._model
 
-    def _options(self) -> dict[str, float | int]:
-        return {"temperature": self._provider.temperature, "num_ctx": self._provider.context_window}
+    def _body(
+        self, messages: Sequence[ChatMessage], json_schema: JsonSchema | None = None
+    ) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "model": self._model,
+            "messages": _payload(messages),
+            "stream": True,
+            "options": {
+                "temperature": self._provider.temperature,
+                "num_ctx": self._provider.context_window,
+            },
+        }
+        if json_schema is not None:
+            body["format"] = json_schema
+        return body
 
     async def request(
         self, messages: Sequence[ChatMessage], *, json_schema: JsonSchema | None = None
@@ -196,69 +275,65 @@ class OllamaChatModel(ChatModel):
         """The whole answer, streamed from Ollama (its timeout then bounds the wait between
         two pieces, not a long answer's whole time) and joined here."""
         started = time.perf_counter()
-        payload = _payload(messages)
-        async with self._provider.client() as client:
+        body = self._body(messages, json_schema)
 
-            async def invoke() -> tuple[str, ChatResponse | None]:
-                parts = await client.chat(
-                    model=self._model,
-                    messages=payload,
-                    stream=True,
-                    options=self._options(),
-                    format=json_schema,
-                )
-                received: list[str] = []
-                last: ChatResponse | None = None
-                async for part in parts:
-                    if text := part.message.content:
+        async def invoke() -> tuple[str, dict[str, Any] | None]:
+            received: list[str] = []
+            last: dict[str, Any] | None = None
+            async with self._provider.post("/api/chat", body) as response:
+                async for piece in _pieces(response):
+                    if text := _text_of(piece):
                         received.append(text)
-                    last = part
-                return "".join(received), last
+                    last = piece
+            return "".join(received), last
 
-            text, last = await self._provider.call(self._model, invoke)
+        text, last = await self._provider.call(self._model, invoke)
         if last is None:
             raise ModelResponseError("Ollama's answer could not be read: it sent nothing.")
         return ModelResponse(
             text=text,
             model=self._model,
-            prompt_tokens=last.prompt_eval_count,
-            completion_tokens=last.eval_count,
+            prompt_tokens=last.get("prompt_eval_count"),
+            completion_tokens=last.get("eval_count"),
             seconds=time.perf_counter() - started,
         )
 
     async def stream(self, messages: Sequence[ChatMessage]) -> AsyncIterator[str]:
-        payload = _payload(messages)
-        options = self._options()
-        async with self._provider.client() as client:
+        body = self._body(messages)
+        provider = self._provider
 
-            async def open_stream() -> tuple[AsyncIterator[ChatResponse], ChatResponse | None]:
-                # Connection failures surface on the first part; retrying here is safe because
-                # nothing has been shown to anyone yet.
-                parts = aiter(
-                    await client.chat(
-                        model=self._model, messages=payload, stream=True, options=options
-                    )
-                )
-                try:
-                    return parts, await anext(parts)
-                except StopAsyncIteration:
-                    return parts, None
-
-            parts, part = await self._provider.call(self._model, open_stream)
-            received: list[str] = []
-            finished = False
+        async def open_stream() -> tuple[
+            aiohttp.ClientResponse, AsyncIterator[dict[str, Any]], dict[str, Any] | None
+        ]:
+            # Connection failures and error statuses surface before the first piece; retrying
+            # here is safe because nothing has been shown to anyone yet.
+            session = await provider.session()
+            response = await session.post(f"{provider.host}/api/chat", json=body)
             try:
-                while part is not None:
-                    finished = finished or bool(part.done)
-                    if text := part.message.content:
-                        received.append(text)
-                        yield text
-                    part = await anext(parts, None)
-            except Exception as error:
-                reason = _translate(error, model=self._model, provider=self._provider)
-                raise ModelStreamInterruptedError(
-                    self._model, "".join(received), str(reason)
-                ) from error
+                await _check_status(response)
+                pieces = _pieces(response)
+                return response, pieces, await anext(pieces, None)
+            except BaseException:
+                response.release()
+                raise
+
+        response, pieces, piece = await provider.call(self._model, open_stream)
+        received: list[str] = []
+        finished = False
+        try:
+            while piece is not None:
+                finished = finished or bool(piece.get("done"))
+                if text := _text_of(piece):
+                    received.append(text)
+                    yield text
+                piece = await anext(pieces, None)
+        except Exception as error:
+            reason = _translate(error, model=self._model, provider=provider)
+            raise ModelStreamInterruptedError(
+                self._model, "".join(received), str(reason)
+            ) from error
+        finally:
+            response.release()
         if not finished:
             raise ModelStreamInterruptedError(
                 self._model, "".join(received), "the stream ended before the model finished"
@@ -277,8 +352,13 @@ class OllamaEmbedder(Embedder):
     async def embed(self, texts: Sequence[str]) -> list[list[float]]:
         async def embed_batch(batch: list[str]) -> Sequence[Sequence[float]]:
             async def embed() -> Sequence[Sequence[float]]:
-                async with self._provider.client() as client:
-                    return (await client.embed(model=self._model, input=batch)).embeddings
+                body = {"model": self._model, "input": batch}
+                async with self._provider.post("/api/embed", body) as response:
+                    answer = json.loads(await response.read())
+                embeddings = answer.get("embeddings") if isinstance(answer, dict) else None
+                if not isinstance(embeddings, list):
+                    raise ValueError("the answer holds no embeddings")
+                return embeddings
 
             return await self._provider.call(self._model, embed)
 
