@@ -338,6 +338,7 @@ def _publish(store: Store, settings: Settings, campaign_id: str) -> None:
     publish(store, actor="claire")
 
 
+@pytest.mark.slow  # builds whole reports: 5 to 8 s of CPU on a loaded machine
 def test_two_campaigns_give_two_reports(store: Store, settings: Settings) -> None:
     march = open_campaign(store, name="march", actor="c").id
     june = open_campaign(store, name="june", actor="c").id

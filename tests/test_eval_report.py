@@ -35,6 +35,7 @@ def _expecting(case: Case, **expectations: object) -> Case:
     return case.model_copy(update={"report": report})
 
 
+@pytest.mark.slow  # builds whole reports: 5 to 8 s of CPU on a loaded machine
 async def test_a_report_case_fails_when_it_expects_a_hidden_theme_shown(
     eval_settings: Settings,
 ) -> None:

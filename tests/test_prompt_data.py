@@ -183,6 +183,7 @@ async def test_extraction_and_its_repair_send_the_attack_inert() -> None:
         assert_inert(request.last.content)
 
 
+@pytest.mark.slow  # builds whole reports: 5 to 8 s of CPU on a loaded machine
 def test_the_reports_narrative_prompts_send_the_attack_inert(
     make_settings: SettingsFactory,
 ) -> None:
