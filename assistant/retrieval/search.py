@@ -9,6 +9,9 @@ vectors, the search goes on with the lexical ranking alone and says so once.
 
 The vector store is opened only once the query has been embedded: a search that ends lexical
 (no embedding model answering) never loads Chroma, which is most of a short command's time.
+Past the embedding, a search is one trip to a worker thread (the lexical index check, both
+rankings and the fusion), off the event loop where other interviews are answered: each trip
+costs CPU, and a search runs on every interview message.
 """
 
 from __future__ import annotations
@@ -187,7 +190,7 @@ class Retriever:
 
     def _vector_store(self) -> VectorStore:
         """The store, opened on first use with the model and dimension of its vectors."""
-        with self._opening:
+        with self._opening:  # searches run in worker threads: one of them opens it
             if self._store is None:
                 assert self._open_store is not None
                 self._store = self._open_store()
