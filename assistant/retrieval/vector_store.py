@@ -32,8 +32,6 @@ COLLECTION_PREFIX = "terrain-"
 _PAGE = 5000  # Chroma caps the size of one get; read in pages.
 _MODEL_KEY = "embedding_model"
 _DIMENSIONS_KEY = "embedding_dimensions"
-_PASSAGES: Include = ["documents", "metadatas"]
-_PASSAGES_AND_DISTANCES: Include = ["documents", "metadatas", "distances"]
 
 Where = dict[str, Any]
 
@@ -164,7 +162,7 @@ class VectorStore:
             chroma = self._collections[collection]
             offset = 0
             while True:
-                page = chroma.get(include=_PASSAGES, limit=_PAGE, offset=offset)
+                page = chroma.get(include=["documents", "metadatas"], limit=_PAGE, offset=offset)
                 yield from self._from_page(page).values()
                 if len(page["ids"]) < _PAGE:
                     break
@@ -188,7 +186,10 @@ class VectorStore:
         """
         chosen = [collection] if collection else list(Collection)
         query: list[Sequence[float]] = [list(vector)]
-        include: Include = ["distances"] if known is not None else _PASSAGES_AND_DISTANCES
+        # A new list each time: chromadb may add to the one it is given.
+        include: Include = (
+            ["distances"] if known is not None else ["documents", "metadatas", "distances"]
+        )
         found: list[tuple[ChunkRecord, float]] = []
         for name in chosen:
             # An empty collection answers with no hits: no need to count it first.
@@ -224,8 +225,8 @@ class VectorStore:
         records = {chunk_id: known[chunk_id] for chunk_id in ids if chunk_id in known}
         missing = [chunk_id for chunk_id in ids if chunk_id not in records]
         if missing:
-            page = self._collections[collection].get(ids=missing, include=_PASSAGES)
-            records |= self._from_page(page)
+            chroma = self._collections[collection]
+            records |= self._from_page(chroma.get(ids=missing, include=["documents", "metadatas"]))
         return records
 
     @staticmethod
