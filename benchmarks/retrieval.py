@@ -49,7 +49,7 @@ from assistant.llm.ollama import OllamaProvider
 from assistant.retrieval.ingest import embedding_text
 from assistant.retrieval.knowledge_base import KnowledgeBase
 from assistant.retrieval.records import ChunkRecord, Collection
-from assistant.retrieval.search import Retriever, SearchMode, _fuse
+from assistant.retrieval.search import CurrentIndex, Retriever, SearchMode, _fuse
 from tests.ollama_server import OllamaTestServer
 
 SEED = 4242
@@ -273,6 +273,25 @@ async def component_latencies(
     return figures
 
 
+async def passages_from_chroma_differ(
+    base: KnowledgeBase, retriever: Retriever, queries: list[Query]
+) -> int:
+    """How many searches differ when the passages are read from Chroma, as during an ingest,
+    rather than taken from the lexical index: none may (each run builds its own HNSW graph,
+    so only searches of the same run compare)."""
+    reading = Retriever(
+        lambda: base.store, lambda: CurrentIndex(base.current_lexical_index()), base.embedder
+    )
+    differing = 0
+    for query in queries:
+        taken, read = [
+            await searcher.search(query.text, k=K, collection=query.collection)
+            for searcher in (retriever, reading)
+        ]
+        differing += taken != read
+    return differing
+
+
 def describe(name: str, result: ModeResult) -> dict[str, Any]:
     summary = latency_summary(result.latencies)
     met = summary["p95_ms"] <= GOAL_P95_MS
@@ -339,6 +358,7 @@ async def main() -> dict[str, Any]:
             hybrid = await run_queries(hybrid_retriever, queries)
             query_embeds = server.embed_calls - calls
 
+            differing = await passages_from_chroma_differ(hybrid_base, hybrid_retriever, queries)
             lexical_retriever = KnowledgeBase(settings, None).retriever()
             lexical = await run_queries(lexical_retriever, queries)
             components = await component_latencies(hybrid_base, embedder, queries[:50])
@@ -364,6 +384,14 @@ async def main() -> dict[str, Any]:
                     ("fusion", "fusion"),
                 ]
             )
+        )
+        if differing:
+            raise RuntimeError(
+                f"{differing} searches differ when Chroma gives the passages rather than the index"
+            )
+        print(
+            f"Passages taken from the lexical index: the same hits as read from Chroma in "
+            f"{len(queries)}/{len(queries)} hybrid searches"
         )
         if SearchMode.HYBRID.value not in hybrid.mode_seen or len(hybrid.mode_seen) != 1:
             raise RuntimeError(f"hybrid search fell back to {hybrid.mode_seen}")
