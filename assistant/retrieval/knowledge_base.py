@@ -32,7 +32,7 @@ from assistant.retrieval.legacy import adopt_local_files
 from assistant.retrieval.lexical import LexicalIndex, corpus_marker
 from assistant.retrieval.pending import PendingPassages
 from assistant.retrieval.records import ChunkRecord, Collection
-from assistant.retrieval.search import Retriever
+from assistant.retrieval.search import CurrentIndex, Retriever
 from assistant.retrieval.vector_store import VectorStore
 from assistant.store import Store
 from assistant.store.knowledge import DocumentNames
@@ -216,29 +216,38 @@ class KnowledgeBase:
         return self.current_lexical_index()
 
     def current_lexical_index(self) -> LexicalIndex:
+        """The lexical index the database holds now (see :meth:`current_index`)."""
+        return self.current_index().index
+
+    def current_index(self) -> CurrentIndex:
         """The lexical index the database holds now: the one loaded already while its token is
-        the database's (one small query), else loaded. If the database cannot be read, the one
-        loaded last (a search goes on; the next one checks again)."""
+        the database's (one small query), else loaded. It matches the vector store when no
+        ingest is under way: every write goes through an ingest, which saves the index before
+        it ends. If the database cannot be read, the one loaded last (a search goes on; the
+        next one checks again)."""
         try:
-            token = self.database.knowledge.lexical_token()
-            if self._loaded is not None and self._loaded[0] == token:
-                return self._loaded[1]
+            check = self.database.knowledge.lexical_check()
+            if self._loaded is not None and self._loaded[0] == check.token:
+                return CurrentIndex(self._loaded[1], matches_store=not check.ingest_under_way)
             saved = self.database.knowledge.lexical_index()
         except TerrainError as error:
             if self._loaded is None:
                 raise
             log.warning("Cannot check the lexical index, searching the one loaded: %s", error)
-            return self._loaded[1]
+            return CurrentIndex(self._loaded[1])
         if saved is None:
-            return self.rebuild_lexical_index()
+            return CurrentIndex(self.rebuild_lexical_index())
         index = LexicalIndex.from_blobs(saved.records, saved.bm25)
         self._loaded = (saved.token, index)
-        return index
+        # Saved after the check, or before it: the check's word on ingests holds for its token.
+        return CurrentIndex(
+            index, matches_store=saved.token == check.token and not check.ingest_under_way
+        )
 
     def retriever(self) -> Retriever:
         """A retriever that searches the newest lexical index saved, whoever saved it."""
         self.lexical_index()
-        return Retriever(lambda: self.store, self.current_lexical_index, self.embedder)
+        return Retriever(lambda: self.store, self.current_index, self.embedder)
 
     def _lexical_is_stale(self) -> bool:
         """No index saved, or an ingest under way (or dead) and the saved index's passages

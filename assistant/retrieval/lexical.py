@@ -41,6 +41,7 @@ def corpus_marker(chunk_ids: Iterable[str]) -> str:
 class LexicalIndex:
     def __init__(self, records: list[ChunkRecord], bm25: bm25s.BM25 | None) -> None:
         self.records = records
+        self.by_id = {record.id: record for record in records}
         self._bm25 = bm25
         self._masks: dict[tuple[tuple[str, str | int], ...], npt.NDArray[np.bool_]] = {}
 

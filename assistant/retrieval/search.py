@@ -9,13 +9,18 @@ vectors, the search goes on with the lexical ranking alone and says so once.
 
 The vector store is opened only once the query has been embedded: a search that ends lexical
 (no embedding model answering) never loads Chroma, which is most of a short command's time.
+Past the embedding, a search is one trip to a worker thread (the lexical index check, both
+rankings and the fusion), off the event loop where other interviews are answered: each trip
+costs CPU, and a search runs on every interview message.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from enum import StrEnum
 
 from pydantic import BaseModel
@@ -80,11 +85,21 @@ class SearchResult(BaseModel):
     warning: str | None = None
 
 
+@dataclass(frozen=True)
+class CurrentIndex:
+    """The lexical index to search, and whether it holds the vector store's passages as the
+    store does (saved by the last ingest, none under way since): dense hits then take their
+    text and metadata from it rather than from Chroma."""
+
+    index: LexicalIndex
+    matches_store: bool = False
+
+
 class Retriever:
     def __init__(
         self,
         open_store: Callable[[], VectorStore] | None,
-        lexical: LexicalIndex | Callable[[], LexicalIndex],
+        lexical: LexicalIndex | Callable[[], CurrentIndex],
         embedder: Embedder | None,
     ) -> None:
         """``open_store`` gives the vector store, called at the first dense search (None:
@@ -93,6 +108,7 @@ class Retriever:
         self._open_store = open_store
         self._store: VectorStore | None = None
         self._space: EmbeddingSpace | None = None
+        self._opening = threading.Lock()
         self._lexical = lexical
         self._embedder = embedder
         self._warning: str | None = None if embedder else "no embedding model: lexical search only"
@@ -105,16 +121,40 @@ class Retriever:
         collection: Collection | None = None,
         filters: Mapping[str, str | int] | None = None,
     ) -> SearchResult:
-        wanted = dict(filters or {})
-        depth = max(4 * k, 20)
-        lexical_filters = wanted | ({"collection": collection.value} if collection else {})
-        index = (
-            self._lexical
-            if isinstance(self._lexical, LexicalIndex)
-            else await asyncio.to_thread(self._lexical)
+        vector = await self._query_vector(query)
+        # The rest in one trip to a thread: the index check, both searches and the fusion.
+        return await asyncio.to_thread(
+            self._search, query, vector, k, collection, dict(filters or {})
         )
-        lexical = index.search(query, depth, lexical_filters)
-        dense = await self._dense(query, depth, collection, wanted)
+
+    async def _query_vector(self, query: str) -> list[float] | None:
+        """The query's vector, or None when the search is to be lexical."""
+        if self._embedder is None or self._open_store is None or self._unavailable():
+            return None
+        try:
+            [vector] = await self._embedder.embed([query])
+        except ModelError as error:
+            self._lexical_only(error)
+            return None
+        return vector
+
+    def _search(
+        self,
+        query: str,
+        vector: list[float] | None,
+        k: int,
+        collection: Collection | None,
+        wanted: dict[str, str | int],
+    ) -> SearchResult:
+        depth = max(4 * k, 20)
+        current = (
+            CurrentIndex(self._lexical)
+            if isinstance(self._lexical, LexicalIndex)
+            else self._lexical()
+        )
+        lexical_filters = wanted | ({"collection": collection.value} if collection else {})
+        lexical = current.index.search(query, depth, lexical_filters)
+        dense = None if vector is None else self._dense(vector, depth, collection, wanted, current)
         if dense is None:
             hits = [
                 Hit.of(record, score, None, rank)
@@ -123,21 +163,16 @@ class Retriever:
             return SearchResult(hits=hits, mode=SearchMode.LEXICAL, warning=self._warning)
         return SearchResult(hits=_fuse(dense, lexical, k), mode=SearchMode.HYBRID)
 
-    async def _dense(
+    def _dense(
         self,
-        query: str,
+        vector: list[float],
         depth: int,
         collection: Collection | None,
         wanted: Mapping[str, str | int],
+        current: CurrentIndex,
     ) -> list[tuple[ChunkRecord, float]] | None:
-        if self._embedder is None or self._open_store is None or self._unavailable():
-            return None
-        try:
-            [vector] = await self._embedder.embed([query])
-        except ModelError as error:
-            self._lexical_only(error)
-            return None
-        store = await asyncio.to_thread(self._vector_store)
+        assert self._embedder is not None
+        store = self._vector_store()
         space = self._space
         if space is not None and space.model and not same_model(space.model, self._embedder.name):
             self._lexical_only(EmbeddingSpaceMismatchError(space, self._embedder.name))
@@ -145,21 +180,22 @@ class Retriever:
         if space is not None and len(vector) != space.dimensions:
             self._lexical_only(EmbeddingSpaceMismatchError(space, self._embedder.name, len(vector)))
             return None
-        return await asyncio.to_thread(
-            store.nearest,
+        return store.nearest(
             vector,
             depth,
             collection=collection,
             where=where_clause(wanted),
+            known=current.index.by_id if current.matches_store else None,
         )
 
     def _vector_store(self) -> VectorStore:
         """The store, opened on first use with the model and dimension of its vectors."""
-        if self._store is None:
-            assert self._open_store is not None
-            self._store = self._open_store()
-            self._space = self._store.embedding_space()
-        return self._store
+        with self._opening:  # searches run in worker threads: one of them opens it
+            if self._store is None:
+                assert self._open_store is not None
+                self._store = self._open_store()
+                self._space = self._store.embedding_space()
+            return self._store
 
     def _lexical_only(self, error: TerrainError) -> None:
         if isinstance(error, EmbeddingSpaceMismatchError):

@@ -61,6 +61,22 @@ class LexicalState:
     ingests_under_way: int
 
 
+@dataclass(frozen=True)
+class LexicalCheck:
+    """The saved index's token (None before any), and whether any ingest is recorded as under
+    way (while one is, the saved index may lag the stores)."""
+
+    token: str | None
+    ingest_under_way: bool
+
+
+# Built once: it runs before every search, and building it costs more than SQLite's answer.
+_LEXICAL_CHECK = select(
+    select(LexicalIndexRow.token).where(LexicalIndexRow.id == _LEXICAL_ROW).scalar_subquery(),
+    select(func.count()).select_from(IngestRunRow).scalar_subquery(),
+)
+
+
 class KnowledgeRepository(Repository):
     """The shared state of the knowledge base (``store.knowledge``)."""
 
@@ -159,12 +175,14 @@ class KnowledgeRepository(Repository):
         return LexicalState(token, marker, int(running))
 
     @guarded("checking the lexical index")
-    def lexical_token(self) -> str | None:
-        """The saved index's token (None before any): what a process checks before a search."""
+    def lexical_check(self) -> LexicalCheck:
+        """The saved index's token and whether an ingest is under way: what a process checks
+        before a search, in one statement (it runs on every search)."""
         with self._db.reading() as session:
-            return session.scalar(
-                select(LexicalIndexRow.token).where(LexicalIndexRow.id == _LEXICAL_ROW)
-            )
+            # Core execution on the session's connection: the ORM's path costs more than the
+            # statement itself.
+            saved, ingests = session.connection().execute(_LEXICAL_CHECK).one()
+        return LexicalCheck(saved, bool(ingests))
 
     @guarded("reading the lexical index")
     def lexical_index(self) -> SavedLexicalIndex | None:
