@@ -14,7 +14,7 @@ from datetime import datetime
 from enum import Enum
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, func, select, update
+from sqlalchemy import Table, bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -55,6 +55,25 @@ PSEUDONYM_ATTEMPTS = 20
 # Writers are serialised (BEGIN IMMEDIATE on SQLite, the interview's row lock on PostgreSQL),
 # so the next turn index cannot race; the retry is a second line of defence.
 ADD_TURN_ATTEMPTS = 2
+
+# A message's statements, built once (each compiled once per engine, then taken from its
+# cache). The interview's row: what the execution's parameters name is set (``updated_at``,
+# and ``state``, ``status`` and ``phase`` when given).
+_INTERVIEWS = cast(Table, InterviewRow.__table__)
+_TURNS = cast(Table, TurnRow.__table__)
+_TOUCH = update(_INTERVIEWS).where(_INTERVIEWS.c.id == bindparam("touched"))
+# The turn at the next index, read and written by one statement; RETURNING needs SQLite 3.35
+# (which chromadb requires too) or PostgreSQL.
+_APPEND = (
+    insert(_TURNS)
+    .values(
+        interview_id=bindparam("of_interview"),
+        index=select(func.coalesce(func.max(_TURNS.c.index) + 1, 0))
+        .where(_TURNS.c.interview_id == bindparam("of_interview"))
+        .scalar_subquery(),
+    )
+    .returning(_TURNS.c.id, _TURNS.c.index, _TURNS.c.text)
+)
 
 
 def _plain(value: Any) -> Any:
@@ -408,60 +427,64 @@ class InterviewRepository(InterviewErasure):
         state: Mapping[str, Any] | None = None,
         ending: InterviewStatus | None = None,
     ) -> Turn:
-        """Append a turn to the interview (index = previous index + 1, from 0), committed.
+        """Append a turn to the interview (index = previous index + 1, from 0), committed;
+        returns it as stored.
 
         ``state``, when given, replaces the interview's session state in the same commit: a
         message and the coverage it leaves behind are saved together or not at all. So does
         ``ending``, the status (phase DONE) of an interview that this turn ends, with the
         queueing of its extraction when the employee said something beyond consent.
         """
-        speaker_value = Speaker(speaker).value
-        phase_value = Phase(phase).value
-        interview_values: dict[str, Any] = {} if state is None else {"state": dict(state)}
+        turn_values: dict[str, Any] = {
+            "of_interview": interview_id,
+            "speaker": Speaker(speaker).value,
+            "text": text,
+            "phase": Phase(phase).value,
+            "scripted": scripted,
+            "complete": complete,
+            "model": model,
+            "prompt": prompt,
+            "guard_rule": None if guard_rule is None else GuardRule(guard_rule).value,
+        }
+        interview_values: dict[str, Any] = {"touched": interview_id}
+        if state is not None:
+            interview_values["state"] = dict(state)
         if ending is not None:
             if InterviewStatus(ending) == InterviewStatus.IN_PROGRESS:
                 raise ValueError("A turn that ends an interview gives its final status.")
             interview_values |= {"status": InterviewStatus(ending).value, "phase": Phase.DONE.value}
         for attempt in range(1, ADD_TURN_ATTEMPTS + 1):
             try:
-                with self._db.writing() as session:
+                with self._db.writing_rows() as connection:
                     now = self._db.now()
                     # Updating the interview first locks its row (PostgreSQL) until the commit:
                     # two writers of one interview cannot read the same last index.
-                    touched = cast(
-                        CursorResult[Any],
-                        session.execute(
-                            update(InterviewRow)
-                            .where(InterviewRow.id == interview_id)
-                            .values(updated_at=now, **interview_values)
-                        ),
-                    )
+                    touched = connection.execute(_TOUCH, {**interview_values, "updated_at": now})
                     if touched.rowcount == 0:
                         raise InterviewNotFoundError(interview_id)
-                    last = session.scalar(
-                        select(func.max(TurnRow.index)).where(TurnRow.interview_id == interview_id)
-                    )
-                    row = TurnRow(
-                        interview_id=interview_id,
-                        index=0 if last is None else last + 1,
-                        speaker=speaker_value,
-                        text=text,
-                        phase=phase_value,
-                        scripted=scripted,
-                        complete=complete,
-                        model=model,
-                        prompt=prompt,
-                        guard_rule=None if guard_rule is None else GuardRule(guard_rule).value,
-                        created_at=now,
-                    )
-                    session.add(row)
+                    stored = connection.execute(_APPEND, {**turn_values, "created_at": now}).one()
                     if ending is not None and ending != InterviewStatus.DECLINED:
-                        queue_extraction_on_end(session, interview_id, now)
+                        with Session(bind=connection) as session:  # in this same commit
+                            queue_extraction_on_end(session, interview_id, now)
+                            session.flush()
             except IntegrityError:
                 if attempt == ADD_TURN_ATTEMPTS:
                     raise
                 continue
-            return Turn.model_validate(row)
+            return Turn(
+                id=stored.id,
+                interview_id=interview_id,
+                index=stored.index,
+                speaker=turn_values["speaker"],
+                text=stored.text,
+                phase=turn_values["phase"],
+                scripted=scripted,
+                complete=complete,
+                model=model,
+                prompt=prompt,
+                guard_rule=turn_values["guard_rule"],
+                created_at=now,
+            )
         raise AssertionError("unreachable")  # pragma: no cover
 
     @guarded("correcting a turn")
