@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -24,8 +24,11 @@ from assistant.schemas import (
 from assistant.store.database import Repository, guarded
 from assistant.store.errors import StoreError
 from assistant.store.models import CampaignRow, InterviewRow
+from assistant.store.rows import record_columns, table_of
 
 DEFAULT_CAMPAIGN_NAME = "default"
+_CAMPAIGNS = table_of(CampaignRow)
+_READ = select(*record_columns(_CAMPAIGNS, Campaign)).where(_CAMPAIGNS.c.id == bindparam("wanted"))
 
 
 class CampaignNotFoundError(StoreError):
@@ -88,9 +91,9 @@ class CampaignRepository(Repository):
 
     @guarded("reading a campaign")
     def get(self, campaign_id: str) -> Campaign | None:
-        with self._db.reading() as session:
-            row = session.get(CampaignRow, campaign_id)
-            return None if row is None else Campaign.model_validate(row)
+        with self._db.reading_rows() as connection:
+            row = connection.execute(_READ, {"wanted": campaign_id}).one_or_none()
+        return None if row is None else Campaign.model_validate(row._asdict())
 
     @guarded("finding a campaign")
     def named(self, name: str) -> Campaign:

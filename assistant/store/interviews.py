@@ -12,9 +12,9 @@ import uuid
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from enum import Enum
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import Table, bindparam, func, insert, select, update
+from sqlalchemy import Connection, bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -50,6 +50,7 @@ from assistant.store.models import (
 )
 from assistant.store.pseudonyms import new_pseudonym
 from assistant.store.queueing import queue_extraction_on_end
+from assistant.store.rows import joining, record_columns, table_of
 
 PSEUDONYM_ATTEMPTS = 20
 # Writers are serialised (BEGIN IMMEDIATE on SQLite, the interview's row lock on PostgreSQL),
@@ -59,9 +60,12 @@ ADD_TURN_ATTEMPTS = 2
 # A message's statements, built once (each compiled once per engine, then taken from its
 # cache). The interview's row: what the execution's parameters name is set (``updated_at``,
 # and ``state``, ``status`` and ``phase`` when given).
-_INTERVIEWS = cast(Table, InterviewRow.__table__)
-_TURNS = cast(Table, TurnRow.__table__)
+_INTERVIEWS = table_of(InterviewRow)
+_TURNS = table_of(TurnRow)
+_INTERVIEW_COLUMNS = record_columns(_INTERVIEWS, Interview)
+_READ = select(*_INTERVIEW_COLUMNS).where(_INTERVIEWS.c.id == bindparam("wanted"))
 _TOUCH = update(_INTERVIEWS).where(_INTERVIEWS.c.id == bindparam("touched"))
+_CHANGE = _TOUCH.returning(*_INTERVIEW_COLUMNS)
 # The turn at the next index, read and written by one statement; RETURNING needs SQLite 3.35
 # (which chromadb requires too) or PostgreSQL.
 _APPEND = (
@@ -79,6 +83,15 @@ _APPEND = (
 def _plain(value: Any) -> Any:
     """Enum members as their stored string values."""
     return value.value if isinstance(value, Enum) else value
+
+
+def _changed(connection: Connection, interview_id: str, values: Mapping[str, Any]) -> Interview:
+    """Set ``values`` (stored values: no enum members) on the interview's row; the interview
+    as it is then. InterviewNotFoundError if there is none."""
+    row = connection.execute(_CHANGE, {**values, "touched": interview_id}).one_or_none()
+    if row is None:
+        raise InterviewNotFoundError(interview_id)
+    return Interview.model_validate(row._asdict())
 
 
 def _check_campaign(session: Session, campaign_id: str, now: datetime) -> None:
@@ -284,9 +297,9 @@ class InterviewRepository(InterviewErasure):
 
     @guarded("reading an interview")
     def get(self, interview_id: str) -> Interview | None:
-        with self._db.reading() as session:
-            row = session.get(InterviewRow, interview_id)
-            return None if row is None else Interview.model_validate(row)
+        with self._db.reading_rows() as connection:
+            row = connection.execute(_READ, {"wanted": interview_id}).one_or_none()
+        return None if row is None else Interview.model_validate(row._asdict())
 
     @guarded("listing interviews")
     def where(
@@ -362,14 +375,11 @@ class InterviewRepository(InterviewErasure):
     @guarded("updating an interview")
     def update(self, interview_id: str, changes: InterviewUpdate) -> Interview:
         """Apply the fields ``changes`` gives; the others stay as they are."""
-        given = changes.model_dump(exclude_none=True)
-        with self._db.writing() as session:
-            row = interview_row(session, interview_id)
-            current = Interview.model_validate(row).model_dump()
-            updated = Interview.model_validate({**current, **given, "updated_at": self._db.now()})
-            for name in (*given, "updated_at"):
-                setattr(row, name, _plain(getattr(updated, name)))
-        return updated
+        given = {
+            name: _plain(value) for name, value in changes.model_dump(exclude_none=True).items()
+        }
+        with self._db.writing_rows() as connection:
+            return _changed(connection, interview_id, {**given, "updated_at": self._db.now()})
 
     @guarded("recording consent")
     def record_consent(
@@ -383,33 +393,35 @@ class InterviewRepository(InterviewErasure):
         ``next_phase`` when given, in the same commit.
         """
         now = self._db.now()
-        with self._db.writing() as session:
-            row = interview_row(session, interview_id)
-            row.consent_given = given
-            row.consent_at = now
-            row.consent_version = version
-            row.updated_at = now
-            if given and next_phase is not None:
-                row.phase = Phase(next_phase).value
+        values: dict[str, Any] = {
+            "consent_given": given,
+            "consent_at": now,
+            "consent_version": version,
+            "updated_at": now,
+        }
+        if given and next_phase is not None:
+            values["phase"] = Phase(next_phase).value
+        if not given:
+            values |= {
+                "status": InterviewStatus.DECLINED.value,
+                "phase": Phase.DONE.value,
+                "state": {},
+            }
+        with self._db.writing_rows() as connection:
+            recorded = _changed(connection, interview_id, values)
             if not given:
-                row.status = InterviewStatus.DECLINED.value
-                row.phase = Phase.DONE.value
-                row.state = {}
-                delete_content(session, interview_id, self._db.now())
-            declined = Interview.model_validate(row)
+                with joining(connection) as session:
+                    delete_content(session, interview_id, self._db.now())
         if not given:
             self._db.leave_no_copy(ERASED_TABLES)
-        return declined
+        return recorded
 
     @guarded("flagging an interview")
     def flag(self, interview_id: str, reason: str) -> Interview:
         """Mark the interview for a person's attention, saying why."""
-        with self._db.writing() as session:
-            row = interview_row(session, interview_id)
-            row.flagged = True
-            row.flag_reason = reason
-            row.updated_at = self._db.now()
-            return Interview.model_validate(row)
+        values = {"flagged": True, "flag_reason": reason, "updated_at": self._db.now()}
+        with self._db.writing_rows() as connection:
+            return _changed(connection, interview_id, values)
 
     @guarded("saving a turn")
     def add_turn(
@@ -464,9 +476,8 @@ class InterviewRepository(InterviewErasure):
                         raise InterviewNotFoundError(interview_id)
                     stored = connection.execute(_APPEND, {**turn_values, "created_at": now}).one()
                     if ending is not None and ending != InterviewStatus.DECLINED:
-                        with Session(bind=connection) as session:  # in this same commit
+                        with joining(connection) as session:
                             queue_extraction_on_end(session, interview_id, now)
-                            session.flush()
             except IntegrityError:
                 if attempt == ADD_TURN_ATTEMPTS:
                     raise

@@ -21,10 +21,13 @@ from assistant.store.models import (
     LexicalIndexRow,
     PendingPassageRow,
 )
+from assistant.store.rows import table_of
 
 # Ids per statement: well under the bound on parameters of every database.
 _BATCH = 500
 _LEXICAL_ROW = 1
+_LEXICAL_INDEX = table_of(LexicalIndexRow)
+_LEXICAL_TOKEN = select(_LEXICAL_INDEX.c.token).where(_LEXICAL_INDEX.c.id == _LEXICAL_ROW)
 
 
 @dataclass(frozen=True)
@@ -161,10 +164,8 @@ class KnowledgeRepository(Repository):
     @guarded("checking the lexical index")
     def lexical_token(self) -> str | None:
         """The saved index's token (None before any): what a process checks before a search."""
-        with self._db.reading() as session:
-            return session.scalar(
-                select(LexicalIndexRow.token).where(LexicalIndexRow.id == _LEXICAL_ROW)
-            )
+        with self._db.reading_rows() as connection:
+            return connection.scalar(_LEXICAL_TOKEN)
 
     @guarded("reading the lexical index")
     def lexical_index(self) -> SavedLexicalIndex | None:
