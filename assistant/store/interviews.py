@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Callable, Mapping, Sequence
-from datetime import datetime
 from enum import Enum
 from typing import Any
 
@@ -29,7 +28,7 @@ from assistant.schemas import (
     Speaker,
     Turn,
 )
-from assistant.store.campaigns import CampaignNotFoundError, ensure_default
+from assistant.store.campaigns import check_campaign
 from assistant.store.database import guarded
 from assistant.store.errors import (
     DuplicateTranscriptError,
@@ -44,7 +43,6 @@ from assistant.store.interview_erasure import (
     interview_row,
 )
 from assistant.store.models import (
-    CampaignRow,
     InterviewRow,
     TurnRow,
 )
@@ -64,6 +62,16 @@ _INTERVIEWS = table_of(InterviewRow)
 _TURNS = table_of(TurnRow)
 _INTERVIEW_COLUMNS = record_columns(_INTERVIEWS, Interview)
 _READ = select(*_INTERVIEW_COLUMNS).where(_INTERVIEWS.c.id == bindparam("wanted"))
+_TURNS_OF = (
+    select(*record_columns(_TURNS, Turn))
+    .where(_TURNS.c.interview_id == bindparam("wanted"))
+    .order_by(_TURNS.c.index)
+)
+_ID_TAKEN = select(_INTERVIEWS.c.id).where(_INTERVIEWS.c.id == bindparam("wanted"))
+_PSEUDONYM_TAKEN = (
+    select(_INTERVIEWS.c.id).where(_INTERVIEWS.c.pseudonym == bindparam("wanted")).limit(1)
+)
+_ADD = insert(_INTERVIEWS)
 _TOUCH = update(_INTERVIEWS).where(_INTERVIEWS.c.id == bindparam("touched"))
 _CHANGE = _TOUCH.returning(*_INTERVIEW_COLUMNS)
 # The turn at the next index, read and written by one statement; RETURNING needs SQLite 3.35
@@ -94,14 +102,6 @@ def _changed(connection: Connection, interview_id: str, values: Mapping[str, Any
     return Interview.model_validate(row._asdict())
 
 
-def _check_campaign(session: Session, campaign_id: str, now: datetime) -> None:
-    """The interview's campaign exists: the default one is made again if it was emptied."""
-    if campaign_id == DEFAULT_CAMPAIGN_ID:
-        ensure_default(session, now)
-    elif session.get(CampaignRow, campaign_id) is None:
-        raise CampaignNotFoundError(campaign_id)
-
-
 class InterviewRepository(InterviewErasure):
     """Interviews and turns (``store.interviews``)."""
 
@@ -120,21 +120,23 @@ class InterviewRepository(InterviewErasure):
         for _ in range(PSEUDONYM_ATTEMPTS):
             record = record_with(pseudonym if pseudonym is not None else new_pseudonym())
             try:
-                with self._db.writing() as session:
-                    if session.get(InterviewRow, record.id) is not None:
+                with self._db.writing_rows() as connection:
+                    if connection.scalar(_ID_TAKEN, {"wanted": record.id}) is not None:
                         raise StoreError(
                             f"An interview with the id {record.id} already exists.",
                             fix="Leave the id out to have a new one drawn.",
                         )
-                    if pseudonym is None and self._pseudonym_taken(session, record.pseudonym):
-                        continue
-                    _check_campaign(session, record.campaign_id, record.created_at)
-                    session.add(
-                        InterviewRow(**{k: _plain(v) for k, v in record.model_dump().items()})
-                    )
+                    if (
+                        pseudonym is None
+                        and connection.scalar(_PSEUDONYM_TAKEN, {"wanted": record.pseudonym})
+                        is not None
+                    ):
+                        continue  # drawn already: draw again
+                    check_campaign(connection, record.campaign_id, record.created_at)
+                    connection.execute(_ADD, {k: _plain(v) for k, v in record.model_dump().items()})
                     if fill is not None:
-                        session.flush()
-                        fill(session, record)
+                        with joining(connection) as session:
+                            fill(session, record)
             except IntegrityError:
                 if pseudonym is not None:
                     raise StoreError(
@@ -157,13 +159,6 @@ class InterviewRepository(InterviewErasure):
             .order_by(InterviewRow.created_at, InterviewRow.id)
             .limit(1)
         )
-
-    @staticmethod
-    def _pseudonym_taken(session: Session, pseudonym: str) -> bool:
-        taken = session.scalar(
-            select(InterviewRow.id).where(InterviewRow.pseudonym == pseudonym).limit(1)
-        )
-        return taken is not None
 
     @guarded("creating an interview")
     def create(
@@ -354,9 +349,9 @@ class InterviewRepository(InterviewErasure):
     @guarded("reading turns")
     def turns(self, interview_id: str) -> list[Turn]:
         """The interview's turns in order (empty if it has none or does not exist)."""
-        query = select(TurnRow).where(TurnRow.interview_id == interview_id).order_by(TurnRow.index)
-        with self._db.reading() as session:
-            return [Turn.model_validate(row) for row in session.scalars(query)]
+        with self._db.reading_rows() as connection:
+            rows = connection.execute(_TURNS_OF, {"wanted": interview_id}).all()
+        return [Turn.model_validate(row._asdict()) for row in rows]
 
     @guarded("counting the output guard's replacements")
     def guard_counts(self) -> dict[GuardRule, int]:
