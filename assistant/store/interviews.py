@@ -1,5 +1,6 @@
-"""Interviews and their turns: creating, importing, reading, changing (erasing: its own
-module, :mod:`.interview_erasure`, of which this repository is made).
+"""Interviews: creating, importing, reading, changing (their turns and erasing them: modules of
+their own, :mod:`.interview_turns` and :mod:`.interview_erasure`, of which this repository is
+made).
 
 Every interview belongs to a campaign: the one it names, or the default one
 (:mod:`.campaigns`).
@@ -13,20 +14,18 @@ from collections.abc import Callable, Mapping, Sequence
 from enum import Enum
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, func, insert, select, update
+from sqlalchemy import Connection, bindparam, func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from assistant.schemas import (
     DEFAULT_CAMPAIGN_ID,
-    GuardRule,
     Interview,
     InterviewStatus,
     InterviewUpdate,
     Phase,
     Profile,
     Speaker,
-    Turn,
 )
 from assistant.store.campaigns import check_campaign
 from assistant.store.database import guarded
@@ -34,7 +33,6 @@ from assistant.store.errors import (
     DuplicateTranscriptError,
     InterviewNotFoundError,
     StoreError,
-    TurnNotFoundError,
 )
 from assistant.store.interview_erasure import (
     ERASED_TABLES,
@@ -42,50 +40,26 @@ from assistant.store.interview_erasure import (
     delete_content,
     interview_row,
 )
+from assistant.store.interview_turns import INTERVIEWS, TOUCH_INTERVIEW, InterviewTurns
 from assistant.store.models import (
     InterviewRow,
     TurnRow,
 )
 from assistant.store.pseudonyms import new_pseudonym
 from assistant.store.queueing import queue_extraction_on_end
-from assistant.store.rows import joining, record_columns, table_of
+from assistant.store.rows import joining, record_columns
 
 PSEUDONYM_ATTEMPTS = 20
-# Writers are serialised (BEGIN IMMEDIATE on SQLite, the interview's row lock on PostgreSQL),
-# so the next turn index cannot race; the retry is a second line of defence.
-ADD_TURN_ATTEMPTS = 2
 
-# A message's statements, built once (each compiled once per engine, then taken from its
-# cache). The interview's row: what the execution's parameters name is set (``updated_at``,
-# and ``state``, ``status`` and ``phase`` when given).
-_INTERVIEWS = table_of(InterviewRow)
-_TURNS = table_of(TurnRow)
-_INTERVIEW_COLUMNS = record_columns(_INTERVIEWS, Interview)
-_READ = select(*_INTERVIEW_COLUMNS).where(_INTERVIEWS.c.id == bindparam("wanted"))
-_TURNS_OF = (
-    select(*record_columns(_TURNS, Turn))
-    .where(_TURNS.c.interview_id == bindparam("wanted"))
-    .order_by(_TURNS.c.index)
-)
-_ID_TAKEN = select(_INTERVIEWS.c.id).where(_INTERVIEWS.c.id == bindparam("wanted"))
+# Statements built once (each compiled once per engine, then taken from its cache).
+_INTERVIEW_COLUMNS = record_columns(INTERVIEWS, Interview)
+_READ = select(*_INTERVIEW_COLUMNS).where(INTERVIEWS.c.id == bindparam("wanted"))
+_ID_TAKEN = select(INTERVIEWS.c.id).where(INTERVIEWS.c.id == bindparam("wanted"))
 _PSEUDONYM_TAKEN = (
-    select(_INTERVIEWS.c.id).where(_INTERVIEWS.c.pseudonym == bindparam("wanted")).limit(1)
+    select(INTERVIEWS.c.id).where(INTERVIEWS.c.pseudonym == bindparam("wanted")).limit(1)
 )
-_ADD = insert(_INTERVIEWS)
-_TOUCH = update(_INTERVIEWS).where(_INTERVIEWS.c.id == bindparam("touched"))
-_CHANGE = _TOUCH.returning(*_INTERVIEW_COLUMNS)
-# The turn at the next index, read and written by one statement; RETURNING needs SQLite 3.35
-# (which chromadb requires too) or PostgreSQL.
-_APPEND = (
-    insert(_TURNS)
-    .values(
-        interview_id=bindparam("of_interview"),
-        index=select(func.coalesce(func.max(_TURNS.c.index) + 1, 0))
-        .where(_TURNS.c.interview_id == bindparam("of_interview"))
-        .scalar_subquery(),
-    )
-    .returning(_TURNS.c.id, _TURNS.c.index, _TURNS.c.text)
-)
+_ADD = insert(INTERVIEWS)
+_CHANGE = TOUCH_INTERVIEW.returning(*_INTERVIEW_COLUMNS)
 
 
 def _plain(value: Any) -> Any:
@@ -102,7 +76,7 @@ def _changed(connection: Connection, interview_id: str, values: Mapping[str, Any
     return Interview.model_validate(row._asdict())
 
 
-class InterviewRepository(InterviewErasure):
+class InterviewRepository(InterviewTurns, InterviewErasure):
     """Interviews and turns (``store.interviews``)."""
 
     # -- creating ----------------------------------------------------------------------------
@@ -307,19 +281,20 @@ class InterviewRepository(InterviewErasure):
     ) -> list[Interview]:
         """Interviews, newest first, optionally only those of one owner key, in one status
         and/or of one campaign, and at most ``limit`` of them."""
-        query = select(InterviewRow).order_by(
-            InterviewRow.created_at.desc(), InterviewRow.id.desc()
+        query = select(*_INTERVIEW_COLUMNS).order_by(
+            INTERVIEWS.c.created_at.desc(), INTERVIEWS.c.id.desc()
         )
         if owner_key is not None:
-            query = query.where(InterviewRow.owner_key == owner_key)
+            query = query.where(INTERVIEWS.c.owner_key == owner_key)
         if status is not None:
-            query = query.where(InterviewRow.status == InterviewStatus(status).value)
+            query = query.where(INTERVIEWS.c.status == InterviewStatus(status).value)
         if campaign_id is not None:
-            query = query.where(InterviewRow.campaign_id == campaign_id)
+            query = query.where(INTERVIEWS.c.campaign_id == campaign_id)
         if limit is not None:
             query = query.limit(limit)
-        with self._db.reading() as session:
-            return [Interview.model_validate(row) for row in session.scalars(query)]
+        with self._db.reading_rows() as connection:
+            rows = connection.execute(query).all()
+        return [Interview.model_validate(row._asdict()) for row in rows]
 
     @guarded("finding an interview")
     def by_pseudonym(self, pseudonym: str) -> Interview | None:
@@ -330,40 +305,6 @@ class InterviewRepository(InterviewErasure):
         with self._db.reading() as session:
             row = session.scalars(query.limit(1)).first()
             return None if row is None else Interview.model_validate(row)
-
-    @guarded("counting turns")
-    def turn_counts(self, interview_ids: Sequence[str]) -> dict[str, int]:
-        """How many turns each interview has (0 for one with none or that does not exist)."""
-        counts = dict.fromkeys(interview_ids, 0)
-        if not counts:
-            return counts
-        query = (
-            select(TurnRow.interview_id, func.count())
-            .where(TurnRow.interview_id.in_(counts))
-            .group_by(TurnRow.interview_id)
-        )
-        with self._db.reading() as session:
-            counts.update({interview_id: n for interview_id, n in session.execute(query)})
-        return counts
-
-    @guarded("reading turns")
-    def turns(self, interview_id: str) -> list[Turn]:
-        """The interview's turns in order (empty if it has none or does not exist)."""
-        with self._db.reading_rows() as connection:
-            rows = connection.execute(_TURNS_OF, {"wanted": interview_id}).all()
-        return [Turn.model_validate(row._asdict()) for row in rows]
-
-    @guarded("counting the output guard's replacements")
-    def guard_counts(self) -> dict[GuardRule, int]:
-        """How many interviewer messages each rule of the output guard replaced, in every
-        interview still stored (rules that never fired are left out)."""
-        query = (
-            select(TurnRow.guard_rule, func.count())
-            .where(TurnRow.guard_rule.is_not(None))
-            .group_by(TurnRow.guard_rule)
-        )
-        with self._db.reading() as session:
-            return {GuardRule(str(rule)): count for rule, count in session.execute(query)}
 
     # -- changing ----------------------------------------------------------------------------
 
@@ -417,100 +358,3 @@ class InterviewRepository(InterviewErasure):
         values = {"flagged": True, "flag_reason": reason, "updated_at": self._db.now()}
         with self._db.writing_rows() as connection:
             return _changed(connection, interview_id, values)
-
-    @guarded("saving a turn")
-    def add_turn(
-        self,
-        interview_id: str,
-        *,
-        speaker: Speaker,
-        text: str,
-        phase: Phase,
-        scripted: bool = False,
-        complete: bool = True,
-        model: str | None = None,
-        prompt: str | None = None,
-        guard_rule: GuardRule | None = None,
-        state: Mapping[str, Any] | None = None,
-        ending: InterviewStatus | None = None,
-    ) -> Turn:
-        """Append a turn to the interview (index = previous index + 1, from 0), committed;
-        returns it as stored.
-
-        ``state``, when given, replaces the interview's session state in the same commit: a
-        message and the coverage it leaves behind are saved together or not at all. So does
-        ``ending``, the status (phase DONE) of an interview that this turn ends, with the
-        queueing of its extraction when the employee said something beyond consent.
-        """
-        turn_values: dict[str, Any] = {
-            "of_interview": interview_id,
-            "speaker": Speaker(speaker).value,
-            "text": text,
-            "phase": Phase(phase).value,
-            "scripted": scripted,
-            "complete": complete,
-            "model": model,
-            "prompt": prompt,
-            "guard_rule": None if guard_rule is None else GuardRule(guard_rule).value,
-        }
-        interview_values: dict[str, Any] = {"touched": interview_id}
-        if state is not None:
-            interview_values["state"] = dict(state)
-        if ending is not None:
-            if InterviewStatus(ending) == InterviewStatus.IN_PROGRESS:
-                raise ValueError("A turn that ends an interview gives its final status.")
-            interview_values |= {"status": InterviewStatus(ending).value, "phase": Phase.DONE.value}
-        for attempt in range(1, ADD_TURN_ATTEMPTS + 1):
-            try:
-                with self._db.writing_rows() as connection:
-                    now = self._db.now()
-                    # Updating the interview first locks its row (PostgreSQL) until the commit:
-                    # two writers of one interview cannot read the same last index.
-                    touched = connection.execute(_TOUCH, {**interview_values, "updated_at": now})
-                    if touched.rowcount == 0:
-                        raise InterviewNotFoundError(interview_id)
-                    stored = connection.execute(_APPEND, {**turn_values, "created_at": now}).one()
-                    if ending is not None and ending != InterviewStatus.DECLINED:
-                        with joining(connection) as session:
-                            queue_extraction_on_end(session, interview_id, now)
-            except IntegrityError:
-                if attempt == ADD_TURN_ATTEMPTS:
-                    raise
-                continue
-            return Turn(
-                id=stored.id,
-                interview_id=interview_id,
-                index=stored.index,
-                speaker=turn_values["speaker"],
-                text=stored.text,
-                phase=turn_values["phase"],
-                scripted=scripted,
-                complete=complete,
-                model=model,
-                prompt=prompt,
-                guard_rule=turn_values["guard_rule"],
-                created_at=now,
-            )
-        raise AssertionError("unreachable")  # pragma: no cover
-
-    @guarded("correcting a turn")
-    def revise_turn(
-        self, turn_id: int, text: str, *, state: Mapping[str, Any] | None = None
-    ) -> Turn:
-        """Replace a turn's text (an employee striking part of their summary) and, when given,
-        the interview's session state, in one commit."""
-        with self._db.writing() as session:
-            row = session.get(TurnRow, turn_id)
-            if row is None:
-                raise TurnNotFoundError(turn_id)
-            row.text = text
-            values: dict[str, Any] = {"updated_at": self._db.now()}
-            if state is not None:
-                values["state"] = dict(state)
-            session.execute(
-                update(InterviewRow).where(InterviewRow.id == row.interview_id).values(**values)
-            )
-            revised = Turn.model_validate(row)
-        # The words struck out must not stay behind in the database's files either.
-        self._db.leave_no_copy((TurnRow.__tablename__, InterviewRow.__tablename__))
-        return revised
