@@ -170,8 +170,8 @@ class AccountRepository(Repository):
 
     @guarded("reading whether a user may sign in")
     def standing(self, name: str) -> Standing | None:
-        """What the web app checks of a signed-in user at every request, read alone (the
-        whole record, profile included, costs twice the CPU); None if there is no such user."""
+        """What the web app checks of a signed-in user at every request (these columns only,
+        not the whole record); None if there is no such user."""
         with self._db.reading_rows() as connection:
             row = connection.execute(_STANDING, {"wanted": name}).one_or_none()
         if row is None:
