@@ -408,6 +408,15 @@ def test_turns_are_indexed_in_order_and_committed_at_once(store: Store, db_url: 
     assert store.interviews.turns("missing") == []
 
 
+def test_a_turn_is_returned_as_stored_with_its_unsafe_characters_replaced(store: Store) -> None:
+    """What the session keeps of the turn it wrote is what a later read gives: the text as
+    cleaned on its way to the database, not as it was given."""
+    interview = store.interviews.create(language="fr")
+    turn = say(store, interview.id, "une\x00nuit\u202e")
+    assert turn.text == "une\ufffdnuit\ufffd"
+    assert store.interviews.turns(interview.id) == [turn]
+
+
 def test_a_turn_and_the_state_it_leaves_are_committed_together(store: Store) -> None:
     interview = store.interviews.create(language="fr")
     before = store.interviews.get(interview.id)

@@ -12,6 +12,7 @@ from assistant.schemas import PROFILE_FIELDS, AccountUpdate, Profile, User, User
 from assistant.store.database import Repository, guarded
 from assistant.store.errors import UserExistsError, UserNotFoundError
 from assistant.store.models import SignInFailuresRow, UserRow
+from assistant.store.rows import record_columns, table_of
 
 
 @dataclass(frozen=True)
@@ -25,13 +26,15 @@ class Standing:
     password_temporary: bool
 
 
+_USERS = table_of(UserRow)
 _STANDING = select(
-    UserRow.role,
-    UserRow.display_name,
-    UserRow.token_version,
-    UserRow.disabled,
-    UserRow.password_temporary,
-).where(UserRow.name == bindparam("name"))
+    _USERS.c.role,
+    _USERS.c.display_name,
+    _USERS.c.token_version,
+    _USERS.c.disabled,
+    _USERS.c.password_temporary,
+).where(_USERS.c.name == bindparam("wanted"))
+_READ = select(*record_columns(_USERS, User)).where(_USERS.c.name == bindparam("wanted"))
 
 
 class AccountRepository(Repository):
@@ -167,10 +170,10 @@ class AccountRepository(Repository):
 
     @guarded("reading whether a user may sign in")
     def standing(self, name: str) -> Standing | None:
-        """What the web app checks of a signed-in user at every request, read alone (the
-        whole record, profile included, costs twice the CPU); None if there is no such user."""
-        with self._db.reading() as session:
-            row = session.execute(_STANDING, {"name": name}).first()
+        """What the web app checks of a signed-in user at every request (these columns only,
+        not the whole record); None if there is no such user."""
+        with self._db.reading_rows() as connection:
+            row = connection.execute(_STANDING, {"wanted": name}).one_or_none()
         if row is None:
             return None
         return Standing(
@@ -183,9 +186,9 @@ class AccountRepository(Repository):
 
     @guarded("reading a user")
     def get(self, name: str) -> User | None:
-        with self._db.reading() as session:
-            row = session.get(UserRow, name)
-            return None if row is None else User.model_validate(row)
+        with self._db.reading_rows() as connection:
+            row = connection.execute(_READ, {"wanted": name}).one_or_none()
+        return None if row is None else User.model_validate(row._asdict())
 
     @guarded("reading a password hash")
     def password_hash_of(self, name: str) -> str | None:

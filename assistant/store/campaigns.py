@@ -10,9 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, Connection, bindparam, func, insert, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
 
 from assistant.schemas import (
     DEFAULT_CAMPAIGN_ID,
@@ -24,8 +23,13 @@ from assistant.schemas import (
 from assistant.store.database import Repository, guarded
 from assistant.store.errors import StoreError
 from assistant.store.models import CampaignRow, InterviewRow
+from assistant.store.rows import record_columns, table_of
 
 DEFAULT_CAMPAIGN_NAME = "default"
+_CAMPAIGNS = table_of(CampaignRow)
+_READ = select(*record_columns(_CAMPAIGNS, Campaign)).where(_CAMPAIGNS.c.id == bindparam("wanted"))
+_EXISTS = select(_CAMPAIGNS.c.id).where(_CAMPAIGNS.c.id == bindparam("wanted"))
+_ADD = insert(_CAMPAIGNS)
 
 
 class CampaignNotFoundError(StoreError):
@@ -55,20 +59,20 @@ class Participant:
     status: InterviewStatus
 
 
-def _default_row(now_: datetime) -> CampaignRow:
-    return CampaignRow(
-        id=DEFAULT_CAMPAIGN_ID,
-        name=DEFAULT_CAMPAIGN_NAME,
-        status=CampaignStatus.OPEN.value,
-        opens_on=None,
-        closes_on=None,
-        focus="",
-        language=None,
-        groups=[],
-        opened_by="terrain",
-        created_at=now_,
-        closed_at=None,
-    )
+def _default_values(now_: datetime) -> dict[str, object]:
+    return {
+        "id": DEFAULT_CAMPAIGN_ID,
+        "name": DEFAULT_CAMPAIGN_NAME,
+        "status": CampaignStatus.OPEN.value,
+        "opens_on": None,
+        "closes_on": None,
+        "focus": "",
+        "language": None,
+        "groups": [],
+        "opened_by": "terrain",
+        "created_at": now_,
+        "closed_at": None,
+    }
 
 
 class CampaignRepository(Repository):
@@ -88,9 +92,9 @@ class CampaignRepository(Repository):
 
     @guarded("reading a campaign")
     def get(self, campaign_id: str) -> Campaign | None:
-        with self._db.reading() as session:
-            row = session.get(CampaignRow, campaign_id)
-            return None if row is None else Campaign.model_validate(row)
+        with self._db.reading_rows() as connection:
+            row = connection.execute(_READ, {"wanted": campaign_id}).one_or_none()
+        return None if row is None else Campaign.model_validate(row._asdict())
 
     @guarded("finding a campaign")
     def named(self, name: str) -> Campaign:
@@ -153,16 +157,25 @@ class CampaignRepository(Repository):
     def ensure_default(self) -> None:
         """Make the default campaign if the database holds none (an emptied database)."""
         try:
-            with self._db.writing() as session:
-                ensure_default(session, self._db.now())
+            with self._db.writing_rows() as connection:
+                ensure_default(connection, self._db.now())
         except IntegrityError:
             return  # another process made it meanwhile
 
 
-def ensure_default(session: Session, now_: datetime) -> None:
-    if session.get(CampaignRow, DEFAULT_CAMPAIGN_ID) is None:
-        session.add(_default_row(now_))
-        session.flush()
+def ensure_default(connection: Connection, now_: datetime) -> None:
+    """Make the default campaign again in a database emptied of it."""
+    if connection.scalar(_EXISTS, {"wanted": DEFAULT_CAMPAIGN_ID}) is None:
+        connection.execute(_ADD, _default_values(now_))
+
+
+def check_campaign(connection: Connection, campaign_id: str, now_: datetime) -> None:
+    """The campaign an interview is stored in exists (CampaignNotFoundError otherwise): the
+    default one is made again if it was emptied."""
+    if campaign_id == DEFAULT_CAMPAIGN_ID:
+        ensure_default(connection, now_)
+    elif connection.scalar(_EXISTS, {"wanted": campaign_id}) is None:
+        raise CampaignNotFoundError(campaign_id)
 
 
 def _named(name: str) -> ColumnElement[bool]:

@@ -1,5 +1,6 @@
-"""Interviews and their turns: creating, importing, reading, changing (erasing: its own
-module, :mod:`.interview_erasure`, of which this repository is made).
+"""Interviews: creating, importing, reading, changing (their turns and erasing them: modules of
+their own, :mod:`.interview_turns` and :mod:`.interview_erasure`, of which this repository is
+made).
 
 Every interview belongs to a campaign: the one it names, or the default one
 (:mod:`.campaigns`).
@@ -10,32 +11,28 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Callable, Mapping, Sequence
-from datetime import datetime
 from enum import Enum
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import CursorResult, func, select, update
+from sqlalchemy import Connection, bindparam, func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from assistant.schemas import (
     DEFAULT_CAMPAIGN_ID,
-    GuardRule,
     Interview,
     InterviewStatus,
     InterviewUpdate,
     Phase,
     Profile,
     Speaker,
-    Turn,
 )
-from assistant.store.campaigns import CampaignNotFoundError, ensure_default
+from assistant.store.campaigns import check_campaign
 from assistant.store.database import guarded
 from assistant.store.errors import (
     DuplicateTranscriptError,
     InterviewNotFoundError,
     StoreError,
-    TurnNotFoundError,
 )
 from assistant.store.interview_erasure import (
     ERASED_TABLES,
@@ -43,18 +40,26 @@ from assistant.store.interview_erasure import (
     delete_content,
     interview_row,
 )
+from assistant.store.interview_turns import INTERVIEWS, TOUCH_INTERVIEW, InterviewTurns
 from assistant.store.models import (
-    CampaignRow,
     InterviewRow,
     TurnRow,
 )
 from assistant.store.pseudonyms import new_pseudonym
 from assistant.store.queueing import queue_extraction_on_end
+from assistant.store.rows import joining, record_columns
 
 PSEUDONYM_ATTEMPTS = 20
-# Writers are serialised (BEGIN IMMEDIATE on SQLite, the interview's row lock on PostgreSQL),
-# so the next turn index cannot race; the retry is a second line of defence.
-ADD_TURN_ATTEMPTS = 2
+
+# Statements built once (each compiled once per engine, then taken from its cache).
+_INTERVIEW_COLUMNS = record_columns(INTERVIEWS, Interview)
+_READ = select(*_INTERVIEW_COLUMNS).where(INTERVIEWS.c.id == bindparam("wanted"))
+_ID_TAKEN = select(INTERVIEWS.c.id).where(INTERVIEWS.c.id == bindparam("wanted"))
+_PSEUDONYM_TAKEN = (
+    select(INTERVIEWS.c.id).where(INTERVIEWS.c.pseudonym == bindparam("wanted")).limit(1)
+)
+_ADD = insert(INTERVIEWS)
+_CHANGE = TOUCH_INTERVIEW.returning(*_INTERVIEW_COLUMNS)
 
 
 def _plain(value: Any) -> Any:
@@ -62,15 +67,16 @@ def _plain(value: Any) -> Any:
     return value.value if isinstance(value, Enum) else value
 
 
-def _check_campaign(session: Session, campaign_id: str, now: datetime) -> None:
-    """The interview's campaign exists: the default one is made again if it was emptied."""
-    if campaign_id == DEFAULT_CAMPAIGN_ID:
-        ensure_default(session, now)
-    elif session.get(CampaignRow, campaign_id) is None:
-        raise CampaignNotFoundError(campaign_id)
+def _changed(connection: Connection, interview_id: str, values: Mapping[str, Any]) -> Interview:
+    """Set ``values`` (stored values: no enum members) on the interview's row; the interview
+    as it is then. InterviewNotFoundError if there is none."""
+    row = connection.execute(_CHANGE, {**values, "touched": interview_id}).one_or_none()
+    if row is None:
+        raise InterviewNotFoundError(interview_id)
+    return Interview.model_validate(row._asdict())
 
 
-class InterviewRepository(InterviewErasure):
+class InterviewRepository(InterviewTurns, InterviewErasure):
     """Interviews and turns (``store.interviews``)."""
 
     # -- creating ----------------------------------------------------------------------------
@@ -88,21 +94,23 @@ class InterviewRepository(InterviewErasure):
         for _ in range(PSEUDONYM_ATTEMPTS):
             record = record_with(pseudonym if pseudonym is not None else new_pseudonym())
             try:
-                with self._db.writing() as session:
-                    if session.get(InterviewRow, record.id) is not None:
+                with self._db.writing_rows() as connection:
+                    if connection.scalar(_ID_TAKEN, {"wanted": record.id}) is not None:
                         raise StoreError(
                             f"An interview with the id {record.id} already exists.",
                             fix="Leave the id out to have a new one drawn.",
                         )
-                    if pseudonym is None and self._pseudonym_taken(session, record.pseudonym):
-                        continue
-                    _check_campaign(session, record.campaign_id, record.created_at)
-                    session.add(
-                        InterviewRow(**{k: _plain(v) for k, v in record.model_dump().items()})
-                    )
+                    if (
+                        pseudonym is None
+                        and connection.scalar(_PSEUDONYM_TAKEN, {"wanted": record.pseudonym})
+                        is not None
+                    ):
+                        continue  # drawn already: draw again
+                    check_campaign(connection, record.campaign_id, record.created_at)
+                    connection.execute(_ADD, {k: _plain(v) for k, v in record.model_dump().items()})
                     if fill is not None:
-                        session.flush()
-                        fill(session, record)
+                        with joining(connection) as session:
+                            fill(session, record)
             except IntegrityError:
                 if pseudonym is not None:
                     raise StoreError(
@@ -125,13 +133,6 @@ class InterviewRepository(InterviewErasure):
             .order_by(InterviewRow.created_at, InterviewRow.id)
             .limit(1)
         )
-
-    @staticmethod
-    def _pseudonym_taken(session: Session, pseudonym: str) -> bool:
-        taken = session.scalar(
-            select(InterviewRow.id).where(InterviewRow.pseudonym == pseudonym).limit(1)
-        )
-        return taken is not None
 
     @guarded("creating an interview")
     def create(
@@ -265,9 +266,9 @@ class InterviewRepository(InterviewErasure):
 
     @guarded("reading an interview")
     def get(self, interview_id: str) -> Interview | None:
-        with self._db.reading() as session:
-            row = session.get(InterviewRow, interview_id)
-            return None if row is None else Interview.model_validate(row)
+        with self._db.reading_rows() as connection:
+            row = connection.execute(_READ, {"wanted": interview_id}).one_or_none()
+        return None if row is None else Interview.model_validate(row._asdict())
 
     @guarded("listing interviews")
     def where(
@@ -280,19 +281,20 @@ class InterviewRepository(InterviewErasure):
     ) -> list[Interview]:
         """Interviews, newest first, optionally only those of one owner key, in one status
         and/or of one campaign, and at most ``limit`` of them."""
-        query = select(InterviewRow).order_by(
-            InterviewRow.created_at.desc(), InterviewRow.id.desc()
+        query = select(*_INTERVIEW_COLUMNS).order_by(
+            INTERVIEWS.c.created_at.desc(), INTERVIEWS.c.id.desc()
         )
         if owner_key is not None:
-            query = query.where(InterviewRow.owner_key == owner_key)
+            query = query.where(INTERVIEWS.c.owner_key == owner_key)
         if status is not None:
-            query = query.where(InterviewRow.status == InterviewStatus(status).value)
+            query = query.where(INTERVIEWS.c.status == InterviewStatus(status).value)
         if campaign_id is not None:
-            query = query.where(InterviewRow.campaign_id == campaign_id)
+            query = query.where(INTERVIEWS.c.campaign_id == campaign_id)
         if limit is not None:
             query = query.limit(limit)
-        with self._db.reading() as session:
-            return [Interview.model_validate(row) for row in session.scalars(query)]
+        with self._db.reading_rows() as connection:
+            rows = connection.execute(query).all()
+        return [Interview.model_validate(row._asdict()) for row in rows]
 
     @guarded("finding an interview")
     def by_pseudonym(self, pseudonym: str) -> Interview | None:
@@ -304,53 +306,16 @@ class InterviewRepository(InterviewErasure):
             row = session.scalars(query.limit(1)).first()
             return None if row is None else Interview.model_validate(row)
 
-    @guarded("counting turns")
-    def turn_counts(self, interview_ids: Sequence[str]) -> dict[str, int]:
-        """How many turns each interview has (0 for one with none or that does not exist)."""
-        counts = dict.fromkeys(interview_ids, 0)
-        if not counts:
-            return counts
-        query = (
-            select(TurnRow.interview_id, func.count())
-            .where(TurnRow.interview_id.in_(counts))
-            .group_by(TurnRow.interview_id)
-        )
-        with self._db.reading() as session:
-            counts.update({interview_id: n for interview_id, n in session.execute(query)})
-        return counts
-
-    @guarded("reading turns")
-    def turns(self, interview_id: str) -> list[Turn]:
-        """The interview's turns in order (empty if it has none or does not exist)."""
-        query = select(TurnRow).where(TurnRow.interview_id == interview_id).order_by(TurnRow.index)
-        with self._db.reading() as session:
-            return [Turn.model_validate(row) for row in session.scalars(query)]
-
-    @guarded("counting the output guard's replacements")
-    def guard_counts(self) -> dict[GuardRule, int]:
-        """How many interviewer messages each rule of the output guard replaced, in every
-        interview still stored (rules that never fired are left out)."""
-        query = (
-            select(TurnRow.guard_rule, func.count())
-            .where(TurnRow.guard_rule.is_not(None))
-            .group_by(TurnRow.guard_rule)
-        )
-        with self._db.reading() as session:
-            return {GuardRule(str(rule)): count for rule, count in session.execute(query)}
-
     # -- changing ----------------------------------------------------------------------------
 
     @guarded("updating an interview")
     def update(self, interview_id: str, changes: InterviewUpdate) -> Interview:
         """Apply the fields ``changes`` gives; the others stay as they are."""
-        given = changes.model_dump(exclude_none=True)
-        with self._db.writing() as session:
-            row = interview_row(session, interview_id)
-            current = Interview.model_validate(row).model_dump()
-            updated = Interview.model_validate({**current, **given, "updated_at": self._db.now()})
-            for name in (*given, "updated_at"):
-                setattr(row, name, _plain(getattr(updated, name)))
-        return updated
+        given = {
+            name: _plain(value) for name, value in changes.model_dump(exclude_none=True).items()
+        }
+        with self._db.writing_rows() as connection:
+            return _changed(connection, interview_id, {**given, "updated_at": self._db.now()})
 
     @guarded("recording consent")
     def record_consent(
@@ -364,124 +329,32 @@ class InterviewRepository(InterviewErasure):
         ``next_phase`` when given, in the same commit.
         """
         now = self._db.now()
-        with self._db.writing() as session:
-            row = interview_row(session, interview_id)
-            row.consent_given = given
-            row.consent_at = now
-            row.consent_version = version
-            row.updated_at = now
-            if given and next_phase is not None:
-                row.phase = Phase(next_phase).value
+        values: dict[str, Any] = {
+            "consent_given": given,
+            "consent_at": now,
+            "consent_version": version,
+            "updated_at": now,
+        }
+        if given and next_phase is not None:
+            values["phase"] = Phase(next_phase).value
+        if not given:
+            values |= {
+                "status": InterviewStatus.DECLINED.value,
+                "phase": Phase.DONE.value,
+                "state": {},
+            }
+        with self._db.writing_rows() as connection:
+            recorded = _changed(connection, interview_id, values)
             if not given:
-                row.status = InterviewStatus.DECLINED.value
-                row.phase = Phase.DONE.value
-                row.state = {}
-                delete_content(session, interview_id, self._db.now())
-            declined = Interview.model_validate(row)
+                with joining(connection) as session:
+                    delete_content(session, interview_id, self._db.now())
         if not given:
             self._db.leave_no_copy(ERASED_TABLES)
-        return declined
+        return recorded
 
     @guarded("flagging an interview")
     def flag(self, interview_id: str, reason: str) -> Interview:
         """Mark the interview for a person's attention, saying why."""
-        with self._db.writing() as session:
-            row = interview_row(session, interview_id)
-            row.flagged = True
-            row.flag_reason = reason
-            row.updated_at = self._db.now()
-            return Interview.model_validate(row)
-
-    @guarded("saving a turn")
-    def add_turn(
-        self,
-        interview_id: str,
-        *,
-        speaker: Speaker,
-        text: str,
-        phase: Phase,
-        scripted: bool = False,
-        complete: bool = True,
-        model: str | None = None,
-        prompt: str | None = None,
-        guard_rule: GuardRule | None = None,
-        state: Mapping[str, Any] | None = None,
-        ending: InterviewStatus | None = None,
-    ) -> Turn:
-        """Append a turn to the interview (index = previous index + 1, from 0), committed.
-
-        ``state``, when given, replaces the interview's session state in the same commit: a
-        message and the coverage it leaves behind are saved together or not at all. So does
-        ``ending``, the status (phase DONE) of an interview that this turn ends, with the
-        queueing of its extraction when the employee said something beyond consent.
-        """
-        speaker_value = Speaker(speaker).value
-        phase_value = Phase(phase).value
-        interview_values: dict[str, Any] = {} if state is None else {"state": dict(state)}
-        if ending is not None:
-            if InterviewStatus(ending) == InterviewStatus.IN_PROGRESS:
-                raise ValueError("A turn that ends an interview gives its final status.")
-            interview_values |= {"status": InterviewStatus(ending).value, "phase": Phase.DONE.value}
-        for attempt in range(1, ADD_TURN_ATTEMPTS + 1):
-            try:
-                with self._db.writing() as session:
-                    now = self._db.now()
-                    # Updating the interview first locks its row (PostgreSQL) until the commit:
-                    # two writers of one interview cannot read the same last index.
-                    touched = cast(
-                        CursorResult[Any],
-                        session.execute(
-                            update(InterviewRow)
-                            .where(InterviewRow.id == interview_id)
-                            .values(updated_at=now, **interview_values)
-                        ),
-                    )
-                    if touched.rowcount == 0:
-                        raise InterviewNotFoundError(interview_id)
-                    last = session.scalar(
-                        select(func.max(TurnRow.index)).where(TurnRow.interview_id == interview_id)
-                    )
-                    row = TurnRow(
-                        interview_id=interview_id,
-                        index=0 if last is None else last + 1,
-                        speaker=speaker_value,
-                        text=text,
-                        phase=phase_value,
-                        scripted=scripted,
-                        complete=complete,
-                        model=model,
-                        prompt=prompt,
-                        guard_rule=None if guard_rule is None else GuardRule(guard_rule).value,
-                        created_at=now,
-                    )
-                    session.add(row)
-                    if ending is not None and ending != InterviewStatus.DECLINED:
-                        queue_extraction_on_end(session, interview_id, now)
-            except IntegrityError:
-                if attempt == ADD_TURN_ATTEMPTS:
-                    raise
-                continue
-            return Turn.model_validate(row)
-        raise AssertionError("unreachable")  # pragma: no cover
-
-    @guarded("correcting a turn")
-    def revise_turn(
-        self, turn_id: int, text: str, *, state: Mapping[str, Any] | None = None
-    ) -> Turn:
-        """Replace a turn's text (an employee striking part of their summary) and, when given,
-        the interview's session state, in one commit."""
-        with self._db.writing() as session:
-            row = session.get(TurnRow, turn_id)
-            if row is None:
-                raise TurnNotFoundError(turn_id)
-            row.text = text
-            values: dict[str, Any] = {"updated_at": self._db.now()}
-            if state is not None:
-                values["state"] = dict(state)
-            session.execute(
-                update(InterviewRow).where(InterviewRow.id == row.interview_id).values(**values)
-            )
-            revised = Turn.model_validate(row)
-        # The words struck out must not stay behind in the database's files either.
-        self._db.leave_no_copy((TurnRow.__tablename__, InterviewRow.__tablename__))
-        return revised
+        values = {"flagged": True, "flag_reason": reason, "updated_at": self._db.now()}
+        with self._db.writing_rows() as connection:
+            return _changed(connection, interview_id, values)

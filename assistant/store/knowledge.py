@@ -178,10 +178,8 @@ class KnowledgeRepository(Repository):
     def lexical_check(self) -> LexicalCheck:
         """The saved index's token and whether an ingest is under way: what a process checks
         before a search, in one statement (it runs on every search)."""
-        with self._db.reading() as session:
-            # Core execution on the session's connection: the ORM's path costs more than the
-            # statement itself.
-            saved, ingests = session.connection().execute(_LEXICAL_CHECK).one()
+        with self._db.reading_rows() as connection:
+            saved, ingests = connection.execute(_LEXICAL_CHECK).one()
         return LexicalCheck(saved, bool(ingests))
 
     @guarded("reading the lexical index")
