@@ -11,8 +11,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from assistant.interview.events import EventKind
-from assistant.interview.guard import OutputGuard, guide_texts
+from assistant.interview.guard import OutputGuard, _words_of, guide_texts
 from assistant.interview.guide import load_guide
+from assistant.interview.rules import words
 from assistant.interview.session import InterviewSession, SessionDeps
 from assistant.llm.testing import Attack, CompromisedChatModel
 from assistant.schemas import GuardRule, Phase, Speaker
@@ -254,3 +255,10 @@ def test_a_guard_checks_its_sources_at_each_message_not_only_the_first() -> None
     assert checked.check("Where do you work, and since when?").rule is None
     leaked = "So the home visit lasts thirty minutes and ends with the care record signed?"
     assert checked.check(leaked).rule == GuardRule.LEAK
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=st.text(alphabet="aÉé'’ .,\n\n-0ﬁ\u0301Œ", max_size=80))
+def test_the_words_of_a_text_are_those_of_its_lines_end_to_end(text: str) -> None:
+    # The guard folds a prompt line by line, keeping lines met again: it must see the same words.
+    assert list(_words_of(text)) == words(text)

@@ -27,6 +27,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import chain
 
 from assistant.interview.guide import Guide
 from assistant.interview.rules import (
@@ -42,7 +43,7 @@ from assistant.vocabulary import GuardRule
 _NOT_ALPHANUMERIC = re.compile(r"[^a-z0-9]")
 # A first "question" shorter than this ("Really?", "D'accord ?") is no question to keep alone.
 MIN_WORDS_OF_A_QUESTION = 3
-# Texts up to this long have their words kept between messages (see _words_of).
+# Lines up to this long have their words kept between messages (see _words_of).
 _CACHED_TEXT_CHARS = 4000
 
 
@@ -71,8 +72,9 @@ class OutputGuard:
     A message is short and a prompt long: a leak is looked for from the message's side. Its
     runs of words are sought in the sources' words, where a source word opens one of them
     (a set lookup per word, no tuple built), and only a run found there is then sought in what
-    the employee said. Nothing is read before a message is checked, and the words of texts met
-    again (the guide's, the employee's earlier answers) are folded once per process."""
+    the employee said. Nothing is read before a message is checked, and the words of lines met
+    again (the instructions', the guide's, the passages', the employee's earlier answers) are
+    folded once per process."""
 
     def __init__(
         self,
@@ -169,9 +171,12 @@ def _words_of_cached(text: str) -> tuple[str, ...]:
 
 
 def _words_of(text: str) -> Sequence[str]:
-    """The folded words of ``text``; those of short texts (the guide's, the employee's
-    answers, met at every turn) are kept, not those of a whole prompt, which is new each
-    time."""
+    """The folded words of ``text``, line by line: the lines of a prompt (the instructions, the
+    guide's, the passages, the employee's answers) come back at every message, though the
+    whole prompt is new each time. No word spans a line break, so the words of the lines, end
+    to end, are the words of the whole. Those of lines up to _CACHED_TEXT_CHARS are kept."""
+    if "\n" in text:
+        return tuple(chain.from_iterable(_words_of(line) for line in text.split("\n")))
     if len(text) > _CACHED_TEXT_CHARS:
         return words(text)
     return _words_of_cached(text)
