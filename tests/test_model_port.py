@@ -248,3 +248,17 @@ def test_the_http_session_is_closed_with_its_event_loop(
         gc.collect()
     assert not session_of_the_loop, "the loop's session was not forgotten when the loop ended"
     assert not [w for w in caught if issubclass(w.category, ResourceWarning)]
+
+
+async def test_ollama_is_reached_directly_whatever_proxy_the_environment_sets(
+    settings: Settings, ollama_server: OllamaTestServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """docs/model-servers.md: a proxy set for the internet never sees what employees say."""
+    dead_proxy = free_port_url()  # nothing listens there: going through it would fail
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "all_proxy"):
+        monkeypatch.setenv(name, dead_proxy)
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    ollama_server.queue("Bonjour.")
+    pieces = [piece async for piece in chat_model_for(settings).stream(QUESTION)]
+    assert "".join(pieces) == "Bonjour."
