@@ -84,7 +84,10 @@ class Settings(BaseSettings):
         default=5.0, description="Seconds to wait for a connection to Ollama."
     )
     request_timeout: PositiveSeconds = Field(
-        default=180.0, description="Seconds a single model call may take before it fails."
+        default=180.0,
+        description="Seconds to wait for the model server's next piece of an answer (the first, "
+        "then each next one) before the call fails: a long answer that keeps coming is not cut "
+        "off.",
     )
     max_retries: int = Field(
         default=2, ge=0, le=10, description="Retries after a failed connection to Ollama."

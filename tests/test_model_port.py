@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import time
 import warnings
 from dataclasses import replace
 
@@ -17,6 +18,7 @@ from assistant.llm import (
     ModelNotFoundError,
     ModelResponseError,
     ModelStreamInterruptedError,
+    ModelTimeoutError,
     ModelUnavailableError,
     StructuredOutputError,
     chat_model_for,
@@ -262,3 +264,27 @@ async def test_ollama_is_reached_directly_whatever_proxy_the_environment_sets(
     ollama_server.queue("Bonjour.")
     pieces = [piece async for piece in chat_model_for(settings).stream(QUESTION)]
     assert "".join(pieces) == "Bonjour."
+
+
+async def test_the_request_timeout_bounds_the_wait_for_each_piece_not_the_whole_answer(
+    make_settings: SettingsFactory, ollama_server: OllamaTestServer
+) -> None:
+    """docs/settings.md: TERRAIN_REQUEST_TIMEOUT is the wait for the next piece; an answer
+    that keeps coming for longer than that is read whole."""
+    settings = make_settings(ollama_host=ollama_server.url, request_timeout=2.0)
+    answer = " ".join(["Pouvez-vous me dire ce qui s'est passé ce matin-là ?"] * 2)
+    ollama_server.tokens_per_second = 10.0  # a piece every 0.1 s: 32 pieces, over 3 s
+    ollama_server.queue(answer)
+    started = time.monotonic()
+    assert (await chat_model_for(settings).request(QUESTION)).text == answer
+    assert time.monotonic() - started > 2.0  # longer than the timeout, in pieces
+
+
+async def test_a_model_silent_for_longer_than_the_request_timeout_is_a_timeout(
+    make_settings: SettingsFactory, ollama_server: OllamaTestServer
+) -> None:
+    settings = make_settings(ollama_host=ollama_server.url, request_timeout=0.5)
+    ollama_server.time_to_first_token = 3.0
+    ollama_server.queue("Bonjour.")
+    with pytest.raises(ModelTimeoutError):
+        await chat_model_for(settings).request(QUESTION)
