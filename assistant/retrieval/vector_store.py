@@ -213,11 +213,7 @@ class VectorStore:
     @staticmethod
     def _from_answer(ids: list[str], answer: QueryResult) -> dict[str, ChunkRecord]:
         documents = (answer["documents"] or [[]])[0]
-        metadatas = (answer["metadatas"] or [[]])[0]
-        return {
-            chunk_id: ChunkRecord.from_stored(chunk_id, text, dict(metadata))
-            for chunk_id, text, metadata in zip(ids, documents, metadatas, strict=True)
-        }
+        return _records(ids, documents, (answer["metadatas"] or [[]])[0])
 
     def _known_or_read(
         self, collection: Collection, ids: list[str], known: Mapping[str, ChunkRecord]
@@ -231,12 +227,7 @@ class VectorStore:
 
     @staticmethod
     def _from_page(page: GetResult) -> dict[str, ChunkRecord]:
-        documents = page["documents"] or []
-        metadatas = page["metadatas"] or []
-        return {
-            chunk_id: ChunkRecord.from_stored(chunk_id, text, dict(metadata))
-            for chunk_id, text, metadata in zip(page["ids"], documents, metadatas, strict=True)
-        }
+        return _records(page["ids"], page["documents"] or [], page["metadatas"] or [])
 
     def _metadata(
         self, collection: Collection, *, include_metadata: bool = True
@@ -268,3 +259,13 @@ class EmbeddingSpaceMismatchError(TerrainError):
             f"configured embedding model {model!r}{got}.",
             fix=fix,
         )
+
+
+def _records(
+    ids: Sequence[str], documents: Sequence[str], metadatas: Sequence[Mapping[str, Any]]
+) -> dict[str, ChunkRecord]:
+    """Chroma's passages, as it gives them in parallel lists, by id."""
+    return {
+        chunk_id: ChunkRecord.from_stored(chunk_id, text, dict(metadata))
+        for chunk_id, text, metadata in zip(ids, documents, metadatas, strict=True)
+    }
