@@ -50,9 +50,20 @@ def build_messages(
     room = budget - counter.count(system_without_notes) - counter.PER_MESSAGE_OVERHEAD
     recent = _recent_turns(turns, counter, room - int(budget * NOTES_SHARE))
     older = turns[: len(turns) - len(recent)]
-    room -= counter.count_messages(turn.text for turn in recent)
+    recent_size = counter.count_messages(turn.text for turn in recent)
+    room -= recent_size
     notes = _notes(older, counter, max(room, 0))
     system = _system(context, notes=notes, documents=document_block)
+    # The notes were counted line by line, apart from the instructions around them: where they
+    # meet, the tokenizer may take a token or two more, and the line saying how many answers
+    # are not shown is not counted at all. The whole is counted, and the notes given less room
+    # until it fits (at worst, none).
+    over = counter.count(system) + counter.PER_MESSAGE_OVERHEAD + recent_size - budget
+    while over > 0 and notes:
+        room -= over
+        notes = _notes(older, counter, room) if room > 0 else ""
+        system = _system(context, notes=notes, documents=document_block)
+        over = counter.count(system) + counter.PER_MESSAGE_OVERHEAD + recent_size - budget
     return [ChatMessage.system(system), *(_as_message(turn) for turn in recent)]
 
 
