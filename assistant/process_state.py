@@ -73,6 +73,12 @@ DECLARED: tuple[ProcessState, ...] = (
         "the interview guide checked once: " + _READ_ONLY + _SAME,
     ),
     ProcessState(
+        "assistant.prompts._installed_prompts",
+        Kept.MEMORY,
+        "where the installed prompts are (a checkout's or the wheel's): the same for the "
+        "process's life",
+    ),
+    ProcessState(
         "assistant.prompts._load_cached",
         Kept.MEMORY,
         "prompt files, keyed by their modification time: " + _READ_ONLY + _SAME,

@@ -20,7 +20,7 @@ import tomllib
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 from string import Template
 from typing import Any
@@ -75,6 +75,13 @@ def prompts_dir() -> Path:
     override = _PROMPTS_OVERRIDE.get()
     if override is not None:
         return override
+    return _installed_prompts()
+
+
+@cache
+def _installed_prompts() -> Path:
+    # Looked up once: a process does not move between a checkout and a wheel, and a prompt is
+    # loaded several times per employee message.
     return _SOURCE_TREE_PROMPTS if _SOURCE_TREE_PROMPTS.is_dir() else _PACKAGED_PROMPTS
 
 

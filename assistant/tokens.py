@@ -120,11 +120,10 @@ class TokenCounter:
         self._cached_truncate = lru_cache(maxsize=self.CACHED_TEXTS)(self._truncated)
 
     def count(self, text: str) -> int:
-        if len(text) <= self.CACHED_TEXT_CHARS:
-            return self._cached_count(text)
-        # A whole prompt is new at every message, but it is made of lines that are not: the
-        # instructions, the passages, the turns. It is cut where the tokenizer cuts anyway
-        # (_PIECE_BOUNDARY), so the sum of the pieces' counts is the whole's count.
+        # A prompt is new at every message, even a short one, but it is made of lines that are
+        # not: the instructions, the passages, the turns. It is cut where the tokenizer cuts
+        # anyway (_PIECE_BOUNDARY), so the sum of the pieces' counts is the whole's count, and
+        # only its new lines are encoded.
         return sum(
             self._cached_count(piece)
             if len(piece) <= self.CACHED_TEXT_CHARS

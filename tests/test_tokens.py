@@ -127,6 +127,28 @@ def test_a_long_text_is_counted_from_its_lines_and_the_cache_is_bounded() -> Non
     assert cached.cache_info().currsize == TokenCounter.CACHED_TEXTS
 
 
+def test_a_prompt_counted_again_with_one_line_changed_encodes_only_that_line() -> None:
+    """A prompt shorter than the cached texts' limit is still counted line by line: the next
+    message's prompt, which differs by a line, costs one encoding, not the whole prompt's."""
+    counter = TokenCounter()
+    lines = [f"Consigne {number} : une question courte et ouverte.\n" for number in range(30)]
+    prompt = "".join(lines)
+    assert len(prompt) < TokenCounter.CACHED_TEXT_CHARS
+    counter.count(prompt)
+    encoded: list[str] = []
+    original = counter.encoding
+
+    class Spy:
+        def encode(self, text: str, **options: object) -> list[int]:
+            encoded.append(text)
+            return original.encode(text, disallowed_special=())
+
+    counter.encoding = Spy()  # type: ignore[assignment]
+    changed = prompt.replace("Consigne 7 ", "Consigne sept ")
+    assert counter.count(changed) == len(original.encode(changed, disallowed_special=()))
+    assert encoded == [lines[7].replace("Consigne 7 ", "Consigne sept ")]
+
+
 # Characters where the tokenizer's pieces begin and end: line breaks, blanks, punctuation
 # (which may run on with line breaks and "/"), apostrophes, digits, accents, capitals.
 _TRICKY = st.text(alphabet="ab Éé'’.,:;/-\n\n\t 0123456789«»😊<|>", max_size=120)

@@ -8,6 +8,7 @@ import logging
 from assistant.config import Settings
 from assistant.interview.classifier import SafetyClassifier
 from assistant.interview.deps import SessionDeps
+from assistant.interview.rules import load_language_detector
 from assistant.llm import chat_model_for, embedder_for
 from assistant.retrieval.knowledge_base import KnowledgeBase
 from assistant.store import Store
@@ -29,6 +30,9 @@ async def session_deps(settings: Settings, store: Store | None = None) -> Sessio
     except Exception as error:
         log.warning("Retrieval unavailable, questions will not cite documents: %s", error)
         retriever = None
+    # The output guard checks each reply on the event loop: its language detector is loaded
+    # here, off the loop, once per process.
+    await asyncio.to_thread(load_language_detector)
     model = chat_model_for(settings)
     return SessionDeps(
         settings=settings,

@@ -76,6 +76,12 @@ def _detector() -> LanguageDetector:
     ).build()
 
 
+def load_language_detector() -> None:
+    """Load the detector now (tens of milliseconds), so that the first reply's check on the
+    event loop does not pay for it."""
+    _detector()
+
+
 def language_of(text: str) -> str | None:
     """The ISO 639-1 code of the language ``text`` is written in (lingua's detector, loaded
     once), or None when it has no words to tell."""
