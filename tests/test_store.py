@@ -27,6 +27,7 @@ from assistant.schemas import (
     UserRole,
 )
 from assistant.store import (
+    InterviewChangedError,
     InterviewNotFoundError,
     Store,
     StoreError,
@@ -415,6 +416,44 @@ def test_a_turn_is_returned_as_stored_with_its_unsafe_characters_replaced(store:
     turn = say(store, interview.id, "une\x00nuit\u202e")
     assert turn.text == "une\ufffdnuit\ufffd"
     assert store.interviews.turns(interview.id) == [turn]
+
+
+def test_a_turn_added_if_unchanged_is_refused_once_the_interview_was_written_since(
+    store: Store,
+) -> None:
+    """A session that knows the interview as of a time appends without reading it first; a
+    write since then (another window, another process), an end or an erasure refuses the
+    turn and leaves everything as it was."""
+    interview = store.interviews.create(language="fr")
+    known = interview.updated_at
+    first = store.interviews.add_turn(
+        interview.id, speaker=Speaker.EMPLOYEE, text="oui", phase=Phase.CONSENT,
+        unchanged_since=known,
+    )  # fmt: skip
+    with pytest.raises(InterviewChangedError):  # written since ``known``: by that very turn
+        store.interviews.add_turn(
+            interview.id, speaker=Speaker.EMPLOYEE, text="encore", phase=Phase.CONSENT,
+            unchanged_since=known,
+        )  # fmt: skip
+    assert store.interviews.turns(interview.id) == [first]
+    as_read = store.interviews.get(interview.id)
+    assert as_read is not None
+    assert as_read.updated_at == first.created_at
+    second = store.interviews.add_turn(
+        interview.id, speaker=Speaker.INTERVIEWER, text="Merci.", phase=Phase.CONSENT,
+        ending=InterviewStatus.STOPPED, unchanged_since=as_read.updated_at,
+    )  # fmt: skip
+    with pytest.raises(InterviewChangedError):  # unchanged since, but no longer in progress
+        store.interviews.add_turn(
+            interview.id, speaker=Speaker.EMPLOYEE, text="et après ?", phase=Phase.DONE,
+            unchanged_since=second.created_at,
+        )  # fmt: skip
+    assert store.interviews.turns(interview.id) == [first, second]
+    with pytest.raises(InterviewChangedError):
+        store.interviews.add_turn(
+            "missing", speaker=Speaker.EMPLOYEE, text="?", phase=Phase.CONSENT,
+            unchanged_since=known,
+        )  # fmt: skip
 
 
 def test_a_turn_and_the_state_it_leaves_are_committed_together(store: Store) -> None:

@@ -12,7 +12,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
 
 from assistant.config import Settings
-from assistant.interview.events import SessionEvent
+from assistant.interview.events import EventKind, SessionEvent
 from assistant.interview.session import InterviewSession, SessionDeps
 from assistant.llm.testing import ModelRequest, ScriptedChatModel
 from assistant.schemas import Phase, Speaker
@@ -65,9 +65,10 @@ def deps(settings: Settings, tmp_store: Store, model: ScriptedChatModel) -> Sess
     return SessionDeps(settings=settings, store=tmp_store, model=model)
 
 
-async def test_an_employee_turn_takes_one_transaction_fewer(deps: SessionDeps) -> None:
-    """Read the interview, commit the employee's turn, commit the interviewer's (and, when the
-    phase moves on, commit the move first): the turns are not read again in between."""
+async def test_an_employee_turn_takes_two_transactions(deps: SessionDeps) -> None:
+    """Commit the employee's turn, commit the interviewer's (and, when the phase moves on,
+    commit the move first): the interview is not read first when nothing was written to it
+    since this session did, nor are the turns."""
     session = await InterviewSession.begin(deps, language="fr")
     taken = []
     for answer in ("oui", ROLE, EPISODE, FOLLOW_UP):
@@ -75,10 +76,10 @@ async def test_an_employee_turn_takes_one_transaction_fewer(deps: SessionDeps) -
             await collect(session.respond(answer))
         taken.append((session.phase, begun[0]))
     assert taken == [
-        (Phase.ROLE, 4),  # consent: read, the turn, the consent, the question
-        (Phase.EPISODE, 4),  # the phase moves on: read, the turn, the move, the question
-        (Phase.EPISODE, 3),  # an ordinary turn: read, the turn, the question
-        (Phase.PEOPLE, 4),
+        (Phase.ROLE, 3),  # consent: the turn, the consent, the question
+        (Phase.EPISODE, 3),  # the phase moves on: the turn, the move, the question
+        (Phase.EPISODE, 2),  # an ordinary turn: the turn, the question
+        (Phase.PEOPLE, 3),
     ]
 
 
@@ -115,6 +116,37 @@ async def test_a_turn_written_by_another_window_reaches_the_next_prompt(
     turns = await first.transcript()
     said = [turn.text for turn in turns if turn.speaker == Speaker.EMPLOYEE]
     assert said == ["oui", ROLE, EPISODE, FOLLOW_UP]
+
+
+async def test_a_message_sent_after_another_window_stopped_the_interview_is_not_stored(
+    deps: SessionDeps, tmp_store: Store
+) -> None:
+    first = await InterviewSession.begin(deps, language="fr")
+    await collect(first.respond("oui"))
+    other = await InterviewSession.resume(deps, first.interview.id)
+    await collect(other.stop())
+    before = len(tmp_store.interviews.turns(first.interview.id))
+    with transactions() as begun:
+        events = await collect(first.respond(ROLE))
+    assert [event.kind for event in events] == [EventKind.NOTICE]
+    assert first.is_over
+    assert len(tmp_store.interviews.turns(first.interview.id)) == before
+    assert begun[0] == 2  # the refused write, then the read that tells why
+
+
+async def test_a_message_after_another_window_moved_the_phase_is_stored_in_that_phase(
+    deps: SessionDeps, tmp_store: Store
+) -> None:
+    first = await InterviewSession.begin(deps, language="fr")
+    await collect(first.respond("oui"))
+    other = await InterviewSession.resume(deps, first.interview.id)
+    await collect(other.respond(ROLE))  # the role given there: the interview moves on
+    assert other.phase != first.phase
+    await collect(first.respond(EPISODE))
+    stored = tmp_store.interviews.turns(first.interview.id)
+    employee = [turn for turn in stored if turn.speaker == Speaker.EMPLOYEE]
+    assert employee[-1].text == EPISODE
+    assert employee[-1].phase == other.phase
 
 
 ANSWERS = [

@@ -53,6 +53,7 @@ from assistant.schemas import (
     Speaker,
     Turn,
 )
+from assistant.store import InterviewChangedError
 from assistant.text import clean_text
 
 __all__ = ["SYSTEM_PROMPT_ID", "InterviewSession", "SessionDeps", "Withdrawal", "answers_consent"]
@@ -249,19 +250,40 @@ class InterviewSession:
     async def _respond(self, text: str, *, correcting: bool) -> AsyncIterator[SessionEvent]:
         # Cleaned before anything reads it: the model, the guard and the store see one text.
         text = clean_text(text).strip()
+        with ahead.answering(self.interview.id):
+            stored = await self._stored(text)
+            if isinstance(stored, str):
+                yield SessionEvent(EventKind.NOTICE, stored)
+                return
+            async for event in self._answer(stored, correcting=correcting):
+                yield event
+
+    async def _stored(self, text: str) -> Turn | str:
+        """The employee's message stored as their turn, or the notice saying why it is not.
+
+        In one commit when nothing was written to the interview since this session last read
+        or wrote it (the common case: the session knows it as stored). Otherwise another
+        window may have stopped or withdrawn it, or struck a point from its summary: it is
+        read again, and the message judged again, before anything is stored.
+        """
+        if not self.is_over:
+            try:
+                return await self._store(text, unchanged_since=self.interview.updated_at)
+            except InterviewChangedError:
+                pass
         await self._refresh()
+        return await self._store(text)
+
+    async def _store(self, text: str, *, unchanged_since: datetime | None = None) -> Turn | str:
         if self.is_over:
-            yield SessionEvent(EventKind.NOTICE, message(self.guide.language, "interview_over"))
-            return
+            return message(self.guide.language, "interview_over")
         unfit = flow.unfit_message(self.guide, self.deps.settings, text)
         if unfit is not None:
-            yield SessionEvent(EventKind.NOTICE, unfit)
-            return
-        with ahead.answering(self.interview.id):
-            self.state.count_activity(self.deps.clock())
-            turn = await self.writer.add_turn(speaker=Speaker.EMPLOYEE, text=text, phase=self.phase)
-            async for event in self._answer(turn, correcting=correcting):
-                yield event
+            return unfit
+        self.state.count_activity(self.deps.clock())
+        return await self.writer.add_turn(
+            speaker=Speaker.EMPLOYEE, text=text, phase=self.phase, unchanged_since=unchanged_since
+        )
 
     async def _answer(self, turn: Turn, *, correcting: bool) -> AsyncIterator[SessionEvent]:
         """The interviewer's answer to the employee's stored message ``turn``."""

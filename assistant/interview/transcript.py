@@ -103,9 +103,11 @@ class TranscriptWriter:
         state: dict[str, Any] | None = None,
         ending: InterviewStatus | None = None,
         guard_rule: GuardRule | None = None,
+        unchanged_since: datetime | None = None,
     ) -> Turn:
         """Append a turn, with the state it leaves and the interview's end when it is the last,
-        in one commit."""
+        in one commit; with ``unchanged_since``, only if nothing was written to the interview
+        since (else InterviewChangedError, and nothing is)."""
         turn = await asyncio.to_thread(
             self.store.interviews.add_turn,
             self.interview_id,
@@ -119,6 +121,7 @@ class TranscriptWriter:
             state=state,
             ending=ending,
             guard_rule=guard_rule,
+            unchanged_since=unchanged_since,
         )
         if self._turns is not None and turn.index == len(self._turns):
             self._turns.append(turn)

@@ -7,6 +7,7 @@ See :mod:`.store`.
 
 from assistant.store.errors import (
     FindingNotFoundError,
+    InterviewChangedError,
     InterviewNotFoundError,
     JobBusyError,
     JobClaimLostError,
@@ -22,6 +23,7 @@ from assistant.store.store import Store
 
 __all__ = [
     "FindingNotFoundError",
+    "InterviewChangedError",
     "InterviewNotFoundError",
     "JobBusyError",
     "JobClaimLostError",

@@ -24,6 +24,15 @@ class InterviewNotFoundError(StoreError):
         self.interview_id = interview_id
 
 
+class InterviewChangedError(StoreError):
+    """The interview was written since the time its writer said it last saw it, or is no longer
+    in progress: nothing was written, read it again before deciding."""
+
+    def __init__(self, interview_id: str) -> None:
+        super().__init__(f"Interview {interview_id!r} changed since it was last read.")
+        self.interview_id = interview_id
+
+
 class TurnNotFoundError(StoreError):
     """No turn has this id."""
 

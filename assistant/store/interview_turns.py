@@ -5,6 +5,7 @@ Core ones built once), reading them, correcting one, counting them.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import bindparam, func, insert, select, update
@@ -12,7 +13,11 @@ from sqlalchemy.exc import IntegrityError
 
 from assistant.schemas import GuardRule, InterviewStatus, Phase, Speaker, Turn
 from assistant.store.database import Repository, guarded
-from assistant.store.errors import InterviewNotFoundError, TurnNotFoundError
+from assistant.store.errors import (
+    InterviewChangedError,
+    InterviewNotFoundError,
+    TurnNotFoundError,
+)
 from assistant.store.models import InterviewRow, TurnRow
 from assistant.store.queueing import queue_extraction_on_end
 from assistant.store.rows import joining, record_columns, table_of
@@ -27,6 +32,12 @@ _TURNS = table_of(TurnRow)
 # The interview's row: what the execution's parameters name is set (``updated_at``, and
 # ``state``, ``status`` and ``phase`` when given).
 TOUCH_INTERVIEW = update(INTERVIEWS).where(INTERVIEWS.c.id == bindparam("touched"))
+# The same, only if nothing was written to the interview since ``unchanged_since`` and it is
+# still in progress: a writer that knows the interview as of then need not read it first.
+_TOUCH_IF_UNCHANGED = TOUCH_INTERVIEW.where(
+    INTERVIEWS.c.updated_at == bindparam("unchanged_since", type_=INTERVIEWS.c.updated_at.type),
+    INTERVIEWS.c.status == InterviewStatus.IN_PROGRESS.value,
+)
 # The turn at the next index, read and written by one statement; RETURNING needs SQLite 3.35
 # (which chromadb requires too) or PostgreSQL.
 _APPEND = (
@@ -98,9 +109,14 @@ class InterviewTurns(Repository):
         guard_rule: GuardRule | None = None,
         state: Mapping[str, Any] | None = None,
         ending: InterviewStatus | None = None,
+        unchanged_since: datetime | None = None,
     ) -> Turn:
         """Append a turn to the interview (index = previous index + 1, from 0), committed;
         returns it as stored.
+
+        ``unchanged_since``: the interview's ``updated_at`` as the caller last read or wrote
+        it. The turn is then appended only if nothing was written to the interview since and
+        it is still in progress; else nothing is, and :class:`InterviewChangedError` says so.
 
         ``state``, when given, replaces the interview's session state in the same commit: a
         message and the coverage it leaves behind are saved together or not at all. So does
@@ -131,10 +147,22 @@ class InterviewTurns(Repository):
                     now = self._db.now()
                     # Updating the interview first locks its row (PostgreSQL) until the commit:
                     # two writers of one interview cannot read the same last index.
-                    touched = connection.execute(
-                        TOUCH_INTERVIEW, {**interview_values, "updated_at": now}
-                    )
+                    if unchanged_since is None:
+                        touched = connection.execute(
+                            TOUCH_INTERVIEW, {**interview_values, "updated_at": now}
+                        )
+                    else:
+                        touched = connection.execute(
+                            _TOUCH_IF_UNCHANGED,
+                            {
+                                **interview_values,
+                                "updated_at": now,
+                                "unchanged_since": unchanged_since,
+                            },
+                        )
                     if touched.rowcount == 0:
+                        if unchanged_since is not None:
+                            raise InterviewChangedError(interview_id)
                         raise InterviewNotFoundError(interview_id)
                     stored = connection.execute(_APPEND, {**turn_values, "created_at": now}).one()
                     if ending is not None and ending != InterviewStatus.DECLINED:
