@@ -16,13 +16,14 @@ It then compares the two ways of finding the nearest passages, on this index and
 and per whole grounding search (one at a time, and 50 at once as in a burst), and how often
 the two give the same top ids. Run from the repository root::
 
-    .venv/bin/python benchmarks/retrieval.py
+    .venv/bin/python benchmarks/retrieval.py [--documents 100]
 
 The last line printed is a JSON object with the figures.
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import random
 import tempfile
@@ -91,11 +92,13 @@ def _place(rng: random.Random, taken: set[str]) -> str:
             return name
 
 
-def build_records(rng: random.Random) -> tuple[list[ChunkRecord], list[tuple[str, ChunkRecord]]]:
+def build_records(
+    rng: random.Random, documents: int = DOCUMENTS
+) -> tuple[list[ChunkRecord], list[tuple[str, ChunkRecord]]]:
     """The chunks, and (place name, chunk) for the planted facts."""
     now = datetime.now(UTC)
     records: list[ChunkRecord] = []
-    for number in range(DOCUMENTS):
+    for number in range(documents):
         language = "en" if number % 4 == 0 else "fr"
         collection = Collection.SOURCES if number % 10 == 0 else Collection.COMPANY
         source = f"{'sources/' if collection is Collection.SOURCES else ''}doc-{number:03d}.md"
@@ -292,12 +295,12 @@ async def grounding_cpu_ms(retriever: Retriever, queries: list[Query]) -> float:
     return round(1000 * (time.process_time() - started) / len(queries), 3)
 
 
-async def passages_from_chroma_differ(
-    base: KnowledgeBase, retriever: Retriever, queries: list[Query]
-) -> int:
+async def passages_from_chroma_differ(base: KnowledgeBase, queries: list[Query]) -> int:
     """How many searches differ when the passages are read from Chroma, as during an ingest,
     rather than taken from the lexical index: none may (each run builds its own HNSW graph,
-    so only searches of the same run compare)."""
+    so only searches of the same run compare). Both ask Chroma for the nearest passages (the
+    in-memory search is compared apart: it is exact, Chroma is not)."""
+    retriever = Retriever(lambda: base.store, base.current_index, base.embedder)
     reading = Retriever(
         lambda: base.store, lambda: CurrentIndex(base.current_lexical_index()), base.embedder
     )
@@ -460,19 +463,19 @@ def describe(name: str, result: ModeResult) -> dict[str, Any]:
     }
 
 
-async def main() -> dict[str, Any]:
+async def main(documents: int = DOCUMENTS) -> dict[str, Any]:
     quiet()
     rng = random.Random(SEED)
     with tempfile.TemporaryDirectory(prefix="terrain-bench-retrieval-") as temp:
         started = time.perf_counter()
-        records, planted = build_records(rng)
+        records, planted = build_records(rng, documents)
         queries = build_queries(rng, planted)
         generated = time.perf_counter() - started
         with OllamaTestServer(models=(EMBED_MODEL,), embed_dim=EMBED_DIM) as server:
             settings = bench_settings(Path(temp) / "data", server.url)
             build = await build_index(settings, records)
             print(
-                f"Index: {len(records)} chunks from {DOCUMENTS} documents, generated in "
+                f"Index: {len(records)} chunks from {documents} documents, generated in "
                 f"{generated:.1f} s, built in {build['build_seconds']:.1f} s (embedding "
                 f"{build['embed_seconds']:.1f} s, Chroma {build['store_seconds']:.1f} s, "
                 f"BM25 {build['lexical_seconds']:.1f} s)"
@@ -489,7 +492,7 @@ async def main() -> dict[str, Any]:
             query_embeds = server.embed_calls - calls
 
             grounding_cpu = await grounding_cpu_ms(hybrid_retriever, queries)
-            differing = await passages_from_chroma_differ(hybrid_base, hybrid_retriever, queries)
+            differing = await passages_from_chroma_differ(hybrid_base, queries)
             lexical_retriever = KnowledgeBase(settings, None).retriever()
             lexical = await run_queries(lexical_retriever, queries)
             components = await component_latencies(hybrid_base, embedder, queries[:50])
@@ -532,14 +535,14 @@ async def main() -> dict[str, Any]:
             f"Passages taken from the lexical index: the same hits as read from Chroma in "
             f"{len(queries)}/{len(queries)} hybrid searches"
         )
-        print_comparison(f"this index of {DOCUMENTS} documents", exact_large)
+        print_comparison(f"this index of {documents} documents", exact_large)
         print_comparison("knowledge/", exact_knowledge)
         if SearchMode.HYBRID.value not in hybrid.mode_seen or len(hybrid.mode_seen) != 1:
             raise RuntimeError(f"hybrid search fell back to {hybrid.mode_seen}")
         return {
             "benchmark": "retrieval",
             "chunks": chunks,
-            "documents": DOCUMENTS,
+            "documents": documents,
             "embed_dim": EMBED_DIM,
             "k": K,
             **build,
@@ -557,4 +560,11 @@ async def main() -> dict[str, Any]:
 
 
 if __name__ == "__main__":
-    emit(asyncio.run(main()))
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument(
+        "--documents",
+        type=int,
+        default=DOCUMENTS,
+        help=f"documents of {CHUNKS_PER_DOCUMENT} chunks in the index (default {DOCUMENTS})",
+    )
+    emit(asyncio.run(main(parser.parse_args().documents)))
