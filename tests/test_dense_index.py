@@ -5,7 +5,9 @@ during an ingest, or when the vectors cannot be read."""
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -172,6 +174,36 @@ def test_equal_scores_come_in_the_order_of_their_ids(tmp_path: Path) -> None:
     twins = [i for i in twins if i.startswith("company:")]
     assert [record.id for record, _ in hits] == twins[:4]
     assert [score for _, score in hits] == pytest.approx([1.0] * 4, abs=1e-6)
+
+
+def test_while_one_search_reads_the_vectors_the_others_ask_chroma(tmp_path: Path) -> None:
+    client = chromadb.PersistentClient(
+        path=str(tmp_path), settings=ChromaSettings(anonymized_telemetry=False)
+    )
+    store = VectorStore(client)
+    records = _records(30)
+    rng = np.random.default_rng(7)
+    store.add(records, rng.normal(size=(30, 8)).tolist())
+    known = {record.id: record for record in records}
+    reading, go_on = threading.Event(), threading.Event()
+    read = store.vectors
+
+    def slow(collection: Collection) -> Any:
+        reading.set()
+        go_on.wait(timeout=60)
+        return read(collection)
+
+    store.vectors = slow  # type: ignore[method-assign]
+    exact = DenseIndex(100)
+    query = rng.normal(size=8).tolist()
+    with ThreadPoolExecutor(1) as pool:
+        first = pool.submit(exact.nearest, store, "t", known, query, 3)
+        assert reading.wait(timeout=60)
+        assert exact.nearest(store, "t", known, query, 3) is None  # not waiting: Chroma
+        go_on.set()
+        found = first.result(timeout=60)
+    assert found is not None
+    assert exact.nearest(store, "t", known, query, 3) == found
 
 
 # ---------------------------------------------------------------- through the retriever

@@ -10,7 +10,8 @@ Chroma stays the store of record: the matrix is read from it (pages of ``get``, 
 against a local folder and a Chroma server) and used only while it is known to hold Chroma's
 vectors: built for the lexical index token saved by the last ingest (every ingest that writes
 saves a new token when it ends), and only while no ingest is under way. Otherwise, past the
-size cap, or when building fails, the search asks Chroma as before.
+size cap, while another search is reading the vectors, or when reading them failed, the
+search asks Chroma as before.
 
 The scores are Chroma's: with its cosine space, a distance is 1 minus the cosine similarity,
 and the search gives the similarity. Unlike Chroma's HNSW graph, the search is exact; among
@@ -87,7 +88,7 @@ class DenseIndex:
         query = np.asarray(vector, dtype=np.float32)
         norm = float(np.linalg.norm(query))
         held = self._held_for(store, token, known)
-        if held.matrices is None or norm == 0 or not np.isfinite(norm):
+        if held is None or held.matrices is None or norm == 0 or not np.isfinite(norm):
             return None
         query /= norm
         key: Filter = tuple(sorted((wanted or {}).items()))
@@ -106,16 +107,25 @@ class DenseIndex:
         found.sort(key=lambda pair: (-pair[1], pair[0].id))
         return found[:k]
 
-    def _held_for(self, store: VectorStore, token: str, known: Mapping[str, ChunkRecord]) -> _Held:
-        """What was read for ``token``, read now if what is held was read for another."""
+    def _held_for(
+        self, store: VectorStore, token: str, known: Mapping[str, ChunkRecord]
+    ) -> _Held | None:
+        """What was read for ``token``, read now if what is held was read for another (None:
+        another search is reading them)."""
         held = self._held
         if held is not None and held.token == token:
             return held
-        with self._building:  # searches run in worker threads: one of them reads Chroma
+        # Searches run in worker threads: one of them reads the vectors, and those that come
+        # meanwhile ask Chroma rather than wait for it.
+        if not self._building.acquire(blocking=False):
+            return None
+        try:
             held = self._held
             if held is None or held.token != token:
                 held = self._held = _Held(token, self._read(store, token, known), {})
             return held
+        finally:
+            self._building.release()
 
     def _read(
         self, store: VectorStore, token: str, known: Mapping[str, ChunkRecord]
