@@ -90,7 +90,7 @@ class DenseIndex:
         held = self._held_for(store, token, known)
         if held is None or held.matrices is None or norm == 0 or not np.isfinite(norm):
             return None
-        query /= norm
+        query = query / norm  # a new array: the caller's vector stays as it was
         key: Filter = tuple(sorted((wanted or {}).items()))
         found: list[tuple[ChunkRecord, float]] = []
         for name in [collection] if collection else list(Collection):
