@@ -104,6 +104,13 @@ class Settings(BaseSettings):
     chunk_overlap_tokens: int = Field(
         default=50, ge=0, le=1000, description="Tokens repeated between neighbouring chunks."
     )
+    exact_search_max_passages: int = Field(
+        default=5_000,
+        ge=0,
+        description="Most passages whose nearest neighbours a process computes exactly in "
+        "memory (their vectors read once from Chroma, about 4 KB each at 1,024 dimensions) "
+        "rather than asking Chroma at each search; above it, and at 0, Chroma is asked.",
+    )
     max_file_mb: float = Field(
         default=50, gt=0, description="Largest document `terrain ingest` accepts, in MB."
     )

@@ -183,6 +183,15 @@ DECLARED: tuple[ProcessState, ...] = (
         "database's token is the same (checked before each search)",
         scanned=False,
     ),
+    ProcessState(
+        "assistant.retrieval.dense_index.DenseIndex._held",
+        Kept.MEMORY,
+        "the passages' vectors read from the vector store, for exact search of a small "
+        "knowledge base, keyed by the token of the lexical index saved by the last ingest "
+        "(every ingest that writes saves a new one): used only while the database's token is "
+        "the same and no ingest is under way (checked before each search), read again after",
+        scanned=False,
+    ),
     # ---- local folders
     ProcessState(
         "assistant.privacy:data_dir",

@@ -8,16 +8,22 @@ hybrid (the query embedded over HTTP, Chroma, BM25, fusion) and lexical only
 (``KnowledgeBase(settings, None).retriever()``). Goal: p95 <= 50 ms in each mode. It also
 prints the CPU time (``time.process_time``, every thread of the process) per search and per
 step, which is what a server pays for each interview message's grounding; the embedding step's
-figure includes the fake server's side, which runs in this process. Run from the repository
-root::
+figure includes the fake server's side, which runs in this process.
 
-    .venv/bin/python benchmarks/retrieval.py
+It then compares the two ways of finding the nearest passages, on this index and on
+``knowledge/`` (ingested through ``KnowledgeBase.ingest``): exact in memory
+(``assistant/retrieval/dense_index.py``) and Chroma's query, the CPU of each per dense search
+and per whole grounding search (one at a time, and 50 at once as in a burst), and how often
+the two give the same top ids. Run from the repository root::
+
+    .venv/bin/python benchmarks/retrieval.py [--documents 100]
 
 The last line printed is a JSON object with the figures.
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import random
 import tempfile
@@ -47,12 +53,15 @@ from _common import (
 from assistant.config import Settings
 from assistant.llm import Embedder, embedder_for
 from assistant.llm.ollama import OllamaProvider
+from assistant.retrieval.dense_index import DenseIndex
 from assistant.retrieval.ingest import embedding_text
 from assistant.retrieval.knowledge_base import KnowledgeBase
 from assistant.retrieval.records import ChunkRecord, Collection
 from assistant.retrieval.search import CurrentIndex, Retriever, SearchMode, _fuse
 from tests.ollama_server import OllamaTestServer
 
+KNOWLEDGE = Path(__file__).resolve().parents[1] / "knowledge"
+BURST = 50  # searches at once, as the load benchmark's burst of employees
 SEED = 4242
 DOCUMENTS = 200
 CHUNKS_PER_DOCUMENT = 50
@@ -83,11 +92,13 @@ def _place(rng: random.Random, taken: set[str]) -> str:
             return name
 
 
-def build_records(rng: random.Random) -> tuple[list[ChunkRecord], list[tuple[str, ChunkRecord]]]:
+def build_records(
+    rng: random.Random, documents: int = DOCUMENTS
+) -> tuple[list[ChunkRecord], list[tuple[str, ChunkRecord]]]:
     """The chunks, and (place name, chunk) for the planted facts."""
     now = datetime.now(UTC)
     records: list[ChunkRecord] = []
-    for number in range(DOCUMENTS):
+    for number in range(documents):
         language = "en" if number % 4 == 0 else "fr"
         collection = Collection.SOURCES if number % 10 == 0 else Collection.COMPANY
         source = f"{'sources/' if collection is Collection.SOURCES else ''}doc-{number:03d}.md"
@@ -284,12 +295,12 @@ async def grounding_cpu_ms(retriever: Retriever, queries: list[Query]) -> float:
     return round(1000 * (time.process_time() - started) / len(queries), 3)
 
 
-async def passages_from_chroma_differ(
-    base: KnowledgeBase, retriever: Retriever, queries: list[Query]
-) -> int:
+async def passages_from_chroma_differ(base: KnowledgeBase, queries: list[Query]) -> int:
     """How many searches differ when the passages are read from Chroma, as during an ingest,
     rather than taken from the lexical index: none may (each run builds its own HNSW graph,
-    so only searches of the same run compare)."""
+    so only searches of the same run compare). Both ask Chroma for the nearest passages (the
+    in-memory search is compared apart: it is exact, Chroma is not)."""
+    retriever = Retriever(lambda: base.store, base.current_index, base.embedder)
     reading = Retriever(
         lambda: base.store, lambda: CurrentIndex(base.current_lexical_index()), base.embedder
     )
@@ -301,6 +312,117 @@ async def passages_from_chroma_differ(
         ]
         differing += taken != read
     return differing
+
+
+async def burst_grounding_cpu_ms(retriever: Retriever, queries: list[Query]) -> float:
+    """CPU milliseconds per grounding search when ``BURST`` of them are asked at once."""
+    started = time.process_time()
+    for start in range(0, len(queries), BURST):
+        await asyncio.gather(
+            *(
+                retriever.search(query.text, k=3, collection=Collection.COMPANY)
+                for query in queries[start : start + BURST]
+            )
+        )
+    return round(1000 * (time.process_time() - started) / len(queries), 3)
+
+
+async def exact_against_chroma(
+    base: KnowledgeBase, embedder: Embedder, queries: list[Query]
+) -> dict[str, Any]:
+    """The dense step both ways on the same query vectors: CPU milliseconds per search in
+    memory and by Chroma's query, reading the vectors into memory, and agreement; then the
+    CPU of whole grounding searches through a retriever of each kind."""
+    current = base.current_index()
+    if not current.matches_store or current.token is None:
+        raise RuntimeError("the saved lexical index is not the store's: nothing to compare")
+    known = current.index.by_id
+    depth = max(4 * K, 20)
+    vectors = await embedder.embed([query.text for query in queries])
+    exact = DenseIndex(len(known))
+    started = time.process_time()
+    exact.nearest(base.store, current.token, known, vectors[0], depth)
+    read_ms = 1000 * (time.process_time() - started)
+
+    def per_search(search: Callable[[Query, list[float]], object]) -> tuple[float, list[Any]]:
+        answers = []
+        started = time.process_time()
+        for query, vector in zip(queries, vectors, strict=True):
+            answers.append(search(query, vector))
+        return 1000 * (time.process_time() - started) / len(queries), answers
+
+    memory_ms, in_memory = per_search(
+        lambda query, vector: exact.nearest(
+            base.store, str(current.token), known, vector, depth, collection=query.collection
+        )
+    )
+    chroma_ms, by_chroma = per_search(
+        lambda query, vector: base.store.nearest(
+            vector, depth, collection=query.collection, known=known
+        )
+    )
+    same_top, found, asked = 0, 0, 0
+    for mine, theirs in zip(in_memory, by_chroma, strict=True):
+        mine_ids = [record.id for record, _ in mine]
+        their_ids = [record.id for record, _ in theirs]
+        same_top += mine_ids[:K] == their_ids[:K]
+        found += len(set(mine_ids) & set(their_ids))
+        asked += len(mine_ids)
+
+    def retriever(cap: int) -> Retriever:
+        settings = base.settings.model_copy(update={"exact_search_max_passages": cap})
+        return KnowledgeBase(settings, embedder).retriever()
+
+    grounding = {}
+    for name, cap in (("memory", len(known)), ("chroma", 0)):
+        searcher = retriever(cap)
+        await grounding_cpu_ms(searcher, queries[:WARM_UP])  # opens the store, reads vectors
+        grounding[name] = await grounding_cpu_ms(searcher, queries)
+        grounding[f"{name}_burst"] = await burst_grounding_cpu_ms(searcher, queries)
+    return {
+        "passages": len(known),
+        "queries": len(queries),
+        "read_vectors_cpu_ms": round(read_ms, 1),
+        "dense_cpu_ms_memory": round(memory_ms, 3),
+        "dense_cpu_ms_chroma": round(chroma_ms, 3),
+        "same_top_k_ids": same_top,
+        "chroma_recall_of_exact_depth": round(found / asked, 4) if asked else None,
+        "grounding_cpu_ms_memory": grounding["memory"],
+        "grounding_cpu_ms_chroma": grounding["chroma"],
+        "grounding_burst_cpu_ms_memory": grounding["memory_burst"],
+        "grounding_burst_cpu_ms_chroma": grounding["chroma_burst"],
+    }
+
+
+def print_comparison(label: str, figures: dict[str, Any]) -> None:
+    print(
+        f"Nearest passages, {label} ({figures['passages']} passages, {figures['queries']} "
+        f"queries, top {max(4 * K, 20)}): CPU a dense search {figures['dense_cpu_ms_memory']:.3f} "
+        f"ms in memory against {figures['dense_cpu_ms_chroma']:.3f} ms by Chroma's query "
+        f"(reading the vectors into memory once: {figures['read_vectors_cpu_ms']:.0f} ms); "
+        f"the same top {K} ids in {figures['same_top_k_ids']}/{figures['queries']} searches, "
+        f"Chroma's recall of the exact top {max(4 * K, 20)}: "
+        f"{figures['chroma_recall_of_exact_depth']}"
+    )
+    print(
+        f"  grounding searches, CPU a search: in memory {figures['grounding_cpu_ms_memory']:.2f} "
+        f"ms, Chroma {figures['grounding_cpu_ms_chroma']:.2f} ms one at a time; "
+        f"{BURST} at once: in memory {figures['grounding_burst_cpu_ms_memory']:.2f} ms, "
+        f"Chroma {figures['grounding_burst_cpu_ms_chroma']:.2f} ms"
+    )
+
+
+async def knowledge_folder_comparison(
+    server: OllamaTestServer, folder: Path, queries: list[Query]
+) -> dict[str, Any]:
+    """The same comparison on ``knowledge/``, ingested as a company would."""
+    settings = bench_settings(folder, server.url)
+    embedder = embedder_for(settings)
+    base = KnowledgeBase(settings, embedder)
+    report = await base.ingest(base.files([KNOWLEDGE], None))
+    if not report.ok or report.vectors_missing:
+        raise RuntimeError(f"knowledge/ did not ingest whole: {report}")
+    return await exact_against_chroma(base, embedder, queries)
 
 
 def describe(name: str, result: ModeResult) -> dict[str, Any]:
@@ -341,19 +463,19 @@ def describe(name: str, result: ModeResult) -> dict[str, Any]:
     }
 
 
-async def main() -> dict[str, Any]:
+async def main(documents: int = DOCUMENTS) -> dict[str, Any]:
     quiet()
     rng = random.Random(SEED)
     with tempfile.TemporaryDirectory(prefix="terrain-bench-retrieval-") as temp:
         started = time.perf_counter()
-        records, planted = build_records(rng)
+        records, planted = build_records(rng, documents)
         queries = build_queries(rng, planted)
         generated = time.perf_counter() - started
         with OllamaTestServer(models=(EMBED_MODEL,), embed_dim=EMBED_DIM) as server:
             settings = bench_settings(Path(temp) / "data", server.url)
             build = await build_index(settings, records)
             print(
-                f"Index: {len(records)} chunks from {DOCUMENTS} documents, generated in "
+                f"Index: {len(records)} chunks from {documents} documents, generated in "
                 f"{generated:.1f} s, built in {build['build_seconds']:.1f} s (embedding "
                 f"{build['embed_seconds']:.1f} s, Chroma {build['store_seconds']:.1f} s, "
                 f"BM25 {build['lexical_seconds']:.1f} s)"
@@ -370,10 +492,14 @@ async def main() -> dict[str, Any]:
             query_embeds = server.embed_calls - calls
 
             grounding_cpu = await grounding_cpu_ms(hybrid_retriever, queries)
-            differing = await passages_from_chroma_differ(hybrid_base, hybrid_retriever, queries)
+            differing = await passages_from_chroma_differ(hybrid_base, queries)
             lexical_retriever = KnowledgeBase(settings, None).retriever()
             lexical = await run_queries(lexical_retriever, queries)
             components = await component_latencies(hybrid_base, embedder, queries[:50])
+            exact_large = await exact_against_chroma(hybrid_base, embedder, queries)
+            exact_knowledge = await knowledge_folder_comparison(
+                server, Path(temp) / "knowledge-data", queries
+            )
 
         print(f"Retriever opened (lexical index loaded, staleness checked) in {open_seconds:.2f} s")
         hybrid_figures = describe("hybrid", hybrid)
@@ -409,12 +535,14 @@ async def main() -> dict[str, Any]:
             f"Passages taken from the lexical index: the same hits as read from Chroma in "
             f"{len(queries)}/{len(queries)} hybrid searches"
         )
+        print_comparison(f"this index of {documents} documents", exact_large)
+        print_comparison("knowledge/", exact_knowledge)
         if SearchMode.HYBRID.value not in hybrid.mode_seen or len(hybrid.mode_seen) != 1:
             raise RuntimeError(f"hybrid search fell back to {hybrid.mode_seen}")
         return {
             "benchmark": "retrieval",
             "chunks": chunks,
-            "documents": DOCUMENTS,
+            "documents": documents,
             "embed_dim": EMBED_DIM,
             "k": K,
             **build,
@@ -424,10 +552,19 @@ async def main() -> dict[str, Any]:
             "lexical": lexical_figures,
             "hybrid_components": components,
             "grounding_cpu_ms_per_search": grounding_cpu,
+            "exact_against_chroma": exact_large,
+            "exact_against_chroma_knowledge": exact_knowledge,
             "goal_p95_ms_max": GOAL_P95_MS,
             "goal_met": hybrid_figures["goal_met"] and lexical_figures["goal_met"],
         }
 
 
 if __name__ == "__main__":
-    emit(asyncio.run(main()))
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument(
+        "--documents",
+        type=int,
+        default=DOCUMENTS,
+        help=f"documents of {CHUNKS_PER_DOCUMENT} chunks in the index (default {DOCUMENTS})",
+    )
+    emit(asyncio.run(main(parser.parse_args().documents)))

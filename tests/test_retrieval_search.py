@@ -164,6 +164,7 @@ async def test_with_no_ingest_under_way_chroma_is_asked_for_distances_only(
     small: KnowledgeBase, chroma_includes: list[list[str]]
 ) -> None:
     held = _held(small)
+    small.settings = small.settings.model_copy(update={"exact_search_max_passages": 0})
     retriever = small.retriever()
     for query in ASKED:
         result = await retriever.search(query, k=2, collection=Collection.COMPANY)

@@ -18,7 +18,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Iterator, Mapping, Sequence
-from functools import cached_property, partial
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -144,14 +144,14 @@ class KnowledgeBase:
         # Another ingest under way or dead before this one may have written passages the saved
         # index and people lack: bring both in line with the stores then, as after a change.
         behind = before.token is None or before.ingests_under_way > 0
-        wrote = run is not None
-        if report.changed or behind or (wrote and await asyncio.to_thread(self._lexical_is_stale)):
+        # A run that wrote saves a new index (a new token) even when the passages are the same
+        # (vectors given to pending passages, or made again by another model): processes
+        # holding the vectors in memory (dense_index) read them again at a new token.
+        if report.changed or behind or run is not None:
             if run is None:
                 await asyncio.to_thread(record_run)
             assert run is not None
             await asyncio.to_thread(self._publish_all, run)
-        elif run is not None:
-            await asyncio.to_thread(partial(knowledge.publish, ingest=run))
         return report
 
     def _publish_all(self, run: str) -> None:
@@ -228,7 +228,9 @@ class KnowledgeBase:
         try:
             check = self.database.knowledge.lexical_check()
             if self._loaded is not None and self._loaded[0] == check.token:
-                return CurrentIndex(self._loaded[1], matches_store=not check.ingest_under_way)
+                return CurrentIndex(
+                    self._loaded[1], matches_store=not check.ingest_under_way, token=check.token
+                )
             saved = self.database.knowledge.lexical_index()
         except TerrainError as error:
             if self._loaded is None:
@@ -241,13 +243,20 @@ class KnowledgeBase:
         self._loaded = (saved.token, index)
         # Saved after the check, or before it: the check's word on ingests holds for its token.
         return CurrentIndex(
-            index, matches_store=saved.token == check.token and not check.ingest_under_way
+            index,
+            matches_store=saved.token == check.token and not check.ingest_under_way,
+            token=saved.token,
         )
 
     def retriever(self) -> Retriever:
         """A retriever that searches the newest lexical index saved, whoever saved it."""
         self.lexical_index()
-        return Retriever(lambda: self.store, self.current_index, self.embedder)
+        return Retriever(
+            lambda: self.store,
+            self.current_index,
+            self.embedder,
+            exact_max_passages=self.settings.exact_search_max_passages,
+        )
 
     def _lexical_is_stale(self) -> bool:
         """No index saved, or an ingest under way (or dead) and the saved index's passages

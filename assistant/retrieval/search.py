@@ -27,6 +27,7 @@ from pydantic import BaseModel
 
 from assistant.errors import TerrainError
 from assistant.llm import Embedder, ModelError
+from assistant.retrieval.dense_index import DenseIndex
 from assistant.retrieval.lexical import LexicalIndex
 from assistant.retrieval.records import ChunkRecord, Collection
 from assistant.retrieval.vector_store import (
@@ -89,10 +90,13 @@ class SearchResult(BaseModel):
 class CurrentIndex:
     """The lexical index to search, and whether it holds the vector store's passages as the
     store does (saved by the last ingest, none under way since): dense hits then take their
-    text and metadata from it rather than from Chroma."""
+    text and metadata from it rather than from Chroma (or, for a small knowledge base, the
+    nearest passages are computed in memory: :mod:`assistant.retrieval.dense_index`).
+    ``token``: the saved index's, new at each ingest that wrote to the stores."""
 
     index: LexicalIndex
     matches_store: bool = False
+    token: str | None = None
 
 
 class Retriever:
@@ -101,16 +105,21 @@ class Retriever:
         open_store: Callable[[], VectorStore] | None,
         lexical: LexicalIndex | Callable[[], CurrentIndex],
         embedder: Embedder | None,
+        *,
+        exact_max_passages: int = 0,
     ) -> None:
         """``open_store`` gives the vector store, called at the first dense search (None:
         lexical search only). ``lexical`` is the lexical index, or what gives the current one
-        before each search (another process may have saved a newer one)."""
+        before each search (another process may have saved a newer one).
+        ``exact_max_passages``: the most passages whose nearest are computed in memory rather
+        than asked of Chroma, when the index is known to be the store's (0: always Chroma)."""
         self._open_store = open_store
         self._store: VectorStore | None = None
         self._space: EmbeddingSpace | None = None
         self._opening = threading.Lock()
         self._lexical = lexical
         self._embedder = embedder
+        self._exact = DenseIndex(exact_max_passages)
         self._warning: str | None = None if embedder else "no embedding model: lexical search only"
 
     async def search(
@@ -180,6 +189,18 @@ class Retriever:
         if space is not None and len(vector) != space.dimensions:
             self._lexical_only(EmbeddingSpaceMismatchError(space, self._embedder.name, len(vector)))
             return None
+        if current.matches_store and current.token is not None:
+            exact = self._exact.nearest(
+                store,
+                current.token,
+                current.index.by_id,
+                vector,
+                depth,
+                collection=collection,
+                wanted=wanted,
+            )
+            if exact is not None:
+                return exact
         return store.nearest(
             vector,
             depth,

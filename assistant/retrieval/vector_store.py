@@ -20,6 +20,9 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+import numpy.typing as npt
+
 from assistant.errors import TerrainError
 from assistant.retrieval.records import ChunkRecord, Collection
 
@@ -167,6 +170,22 @@ class VectorStore:
                 if len(page["ids"]) < _PAGE:
                     break
                 offset += _PAGE
+
+    def vectors(
+        self, collection: Collection
+    ) -> Iterator[tuple[list[str], npt.NDArray[np.float32]]]:
+        """The ids and vectors of ``collection``, in pages (a vector per row)."""
+        chroma = self._collections[collection]
+        offset = 0
+        while True:
+            page = chroma.get(include=["embeddings"], limit=_PAGE, offset=offset)
+            embeddings = page["embeddings"]
+            if embeddings is None or not len(page["ids"]):
+                embeddings = np.zeros((0, 0), dtype=np.float32)
+            yield page["ids"], np.asarray(embeddings, dtype=np.float32)
+            if len(page["ids"]) < _PAGE:
+                return
+            offset += _PAGE
 
     def nearest(
         self,
