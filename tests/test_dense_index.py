@@ -317,6 +317,15 @@ async def test_past_the_cap_chroma_is_asked(
     assert dense_asked == ["memory", "chroma"]
 
 
+async def test_a_retriever_for_one_search_asks_chroma(
+    settings: Settings, folder: Path, dense_asked: list[str]
+) -> None:
+    """A command's single search (``terrain ask``) does not read every vector first."""
+    reader = KnowledgeBase(settings, embedder_for(settings)).retriever(many_searches=False)
+    await reader.search(ASKED, k=2)
+    assert dense_asked == ["chroma"]
+
+
 async def test_during_an_ingest_chroma_is_asked(
     settings: Settings, folder: Path, dense_asked: list[str]
 ) -> None:

@@ -152,7 +152,9 @@ def ask(
     config = settings()
     base = KnowledgeBase(config, embedder_for(config))
     try:
-        result = asyncio.run(base.retriever().search(question, k=k, collection=collection))
+        result = asyncio.run(
+            base.retriever(many_searches=False).search(question, k=k, collection=collection)
+        )
         waiting = base.without_vectors()
     except TerrainError as error:
         fail(error)

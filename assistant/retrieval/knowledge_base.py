@@ -248,14 +248,17 @@ class KnowledgeBase:
             token=saved.token,
         )
 
-    def retriever(self) -> Retriever:
-        """A retriever that searches the newest lexical index saved, whoever saved it."""
+    def retriever(self, *, many_searches: bool = True) -> Retriever:
+        """A retriever that searches the newest lexical index saved, whoever saved it.
+
+        ``many_searches=False`` for one search (a command): reading every vector into memory
+        for the exact search would cost more than the one Chroma query it saves."""
         self.lexical_index()
         return Retriever(
             lambda: self.store,
             self.current_index,
             self.embedder,
-            exact_max_passages=self.settings.exact_search_max_passages,
+            exact_max_passages=self.settings.exact_search_max_passages if many_searches else 0,
         )
 
     def _lexical_is_stale(self) -> bool:
