@@ -294,7 +294,11 @@ class OpenAIChatModel(ChatModel):
         return self._chats[loop]
 
     async def request(
-        self, messages: Sequence[ChatMessage], *, json_schema: JsonSchema | None = None
+        self,
+        messages: Sequence[ChatMessage],
+        *,
+        json_schema: JsonSchema | None = None,
+        brief: bool = False,
     ) -> ModelResponse:
         from langchain_core.messages import AIMessage
 
