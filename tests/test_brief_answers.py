@@ -2,12 +2,13 @@
 object to read, not a line per token), everything else still streams; a brief answer slower than
 the request timeout is a timeout, and a server's errors are the same typed errors as streamed.
 
-Against the fake Ollama server here; the OpenAI-compatible adapter's whole path is in
-tests/test_openai_compatible.py."""
+Against the fake Ollama server, then the fake OpenAI-compatible one."""
 
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from pydantic import BaseModel
@@ -16,6 +17,7 @@ from assistant.config import Settings
 from assistant.interview.classifier import SafetyCategory, SafetyClassifier
 from assistant.llm import (
     ChatMessage,
+    ModelNoContentError,
     ModelNotFoundError,
     ModelResponseError,
     ModelTimeoutError,
@@ -23,8 +25,9 @@ from assistant.llm import (
     request_structured,
 )
 from assistant.llm.testing import ScriptedChatModel
-from tests.conftest import SettingsFactory
+from tests.conftest import CHAT_MODEL, EMBED_MODEL, SettingsFactory
 from tests.ollama_server import Fault, OllamaTestServer, Reply, split_tokens
+from tests.openai_server import OpenAITestServer
 
 QUESTION = [ChatMessage.system("Tu es un facilitateur."), ChatMessage.user("Bonjour")]
 VERDICT = '{"category": "distress", "confidence": 0.8, "language": null}'
@@ -133,4 +136,93 @@ async def test_a_brief_request_maps_the_servers_errors_to_the_typed_errors(
         await model.request(QUESTION, brief=True)
     ollama_server.models.add(settings.chat_model)
     ollama_server.queue(VERDICT)
+    assert (await model.request(QUESTION, brief=True)).text == VERDICT
+
+
+# --------------------------------------------------------------------------------------------
+# The OpenAI-compatible adapter: brief through ChatOpenAI in one piece, the rest streamed
+# --------------------------------------------------------------------------------------------
+
+KEY = "sk-test-brief"
+
+
+@pytest.fixture
+def openai_server() -> Iterator[OpenAITestServer]:
+    with OpenAITestServer(models=(CHAT_MODEL, EMBED_MODEL), api_key=KEY) as running:
+        yield running
+
+
+def openai_settings(
+    make_settings: SettingsFactory, server: OpenAITestServer, **more: Any
+) -> Settings:
+    return make_settings(
+        model_provider="openai", openai_base_url=server.base_url, openai_api_key=KEY, **more
+    )
+
+
+async def test_openai_a_brief_request_is_asked_whole_and_the_others_stream_with_their_usage(
+    make_settings: SettingsFactory, openai_server: OpenAITestServer
+) -> None:
+    model = chat_model_for(openai_settings(make_settings, openai_server))
+    openai_server.queue(VERDICT, VERDICT)
+    brief = await model.request(QUESTION, json_schema={"title": "Verdict"}, brief=True)
+    joined = await model.request(QUESTION, json_schema={"title": "Verdict"})
+    assert brief.text == joined.text == VERDICT
+    whole, streamed = (request.body for request in openai_server.chat_requests())
+    assert whole["stream"] is False
+    assert streamed["stream"] is True
+    assert streamed["stream_options"] == {"include_usage": True}
+    assert whole["response_format"] == streamed["response_format"]
+    assert (brief.prompt_tokens, brief.completion_tokens) == (
+        joined.prompt_tokens,
+        joined.completion_tokens,
+    )
+    assert brief.completion_tokens == len(split_tokens(VERDICT))
+
+
+async def test_openai_a_brief_answer_slower_than_the_timeout_is_a_timeout_a_long_one_streams(
+    make_settings: SettingsFactory, openai_server: OpenAITestServer
+) -> None:
+    settings = openai_settings(make_settings, openai_server, request_timeout=1.0)
+    answer = " ".join(["Pouvez-vous me dire ce qui s'est passé ?"] * 2)  # 20 pieces
+    openai_server.tokens_per_second = 10.0  # about 2 s in all
+    openai_server.queue(answer, answer)
+    model = chat_model_for(settings)
+    with pytest.raises(ModelTimeoutError, match="within 1 s"):
+        await model.request(QUESTION, brief=True)
+    started = time.monotonic()
+    assert (await model.request(QUESTION)).text == answer
+    assert time.monotonic() - started > 1.0  # longer than the timeout, in pieces
+
+
+async def test_openai_a_model_silent_past_the_timeout_while_streaming_is_a_timeout(
+    make_settings: SettingsFactory, openai_server: OpenAITestServer
+) -> None:
+    settings = openai_settings(make_settings, openai_server, request_timeout=0.5)
+    openai_server.time_to_first_token = 3.0
+    with pytest.raises(ModelTimeoutError):
+        await chat_model_for(settings).request(QUESTION)
+
+
+async def test_openai_a_brief_or_joined_request_maps_the_servers_errors_to_the_typed_errors(
+    make_settings: SettingsFactory, openai_server: OpenAITestServer
+) -> None:
+    model = chat_model_for(openai_settings(make_settings, openai_server))
+    for brief in (True, False):
+        openai_server.fail_next(Fault.HTTP_500)
+        with pytest.raises(ModelResponseError, match="HTTP 500"):
+            await model.request(QUESTION, brief=brief)
+        openai_server.queue(Reply(content=VERDICT, fault=Fault.MALFORMED_JSON))
+        with pytest.raises(ModelResponseError, match="could not be read"):
+            await model.request(QUESTION, brief=brief)
+        openai_server.fail_next(Fault.MODEL_NOT_FOUND)
+        with pytest.raises(ModelNotFoundError, match="served-model-name"):
+            await model.request(QUESTION, brief=brief)
+        openai_server.queue(Reply(content="", reasoning="Je réfléchis."))
+        with pytest.raises(ModelNoContentError):
+            await model.request(QUESTION, brief=brief)
+    openai_server.queue(Reply(content=VERDICT, fault=Fault.DROP_MID_STREAM))
+    with pytest.raises(ModelResponseError):
+        await model.request(QUESTION)
+    openai_server.queue(VERDICT)
     assert (await model.request(QUESTION, brief=True)).text == VERDICT
