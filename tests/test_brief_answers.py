@@ -226,3 +226,14 @@ async def test_openai_a_brief_or_joined_request_maps_the_servers_errors_to_the_t
         await model.request(QUESTION)
     openai_server.queue(VERDICT)
     assert (await model.request(QUESTION, brief=True)).text == VERDICT
+
+
+async def test_a_verdict_that_does_not_come_in_time_leaves_the_cue_words_to_decide(
+    make_settings: SettingsFactory, ollama_server: OllamaTestServer
+) -> None:
+    """docs/model-servers.md: the verdict, asked whole, must come within the request timeout;
+    when it does not, the classifier gives up (None) rather than holding the reply."""
+    settings = make_settings(ollama_host=ollama_server.url, request_timeout=0.5)
+    ollama_server.time_to_first_token = 3.0
+    assert await SafetyClassifier(chat_model_for(settings)).classify("Bonjour.", "fr") is None
+    assert ollama_server.chat_requests()[-1].body["stream"] is False
