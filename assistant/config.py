@@ -87,7 +87,8 @@ class Settings(BaseSettings):
         default=180.0,
         description="Seconds to wait for the model server's next piece of an answer (the first, "
         "then each next one) before the call fails: a long answer that keeps coming is not cut "
-        "off.",
+        "off. The safety classifier's verdict, a few tokens asked in one piece, must come whole "
+        "within it.",
     )
     max_retries: int = Field(
         default=2, ge=0, le=10, description="Retries after a failed connection to Ollama."

@@ -85,11 +85,15 @@ class TimedModel(ChatModel):
         return self.inner.name
 
     async def request(
-        self, messages: Sequence[ChatMessage], *, json_schema: JsonSchema | None = None
+        self,
+        messages: Sequence[ChatMessage],
+        *,
+        json_schema: JsonSchema | None = None,
+        brief: bool = False,
     ) -> ModelResponse:
         started = time.perf_counter()
         try:
-            return await self.inner.request(messages, json_schema=json_schema)
+            return await self.inner.request(messages, json_schema=json_schema, brief=brief)
         finally:
             self.watch.waiting += time.perf_counter() - started
 

@@ -4,12 +4,15 @@ and per structured request.
 Each fake server (tests/ollama_server.py, tests/openai_server.py) runs in a process of its own,
 so that the CPU this process spends (time.process_time) is the adapter's alone: building the
 request, reading the answer, the client libraries. The reply is the fake's default question
-(15 pieces). Figures: milliseconds of CPU per streamed reply and per whole answer asked with a
-JSON schema, and the wall time per streamed reply, for each adapter.
+(15 pieces). Figures: milliseconds of CPU per streamed reply, and the wall time per streamed
+reply; and per structured request, the fake's safety verdict (23 pieces, the same answer each
+time) streamed and joined as an extraction is, and asked whole (``brief``) as the safety
+classifier asks it; for each adapter.
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import socket
 import subprocess
@@ -26,7 +29,8 @@ from assistant.llm import ChatMessage, chat_model_for
 ROOT = Path(__file__).resolve().parents[1]
 ROUNDS = 200
 MESSAGES = [ChatMessage.system("Tu mènes un entretien."), ChatMessage.user("Bonjour")]
-SCHEMA = {"type": "object", "title": "Answer"}
+# The fake servers answer this schema with their ordinary safety verdict.
+SCHEMA = {"type": "object", "title": "SafetyVerdict"}
 
 
 def _free_port() -> int:
@@ -35,9 +39,10 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def _serve(module: str, port: int) -> subprocess.Popen[bytes]:
+def _serve(module: str, port: int, tps: float | None) -> subprocess.Popen[bytes]:
+    pace = ["--tps", str(tps)] if tps else []
     process = subprocess.Popen(
-        [sys.executable, "-m", module, "--port", str(port), "--quiet"],
+        [sys.executable, "-m", module, "--port", str(port), "--quiet", *pace],
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
     )
@@ -57,27 +62,40 @@ async def _measure(settings: Settings) -> dict[str, float]:
     # Warm: the libraries' imports and the first connection are not a reply's cost.
     _ = [piece async for piece in model.stream(MESSAGES)]
     await model.request(MESSAGES, json_schema=SCHEMA)
+    await model.request(MESSAGES, json_schema=SCHEMA, brief=True)
     cpu, wall = time.process_time(), time.perf_counter()
     for _ in range(ROUNDS):
         _ = [piece async for piece in model.stream(MESSAGES)]
     streamed_cpu, streamed_wall = time.process_time() - cpu, time.perf_counter() - wall
-    cpu = time.process_time()
-    for _ in range(ROUNDS):
-        await model.request(MESSAGES, json_schema=SCHEMA)
-    structured_cpu = time.process_time() - cpu
+    structured: dict[bool, float] = {}
+    for brief in (False, True):
+        cpu = time.process_time()
+        for _ in range(ROUNDS):
+            await model.request(MESSAGES, json_schema=SCHEMA, brief=brief)
+        structured[brief] = time.process_time() - cpu
     return {
         "stream_cpu_ms_per_reply": round(1000 * streamed_cpu / ROUNDS, 2),
         "stream_wall_ms_per_reply": round(1000 * streamed_wall / ROUNDS, 2),
-        "structured_cpu_ms_per_request": round(1000 * structured_cpu / ROUNDS, 2),
+        "structured_streamed_cpu_ms_per_request": round(1000 * structured[False] / ROUNDS, 2),
+        "structured_whole_cpu_ms_per_request": round(1000 * structured[True] / ROUNDS, 2),
     }
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--tps",
+        type=float,
+        default=None,
+        help="the fake servers' tokens per second (default: unpaced, all pieces at once); "
+        "paced, each piece arrives on its own, as from a model",
+    )
+    tps = parser.parse_args().tps
     quiet()
     ollama_port, openai_port = _free_port(), _free_port()
     servers = [
-        _serve("tests.ollama_server", ollama_port),
-        _serve("tests.openai_server", openai_port),
+        _serve("tests.ollama_server", ollama_port, tps),
+        _serve("tests.openai_server", openai_port, tps),
     ]
     try:
         with tempfile.TemporaryDirectory() as folder:
@@ -90,6 +108,7 @@ def main() -> None:
             )
             figures = {
                 "rounds": ROUNDS,
+                "tokens_per_second": tps,
                 "ollama": asyncio.run(_measure(ollama)),
                 "openai": asyncio.run(_measure(openai)),
             }

@@ -1,7 +1,8 @@
 """A fake Ollama server for tests: the part of Ollama's HTTP API that Terrain calls.
 
-Terrain's adapter (:mod:`assistant.llm.ollama`) streams chats (``/api/chat``, even a whole
-answer), embeds (``/api/embed``), and ``terrain doctor`` reads the version (``/api/version``)
+Terrain's adapter (:mod:`assistant.llm.ollama`) streams chats (``/api/chat``; a brief answer,
+the safety classifier's verdict, is asked whole with ``"stream": false`` and served as one JSON
+object), embeds (``/api/embed``), and ``terrain doctor`` reads the version (``/api/version``)
 and the pulled models (``/api/tags``). The official clients (``ollama``, langchain-ollama's
 ``ChatOllama``) work against this server unchanged too (tests/test_ollama_server.py checks it);
 any other endpoint is a 404.
@@ -582,14 +583,10 @@ class _Handler(BaseHTTPRequestHandler):
         if not model:
             self._send_error(HTTPStatus.BAD_REQUEST, "model is required")
             return
-        if body.get("stream") is False:
-            # Terrain always streams (ChatOllama too): a whole answer is not served here.
-            self._send_error(HTTPStatus.BAD_REQUEST, "this fake Ollama only streams chats")
-            return
         verdict = self.owner._safety_reply(body)
         if verdict is not None:
             if self.owner.has_model(model):
-                self._stream_completion(_Completion(body, verdict, started_ns=started))
+                self._complete(_Completion(body, verdict, started_ns=started))
             else:
                 self._model_not_found(model)
             return
@@ -602,12 +599,39 @@ class _Handler(BaseHTTPRequestHandler):
         reply = self.owner._next_reply(body)
         if fault is not None:
             reply = replace(reply, fault=fault)
-        self._stream_completion(_Completion(body, reply, started_ns=started))
+        self._complete(_Completion(body, reply, started_ns=started))
 
-    def _stream_completion(self, completion: _Completion) -> None:
+    def _complete(self, completion: _Completion) -> None:
         fault = completion.reply.fault
         if fault is not None and self._refuse(fault, completion.model):
             return
+        # As Ollama: streamed unless the request says "stream": false.
+        if completion.body.get("stream", True) is False:
+            self._answer_whole(completion)
+        else:
+            self._stream_completion(completion)
+
+    def _answer_whole(self, completion: _Completion) -> None:
+        """One JSON object, once the whole answer is generated: the server spends the same
+        time as when streaming it (time to first token, then each token), silent meanwhile."""
+        owner = self.owner
+        owner.pause(owner.time_to_first_token)
+        first_at = owner.clock()
+        tps = owner.tokens_per_second
+        pieces = completion.pieces()
+        if tps and len(pieces) > 1:
+            owner.pause(first_at + (len(pieces) - 1) / tps - owner.clock())
+        fault = completion.reply.fault
+        if fault is Fault.DROP_MID_STREAM:
+            self._drop()
+        if fault is Fault.MALFORMED_JSON:
+            truncated = f'{{"model": "{completion.model}", "message": {{"role": "assis'
+            self._send_bytes(HTTPStatus.OK, truncated.encode(), "application/json; charset=utf-8")
+            return
+        self._send_json(completion.whole(time.perf_counter_ns()))
+
+    def _stream_completion(self, completion: _Completion) -> None:
+        fault = completion.reply.fault
         pieces = completion.pieces()
         if fault is Fault.DROP_MID_STREAM:
             pieces = pieces[: len(pieces) // 2]
@@ -677,7 +701,7 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 class _Completion:
-    """Builds Ollama's streamed JSON lines for one chat answer."""
+    """Builds Ollama's streamed JSON lines for one chat answer, or its one whole object."""
 
     def __init__(self, body: dict[str, Any], reply: Reply, *, started_ns: int) -> None:
         self.body = body
@@ -697,6 +721,12 @@ class _Completion:
 
     def final_chunk(self, now_ns: int) -> dict[str, Any]:
         message = {"role": "assistant", "content": ""}
+        return {**self._head(), "message": message, **self._stats(now_ns)}
+
+    def whole(self, now_ns: int) -> dict[str, Any]:
+        """The answer to a request with ``"stream": false``: the last line's fields, with the
+        whole text."""
+        message = {"role": "assistant", "content": self.reply.content}
         return {**self._head(), "message": message, **self._stats(now_ns)}
 
     def _stats(self, now_ns: int) -> dict[str, Any]:

@@ -1,10 +1,12 @@
 """A fake OpenAI-compatible model server (vLLM, llama-server) for tests: the part of the API
 that Terrain calls.
 
-``/v1/chat/completions`` whole or streamed (server-sent events), with ``response_format``
-``json_schema``; ``/v1/embeddings`` (floats or base64); ``/v1/models`` for ``terrain doctor``.
-Errors have vLLM's shape (``{"error": {"message", "type", "code"}}``; an unknown model is a
-404 saying "The model `x` does not exist."). With ``api_key`` set, a request without
+``/v1/chat/completions`` whole (after the time the answer takes to generate, as a real server)
+or streamed (server-sent events; the usage in a last event when ``stream_options.include_usage``
+asks for it), with ``response_format`` ``json_schema``; ``/v1/embeddings`` (floats or
+base64); ``/v1/models`` for ``terrain doctor``. Errors have vLLM's shape (``{"error":
+{"message", "type", "code"}}``; an unknown model is a 404 saying "The model `x` does not
+exist."). With ``api_key`` set, a request without
 ``Authorization: Bearer <key>`` is a 401, as with ``vllm serve --api-key``.
 
 The scripting is the fake Ollama's (:class:`~tests.ollama_server.OllamaTestServer`, which this
@@ -164,6 +166,14 @@ class _OpenAIHandler(_Handler):
             self._whole(body, reply)
 
     def _whole(self, body: dict[str, Any], reply: Reply) -> None:
+        # Silent while the whole answer is generated, as a real server: the time to the first
+        # token, then each next one (the reasoning's and the answer's).
+        owner = self.owner
+        owner.pause(owner.time_to_first_token)
+        first_at = owner.clock()
+        tokens = len(split_tokens(reply.reasoning)) + len(split_tokens(reply.content))
+        if owner.tokens_per_second and tokens > 1:
+            owner.pause(first_at + (tokens - 1) / owner.tokens_per_second - owner.clock())
         if reply.fault is Fault.DROP_MID_STREAM:
             self._drop()
         if reply.fault is Fault.MALFORMED_JSON:
@@ -212,6 +222,8 @@ class _OpenAIHandler(_Handler):
             self._end_stream()
             return
         self._event({**head, "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]})
+        if (body.get("stream_options") or {}).get("include_usage"):
+            self._event({**head, "choices": [], "usage": _usage(body, reply)})
         self._write_chunk(b"data: [DONE]\n\n")
         self._end_stream()
 

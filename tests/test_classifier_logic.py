@@ -155,13 +155,17 @@ class ClassifierAfterTheQuestion(ScriptedChatModel):
         return sum(1 for request in self.requests if request.json_schema is None)
 
     async def request(
-        self, messages: Sequence[ChatMessage], *, json_schema: JsonSchema | None = None
+        self,
+        messages: Sequence[ChatMessage],
+        *,
+        json_schema: JsonSchema | None = None,
+        brief: bool = False,
     ) -> ModelResponse:
         if json_schema is not None and "category" in json_schema.get("properties", {}):
             await asyncio.wait_for(self.asked.wait(), timeout=10)
         elif json_schema is None:
             self.asked.set()
-        return await super().request(messages, json_schema=json_schema)
+        return await super().request(messages, json_schema=json_schema, brief=brief)
 
     async def stream(self, messages: Sequence[ChatMessage]) -> AsyncIterator[str]:
         self.asked.set()  # the interviewer's question, asked (its reply is read whole)

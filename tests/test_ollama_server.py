@@ -1,5 +1,6 @@
 """The fake Ollama server, driven by the real ``ollama`` and ``langchain_ollama`` clients, on
-the endpoints Terrain calls: streamed chats, embeddings, the version and the model list."""
+the endpoints Terrain calls: chats streamed and whole, embeddings, the version and the model
+list."""
 
 from __future__ import annotations
 
@@ -87,12 +88,45 @@ def test_scripted_replies_are_consumed_in_order_then_the_default_question(
     assert [chat(client) for _ in range(3)] == ["Premier.", "Deuxième.", DEFAULT_QUESTION]
 
 
-def test_a_whole_answer_is_refused_since_terrain_always_streams(
+def test_a_whole_answer_is_one_object_as_ollama_sends_it(
     server: OllamaTestServer, client: ollama.Client
 ) -> None:
-    with pytest.raises(ollama.ResponseError, match="only streams") as caught:
-        client.chat(model=CHAT, messages=HELLO)
-    assert caught.value.status_code == 400
+    server.queue(ANSWER)
+    whole = client.chat(model=CHAT, messages=HELLO, format={"type": "object"}, stream=False)
+    assert isinstance(whole, ollama.ChatResponse)
+    assert (whole.message.role, whole.message.content) == ("assistant", ANSWER)
+    assert (whole.done, whole.done_reason) == (True, "stop")
+    assert whole.eval_count == len(split_tokens(ANSWER))
+    assert whole.prompt_eval_count == 5  # words in the messages
+    assert whole.total_duration is not None
+    assert server.chat_requests()[-1].body["stream"] is False
+
+
+async def test_the_async_client_reads_a_whole_answer(server: OllamaTestServer) -> None:
+    server.queue(ANSWER)
+    whole = await ollama.AsyncClient(host=server.url).chat(model=CHAT, messages=HELLO, stream=False)
+    assert whole.message.content == ANSWER
+
+
+def test_a_whole_answer_fails_as_ollama_does(
+    server: OllamaTestServer, client: ollama.Client
+) -> None:
+    server.fail_next(Fault.HTTP_500)
+    with pytest.raises(ollama.ResponseError) as failed:
+        client.chat(model=CHAT, messages=HELLO, stream=False)
+    assert failed.value.status_code == 500
+    server.models.discard(CHAT)
+    with pytest.raises(ollama.ResponseError, match="not found") as missing:
+        client.chat(model=CHAT, messages=HELLO, stream=False)
+    assert missing.value.status_code == 404
+    server.models.add(CHAT)
+    server.fail_next(Fault.MALFORMED_JSON)
+    with pytest.raises(json.JSONDecodeError):
+        client.chat(model=CHAT, messages=HELLO, stream=False)
+    server.fail_next(Fault.DROP_MID_STREAM)
+    with pytest.raises(httpx.RemoteProtocolError):
+        client.chat(model=CHAT, messages=HELLO, stream=False)
+    assert_recovers(server, client)
 
 
 def test_embed_is_deterministic_normalised_and_semantic(
@@ -332,6 +366,20 @@ def test_the_stream_is_paced_like_a_model(server: OllamaTestServer, client: olla
     first, *between = fake.pauses
     assert first == 0.3
     assert between == pytest.approx([1 / 40] * (len(split_tokens(ANSWER)) - 1))
+
+
+def test_a_whole_answer_waits_the_time_it_takes_to_generate(
+    server: OllamaTestServer, client: ollama.Client
+) -> None:
+    """A real server spends the same time generating an answer it sends whole: the time to the
+    first token, then each next one, silent meanwhile."""
+    fake = _FakeTime()
+    server.clock, server.pause = fake.clock, fake.pause
+    server.time_to_first_token = 0.3
+    server.tokens_per_second = 40
+    server.queue(ANSWER)
+    assert client.chat(model=CHAT, messages=HELLO, stream=False).message.content == ANSWER
+    assert fake.pauses == pytest.approx([0.3, (len(split_tokens(ANSWER)) - 1) / 40])
 
 
 def test_responders_and_recorded_requests(server: OllamaTestServer, client: ollama.Client) -> None:

@@ -1,4 +1,5 @@
-"""The fake OpenAI-compatible server speaks the protocol as vLLM does, over plain HTTP."""
+"""The fake OpenAI-compatible server speaks the protocol as vLLM does, over plain HTTP and to
+the real ``openai`` client."""
 
 from __future__ import annotations
 
@@ -6,8 +7,10 @@ import base64
 import json
 import struct
 from collections.abc import Iterator
+from typing import Any
 
 import httpx
+import openai
 import pytest
 
 from assistant.llm.testing import word_vector
@@ -94,3 +97,42 @@ def test_embeddings_as_floats_or_base64_and_faults(server: OpenAITestServer) -> 
     assert "does not exist" in missing.json()["error"]["message"]
     server.fail_next(Fault.HTTP_500)
     assert post(server, "/embeddings", {"model": "embed", "input": "un"}).status_code == 500
+
+
+def test_the_openai_client_reads_a_whole_answer_and_a_streams_usage_at_its_end(
+    server: OpenAITestServer,
+) -> None:
+    """The real ``openai`` client: a non-streamed completion, typed; a stream that asks for its
+    usage gets it in a last event with no choices, as vLLM sends it."""
+    client = openai.OpenAI(base_url=server.base_url, api_key=KEY, max_retries=0)
+    server.queue("Bonjour à vous", "Bonjour à vous")
+    messages: Any = [{"role": "user", "content": "Salut toi"}]
+    whole = client.chat.completions.create(model="chat", messages=messages)
+    assert whole.choices[0].message.content == "Bonjour à vous"
+    assert whole.choices[0].finish_reason == "stop"
+    assert whole.usage is not None
+    assert (whole.usage.prompt_tokens, whole.usage.completion_tokens) == (2, 3)
+    chunks = list(
+        client.chat.completions.create(
+            model="chat", messages=messages, stream=True, stream_options={"include_usage": True}
+        )
+    )
+    assert "".join(c.choices[0].delta.content or "" for c in chunks if c.choices) == (
+        "Bonjour à vous"
+    )
+    assert chunks[-1].choices == []
+    assert chunks[-1].usage is not None
+    assert chunks[-1].usage.completion_tokens == 3
+    assert all(chunk.usage is None for chunk in chunks[:-1])
+
+
+def test_a_whole_answer_waits_the_time_it_takes_to_generate(server: OpenAITestServer) -> None:
+    pauses: list[float] = []
+    server.pause = pauses.append
+    server.time_to_first_token = 0.3
+    server.tokens_per_second = 40
+    server.queue("Bonjour à vous")
+    answer = post(server, "/chat/completions", {"model": "chat", "messages": [], "stream": False})
+    assert answer.json()["choices"][0]["message"]["content"] == "Bonjour à vous"
+    assert pauses[0] == 0.3
+    assert pauses[1] == pytest.approx(2 / 40, abs=0.01)  # 3 tokens: 2 gaps after the first

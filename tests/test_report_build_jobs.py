@@ -92,7 +92,11 @@ class _HeldAtSecondCall(ChatModel):
         return "held-report-model"
 
     async def request(
-        self, messages: Sequence[ChatMessage], *, json_schema: JsonSchema | None = None
+        self,
+        messages: Sequence[ChatMessage],
+        *,
+        json_schema: JsonSchema | None = None,
+        brief: bool = False,
     ) -> ModelResponse:
         self.calls += 1
         if self.calls == 2:
@@ -248,7 +252,11 @@ class _Stalled(ChatModel):
         return "stalled"
 
     async def request(
-        self, messages: Sequence[ChatMessage], *, json_schema: JsonSchema | None = None
+        self,
+        messages: Sequence[ChatMessage],
+        *,
+        json_schema: JsonSchema | None = None,
+        brief: bool = False,
     ) -> ModelResponse:
         self.asked.set()
         await asyncio.Event().wait()

@@ -66,8 +66,13 @@ class CachedChatModel(ChatModel):
         return self._folder / key[:2] / f"{key}.json"
 
     async def request(
-        self, messages: Sequence[ChatMessage], *, json_schema: JsonSchema | None = None
+        self,
+        messages: Sequence[ChatMessage],
+        *,
+        json_schema: JsonSchema | None = None,
+        brief: bool = False,
     ) -> ModelResponse:
+        # ``brief`` changes how the answer travels, not what it is: it is not part of the key.
         key = cache_key(self.name, messages, json_schema, self._parameters)
         path = self._path(key)
         if self._mode == CacheMode.REPLAY:
@@ -75,7 +80,7 @@ class CachedChatModel(ChatModel):
                 return ModelResponse.model_validate_json(path.read_bytes())
             except FileNotFoundError:
                 raise CacheMissError(self.name, key) from None
-        response = await self._inner.request(messages, json_schema=json_schema)
+        response = await self._inner.request(messages, json_schema=json_schema, brief=brief)
         path.parent.mkdir(parents=True, exist_ok=True)
         partial = path.with_suffix(".tmp")
         partial.write_text(response.model_dump_json(indent=1), encoding="utf-8")

@@ -34,10 +34,14 @@ class RecordingChatModel(ChatModel):
         return self._inner.name
 
     async def request(
-        self, messages: Sequence[ChatMessage], *, json_schema: JsonSchema | None = None
+        self,
+        messages: Sequence[ChatMessage],
+        *,
+        json_schema: JsonSchema | None = None,
+        brief: bool = False,
     ) -> ModelResponse:
         started = time.perf_counter()
-        response = await self._inner.request(messages, json_schema=json_schema)
+        response = await self._inner.request(messages, json_schema=json_schema, brief=brief)
         self.calls.append(
             Call(
                 text=response.text,

@@ -1,8 +1,9 @@
 """The Ollama adapter: Ollama's own HTTP API, spoken with aiohttp.
 
-Terrain uses four endpoints: ``/api/chat`` (answers, always streamed: a structured answer sends
-its JSON schema as ``format`` and is joined here), ``/api/embed``, ``/api/version`` and
-``/api/tags`` (``terrain doctor``). Each answer arrives as lines of JSON, one per piece.
+Terrain uses four endpoints: ``/api/chat`` (answers, streamed, a structured one joined here
+with its JSON schema sent as ``format``; a brief answer, such as the safety classifier's
+verdict, asked whole), ``/api/embed``, ``/api/version`` and ``/api/tags`` (``terrain doctor``).
+A streamed answer arrives as lines of JSON, one per piece; a whole one as one JSON object.
 
 Why aiohttp rather than the ``ollama`` client, which sits on httpx: the interviewer streams a
 reply, the safety classifier asks for a verdict and retrieval embeds the query at every employee
@@ -203,7 +204,8 @@ async def _check_status(response: aiohttp.ClientResponse) -> None:
 
 
 def _piece(line: bytes) -> dict[str, Any]:
-    """One line of a streamed answer, as the server sent it; an error line raises."""
+    """One line of a streamed answer (or a whole answer's one object), as the server sent it;
+    an error object raises."""
     piece = json.loads(line)
     if not isinstance(piece, dict):
         raise ValueError(f"a piece of the answer is not a JSON object: {line[:80]!r}")
@@ -254,12 +256,16 @@ class OllamaChatModel(ChatModel):
         return self._model
 
     def _body(
-        self, messages: Sequence[ChatMessage], json_schema: JsonSchema | None = None
+        self,
+        messages: Sequence[ChatMessage],
+        json_schema: JsonSchema | None = None,
+        *,
+        stream: bool = True,
     ) -> dict[str, Any]:
         body: dict[str, Any] = {
             "model": self._model,
             "messages": _payload(messages),
-            "stream": True,
+            "stream": stream,
             "options": {
                 "temperature": self._provider.temperature,
                 "num_ctx": self._provider.context_window,
@@ -270,14 +276,27 @@ class OllamaChatModel(ChatModel):
         return body
 
     async def request(
-        self, messages: Sequence[ChatMessage], *, json_schema: JsonSchema | None = None
+        self,
+        messages: Sequence[ChatMessage],
+        *,
+        json_schema: JsonSchema | None = None,
+        brief: bool = False,
     ) -> ModelResponse:
         """The whole answer, streamed from Ollama (its timeout then bounds the wait between
-        two pieces, not a long answer's whole time) and joined here."""
+        two pieces, not a long answer's whole time) and joined here; or, ``brief``, asked in
+        one piece: one JSON object to read instead of a line per token, and the timeout
+        bounds the whole answer."""
         started = time.perf_counter()
-        body = self._body(messages, json_schema)
+        body = self._body(messages, json_schema, stream=not brief)
 
-        async def invoke() -> tuple[str, dict[str, Any] | None]:
+        async def ask_whole() -> tuple[str, dict[str, Any] | None]:
+            async with self._provider.post("/api/chat", body) as response:
+                answer = _piece(await response.read())
+            if not answer.get("done"):
+                raise ValueError("the answer is not finished")
+            return _text_of(answer), answer
+
+        async def ask_streamed() -> tuple[str, dict[str, Any] | None]:
             received: list[str] = []
             last: dict[str, Any] | None = None
             async with self._provider.post("/api/chat", body) as response:
@@ -287,7 +306,7 @@ class OllamaChatModel(ChatModel):
                     last = piece
             return "".join(received), last
 
-        text, last = await self._provider.call(self._model, invoke)
+        text, last = await self._provider.call(self._model, ask_whole if brief else ask_streamed)
         if last is None:
             raise ModelResponseError("Ollama's answer could not be read: it sent nothing.")
         return ModelResponse(

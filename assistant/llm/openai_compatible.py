@@ -3,15 +3,19 @@
 The only module that imports ``openai`` and ``langchain_openai``. It implements the same port
 as :mod:`assistant.llm.ollama`, the same way:
 
-- whole answers (structured output included) go through LangChain's ``ChatOpenAI`` at the
-  server's ``base_url``; a JSON schema is sent as ``response_format={"type": "json_schema",
-  "json_schema": {"name", "schema", "strict"}}``, the one form vLLM (which removed
-  ``guided_json`` in 0.12), llama-server and SGLang all accept. Validation and the repair retry
-  are :func:`assistant.llm.structured.request_structured`'s, shared with Ollama.
-- streamed answers and ``/v1/models`` use the ``openai`` client directly: LangChain's
-  per-piece machinery would cost more CPU than the reply itself, as with Ollama; and the
-  stream is read as raw server-sent events, not as the client's typed chunks, which cost
-  more again (``benchmarks/model_servers.py``).
+- a brief answer (the safety classifier's verdict) is asked whole, through LangChain's
+  ``ChatOpenAI`` at the server's ``base_url``; a JSON schema is sent as
+  ``response_format={"type": "json_schema", "json_schema": {"name", "schema", "strict"}}``,
+  the one form vLLM (which removed ``guided_json`` in 0.12), llama-server and SGLang all
+  accept. Validation and the repair retry are
+  :func:`assistant.llm.structured.request_structured`'s, shared with Ollama.
+- every other answer (an extraction, the interviewer's reply) is streamed, so that the request
+  timeout bounds the wait for each next piece, and ``/v1/models`` is listed, with the ``openai``
+  client directly: LangChain's per-piece machinery would cost more CPU than the reply itself,
+  as with Ollama; and the stream is read as raw server-sent events
+  (:mod:`assistant.llm.server_sent`), not as the client's typed chunks, which cost more again
+  (``benchmarks/model_servers.py``). A whole answer joined from the stream asks for its usage
+  in the last event (``stream_options.include_usage``).
 - embeddings go through ``OpenAIEmbeddings`` with ``check_embedding_ctx_length=False``, so
   that raw text is sent and tiktoken never downloads an encoding (the machine may be
   air-gapped), and with ``encoding_format="float"``, which every server answers.
@@ -29,7 +33,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import time
 import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
@@ -50,6 +53,7 @@ from assistant.llm.errors import (
 )
 from assistant.llm.port import ChatMessage, ChatModel, Embedder, JsonSchema, ModelResponse, Role
 from assistant.llm.retry import RetryPolicy, embed_in_batches, patience_from, with_retries
+from assistant.llm.server_sent import Reading, chat_events
 
 if TYPE_CHECKING:
     from langchain_core.messages import BaseMessage
@@ -188,6 +192,13 @@ def translate(error: BaseException, *, model: str, provider: OpenAIProvider) -> 
         return error
     if isinstance(error, openai.APITimeoutError) and not _never_connected(error):
         return ModelTimeoutError(model, provider.request_timeout)
+    # While a streamed answer is read, the client's HTTP library (httpx, or httpx2 in openai 3)
+    # raises its own errors, untranslated: known by their class names, whichever library it is.
+    raised = {kind.__name__ for kind in type(error).__mro__}
+    if "TimeoutException" in raised:
+        return ModelTimeoutError(model, provider.request_timeout)
+    if "TransportError" in raised:
+        return ModelResponseError(f"{SERVER}'s answer stopped midway: {error!r}")
     if _never_connected(error):
         return ModelUnavailableError(
             provider.base_url,
@@ -294,7 +305,41 @@ class OpenAIChatModel(ChatModel):
         return self._chats[loop]
 
     async def request(
-        self, messages: Sequence[ChatMessage], *, json_schema: JsonSchema | None = None
+        self,
+        messages: Sequence[ChatMessage],
+        *,
+        json_schema: JsonSchema | None = None,
+        brief: bool = False,
+    ) -> ModelResponse:
+        """A brief answer in one piece, through ``ChatOpenAI``; any other streamed and joined,
+        so that the request timeout bounds the wait for each piece, as with Ollama."""
+        if brief:
+            return await self._ask_whole(messages, json_schema)
+        started = time.perf_counter()
+
+        async def read() -> tuple[str, Reading]:
+            reading, received = Reading(), list[str]()
+            async with self._open(messages, json_schema, usage=True) as response:
+                async for event in chat_events(response.iter_lines(), SERVER):
+                    received.extend(reading.texts(event))
+            return "".join(received), reading
+
+        text, reading = await self._provider.call(self._model, read)
+        if not reading.finished:
+            raise ModelResponseError(f"The answer from {self._model!r} stopped before its end.")
+        if not text.strip():
+            raise _no_content(self._model, reasoned=reading.reasoned)
+        usage = reading.usage
+        return ModelResponse(
+            text=text,
+            model=self._model,
+            prompt_tokens=usage.get("prompt_tokens"),
+            completion_tokens=usage.get("completion_tokens"),
+            seconds=time.perf_counter() - started,
+        )
+
+    async def _ask_whole(
+        self, messages: Sequence[ChatMessage], json_schema: JsonSchema | None
     ) -> ModelResponse:
         from langchain_core.messages import AIMessage
 
@@ -326,73 +371,56 @@ class OpenAIChatModel(ChatModel):
             seconds=time.perf_counter() - started,
         )
 
+    def _open(
+        self, messages: Sequence[ChatMessage], json_schema: JsonSchema | None, *, usage: bool
+    ) -> Any:
+        """The streamed answer's response, to enter. The raw events, not the client's typed
+        chunks: building a typed chunk per token cost three times the CPU of the rest."""
+        payload: Any = [{"role": m.role.value, "content": m.content} for m in messages]
+        options: dict[str, Any] = {}
+        if json_schema is not None:
+            options["response_format"] = response_format(json_schema)
+        if usage:  # the last event then carries the usage, as a whole answer does
+            options["stream_options"] = {"include_usage": True}
+        return self._provider.client().chat.completions.with_streaming_response.create(
+            model=self._model,
+            messages=payload,
+            stream=True,
+            temperature=self._provider.temperature,
+            extra_body=self._provider.extra_body,
+            **options,
+        )
+
     async def stream(self, messages: Sequence[ChatMessage]) -> AsyncIterator[str]:
-        payload: Any = [
-            {"role": message.role.value, "content": message.content} for message in messages
-        ]
-        client = self._provider.client()
         opened = contextlib.AsyncExitStack()
 
         async def open_stream() -> tuple[AsyncIterator[dict[str, Any]], dict[str, Any] | None]:
             # Connection failures surface on the first event; retrying here is safe because
-            # nothing has been shown to anyone yet. The raw events, not the client's typed
-            # chunks: building a typed chunk per token cost three times the CPU of the rest.
-            response = await opened.enter_async_context(
-                client.chat.completions.with_streaming_response.create(
-                    model=self._model,
-                    messages=payload,
-                    stream=True,
-                    temperature=self._provider.temperature,
-                    extra_body=self._provider.extra_body,
-                )
-            )
-            events = _events(response.iter_lines())
+            # nothing has been shown to anyone yet.
+            response = await opened.enter_async_context(self._open(messages, None, usage=False))
+            events = chat_events(response.iter_lines(), SERVER)
             return events, await anext(events, None)
 
         async with opened:
             events, event = await self._provider.call(self._model, open_stream)
-            received: list[str] = []
-            finished = reasoned = False
+            reading, received = Reading(), list[str]()
             try:
                 while event is not None:
-                    for choice in event.get("choices") or ():
-                        finished = finished or choice.get("finish_reason") is not None
-                        delta = choice.get("delta") or {}
-                        reasoned = reasoned or bool(
-                            delta.get("reasoning_content") or delta.get("reasoning")
-                        )
-                        if text := delta.get("content"):
-                            received.append(text)
-                            yield text
+                    for text in reading.texts(event):
+                        received.append(text)
+                        yield text
                     event = await anext(events, None)
             except Exception as error:
                 reason = translate(error, model=self._model, provider=self._provider)
                 raise ModelStreamInterruptedError(
                     self._model, "".join(received), str(reason)
                 ) from error
-        if not finished:
+        if not reading.finished:
             raise ModelStreamInterruptedError(
                 self._model, "".join(received), "the stream ended before the model finished"
             )
         if not "".join(received).strip():
-            raise _no_content(self._model, reasoned=reasoned)
-
-
-async def _events(lines: AsyncIterator[str]) -> AsyncIterator[dict[str, Any]]:
-    """The JSON events of a server-sent stream of chat chunks, up to ``[DONE]``."""
-    async for line in lines:
-        if not line.startswith("data:"):
-            continue
-        data = line.removeprefix("data:").strip()
-        if data == "[DONE]":
-            return
-        event = json.loads(data)
-        if not isinstance(event, dict):
-            raise ValueError(f"expected a JSON object, got {data[:80]!r}")
-        if error := event.get("error"):
-            detail = error.get("message") if isinstance(error, dict) else error
-            raise ModelResponseError(f"{SERVER} stopped the answer with an error: {detail}")
-        yield event
+            raise _no_content(self._model, reasoned=reading.reasoned)
 
 
 class OpenAIEmbedder(Embedder):

@@ -63,9 +63,20 @@ class ChatModel(ABC):
 
     @abstractmethod
     async def request(
-        self, messages: Sequence[ChatMessage], *, json_schema: JsonSchema | None = None
+        self,
+        messages: Sequence[ChatMessage],
+        *,
+        json_schema: JsonSchema | None = None,
+        brief: bool = False,
     ) -> ModelResponse:
-        """The whole answer. With ``json_schema`` the model is constrained to that schema."""
+        """The whole answer. With ``json_schema`` the model is constrained to that schema.
+
+        ``brief`` says that the caller expects a short answer (a verdict of a few tokens), so
+        the adapter may ask for it in one piece rather than streamed: the request timeout then
+        bounds the whole answer, not the wait for each next piece, and a long answer must not
+        be asked this way. Without it an adapter streams the answer and joins it, so that a
+        long answer on a slow server keeps coming for as long as the model writes.
+        """
 
     @abstractmethod
     def stream(self, messages: Sequence[ChatMessage]) -> AsyncIterator[str]:

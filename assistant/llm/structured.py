@@ -56,14 +56,18 @@ async def request_structured(
     schema: type[T],
     *,
     repair_attempts: int = 1,
+    brief: bool = False,
 ) -> Structured[T]:
-    """Ask ``model`` for an instance of ``schema``; see the module docstring for the policy."""
+    """Ask ``model`` for an instance of ``schema``; see the module docstring for the policy.
+
+    ``brief``: the answer is a few tokens (a verdict), which the adapter may ask for in one
+    piece (see :meth:`ChatModel.request`); a long one (an extraction) must stream."""
     json_schema = json_schema_of(schema)
     conversation = list(messages)
     responses: list[ModelResponse] = []
     last_error = ""
     for _ in range(1 + repair_attempts):
-        response = await model.request(conversation, json_schema=json_schema)
+        response = await model.request(conversation, json_schema=json_schema, brief=brief)
         responses.append(response)
         try:
             value = schema.model_validate_json(response.text)

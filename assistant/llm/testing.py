@@ -64,6 +64,8 @@ class ModelRequest:
     messages: tuple[ChatMessage, ...]
     json_schema: JsonSchema | None
     streamed: bool
+    # The caller expected a short answer and let the adapter ask for it in one piece.
+    brief: bool = False
 
     @property
     def system(self) -> str:
@@ -169,9 +171,13 @@ class ScriptedChatModel(ChatModel):
         )
 
     async def request(
-        self, messages: Sequence[ChatMessage], *, json_schema: JsonSchema | None = None
+        self,
+        messages: Sequence[ChatMessage],
+        *,
+        json_schema: JsonSchema | None = None,
+        brief: bool = False,
     ) -> ModelResponse:
-        reply = self._next(ModelRequest(tuple(messages), json_schema, streamed=False))
+        reply = self._next(ModelRequest(tuple(messages), json_schema, streamed=False, brief=brief))
         if isinstance(reply, Fail):
             raise reply.error
         if isinstance(reply, CutOff):
