@@ -49,6 +49,7 @@ async def test_a_report_case_fails_when_it_expects_a_hidden_theme_shown(
     assert "mediation" in failed.attempts[0].assertions[0].detail
 
 
+@pytest.mark.slow  # builds whole reports: 6 to 7 s of CPU alone on this machine
 async def test_a_planted_detail_left_in_the_renderings_fails(eval_settings: Settings) -> None:
     # The case's quote is shown in every rendering: expecting it absent fails in all three.
     case = _expecting(_case("report.twelve-people-quotes"), absent=["Participant-0000"])

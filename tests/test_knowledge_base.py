@@ -68,6 +68,7 @@ async def test_collections_follow_the_folders(settings: Settings, knowledge_copy
     assert {file.collection for file in forced} == {Collection.SOURCES}
 
 
+@pytest.mark.slow  # ingests twice: 6 to 7 s of CPU alone on this machine
 async def test_a_changed_file_replaces_its_chunks_and_prune_removes_deleted_ones(
     settings: Settings, tmp_path: Path
 ) -> None:
