@@ -36,6 +36,12 @@ def test_every_setting_is_documented() -> None:
     assert missing == []
 
 
+def test_the_scaling_page_gives_the_exact_search_cap_the_setting_has() -> None:
+    default = Settings.model_fields["exact_search_max_passages"].default
+    page = " ".join((DOCS / "scaling.md").read_text(encoding="utf-8").split())
+    assert f"`TERRAIN_EXACT_SEARCH_MAX_PASSAGES` passages, {default:,} by default" in page
+
+
 def test_the_generator_needs_its_markers() -> None:
     with pytest.raises(ValueError, match="markers"):
         with_settings_table("# Settings\n\nno table here\n")

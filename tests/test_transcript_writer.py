@@ -118,12 +118,17 @@ async def test_a_turn_written_by_another_window_reaches_the_next_prompt(
     assert said == ["oui", ROLE, EPISODE, FOLLOW_UP]
 
 
+async def two_windows(deps: SessionDeps) -> tuple[InterviewSession, InterviewSession]:
+    """An interview past consent, open in two windows."""
+    first = await InterviewSession.begin(deps, language="fr")
+    await collect(first.respond("oui"))
+    return first, await InterviewSession.resume(deps, first.interview.id)
+
+
 async def test_a_message_sent_after_another_window_stopped_the_interview_is_not_stored(
     deps: SessionDeps, tmp_store: Store
 ) -> None:
-    first = await InterviewSession.begin(deps, language="fr")
-    await collect(first.respond("oui"))
-    other = await InterviewSession.resume(deps, first.interview.id)
+    first, other = await two_windows(deps)
     await collect(other.stop())
     before = len(tmp_store.interviews.turns(first.interview.id))
     with transactions() as begun:
@@ -137,9 +142,7 @@ async def test_a_message_sent_after_another_window_stopped_the_interview_is_not_
 async def test_a_message_after_another_window_moved_the_phase_is_stored_in_that_phase(
     deps: SessionDeps, tmp_store: Store
 ) -> None:
-    first = await InterviewSession.begin(deps, language="fr")
-    await collect(first.respond("oui"))
-    other = await InterviewSession.resume(deps, first.interview.id)
+    first, other = await two_windows(deps)
     await collect(other.respond(ROLE))  # the role given there: the interview moves on
     assert other.phase != first.phase
     await collect(first.respond(EPISODE))

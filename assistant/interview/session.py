@@ -268,13 +268,15 @@ class InterviewSession:
         """
         if not self.is_over:
             try:
-                return await self._store(text, unchanged_since=self.interview.updated_at)
+                return await self._add_answer(text, unchanged_since=self.interview.updated_at)
             except InterviewChangedError:
                 pass
         await self._refresh()
-        return await self._store(text)
+        return await self._add_answer(text)
 
-    async def _store(self, text: str, *, unchanged_since: datetime | None = None) -> Turn | str:
+    async def _add_answer(
+        self, text: str, *, unchanged_since: datetime | None = None
+    ) -> Turn | str:
         if self.is_over:
             return message(self.guide.language, "interview_over")
         unfit = flow.unfit_message(self.guide, self.deps.settings, text)

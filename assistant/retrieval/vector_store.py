@@ -162,27 +162,27 @@ class VectorStore:
     def records(self) -> Iterator[ChunkRecord]:
         """Every chunk, in pages."""
         for collection in Collection:
-            chroma = self._collections[collection]
-            offset = 0
-            while True:
-                page = chroma.get(include=["documents", "metadatas"], limit=_PAGE, offset=offset)
+            for page in self._pages(collection, ["documents", "metadatas"]):
                 yield from self._from_page(page).values()
-                if len(page["ids"]) < _PAGE:
-                    break
-                offset += _PAGE
 
     def vectors(
         self, collection: Collection
     ) -> Iterator[tuple[list[str], npt.NDArray[np.float32]]]:
         """The ids and vectors of ``collection``, in pages (a vector per row)."""
-        chroma = self._collections[collection]
-        offset = 0
-        while True:
-            page = chroma.get(include=["embeddings"], limit=_PAGE, offset=offset)
+        for page in self._pages(collection, ["embeddings"]):
             embeddings = page["embeddings"]
             if embeddings is None or not len(page["ids"]):
                 embeddings = np.zeros((0, 0), dtype=np.float32)
             yield page["ids"], np.asarray(embeddings, dtype=np.float32)
+
+    def _pages(self, collection: Collection, include: Include) -> Iterator[GetResult]:
+        """``collection`` read whole with ``include``, a page of ``get`` at a time."""
+        chroma = self._collections[collection]
+        offset = 0
+        while True:
+            # A new list each time: chromadb may add to the one it is given.
+            page = chroma.get(include=list(include), limit=_PAGE, offset=offset)
+            yield page
             if len(page["ids"]) < _PAGE:
                 return
             offset += _PAGE
@@ -251,17 +251,9 @@ class VectorStore:
     def _metadata(
         self, collection: Collection, *, include_metadata: bool = True
     ) -> Iterator[tuple[str, Mapping[str, Any]]]:
-        chroma = self._collections[collection]
-        offset = 0
-        while True:
-            page = chroma.get(
-                include=["metadatas"] if include_metadata else [], limit=_PAGE, offset=offset
-            )
+        for page in self._pages(collection, ["metadatas"] if include_metadata else []):
             metadatas = page["metadatas"] or [{} for _ in page["ids"]]
             yield from zip(page["ids"], metadatas, strict=True)
-            if len(page["ids"]) < _PAGE:
-                return
-            offset += _PAGE
 
 
 class EmbeddingSpaceMismatchError(TerrainError):
