@@ -21,9 +21,20 @@ _SENTENCE_END = re.compile(r"(?<=[.!?…])\s+")
 _NOT_WORD_OR_SPACE = re.compile(r"[^a-z0-9 ]")
 
 
+_NOT_ASCII = re.compile(r"[^\x00-\x7f]+")
+
+
+def _marks_dropped(found: re.Match[str]) -> str:
+    return "".join(char for char in found.group() if not unicodedata.combining(char))
+
+
 def _without_case_and_accents(text: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(char for char in decomposed if not unicodedata.combining(char))
+    folded = text.casefold()
+    if folded.isascii():  # most messages: nothing to decompose, no mark to drop
+        return folded
+    # Only the letters outside ASCII are looked at one by one: "é" decomposes to "e" and a
+    # combining accent, and that accent alone is read here.
+    return _NOT_ASCII.sub(_marks_dropped, unicodedata.normalize("NFKD", folded))
 
 
 @lru_cache(maxsize=1 << 16)
