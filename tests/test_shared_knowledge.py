@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from assistant.config import Settings
-from assistant.retrieval.knowledge_base import KnowledgeBase
+from assistant.retrieval.knowledge_base import INDEX_CHECK_SECONDS, KnowledgeBase
 from assistant.retrieval.people import company_people, company_terms
 from assistant.store import Store
 from tests.conftest import SettingsFactory
@@ -47,6 +47,16 @@ def documents(tmp_path: Path) -> Path:
     (folder / "astreinte.md").write_text(PROCEDURE, encoding="utf-8")
     (folder / "hygiene.md").write_text(HYGIENE, encoding="utf-8")
     return folder
+
+
+class FakeClock:
+    """A monotonic clock the test moves forward."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
 
 
 def _process(make_settings: SettingsFactory, tmp_path: Path, name: str, url: str) -> Settings:
@@ -121,7 +131,9 @@ async def test_a_reingest_elsewhere_reaches_a_retriever_already_open(
     writer = _fresh(_process(make_settings, tmp_path, "writer", shared_url))
     await writer.ingest(writer.files([documents], None))
     # A web process builds its retriever once, at its first interview.
-    replica = _fresh(_process(make_settings, tmp_path, "replica", shared_url))
+    clock = FakeClock()
+    replica_settings = _process(make_settings, tmp_path, "replica", shared_url)
+    replica = KnowledgeBase(replica_settings, None, Store.open(replica_settings), clock=clock)
     open_retriever = replica.retriever()
     assert not (await open_retriever.search("clés de secours Brivomont", k=3)).hits
 
@@ -131,6 +143,12 @@ async def test_a_reingest_elsewhere_reaches_a_retriever_already_open(
     assert report.added == ["cles.md"]
     assert report.pruned == ["astreinte.md"]
 
+    # Within INDEX_CHECK_SECONDS of its last check, the replica searches the index it had,
+    # whole; past them, the new one.
+    clock.now += INDEX_CHECK_SECONDS / 2
+    before = (await open_retriever.search("absence imprévue astreinte", k=3)).hits
+    assert "astreinte.md" in {hit.source for hit in before}
+    clock.now += INDEX_CHECK_SECONDS
     found = (await open_retriever.search("clés de secours Brivomont", k=3)).hits
     assert [hit.source for hit in found][:1] == ["cles.md"]
     gone = (await open_retriever.search("absence imprévue astreinte", k=3)).hits

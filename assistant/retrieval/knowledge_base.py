@@ -8,7 +8,8 @@ Nothing of it is held by one process: the vector store (a Chroma server when sev
 search) and the database hold it all, and every process that shares the two answers the same.
 An ingest, whichever process runs it, records itself in the database while it writes, then
 saves the lexical index and the people named in one transaction; a process searching checks
-the database's index token before each search and loads a newer index when there is one. The
+the database's index token before a search (at most once every ``INDEX_CHECK_SECONDS``) and
+loads a newer index when there is one. The
 vector store and the database go together: two databases over one Chroma server would each
 keep an index of their own.
 """
@@ -17,7 +18,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Iterator, Mapping, Sequence
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -39,6 +41,13 @@ from assistant.store.knowledge import DocumentNames
 from assistant.wording import counted
 
 log = logging.getLogger(__name__)
+
+# How long a search relies on the last check of the saved index rather than asking the
+# database again: the check is a query of its own, and an interview searches at every answer.
+# An index saved by another process is searched from at most this long after it is saved; one
+# saved by this object, at once. Until then the searches see the previous index whole, its
+# passages with their vectors, never a mix of the two.
+INDEX_CHECK_SECONDS = 1.0
 
 
 class IndexStatus(BaseModel):
@@ -74,14 +83,22 @@ class KnowledgeBase:
     when not given)."""
 
     def __init__(
-        self, settings: Settings, embedder: Embedder | None, database: Store | None = None
+        self,
+        settings: Settings,
+        embedder: Embedder | None,
+        database: Store | None = None,
+        *,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.settings = settings
         self.embedder = embedder
         self._given_database = database
+        self._clock = clock
         # The lexical index this object loaded, with the database's token for it: reused while
         # the token is the database's (checked before each search), never served after.
         self._loaded: tuple[str, LexicalIndex] | None = None
+        # The last check's answer and when it was given (INDEX_CHECK_SECONDS).
+        self._checked: tuple[float, CurrentIndex] | None = None
 
     @cached_property
     def database(self) -> Store:
@@ -128,6 +145,7 @@ class KnowledgeBase:
             # against the stores. A run that writes nothing records nothing.
             nonlocal run
             run = knowledge.ingest_started()
+            self._checked = None  # this object's searches see its ingest under way at once
 
         ingestor = Ingestor(
             self.store,
@@ -181,6 +199,7 @@ class KnowledgeBase:
         )
         assert token is not None
         self._loaded = (token, index)
+        self._checked = None
 
     def without_vectors(self) -> int:
         """How many passages wait for a vector (read without opening the vector store)."""
@@ -225,6 +244,14 @@ class KnowledgeBase:
         ingest is under way: every write goes through an ingest, which saves the index before
         it ends. If the database cannot be read, the one loaded last (a search goes on; the
         next one checks again)."""
+        checked, now = self._checked, self._clock()
+        if checked is not None and 0 <= now - checked[0] < INDEX_CHECK_SECONDS:
+            return checked[1]
+        current = self._current_index()
+        self._checked = (now, current)
+        return current
+
+    def _current_index(self) -> CurrentIndex:
         try:
             check = self.database.knowledge.lexical_check()
             if self._loaded is not None and self._loaded[0] == check.token:
