@@ -17,6 +17,7 @@ Nothing here imports Chainlit before the environment is ready.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import ctypes
 import errno
@@ -289,13 +290,51 @@ def serve(settings: Settings, host: str, port: int, *, with_worker: bool = True)
         os.environ.pop(name, None)
     os.environ.update(chainlit_environment(settings, host, port))
 
-    from chainlit.cli import run_chainlit
     from chainlit.config import config
 
     config.run.headless = True  # never open a browser on the server
     config.run.watch = False
     with extraction_worker() if with_worker else nullcontext():
-        run_chainlit(str(APP_FILE))
+        _serve_app(host, port)
+
+
+def _serve_app(host: str, port: int) -> None:
+    """Chainlit's app, served by uvicorn on :func:`event_loop_factory`'s loop until stopped.
+
+    Not through ``chainlit run``'s module (``chainlit.cli``): importing it applies
+    nest_asyncio, so that a running loop can be entered again, and to that end swaps asyncio's
+    tasks and futures, written in C, for their pure-Python versions, whose bookkeeping then
+    costs every message of every conversation. Terrain never enters a running loop again (the
+    one Chainlit feature that does, chat profiles, is not used).
+    """
+    import uvicorn
+    from chainlit.auth import ensure_jwt_secret
+    from chainlit.config import config, load_module
+    from chainlit.server import app
+
+    logging.basicConfig(
+        level=logging.INFO,
+        stream=sys.stdout,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    config.run.host, config.run.port = host, port
+    config.run.module_name = str(APP_FILE)
+    load_module(config.run.module_name)
+    ensure_jwt_secret()
+    server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="error"))
+    with asyncio.Runner(loop_factory=event_loop_factory()) as runner:
+        runner.run(server.serve())
+
+
+def event_loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
+    """uvloop's event loop (libuv's, in C) where it is installed, as on Linux and macOS; None
+    for asyncio's own elsewhere (Windows). Under fifty conversations at once, the loop's own
+    work is a large part of a message's cost (docs/architecture.md gives the figures)."""
+    try:
+        import uvloop
+    except ImportError:
+        return None
+    return uvloop.new_event_loop
 
 
 # -- response headers ------------------------------------------------------------------------
