@@ -134,7 +134,7 @@ DECLARED: tuple[ProcessState, ...] = (
         "assistant.web.runtime.runtime",
         Kept.MEMORY,
         "the process's store (a connection pool) and interview dependencies; the retriever "
-        "in them checks the database's lexical index before each search",
+        "in them checks the database's lexical index before a search, at most once a second",
     ),
     ProcessState(
         "assistant.llm.ollama._sessions_by_loop",
@@ -180,7 +180,16 @@ DECLARED: tuple[ProcessState, ...] = (
         "assistant.retrieval.knowledge_base.KnowledgeBase._loaded",
         Kept.MEMORY,
         "the lexical index loaded from the database with its token, used only while the "
-        "database's token is the same (checked before each search)",
+        "database's token is the same (checked before a search, at most once a second)",
+        scanned=False,
+    ),
+    ProcessState(
+        "assistant.retrieval.knowledge_base.KnowledgeBase._checked",
+        Kept.MEMORY,
+        "the last check of the database's lexical index (its token, whether an ingest is "
+        "under way) and its time, relied on for INDEX_CHECK_SECONDS (1 s): an index saved "
+        "elsewhere is searched from within a second on every replica, the previous one whole "
+        "until then",
         scanned=False,
     ),
     ProcessState(
@@ -189,7 +198,8 @@ DECLARED: tuple[ProcessState, ...] = (
         "the passages' vectors read from the vector store, for exact search of a small "
         "knowledge base, keyed by the token of the lexical index saved by the last ingest "
         "(every ingest that writes saves a new one): used only while the database's token is "
-        "the same and no ingest is under way (checked before each search), read again after",
+        "the same and no ingest is under way (checked before a search, at most once a second), "
+        "read again after",
         scanned=False,
     ),
     # ---- local folders

@@ -95,7 +95,8 @@ class KnowledgeBase:
         self._given_database = database
         self._clock = clock
         # The lexical index this object loaded, with the database's token for it: reused while
-        # the token is the database's (checked before each search), never served after.
+        # the token is the database's (checked before a search, at most once a second), never
+        # served after.
         self._loaded: tuple[str, LexicalIndex] | None = None
         # The last check's answer and when it was given (INDEX_CHECK_SECONDS).
         self._checked: tuple[float, CurrentIndex] | None = None

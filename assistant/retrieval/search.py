@@ -110,7 +110,7 @@ class Retriever:
     ) -> None:
         """``open_store`` gives the vector store, called at the first dense search (None:
         lexical search only). ``lexical`` is the lexical index, or what gives the current one
-        before each search (another process may have saved a newer one).
+        before a search (another process may have saved a newer one).
         ``exact_max_passages``: the most passages whose nearest are computed in memory rather
         than asked of Chroma, when the index is known to be the store's (0: always Chroma)."""
         self._open_store = open_store
