@@ -194,3 +194,10 @@ def test_parameters_with_nothing_to_clean_are_not_rebuilt() -> None:
     assert clean_value(named) is named
     dirty = ("id", "a\x00b")
     assert clean_value(dirty) == ("id", f"a{REPLACEMENT}b")
+
+
+def test_sqlite_through_another_driver_than_sqlite3_is_refused_clearly(tmp_path: Path) -> None:
+    with pytest.raises(StoreError) as caught:
+        Store(f"sqlite+aiosqlite:///{tmp_path / 'terrain.db'}")
+    assert "sqlite3 only" in str(caught.value)
+    assert caught.value.fix is not None
