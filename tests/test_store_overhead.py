@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from psycopg.pq import TransactionStatus
 from sqlalchemy import Engine, event, text
 
 from assistant.schemas import Speaker
@@ -122,6 +123,31 @@ def test_a_begin_that_fails_is_the_stores_clear_error(
         finally:
             holder.close()
         assert store.interviews.turns(interview.id) == []
+
+
+# -- PostgreSQL: a read of one statement in autocommit ------------------------------------------
+
+
+@pytest.mark.slow
+def test_on_postgresql_a_read_opens_no_transaction_and_writes_still_do(postgres_url: str) -> None:
+    with Store(postgres_url) as store:
+        store.migrate()
+        interview = store.interviews.create(language="fr")
+    database = Database(postgres_url)
+    try:
+        for _ in range(3):  # the same pooled connection, read then written
+            with database.reading_rows() as connection:
+                connection.execute(text("SELECT count(*) FROM interviews")).scalar_one()
+                driver = connection.connection.driver_connection
+                assert driver is not None
+                assert driver.info.transaction_status == TransactionStatus.IDLE
+            with pytest.raises(RuntimeError), database.writing_rows() as connection:
+                connection.execute(text("DELETE FROM interviews"))
+                raise RuntimeError("stop")
+        with Store(postgres_url) as store:
+            assert store.interviews.get(interview.id) is not None
+    finally:
+        database.close()
 
 
 # -- clean_value -------------------------------------------------------------------------------
