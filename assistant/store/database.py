@@ -198,9 +198,10 @@ class Database:
             self._written()
 
     # What a message of an interview reads and writes goes through a bare connection with
-    # Core statements: the same transactions as :meth:`reading` and :meth:`writing` (the same
-    # engines, BEGIN IMMEDIATE for a SQLite writer, the same lock, the same cleaning of every
-    # parameter), without the ORM session's unit of work, which cost most of their CPU.
+    # Core statements: the same engines as :meth:`reading` and :meth:`writing` (BEGIN
+    # IMMEDIATE for a SQLite writer, the same lock, the same cleaning of every parameter),
+    # without the ORM session's unit of work, which cost most of their CPU; a read is of one
+    # statement (on PostgreSQL in autocommit, see :meth:`reading_rows`).
 
     @contextmanager
     def reading_rows(self) -> Iterator[Connection]:
