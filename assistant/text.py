@@ -15,7 +15,11 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 from functools import lru_cache
+from typing import Any
+from uuid import UUID
 
 _SENTENCE_END = re.compile(r"(?<=[.!?…])\s+")
 _NOT_WORD_OR_SPACE = re.compile(r"[^a-z0-9 ]")
@@ -96,8 +100,27 @@ def clean_text(text: str) -> str:
     return _UNSAFE.sub(REPLACEMENT, text)
 
 
+# Exact types that hold no text, most of what is sent to the database: returned as they are.
+_NO_TEXT = frozenset(
+    {type(None), bool, int, float, bytes, datetime, date, time, timedelta, Decimal, UUID}
+)
+_CONTAINERS = frozenset({tuple, list, dict})
+
+
 def clean_value(value: object) -> object:
-    """:func:`clean_text` applied to every string in ``value`` (lists, tuples, dicts: JSON)."""
+    """:func:`clean_text` applied to every string in ``value`` (lists, tuples, dicts: JSON).
+
+    It runs on every parameter of every statement (the store's one cleaning boundary), so the
+    common case is kept short: a plain string is cleaned at once, a value holding no text and
+    a tuple, list or dict with nothing to clean in it are returned as they are, not rebuilt
+    (so what it returns is not to be changed: it may be ``value`` itself).
+    """
+    if type(value) is str:
+        return _UNSAFE.sub(REPLACEMENT, value)  # ``value`` itself when nothing is replaced
+    kind = type(value)
+    if kind in _NO_TEXT or (kind in _CONTAINERS and _nothing_to_clean(value)):
+        return value
+    # What is left (something to clean, nested containers, subclasses such as a StrEnum):
     if isinstance(value, str):
         return clean_text(value)
     if isinstance(value, dict):
@@ -107,6 +130,21 @@ def clean_value(value: object) -> object:
     if isinstance(value, tuple):
         return tuple(clean_value(item) for item in value)
     return value
+
+
+def _nothing_to_clean(container: Any) -> bool:
+    """Whether a tuple, list or dict holds only plain strings with nothing to replace, values
+    that hold no text and containers of the same (keys and values, for a dict)."""
+    items = (*container, *container.values()) if type(container) is dict else container
+    for item in items:
+        if type(item) is str:
+            if _UNSAFE.search(item):
+                return False
+        elif type(item) not in _NO_TEXT and not (
+            type(item) in _CONTAINERS and _nothing_to_clean(item)
+        ):
+            return False
+    return True
 
 
 def shortened(text: str, limit: int = 80) -> str:

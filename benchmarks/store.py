@@ -14,7 +14,9 @@ Run from the repository root::
     .venv/bin/python benchmarks/store.py [--calls 300] [--postgresql]
 
 ``--postgresql`` runs the same calls on a throwaway PostgreSQL (tests/postgres.py) after
-SQLite. The last line printed is a JSON object with the figures.
+SQLite. ``message_ms`` adds up one message's calls (two ``add_turn``, ``get``,
+``accounts.standing``, ``knowledge.lexical_check``). The last line printed is a JSON object
+with the figures.
 """
 
 from __future__ import annotations
@@ -51,7 +53,7 @@ def measure(store: Store, calls: int) -> dict[str, float]:
     fresh = [store.interviews.create(language="fr").id for _ in range(calls + 1)]
     consents = iter(fresh)
     phases = iter([Phase.EPISODE, Phase.PEOPLE] * (calls + 1))
-    return {
+    figures = {
         "add_turn_ms": cpu_ms_per_call(
             lambda: store.interviews.add_turn(
                 interview.id,
@@ -74,6 +76,11 @@ def measure(store: Store, calls: int) -> dict[str, float]:
         "accounts_standing_ms": cpu_ms_per_call(lambda: store.accounts.standing("employee"), calls),
         "lexical_check_ms": cpu_ms_per_call(store.knowledge.lexical_check, calls),
     }
+    # What one message's calls cost together (two turns, the interview, the account, the index).
+    message = 2 * figures["add_turn_ms"] + sum(
+        figures[name] for name in ("get_ms", "accounts_standing_ms", "lexical_check_ms")
+    )
+    return {**figures, "message_ms": round(message, 3)}
 
 
 def on_sqlite(calls: int) -> dict[str, float]:

@@ -24,7 +24,7 @@ from sqlalchemy import URL, Connection, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from assistant.store.engine import WRITE_OPTION, create_store_engine, is_sqlite, is_sqlite_memory
+from assistant.store.engine import create_store_engine, is_sqlite, is_sqlite_memory
 from assistant.store.errors import DATABASE_URL_FIX, StorageUnavailableError, StoreError
 from assistant.store.migrations import alembic_config
 from assistant.store.models import utc_now
@@ -120,6 +120,13 @@ class Database:
             ) from None
         try:
             self._engine = create_store_engine(self._url)
+            # SQLite's writers begin with BEGIN IMMEDIATE (engine.py), from a pool of their own;
+            # elsewhere, and for an in-memory database (one connection, nothing to lock
+            # against), writers and readers share one engine.
+            separate = is_sqlite(self._url) and not is_sqlite_memory(self._url)
+            self._write_engine = (
+                create_store_engine(self._url, writing=True) if separate else self._engine
+            )
         except NoSuchModuleError:
             raise StoreError(
                 f"Unknown database type {self._url.drivername!r} in the database URL {self.url}.",
@@ -139,8 +146,8 @@ class Database:
         if is_sqlite(self._url):
             self._create_private_sqlite_file()
         self._clock = clock
+        self._autocommit_reads = not is_sqlite(self._url)
         self._reads = sessionmaker(self._engine, expire_on_commit=False)
-        self._write_engine = self._engine.execution_options(**{WRITE_OPTION: True})
         self._writes = sessionmaker(self._write_engine, expire_on_commit=False)
         # One writer at a time within the process: threads queue here and start the moment
         # the previous write commits, instead of in SQLite's busy handler, which polls with
@@ -175,6 +182,7 @@ class Database:
 
     def close(self) -> None:
         self._engine.dispose()
+        self._write_engine.dispose()
 
     @contextmanager
     def reading(self) -> Iterator[Session]:
@@ -190,14 +198,24 @@ class Database:
             self._written()
 
     # What a message of an interview reads and writes goes through a bare connection with
-    # Core statements: the same transactions as :meth:`reading` and :meth:`writing` (the same
-    # engines, BEGIN IMMEDIATE for a SQLite writer, the same lock, the same cleaning of every
-    # parameter), without the ORM session's unit of work, which cost most of their CPU.
+    # Core statements: the same engines as :meth:`reading` and :meth:`writing` (BEGIN
+    # IMMEDIATE for a SQLite writer, the same lock, the same cleaning of every parameter),
+    # without the ORM session's unit of work, which cost most of their CPU; a read is of one
+    # statement (on PostgreSQL in autocommit, see :meth:`reading_rows`).
 
     @contextmanager
     def reading_rows(self) -> Iterator[Connection]:
-        """A read transaction on a bare connection, rolled back on leaving."""
+        """A read of one statement on a bare connection: on SQLite in a transaction rolled back
+        on leaving; elsewhere in autocommit.
+
+        A PostgreSQL transaction (at its default isolation, READ COMMITTED) gives each of its
+        statements a snapshot of its own, as autocommit does: BEGIN and ROLLBACK were two
+        round trips, a quarter of such a read's CPU, for nothing. The connection is back in
+        transactions when it returns to the pool.
+        """
         with self._engine.connect() as connection:
+            if self._autocommit_reads:
+                connection.execution_options(isolation_level="AUTOCOMMIT")
             yield connection
 
     @contextmanager

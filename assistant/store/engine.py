@@ -7,29 +7,56 @@ SQLite (the default) is shared by the web app's threads and the CLI, so every co
 * foreign keys enforced (off by default in SQLite), so erasing an interview cascades to its turns;
 * ``secure_delete``, so erased transcripts are overwritten in the file, not just unlinked.
 
-Transactions are real ones: SQLAlchemy emits BEGIN itself (the sqlite3 driver's legacy mode
+Transactions are real ones: the dialect emits BEGIN itself (the sqlite3 driver's legacy mode
 does not begin a transaction before a SELECT, nor before DDL), and a connection from the store's
-*write* engine begins with ``BEGIN IMMEDIATE``, taking the write lock at once. Writers are thus
-serialised from their first read (the next turn's index is read then written in one locked
-transaction), and never fail half-way with SQLITE_BUSY when upgrading a read lock.
+*write* engine (a pool of its own) begins with ``BEGIN IMMEDIATE``, taking the write lock at
+once. Writers are thus serialised from their first read (the next turn's index is read then
+written in one locked transaction), and never fail half-way with SQLITE_BUSY when upgrading a
+read lock.
 """
 
 from __future__ import annotations
 
 import json
-from typing import Any
+import sqlite3
+from typing import Any, cast
 
-from sqlalchemy import URL, Connection, Engine, create_engine, event
-from sqlalchemy.engine.interfaces import DBAPIConnection
-from sqlalchemy.pool import ConnectionPoolEntry, NullPool, StaticPool
+from sqlalchemy import URL, Engine, create_engine, event
+from sqlalchemy.dialects import registry
+from sqlalchemy.dialects.sqlite.pysqlite import SQLiteDialect_pysqlite
+from sqlalchemy.engine.interfaces import DBAPIConnection, DBAPICursor, ExecutionContext
+from sqlalchemy.pool import ConnectionPoolEntry, NullPool, PoolProxiedConnection, StaticPool
 
 from assistant.text import clean_value
 
 # How long a SQLite writer waits for another one before giving up, in seconds.
 BUSY_TIMEOUT_SECONDS = 30.0
 
-# Execution option that marks the store's write engine (SQLite: BEGIN IMMEDIATE).
-WRITE_OPTION = "terrain_write"
+
+class StoreSQLiteDialect(SQLiteDialect_pysqlite):
+    """sqlite3, beginning each transaction with ``begin_with`` (``BEGIN`` or ``BEGIN
+    IMMEDIATE``) in the dialect's own ``do_begin``, on the sqlite3 connection itself.
+
+    Not in a ``begin`` event (the documented recipe) sent through ``exec_driver_sql``: any
+    engine event makes SQLAlchemy dispatch every connection's events (a third of a one-row
+    read's CPU), and ``exec_driver_sql`` takes its whole execution path for a statement with
+    no parameter and no row. SQLAlchemy raises a failing ``do_begin`` (database locked,
+    read-only) as its own error, as for any statement.
+    """
+
+    # Each dialect class says so itself: compiling nothing differently, this one caches too.
+    supports_statement_cache = True
+
+    def __init__(self, begin_with: str = "BEGIN", **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.begin_with = begin_with
+
+    def do_begin(self, dbapi_connection: PoolProxiedConnection) -> None:
+        cast(sqlite3.Connection, dbapi_connection.driver_connection).execute(self.begin_with)
+
+
+# ``sqlite+terrain://`` URLs (made by create_store_engine only) use the dialect above.
+registry.register("sqlite.terrain", __name__, StoreSQLiteDialect.__name__)
 
 
 def is_sqlite(url: URL) -> bool:
@@ -41,8 +68,9 @@ def is_sqlite_memory(url: URL) -> bool:
     return database in ("", ":memory:") or "mode=memory" in database
 
 
-def create_store_engine(url: URL, *, migrating: bool = False) -> Engine:
+def create_store_engine(url: URL, *, migrating: bool = False, writing: bool = False) -> Engine:
     """An engine for ``url``. ``migrating``: one connection at a time, foreign keys off (SQLite).
+    ``writing``: the engine of the store's writers (SQLite: BEGIN IMMEDIATE, its own pool).
 
     Migrations on SQLite rebuild tables to alter them ("batch" mode); with foreign keys on,
     dropping the old ``interviews`` table would cascade and delete every turn. The migration
@@ -56,19 +84,23 @@ def create_store_engine(url: URL, *, migrating: bool = False) -> Engine:
             options["poolclass"] = NullPool
         return _cleaning(create_engine(url, **options))
 
+    if url.get_driver_name() != "pysqlite":
+        url.get_dialect()  # an unknown driver: NoSuchModuleError, reported as such
+        raise ValueError("SQLite is used through Python's sqlite3 only (sqlite:///<file>)")
     options["connect_args"] = {"timeout": BUSY_TIMEOUT_SECONDS}
+    options["begin_with"] = "BEGIN IMMEDIATE" if migrating or writing else "BEGIN"
     if is_sqlite_memory(url):
         # One private database per connection otherwise; only for single-threaded tests.
         options["poolclass"] = StaticPool
         options["connect_args"]["check_same_thread"] = False
     elif migrating:
         options["poolclass"] = NullPool
-    engine = create_engine(url, **options)
+    engine = create_engine(url.set(drivername="sqlite+terrain"), **options)
     foreign_keys = "OFF" if migrating else "ON"
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: DBAPIConnection, record: ConnectionPoolEntry) -> None:
-        # SQLAlchemy emits BEGIN itself (below); the driver must not.
+        # The dialect emits BEGIN itself (above); the driver must not.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         try:
@@ -78,11 +110,6 @@ def create_store_engine(url: URL, *, migrating: bool = False) -> Engine:
             cursor.execute("PRAGMA secure_delete=ON")
         finally:
             cursor.close()
-
-    @event.listens_for(engine, "begin")
-    def _on_begin(connection: Connection) -> None:
-        writing = migrating or connection.get_execution_options().get(WRITE_OPTION, False)
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if writing else "BEGIN")
 
     return _cleaning(engine)
 
@@ -94,17 +121,26 @@ def _clean_json(value: object) -> str:
 def _cleaning(engine: Engine) -> Engine:
     """Every string sent to the database cleaned (:func:`assistant.text.clean_text`): the one
     boundary all text crosses, so that SQLite and PostgreSQL store the same characters and
-    neither fails on a NUL or a lone surrogate."""
+    neither fails on a NUL or a lone surrogate.
 
-    @event.listens_for(engine, "before_cursor_execute", retval=True)
-    def _clean_parameters(
-        connection: Connection,
-        cursor: Any,
-        statement: str,
-        parameters: Any,
-        context: Any,
-        executemany: bool,
-    ) -> tuple[str, Any]:
-        return statement, clean_value(parameters)
+    Dialect events, not ``before_cursor_execute``: a connection event makes SQLAlchemy
+    dispatch every connection's events; these are called only where a statement is sent.
+    """
+
+    @event.listens_for(engine, "do_execute")
+    def _execute(
+        cursor: DBAPICursor, statement: str, parameters: Any, context: ExecutionContext
+    ) -> bool:
+        cleaned: Any = clean_value(parameters)
+        context.dialect.do_execute(cursor, statement, cleaned, context)
+        return True  # sent
+
+    @event.listens_for(engine, "do_executemany")
+    def _execute_many(
+        cursor: DBAPICursor, statement: str, parameters: Any, context: ExecutionContext
+    ) -> bool:
+        cleaned: Any = clean_value(parameters)
+        context.dialect.do_executemany(cursor, statement, cleaned, context)
+        return True
 
     return engine
