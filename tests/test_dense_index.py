@@ -25,6 +25,7 @@ from assistant.retrieval.knowledge_base import KnowledgeBase
 from assistant.retrieval.records import ChunkRecord, Collection
 from assistant.retrieval.search import Retriever
 from assistant.retrieval.vector_store import COLLECTION_PREFIX, VectorStore, where_clause
+from tests.support.records import MonotonicClock
 
 PASSAGES = 3000
 DIMENSIONS = 64
@@ -249,9 +250,11 @@ async def _ingest(settings: Settings, folder: Path, *, embedding: bool = True) -
     return base
 
 
-def _reader(settings: Settings) -> Retriever:
-    """Another process's retriever: its own objects, the same database and Chroma."""
-    return KnowledgeBase(settings, embedder_for(settings)).retriever()
+def _reader(settings: Settings, clock: MonotonicClock | None = None) -> Retriever:
+    """Another process's retriever: its own objects, the same database and Chroma. It checks
+    the saved index at most once every INDEX_CHECK_SECONDS of ``clock``."""
+    base = KnowledgeBase(settings, embedder_for(settings), clock=clock or MonotonicClock())
+    return base.retriever()
 
 
 async def test_a_small_knowledge_base_is_searched_in_memory_with_chromas_hits(
@@ -272,12 +275,14 @@ async def test_a_small_knowledge_base_is_searched_in_memory_with_chromas_hits(
 async def test_a_search_after_another_process_ingested_uses_the_new_vectors(
     settings: Settings, folder: Path, dense_asked: list[str]
 ) -> None:
-    reader = _reader(settings)
+    clock = MonotonicClock()
+    reader = _reader(settings, clock)
     before = await reader.search("clés de secours Brivomont", k=3)
     assert "memory" in dense_asked
     assert all("cles" not in hit.id for hit in before.hits)
     (folder / "cles.md").write_text(KEYS, encoding="utf-8")
     await _ingest(settings, folder)  # another process's ingest
+    clock.past_the_index_check()
     dense_asked.clear()
     after = await reader.search("clés de secours Brivomont", k=3)
     assert dense_asked == ["memory"]
@@ -293,12 +298,14 @@ async def test_vectors_given_to_waiting_passages_are_read_again(
     (folder / "cles.md").write_text(KEYS, encoding="utf-8")
     waiting = await _ingest(settings, folder, embedding=False)
     assert waiting.without_vectors() == 1
-    reader = _reader(settings)
+    clock = MonotonicClock()
+    reader = _reader(settings, clock)
     before = await reader.search("clés de secours Brivomont", k=3)
     [keys] = [hit for hit in before.hits if hit.source == "cles.md"]
     assert keys.dense_rank is None  # found lexically only: it has no vector
     filled = await _ingest(settings, folder)
     assert filled.without_vectors() == 0
+    clock.past_the_index_check()
     dense_asked.clear()
     after = await reader.search("clés de secours Brivomont", k=3)
     assert dense_asked == ["memory"]
@@ -330,13 +337,17 @@ async def test_during_an_ingest_chroma_is_asked(
     settings: Settings, folder: Path, dense_asked: list[str]
 ) -> None:
     base = KnowledgeBase(settings, None)
-    reader = _reader(settings)
+    clock = MonotonicClock()
+    reader = _reader(settings, clock)
     await reader.search(ASKED, k=2)
-    run = base.database.knowledge.ingest_started()
+    run = base.database.knowledge.ingest_started()  # another process's
+    await reader.search(ASKED, k=2)  # within a second of its last check: the index it had
+    clock.past_the_index_check()
     await reader.search(ASKED, k=2)
     base.database.knowledge.publish(ingest=run)
+    clock.past_the_index_check()
     await reader.search(ASKED, k=2)
-    assert dense_asked == ["memory", "chroma", "memory"]
+    assert dense_asked == ["memory", "memory", "chroma", "memory"]
 
 
 async def test_vectors_that_cannot_be_read_leave_the_search_to_chroma_and_say_so_once(

@@ -14,6 +14,7 @@ from assistant.config import Settings
 from assistant.llm import embedder_for
 from assistant.retrieval.knowledge_base import KnowledgeBase
 from assistant.retrieval.records import ChunkRecord, Collection
+from tests.support.records import MonotonicClock
 
 KNOWLEDGE = Path(__file__).resolve().parents[1] / "knowledge"
 
@@ -114,8 +115,10 @@ def chroma_includes(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
     return asked
 
 
-async def _ingested(settings: Settings, folder: Path) -> KnowledgeBase:
-    base = KnowledgeBase(settings, embedder_for(settings))
+async def _ingested(
+    settings: Settings, folder: Path, clock: MonotonicClock | None = None
+) -> KnowledgeBase:
+    base = KnowledgeBase(settings, embedder_for(settings), clock=clock or MonotonicClock())
     report = await base.ingest(base.files([folder], None))
     assert report.ok
     assert report.vectors_missing == 0
@@ -123,12 +126,17 @@ async def _ingested(settings: Settings, folder: Path) -> KnowledgeBase:
 
 
 @pytest.fixture
-async def small(settings: Settings, tmp_path: Path) -> KnowledgeBase:
+def clock() -> MonotonicClock:
+    return MonotonicClock()
+
+
+@pytest.fixture
+async def small(settings: Settings, tmp_path: Path, clock: MonotonicClock) -> KnowledgeBase:
     folder = tmp_path / "company"
     folder.mkdir()
     (folder / "planning.md").write_text(SHIFTS, encoding="utf-8")
     (folder / "conges.md").write_text(LEAVE, encoding="utf-8")
-    return await _ingested(settings, folder)
+    return await _ingested(settings, folder, clock)
 
 
 async def _vectors(base: KnowledgeBase, text: str) -> list[list[float]]:
@@ -175,15 +183,16 @@ async def test_with_no_ingest_under_way_chroma_is_asked_for_distances_only(
 
 
 async def test_during_an_ingest_dense_hits_carry_the_text_chroma_holds(
-    small: KnowledgeBase, chroma_includes: list[list[str]]
+    small: KnowledgeBase, clock: MonotonicClock, chroma_includes: list[list[str]]
 ) -> None:
     retriever = small.retriever()
     [leave] = [record for record in _held(small).values() if record.source == "conges.md"]
     # An ingest under way has rewritten a passage in Chroma, and its vector is now the
     # nearest to a query it shares no word with; the saved lexical index holds its old text.
-    small.database.knowledge.ingest_started()
+    small.database.knowledge.ingest_started()  # as another process would: not through small
     rewritten = leave.model_copy(update={"text": "Les congés se posent désormais en ligne."})
     small.store.add([rewritten], await _vectors(small, ASKED[0]))
+    clock.past_the_index_check()  # the retriever learns of the ingest at its next check
     hits = (await retriever.search(ASKED[0], k=2, collection=Collection.COMPANY)).hits
     [hit] = [hit for hit in hits if hit.id == leave.id]
     assert (hit.dense_rank, hit.lexical_rank) == (1, None)

@@ -18,6 +18,7 @@ from assistant.retrieval.knowledge_base import INDEX_CHECK_SECONDS, KnowledgeBas
 from assistant.retrieval.people import company_people, company_terms
 from assistant.store import Store
 from tests.conftest import SettingsFactory
+from tests.support.records import MonotonicClock
 
 PROCEDURE = (
     "# Procédure d'astreinte\n\n"
@@ -47,16 +48,6 @@ def documents(tmp_path: Path) -> Path:
     (folder / "astreinte.md").write_text(PROCEDURE, encoding="utf-8")
     (folder / "hygiene.md").write_text(HYGIENE, encoding="utf-8")
     return folder
-
-
-class FakeClock:
-    """A monotonic clock the test moves forward."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 def _process(make_settings: SettingsFactory, tmp_path: Path, name: str, url: str) -> Settings:
@@ -131,7 +122,7 @@ async def test_a_reingest_elsewhere_reaches_a_retriever_already_open(
     writer = _fresh(_process(make_settings, tmp_path, "writer", shared_url))
     await writer.ingest(writer.files([documents], None))
     # A web process builds its retriever once, at its first interview.
-    clock = FakeClock()
+    clock = MonotonicClock()
     replica_settings = _process(make_settings, tmp_path, "replica", shared_url)
     replica = KnowledgeBase(replica_settings, None, Store.open(replica_settings), clock=clock)
     open_retriever = replica.retriever()

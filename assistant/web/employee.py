@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import AsyncIterator, Sequence
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from typing import Any
 
 import chainlit as cl
@@ -24,6 +24,7 @@ from assistant.interview.session import InterviewSession, answers_consent
 from assistant.schemas import DEFAULT_CAMPAIGN_ID, Interview, InterviewStatus, Phase, Speaker
 from assistant.store import InterviewNotFoundError, StoreError
 from assistant.web import render
+from assistant.web.buttons import Button
 from assistant.web.chat_page import CLOSED_SIGNAL, OPEN_SIGNAL, tell_store_failure
 from assistant.web.chat_page import STAFF_SIGNAL as STAFF_SIGNAL  # the app's handlers use these
 from assistant.web.chat_page import store_failures_told as store_failures_told
@@ -88,18 +89,6 @@ class EmployeeChat:
 def current_chat() -> EmployeeChat | None:
     chat = cl.user_session.get(CHAT_KEY)
     return chat if isinstance(chat, EmployeeChat) else None
-
-
-class Button(cl.Action):
-    """Chainlit's action, turned into what the page is sent as a plain copy of its fields.
-
-    ``Action.send`` and ``Action.remove`` send ``to_dict()``, which dataclasses_json builds in
-    about 40 µs; the buttons under the latest message are removed and sent again at every
-    message, four or more each time. The copy takes about 1 µs and gives the same dict
-    (tests/web/test_buttons.py compares the two for every button the app shows)."""
-
-    def to_dict(self, encode_json: bool = False) -> dict[str, Any]:
-        return {field.name: getattr(self, field.name) for field in fields(self)}
 
 
 def _button(name: str, payload: dict[str, Any], label: str, icon: str | None = None) -> Button:

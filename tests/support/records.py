@@ -90,3 +90,19 @@ SAID = "Je passe cinq minutes à rassurer Mme L. avant la toilette."
 
 
 _counter = iter(range(1_000_000))
+
+
+class MonotonicClock:
+    """A monotonic clock (``time.monotonic``'s stand-in) that a test moves forward."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def past_the_index_check(self) -> None:
+        """Moved past the time a search relies on its last check of the saved index."""
+        from assistant.retrieval.knowledge_base import INDEX_CHECK_SECONDS
+
+        self.now += INDEX_CHECK_SECONDS

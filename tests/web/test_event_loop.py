@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests.web.server import WebServer, free_port, server_environment
+from tests.web.waiting import HANG_CAP_SECONDS
 
 pytestmark = pytest.mark.slow  # the whole app is imported in a process of its own
 
@@ -47,7 +48,7 @@ def test_terrain_serve_runs_on_uvloop_with_compiled_tasks(tmp_path: Path) -> Non
         capture_output=True,
         text=True,
         env=environment,
-        timeout=600,
+        timeout=HANG_CAP_SECONDS,  # against a hang only
         check=False,
     )
     assert result.returncode == 0, result.stderr[-2000:]

@@ -6,6 +6,7 @@ import chainlit as cl
 import pytest
 
 from assistant.web import employee
+from assistant.web.buttons import Button
 
 ICONS = (None, "check", "trash-2")
 
@@ -15,7 +16,7 @@ ICONS = (None, "check", "trash-2")
 def test_a_button_is_sent_as_chainlit_s_own_to_dict_gives_it(name: str, icon: str | None) -> None:
     payload: dict[str, object] = {"interview": "0" * 32, "point": 2, "campaign": "été"}
     button = employee._button(name, payload, "Retirer l'entretien", icon)
-    assert isinstance(button, employee.Button)
+    assert isinstance(button, Button)
     button.forId = "message-1"  # as Action.send sets it
     expected = cl.Action.to_dict(button)  # dataclasses_json's, which Chainlit sends
     assert button.to_dict() == expected
