@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from assistant.config import ENV_PREFIX, TABLE_END, TABLE_START, Settings, with_settings_table
+from assistant.retrieval.knowledge_base import INDEX_CHECK_SECONDS
 
 ROOT = Path(__file__).resolve().parents[1]
 README = ROOT / "README.md"
@@ -40,6 +41,15 @@ def test_the_scaling_page_gives_the_exact_search_cap_the_setting_has() -> None:
     default = Settings.model_fields["exact_search_max_passages"].default
     page = " ".join((DOCS / "scaling.md").read_text(encoding="utf-8").split())
     assert f"`TERRAIN_EXACT_SEARCH_MAX_PASSAGES` passages, {default:,} by default" in page
+
+
+def test_the_scaling_page_gives_the_index_check_s_period() -> None:
+    # A new period needs its words here, and the page's sentences rewritten with them.
+    said = {1.0: "a second"}[INDEX_CHECK_SECONDS]
+    page = " ".join((DOCS / "scaling.md").read_text(encoding="utf-8").split())
+    assert f"at most once {said} (`INDEX_CHECK_SECONDS`" in page
+    assert f"use the new index within {said}" in page
+    assert f"INDEX_CHECK_SECONDS ({INDEX_CHECK_SECONDS:g} s)" in page
 
 
 def test_the_generator_needs_its_markers() -> None:

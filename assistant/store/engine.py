@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Callable
 from typing import Any, cast
 
 from sqlalchemy import URL, Engine, create_engine, event
@@ -127,20 +128,19 @@ def _cleaning(engine: Engine) -> Engine:
     dispatch every connection's events; these are called only where a statement is sent.
     """
 
-    @event.listens_for(engine, "do_execute")
-    def _execute(
-        cursor: DBAPICursor, statement: str, parameters: Any, context: ExecutionContext
-    ) -> bool:
-        cleaned: Any = clean_value(parameters)
-        context.dialect.do_execute(cursor, statement, cleaned, context)
-        return True  # sent
-
-    @event.listens_for(engine, "do_executemany")
-    def _execute_many(
-        cursor: DBAPICursor, statement: str, parameters: Any, context: ExecutionContext
-    ) -> bool:
-        cleaned: Any = clean_value(parameters)
-        context.dialect.do_executemany(cursor, statement, cleaned, context)
-        return True
-
+    for sending in ("do_execute", "do_executemany"):
+        event.listen(engine, sending, _sent_cleaned(sending))
     return engine
+
+
+def _sent_cleaned(sending: str) -> Callable[[DBAPICursor, str, Any, ExecutionContext], bool]:
+    """A dialect event that sends the statement itself, through the dialect's ``sending``
+    method (``do_execute`` or ``do_executemany``), with its parameters cleaned."""
+
+    def send(
+        cursor: DBAPICursor, statement: str, parameters: Any, context: ExecutionContext
+    ) -> bool:
+        getattr(context.dialect, sending)(cursor, statement, clean_value(parameters), context)
+        return True  # sent: SQLAlchemy does not send it again
+
+    return send
