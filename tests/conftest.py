@@ -49,6 +49,7 @@ BOTH_DATABASES = frozenset(
         "test_report_build_jobs.py",
         "test_campaigns.py",
         "test_shared_knowledge.py",
+        "test_grouped_writes.py",
     }
 )
 

@@ -131,7 +131,7 @@ class InterviewSession:
             campaign_id=campaign_id,
         )
         session = cls(deps, interview, writer)
-        session.interviewer.focus = await asyncio.to_thread(focus_of, deps.store, campaign_id)
+        session.interviewer.focus = await deps.store.run_read(focus_of, deps.store, campaign_id)
         await session.say(guide.welcome(deps.settings), scripted=True, prompt=guide.ref)
         return session
 
@@ -142,7 +142,7 @@ class InterviewSession:
         writer = TranscriptWriter(deps.store, interview_id)
         session = cls(deps, await writer.interview(), writer)
         campaign = session.interview.campaign_id
-        session.interviewer.focus = await asyncio.to_thread(focus_of, deps.store, campaign)
+        session.interviewer.focus = await deps.store.run_read(focus_of, deps.store, campaign)
         return session
 
     async def unanswered(self) -> Turn | None:

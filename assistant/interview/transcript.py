@@ -10,7 +10,6 @@ tells whether one was added in between. Either way the turns are read again.
 
 from __future__ import annotations
 
-import asyncio
 from datetime import datetime
 from typing import Any
 
@@ -50,7 +49,7 @@ class TranscriptWriter:
         profile: Profile | None,
         campaign_id: str,
     ) -> tuple[TranscriptWriter, Interview]:
-        interview = await asyncio.to_thread(
+        interview = await store.run_write(
             store.interviews.create,
             language=language,
             owner_key=owner_key,
@@ -68,7 +67,7 @@ class TranscriptWriter:
 
     async def interview(self) -> Interview:
         """The interview as stored; InterviewNotFoundError if it was erased (or never was)."""
-        interview = await asyncio.to_thread(self.store.interviews.get, self.interview_id)
+        interview = await self.store.run_read(self.store.interviews.get, self.interview_id)
         if interview is None:
             raise InterviewNotFoundError(self.interview_id)
         self._seen = interview.updated_at
@@ -86,7 +85,7 @@ class TranscriptWriter:
 
     async def fresh_turns(self) -> list[Turn]:
         """The turns as stored now."""
-        return await asyncio.to_thread(self.store.interviews.turns, self.interview_id)
+        return await self.store.run_read(self.store.interviews.turns, self.interview_id)
 
     # -- writing -----------------------------------------------------------------------------
 
@@ -108,7 +107,7 @@ class TranscriptWriter:
         """Append a turn, with the state it leaves and the interview's end when it is the last,
         in one commit; with ``unchanged_since``, only if nothing was written to the interview
         since (else InterviewChangedError, and nothing is)."""
-        turn = await asyncio.to_thread(
+        turn = await self.store.run_write(
             self.store.interviews.add_turn,
             self.interview_id,
             speaker=speaker,
@@ -133,7 +132,7 @@ class TranscriptWriter:
     async def record_consent(
         self, *, given: bool, version: str, next_phase: Phase | None = None
     ) -> Interview:
-        interview = await asyncio.to_thread(
+        interview = await self.store.run_write(
             self.store.interviews.record_consent,
             self.interview_id,
             given=given,
@@ -147,19 +146,21 @@ class TranscriptWriter:
         return interview
 
     async def update(self, changes: InterviewUpdate) -> Interview:
-        interview = await asyncio.to_thread(
+        interview = await self.store.run_write(
             self.store.interviews.update, self.interview_id, changes
         )
         self._written(interview)
         return interview
 
     async def flag(self, reason: str) -> Interview:
-        interview = await asyncio.to_thread(self.store.interviews.flag, self.interview_id, reason)
+        interview = await self.store.run_write(
+            self.store.interviews.flag, self.interview_id, reason
+        )
         self._written(interview)
         return interview
 
     async def revise_turn(self, turn_id: int, text: str, *, state: dict[str, Any]) -> Turn:
-        turn = await asyncio.to_thread(
+        turn = await self.store.run_write(
             self.store.interviews.revise_turn, turn_id, text, state=state
         )
         self._turns = None  # its commit's time is not returned: read them again when needed

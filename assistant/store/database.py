@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from assistant.store.engine import create_store_engine, is_sqlite, is_sqlite_memory
 from assistant.store.errors import DATABASE_URL_FIX, StorageUnavailableError, StoreError
+from assistant.store.grouped_writes import GroupedWrites, joined_batch, refuse_write_in_read
 from assistant.store.migrations import alembic_config
 from assistant.store.models import utc_now
 
@@ -153,6 +154,19 @@ class Database:
         # the previous write commits, instead of in SQLite's busy handler, which polls with
         # growing sleeps (up to 100 ms) and made fifty concurrent conversations wait.
         self._write_lock = threading.RLock()
+        # On a SQLite file, writes awaited on the event loop are grouped and run there
+        # (grouped_writes.py); a server's round trips and an in-memory database's one shared
+        # connection keep them in worker threads.
+        self.grouped_writes = (
+            GroupedWrites(
+                self,
+                engine=create_store_engine(self._url, writing=True, waiting=False),
+                write_engine=self._write_engine,
+                write_lock=self._write_lock,
+            )
+            if separate
+            else None
+        )
         # The storage problem logged already ("full", "read_only"): logged once, until a write
         # succeeds again.
         self._unwritable: str | None = None
@@ -183,6 +197,8 @@ class Database:
     def close(self) -> None:
         self._engine.dispose()
         self._write_engine.dispose()
+        if self.grouped_writes is not None:
+            self.grouped_writes.close()
 
     @contextmanager
     def reading(self) -> Iterator[Session]:
@@ -191,11 +207,25 @@ class Database:
 
     @contextmanager
     def writing(self) -> Iterator[Session]:
-        """A write transaction, committed on leaving (rolled back on an exception)."""
+        """A write transaction, committed on leaving (rolled back on an exception). Within a
+        group of writes (:mod:`.grouped_writes`), a savepoint of the group's transaction."""
+        refuse_write_in_read()
+        batch = joined_batch(self)
+        if batch is not None:
+            with (
+                Session(
+                    bind=batch.connection,
+                    expire_on_commit=False,
+                    join_transaction_mode="create_savepoint",
+                ) as session,
+                session.begin(),
+            ):
+                yield session
+            return
         with self._write_lock:
             with self._writes.begin() as session:
                 yield session
-            self._written()
+            self.written()
 
     # What a message of an interview reads and writes goes through a bare connection with
     # Core statements: the same engines as :meth:`reading` and :meth:`writing` (BEGIN
@@ -221,13 +251,20 @@ class Database:
     @contextmanager
     def writing_rows(self) -> Iterator[Connection]:
         """A write transaction on a bare connection, committed on leaving (rolled back on an
-        exception)."""
+        exception). Within a group of writes, a savepoint of the group's transaction."""
+        refuse_write_in_read()
+        batch = joined_batch(self)
+        if batch is not None:
+            with batch.connection.begin_nested():
+                yield batch.connection
+            return
         with self._write_lock:
             with self._write_engine.begin() as connection:
                 yield connection
-            self._written()
+            self.written()
 
-    def _written(self) -> None:
+    def written(self) -> None:
+        """A write has committed: a storage problem logged before is over."""
         if self._unwritable is not None:
             self._unwritable = None
             log.warning("The database %s can be written again.", self.url)
@@ -304,8 +341,13 @@ class Database:
         recycled files). What this cannot reach (backups, replicas, the WAL archive, a row a
         transaction still open may read) is said in docs/privacy.md.
 
-        Best effort: the erasure has committed; a failure here is logged, never raised.
+        Best effort: the erasure has committed; a failure here is logged, never raised. Within
+        a group of writes, it runs once the group has committed.
         """
+        batch = joined_batch(self)
+        if batch is not None:
+            batch.erased_tables.update(tables)
+            return
         if is_sqlite_memory(self._url):
             return
         try:
@@ -351,6 +393,21 @@ class Database:
                 )
 
 
+def store_failure(database: Database, doing: str, error: SQLAlchemyError) -> StoreError:
+    """The store's error for a database failure while ``doing`` something: a storage problem
+    (full, read-only) is logged once with its fix."""
+    storage = storage_problem(error, database.sqlite_file)
+    if storage is not None:
+        failure = StorageUnavailableError(storage, doing, database.url, reason(error))
+        database.report_unwritable(failure)
+        return failure
+    return StoreError(
+        f"The database failed while {doing} ({database.url}): {reason(error)}.",
+        fix="Check that the database is reachable and writable and that it was "
+        "set up (Store.open migrates it). " + DATABASE_URL_FIX,
+    )
+
+
 class Repository:
     """One aggregate's methods over the shared :class:`Database`."""
 
@@ -374,16 +431,7 @@ def guarded(
             try:
                 return method(self, *args, **kwargs)
             except SQLAlchemyError as error:
-                storage = storage_problem(error, self._db.sqlite_file)
-                if storage is not None:
-                    failure = StorageUnavailableError(storage, doing, self._db.url, reason(error))
-                    self._db.report_unwritable(failure)
-                    raise failure from error
-                raise StoreError(
-                    f"The database failed while {doing} ({self._db.url}): {reason(error)}.",
-                    fix="Check that the database is reachable and writable and that it was "
-                    "set up (Store.open migrates it). " + DATABASE_URL_FIX,
-                ) from error
+                raise store_failure(self._db, doing, error) from error
 
         return wrapper
 

@@ -69,9 +69,13 @@ def is_sqlite_memory(url: URL) -> bool:
     return database in ("", ":memory:") or "mode=memory" in database
 
 
-def create_store_engine(url: URL, *, migrating: bool = False, writing: bool = False) -> Engine:
+def create_store_engine(
+    url: URL, *, migrating: bool = False, writing: bool = False, waiting: bool = True
+) -> Engine:
     """An engine for ``url``. ``migrating``: one connection at a time, foreign keys off (SQLite).
     ``writing``: the engine of the store's writers (SQLite: BEGIN IMMEDIATE, its own pool).
+    ``waiting=False`` (SQLite): a write lock held elsewhere fails at once with SQLITE_BUSY
+    instead of being waited for, as the event loop's writer needs (:mod:`.grouped_writes`).
 
     Migrations on SQLite rebuild tables to alter them ("batch" mode); with foreign keys on,
     dropping the old ``interviews`` table would cascade and delete every turn. The migration
@@ -88,12 +92,14 @@ def create_store_engine(url: URL, *, migrating: bool = False, writing: bool = Fa
     if url.get_driver_name() != "pysqlite":
         url.get_dialect()  # an unknown driver: NoSuchModuleError, reported as such
         raise ValueError("SQLite is used through Python's sqlite3 only (sqlite:///<file>)")
-    options["connect_args"] = {"timeout": BUSY_TIMEOUT_SECONDS}
+    busy_timeout = BUSY_TIMEOUT_SECONDS if waiting else 0.0
+    # Connections are handed between threads (the event loop's writer commits in a worker
+    # thread); the pool and the store's locks keep each in one thread's hands at a time.
+    options["connect_args"] = {"timeout": busy_timeout, "check_same_thread": False}
     options["begin_with"] = "BEGIN IMMEDIATE" if migrating or writing else "BEGIN"
     if is_sqlite_memory(url):
         # One private database per connection otherwise; only for single-threaded tests.
         options["poolclass"] = StaticPool
-        options["connect_args"]["check_same_thread"] = False
     elif migrating:
         options["poolclass"] = NullPool
     engine = create_engine(url.set(drivername="sqlite+terrain"), **options)
@@ -106,7 +112,7 @@ def create_store_engine(url: URL, *, migrating: bool = False, writing: bool = Fa
         cursor = dbapi_connection.cursor()
         try:
             cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_SECONDS * 1000)}")
+            cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout * 1000)}")
             cursor.execute(f"PRAGMA foreign_keys={foreign_keys}")
             cursor.execute("PRAGMA secure_delete=ON")
         finally:

@@ -3,11 +3,12 @@ SQL database (SQLite or PostgreSQL).
 
 One :class:`Store` owns the engine, the sessions, the clock and the migrations, and reaches
 each aggregate through its repository: ``store.interviews``, ``store.findings``,
-``store.jobs`` and ``store.accounts``. Every repository method is synchronous and thread-safe
-(the web app runs them in worker threads), is one short transaction, and returns pydantic
+``store.jobs`` and ``store.accounts``. Every repository method is synchronous and thread-safe,
+is one short transaction, and returns pydantic
 records from :mod:`assistant.schemas`, never ORM objects. Every write has committed when the
 method returns: a turn saved with ``store.interviews.add_turn`` survives a crash of the
-process right after.
+process right after. Code on the event loop awaits them through :meth:`Store.run_read` and
+:meth:`Store.run_write`, which choose where they run.
 
 Pseudonymity: an interview carries a pseudonym and an owner key (a keyed hash of the user
 name, :func:`assistant.privacy.owner_key`), never the person's name. A person's interviews are
@@ -17,9 +18,13 @@ user name (:mod:`assistant.privacy`).
 
 from __future__ import annotations
 
+import asyncio
+import functools
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from types import TracebackType
+from typing import ParamSpec, TypeVar
 
 from assistant.config import Settings
 from assistant.store.access_log import AccessLogRepository
@@ -28,6 +33,7 @@ from assistant.store.campaigns import CampaignRepository
 from assistant.store.database import Clock, Database
 from assistant.store.errors import StoreError
 from assistant.store.findings import FindingRepository
+from assistant.store.grouped_writes import read_here
 from assistant.store.interviews import InterviewRepository
 from assistant.store.jobs import JobRepository
 from assistant.store.knowledge import KnowledgeRepository
@@ -36,6 +42,9 @@ from assistant.store.reports import ReportRepository
 from assistant.store.workers import WorkerRepository
 
 DATABASE_FILE = "terrain.db"
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 class Store:
@@ -81,6 +90,25 @@ class Store:
                 "TERRAIN_DATABASE_URL.",
             ) from None
         return f"sqlite:///{folder / DATABASE_FILE}"
+
+    async def run_write(self, write: Callable[P, R], /, *args: P.args, **kwargs: P.kwargs) -> R:
+        """``write(*args, **kwargs)``, a repository method that writes, awaited on the event
+        loop. On a SQLite file it is grouped with the writes waiting beside it and run on the
+        loop, their commit in a worker thread (:mod:`.grouped_writes`); elsewhere it runs in a
+        worker thread. Either way it has committed when this returns."""
+        grouped = self._database.grouped_writes
+        if grouped is None:
+            return await asyncio.to_thread(write, *args, **kwargs)
+        return await grouped.run(functools.partial(write, *args, **kwargs))
+
+    async def run_read(self, read: Callable[P, R], /, *args: P.args, **kwargs: P.kwargs) -> R:
+        """``read(*args, **kwargs)``, a read of a few rows, awaited on the event loop. On a
+        SQLite file it runs right here: a fraction of a millisecond, which no writer holds up
+        (WAL), against a trip to a worker thread that costs more. Elsewhere, where a read is a
+        round trip to a server, it runs in a worker thread. ``read`` may not write."""
+        if self._database.grouped_writes is None:
+            return await asyncio.to_thread(read, *args, **kwargs)
+        return read_here(functools.partial(read, *args, **kwargs))
 
     def now(self) -> datetime:
         """The store's clock, in UTC (the time its records are stamped with)."""

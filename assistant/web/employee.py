@@ -116,7 +116,7 @@ async def start(runtime: Runtime, user_name: str, language: str) -> None:
     chat = EmployeeChat(user_name=user_name, language=language, interview_id=interview_id)
     cl.user_session.set(CHAT_KEY, chat)
     texts = chat.texts
-    ongoing = await asyncio.to_thread(
+    ongoing = await runtime.store.run_read(
         runtime.store.interviews.where,
         owner_key=runtime.owners.key_of(user_name),
         status=InterviewStatus.IN_PROGRESS,
@@ -127,7 +127,7 @@ async def start(runtime: Runtime, user_name: str, language: str) -> None:
         line = texts.ongoing.format(date=render.when(texts, interview.created_at))
         link = f"[{render.literal(texts.ongoing_link)}](/thread/{interview.id})"
         await _say(f"{render.literal(line)} {link}", texts).send()
-    account = await asyncio.to_thread(runtime.store.accounts.get, user_name)
+    account = await runtime.store.run_read(runtime.store.accounts.get, user_name)
     offered = await asyncio.to_thread(open_to, runtime.store, account)
     if not offered:
         plain = gettext(language, "No interview campaign is open to you at the moment.")
@@ -158,7 +158,7 @@ async def _open_campaign(runtime: Runtime, chat: EmployeeChat, campaign_id: str)
     framing and the consent buttons, in the campaign's language when it has one."""
     if chat.session is not None or chat.campaign_id is not None:
         return  # chosen already (a second click)
-    account = await asyncio.to_thread(runtime.store.accounts.get, chat.user_name)
+    account = await runtime.store.run_read(runtime.store.accounts.get, chat.user_name)
     offered = {c.id: c for c in await asyncio.to_thread(open_to, runtime.store, account)}
     if campaign_id not in offered:
         return
@@ -243,7 +243,7 @@ async def _consent(runtime: Runtime, chat: EmployeeChat, said: str) -> None:
     """
     if chat.session is None:
         deps = await runtime.deps()
-        account = await asyncio.to_thread(runtime.store.accounts.get, chat.user_name)
+        account = await runtime.store.run_read(runtime.store.accounts.get, chat.user_name)
         chat.session = await InterviewSession.begin(
             deps,
             language=chat.language,

@@ -86,14 +86,14 @@ class Runtime:
         checked = CHECKED_ACCOUNT.get()
         if checked is not None and checked.name == user_name:
             return checked
-        return await asyncio.to_thread(account_of, self.store, user_name)
+        return await self.store.run_read(account_of, self.store, user_name)
 
     async def employee_owns(self, user_name: str, interview_id: str) -> Interview | None:
         """The interview if ``user_name`` is an employee who owns it, else None."""
         account = await self.account(user_name)
         if account is None or account.role != UserRole.EMPLOYEE:
             return None
-        interview = await asyncio.to_thread(self.store.interviews.get, interview_id)
+        interview = await self.store.run_read(self.store.interviews.get, interview_id)
         if interview is None or not self.owners.owns(account.name, interview):
             return None
         return interview

@@ -14,7 +14,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import ipaddress
 import json
 import logging
@@ -127,7 +126,7 @@ def guard_chainlit_api(store: Callable[[], Store]) -> None:
 
     async def checked_user(token: str = Depends(reuseable_oauth)) -> Any:
         try:
-            account = await asyncio.to_thread(account_of_token, store(), token)
+            account = await store().run_read(account_of_token, store(), token)
         except StoreError as error:
             raise HTTPException(status_code=503, detail="The database cannot be read") from error
         if account is None:
@@ -154,7 +153,7 @@ def guard_socket_events(store: Callable[[], Store]) -> None:
             cookies = cookie_parser(environ.get("HTTP_COOKIE", ""))
             token = get_token_from_cookies(cookies)
             try:
-                account = await asyncio.to_thread(account_of_token, store(), token)
+                account = await store().run_read(account_of_token, store(), token)
             except StoreError as error:
                 raise ConnectionRefusedError("the database cannot be read") from error
             if account is None:
@@ -169,7 +168,7 @@ def guard_socket_events(store: Callable[[], Store]) -> None:
             token = session.token if session is not None else None
             account: Account | None = None
             try:
-                account = await asyncio.to_thread(account_of_token, store(), token)
+                account = await store().run_read(account_of_token, store(), token)
                 current = account is not None
             except StoreError as error:
                 # The database cannot tell (restarting, full, read-only). The handler meets the
