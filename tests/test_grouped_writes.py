@@ -102,7 +102,8 @@ async def test_a_write_that_fails_fails_alone(sqlite_store: Store) -> None:
         return_exceptions=True,
     )
 
-    assert isinstance(outcomes[0], Turn) and isinstance(outcomes[2], Turn)
+    assert isinstance(outcomes[0], Turn)
+    assert isinstance(outcomes[2], Turn)
     assert isinstance(outcomes[1], InterviewNotFoundError)
     assert stored_turns(sqlite_store, first) == ["un"]
     assert stored_turns(sqlite_store, second) == ["deux"]
