@@ -132,7 +132,7 @@ async def test_a_failed_commit_fails_every_write_of_its_group_and_keeps_none(
             connection.execute(text("PRAGMA defer_foreign_keys = ON"))
             connection.execute(
                 text(
-                    "INSERT INTO turns (interview_id, \"index\", speaker, text, phase, "
+                    'INSERT INTO turns (interview_id, "index", speaker, text, phase, '
                     "scripted, complete, created_at) VALUES ('missing', 0, 'employee', 'x', "
                     "'episode', 0, 1, '2026-01-01 00:00:00')"
                 )
