@@ -288,3 +288,32 @@ async def test_a_model_silent_for_longer_than_the_request_timeout_is_a_timeout(
     ollama_server.queue("Bonjour.")
     with pytest.raises(ModelTimeoutError):
         await chat_model_for(settings).request(QUESTION)
+
+
+async def test_lines_split_or_joined_by_the_network_are_read_whole() -> None:
+    """Ollama's lines arrive as the network cuts them: one split across two reads, two in one
+    read, the last without its newline. Each is read whole, once."""
+    from aiohttp import web
+    from aiohttp.test_utils import TestServer
+
+    sent = [
+        b'{"message":{"content":"Qui "},"done":false}\n{"message":{"cont',
+        b'ent":"\xc3\xa9tait "},"done":false}\n',
+        b'\n{"message":{"content":"l\xc3\xa0 ?"},"done":false}\n{"done":true}',
+    ]
+
+    async def chat(request: web.Request) -> web.StreamResponse:
+        response = web.StreamResponse()
+        await response.prepare(request)
+        for part in sent:
+            await response.write(part)
+            await asyncio.sleep(0.01)  # separate reads, most likely; the answer is the same
+        await response.write_eof()
+        return response
+
+    app = web.Application()
+    app.router.add_post("/api/chat", chat)
+    async with TestServer(app, host="127.0.0.1") as server:
+        model = OllamaChatModel(OllamaProvider(host=str(server.make_url(""))), "m")
+        pieces = [piece async for piece in model.stream(QUESTION)]
+    assert pieces == ["Qui ", "était ", "là ?"]

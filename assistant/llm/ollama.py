@@ -220,9 +220,16 @@ def _text_of(piece: dict[str, Any]) -> str:
 
 
 async def _pieces(response: aiohttp.ClientResponse) -> AsyncIterator[dict[str, Any]]:
-    async for line in response.content:
-        if line.strip():
-            yield _piece(line)
+    """The answer's lines as they arrive. Read as whatever bytes came, then split here: the
+    stream reader's own line iteration cost more than the parsing of each line."""
+    pending = b""
+    async for received in response.content.iter_any():
+        *lines, pending = (pending + received).split(b"\n")
+        for line in lines:
+            if line.strip():
+                yield _piece(line)
+    if pending.strip():
+        yield _piece(pending)
 
 
 def _translate(error: BaseException, *, model: str, provider: OllamaProvider) -> ModelError:
