@@ -104,13 +104,17 @@ _FUNCTION_WORDS = {
         ma mais me mes met mis moi mon n ne ni non nos notre nous on ont ou par parce pas
         pendant peu peut peuvent plus pour pourquoi pourriez pouvez puis qu quand que quel
         quelle quelles quels qui quoi sa sans se ses si son sont sous su suis sur ta tes
-        toi ton tous tout toute toutes tres tu un une vos votre vous y""",
+        toi ton tous tout toute toutes tres tu un une vos votre vous y
+        afin autre autres avoir beaucoup chaque dont etre fois ici jamais lors moins oui rien
+        souvent toujours vers""",
     "en": """a about after ai all also am an and any are as at be been before but by can could
         did do does doing done each for from had has have having he her here him his how
         i if in into is it its just ll me more most my no non not now of on or other our out
         over per re she should so some such than that the their them then there these they
         this those through to too up us ve very was we were what when where which while who
-        whom why will with would you your yours""",
+        whom why will with would you your yours
+        again always because both during else ever may might must never next off often only
+        own same still yes yet""",
     "de": """aber als an auch auf aus bei bin bis da das dass dem den denn der des dich die
         dir doch du ein eine einem einen einer er es etwas fur gibt habe haben hast hat hatte
         ich ihm ihn ihr ihre ihren im in ist ja kann kein keine man mehr mein meine mich mir
