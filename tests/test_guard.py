@@ -10,10 +10,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from assistant.interview import guard as guard_module
 from assistant.interview.events import EventKind
 from assistant.interview.guard import OutputGuard, _words_of, guide_texts
 from assistant.interview.guide import load_guide
-from assistant.interview.rules import words
+from assistant.interview.rules import language_of, words
 from assistant.interview.session import InterviewSession, SessionDeps
 from assistant.llm.testing import Attack, CompromisedChatModel
 from assistant.schemas import GuardRule, Phase, Speaker
@@ -108,6 +109,30 @@ def test_another_language_is_refused_when_there_is_enough_to_tell() -> None:
     assert rule_of("Qu'avez-vous fait ensuite avec elle ?") == GuardRule.LANGUAGE
     assert rule_of("¿Qué hizo usted después con ella?") == GuardRule.LANGUAGE
     assert rule_of("What did you do next with her?", "fr") == GuardRule.LANGUAGE
+
+
+def test_a_reply_plainly_in_the_interview_language_is_not_given_to_the_detector(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Lingua is called through, only counted: its answers are its own."""
+    calls: list[str] = []
+
+    def counted(text: str) -> str | None:
+        calls.append(text)
+        return language_of(text)
+
+    monkeypatch.setattr(guard_module, "language_of", counted)
+    assert rule_of("Vous êtes restée plus longtemps : qu'avez-vous fait pour elle ?", "fr") is None
+    assert rule_of("You stayed longer with her. What did you do for her then?") is None
+    assert calls == []
+    assert rule_of("What did you do next with her, and how did she react?", "fr") == (
+        GuardRule.LANGUAGE
+    )
+    assert rule_of("¿Qué hizo usted después con ella y cómo reaccionó?", "fr") == (
+        GuardRule.LANGUAGE
+    )
+    assert rule_of("Vous avez fait quoi ensuite, avec elle ?") == GuardRule.LANGUAGE
+    assert len(calls) == 3
     assert rule_of("Et alors ?") is None  # too short to tell
 
 

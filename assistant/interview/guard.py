@@ -34,6 +34,7 @@ from assistant.interview.rules import (
     MIN_WORDS_TO_JUDGE_LANGUAGE,
     language_of,
     link_or_markup,
+    plainly_in,
     runs,
     words,
 )
@@ -141,7 +142,9 @@ class OutputGuard:
         return bool(shared - _found_in(shared, map(_words_of, self._said), self._run))
 
     def _in_another_language(self, text: str) -> bool:
-        if len(words(text)) < MIN_WORDS_TO_JUDGE_LANGUAGE:
+        # A reply plainly in the interview's language (most are) needs no detector: the word
+        # lists answer in microseconds where lingua takes a fraction of a millisecond.
+        if len(words(text)) < MIN_WORDS_TO_JUDGE_LANGUAGE or plainly_in(text, self.language):
             return False
         found = language_of(text)
         return found is not None and found != self.language
