@@ -202,6 +202,14 @@ DECLARED: tuple[ProcessState, ...] = (
         "read again after",
         scanned=False,
     ),
+    ProcessState(
+        "assistant.store.grouped_writes.GroupedWrites._queues",
+        Kept.MEMORY,
+        "the writes awaited on this process's event loop until the group's one commit (a "
+        "SQLite file only, which replicas do not share): each caller is answered only once "
+        "it has committed, so nothing is confirmed that the database does not hold",
+        scanned=False,
+    ),
     # ---- local folders
     ProcessState(
         "assistant.privacy:data_dir",
