@@ -506,3 +506,19 @@ def test_two_campaigns_compare_through_their_latest_published_versions(
         assert theme.before is not None
         assert theme.after is not None
         assert theme.change == theme.after - theme.before
+
+
+def test_a_database_emptied_of_campaigns_offers_the_default_and_stores_it_when_joined(
+    store: Store,
+) -> None:
+    with store._database.writing_rows() as connection:
+        connection.execute(sqlalchemy.text("DELETE FROM campaigns"))
+    assert store.campaigns.all() == []
+
+    offered = open_to(store, None)
+
+    assert [campaign.id for campaign in offered] == [DEFAULT_CAMPAIGN_ID]
+    assert store.campaigns.all() == []  # offering it wrote nothing
+    interview = store.interviews.create(language="fr", campaign_id=offered[0].id)
+    assert [campaign.id for campaign in store.campaigns.all()] == [DEFAULT_CAMPAIGN_ID]
+    assert interview.campaign_id == DEFAULT_CAMPAIGN_ID

@@ -153,6 +153,11 @@ class CampaignRepository(Repository):
         with self._db.reading() as session:
             return {campaign_id: n for campaign_id, n in session.execute(query)}
 
+    def default_as_made_again(self) -> Campaign:
+        """The default campaign as :meth:`ensure_default` would make it again now, without
+        storing it: the interview that joins it stores it (:func:`check_campaign`)."""
+        return Campaign.model_validate(_default_values(self._db.now()))
+
     @guarded("preparing the default campaign")
     def ensure_default(self) -> None:
         """Make the default campaign if the database holds none (an emptied database)."""

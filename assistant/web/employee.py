@@ -128,7 +128,7 @@ async def start(runtime: Runtime, user_name: str, language: str) -> None:
         link = f"[{render.literal(texts.ongoing_link)}](/thread/{interview.id})"
         await _say(f"{render.literal(line)} {link}", texts).send()
     account = await runtime.store.run_read(runtime.store.accounts.get, user_name)
-    offered = await asyncio.to_thread(open_to, runtime.store, account)
+    offered = await runtime.store.run_read(open_to, runtime.store, account)
     if not offered:
         plain = gettext(language, "No interview campaign is open to you at the moment.")
         await _say(render.literal(plain), texts).send()
@@ -159,7 +159,7 @@ async def _open_campaign(runtime: Runtime, chat: EmployeeChat, campaign_id: str)
     if chat.session is not None or chat.campaign_id is not None:
         return  # chosen already (a second click)
     account = await runtime.store.run_read(runtime.store.accounts.get, chat.user_name)
-    offered = {c.id: c for c in await asyncio.to_thread(open_to, runtime.store, account)}
+    offered = {c.id: c for c in await runtime.store.run_read(open_to, runtime.store, account)}
     if campaign_id not in offered:
         return
     chat.campaign_id = campaign_id
