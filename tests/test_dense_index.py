@@ -374,3 +374,53 @@ async def test_vectors_that_cannot_be_read_leave_the_search_to_chroma_and_say_so
     assert len(reads) == 1
     assert [r.getMessage() for r in caplog.records if "Chroma went away" in r.getMessage()]
     assert len([r for r in caplog.records if r.name.endswith("dense_index")]) == 1
+
+
+@pytest.fixture
+def trips_to_threads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The functions a search sent to a worker thread (``asyncio.to_thread``, counted)."""
+    import asyncio
+
+    from assistant.retrieval import search
+
+    sent: list[str] = []
+    to_thread = asyncio.to_thread
+
+    async def counted(function: Any, /, *args: Any, **kwargs: Any) -> Any:
+        sent.append(function.__name__)
+        return await to_thread(function, *args, **kwargs)
+
+    monkeypatch.setattr(search.asyncio, "to_thread", counted)
+    return sent
+
+
+async def test_a_search_with_all_it_needs_in_memory_runs_on_the_event_loop(
+    settings: Settings, folder: Path, dense_asked: list[str], trips_to_threads: list[str]
+) -> None:
+    """The first search reads the index and the vectors in a worker thread; the next ones,
+    within the index check's second, need nothing read and run where they are asked, with
+    the same answer; once the check is due, a search goes to a thread again to make it."""
+    clock = MonotonicClock()
+    reader = _reader(settings, clock)
+    first = await reader.search(ASKED, k=3)
+    assert trips_to_threads == ["_search"]
+    assert dense_asked == ["memory"]
+
+    again = await reader.search(ASKED, k=3)
+    assert again == first
+    assert trips_to_threads == ["_search"]  # no second trip
+    assert dense_asked == ["memory", "memory"]
+
+    clock.past_the_index_check()
+    assert await reader.search(ASKED, k=3) == first
+    assert trips_to_threads == ["_search", "_search"]
+
+
+async def test_a_search_that_must_ask_chroma_never_runs_on_the_event_loop(
+    settings: Settings, folder: Path, dense_asked: list[str], trips_to_threads: list[str]
+) -> None:
+    chroma = _reader(settings.model_copy(update={"exact_search_max_passages": 0}))
+    for _ in range(2):
+        await chroma.search(ASKED, k=3)
+    assert dense_asked == ["chroma", "chroma"]
+    assert trips_to_threads == ["_search", "_search"]

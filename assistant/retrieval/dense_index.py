@@ -107,6 +107,17 @@ class DenseIndex:
         found.sort(key=lambda pair: (-pair[1], pair[0].id))
         return found[:k]
 
+    def holds(self, token: str, passages: int) -> bool:
+        """Whether a search of the index ``token`` (of ``passages`` passages) is answered
+        from the vectors held, with nothing to read."""
+        held = self._held
+        return (
+            0 < passages <= self.max_passages
+            and held is not None
+            and held.token == token
+            and held.matrices is not None
+        )
+
     def _held_for(
         self, store: VectorStore, token: str, known: Mapping[str, ChunkRecord]
     ) -> _Held | None:

@@ -245,12 +245,21 @@ class KnowledgeBase:
         ingest is under way: every write goes through an ingest, which saves the index before
         it ends. If the database cannot be read, the one loaded last (a search goes on; the
         next one checks again)."""
-        checked, now = self._checked, self._clock()
-        if checked is not None and 0 <= now - checked[0] < INDEX_CHECK_SECONDS:
-            return checked[1]
+        relied_on = self.checked_index()
+        if relied_on is not None:
+            return relied_on
+        now = self._clock()
         current = self._current_index()
         self._checked = (now, current)
         return current
+
+    def checked_index(self) -> CurrentIndex | None:
+        """The last check's answer while it may be relied on (INDEX_CHECK_SECONDS), else
+        None: what a search can use without reading anything."""
+        checked = self._checked
+        if checked is not None and 0 <= self._clock() - checked[0] < INDEX_CHECK_SECONDS:
+            return checked[1]
+        return None
 
     def _current_index(self) -> CurrentIndex:
         try:
@@ -287,6 +296,7 @@ class KnowledgeBase:
             self.current_index,
             self.embedder,
             exact_max_passages=self.settings.exact_search_max_passages if many_searches else 0,
+            checked=self.checked_index,
         )
 
     def _lexical_is_stale(self) -> bool:
