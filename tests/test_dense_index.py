@@ -381,8 +381,6 @@ def trips_to_threads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The functions a search sent to a worker thread (``asyncio.to_thread``, counted)."""
     import asyncio
 
-    from assistant.retrieval import search
-
     sent: list[str] = []
     to_thread = asyncio.to_thread
 
@@ -390,7 +388,7 @@ def trips_to_threads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
         sent.append(function.__name__)
         return await to_thread(function, *args, **kwargs)
 
-    monkeypatch.setattr(search.asyncio, "to_thread", counted)
+    monkeypatch.setattr("assistant.retrieval.search.asyncio.to_thread", counted)
     return sent
 
 
