@@ -293,8 +293,9 @@ async def test_a_model_silent_for_longer_than_the_request_timeout_is_a_timeout(
 async def test_lines_split_or_joined_by_the_network_are_read_whole() -> None:
     """Ollama's lines arrive as the network cuts them: one split across two reads, two in one
     read, the last without its newline. Each is read whole, once."""
+    import socket
+
     from aiohttp import web
-    from aiohttp.test_utils import TestServer
 
     sent = [
         b'{"message":{"content":"Qui "},"done":false}\n{"message":{"cont',
@@ -313,7 +314,17 @@ async def test_lines_split_or_joined_by_the_network_are_read_whole() -> None:
 
     app = web.Application()
     app.router.add_post("/api/chat", chat)
-    async with TestServer(app, host="127.0.0.1") as server:
-        model = OllamaChatModel(OllamaProvider(host=str(server.make_url(""))), "m")
-        pieces = [piece async for piece in model.stream(QUESTION)]
+    runner = web.AppRunner(app)
+    await runner.setup()
+    listening = socket.socket()
+    listening.bind(("127.0.0.1", 0))
+    try:
+        await web.SockSite(runner, listening).start()
+        host = "http://127.0.0.1:%d" % listening.getsockname()[1]
+        pieces = [
+            piece async for piece in OllamaChatModel(OllamaProvider(host), "m").stream(QUESTION)
+        ]
+    finally:
+        await runner.cleanup()
+        listening.close()
     assert pieces == ["Qui ", "était ", "là ?"]
