@@ -320,10 +320,9 @@ async def test_lines_split_or_joined_by_the_network_are_read_whole() -> None:
     listening.bind(("127.0.0.1", 0))
     try:
         await web.SockSite(runner, listening).start()
-        host = "http://127.0.0.1:%d" % listening.getsockname()[1]
-        pieces = [
-            piece async for piece in OllamaChatModel(OllamaProvider(host), "m").stream(QUESTION)
-        ]
+        host = f"http://127.0.0.1:{listening.getsockname()[1]}"
+        model = OllamaChatModel(OllamaProvider(host), "m")
+        pieces = [piece async for piece in model.stream(QUESTION)]
     finally:
         await runner.cleanup()
         listening.close()
