@@ -140,9 +140,9 @@ class Retriever:
         wanted = dict(filters or {})
         held = self._in_memory(vector)
         if held is not None:
-            return self._search_in(held, query, vector, k, collection, wanted)
+            return self._search(held, query, vector, k, collection, wanted)
         # The rest in one trip to a thread: the index check, both searches and the fusion.
-        return await asyncio.to_thread(self._search, query, vector, k, collection, wanted)
+        return await asyncio.to_thread(self._search, None, query, vector, k, collection, wanted)
 
     def _in_memory(self, vector: list[float] | None) -> CurrentIndex | None:
         """The index to search when nothing needs reading for this search, else None."""
@@ -174,28 +174,20 @@ class Retriever:
 
     def _search(
         self,
+        current: CurrentIndex | None,
         query: str,
         vector: list[float] | None,
         k: int,
         collection: Collection | None,
         wanted: dict[str, str | int],
     ) -> SearchResult:
-        current = (
-            CurrentIndex(self._lexical)
-            if isinstance(self._lexical, LexicalIndex)
-            else self._lexical()
-        )
-        return self._search_in(current, query, vector, k, collection, wanted)
-
-    def _search_in(
-        self,
-        current: CurrentIndex,
-        query: str,
-        vector: list[float] | None,
-        k: int,
-        collection: Collection | None,
-        wanted: dict[str, str | int],
-    ) -> SearchResult:
+        """The search, in ``current`` (None: the current index, checked or read now)."""
+        if current is None:
+            current = (
+                CurrentIndex(self._lexical)
+                if isinstance(self._lexical, LexicalIndex)
+                else self._lexical()
+            )
         depth = max(4 * k, 20)
         lexical_filters = wanted | ({"collection": collection.value} if collection else {})
         lexical = current.index.search(query, depth, lexical_filters)
