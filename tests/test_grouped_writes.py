@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import Engine, event, text
 
 from assistant.schemas import Phase, Speaker, Turn
-from assistant.store import InterviewNotFoundError, Store, StoreError
+from assistant.store import InterviewNotFoundError, StorageUnavailableError, Store, StoreError
 from tests.web.waiting import HANG_CAP_SECONDS
 
 
@@ -219,3 +219,19 @@ async def test_a_write_that_fails_fails_alone_on_both_databases(tmp_store: Store
     assert isinstance(outcomes[3], Turn)
     assert stored_turns(tmp_store, first) == ["un", "trois"]
     assert await tmp_store.run_read(stored_turns, tmp_store, second) == ["deux"]
+
+
+async def test_a_read_only_database_fails_each_grouped_write_with_the_stores_error(
+    sqlite_store: Store, tmp_path: Path
+) -> None:
+    interview = sqlite_store.interviews.create(language="fr").id
+    path = tmp_path / "terrain.db"
+    with Store(f"sqlite:///file:{path}?mode=ro&uri=true") as read_only:
+        outcomes = await asyncio.gather(
+            add_turn(read_only, interview, "un"),
+            add_turn(read_only, interview, "deux"),
+            return_exceptions=True,
+        )
+    assert all(isinstance(outcome, StorageUnavailableError) for outcome in outcomes)
+    assert {outcome.kind for outcome in outcomes} == {"read_only"}  # type: ignore[union-attr]
+    assert committed_elsewhere(path) == []

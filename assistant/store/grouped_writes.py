@@ -158,11 +158,15 @@ class GroupedWrites:
     async def _commit_on_loop(self, group: list[Waiting]) -> list[Outcome] | None:
         """The group's statements here, its commit in a worker thread; None, with nothing
         done, when another connection holds SQLite's write lock."""
-        with self._engine.connect() as connection:
+        try:
+            connection = self._engine.connect()
+        except SQLAlchemyError as error:  # the file cannot be opened: told as a store error
+            return _all_failed(self._database, group, error)
+        with connection:
             try:
                 transaction = connection.begin()  # BEGIN IMMEDIATE, failing at once if locked
-            except DBAPIError as error:
-                if _is_busy(error):
+            except SQLAlchemyError as error:
+                if isinstance(error, DBAPIError) and _is_busy(error):
                     return None
                 return _all_failed(self._database, group, error)
             batch = Batch(self._database, connection)
