@@ -11,7 +11,6 @@ import re
 import tomllib
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from babel.messages.pofile import read_po
@@ -27,6 +26,7 @@ from assistant.web import staff
 from assistant.web.launch import prepare_app_root
 from assistant.web.texts import texts_for
 from tests.conftest import SettingsFactory
+from tests.support.sentences import strings_in
 
 ROOT = Path(__file__).resolve().parents[1]
 LANGUAGES = ("fr", "en")
@@ -167,17 +167,6 @@ HARD_CODED = [
 ]
 
 
-def _strings(value: Any) -> Iterator[str]:
-    if isinstance(value, str):
-        yield value
-    elif isinstance(value, dict):
-        for item in value.values():
-            yield from _strings(item)
-    elif isinstance(value, list):
-        for item in value:
-            yield from _strings(item)
-
-
 def texts_of(path: Path) -> Iterator[str]:
     """The texts a file holds: a Python module's string constants (adjacent literals joined),
     a TOML file's strings, a Markdown or JSON file whole."""
@@ -187,7 +176,7 @@ def texts_of(path: Path) -> Iterator[str]:
             if isinstance(node, ast.Constant) and isinstance(node.value, str):
                 yield node.value
     elif path.suffix == ".toml":
-        yield from _strings(tomllib.loads(source))
+        yield from strings_in(tomllib.loads(source))
     elif path.suffix == ".po":  # a catalog: each message in English and in its language
         with path.open("rb") as catalog:
             for message in read_po(catalog):

@@ -118,12 +118,16 @@ class Retriever:
         what gives the current one without reading anything, when that is known (else None).
         ``exact_max_passages``: the most passages whose nearest are computed in memory rather
         than asked of Chroma, when the index is known to be the store's (0: always Chroma)."""
-        self._checked = checked
+        if isinstance(lexical, LexicalIndex):
+            fixed = CurrentIndex(lexical)
+            self._current: Callable[[], CurrentIndex] = lambda: fixed
+            self._checked: Callable[[], CurrentIndex | None] | None = self._current
+        else:
+            self._current, self._checked = lexical, checked
         self._open_store = open_store
         self._store: VectorStore | None = None
         self._space: EmbeddingSpace | None = None
         self._opening = threading.Lock()
-        self._lexical = lexical
         self._embedder = embedder
         self._exact = DenseIndex(exact_max_passages)
         self._warning: str | None = None if embedder else "no embedding model: lexical search only"
@@ -146,10 +150,7 @@ class Retriever:
 
     def _in_memory(self, vector: list[float] | None) -> CurrentIndex | None:
         """The index to search when nothing needs reading for this search, else None."""
-        if isinstance(self._lexical, LexicalIndex):
-            current: CurrentIndex | None = CurrentIndex(self._lexical)
-        else:
-            current = None if self._checked is None else self._checked()
+        current = None if self._checked is None else self._checked()
         if current is None or vector is None:
             return current
         if (
@@ -183,11 +184,7 @@ class Retriever:
     ) -> SearchResult:
         """The search, in ``current`` (None: the current index, checked or read now)."""
         if current is None:
-            current = (
-                CurrentIndex(self._lexical)
-                if isinstance(self._lexical, LexicalIndex)
-                else self._lexical()
-            )
+            current = self._current()
         depth = max(4 * k, 20)
         lexical_filters = wanted | ({"collection": collection.value} if collection else {})
         lexical = current.index.search(query, depth, lexical_filters)

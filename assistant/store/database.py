@@ -285,6 +285,20 @@ class Database:
             self._unwritable = failure.kind
         log.error("%s", failure)
 
+    def failure(self, doing: str, error: SQLAlchemyError) -> StoreError:
+        """The store's error for a database failure while ``doing`` something: a storage
+        problem (full, read-only) is logged once with its fix."""
+        storage = storage_problem(error, self.sqlite_file)
+        if storage is not None:
+            failure = StorageUnavailableError(storage, doing, self.url, reason(error))
+            self.report_unwritable(failure)
+            return failure
+        return StoreError(
+            f"The database failed while {doing} ({self.url}): {reason(error)}.",
+            fix="Check that the database is reachable and writable and that it was "
+            "set up (Store.open migrates it). " + DATABASE_URL_FIX,
+        )
+
     def migrate(self) -> None:
         """Bring the schema to the newest revision (``alembic upgrade head``); a no-op when there.
 
@@ -393,21 +407,6 @@ class Database:
                 )
 
 
-def store_failure(database: Database, doing: str, error: SQLAlchemyError) -> StoreError:
-    """The store's error for a database failure while ``doing`` something: a storage problem
-    (full, read-only) is logged once with its fix."""
-    storage = storage_problem(error, database.sqlite_file)
-    if storage is not None:
-        failure = StorageUnavailableError(storage, doing, database.url, reason(error))
-        database.report_unwritable(failure)
-        return failure
-    return StoreError(
-        f"The database failed while {doing} ({database.url}): {reason(error)}.",
-        fix="Check that the database is reachable and writable and that it was "
-        "set up (Store.open migrates it). " + DATABASE_URL_FIX,
-    )
-
-
 class Repository:
     """One aggregate's methods over the shared :class:`Database`."""
 
@@ -431,7 +430,7 @@ def guarded(
             try:
                 return method(self, *args, **kwargs)
             except SQLAlchemyError as error:
-                raise store_failure(self._db, doing, error) from error
+                raise self._db.failure(doing, error) from error
 
         return wrapper
 

@@ -222,9 +222,7 @@ def _attempt(write: Callable[[], Any]) -> Outcome:
 
 
 def _all_failed(database: Database, group: list[Waiting], error: SQLAlchemyError) -> list[Outcome]:
-    from assistant.store.database import store_failure
-
-    failure = store_failure(database, "saving", error)
+    failure = database.failure("saving", error)
     failure.__cause__ = error
     return [(False, failure) for _ in group]
 

@@ -4,8 +4,8 @@ SQL database (SQLite or PostgreSQL).
 One :class:`Store` owns the engine, the sessions, the clock and the migrations, and reaches
 each aggregate through its repository: ``store.interviews``, ``store.findings``,
 ``store.jobs`` and ``store.accounts``. Every repository method is synchronous and thread-safe,
-is one short transaction, and returns pydantic
-records from :mod:`assistant.schemas`, never ORM objects. Every write has committed when the
+is one short transaction, and returns pydantic records from :mod:`assistant.schemas`, never
+ORM objects. Every write has committed when the
 method returns: a turn saved with ``store.interviews.add_turn`` survives a crash of the
 process right after. Code on the event loop awaits them through :meth:`Store.run_read` and
 :meth:`Store.run_write`, which choose where they run.

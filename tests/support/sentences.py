@@ -16,29 +16,30 @@ ROOT = Path(__file__).resolve().parents[2]
 _SENTENCE_END = re.compile(r"(?<=[.!?…])\s+|\n+")
 
 
-def _strings(node: object) -> Iterator[str]:
+def strings_in(node: object) -> Iterator[str]:
+    """Every string in a parsed TOML, YAML or JSON document, depth first."""
     if isinstance(node, str):
         yield node
     elif isinstance(node, dict):
         for value in node.values():
-            yield from _strings(value)
+            yield from strings_in(value)
     elif isinstance(node, list):
         for value in node:
-            yield from _strings(value)
+            yield from strings_in(value)
 
 
 def _texts() -> Iterator[str]:
     for path in sorted((ROOT / "prompts").glob("*.toml")):
-        yield from _strings(tomllib.loads(path.read_text(encoding="utf-8")))
+        yield from strings_in(tomllib.loads(path.read_text(encoding="utf-8")))
     for path in sorted((ROOT / "assistant" / "locale").glob("*/LC_MESSAGES/*.po")):
         with path.open("rb") as catalog:
             for message in read_po(catalog):
                 for text in (message.id, message.string):
-                    yield from _strings(list(text) if isinstance(text, tuple) else text)
+                    yield from strings_in(list(text) if isinstance(text, tuple) else text)
     for path in sorted((ROOT / "knowledge").rglob("*.md")):
         yield path.read_text(encoding="utf-8")
     for path in sorted([*(ROOT / "prompts").glob("*.yaml"), *(ROOT / "evals").rglob("*.yaml")]):
-        yield from _strings(yaml.safe_load(path.read_text(encoding="utf-8")))
+        yield from strings_in(yaml.safe_load(path.read_text(encoding="utf-8")))
 
 
 @cache
