@@ -235,3 +235,19 @@ async def test_a_read_only_database_fails_each_grouped_write_with_the_stores_err
     assert all(isinstance(outcome, StorageUnavailableError) for outcome in outcomes)
     assert {outcome.kind for outcome in outcomes} == {"read_only"}  # type: ignore[union-attr]
     assert committed_elsewhere(path) == []
+
+
+async def test_words_struck_in_a_group_leave_no_copy_after_its_commit(
+    sqlite_store: Store, tmp_path: Path
+) -> None:
+    interview = sqlite_store.interviews.create(language="fr").id
+    turn = await add_turn(sqlite_store, interview, "Je vois Mme SECRET-NOM-9921 le mardi.")
+
+    await sqlite_store.run_write(
+        sqlite_store.interviews.revise_turn, turn.id, "Je vois une dame le mardi.", state={}
+    )
+
+    assert stored_turns(sqlite_store, interview) == ["Je vois une dame le mardi."]
+    wal = tmp_path / "terrain.db-wal"
+    assert not wal.exists() or wal.stat().st_size == 0
+    assert b"SECRET-NOM-9921" not in (tmp_path / "terrain.db").read_bytes()
